@@ -1,0 +1,57 @@
+// swift-tools-version: 6.0
+// TokenAlign: token-level reward alignment for language models, on the CPU, in Swift.
+import PackageDescription
+
+let unchecked: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "TokenAlign",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tokenalign", targets: ["tokenalign"]),
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Autograd", targets: ["Autograd"]),
+        .library(name: "NN", targets: ["NN"]),
+        .library(name: "Optim", targets: ["Optim"]),
+        .library(name: "Checkpoints", targets: ["Checkpoints"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenBLAS on Linux (apt: libopenblas-dev). On macOS TensorCore uses Accelerate instead.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "TensorCore",
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            swiftSettings: unchecked
+        ),
+        .target(name: "Autograd", dependencies: ["TensorCore"], swiftSettings: unchecked),
+        .target(name: "NN", dependencies: ["Autograd"], swiftSettings: unchecked),
+        .target(name: "Optim", dependencies: ["NN"], swiftSettings: unchecked),
+        .target(name: "Checkpoints", dependencies: ["TensorCore"], swiftSettings: unchecked),
+        .target(
+            name: "TokenAlignCLI",
+            dependencies: [
+                "TensorCore", "Autograd", "NN", "Optim", "Checkpoints",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "tokenalign", dependencies: ["TokenAlignCLI"]),
+        .target(name: "TestSupport", dependencies: ["TensorCore", "Autograd"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Optim", "TestSupport"]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "Checkpoints", "TestSupport"]),
+        .testTarget(
+            name: "CheckpointsTests",
+            dependencies: ["Checkpoints", "TestSupport"],
+            resources: []
+        ),
+        .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "TestSupport"]),
+    ]
+)

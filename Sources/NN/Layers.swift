@@ -1,0 +1,164 @@
+// Basic layers. Weight layouts follow PyTorch / Hugging Face checkpoints: `Linear.weight` is
+// [out, in], `Embedding.weight` is [V, C], norms hold `weight` (and `bias`) of [C].
+import Autograd
+import TensorCore
+
+/// y = x·Wᵀ + b, optionally with a LoRA adapter (Hu et al. 2021, arXiv:2106.09685):
+/// y += (α/r)·dropout(x)·Aᵀ·Bᵀ with A [r, in] (random) and B [out, r] (zero), so training starts
+/// from the base model exactly.
+public final class Linear: Module {
+    public var weight: Variable
+    public var bias: Variable?
+    public var loraA: Variable?
+    public var loraB: Variable?
+    public private(set) var lora: LoRAConfiguration?
+    /// True while the adapter product is folded into `weight`.
+    public private(set) var isMerged = false
+    private var dropoutRNG = RandomGenerator(seed: 0)
+
+    public var inputDimensions: Int { weight.shape[1] }
+    public var outputDimensions: Int { weight.shape[0] }
+
+    /// PyTorch's default initialisation: U(−1/√in, 1/√in) for weight and bias.
+    public init(_ inputDimensions: Int, _ outputDimensions: Int, bias: Bool = true, rng: inout RandomGenerator) {
+        let bound = 1 / Float(inputDimensions).squareRoot()
+        weight = Variable(Tensor.randomUniform([outputDimensions, inputDimensions], low: -bound, high: bound, using: &rng),
+                          requiresGrad: true)
+        self.bias = bias ? Variable(Tensor.randomUniform([outputDimensions], low: -bound, high: bound, using: &rng),
+                                    requiresGrad: true) : nil
+        super.init()
+    }
+
+    /// From explicit values (e.g. a checkpoint). weight [out, in], bias [out].
+    public init(weight: Tensor, bias: Tensor? = nil) {
+        precondition(weight.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
+        self.weight = Variable(weight, requiresGrad: true)
+        self.bias = bias.map { Variable($0, requiresGrad: true) }
+        super.init()
+    }
+
+    public override func key(forProperty name: String) -> String {
+        switch name {
+        case "loraA": return "lora_A.weight"
+        case "loraB": return "lora_B.weight"
+        default: return super.key(forProperty: name)
+        }
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        var y = x.matmul(weight, transposeOther: true)
+        if let bias { y = y + bias }
+        if let lora, let a = loraA, let b = loraB, !isMerged {
+            var h = x
+            if isTraining && lora.dropout > 0 {
+                let keep = 1 - lora.dropout
+                var mask = Tensor.randomUniform(x.shape, using: &dropoutRNG).less(Tensor(keep))
+                mask = mask.affine(scale: 1 / keep)
+                h = h * mask
+            }
+            y = y + h.matmul(a, transposeOther: true).matmul(b, transposeOther: true) * lora.scale
+        }
+        return y
+    }
+
+    /// Adds a LoRA adapter and freezes the base weight and bias.
+    public func addLoRA(_ config: LoRAConfiguration, rng: inout RandomGenerator) {
+        precondition(lora == nil, "Linear already has a LoRA adapter")
+        // A ~ Kaiming-uniform (as PEFT), B = 0.
+        let bound = 1 / Float(inputDimensions).squareRoot()
+        loraA = Variable(Tensor.randomUniform([config.rank, inputDimensions], low: -bound, high: bound, using: &rng), requiresGrad: true)
+        loraB = Variable(Tensor(shape: [outputDimensions, config.rank], repeating: 0), requiresGrad: true)
+        lora = config
+        dropoutRNG = RandomGenerator(seed: rng.next())
+        weight.requiresGrad = false
+        bias?.requiresGrad = false
+    }
+
+    /// Folds the adapter into the weight: W ← W + (α/r)·B·A.
+    public func mergeLoRA() {
+        guard let lora, let a = loraA, let b = loraB, !isMerged else { return }
+        weight.value = weight.value + b.value.matmul(a.value) * lora.scale
+        isMerged = true
+    }
+
+    /// Undoes `mergeLoRA`.
+    public func unmergeLoRA() {
+        guard let lora, let a = loraA, let b = loraB, isMerged else { return }
+        weight.value = weight.value - b.value.matmul(a.value) * lora.scale
+        isMerged = false
+    }
+
+    /// Merges and drops the adapter, leaving a plain linear layer (for export).
+    public func fuseLoRA() {
+        mergeLoRA()
+        loraA = nil
+        loraB = nil
+        lora = nil
+        isMerged = false
+    }
+}
+
+/// LoRA hyper-parameters (PEFT names: r, lora_alpha, lora_dropout).
+public struct LoRAConfiguration: Sendable, Equatable, Codable {
+    public var rank: Int
+    public var alpha: Float
+    public var dropout: Float
+
+    public init(rank: Int = 8, alpha: Float = 16, dropout: Float = 0) {
+        precondition(rank > 0, "LoRA rank must be > 0, got \(rank)")
+        precondition(dropout >= 0 && dropout < 1, "LoRA dropout must be in [0, 1), got \(dropout)")
+        self.rank = rank
+        self.alpha = alpha
+        self.dropout = dropout
+    }
+
+    /// α / r, the factor on the adapter's output.
+    public var scale: Float { alpha / Float(rank) }
+}
+
+/// Token embedding table [V, C].
+public final class Embedding: Module {
+    public var weight: Variable
+
+    public init(_ vocabularySize: Int, _ dimensions: Int, std: Float = 1, rng: inout RandomGenerator) {
+        weight = Variable(Tensor.randomNormal([vocabularySize, dimensions], std: std, using: &rng), requiresGrad: true)
+        super.init()
+    }
+
+    public init(weight: Tensor) {
+        self.weight = Variable(weight, requiresGrad: true)
+        super.init()
+    }
+
+    public func callAsFunction(_ ids: IndexTensor) -> Variable { Variable.embedding(weight, ids: ids) }
+}
+
+/// Layer normalisation over the last axis (arXiv:1607.06450), fused kernel.
+public final class LayerNorm: Module {
+    public var weight: Variable
+    public var bias: Variable?
+    public let eps: Float
+
+    public init(_ dimensions: Int, eps: Float = 1e-5, bias: Bool = true) {
+        weight = Variable(Tensor(shape: [dimensions], repeating: 1), requiresGrad: true)
+        self.bias = bias ? Variable(Tensor(shape: [dimensions], repeating: 0), requiresGrad: true) : nil
+        self.eps = eps
+        super.init()
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable { Functional.layerNorm(x, weight: weight, bias: bias, eps: eps) }
+}
+
+/// RMS normalisation over the last axis (arXiv:1910.07467), fused kernel.
+public final class RMSNorm: Module {
+    public var weight: Variable
+    public let eps: Float
+
+    public init(_ dimensions: Int, eps: Float = 1e-6) {
+        weight = Variable(Tensor(shape: [dimensions], repeating: 1), requiresGrad: true)
+        self.eps = eps
+        super.init()
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable { Functional.rmsNorm(x, weight: weight, eps: eps) }
+}

@@ -1,0 +1,81 @@
+// Rotary position embeddings (Su et al. 2021, arXiv:2104.09864).
+// Legend: B = batch, T = positions, H = heads, D = head dimension, R = rotated dimensions (≤ D).
+// Layout [B, T, H, D]. Two pairing conventions exist in checkpoints:
+//  - rotateHalf: pairs (i, i + R/2) — Hugging Face Llama/Qwen2 (`rotate_half`);
+//  - interleaved: pairs (2i, 2i + 1) — GPT-J, the original Meta Llama and GGUF before permutation.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public enum RoPEConvention: String, Sendable, CaseIterable { case rotateHalf, interleaved }
+
+extension CPU {
+    /// cos/sin tables [T, R/2] for the given absolute positions: angle = pos · θ^(−2i/R).
+    public static func ropeTables(positions: [Int], rotaryDimensions R: Int, theta: Float) -> (cos: [Float], sin: [Float]) {
+        let half = R / 2
+        var c = [Float](repeating: 0, count: positions.count * half)
+        var s = c
+        for (t, pos) in positions.enumerated() {
+            for i in 0 ..< half {
+                let invFreq = 1.0 / Foundation_pow(Double(theta), Double(2 * i) / Double(R))
+                let angle = Double(pos) * invFreq
+                c[t * half + i] = Float(Foundation_cosd(angle))
+                s[t * half + i] = Float(Foundation_sind(angle))
+            }
+        }
+        return (c, s)
+    }
+
+    /// Rotates x [B, T, H, D] (first R dims of each head) by the position angles; `inverse` applies
+    /// the transpose rotation, which is the backward pass.
+    public static func rope(_ x: Tensor, positions: [Int], rotaryDimensions: Int? = nil, theta: Float,
+                            convention: RoPEConvention, inverse: Bool = false) -> Tensor {
+        precondition(x.rank == 4, "rope: expected [B, T, H, D], got \(x.shape)")
+        let B = x.shape[0], T = x.shape[1], H = x.shape[2], D = x.shape[3]
+        let R = rotaryDimensions ?? D
+        precondition(R % 2 == 0 && R <= D && positions.count == T, "rope: D \(D), R \(R), \(positions.count) positions for T \(T)")
+        let (ct, st) = ropeTables(positions: positions, rotaryDimensions: R, theta: theta)
+        var y = x
+        y.makeUnique()
+        let half = R / 2
+        let sign: Float = inverse ? -1 : 1
+        let box = UnsafeSendableBox(y.unsafeMutablePointer)
+        ct.withUnsafeBufferPointer { cp in
+            st.withUnsafeBufferPointer { sp in
+                let tabs = UnsafeSendableBox((cp.baseAddress!, sp.baseAddress!))
+                Parallel.forRanges(B * T, grain: 16) { r in
+                    let yp = box.value
+                    let (cp, sp) = tabs.value
+                    for bt in r {
+                        let t = bt % T
+                        let c = cp + t * half, s = sp + t * half
+                        for h in 0 ..< H {
+                            let v = yp + (bt * H + h) * D
+                            switch convention {
+                            case .rotateHalf:
+                                for i in 0 ..< half {
+                                    let a = v[i], b = v[i + half], sn = sign * s[i]
+                                    v[i] = a * c[i] - b * sn
+                                    v[i + half] = a * sn + b * c[i]
+                                }
+                            case .interleaved:
+                                for i in 0 ..< half {
+                                    let a = v[2 * i], b = v[2 * i + 1], sn = sign * s[i]
+                                    v[2 * i] = a * c[i] - b * sn
+                                    v[2 * i + 1] = a * sn + b * c[i]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+}
+
+@inline(__always) func Foundation_pow(_ a: Double, _ b: Double) -> Double { pow(a, b) }
+@inline(__always) func Foundation_cosd(_ a: Double) -> Double { cos(a) }
+@inline(__always) func Foundation_sind(_ a: Double) -> Double { sin(a) }

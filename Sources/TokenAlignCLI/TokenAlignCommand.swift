@@ -1,0 +1,12 @@
+// The `tokenalign` command line. This target is the only place in TokenAlign that prints.
+import ArgumentParser
+
+public struct TokenAlignCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "tokenalign",
+        abstract: "Align language models with token-level rewards, on the CPU.",
+        subcommands: [BenchCommand.self]
+    )
+
+    public init() {}
+}

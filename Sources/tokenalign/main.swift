@@ -1,0 +1,3 @@
+import TokenAlignCLI
+
+await TokenAlignCommand.main()
