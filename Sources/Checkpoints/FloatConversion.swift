@@ -10,7 +10,8 @@
 import TensorCore
 
 enum FloatConversion {
-    /// Elements per chunk below which a conversion stays on one thread (1 MiB of Float32 output).
+    /// The fewest elements worth a thread of their own (1 MiB of Float32 output): smaller tensors
+    /// convert faster than a thread can be woken.
     static let parallelGrain = 1 << 18
 
     /// Converts `count` elements of `dtype` (F32, F16 or BF16) at `source` into `destination`.

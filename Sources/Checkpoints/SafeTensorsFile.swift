@@ -11,7 +11,7 @@ import TensorCore
 ///
 /// ```swift
 /// let file = try SafeTensorsFile(url: checkpointURL)
-/// for name in file.tensorNames { print(name, file.info(name)!.shape) }
+/// for name in file.tensorNames { print(name, file.info(name)?.shape ?? []) }
 /// let embedding = try file.tensor("embed.weight")
 /// ```
 public struct SafeTensorsFile: Sendable {
