@@ -34,10 +34,14 @@ let package = Package(
         .target(name: "NN", dependencies: ["Autograd"], swiftSettings: unchecked),
         .target(name: "Optim", dependencies: ["NN"], swiftSettings: unchecked),
         .target(name: "Checkpoints", dependencies: ["TensorCore"], swiftSettings: unchecked),
+        .target(name: "Models", dependencies: ["NN", "Checkpoints"], swiftSettings: unchecked),
+        .target(name: "Decoding", dependencies: ["Models"], swiftSettings: unchecked),
+        // Counts heap allocations for `tokenalign bench` (interposes the C allocator on glibc).
+        .target(name: "CAllocationCounter"),
         .target(
             name: "TokenAlignCLI",
             dependencies: [
-                "TensorCore", "Autograd", "NN", "Optim", "Checkpoints",
+                "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Models", "Decoding", "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,6 +56,7 @@ let package = Package(
             dependencies: ["Checkpoints", "TestSupport"],
             resources: []
         ),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Decoding", "Checkpoints", "TestSupport"]),
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "TestSupport"]),
     ]
 )

@@ -59,7 +59,7 @@ extension Variable {
         let x = value
         let y = x.applying(kind)
         return record(op, y, [self]) { g in
-            var gx = Tensor(uninitializedShape: x.shape)
+            let gx = Tensor(uninitializedShape: x.shape)
             CPU.unaryBackward(kind, x: x.unsafePointer, y: y.unsafePointer, gy: g.unsafePointer,
                               gx: gx.unsafeMutablePointer, x.count)
             return [gx]

@@ -70,7 +70,7 @@ extension Variable {
         let y = value.softmax()
         return record(.softmax, y, [self]) { g in
             let V = y.shape.last ?? 1
-            var gx = Tensor(uninitializedShape: y.shape)
+            let gx = Tensor(uninitializedShape: y.shape)
             CPU.softmaxBackward(y: y.unsafePointer, gy: g.unsafePointer, gx: gx.unsafeMutablePointer, R: y.count / Swift.max(V, 1), V: V)
             return [gx]
         }
@@ -81,7 +81,7 @@ extension Variable {
         let y = value.logSoftmax()
         return record(.logSoftmax, y, [self]) { g in
             let V = y.shape.last ?? 1
-            var gx = Tensor(uninitializedShape: y.shape)
+            let gx = Tensor(uninitializedShape: y.shape)
             CPU.logSoftmaxBackward(y: y.unsafePointer, gy: g.unsafePointer, gx: gx.unsafeMutablePointer, R: y.count / Swift.max(V, 1), V: V)
             return [gx]
         }

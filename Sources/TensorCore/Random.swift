@@ -77,7 +77,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
 extension Tensor {
     /// Independent N(mean, std²) entries.
     public static func randomNormal(_ shape: [Int], mean: Float = 0, std: Float = 1, using g: inout RandomGenerator) -> Tensor {
-        var t = Tensor(uninitializedShape: shape)
+        let t = Tensor(uninitializedShape: shape)
         let p = t.unsafeMutablePointer
         for i in 0 ..< t.count { p[i] = mean + std * g.nextNormal() }
         return t
@@ -85,7 +85,7 @@ extension Tensor {
 
     /// Independent U[low, high) entries.
     public static func randomUniform(_ shape: [Int], low: Float = 0, high: Float = 1, using g: inout RandomGenerator) -> Tensor {
-        var t = Tensor(uninitializedShape: shape)
+        let t = Tensor(uninitializedShape: shape)
         let p = t.unsafeMutablePointer
         for i in 0 ..< t.count { p[i] = low + (high - low) * g.nextFloat() }
         return t

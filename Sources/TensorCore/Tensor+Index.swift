@@ -7,7 +7,7 @@ extension Tensor {
     public func gatherLast(_ index: IndexTensor) -> Tensor {
         let V = shape.last ?? 1
         precondition(Array(shape.dropLast()) == index.shape, "gatherLast: index \(index.shape) for \(shape)")
-        var y = Tensor(uninitializedShape: index.shape)
+        let y = Tensor(uninitializedShape: index.shape)
         let x = unsafePointer, out = y.unsafeMutablePointer
         index.data.withUnsafeBufferPointer { idx in
             for r in 0 ..< idx.count {
@@ -23,7 +23,7 @@ extension Tensor {
     /// the VJP of `gatherLast`.
     public static func scatterLast(_ values: Tensor, index: IndexTensor, shape: [Int]) -> Tensor {
         let V = shape.last ?? 1
-        var y = Tensor(shape: shape, repeating: 0)
+        let y = Tensor(shape: shape, repeating: 0)
         let out = y.unsafeMutablePointer, v = values.unsafePointer
         index.data.withUnsafeBufferPointer { idx in
             for r in 0 ..< idx.count { out[r * V + Int(idx[r])] += v[r] }
@@ -35,7 +35,7 @@ extension Tensor {
     public static func embedding(_ table: Tensor, ids: IndexTensor) -> Tensor {
         precondition(table.rank == 2, "embedding: table must be [V, C], got \(table.shape)")
         let V = table.shape[0], C = table.shape[1]
-        var y = Tensor(uninitializedShape: ids.shape + [C])
+        let y = Tensor(uninitializedShape: ids.shape + [C])
         let src = table.unsafePointer, out = y.unsafeMutablePointer
         ids.data.withUnsafeBufferPointer { idx in
             for i in 0 ..< idx.count {
@@ -50,7 +50,7 @@ extension Tensor {
     /// Accumulates gradient rows into a [V, C] table gradient: the VJP of `embedding`.
     public static func embeddingBackward(_ grad: Tensor, ids: IndexTensor, vocabularySize V: Int) -> Tensor {
         let C = grad.shape.last ?? 1
-        var g = Tensor(shape: [V, C], repeating: 0)
+        let g = Tensor(shape: [V, C], repeating: 0)
         let out = g.unsafeMutablePointer, src = grad.unsafePointer
         ids.data.withUnsafeBufferPointer { idx in
             for i in 0 ..< idx.count {
@@ -79,7 +79,7 @@ extension Tensor {
         let V = shape.last ?? 1
         precondition(k >= 0 && k <= V, "topK(\(k)) of last axis \(V)")
         let rows = count / Swift.max(V, 1)
-        var vals = Tensor(uninitializedShape: Array(shape.dropLast()) + [k])
+        let vals = Tensor(uninitializedShape: Array(shape.dropLast()) + [k])
         var idx = [Int32](repeating: 0, count: rows * k)
         let x = unsafePointer, out = vals.unsafeMutablePointer
         var order = [Int32](repeating: 0, count: V)

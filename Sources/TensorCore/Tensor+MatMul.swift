@@ -14,7 +14,7 @@ extension Tensor {
         let lda = shape[rank - 1], ldb = other.shape[other.rank - 1]
         if other.rank == 2 {
             let batch = batchA.reduce(1, *)
-            var y = Tensor(uninitializedShape: batchA + [M, N])
+            let y = Tensor(uninitializedShape: batchA + [M, N])
             if !transposeSelf {
                 // One big product over all batch rows.
                 BLAS.gemm(transA: false, transB: transposeOther, M: batch * M, N: N, K: K,
@@ -31,7 +31,7 @@ extension Tensor {
         }
         precondition(batchA == batchB, "matmul: batch shapes differ: \(shape) × \(other.shape)")
         let batch = batchA.reduce(1, *)
-        var y = Tensor(uninitializedShape: batchA + [M, N])
+        let y = Tensor(uninitializedShape: batchA + [M, N])
         let box = UnsafeSendableBox((unsafePointer, other.unsafePointer, y.unsafeMutablePointer))
         let small = M * N * K < BLAS.parallelThreshold
         if small && batch > 1 {

@@ -6,7 +6,7 @@ extension Tensor {
 
     /// op(self) elementwise.
     public func applying(_ op: UnaryOp) -> Tensor {
-        var y = Tensor(uninitializedShape: shape)
+        let y = Tensor(uninitializedShape: shape)
         CPU.unary(op, unsafePointer, y.unsafeMutablePointer, count)
         return y
     }
@@ -30,20 +30,20 @@ extension Tensor {
 
     /// self^p elementwise.
     public func pow(_ p: Float) -> Tensor {
-        var y = Tensor(uninitializedShape: shape)
+        let y = Tensor(uninitializedShape: shape)
         CPU.pow(unsafePointer, p, y.unsafeMutablePointer, count)
         return y
     }
 
     /// a·self + b.
     public func affine(scale a: Float, shift b: Float = 0) -> Tensor {
-        var y = Tensor(uninitializedShape: shape)
+        let y = Tensor(uninitializedShape: shape)
         CPU.affine(unsafePointer, scale: a, shift: b, y.unsafeMutablePointer, count)
         return y
     }
 
     public func clamped(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
-        var y = Tensor(uninitializedShape: shape)
+        let y = Tensor(uninitializedShape: shape)
         CPU.clamp(unsafePointer, lo: lo, hi: hi, y.unsafeMutablePointer, count)
         return y
     }
@@ -56,7 +56,7 @@ extension Tensor {
             preconditionFailure("\(op): shapes \(shape) and \(other.shape) do not broadcast")
         }
         let pat = CPU.pattern(a: shape, b: other.shape, out: out)
-        var y = Tensor(uninitializedShape: out)
+        let y = Tensor(uninitializedShape: out)
         if case .general = pat {
             let a = broadcasted(to: out), b = other.broadcasted(to: out)
             CPU.binary(op, .same, a.unsafePointer, b.unsafePointer, y.unsafeMutablePointer, y.count)
@@ -70,7 +70,7 @@ extension Tensor {
     public func broadcasted(to target: [Int]) -> Tensor {
         if shape == target { return self }
         precondition(CPU.broadcastShape(shape, target) == target, "broadcasted: \(shape) to \(target)")
-        var y = Tensor(uninitializedShape: target)
+        let y = Tensor(uninitializedShape: target)
         CPU.broadcastCopy(unsafePointer, from: shape, to: target, y.unsafeMutablePointer)
         return y
     }
@@ -113,7 +113,7 @@ extension Tensor {
             preconditionFailure("where: shapes \(condition.shape), \(a.shape), \(b.shape) do not broadcast")
         }
         let c = condition.broadcasted(to: out), x = a.broadcasted(to: out), z = b.broadcasted(to: out)
-        var y = Tensor(uninitializedShape: out)
+        let y = Tensor(uninitializedShape: out)
         let box = UnsafeSendableBox((c.unsafePointer, x.unsafePointer, z.unsafePointer, y.unsafeMutablePointer))
         Parallel.forRanges(y.count, grain: elementwiseGrain) { r in
             let (c, x, z, y) = box.value
@@ -137,7 +137,7 @@ extension Tensor {
         let (outer, n, inner) = reductionExtents(axis: a)
         var s = shape
         if keepDims { s[a] = 1 } else { s.remove(at: a) }
-        var y = Tensor(uninitializedShape: s)
+        let y = Tensor(uninitializedShape: s)
         CPU.reduce(op, unsafePointer, outer: outer, n: n, inner: inner, y.unsafeMutablePointer)
         return y
     }
@@ -177,14 +177,14 @@ extension Tensor {
 
     public func softmax() -> Tensor {
         let V = shape.last ?? 1
-        var y = Tensor(uninitializedShape: shape)
+        let y = Tensor(uninitializedShape: shape)
         CPU.softmax(unsafePointer, y.unsafeMutablePointer, R: count / Swift.max(V, 1), V: V)
         return y
     }
 
     public func logSoftmax() -> Tensor {
         let V = shape.last ?? 1
-        var y = Tensor(uninitializedShape: shape)
+        let y = Tensor(uninitializedShape: shape)
         CPU.logSoftmax(unsafePointer, y.unsafeMutablePointer, R: count / Swift.max(V, 1), V: V)
         return y
     }
@@ -192,7 +192,7 @@ extension Tensor {
     /// Inclusive cumulative sum along `axis`.
     public func cumulativeSum(axis: Int) -> Tensor {
         let (outer, n, inner) = reductionExtents(axis: axis)
-        var y = Tensor(uninitializedShape: shape)
+        let y = Tensor(uninitializedShape: shape)
         let x = unsafePointer, out = y.unsafeMutablePointer
         for o in 0 ..< outer {
             let base = o * n * inner
@@ -208,7 +208,7 @@ extension Tensor {
     /// Reverse (right-to-left) inclusive cumulative sum along `axis`: the VJP of `cumulativeSum`.
     public func reverseCumulativeSum(axis: Int) -> Tensor {
         let (outer, n, inner) = reductionExtents(axis: axis)
-        var y = Tensor(uninitializedShape: shape)
+        let y = Tensor(uninitializedShape: shape)
         let x = unsafePointer, out = y.unsafeMutablePointer
         for o in 0 ..< outer where n > 0 {
             let base = o * n * inner

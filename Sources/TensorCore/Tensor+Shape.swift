@@ -18,7 +18,7 @@ extension Tensor {
         }
         let outer = first.shape[..<a].reduce(1, *)
         let inner = first.shape[(a + 1)...].reduce(1, *)
-        var y = Tensor(uninitializedShape: outShape)
+        let y = Tensor(uninitializedShape: outShape)
         let out = y.unsafeMutablePointer
         let rowOut = outShape[a] * inner
         var col = 0
@@ -42,7 +42,7 @@ extension Tensor {
         let inner = shape[(a + 1)...].reduce(1, *)
         var s = shape
         s[a] = range.count
-        var y = Tensor(uninitializedShape: s)
+        let y = Tensor(uninitializedShape: s)
         let run = range.count * inner, rowIn = shape[a] * inner
         let src = unsafePointer, out = y.unsafeMutablePointer
         for o in 0 ..< outer {
@@ -82,7 +82,7 @@ extension Tensor {
         var inStrides = [Int](repeating: 1, count: rank)
         for i in stride(from: rank - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * shape[i + 1] }
         let strides = perm.map { inStrides[$0] }
-        var y = Tensor(uninitializedShape: outShape)
+        let y = Tensor(uninitializedShape: outShape)
         if count == 0 { return y }
         let src = unsafePointer, out = y.unsafeMutablePointer
         let r = rank

@@ -3,6 +3,7 @@
 // prints one JSON object per case.
 import ArgumentParser
 import Autograd
+import CAllocationCounter
 import Foundation
 import NN
 import TensorCore
@@ -141,7 +142,9 @@ func blockStepRow(part: BlockPart, size: BenchSize, batch: Int, options: BenchOp
     // Warm-up, then count fresh buffer allocations over one more step.
     for _ in 0 ..< options.warmup { step() }
     BufferPool.shared.resetStatistics()
+    let mallocsBefore = ta_allocation_count()
     step()
+    let mallocs = ta_allocation_count() - mallocsBefore
     let allocs = BufferPool.shared.statistics.freshAllocations
     let times = measure(warmup: 0, repeats: options.repeats, step)
     let best = times.min()!
@@ -150,6 +153,7 @@ func blockStepRow(part: BlockPart, size: BenchSize, batch: Int, options: BenchOp
         "ms_per_step": best * 1000, "median_ms_per_step": median(times) * 1000,
         "tokens_per_s": Double(B * T) / best, "median_tokens_per_s": Double(B * T) / median(times),
         "peak_rss_mib": peakRSSMiB(), "buffer_allocations_per_step": allocs,
+        "heap_allocations_per_step": mallocsBefore < 0 ? -1 : Int(mallocs),
     ]
 }
 
@@ -166,7 +170,8 @@ struct StepBenchOptions: ParsableArguments {
     }
 }
 
-let stepColumns = ["case", "size", "ms_per_step", "median_ms_per_step", "tokens_per_s", "peak_rss_mib", "buffer_allocations_per_step"]
+let stepColumns = ["case", "size", "ms_per_step", "median_ms_per_step", "tokens_per_s", "peak_rss_mib",
+                   "buffer_allocations_per_step", "heap_allocations_per_step"]
 
 struct MLPStepBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mlp-step",

@@ -1,7 +1,7 @@
 // The `tokenalign` command line. This target is the only place in TokenAlign that prints.
 import ArgumentParser
 
-public struct TokenAlignCommand: AsyncParsableCommand {
+public struct TokenAlignCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tokenalign",
         abstract: "Align language models with token-level rewards, on the CPU.",

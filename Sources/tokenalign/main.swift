@@ -1,3 +1,3 @@
 import TokenAlignCLI
 
-await TokenAlignCommand.main()
+TokenAlignCommand.main()

@@ -75,7 +75,8 @@ func naiveRoPEPairs(_ x: Tensor, positions: [Int], R: Int, theta: Double, conven
                 let o = ((b * T + t) * H + h) * D
                 for i in 0 ..< R / 2 {
                     let (p0, p1) = convention == .rotateHalf ? (i, i + R / 2) : (2 * i, 2 * i + 1)
-                    let a = y[o + p0], c = y[o + p1], th = ropeAngle(positions[t], i, R, theta)
+                    let pos = positions.count == T ? positions[t] : positions[b * T + t]  // shared or per row
+                    let a = y[o + p0], c = y[o + p1], th = ropeAngle(pos, i, R, theta)
                     y[o + p0] = a * Foundation.cos(th) - c * Foundation.sin(th)
                     y[o + p1] = a * Foundation.sin(th) + c * Foundation.cos(th)
                 }
@@ -212,6 +213,10 @@ struct AttentionKernelTests {
         AttentionCase(B: 2, Tq: 3, Tk: 6, Hq: 2, Hkv: 1, D: 3, causal: false, mask: [1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0]),
         AttentionCase(B: 1, Tq: 3, Tk: 5, Hq: 2, Hkv: 2, D: 4, causal: false, scale: 0.3),
         AttentionCase(B: 2, Tq: 16, Tk: 16, Hq: 8, Hkv: 4, D: 16),                                // splits over threads
+        AttentionCase(B: 1, Tq: 70, Tk: 70, Hq: 2, Hkv: 1, D: 8),                                 // causal query blocks
+        AttentionCase(B: 1, Tq: 130, Tk: 140, Hq: 2, Hkv: 1, D: 4),                               // blocks + offset
+        AttentionCase(B: 2, Tq: 256, Tk: 256, Hq: 2, Hkv: 2, D: 4,
+                      mask: (0 ..< 512).map { $0 == 3 || $0 == 300 || $0 == 511 ? 0 : 1 }),         // 4 blocks + padding
     ]
 
     @Test("attentionForward matches naive per-head attention", arguments: cases)
@@ -226,6 +231,48 @@ struct AttentionKernelTests {
         expectClose(y, ey, atol: 2e-6, rtol: 1e-5, "output \(c.testDescription)")
         expectClose(ctx.probabilities, ep, atol: 1e-6, rtol: 1e-5, "probabilities \(c.testDescription)")
         #expect(ctx.scale == Float(scale))
+    }
+
+    @Test("Packed qkv [B, T, (Hq+2Hkv)·D] gives the same output and gradients as separate q, k, v",
+          arguments: [(2, 2, 5, 3), (4, 2, 6, 4), (2, 1, 70, 4)])
+    func packed(_ Hq: Int, _ Hkv: Int, _ T: Int, _ D: Int) {
+        let B = 2
+        let qkv = randomTensor([B, T, (Hq + 2 * Hkv) * D], seed: 103)
+        let parts = qkv.split(axis: 2, sizes: [Hq * D, Hkv * D, Hkv * D])
+        let q = parts[0].reshaped([B, T, Hq, D]), k = parts[1].reshaped([B, T, Hkv, D]), v = parts[2].reshaped([B, T, Hkv, D])
+        let mask = Tensor(shape: [B, T], data: (0 ..< B * T).map { $0 == T + 1 ? 0 : 1 })
+        let (y, ctx) = CPU.attentionForwardPacked(qkv: qkv, heads: Hq, kvHeads: Hkv, keyMask: mask)
+        let (ey, ep) = naiveAttention(q: q, k: k, v: v, scale: 1 / Double(D).squareRoot(), causal: true, keyMask: mask)
+        expectClose(y, ey, atol: 2e-6, rtol: 1e-5, "packed output Hq\(Hq) Hkv\(Hkv) T\(T)")
+        expectClose(ctx.probabilities, ep, atol: 1e-6, rtol: 1e-5, "packed probabilities")
+        let dOut = randomTensor([B, T, Hq, D], seed: 104)
+        let (_, splitCtx) = CPU.attentionForward(q: q, k: k, v: v, keyMask: mask)
+        let (dq, dk, dv) = CPU.attentionBackward(dOut, q: q, k: k, v: v, context: splitCtx)
+        let dPacked = CPU.attentionBackwardPacked(dOut, qkv: qkv, heads: Hq, kvHeads: Hkv, context: ctx)
+        let expected = Tensor.concatenate([dq.reshaped([B, T, Hq * D]), dk.reshaped([B, T, Hkv * D]), dv.reshaped([B, T, Hkv * D])],
+                                          axis: 2)
+        expectClose(dPacked, expected, atol: 1e-6, rtol: 1e-5, "packed gradient Hq\(Hq) Hkv\(Hkv) T\(T)")
+    }
+
+    @Test("KV-cache attention reads only the first `length` cache positions",
+          arguments: [(1, 5, 8, 4, 2), (3, 6, 6, 2, 2), (2, 4, 9, 4, 1)])
+    func kvCache(_ Tq: Int, _ length: Int, _ capacity: Int, _ Hq: Int, _ Hkv: Int) {
+        let B = 2, D = 4
+        let q = randomTensor([B, Tq, Hq, D], seed: 105)
+        let k = randomTensor([B, length, Hkv, D], seed: 106), v = randomTensor([B, length, Hkv, D], seed: 107)
+        // Caches hold k / v in their first `length` positions and NaN garbage after.
+        func cache(_ t: Tensor) -> Tensor {
+            var data = [Float](repeating: .nan, count: B * capacity * Hkv * D)
+            let ts = t.scalars, run = length * Hkv * D
+            for b in 0 ..< B { for i in 0 ..< run { data[b * capacity * Hkv * D + i] = ts[b * run + i] } }
+            return Tensor(shape: [B, capacity, Hkv, D], data: data)
+        }
+        let mask = Tensor(shape: [B, length], data: (0 ..< B * length).map { $0 == 1 ? 0 : 1 })
+        for keyMask in [nil, mask] as [Tensor?] {
+            let y = CPU.attentionForward(q: q, kCache: cache(k), vCache: cache(v), length: length, keyMask: keyMask)
+            let (ey, _) = naiveAttention(q: q, k: k, v: v, scale: 1 / Double(D).squareRoot(), causal: true, keyMask: keyMask)
+            expectClose(y, ey, atol: 2e-6, rtol: 1e-5, "Tq\(Tq) length \(length) capacity \(capacity) mask \(keyMask != nil)")
+        }
     }
 
     @Test("A query whose keys are all padded out gets a zero output")
@@ -275,6 +322,25 @@ struct RoPEKernelTests {
         let inter = CPU.rope(x, positions: c.positions, rotaryDimensions: c.R, theta: c.theta, convention: .interleaved)
         expectClose(inter, naiveRoPEComplex(x, positions: c.positions, R: R, theta: Double(c.theta)),
                     atol: 2e-6, rtol: 1e-5, "interleaved vs complex form \(c.testDescription)")
+    }
+
+    @Test("Per-row positions [B·T] (left padding) rotate each row by its own positions", arguments: RoPEConvention.allCases)
+    func perRowPositions(_ conv: RoPEConvention) {
+        let x = randomTensor([3, 4, 2, 6], seed: 112)
+        let positions = [0, 1, 2, 3, 0, 0, 1, 2, 5, 9, 13, 400]
+        for R in [6, 4] {
+            let y = CPU.rope(x, positions: positions, rotaryDimensions: R, theta: 10_000, convention: conv)
+            expectClose(y, naiveRoPEPairs(x, positions: positions, R: R, theta: 10_000, convention: conv),
+                        atol: 2e-6, rtol: 1e-5, "\(conv) per-row R\(R)")
+            // Each batch row equals the shared-positions kernel applied to that row alone.
+            for b in 0 ..< 3 {
+                let row = CPU.rope(x.rows(b ..< b + 1), positions: Array(positions[b * 4 ..< b * 4 + 4]), rotaryDimensions: R,
+                                   theta: 10_000, convention: conv)
+                expectEqual(y.rows(b ..< b + 1), row, "\(conv) row \(b)")
+            }
+            let back = CPU.rope(y, positions: positions, rotaryDimensions: R, theta: 10_000, convention: conv, inverse: true)
+            expectClose(back, x, atol: 2e-6, rtol: 1e-5, "\(conv) per-row inverse")
+        }
     }
 
     @Test("Position 0 is the identity; the input is not modified")

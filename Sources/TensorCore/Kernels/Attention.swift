@@ -49,6 +49,22 @@ extension CPU {
         return attentionForwardCore(L, q.unsafePointer, k.unsafePointer, v.unsafePointer, scale: scale, causal: causal, keyMask: keyMask)
     }
 
+    /// Attention of new queries q [B, Tq, Hq, D] over the first `length` positions of key/value
+    /// caches [B, capacity, Hkv, D] (incremental decoding: the new keys are already written at
+    /// length − Tq ..< length). Inference only: no backward.
+    public static func attentionForward(q: Tensor, kCache: Tensor, vCache: Tensor, length: Int, scale: Float? = nil,
+                                        keyMask: Tensor? = nil) -> Tensor {
+        precondition(q.rank == 4 && kCache.rank == 4 && vCache.shape == kCache.shape, "attention: q \(q.shape), cache \(kCache.shape)")
+        let B = q.shape[0], Tq = q.shape[1], Hq = q.shape[2], D = q.shape[3]
+        let cap = kCache.shape[1], Hkv = kCache.shape[2]
+        precondition(kCache.shape[0] == B && kCache.shape[3] == D && Hq % Hkv == 0 && Tq <= length && length <= cap,
+                     "attention: q \(q.shape) over cache \(kCache.shape) of length \(length)")
+        let L = AttentionLayout(B: B, Tq: Tq, Tk: length, Hq: Hq, Hkv: Hkv, D: D, qRow: Hq * D, kRow: Hkv * D, vRow: Hkv * D,
+                                qBatch: Tq * Hq * D, kBatch: cap * Hkv * D, vBatch: cap * Hkv * D)
+        return attentionForwardCore(L, q.unsafePointer, kCache.unsafePointer, vCache.unsafePointer, scale: scale, causal: true,
+                                    keyMask: keyMask).0
+    }
+
     /// Self-attention straight from a packed projection qkv [B, T, (Hq + 2·Hkv)·D] (GPT-2's `c_attn`
     /// output), with no split copies: q, k, v are strided views of it.
     public static func attentionForwardPacked(qkv: Tensor, heads Hq: Int, kvHeads Hkv: Int, scale: Float? = nil,
@@ -72,8 +88,8 @@ extension CPU {
         if let m = keyMask { precondition(m.shape == [B, Tk], "attention: keyMask \(m.shape), expected [\(B), \(Tk)]") }
         let s = scale ?? 1 / Float(D).squareRoot()
         let group = Hq / Hkv
-        var out = Tensor(uninitializedShape: [B, Tq, Hq, D])
-        var probs = Tensor(uninitializedShape: [B, Hq, Tq, Tk])
+        let out = Tensor(uninitializedShape: [B, Tq, Hq, D])
+        let probs = Tensor(uninitializedShape: [B, Hq, Tq, Tk])
         let offset = Tk - Tq
         let box = UnsafeSendableBox((q, k, v, keyMask?.unsafePointer, out.unsafeMutablePointer, probs.unsafeMutablePointer))
         Parallel.forRanges(B * Hq) { r in
@@ -122,9 +138,9 @@ extension CPU {
         let Tk = k.shape[1], Hkv = k.shape[2]
         let L = AttentionLayout(B: B, Tq: Tq, Tk: Tk, Hq: Hq, Hkv: Hkv, D: D, qRow: Hq * D, kRow: Hkv * D, vRow: Hkv * D,
                                 qBatch: Tq * Hq * D, kBatch: Tk * Hkv * D, vBatch: Tk * Hkv * D)
-        var dq = Tensor(uninitializedShape: q.shape)
-        var dk = Tensor(shape: k.shape, repeating: 0)
-        var dv = Tensor(shape: v.shape, repeating: 0)
+        let dq = Tensor(uninitializedShape: q.shape)
+        let dk = Tensor(shape: k.shape, repeating: 0)
+        let dv = Tensor(shape: v.shape, repeating: 0)
         attentionBackwardCore(L, dOut, q.unsafePointer, k.unsafePointer, v.unsafePointer, context: context,
                               dq: dq.unsafeMutablePointer, dk: dk.unsafeMutablePointer, dv: dv.unsafeMutablePointer)
         return (dq, dk, dv)
@@ -134,7 +150,7 @@ extension CPU {
     public static func attentionBackwardPacked(_ dOut: Tensor, qkv: Tensor, heads Hq: Int, kvHeads Hkv: Int,
                                                context: AttentionContext) -> Tensor {
         let L = packedLayout(qkv, Hq, Hkv)
-        var d = Tensor(shape: qkv.shape, repeating: 0)
+        let d = Tensor(shape: qkv.shape, repeating: 0)
         let base = qkv.unsafePointer, dbase = d.unsafeMutablePointer
         attentionBackwardCore(L, dOut, base, base + Hq * L.D, base + (Hq + Hkv) * L.D, context: context,
                               dq: dbase, dk: dbase + Hq * L.D, dv: dbase + (Hq + Hkv) * L.D)
@@ -153,7 +169,7 @@ extension CPU {
         let offset = Tk - Tq
         // Scratch for dP / dS, one [Tq, Tk] block per worker chunk.
         let chunks = Swift.min(Parallel.threadCount, B * Hkv)
-        var scratch = Tensor(uninitializedShape: [Swift.max(chunks, 1), Tq * Tk])
+        let scratch = Tensor(uninitializedShape: [Swift.max(chunks, 1), Tq * Tk])
         let box = UnsafeSendableBox((q, k, v, dOut.unsafePointer, context.probabilities.unsafePointer, dq, dk, dv,
                                      scratch.unsafeMutablePointer))
         Parallel.forRanges(chunks) { cr in

@@ -20,8 +20,8 @@ extension CPU {
     public static func layerNormForward(_ x: Tensor, weight: Tensor, bias: Tensor?, eps: Float) -> (Tensor, NormStatistics) {
         let C = x.shape.last ?? 1, R = x.count / Swift.max(C, 1)
         precondition(weight.shape == [C] && (bias == nil || bias!.shape == [C]), "layerNorm: x \(x.shape), weight \(weight.shape)")
-        var y = Tensor(uninitializedShape: x.shape)
-        var mean = Tensor(uninitializedShape: [R]), rstd = Tensor(uninitializedShape: [R])
+        let y = Tensor(uninitializedShape: x.shape)
+        let mean = Tensor(uninitializedShape: [R]), rstd = Tensor(uninitializedShape: [R])
         let box = UnsafeSendableBox((x.unsafePointer, weight.unsafePointer, bias?.unsafePointer, y.unsafeMutablePointer,
                                      mean.unsafeMutablePointer, rstd.unsafeMutablePointer))
         Parallel.forRanges(R, grain: Swift.max(1, 8192 / Swift.max(C, 1))) { r in
@@ -49,9 +49,9 @@ extension CPU {
     /// Gradients of layer norm: (dx, dw, db).
     public static func layerNormBackward(_ dy: Tensor, x: Tensor, weight: Tensor, stats: NormStatistics) -> (Tensor, Tensor, Tensor) {
         let C = x.shape.last ?? 1, R = x.count / Swift.max(C, 1)
-        var dx = Tensor(uninitializedShape: x.shape)
+        let dx = Tensor(uninitializedShape: x.shape)
         let threads = Parallel.threadCount
-        var partial = Tensor(shape: [threads, 2, C], repeating: 0)  // per-chunk dw, db
+        let partial = Tensor(shape: [threads, 2, C], repeating: 0)  // per-chunk dw, db
         let box = UnsafeSendableBox((dy.unsafePointer, x.unsafePointer, weight.unsafePointer, stats.mean.unsafePointer,
                                      stats.rstd.unsafePointer, dx.unsafeMutablePointer, partial.unsafeMutablePointer))
         let chunks = Swift.min(threads, Swift.max(1, R))
@@ -88,8 +88,8 @@ extension CPU {
     public static func rmsNormForward(_ x: Tensor, weight: Tensor, eps: Float) -> (Tensor, NormStatistics) {
         let C = x.shape.last ?? 1, R = x.count / Swift.max(C, 1)
         precondition(weight.shape == [C], "rmsNorm: x \(x.shape), weight \(weight.shape)")
-        var y = Tensor(uninitializedShape: x.shape)
-        var rstd = Tensor(uninitializedShape: [R])
+        let y = Tensor(uninitializedShape: x.shape)
+        let rstd = Tensor(uninitializedShape: [R])
         let box = UnsafeSendableBox((x.unsafePointer, weight.unsafePointer, y.unsafeMutablePointer, rstd.unsafeMutablePointer))
         Parallel.forRanges(R, grain: Swift.max(1, 8192 / Swift.max(C, 1))) { r in
             let (x, w, y, rp) = box.value
@@ -108,9 +108,9 @@ extension CPU {
     /// Gradients of RMS norm: (dx, dw).
     public static func rmsNormBackward(_ dy: Tensor, x: Tensor, weight: Tensor, stats: NormStatistics) -> (Tensor, Tensor) {
         let C = x.shape.last ?? 1, R = x.count / Swift.max(C, 1)
-        var dx = Tensor(uninitializedShape: x.shape)
+        let dx = Tensor(uninitializedShape: x.shape)
         let threads = Parallel.threadCount
-        var partial = Tensor(shape: [threads, C], repeating: 0)
+        let partial = Tensor(shape: [threads, C], repeating: 0)
         let chunks = Swift.min(threads, Swift.max(1, R))
         let box = UnsafeSendableBox((dy.unsafePointer, x.unsafePointer, weight.unsafePointer, stats.rstd.unsafePointer,
                                      dx.unsafeMutablePointer, partial.unsafeMutablePointer))

@@ -29,13 +29,16 @@ extension CPU {
     }
 
     /// Rotates x [B, T, H, D] (first R dims of each head) by the position angles; `inverse` applies
-    /// the transpose rotation, which is the backward pass.
+    /// the transpose rotation, which is the backward pass. `positions` holds T positions shared by
+    /// every row, or B·T positions (row-major [B, T]) when rows differ, as with left padding.
     public static func rope(_ x: Tensor, positions: [Int], rotaryDimensions: Int? = nil, theta: Float,
                             convention: RoPEConvention, inverse: Bool = false) -> Tensor {
         precondition(x.rank == 4, "rope: expected [B, T, H, D], got \(x.shape)")
         let B = x.shape[0], T = x.shape[1], H = x.shape[2], D = x.shape[3]
         let R = rotaryDimensions ?? D
-        precondition(R % 2 == 0 && R <= D && positions.count == T, "rope: D \(D), R \(R), \(positions.count) positions for T \(T)")
+        precondition(R % 2 == 0 && R <= D && (positions.count == T || positions.count == B * T),
+                     "rope: D \(D), R \(R), \(positions.count) positions for B \(B), T \(T)")
+        let perRow = positions.count == B * T && B > 1
         let (ct, st) = ropeTables(positions: positions, rotaryDimensions: R, theta: theta)
         var y = x
         y.makeUnique()
@@ -49,7 +52,7 @@ extension CPU {
                     let yp = box.value
                     let (cp, sp) = tabs.value
                     for bt in r {
-                        let t = bt % T
+                        let t = perRow ? bt : bt % T
                         let c = cp + t * half, s = sp + t * half
                         for h in 0 ..< H {
                             let v = yp + (bt * H + h) * D

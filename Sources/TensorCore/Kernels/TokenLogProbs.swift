@@ -18,8 +18,8 @@ extension CPU {
         let V = logits.shape.last ?? 1, N = logits.count / Swift.max(V, 1)
         precondition(labels.count == N, "tokenLogProbs: \(labels.count) labels for \(N) rows of \(logits.shape)")
         if let m = mask { precondition(m.count == N, "tokenLogProbs: mask \(m.shape) for \(N) rows") }
-        var out = Tensor(uninitializedShape: [N])
-        var lse = Tensor(uninitializedShape: [N])
+        let out = Tensor(uninitializedShape: [N])
+        let lse = Tensor(uninitializedShape: [N])
         labels.data.withUnsafeBufferPointer { lp in
             let box = UnsafeSendableBox((logits.unsafePointer, lp.baseAddress!, mask?.unsafePointer,
                                          out.unsafeMutablePointer, lse.unsafeMutablePointer))
@@ -43,7 +43,7 @@ extension CPU {
     public static func tokenLogProbsBackward(_ g: Tensor, logits: Tensor, labels: IndexTensor, mask: Tensor?,
                                              context: TokenLogProbContext) -> Tensor {
         let V = logits.shape.last ?? 1, N = logits.count / Swift.max(V, 1)
-        var dx = Tensor(uninitializedShape: logits.shape)
+        let dx = Tensor(uninitializedShape: logits.shape)
         labels.data.withUnsafeBufferPointer { lp in
             let box = UnsafeSendableBox((logits.unsafePointer, lp.baseAddress!, mask?.unsafePointer, g.unsafePointer,
                                          context.logSumExp.unsafePointer, dx.unsafeMutablePointer))

@@ -1,0 +1,150 @@
+// Batched generation with a KV cache: left-padded prefill, then one token per step for every row,
+// logit processors, greedy or seeded sampling, EOS and stop strings, and a streaming callback.
+import Autograd
+import Models
+import TensorCore
+
+public struct GenerationParameters: Sendable {
+    public var maxNewTokens: Int = 128
+    /// 0 means greedy (argmax).
+    public var temperature: Float = 0
+    /// 0 disables.
+    public var topK: Int = 0
+    /// 1 disables.
+    public var topP: Float = 1
+    /// 0 disables.
+    public var minP: Float = 0
+    /// 1 disables.
+    public var repetitionPenalty: Float = 1
+    /// Generation stops for a row when it emits one of these ids (the id is kept in the output).
+    public var stopTokenIDs: Set<Int> = []
+    /// Generation stops for a row when its decoded text contains one of these (needs `decode`).
+    public var stopStrings: [String] = []
+    public var seed: UInt64 = 0
+    /// Id fed as left padding (its embedding is masked out, so any valid id works).
+    public var padTokenID: Int = 0
+
+    public init(maxNewTokens: Int = 128, temperature: Float = 0, topK: Int = 0, topP: Float = 1, minP: Float = 0,
+                repetitionPenalty: Float = 1, stopTokenIDs: Set<Int> = [], stopStrings: [String] = [], seed: UInt64 = 0) {
+        self.maxNewTokens = maxNewTokens
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.minP = minP
+        self.repetitionPenalty = repetitionPenalty
+        self.stopTokenIDs = stopTokenIDs
+        self.stopStrings = stopStrings
+        self.seed = seed
+    }
+
+    /// The processor chain these parameters imply, in transformers' order: repetition penalty, then
+    /// the warpers temperature → top-k → top-p → min-p.
+    public func processors() -> [LogitProcessor] {
+        var out: [LogitProcessor] = []
+        if repetitionPenalty != 1 { out.append(RepetitionPenalty(repetitionPenalty)) }
+        if temperature > 0 {
+            if temperature != 1 { out.append(Temperature(temperature)) }
+            if topK > 0 { out.append(TopK(topK)) }
+            if topP < 1 { out.append(TopP(topP)) }
+            if minP > 0 { out.append(MinP(minP)) }
+        }
+        return out
+    }
+}
+
+public enum FinishReason: String, Sendable { case stopToken, stopString, length }
+
+public struct GenerationResult: Sendable {
+    /// Generated ids (prompt excluded; a stop token is included, text after a stop string is not cut).
+    public var tokens: [Int]
+    public var finishReason: FinishReason
+}
+
+/// Timings of one `generate` call.
+public struct GenerationTimings: Sendable {
+    public var prefillSeconds: Double = 0
+    public var decodeSeconds: Double = 0
+    public var decodeSteps: Int = 0
+}
+
+public enum Generator {
+    /// Generates continuations of `prompts` (token ids, unpadded) as one batch.
+    /// - Parameters:
+    ///   - extraProcessors: applied after the repetition penalty and before the sampling warpers
+    ///     (where reward guides go).
+    ///   - decode: turns a row's generated ids into text, for stop strings.
+    ///   - onTokens: called after every step with the new token of each still-active row
+    ///     (`nil` for rows that finished earlier); return false to stop early.
+    public static func generate(
+        model: any LanguageModel, prompts: [[Int]], parameters: GenerationParameters,
+        extraProcessors: [LogitProcessor] = [], decode: (([Int]) -> String)? = nil,
+        timings: UnsafeMutablePointer<GenerationTimings>? = nil,
+        onTokens: (([Int?]) -> Bool)? = nil
+    ) -> [GenerationResult] {
+        precondition(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "generate: every prompt needs at least one token")
+        let B = prompts.count
+        let P = prompts.map(\.count).max()!
+        let capacity = P + parameters.maxNewTokens
+        precondition(capacity <= model.maxPositions || model.modelType != "gpt2",
+                     "generate: \(capacity) positions exceed the model's \(model.maxPositions)")
+        var rng = RandomGenerator(seed: parameters.seed)
+        let cache = model.makeCache(batch: B, capacity: capacity)
+        // Left-pad the prompts; the mask grows by one column per step.
+        var ids = [Int32](), mask = [Float]()
+        for p in prompts {
+            ids += [Int32](repeating: Int32(parameters.padTokenID), count: P - p.count) + p.map { Int32($0) }
+            mask += [Float](repeating: 0, count: P - p.count) + [Float](repeating: 1, count: p.count)
+        }
+        let needsMask = prompts.contains { $0.count != P }
+        var maskRows = (0 ..< B).map { Array(mask[($0 * P) ..< (($0 + 1) * P)]) }
+        let processors = parameters.processors()
+        let ordered = processors.filter { $0 is RepetitionPenalty } + extraProcessors + processors.filter { !($0 is RepetitionPenalty) }
+
+        var generated = [[Int]](repeating: [], count: B)
+        var finished = [FinishReason?](repeating: nil, count: B)
+        var input = IndexTensor(shape: [B, P], data: ids)
+        var clock = ContinuousClock.now
+        for step in 0 ..< parameters.maxNewTokens {
+            let maskTensor: Tensor? = needsMask ? Tensor(shape: [B, maskRows[0].count], data: maskRows.flatMap { $0 }) : nil
+            let logitsAll = withoutGradients { model(input, attentionMask: maskTensor, cache: cache) }.value
+            let T = logitsAll.shape[1], V = logitsAll.shape[2]
+            // Last position of every row → [B, V].
+            var logits = Tensor(uninitializedShape: [B, V])
+            for b in 0 ..< B {
+                (logits.unsafeMutablePointer + b * V).update(from: logitsAll.unsafePointer + (b * T + T - 1) * V, count: V)
+            }
+            let context = DecodingContext(prompts: prompts, generated: generated, step: step)
+            for proc in ordered { proc.process(&logits, context: context) }
+            var next = [Int](repeating: parameters.padTokenID, count: B)
+            let choice = parameters.temperature > 0 ? logits.softmax().sampleCategorical(using: &rng).data : logits.argmax().data
+            var emitted = [Int?](repeating: nil, count: B)
+            for b in 0 ..< B where finished[b] == nil {
+                let t = Int(choice[b])
+                next[b] = t
+                generated[b].append(t)
+                emitted[b] = t
+                if parameters.stopTokenIDs.contains(t) {
+                    finished[b] = .stopToken
+                } else if !parameters.stopStrings.isEmpty, let decode {
+                    let text = decode(generated[b])
+                    if parameters.stopStrings.contains(where: { text.contains($0) }) { finished[b] = .stopString }
+                }
+            }
+            let now = ContinuousClock.now
+            if step == 0 { timings?.pointee.prefillSeconds = seconds(now - clock) } else {
+                timings?.pointee.decodeSeconds += seconds(now - clock)
+                timings?.pointee.decodeSteps += 1
+            }
+            clock = now
+            if let onTokens, !onTokens(emitted) { break }
+            if finished.allSatisfy({ $0 != nil }) || step == parameters.maxNewTokens - 1 { break }
+            input = IndexTensor(shape: [B, 1], data: next.map { Int32($0) })
+            for b in 0 ..< B { maskRows[b].append(1) }
+        }
+        return (0 ..< B).map { GenerationResult(tokens: generated[$0], finishReason: finished[$0] ?? .length) }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}

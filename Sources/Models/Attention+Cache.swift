@@ -1,0 +1,18 @@
+// Shared attention step for the model families: the differentiable fused kernel for training and
+// scoring, and the cache path for incremental decoding.
+import Autograd
+import TensorCore
+
+enum AttentionStep {
+    /// q [B, T, Hq, D], k/v [B, T, Hkv, D] → [B, T, Hq, D].
+    static func run(q: Variable, k: Variable, v: Variable, layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
+        guard let cache else {
+            return Functional.attention(q: q, k: k, v: v, keyMask: attentionMask)
+        }
+        cache.write(layer: layer, k: k.value, v: v.value)
+        let length = cache.length + q.shape[1]
+        let out = CPU.attentionForward(q: q.value, kCache: cache.keys[layer], vCache: cache.values[layer], length: length,
+                                       keyMask: attentionMask)
+        return Variable(out)
+    }
+}

@@ -1,0 +1,151 @@
+// Llama (Touvron et al. 2023, arXiv:2302.13971) and Qwen2 (arXiv:2407.10671; = Llama with a bias
+// on q/k/v). Port of transformers/models/llama/modeling_llama.py (LlamaForCausalLM): RMSNorm,
+// rotary positions (rotate-half convention, base `rope_theta`), grouped-query attention, SwiGLU MLP,
+// optional tied embeddings.
+import Autograd
+import NN
+import TensorCore
+
+public final class LlamaAttention: Module {
+    public var qProj: Linear
+    public var kProj: Linear
+    public var vProj: Linear
+    public var oProj: Linear
+    let heads: Int, kvHeads: Int, headDim: Int
+    let ropeTheta: Float
+
+    init(_ c: LlamaConfiguration, rng: inout RandomGenerator) {
+        heads = c.numAttentionHeads
+        kvHeads = c.kvHeads
+        headDim = c.headDimension
+        ropeTheta = c.ropeTheta
+        qProj = Linear(c.hiddenSize, heads * headDim, bias: c.qkvBias, rng: &rng)
+        kProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
+        vProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
+        oProj = Linear(heads * headDim, c.hiddenSize, bias: c.outputBias, rng: &rng)
+        super.init()
+    }
+
+    func callAsFunction(_ x: Variable, positions: [Int], layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
+        let B = x.shape[0], T = x.shape[1]
+        var q = qProj(x).reshaped([B, T, heads, headDim])
+        var k = kProj(x).reshaped([B, T, kvHeads, headDim])
+        let v = vProj(x).reshaped([B, T, kvHeads, headDim])
+        q = Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf)
+        k = Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf)
+        let y = AttentionStep.run(q: q, k: k, v: v, layer: layer, attentionMask: attentionMask, cache: cache)
+        return oProj(y.reshaped([B, T, heads * headDim]))
+    }
+}
+
+public final class LlamaMLP: Module {
+    public var gateProj: Linear
+    public var upProj: Linear
+    public var downProj: Linear
+
+    init(_ c: LlamaConfiguration, rng: inout RandomGenerator) {
+        gateProj = Linear(c.hiddenSize, c.intermediateSize, bias: c.mlpBias, rng: &rng)
+        upProj = Linear(c.hiddenSize, c.intermediateSize, bias: c.mlpBias, rng: &rng)
+        downProj = Linear(c.intermediateSize, c.hiddenSize, bias: c.mlpBias, rng: &rng)
+        super.init()
+    }
+
+    /// SwiGLU (Shazeer 2020, arXiv:2002.05202): down(silu(gate(x)) ⊙ up(x)).
+    func callAsFunction(_ x: Variable) -> Variable { downProj(gateProj(x).silu() * upProj(x)) }
+}
+
+public final class LlamaDecoderLayer: Module {
+    public var selfAttn: LlamaAttention
+    public var mlp: LlamaMLP
+    public var inputLayernorm: RMSNorm
+    public var postAttentionLayernorm: RMSNorm
+
+    init(_ c: LlamaConfiguration, rng: inout RandomGenerator) {
+        selfAttn = LlamaAttention(c, rng: &rng)
+        mlp = LlamaMLP(c, rng: &rng)
+        inputLayernorm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
+        postAttentionLayernorm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
+        super.init()
+    }
+
+    func callAsFunction(_ x: Variable, positions: [Int], layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
+        let h = x + selfAttn(inputLayernorm(x), positions: positions, layer: layer, attentionMask: attentionMask, cache: cache)
+        return h + mlp(postAttentionLayernorm(h))
+    }
+}
+
+/// `model.*` of LlamaForCausalLM.
+public final class LlamaModel: Module {
+    public var embedTokens: Embedding
+    public var layers: [LlamaDecoderLayer]
+    public var norm: RMSNorm
+
+    init(_ c: LlamaConfiguration, rng: inout RandomGenerator) {
+        embedTokens = Embedding(c.vocabSize, c.hiddenSize, std: 0.02, rng: &rng)
+        layers = (0 ..< c.numHiddenLayers).map { _ in LlamaDecoderLayer(c, rng: &rng) }
+        norm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
+        super.init()
+    }
+}
+
+public final class LlamaForCausalLM: Module, LanguageModel {
+    public let config: LlamaConfiguration
+    public var model: LlamaModel
+    /// Only when `tie_word_embeddings` is false.
+    public var lmHead: Linear?
+
+    public init(_ config: LlamaConfiguration, seed: UInt64 = 0) {
+        self.config = config
+        var rng = RandomGenerator(seed: seed)
+        model = LlamaModel(config, rng: &rng)
+        lmHead = config.tieWordEmbeddings ? nil : Linear(config.hiddenSize, config.vocabSize, bias: false, rng: &rng)
+        super.init()
+    }
+
+    public var modelType: String { config.modelType }
+    public var vocabularySize: Int { config.vocabSize }
+    public var hiddenSize: Int { config.hiddenSize }
+    public var layerCount: Int { config.numHiddenLayers }
+    public var maxPositions: Int { config.maxPositionEmbeddings }
+
+    public func hiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?) -> Variable {
+        precondition(ids.rank == 2, "Llama: ids must be [B, T], got \(ids.shape)")
+        let B = ids.shape[0], T = ids.shape[1]
+        let positions = tokenPositions(start: cache?.length ?? 0, count: T, batch: B, attentionMask: attentionMask)
+        var x = model.embedTokens(ids)
+        for (i, layer) in model.layers.enumerated() {
+            x = layer(x, positions: positions, layer: i, attentionMask: attentionMask, cache: cache)
+        }
+        if let cache { cache.length += T }
+        return model.norm(x)
+    }
+
+    public func logits(fromHidden h: Variable) -> Variable {
+        if let lmHead { return lmHead(h) }
+        return h.matmul(model.embedTokens.weight, transposeOther: true)
+    }
+
+    public func makeCache(batch: Int, capacity: Int) -> KVCache {
+        KVCache(layers: config.numHiddenLayers, batch: batch, capacity: capacity, kvHeads: config.kvHeads, headDimension: config.headDimension)
+    }
+
+    /// Drops RoPE buffers some checkpoints carry and a tied `lm_head`.
+    public func sanitize(_ weights: [String: Tensor]) -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for (k, t) in weights {
+            if k.hasSuffix("rotary_emb.inv_freq") { continue }
+            if k == "lm_head.weight" && config.tieWordEmbeddings { continue }
+            out[k] = t
+        }
+        return out
+    }
+
+    public func checkpointTensors() -> [String: Tensor] { stateDict() }
+
+    public func configurationJSON() throws -> [String: Any] {
+        var json = try jsonObject(config)
+        json["architectures"] = [config.modelType == "qwen2" ? "Qwen2ForCausalLM" : (config.modelType == "mistral" ? "MistralForCausalLM" : "LlamaForCausalLM")]
+        json["torch_dtype"] = "float32"
+        return json
+    }
+}

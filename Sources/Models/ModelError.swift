@@ -1,0 +1,39 @@
+// Errors from loading, building and saving models. Each names the file (and key) at fault.
+import Foundation
+
+public enum ModelError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    /// The folder or file does not exist or cannot be read.
+    case cannotRead(path: String, reason: String)
+    /// `config.json` is not valid JSON or a field has the wrong type.
+    case invalidConfiguration(path: String, reason: String)
+    /// `model_type` (or GGUF `general.architecture`) names an architecture we don't implement.
+    case unsupportedArchitecture(path: String, modelType: String, supported: [String])
+    /// A configuration value we cannot honour (e.g. an unsupported `rope_scaling`).
+    case unsupportedSetting(path: String, field: String, value: String)
+    /// Checkpoint keys and model parameters don't correspond one to one.
+    case weightsMismatch(path: String, missing: [String], unused: [String], shapes: [String])
+    /// No weights file in the folder.
+    case noWeights(path: String)
+    /// Writing failed.
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotRead(let p, let r): return "\(p): cannot read: \(r)"
+        case .invalidConfiguration(let p, let r): return "\(p): invalid configuration: \(r)"
+        case .unsupportedArchitecture(let p, let t, let s):
+            return "\(p): unsupported architecture '\(t)' (supported: \(s.joined(separator: ", ")))"
+        case .unsupportedSetting(let p, let f, let v): return "\(p): unsupported \(f) = \(v)"
+        case .weightsMismatch(let p, let m, let u, let s):
+            var parts: [String] = []
+            if !m.isEmpty { parts.append("missing: \(m.joined(separator: ", "))") }
+            if !u.isEmpty { parts.append("unused: \(u.joined(separator: ", "))") }
+            if !s.isEmpty { parts.append("shape mismatches: \(s.joined(separator: "; "))") }
+            return "\(p): weights do not match the model: \(parts.joined(separator: "; "))"
+        case .noWeights(let p): return "\(p): no model.safetensors, model.safetensors.index.json or *.safetensors found"
+        case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

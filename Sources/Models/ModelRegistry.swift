@@ -1,0 +1,144 @@
+// Building models by `model_type`, loading Hugging Face folders strictly, and saving them back.
+//
+// A folder holds `config.json` and `model.safetensors` (or a sharded index, or other
+// `*.safetensors`). Tokenizer files are optional: callers that pass token ids don't need them.
+// Loading is strict (mlx-swift-lm's `verify: [.all]`): every checkpoint key must be used, every
+// parameter set, every shape right; problems are listed by name in one error.
+import Checkpoints
+import Foundation
+import NN
+import TensorCore
+
+public enum ModelRegistry {
+    /// `model_type` values we can build.
+    public static let supportedTypes = ["gpt2", "llama", "qwen2", "mistral"]
+
+    /// A randomly initialised model for a `config.json` dictionary's contents.
+    public static func makeModel(configurationData data: Data, path: String, seed: UInt64 = 0) throws -> any LanguageModel {
+        let modelType: String
+        do {
+            let obj = try JSONSerialization.jsonObject(with: data)
+            guard let dict = obj as? [String: Any] else { throw ModelError.invalidConfiguration(path: path, reason: "top level is not an object") }
+            guard let t = dict["model_type"] as? String else {
+                throw ModelError.invalidConfiguration(path: path, reason: "missing string field 'model_type'")
+            }
+            modelType = t
+        } catch let e as ModelError {
+            throw e
+        } catch {
+            throw ModelError.invalidConfiguration(path: path, reason: "not valid JSON (\(error.localizedDescription))")
+        }
+        switch modelType {
+        case "gpt2":
+            let config = try decode(GPT2Configuration.self, data, path)
+            if let problem = config.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
+            return GPT2LMHeadModel(config, seed: seed)
+        case "llama", "qwen2", "mistral":
+            let config = try decode(LlamaConfiguration.self, data, path)
+            if let problem = config.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
+            if let scaling = config.ropeScalingType, scaling != "default" {
+                throw ModelError.unsupportedSetting(path: path, field: "rope_scaling.rope_type", value: scaling)
+            }
+            return LlamaForCausalLM(config, seed: seed)
+        default:
+            throw ModelError.unsupportedArchitecture(path: path, modelType: modelType, supported: supportedTypes)
+        }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data, _ path: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
+            let field = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ModelError.invalidConfiguration(path: path, reason: "field '\(field)': \(ctx.debugDescription)")
+        } catch let DecodingError.dataCorrupted(ctx) {
+            throw ModelError.invalidConfiguration(path: path, reason: ctx.debugDescription)
+        } catch {
+            throw ModelError.invalidConfiguration(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Loads a Hugging Face model folder (config + safetensors weights).
+    public static func load(folder: URL) throws -> any LanguageModel {
+        let configURL = folder.appendingPathComponent("config.json")
+        let path = configURL.path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelError.cannotRead(path: path, reason: "no such file")
+        }
+        let model = try makeModel(configurationData: data, path: path)
+        let weights = try readWeights(folder: folder)
+        try assign(weights, to: model, path: folder.path)
+        return model
+    }
+
+    /// All tensors of a folder's safetensors weights (single file, sharded index, or every file).
+    public static func readWeights(folder: URL) throws -> [String: Tensor] {
+        do {
+            let files = try weightFiles(in: folder)
+            if files.isEmpty { throw ModelError.noWeights(path: folder.path) }
+            var out: [String: Tensor] = [:]
+            for f in files {
+                for (k, t) in try SafeTensorsFile(url: f).loadAll() { out[k] = t }
+            }
+            return out
+        } catch let e as ModelError {
+            throw e
+        } catch let e as CheckpointError {
+            throw ModelError.cannotRead(path: folder.path, reason: e.description)
+        }
+    }
+
+    /// Strictly assigns checkpoint tensors (Hugging Face names/layouts) to a model.
+    public static func assign(_ weights: [String: Tensor], to model: any LanguageModel, path: String) throws {
+        let sanitized: [String: Tensor]
+        switch model {
+        case let g as GPT2LMHeadModel: sanitized = g.sanitize(weights)
+        case let l as LlamaForCausalLM: sanitized = l.sanitize(weights)
+        default: sanitized = weights
+        }
+        do {
+            try model.load(sanitized)
+        } catch let e as ParameterLoadError {
+            throw ModelError.weightsMismatch(path: path, missing: e.missing, unused: e.unused,
+                                             shapes: e.mismatched.map { "\($0.key): expected \($0.expected), got \($0.actual)" })
+        }
+    }
+
+    /// Writes `config.json` and `model.safetensors` (F32) into `folder` (created if needed), each
+    /// atomically, in the layout `transformers` loads.
+    public static func save(_ model: any LanguageModel, to folder: URL, extraConfiguration: [String: Any] = [:]) throws {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var json = try model.configurationJSON()
+            for (k, v) in extraConfiguration { json[k] = v }
+            let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: folder.appendingPathComponent("config.json"), options: .atomic)
+            try SafeTensors.write(model.checkpointTensors(), to: folder.appendingPathComponent("model.safetensors"),
+                                  metadata: ["format": "pt"])
+        } catch let e as CheckpointError {
+            throw ModelError.cannotWrite(path: folder.path, reason: e.description)
+        } catch let e as ModelError {
+            throw e
+        } catch {
+            throw ModelError.cannotWrite(path: folder.path, reason: error.localizedDescription)
+        }
+    }
+}
+
+/// The safetensors files of a folder: `model.safetensors`, else the shards named by
+/// `model.safetensors.index.json`, else every `*.safetensors` (sorted).
+func weightFiles(in folder: URL) throws -> [URL] {
+    let fm = FileManager.default
+    let single = folder.appendingPathComponent("model.safetensors")
+    if fm.fileExists(atPath: single.path) { return [single] }
+    let index = folder.appendingPathComponent("model.safetensors.index.json")
+    if let data = fm.contents(atPath: index.path) {
+        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let map = obj["weight_map"] as? [String: String] else {
+            throw ModelError.cannotRead(path: index.path, reason: "expected an object with a 'weight_map' of tensor → file")
+        }
+        return Set(map.values).sorted().map { folder.appendingPathComponent($0) }
+    }
+    let all = (try? fm.contentsOfDirectory(atPath: folder.path)) ?? []
+    return all.filter { $0.hasSuffix(".safetensors") }.sorted().map { folder.appendingPathComponent($0) }
+}

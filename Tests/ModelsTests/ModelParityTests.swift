@@ -1,0 +1,127 @@
+import Autograd
+import Checkpoints
+import Foundation
+import Models
+import NN
+import TensorCore
+import Testing
+import TestSupport
+
+let fixtureRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/models")
+
+/// The inputs and transformers outputs stored beside each fixture model.
+struct ParityCase {
+    var ids: IndexTensor
+    var mask: Tensor
+    var logits: Tensor
+    var logitsPlain: Tensor
+
+    init(_ name: String) throws {
+        let f = try SafeTensorsFile(url: fixtureRoot.appendingPathComponent("\(name)/expected.safetensors"))
+        let raw = try f.integers("input_ids")
+        let shape = f.info("input_ids")!.shape
+        ids = IndexTensor(shape: shape, data: raw.map { Int32($0) })
+        mask = try f.tensor("attention_mask")
+        logits = try f.tensor("logits")
+        logitsPlain = try f.tensor("logits_plain")
+    }
+
+    /// Logits rows of real (unmasked) tokens, flattened to [N, V].
+    func realRows(_ t: Tensor) -> Tensor {
+        let V = t.shape[2]
+        let flat = t.reshaped([-1, V])
+        let keep = mask.scalars.enumerated().filter { $0.element != 0 }.map(\.offset)
+        return Tensor.concatenate(keep.map { flat.rows($0 ..< $0 + 1) }, axis: 0)
+    }
+}
+
+@Suite struct ModelParityTests {
+    static let names = ["gpt2", "llama", "qwen2"]
+
+    @Test(arguments: names)
+    func logitsMatchTransformers(_ name: String) throws {
+        let model = try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent(name))
+        let c = try ParityCase(name)
+        let plain = withoutGradients { model(c.ids) }.value
+        let r1 = compareClose(plain, c.logitsPlain, atol: 1e-4, rtol: 1e-4)
+        #expect(r1.ok, "\(name) plain: \(r1)")
+        let masked = withoutGradients { model(c.ids, attentionMask: c.mask) }.value
+        let r2 = compareClose(c.realRows(masked), c.realRows(c.logits), atol: 1e-4, rtol: 1e-4)
+        #expect(r2.ok, "\(name) left-padded: \(r2)")
+    }
+
+    @Test(arguments: names)
+    func savedFolderReloadsWithIdenticalLogits(_ name: String) throws {
+        let model = try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent(name))
+        let c = try ParityCase(name)
+        let dir: URL
+        if let keep = ProcessInfo.processInfo.environment["TOKENALIGN_WRITE_SAVED_MODELS"] {
+            dir = URL(fileURLWithPath: keep).appendingPathComponent(name)
+        } else {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("ta-save-\(UUID().uuidString)")
+        }
+        defer { if ProcessInfo.processInfo.environment["TOKENALIGN_WRITE_SAVED_MODELS"] == nil { try? FileManager.default.removeItem(at: dir) } }
+        try ModelRegistry.save(model, to: dir)
+        let again = try ModelRegistry.load(folder: dir)
+        let a = withoutGradients { model(c.ids, attentionMask: c.mask) }.value
+        let b = withoutGradients { again(c.ids, attentionMask: c.mask) }.value
+        #expect(a.scalars == b.scalars)
+        // For the by-hand transformers check (generate_model_parity.py --check-saved).
+        try SafeTensors.write(["input_ids": Tensor(shape: c.ids.shape, data: c.ids.data.map { Float($0) }),
+                               "attention_mask": c.mask, "logits": a], to: dir.appendingPathComponent("expected.safetensors"))
+    }
+}
+
+@Suite struct DecodingConsistencyTests {
+    /// Prefill + one token at a time through the KV cache gives the logits of full recomputation.
+    @Test(arguments: ModelParityTests.names)
+    func kvCacheMatchesFullRecomputation(_ name: String) throws {
+        let model = try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent(name))
+        let c = try ParityCase(name)
+        let T = c.ids.shape[1]
+        let row = IndexTensor(shape: [1, T], data: Array(c.ids.data[0 ..< T]))
+        let full = withoutGradients { model(row) }.value.reshaped([T, -1])
+        let cache = model.makeCache(batch: 1, capacity: T)
+        let prefill = 5
+        var pieces: [Tensor] = []
+        withoutGradients {
+            pieces.append(model(IndexTensor(shape: [1, prefill], data: Array(row.data[0 ..< prefill])), cache: cache).value.reshaped([prefill, -1]))
+            for t in prefill ..< T {
+                pieces.append(model(IndexTensor(shape: [1, 1], data: [row.data[t]]), cache: cache).value.reshaped([1, -1]))
+            }
+        }
+        #expect(cache.length == T)
+        let r = compareClose(Tensor.concatenate(pieces, axis: 0), full, atol: 1e-4, rtol: 1e-4)
+        #expect(r.ok, "\(name): \(r)")
+    }
+
+    /// A left-padded row gives the same logits on its real tokens as the same tokens alone, also
+    /// when decoding through the cache with a growing mask.
+    @Test(arguments: ModelParityTests.names)
+    func leftPaddedRowEqualsUnpaddedRow(_ name: String) throws {
+        let model = try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent(name))
+        let c = try ParityCase(name)
+        let T = c.ids.shape[1], pad = 3
+        let real = Array(c.ids.data[(T + pad) ..< (2 * T)])
+        let alone = withoutGradients { model(IndexTensor(shape: [1, T - pad], data: real)) }.value.reshaped([T - pad, -1])
+        let batched = withoutGradients { model(c.ids, attentionMask: c.mask) }.value
+        let paddedRow = batched.row(1).slice(axis: 0, pad ..< T)
+        #expect(compareClose(paddedRow, alone, atol: 1e-4, rtol: 1e-4).ok)
+
+        // Cached: prefill 6 (3 pad + 3 real), then 3 single steps, mask growing.
+        let cache = model.makeCache(batch: 2, capacity: T)
+        var last: Tensor = Tensor(0)
+        withoutGradients {
+            let p = 6
+            let pre = IndexTensor(shape: [2, p], data: Array(c.ids.data[0 ..< p]) + Array(c.ids.data[T ..< T + p]))
+            _ = model(pre, attentionMask: c.mask.slice(axis: 1, 0 ..< p), cache: cache)
+            for t in p ..< T {
+                let step = IndexTensor(shape: [2, 1], data: [c.ids.data[t], c.ids.data[T + t]])
+                last = model(step, attentionMask: c.mask.slice(axis: 1, 0 ..< t + 1), cache: cache).value
+            }
+        }
+        let r = compareClose(last.row(1).reshaped([-1]), alone.row(T - pad - 1), atol: 1e-4, rtol: 1e-4)
+        #expect(r.ok, "\(name): \(r)")
+    }
+}
