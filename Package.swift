@@ -57,6 +57,7 @@ let package = Package(
             resources: []
         ),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Decoding", "Checkpoints", "TestSupport"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "TestSupport"]),
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "TestSupport"]),
     ]
 )

@@ -11,6 +11,12 @@ public struct DecodingContext {
     public var generated: [[Int]]
     /// Index of the decoding step (0 for the first new token).
     public var step: Int
+
+    public init(prompts: [[Int]], generated: [[Int]], step: Int) {
+        self.prompts = prompts
+        self.generated = generated
+        self.step = step
+    }
 }
 
 public protocol LogitProcessor: AnyObject {
