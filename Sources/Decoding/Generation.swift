@@ -65,6 +65,8 @@ public struct GenerationTimings: Sendable {
     public var prefillSeconds: Double = 0
     public var decodeSeconds: Double = 0
     public var decodeSteps: Int = 0
+
+    public init() {}
 }
 
 public enum Generator {
@@ -106,12 +108,15 @@ public enum Generator {
         var clock = ContinuousClock.now
         for step in 0 ..< parameters.maxNewTokens {
             let maskTensor: Tensor? = needsMask ? Tensor(shape: [B, maskRows[0].count], data: maskRows.flatMap { $0 }) : nil
-            let logitsAll = withoutGradients { model(input, attentionMask: maskTensor, cache: cache) }.value
-            let T = logitsAll.shape[1], V = logitsAll.shape[2]
-            // Last position of every row → [B, V].
-            var logits = Tensor(uninitializedShape: [B, V])
-            for b in 0 ..< B {
-                (logits.unsafeMutablePointer + b * V).update(from: logitsAll.unsafePointer + (b * T + T - 1) * V, count: V)
+            // Only the last position's logits are needed: project just those rows to the vocabulary.
+            var logits: Tensor = withoutGradients {
+                let h = model.hiddenStates(input, attentionMask: maskTensor, cache: cache).value  // [B, T, C]
+                let T = h.shape[1], C = h.shape[2]
+                var last = Tensor(uninitializedShape: [B, C])
+                for b in 0 ..< B {
+                    (last.unsafeMutablePointer + b * C).update(from: h.unsafePointer + (b * T + T - 1) * C, count: C)
+                }
+                return model.logits(fromHidden: Variable(last)).value  // [B, V]
             }
             let context = DecodingContext(prompts: prompts, generated: generated, step: step)
             for proc in ordered { proc.process(&logits, context: context) }

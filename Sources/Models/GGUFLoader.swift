@@ -1,0 +1,117 @@
+// Building a model from a GGUF file (llama.cpp's format), e.g. SmolLM2-135M-Instruct.
+//
+// Only `general.architecture = llama` (and `qwen2`) is supported. Quantised tensors are dequantised
+// to Float32 by `GGUFFile`. llama.cpp's converter (convert_hf_to_gguf.py, `LlamaModel.permute`) stores
+// the rows of `attn_q` / `attn_k` reordered so that its RoPE can rotate interleaved pairs (2i, 2i+1);
+// loading undoes that permutation so the weights match the Hugging Face (rotate-half) layout and the
+// same model code serves both sources.
+import Checkpoints
+import Foundation
+import TensorCore
+
+extension ModelRegistry {
+    /// GGUF tensor-name stems → Hugging Face names for the llama family.
+    static func huggingFaceName(ggufName name: String) -> String? {
+        switch name {
+        case "token_embd.weight": return "model.embed_tokens.weight"
+        case "output_norm.weight": return "model.norm.weight"
+        case "output.weight": return "lm_head.weight"
+        default: break
+        }
+        let parts = name.split(separator: ".")
+        guard parts.count >= 3, parts[0] == "blk", let layer = Int(parts[1]) else { return nil }
+        let rest = parts[2...].joined(separator: ".")
+        let p = "model.layers.\(layer)."
+        let table: [String: String] = [
+            "attn_norm.weight": "input_layernorm.weight", "ffn_norm.weight": "post_attention_layernorm.weight",
+            "attn_q.weight": "self_attn.q_proj.weight", "attn_k.weight": "self_attn.k_proj.weight",
+            "attn_v.weight": "self_attn.v_proj.weight", "attn_output.weight": "self_attn.o_proj.weight",
+            "attn_q.bias": "self_attn.q_proj.bias", "attn_k.bias": "self_attn.k_proj.bias",
+            "attn_v.bias": "self_attn.v_proj.bias",
+            "ffn_gate.weight": "mlp.gate_proj.weight", "ffn_up.weight": "mlp.up_proj.weight", "ffn_down.weight": "mlp.down_proj.weight",
+        ]
+        return table[rest].map { p + $0 }
+    }
+
+    /// The Llama configuration a GGUF's metadata describes.
+    public static func llamaConfiguration(gguf: GGUFFile) throws -> LlamaConfiguration {
+        let path = gguf.url.path
+        guard let arch = gguf.architecture else {
+            throw ModelError.invalidConfiguration(path: path, reason: "missing general.architecture")
+        }
+        guard arch == "llama" || arch == "qwen2" else {
+            throw ModelError.unsupportedArchitecture(path: path, modelType: arch, supported: ["llama", "qwen2"])
+        }
+        func int(_ key: String) throws -> Int {
+            guard let v = gguf.metadata["\(arch).\(key)"]?.int else {
+                throw ModelError.invalidConfiguration(path: path, reason: "missing integer metadata '\(arch).\(key)'")
+            }
+            return v
+        }
+        let heads = try int("attention.head_count")
+        let vocab = gguf.metadata["\(arch).vocab_size"]?.int ?? gguf.metadata["tokenizer.ggml.tokens"]?.array?.count
+            ?? gguf.info("token_embd.weight")?.shape.first
+        guard let vocab else { throw ModelError.invalidConfiguration(path: path, reason: "cannot determine the vocabulary size") }
+        var c = LlamaConfiguration(
+            modelType: arch, vocabSize: vocab, hiddenSize: try int("embedding_length"),
+            intermediateSize: try int("feed_forward_length"), numHiddenLayers: try int("block_count"),
+            numAttentionHeads: heads, numKeyValueHeads: gguf.metadata["\(arch).attention.head_count_kv"]?.int ?? heads,
+            rmsNormEps: gguf.metadata["\(arch).attention.layer_norm_rms_epsilon"]?.float ?? 1e-5,
+            ropeTheta: gguf.metadata["\(arch).rope.freq_base"]?.float ?? 10_000,
+            tieWordEmbeddings: gguf.info("output.weight") == nil,
+            maxPositionEmbeddings: gguf.metadata["\(arch).context_length"]?.int ?? 2048)
+        if let dims = gguf.metadata["\(arch).rope.dimension_count"]?.int, dims != c.hiddenSize / heads {
+            c.headDim = dims
+        }
+        c.bosTokenId = gguf.metadata["tokenizer.ggml.bos_token_id"]?.int
+        c.eosTokenId = gguf.metadata["tokenizer.ggml.eos_token_id"]?.int
+        if let problem = c.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
+        return c
+    }
+
+    /// Undoes llama.cpp's q/k row permutation: within each head, GGUF row 2i holds HF row i and GGUF row
+    /// 2i+1 holds HF row D/2 + i.
+    public static func unpermuteRoPERows(_ w: Tensor, heads: Int) -> Tensor {
+        let rows = w.shape[0], cols = w.count / max(rows, 1)
+        let D = rows / heads, half = D / 2
+        var out = Tensor(uninitializedShape: w.shape)
+        let src = w.unsafePointer, dst = out.unsafeMutablePointer
+        for h in 0 ..< heads {
+            for i in 0 ..< half {
+                (dst + (h * D + i) * cols).update(from: src + (h * D + 2 * i) * cols, count: cols)
+                (dst + (h * D + half + i) * cols).update(from: src + (h * D + 2 * i + 1) * cols, count: cols)
+            }
+        }
+        return out
+    }
+
+    /// Loads a llama-architecture GGUF as a `LlamaForCausalLM` (weights dequantised to Float32).
+    public static func load(gguf url: URL) throws -> LlamaForCausalLM {
+        let gguf: GGUFFile
+        do { gguf = try GGUFFile(url: url) } catch { throw ModelError.cannotRead(path: url.path, reason: error.description) }
+        let config = try llamaConfiguration(gguf: gguf)
+        let model = LlamaForCausalLM(config)
+        var weights: [String: Tensor] = [:]
+        var unknown: [String] = []
+        for info in gguf.tensorInfos {
+            guard let name = huggingFaceName(ggufName: info.name) else { unknown.append(info.name); continue }
+            var t: Tensor
+            do { t = try gguf.tensor(info.name) } catch { throw ModelError.cannotRead(path: url.path, reason: error.description) }
+            // Only the llama architecture (RoPE type "norm" in llama.cpp) is stored permuted; qwen2 uses
+            // the rotate-half ("neox") rotation and is stored as in Hugging Face.
+            if config.modelType != "llama" {
+                // no permutation
+            } else if name.hasSuffix("q_proj.weight") || name.hasSuffix("q_proj.bias") {
+                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: config.numAttentionHeads).reshaped(t.shape)
+            } else if name.hasSuffix("k_proj.weight") || name.hasSuffix("k_proj.bias") {
+                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: config.kvHeads).reshaped(t.shape)
+            }
+            weights[name] = t
+        }
+        if !unknown.isEmpty {
+            throw ModelError.weightsMismatch(path: url.path, missing: [], unused: unknown.sorted(), shapes: [])
+        }
+        try assign(weights, to: model, path: url.path)
+        return model
+    }
+}

@@ -1,0 +1,72 @@
+// `tokenalign bench generate`: batched prefill + greedy decoding with the KV cache, the shape of
+// shared/bench's `infer` case (batch 8, 64 prompt tokens, 64 new tokens).
+import ArgumentParser
+import Autograd
+import Decoding
+import Foundation
+import Models
+import TensorCore
+
+struct GenerateBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "generate",
+        abstract: "Prefill and decode throughput with the KV cache (greedy, batch × prompt → new tokens).")
+    @Option(name: .customLong("size"), parsing: .upToNextOption, help: "tiny, small or gpt2 (random GPT-2-style weights).")
+    var sizes: [String] = ["tiny", "small"]
+    @Option(help: "A model folder or .gguf file to benchmark instead of the synthetic sizes.")
+    var model: String?
+    @Option var batch: Int = 8
+    @Option(help: "Prompt tokens per row.") var promptLength: Int = 64
+    @Option(help: "New tokens per row.") var newTokens: Int = 64
+    @OptionGroup var options: BenchOptions
+
+    func validate() throws {
+        for s in sizes where BenchSize.named(s) == nil { throw ValidationError("unknown size '\(s)'") }
+        guard batch > 0, promptLength > 0, newTokens > 1 else { throw ValidationError("batch, prompt and new tokens must be positive") }
+    }
+
+    func run() throws {
+        var rows: [[String: Any]] = []
+        if let path = model {
+            rows.append(measure(model: try loadLanguageModel(path), label: path))
+        } else {
+            for name in sizes {
+                let s = BenchSize.named(name)!
+                var config = GPT2Configuration(vocabSize: s.vocab, nPositions: s.context, nEmbd: s.dModel, nLayer: s.layers, nHead: s.heads)
+                config.nPositions = max(s.context, promptLength + newTokens)
+                rows.append(measure(model: GPT2LMHeadModel(config, seed: 0), label: name))
+            }
+        }
+        emit(rows, json: options.json, columns: ["case", "size", "new_tokens_per_s", "prefill_ms", "decode_ms_per_step",
+                                                "median_new_tokens_per_s", "median_decode_ms_per_step", "peak_rss_mib"])
+    }
+
+    func measure(model: any LanguageModel, label: String) -> [String: Any] {
+        var rng = RandomGenerator(seed: 1)
+        let V = UInt64(model.vocabularySize)
+        let prompts = (0 ..< batch).map { _ in (0 ..< promptLength).map { _ in Int(rng.next() % V) } }
+        let params = GenerationParameters(maxNewTokens: newTokens)
+        var runs: [(total: Double, prefill: Double, decodePerStep: Double)] = []
+        for i in 0 ..< options.warmup + options.repeats {
+            var t = GenerationTimings()
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = Generator.generate(model: model, prompts: prompts, parameters: params, timings: &t)
+            let total = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            if i >= options.warmup { runs.append((total, t.prefillSeconds, t.decodeSeconds / Double(max(t.decodeSteps, 1)))) }
+        }
+        let best = runs.min { $0.total < $1.total }!
+        let med = runs.sorted { $0.total < $1.total }[runs.count / 2]
+        let newCount = Double(batch * newTokens)
+        return [
+            "case": "generate", "size": label, "batch": batch, "prompt_tokens": promptLength, "new_tokens": newTokens,
+            "new_tokens_per_s": newCount / best.total, "median_new_tokens_per_s": newCount / med.total,
+            "prefill_ms": runs.map(\.prefill).min()! * 1000, "median_prefill_ms": med.prefill * 1000,
+            "decode_ms_per_step": runs.map(\.decodePerStep).min()! * 1000, "median_decode_ms_per_step": med.decodePerStep * 1000,
+            "peak_rss_mib": peakRSSMiB(),
+        ]
+    }
+}
+
+/// Loads a Hugging Face model folder (GGUF files come with the GGUF loader).
+func loadLanguageModel(_ path: String) throws -> any LanguageModel {
+    try ModelRegistry.load(folder: URL(fileURLWithPath: path))
+}
