@@ -88,9 +88,10 @@ extension Tensor {
     public static func - (a: Float, b: Tensor) -> Tensor { b.affine(scale: -1, shift: a) }
     public static prefix func - (a: Tensor) -> Tensor { a.applying(.neg) }
 
+    /// In place when `a` owns its storage; otherwise out of place (one pass cheaper than copying
+    /// a shared buffer and then accumulating into the copy).
     public static func += (a: inout Tensor, b: Tensor) {
-        if a.shape == b.shape {
-            a.makeUnique()
+        if a.shape == b.shape && isKnownUniquelyReferenced(&a.storage) {
             CPU.accumulate(b.unsafePointer, into: a.unsafeMutablePointer, a.count)
         } else {
             a = a + b
