@@ -71,19 +71,13 @@ public enum ModelRegistry {
         return model
     }
 
-    /// All tensors of a folder's safetensors weights (single file, sharded index, or every file).
+    /// All tensors of a folder's safetensors weights (single file, sharded index, or every file;
+    /// `ShardedSafeTensors` documents the lookup order).
     public static func readWeights(folder: URL) throws -> [String: Tensor] {
         do {
-            let files = try weightFiles(in: folder)
-            if files.isEmpty { throw ModelError.noWeights(path: folder.path) }
-            var out: [String: Tensor] = [:]
-            for f in files {
-                for (k, t) in try SafeTensorsFile(url: f).loadAll() { out[k] = t }
-            }
-            return out
-        } catch let e as ModelError {
-            throw e
+            return try ShardedSafeTensors(folder: folder).loadAll()
         } catch let e as CheckpointError {
+            if case .noCheckpointFound = e { throw ModelError.noWeights(path: folder.path) }
             throw ModelError.cannotRead(path: folder.path, reason: e.description)
         }
     }
@@ -125,20 +119,3 @@ public enum ModelRegistry {
     }
 }
 
-/// The safetensors files of a folder: `model.safetensors`, else the shards named by
-/// `model.safetensors.index.json`, else every `*.safetensors` (sorted).
-func weightFiles(in folder: URL) throws -> [URL] {
-    let fm = FileManager.default
-    let single = folder.appendingPathComponent("model.safetensors")
-    if fm.fileExists(atPath: single.path) { return [single] }
-    let index = folder.appendingPathComponent("model.safetensors.index.json")
-    if let data = fm.contents(atPath: index.path) {
-        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let map = obj["weight_map"] as? [String: String] else {
-            throw ModelError.cannotRead(path: index.path, reason: "expected an object with a 'weight_map' of tensor → file")
-        }
-        return Set(map.values).sorted().map { folder.appendingPathComponent($0) }
-    }
-    let all = (try? fm.contentsOfDirectory(atPath: folder.path)) ?? []
-    return all.filter { $0.hasSuffix(".safetensors") }.sorted().map { folder.appendingPathComponent($0) }
-}
