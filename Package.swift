@@ -34,14 +34,16 @@ let package = Package(
         .target(name: "NN", dependencies: ["Autograd"], swiftSettings: unchecked),
         .target(name: "Optim", dependencies: ["NN"], swiftSettings: unchecked),
         .target(name: "Checkpoints", dependencies: ["TensorCore"], swiftSettings: unchecked),
-        .target(name: "Models", dependencies: ["NN", "Checkpoints"], swiftSettings: unchecked),
+        // Byte-level BPE tokenizers, chat templates, BPE trainer. Foundation only.
+        .target(name: "Tokenizers"),
+        .target(name: "Models", dependencies: ["NN", "Checkpoints", "Tokenizers"], swiftSettings: unchecked),
         .target(name: "Decoding", dependencies: ["Models"], swiftSettings: unchecked),
         // Counts heap allocations for `tokenalign bench` (interposes the C allocator on glibc).
         .target(name: "CAllocationCounter"),
         .target(
             name: "TokenAlignCLI",
             dependencies: [
-                "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Models", "Decoding", "CAllocationCounter",
+                "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -66,7 +66,7 @@ struct GenerateBench: ParsableCommand {
     }
 }
 
-/// Loads a Hugging Face model folder (GGUF files come with the GGUF loader).
+/// Loads a model folder or a .gguf file.
 func loadLanguageModel(_ path: String) throws -> any LanguageModel {
-    try ModelRegistry.load(folder: URL(fileURLWithPath: path))
+    try PretrainedModel.load(path: path).model
 }

@@ -1,0 +1,69 @@
+// Options shared by the commands that load a model.
+import ArgumentParser
+import Foundation
+import Models
+import Tokenizers
+
+struct ModelArguments: ParsableArguments {
+    @Option(name: .customLong("model"), help: "A Hugging Face model folder or a .gguf file.")
+    var path: String
+
+    @Option(help: "A tokenizer.json or tokenizer folder to use instead of the model's own.")
+    var tokenizer: String?
+
+    func load() throws -> PretrainedModel {
+        var loaded = try PretrainedModel.load(path: path)
+        if let t = tokenizer { loaded.tokenizer = try loadTokenizer(t) }
+        return loaded
+    }
+}
+
+/// A tokenizer from a `tokenizer.json`, a folder, or a `.gguf` file.
+func loadTokenizer(_ path: String) throws -> Tokenizer {
+    let url = URL(fileURLWithPath: path)
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+        throw ValidationError("\(path): no such file or folder")
+    }
+    if isDir.boolValue { return try Tokenizer(directory: url) }
+    if url.pathExtension.lowercased() == "gguf" {
+        let gguf = try GGUFFileLoader.open(url)
+        return try Tokenizer(gguf: try PretrainedModel.ggufTokenizerMetadata(gguf), file: url.lastPathComponent)
+    }
+    return try Tokenizer(tokenizerJSON: url)
+}
+
+import Checkpoints
+
+enum GGUFFileLoader {
+    static func open(_ url: URL) throws -> GGUFFile {
+        do { return try GGUFFile(url: url) } catch { throw ValidationError(error.description) }
+    }
+}
+
+/// Reads a JSONL file: one JSON object per non-empty line; errors name the file and line.
+func readJSONL(_ path: String) throws -> [(line: Int, object: [String: Any])] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("\(path): cannot read file")
+    }
+    var rows: [(Int, [String: Any])] = []
+    for (i, raw) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+        let line = raw.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }
+        if line.isEmpty { continue }
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+            throw ValidationError("\(path):\(i + 1): not a JSON object")
+        }
+        rows.append((i + 1, obj))
+    }
+    return rows
+}
+
+/// Writes one JSON object per line, atomically.
+func writeJSONL(_ rows: [[String: Any]], to path: String) throws {
+    var out = Data()
+    for r in rows {
+        out.append(try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys, .withoutEscapingSlashes]))
+        out.append(UInt8(ascii: "\n"))
+    }
+    try out.write(to: URL(fileURLWithPath: path), options: .atomic)
+}
