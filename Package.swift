@@ -60,6 +60,6 @@ let package = Package(
         ),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Decoding", "Checkpoints", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "TestSupport"]),
-        .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "TestSupport"]),
+        .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "TestSupport"]),
     ]
 )
