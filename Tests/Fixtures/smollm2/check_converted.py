@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """By-hand check that `tokenalign convert` output loads in transformers and agrees with the GGUF.
 
-    .build/release/tokenalign convert --model .assets/SmolLM2-135M-Instruct.Q4_1.gguf --out /tmp/smol-hf
+    .build/release/tokenalign convert --model .assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf --out /tmp/smol-hf
     .venv-bench/bin/python Tests/Fixtures/smollm2/check_converted.py /tmp/smol-hf
 
 Loads the folder with AutoModelForCausalLM + AutoTokenizer (our tokenizer.json and

@@ -7,7 +7,7 @@ rotates halves, so agreement checks both paths. Tokenises the ChatML prompt with
 GGUF tokenizer conversion. Writes next_token_logits.safetensors (prompt ids + last-position logits)
 and prints the greedy continuation.
 
-Run by hand: .venv-bench/bin/python Tests/Fixtures/smollm2/reference_numpy.py .assets/SmolLM2-135M-Instruct.Q4_1.gguf
+Run by hand: .venv-bench/bin/python Tests/Fixtures/smollm2/reference_numpy.py .assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 """
 import pathlib
 import sys
