@@ -58,6 +58,7 @@ let package = Package(
             dependencies: ["Checkpoints", "TestSupport"],
             resources: []
         ),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Decoding", "Checkpoints", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "TestSupport"]),
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "TestSupport"]),

@@ -1,5 +1,5 @@
 // Added and special tokens: split off before anything else, longest match first.
-// Ref: huggingface/tokenizers, tokenizers/src/tokenizer/added_vocabulary.rs (`find_matches`,
+// Port of huggingface/tokenizers @ 0.23.3, tokenizers/src/tokenizer/added_vocabulary.rs (`find_matches`,
 // `extract_and_normalize`): leftmost-longest matching, `single_word`, `lstrip`, `rstrip`, and
 // `normalized` tokens matched on normalised text.
 import Foundation
@@ -33,8 +33,11 @@ public struct AddedToken: Sendable, Equatable {
 
     init(node: JSONNode) throws {
         let special = try node.bool("special", default: false)
+        let idNode = try node.required("id")
+        let id = try idNode.int()
+        guard id >= 0 else { throw idNode.invalid("token id \(id) out of range") }
         self.init(
-            id: try node.required("id").int(),
+            id: id,
             content: try node.required("content").string(),
             special: special,
             singleWord: try node.bool("single_word", default: false),

@@ -1,6 +1,6 @@
 // Byte-pair encoding over bytes.
 //
-// Merging follows `tokenizers`' `Word::merge_all` (ref: huggingface/tokenizers, tokenizers/src/
+// Merging follows `tokenizers`' `Word::merge_all` (port of huggingface/tokenizers @ 0.23.3, tokenizers/src/
 // models/bpe/word.rs): the pair with the lowest merge rank is merged first, ties go to the leftmost
 // position; symbols live in a doubly linked list and candidate pairs in a binary min-heap with lazy
 // deletion, so a word of n symbols costs O(n log n). llama.cpp's `llm_tokenizer_bpe_session` uses

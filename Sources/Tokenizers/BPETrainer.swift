@@ -1,6 +1,6 @@
 // Training a byte-level BPE tokenizer.
 //
-// The algorithm is `tokenizers`' `BpeTrainer::do_train` (ref: huggingface/tokenizers,
+// The algorithm is `tokenizers`' `BpeTrainer::do_train` (port of huggingface/tokenizers @ 0.23.3,
 // tokenizers/src/models/bpe/trainer.rs and word.rs), so that for the same corpus and settings the
 // vocabulary and merges come out identical to Python's
 // `BpeTrainer(vocab_size=…, special_tokens=…, initial_alphabet=ByteLevel.alphabet())`:

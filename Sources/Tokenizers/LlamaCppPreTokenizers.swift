@@ -53,7 +53,8 @@ public struct LlamaCppPreTokenizer: Sendable, Equatable {
             return entry([llama3])
         case "glm4", "glm5":
             return entry([llama3], ignoreMerges: true)
-        case "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum",
+        case "gpt2",  // not a llama.cpp name: an alias for "gpt-2", for callers that spell it as the model type
+             "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum",
              "modern-bert", "jina-v1-en", "jina-v2-code", "roberta-bpe", "exaone4", "mpt", "olmo", "jais", "trillion",
              "granite-docling":
             return entry([gpt2])

@@ -1,4 +1,4 @@
-// Normalizers, as in `tokenizers` (ref: huggingface/tokenizers, tokenizers/src/normalizers/
+// Normalizers, as in `tokenizers` (port of huggingface/tokenizers @ 0.23.3, tokenizers/src/normalizers/
 // {unicode,utils,replace,prepend,strip}.rs), keeping byte alignment with the original text.
 import Foundation
 
@@ -60,7 +60,7 @@ extension Normalizer {
 
 /// A normalizer with its regexes compiled.
 final class NormalizerPipeline: Sendable {
-    enum Step: @unchecked Sendable {
+    enum Step: Sendable {
         case unicode(UnicodeForm)
         case lowercase
         case replace(CompiledRegex, content: [UInt8])

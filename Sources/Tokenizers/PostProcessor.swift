@@ -1,5 +1,5 @@
 // Post-processors: what `addSpecialTokens: true` adds around an encoding.
-// Ref: huggingface/tokenizers, tokenizers/src/processors/{template,roberta,bert,byte_level,
+// Port of huggingface/tokenizers @ 0.23.3, tokenizers/src/processors/{template,roberta,bert,byte_level,
 // sequence}.rs. Only single sequences are encoded here; pair templates are kept for round trips.
 import Foundation
 

@@ -1,5 +1,5 @@
 // Pre-tokenizers: split normalised text into the words that BPE sees, as `tokenizers` does
-// (ref: huggingface/tokenizers, tokenizers/src/pre_tokenizers/{byte_level,split,digits,
+// (port of huggingface/tokenizers @ 0.23.3, tokenizers/src/pre_tokenizers/{byte_level,split,digits,
 // metaspace,whitespace,punctuation,sequence}.rs). Offsets into the original text are kept.
 import Foundation
 
@@ -202,7 +202,7 @@ extension PreTokenizer {
 
 /// A pre-tokenizer with its regexes compiled, flattened into a list of steps.
 final class PreTokenizerPipeline: Sendable {
-    enum Step: @unchecked Sendable {
+    enum Step: Sendable {
         case byteLevel(addPrefixSpace: Bool, regex: CompiledRegex?)
         case split(CompiledRegex, SplitBehavior, invert: Bool)
         case digits(individual: Bool)

@@ -1,4 +1,4 @@
-// Decoders: token strings → text. Ref: huggingface/tokenizers, tokenizers/src/decoders/
+// Decoders: token strings → text. Port of huggingface/tokenizers @ 0.23.3, tokenizers/src/decoders/
 // {byte_level,byte_fallback,fuse,strip,sequence,metaspace}.rs and normalizers/replace.rs.
 // Each step maps a list of token strings to a list of strings; the results are concatenated.
 import Foundation

@@ -3,6 +3,19 @@
 import Foundation
 
 extension Tokenizer {
+    /// Ids above this are rejected when reading vocabularies (real ones stay below 300k).
+    static let maxTokenID = 1 << 22
+
+    /// Loads a tokenizer from a folder (see `init(directory:)`) or from a `tokenizer.json` file.
+    public convenience init(contentsOf url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            try self.init(directory: url)
+        } else {
+            try self.init(tokenizerJSON: url)
+        }
+    }
+
     /// Loads a tokenizer folder: `tokenizer.json` (or GPT-2's `vocab.json` + `merges.txt`), plus
     /// `tokenizer_config.json` (special tokens, `chat_template`) and `chat_template.jinja` if present.
     public convenience init(directory: URL) throws {
@@ -128,7 +141,7 @@ extension Tokenizer {
         entries.reserveCapacity(members.count)
         for (key, idNode) in members {
             let id = try idNode.int()
-            guard id >= 0, id < 1 << 24 else { throw idNode.invalid("token id \(id) out of range") }
+            guard id >= 0, id < Tokenizer.maxTokenID else { throw idNode.invalid("token id \(id) out of range") }
             entries.append((key, id))
             maxID = max(maxID, id)
         }
@@ -201,7 +214,7 @@ extension Tokenizer {
         var entries: [(String, Int)] = []
         for (key, idNode) in try root.object() {
             let id = try idNode.int()
-            guard id >= 0, id < 1 << 24 else { throw idNode.invalid("token id \(id) out of range") }
+            guard id >= 0, id < Tokenizer.maxTokenID else { throw idNode.invalid("token id \(id) out of range") }
             entries.append((key, id))
             maxID = max(maxID, id)
         }

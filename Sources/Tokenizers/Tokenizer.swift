@@ -7,9 +7,13 @@ import Foundation
 public struct Encoding: Sendable, Equatable {
     /// Token ids.
     public var ids: [Int]
-    /// For each token, the byte range of the input's UTF-8 that it covers. Tokens produced by BPE
-    /// partition the text they came from; tokens added by the post-processor (e.g. BOS) have an
-    /// empty range at the position where they were inserted.
+    /// For each token, the byte range of the input's UTF-8 that it covers (exact bytes: a token
+    /// holding part of a multi-byte character covers just those bytes, where `tokenizers` reports
+    /// the whole character). Without a normaliser the ranges of consecutive tokens partition the
+    /// text, except that an inserted prefix space (ByteLevel `add_prefix_space`, Metaspace) shares
+    /// the range of the first character, as in `tokenizers`; a normaliser maps each output byte to
+    /// the source character(s) it came from. Tokens added by the post-processor (BOS, EOS) have an
+    /// empty range where they were inserted.
     public var offsets: [Range<Int>]
     /// For each token, whether it is a special token (matched in the text or added around it).
     public var specialTokensMask: [Bool]
@@ -45,6 +49,7 @@ public final class Tokenizer: Sendable {
     private let rawMatcher: AddedTokenMatcher
     private let normalizedMatcher: AddedTokenMatcher
     private let addedByID: [Int: AddedToken]
+    private let addedByContent: [TokenBytes: Int]
     private let specialIDs: Set<Int>
     private let affixes: (prefix: [Int], suffix: [Int])
     private let fastByteDecoding: Bool
@@ -84,6 +89,9 @@ public final class Tokenizer: Sendable {
         var byID: [Int: AddedToken] = [:]
         for token in addedTokens { byID[token.id] = token }
         self.addedByID = byID
+        var byContent: [TokenBytes: Int] = [:]
+        for token in addedTokens where byContent[TokenBytes(token.content)] == nil { byContent[TokenBytes(token.content)] = token.id }
+        self.addedByContent = byContent
         self.specialIDs = Set(addedTokens.filter(\.special).map(\.id))
         self.affixes = postProcessor?.singleSequenceAffixes ?? ([], [])
         self.fastByteDecoding = decoder?.isPureByteLevel ?? false
@@ -99,7 +107,7 @@ public final class Tokenizer: Sendable {
     /// byte-level models) or as an added token's content.
     public func tokenToID(_ token: String) -> Int? {
         let utf8 = Array(token.utf8)
-        if let added = addedTokens.first(where: { $0.content.utf8.elementsEqual(utf8) }) { return added.id }
+        if let id = addedByContent[TokenBytes(utf8)] { return id }
         let bytes = model.isByteLevel ? ByteLevel.decodeOrUTF8(token) : utf8
         return model.vocab[TokenBytes(bytes)]
     }
@@ -107,7 +115,7 @@ public final class Tokenizer: Sendable {
     /// The id of the token made of exactly these bytes, if any.
     public func tokenToID(bytes: [UInt8]) -> Int? {
         if let id = model.vocab[TokenBytes(bytes)] { return id }
-        return addedTokens.first { $0.content.utf8.elementsEqual(bytes) }?.id
+        return addedByContent[TokenBytes(bytes)]
     }
 
     /// The token for `id` as spelled in the vocabulary (added tokens: their content).
