@@ -13,7 +13,7 @@ public enum VMath {
     /// such as `rounded` or `SIMD16<Int32>(_:)` are per-lane calls and ~20× slower). Flooring keeps
     /// n ≤ 127 up to ln FLT_MAX, so the exponent bits never encode infinity; the reduced argument
     /// lies in [0, ln 2), where the Cephes polynomial is accurate to 2.8e-7.
-    @inlinable @inline(__always)
+    @_transparent
     public static func exp(_ x0: Vec) -> Vec {
         let x1 = x0.replacing(with: -87.3, where: x0 .< -87.3)
         var x = x1.replacing(with: 88.722, where: x1 .> 88.722)
@@ -34,7 +34,7 @@ public enum VMath {
     }
 
     /// tanh(x): odd polynomial near zero (no cancellation), 1 - 2/(e^{2|x|}+1) elsewhere.
-    @inlinable @inline(__always)
+    @_transparent
     public static func tanh(_ x: Vec) -> Vec {
         let ax = vabs(x)
         // Small |x|: x + x^3 P(x^2)
@@ -53,7 +53,7 @@ public enum VMath {
     }
 
     /// 1 / (1 + e^{-x}), stable for large |x|.
-    @inlinable @inline(__always)
+    @_transparent
     public static func sigmoid(_ x: Vec) -> Vec {
         1 / (1 + exp(-x))
     }
