@@ -17,7 +17,6 @@ public enum Parallel {
 
     /// Calls `body` on disjoint sub-ranges of `0..<count` that together cover it, in parallel when the
     /// work is large enough. `grain` is the smallest number of items worth a thread of its own.
-    @inlinable
     public static func forRanges(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         if count <= 0 { return }
         let threads = threadCount
@@ -26,12 +25,16 @@ public enum Parallel {
             body(0 ..< count)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let ranOnPool = WorkerPool.shared.run(chunks: chunks) { c in
+            let lo = count * c / chunks
+            let hi = count * (c + 1) / chunks
+            if lo < hi { body(lo ..< hi) }
+        }
+        if !ranOnPool {
+            for c in 0 ..< chunks {
                 let lo = count * c / chunks
                 let hi = count * (c + 1) / chunks
-                if lo < hi { box.value(lo ..< hi) }
+                if lo < hi { body(lo ..< hi) }
             }
         }
     }
