@@ -50,6 +50,8 @@ let package = Package(
         .target(name: "Models", dependencies: ["NN", "Checkpoints", "Tokenizers"], swiftSettings: unchecked),
         .target(name: "Decoding", dependencies: ["Models"], swiftSettings: unchecked),
         .target(name: "Objectives", dependencies: ["Autograd"], swiftSettings: unchecked),
+        // TRL-format JSONL datasets, token annotations, collation, splits. Tokenizers only.
+        .target(name: "Datasets", dependencies: ["Tokenizers"]),
         // Counts heap allocations for `tokenalign bench` (interposes the C allocator on glibc).
         .target(name: "CAllocationCounter"),
         .target(
@@ -75,5 +77,6 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "TestSupport"]),
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "TestSupport"]),
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
     ]
 )
