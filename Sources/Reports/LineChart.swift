@@ -1,0 +1,71 @@
+// Learning curves and frontiers as inline SVG (no JavaScript, no external assets), so a report is
+// one self-contained file.
+
+public struct LineChart: Sendable {
+    public struct Series: Sendable {
+        public var name: String
+        public var points: [(x: Double, y: Double)]
+        public init(name: String, points: [(x: Double, y: Double)]) {
+            self.name = name
+            self.points = points
+        }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+    public var width = 560
+    public var height = 320
+
+    public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
+    }
+
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
+
+    /// The chart as an `<svg>` element.
+    public func svg() -> String {
+        let left = 56.0, right = 130.0, top = 28.0, bottom = 44.0
+        let w = Double(width), h = Double(height)
+        let pts = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+        var x0 = pts.map(\.x).min() ?? 0, x1 = pts.map(\.x).max() ?? 1
+        var y0 = pts.map(\.y).min() ?? 0, y1 = pts.map(\.y).max() ?? 1
+        if x1 == x0 { x0 -= 0.5; x1 += 0.5 }
+        if y1 == y0 { y0 -= 0.5; y1 += 0.5 }
+        let pw = w - left - right, ph = h - top - bottom
+        func sx(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * pw }
+        func sy(_ y: Double) -> Double { top + (1 - (y - y0) / (y1 - y0)) * ph }
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
+        s += "<title>\(Escape.html(title))</title>"
+        s += "<text x=\"\(fmt(w / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"14\" font-family=\"sans-serif\">\(Escape.html(title))</text>"
+        s += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(pw))\" height=\"\(fmt(ph))\" fill=\"none\" stroke=\"#999\"/>"
+        for i in 0 ... 4 {
+            let fx = x0 + (x1 - x0) * Double(i) / 4, fy = y0 + (y1 - y0) * Double(i) / 4
+            s += "<text x=\"\(fmt(sx(fx)))\" y=\"\(fmt(top + ph + 16))\" text-anchor=\"middle\" font-size=\"10\" font-family=\"sans-serif\">\(fmt(fx, 2))</text>"
+            s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(sy(fy) + 3))\" text-anchor=\"end\" font-size=\"10\" font-family=\"sans-serif\">\(fmt(fy, 3))</text>"
+            s += "<line x1=\"\(fmt(left))\" x2=\"\(fmt(left + pw))\" y1=\"\(fmt(sy(fy)))\" y2=\"\(fmt(sy(fy)))\" stroke=\"#eee\"/>"
+        }
+        s += "<text x=\"\(fmt(left + pw / 2))\" y=\"\(fmt(h - 8))\" text-anchor=\"middle\" font-size=\"11\" font-family=\"sans-serif\">\(Escape.html(xLabel))</text>"
+        s += "<text x=\"14\" y=\"\(fmt(top + ph / 2))\" text-anchor=\"middle\" font-size=\"11\" font-family=\"sans-serif\" transform=\"rotate(-90 14 \(fmt(top + ph / 2)))\">\(Escape.html(yLabel))</text>"
+        for (i, ser) in series.enumerated() {
+            let color = LineChart.palette[i % LineChart.palette.count]
+            let p = ser.points.filter { $0.x.isFinite && $0.y.isFinite }
+            if !p.isEmpty {
+                let d = p.map { "\(fmt(sx($0.x))),\(fmt(sy($0.y)))" }.joined(separator: " ")
+                s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\" points=\"\(d)\"/>"
+                if p.count <= 40 {
+                    for q in p { s += "<circle cx=\"\(fmt(sx(q.x)))\" cy=\"\(fmt(sy(q.y)))\" r=\"2.5\" fill=\"\(color)\"/>" }
+                }
+            }
+            let ly = top + 12 + Double(i) * 16
+            s += "<line x1=\"\(fmt(w - right + 10))\" x2=\"\(fmt(w - right + 28))\" y1=\"\(fmt(ly))\" y2=\"\(fmt(ly))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
+            s += "<text x=\"\(fmt(w - right + 32))\" y=\"\(fmt(ly + 4))\" font-size=\"11\" font-family=\"sans-serif\">\(Escape.html(ser.name))</text>"
+        }
+        s += "</svg>"
+        return s
+    }
+}
