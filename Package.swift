@@ -28,6 +28,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // OpenBLAS on Linux (apt: libopenblas-dev). On macOS TensorCore uses Accelerate instead.
@@ -52,12 +53,20 @@ let package = Package(
         .target(name: "Objectives", dependencies: ["Autograd"], swiftSettings: unchecked),
         // TRL-format JSONL datasets, token annotations, collation, splits. Tokenizers only.
         .target(name: "Datasets", dependencies: ["Tokenizers"]),
+        // Trainers (SFT, reward models, preference optimisation), checkpoints, exact resume, run folders.
+        .target(
+            name: "Training",
+            dependencies: ["Autograd", "NN", "Optim", "Models", "Objectives", "Datasets", "Checkpoints", "Tokenizers",
+                           .product(name: "Yams", package: "Yams")],
+            swiftSettings: unchecked
+        ),
         // Counts heap allocations for `tokenalign bench` (interposes the C allocator on glibc).
         .target(name: "CAllocationCounter"),
         .target(
             name: "TokenAlignCLI",
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
+                "Datasets", "Training", "Objectives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,5 +87,6 @@ let package = Package(
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "TestSupport"]),
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
     ]
 )

@@ -1,0 +1,148 @@
+// Options shared by `sft`, `reward` and `dpo`. Every option is optional so that `--config run.yaml`
+// supplies defaults and the flags given on the command line override them.
+import ArgumentParser
+import Datasets
+import Foundation
+import Training
+
+struct TrainingArguments: ParsableArguments {
+    @Option(help: "A Hugging Face model folder or a .gguf file.") var model: String?
+    @Option(help: "A tokenizer.json or folder to use instead of the model's own.") var tokenizer: String?
+    @Option(help: "Training data (TRL-format JSONL).") var data: String?
+    @Option(help: "Evaluation data (JSONL); default: --eval-fraction of --data.") var evalData: String?
+    @Option(help: "Fraction of --data held out for evaluation.") var evalFraction: Double?
+    @Option(help: "Run folder: config.yaml, metrics.jsonl, checkpoints, the trained model.") var out: String?
+    @Option(help: "Seed for data order, splits and initialisation.") var seed: UInt64?
+    @Option(help: "A YAML file with any of the options (snake_case keys); flags override it.") var config: String?
+
+    @Option(help: "Peak learning rate.") var learningRate: Float?
+    @Option(help: "Schedule: constant, linear or cosine.") var schedule: String?
+    @Option(help: "Warm-up steps.") var warmupSteps: Int?
+    @Option(help: "AdamW weight decay.") var weightDecay: Float?
+    @Option(help: "Clip the global gradient norm (0: off).") var maxGradNorm: Float?
+    @Option(help: "Pairs or sequences per micro-batch.") var batchSize: Int?
+    @Option(help: "Micro-batches per optimizer step.") var gradientAccumulation: Int?
+    @Option(help: "Passes over the data.") var epochs: Int?
+    @Option(help: "Stop after this many optimizer steps.") var maxSteps: Int?
+    @Option(help: "Evaluate every N steps.") var evalSteps: Int?
+    @Option(help: "Checkpoint every N steps.") var saveSteps: Int?
+
+    @Option(help: "Longest prompt + completion in tokens.") var maxLength: Int?
+    @Option(help: "Longest prompt in tokens.") var maxPromptLength: Int?
+    @Option(help: "keep_start or keep_end.") var truncationMode: TruncationMode?
+    @Flag(help: "Allow truncating rows over the limits (otherwise they are errors).") var truncate = false
+    @Flag(help: "Skip malformed rows (counted and reported) instead of failing.") var skipInvalidRows = false
+
+    @Option(help: "LoRA rank (omit for full fine-tuning).") var loraRank: Int?
+    @Option(help: "LoRA alpha.") var loraAlpha: Float?
+    @Option(help: "LoRA dropout.") var loraDropout: Float?
+    @Option(help: "Comma-separated LoRA target module names.") var loraTargets: String?
+
+    @Option(help: "Resume from a checkpoint folder (or 'latest' in --out).") var resume: String?
+    @Flag(help: "Only evaluate, do not train.") var evalOnly = false
+    @Flag(help: "Print metrics as JSON (with --eval-only: one JSON object as the last line).") var json = false
+
+    func validate() throws {
+        if let f = evalFraction, !(f >= 0 && f < 1) { throw ValidationError("--eval-fraction must be in [0, 1)") }
+        if let b = batchSize, b < 1 { throw ValidationError("--batch-size must be ≥ 1") }
+        if let g = gradientAccumulation, g < 1 { throw ValidationError("--gradient-accumulation must be ≥ 1") }
+        if let s = schedule, !["constant", "linear", "cosine"].contains(s) { throw ValidationError("--schedule must be constant, linear or cosine") }
+        if let r = loraRank, r < 1 { throw ValidationError("--lora-rank must be ≥ 1") }
+    }
+
+    /// The configuration file's values overridden by the flags given.
+    func configuration(task: TrainingTask) throws -> TrainingConfiguration {
+        var c = try config.map { try RunFolder.readConfiguration($0) } ?? TrainingConfiguration()
+        c.task = task
+        if let v = model { c.model = v }
+        if let v = data { c.data = v }
+        if let v = evalData { c.evalData = v }
+        if let v = evalFraction { c.evalFraction = v }
+        if let v = out { c.out = v }
+        if let v = seed { c.seed = v }
+        if let v = learningRate { c.learningRate = v }
+        if let v = schedule { c.schedule = v }
+        if let v = warmupSteps { c.warmupSteps = v }
+        if let v = weightDecay { c.weightDecay = v }
+        if let v = maxGradNorm { c.maxGradNorm = v }
+        if let v = batchSize { c.batchSize = v }
+        if let v = gradientAccumulation { c.gradientAccumulation = v }
+        if let v = epochs { c.epochs = v }
+        if let v = maxSteps { c.maxSteps = v }
+        if let v = evalSteps { c.evalEvery = v }
+        if let v = saveSteps { c.saveEvery = v }
+        if let v = maxLength { c.maxLength = v }
+        if let v = maxPromptLength { c.maxPromptLength = v }
+        if let v = truncationMode { c.truncationMode = v }
+        if truncate { c.truncate = true }
+        if skipInvalidRows { c.skipInvalidRows = true }
+        if let v = loraRank { c.loraRank = v }
+        if let v = loraAlpha { c.loraAlpha = v }
+        if let v = loraDropout { c.loraDropout = v }
+        if let v = loraTargets { c.loraTargets = v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        return c
+    }
+}
+
+extension TruncationMode: ExpressibleByArgument {}
+
+/// Runs a prepared configuration: eval-only, or train with a progress bar, then save.
+enum TrainingDriver {
+    static func run(_ c: TrainingConfiguration, arguments a: TrainingArguments, label: String) throws {
+        let tok = try a.tokenizer.map { try loadTokenizer($0) }
+        let prepared: PreparedRun
+        do { prepared = try TrainingSetup.prepare(c, tokenizer: tok) } catch let e as DatasetError {
+            throw ValidationError(e.description)
+        } catch let e as TrainingError {
+            throw ValidationError(e.description)
+        }
+        let trainer = prepared.trainer
+        for r in prepared.reports where !r.skipped.isEmpty || r.truncated > 0 {
+            var msg = "data: \(r.rowsUsed) of \(r.rowsRead) rows used"
+            if !r.skipped.isEmpty { msg += ", \(r.skipped.count) skipped (first: \(r.skipped[0]))" }
+            if r.truncated > 0 { msg += ", \(r.truncated) truncated" }
+            FileHandle.standardError.write(Data((msg + "\n").utf8))
+        }
+        if a.evalOnly {
+            let metrics = trainer.evaluate()
+            if a.json {
+                print(try jsonLine(metrics))
+            } else {
+                for (k, v) in metrics.sorted(by: { $0.key < $1.key }) { print("\(k): \(v)") }
+            }
+            return
+        }
+        if !c.out.isEmpty { try RunFolder.prepare(URL(fileURLWithPath: c.out), configuration: c) }
+        if let r = a.resume {
+            let url = r == "latest" ? (c.out.isEmpty ? nil : Trainer.latestCheckpoint(in: URL(fileURLWithPath: c.out))) : URL(fileURLWithPath: r)
+            guard let url else { throw ValidationError("--resume latest: no checkpoint in --out") }
+            try trainer.resume(from: url)
+        }
+        let bar = ProgressLine(label: label)
+        try trainer.run { event in
+            switch event {
+            case .step(let s, let total, let m):
+                if a.json { print((try? jsonLine(m)) ?? "{}") } else { bar.update(s, of: total) }
+            case .evaluation(_, let m):
+                if a.json { print((try? jsonLine(m)) ?? "{}") }
+            case .checkpoint: break
+            }
+            return .continue
+        }
+        bar.finish()
+        if !c.out.isEmpty {
+            let dir = URL(fileURLWithPath: c.out)
+            _ = try trainer.saveCheckpoint(in: dir)
+            if c.loraRank != nil { LoRA.fuse(trainer.policy) }
+            var p = prepared.pretrained
+            p.tokenizer = prepared.tokenizer
+            try p.save(to: dir.appendingPathComponent("model"))
+            if let e = trainer.eval.map({ _ in trainer.evaluate() }) { try RunFolder.appendMetrics(e, to: dir) }
+        }
+    }
+
+    static func jsonLine(_ m: [String: Float]) throws -> String {
+        let d = try JSONSerialization.data(withJSONObject: m.mapValues { Double($0) }, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: d, as: UTF8.self)
+    }
+}

@@ -1,0 +1,82 @@
+// `--loss a,b --loss-weights x,y` → an objective and what the trainer must feed it
+// (objectives.md §5: which per-token quantities each method needs).
+import Objectives
+
+/// A preference-optimisation method: the objective plus the inputs it needs.
+public struct PreferenceMethod {
+    public var objective: any Objective
+    /// Policy logits [B, T, V] in the batch (TDPO, SparsePO, RRPO, AlignDistil).
+    public var needsPolicyLogits = false
+    /// Reference logits [B, T, V] (TDPO, SparsePO, RRPO).
+    public var needsReferenceLogits = false
+    /// The auxiliary models `--guide` must supply, in order, and whether their logits are needed.
+    public var auxiliary: [(key: AuxiliaryKey, logits: Bool)] = []
+    /// How many of `auxiliary` may be left out (AlignDistil's reverse-DPO model).
+    public var optionalAuxiliary = 0
+    /// Fill SparsePO's fixed masks (all ones, or the row's token labels when annotated).
+    public var sparsePOMasks = false
+    /// Fill RRPO's segment ids (annotated error spans, else the whole response).
+    public var segments = false
+
+    /// Every `--loss` name the preference trainer accepts.
+    public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "sparsepo", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo"]
+    public static var allNames: [String] { DPOLossType.allCases.map(\.rawValue) + tokenLevelNames }
+
+    /// Builds the method for loss names and weights (TRL `loss_type` list + `loss_weights`).
+    public static func make(losses: [String], weights: [Float]?, beta: Float, alpha: Float?, labelSmoothing: Float) throws -> PreferenceMethod {
+        guard !losses.isEmpty else { throw TrainingError.invalidConfiguration("--loss needs at least one name") }
+        let w = weights ?? Array(repeating: 1, count: losses.count)
+        guard w.count == losses.count else {
+            throw TrainingError.invalidConfiguration("--loss-weights has \(w.count) values for \(losses.count) losses")
+        }
+        guard beta > 0 else { throw TrainingError.invalidConfiguration("--beta must be > 0, got \(beta)") }
+        var method = PreferenceMethod(objective: DPO(.sigmoid, beta: beta))
+        var dpoComponents: [DPO.Component] = []
+        var others: [(any Objective, Float)] = []
+        for (name, weight) in zip(losses, w) {
+            if let t = DPOLossType(rawValue: name) {
+                if t == .exoPair && labelSmoothing == 0 {
+                    throw TrainingError.invalidConfiguration("exo_pair needs --label-smoothing in (0, 1), e.g. 1e-3")
+                }
+                dpoComponents.append(.init(t, weight: weight))
+                continue
+            }
+            let objective: any Objective
+            switch name {
+            case "tdpo1", "tdpo2":
+                objective = TDPO(name == "tdpo1" ? .tdpo1 : .tdpo2, beta: beta, alpha: alpha ?? 0.5)
+                method.needsPolicyLogits = true; method.needsReferenceLogits = true
+            case "tgdpo":
+                objective = TGDPO(beta: beta, alpha: alpha ?? 0.5)
+                method.auxiliary.append((.tokenRewardModel, false))
+            case "sparsepo":
+                objective = SparsePO(beta: beta)
+                method.needsPolicyLogits = true; method.needsReferenceLogits = true; method.sparsePOMasks = true
+            case "cdpo-critical", "cdpo-critical-code":
+                objective = CriticalTokenDPO(beta: beta, labelSmoothing: labelSmoothing, form: name == "cdpo-critical" ? .paper : .referenceCode)
+                method.auxiliary += [(.positiveModel, true), (.negativeModel, true)]
+            case "rrpo":
+                objective = RRPO(beta: beta, alpha: alpha ?? 0.01)
+                method.needsPolicyLogits = true; method.needsReferenceLogits = true; method.segments = true
+            case "aligndistil":
+                objective = AlignDistil(beta: beta)
+                method.needsPolicyLogits = true
+                method.auxiliary += [(.dpoModel, true), (.reverseDPOModel, true)]
+                method.optionalAuxiliary = 1
+                method.needsReferenceLogits = true  // z⁻ defaults to the reference
+            case "simpo":
+                objective = SimPO()
+            default:
+                throw TrainingError.invalidConfiguration("unknown loss '\(name)'; expected one of \(allNames.joined(separator: ", "))")
+            }
+            others.append((objective, weight))
+        }
+        var components: [(any Objective, Float)] = []
+        if !dpoComponents.isEmpty {
+            components.append((DPO(losses: dpoComponents, beta: beta, labelSmoothing: labelSmoothing), 1))
+        }
+        components += others
+        method.objective = components.count == 1 && components[0].1 == 1 ? components[0].0 : ObjectiveMix(components)
+        return method
+    }
+}

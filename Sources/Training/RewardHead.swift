@@ -1,0 +1,62 @@
+// Reward-model heads. The sequence head is transformers' `AutoModelForSequenceClassification`
+// score layer (Linear(C → 1, bias=False), key `score.weight`) read at the last non-padding token
+// (`modeling_llama.py` `LlamaForSequenceClassification`); the token-level head is the same layer read
+// at every position and trained on per-token labels (`TokenRewardModelLoss`).
+import Autograd
+import Models
+import NN
+import Objectives
+import TensorCore
+
+/// A scalar head on the final hidden states.
+public final class RewardHead: Module {
+    /// [1, C].
+    public var score: Linear
+
+    public init(hiddenSize: Int, seed: UInt64) {
+        var rng = RandomGenerator(seed: seed)
+        score = Linear(hiddenSize, 1, bias: false, rng: &rng)
+        super.init()
+    }
+
+    /// Per-position scores [B, L] from hidden states [B, L, C].
+    func callAsFunction(_ h: Variable) -> Variable {
+        let s = score(h)  // [B, L, 1]
+        return s.reshaped(Array(s.shape.dropLast()))
+    }
+}
+
+/// Policy + head as one module so one optimizer trains both (keys `model.…` and `score.weight`).
+final class RewardModelModule: Module {
+    let model: any LanguageModel
+    let head: RewardHead
+    init(model: any LanguageModel, head: RewardHead) {
+        self.model = model
+        self.head = head
+        super.init()
+    }
+}
+
+enum RewardStep {
+    /// Scores aligned like every other per-token quantity: entry t is the score at input position
+    /// t + 1 (the predicted token), so the last trained entry is the last real token, where the
+    /// sequence classifier reads.
+    static func output(policy: any LanguageModel, head: RewardHead, batch b: BatchTensors, tokenLevel: Bool, normalizer: Normalizer) -> ObjectiveOutput {
+        let h = policy.hiddenStates(b.ids, attentionMask: nil, cache: nil)  // [B, L, C]
+        let scores = head(h).slice(axis: 1, 1 ..< b.ids.shape[1])  // [B, T]
+        let logps = Variable(Tensor(shape: b.mask.shape, repeating: 0))
+        if tokenLevel {
+            // Per-token labels: annotated error spans mark bad tokens (label 0), everything else 1.
+            let labels = b.tokenLabels.map { 1 - $0.clamped(min: 0, max: 1) } ?? Tensor(shape: b.mask.shape, repeating: 1)
+            let half = b.mask.shape[0] / 2
+            // Chosen rows are good everywhere.
+            var l = labels.scalars
+            for i in 0 ..< half * b.mask.shape[1] { l[i] = 1 }
+            let batch = TokenBatch(policyLogps: logps, mask: b.mask, structure: .pairs, scores: scores,
+                                   tokenRewards: Tensor(shape: b.mask.shape, data: l))
+            return TokenRewardModelLoss(kind: .binaryCrossEntropy).compute(batch, normalizer: normalizer)
+        }
+        let batch = TokenBatch(policyLogps: logps, mask: b.mask, structure: .pairs, scores: scores)
+        return BradleyTerryRM().compute(batch, normalizer: normalizer)
+    }
+}

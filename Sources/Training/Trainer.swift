@@ -1,0 +1,313 @@
+// The training loop shared by SFT, reward-model and preference training: seeded data order,
+// gradient accumulation with global token normalisation (objectives.md §0.2, `Normalizer.global`),
+// gradient clipping, AdamW with a schedule, periodic evaluation, atomic checkpoints and exact resume.
+// Port of the shape of TRL's `Trainer.training_step` / `DPOTrainer._compute_loss` and
+// mlx-swift-lm `LoRATrain.train`.
+import Autograd
+import Datasets
+import Foundation
+import Models
+import NN
+import Objectives
+import Optim
+import TensorCore
+
+/// What a trainer optimises.
+public enum TrainerMode {
+    /// Masked NLL (TRL `SFTTrainer`, token mean over the optimizer batch).
+    case sft
+    /// A sequence reward head (Bradley–Terry, TRL `RewardTrainer`) or a per-token head.
+    case reward(head: RewardHead, tokenLevel: Bool)
+    /// DPO family and token-level methods.
+    case preference(PreferenceMethod)
+}
+
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    public let policy: any LanguageModel
+    /// The frozen reference (preference); nil when `precomputeRef` cached everything or not needed.
+    public let reference: (any LanguageModel)?
+    /// Frozen auxiliary models, in `--guide` order.
+    public let guides: [any LanguageModel]
+    public let mode: TrainerMode
+    public let train: TrainingExamples
+    public let eval: TrainingExamples?
+    public let padID: Int
+    public let optimizer: AdamW
+    /// Optimizer steps done.
+    public internal(set) var step = 0
+    /// The module whose parameters are trained (policy, or policy + reward head).
+    let trainable: Module
+    /// Precomputed reference per-token log-probs by (set, index): chosen and rejected rows.
+    var referenceCache: [String: (chosen: [Float], rejected: [Float])] = [:]
+    /// Where checkpoints and metrics go (nil: nowhere).
+    public var outputDirectory: URL?
+
+    public init(configuration: TrainingConfiguration, policy: any LanguageModel, reference: (any LanguageModel)? = nil,
+                guides: [any LanguageModel] = [], mode: TrainerMode, train: TrainingExamples, eval: TrainingExamples? = nil,
+                padID: Int, outputDirectory: URL? = nil) throws {
+        let c = configuration
+        guard c.batchSize > 0, c.gradientAccumulation > 0 else {
+            throw TrainingError.invalidConfiguration("batch size and gradient accumulation must be ≥ 1")
+        }
+        self.configuration = c
+        self.policy = policy
+        self.reference = reference
+        self.guides = guides
+        self.mode = mode
+        self.train = train
+        self.eval = eval
+        self.padID = padID
+        self.outputDirectory = outputDirectory
+        switch mode {
+        case .preference(let m):
+            let need = m.auxiliary.count, optional = m.optionalAuxiliary
+            guard guides.count <= need && guides.count >= need - optional else {
+                throw TrainingError.invalidConfiguration("the loss needs \(need - optional)\(optional > 0 ? "–\(need)" : "") --guide model(s) (\(m.auxiliary.map(\.key.rawValue).joined(separator: ", "))), got \(guides.count)")
+            }
+            if c.precomputeRef && (m.needsReferenceLogits) {
+                throw TrainingError.invalidConfiguration("--precompute-ref caches per-token log-probs, but this loss needs the reference's full logits")
+            }
+            if reference == nil { throw TrainingError.invalidConfiguration("preference training needs a reference model") }
+            trainable = policy
+        case .reward(let head, _):
+            trainable = RewardModelModule(model: policy, head: head)
+        case .sft:
+            trainable = policy
+        }
+        if let r = c.loraRank {
+            var rng = RandomGenerator(seed: c.seed &+ 0x10FA)
+            let n = LoRA.apply(to: policy, configuration: LoRAConfiguration(rank: r, alpha: c.loraAlpha, dropout: c.loraDropout),
+                               targets: c.loraTargets, rng: &rng)
+            guard n > 0 else { throw TrainingError.invalidConfiguration("--lora-target-modules \(c.loraTargets) matched no linear layer") }
+        }
+        optimizer = AdamW(learningRate: c.learningRate, weightDecay: c.weightDecay)
+        if case .preference = mode { reference?.eval() }
+        for g in guides { g.eval() }
+    }
+
+    // MARK: Schedule
+
+    /// Optimizer steps per epoch.
+    public var stepsPerEpoch: Int {
+        let window = configuration.batchSize * configuration.gradientAccumulation
+        return max(1, (train.count + window - 1) / window)
+    }
+
+    /// Total optimizer steps of the run.
+    public var totalSteps: Int { configuration.maxSteps ?? configuration.epochs * stepsPerEpoch }
+
+    var schedule: LearningRateSchedule {
+        let c = configuration
+        switch c.schedule {
+        case "constant": return c.warmupSteps > 0 ? .constantWithWarmup(peak: c.learningRate, warmup: c.warmupSteps) : .constant(c.learningRate)
+        case "cosine": return .cosine(peak: c.learningRate, warmup: c.warmupSteps, total: totalSteps)
+        default: return .linear(peak: c.learningRate, warmup: c.warmupSteps, total: totalSteps)
+        }
+    }
+
+    /// The training-set indices of the micro-batches of optimizer step `s`: a pure function of
+    /// (seed, step), which is what makes resuming exact.
+    public func microBatches(forStep s: Int) -> [[Int]] {
+        let epoch = s / stepsPerEpoch, k = s % stepsPerEpoch
+        let order = DataOrder.permutation(count: train.count, seed: configuration.seed, epoch: epoch)
+        let window = configuration.batchSize * configuration.gradientAccumulation
+        let lo = k * window, hi = min(lo + window, order.count)
+        return stride(from: lo, to: hi, by: configuration.batchSize).map { Array(order[$0 ..< min($0 + configuration.batchSize, hi)]) }
+    }
+
+    // MARK: Loop
+
+    /// Trains until `totalSteps` or until `progress` answers `.stop` (then a checkpoint is written
+    /// when there is an output directory).
+    public func run(progress: (TrainingEvent) -> TrainingDisposition = { _ in .continue }) throws {
+        if configuration.precomputeRef, case .preference = mode { precomputeReference() }
+        if let dir = outputDirectory, !FileManager.default.fileExists(atPath: dir.appendingPathComponent("config.yaml").path) {
+            try RunFolder.prepare(dir, configuration: configuration)
+        }
+        trainable.train()
+        let total = totalSteps
+        while step < total {
+            var metrics = trainStep(microBatches(forStep: step))
+            step += 1
+            metrics["step"] = Float(step)
+            metrics["epoch"] = Float(step) / Float(stepsPerEpoch)
+            try appendMetrics(metrics)
+            var disposition = progress(.step(step: step, totalSteps: total, metrics: metrics))
+            if let every = configuration.evalEvery, every > 0, step % every == 0, eval != nil {
+                let e = evaluate()
+                try appendMetrics(e.merging(["step": Float(step)]) { a, _ in a })
+                if progress(.evaluation(step: step, metrics: e)) == .stop { disposition = .stop }
+            }
+            let due = configuration.saveEvery.map { $0 > 0 && step % $0 == 0 } ?? false
+            if let dir = outputDirectory, due || disposition == .stop {
+                let path = try saveCheckpoint(in: dir)
+                if progress(.checkpoint(step: step, path: path.path)) == .stop { disposition = .stop }
+            }
+            if disposition == .stop { break }
+        }
+    }
+
+    /// One optimizer step over the given micro-batches; returns the step's metrics.
+    @discardableResult
+    public func trainStep(_ micro: [[Int]]) -> [String: Float] {
+        let batches = micro.map { BatchTensors(train.subset($0).collate(padID: padID)) }
+        let normalizer = Normalizer.global(masks: batches.map(\.mask))
+        var sums: [String: Double] = [:]
+        var weightTotal = 0.0
+        trainable.zeroGrad()
+        for (i, (indices, b)) in zip(micro, batches).enumerated() {
+            var out: ObjectiveOutput?
+            _ = valueAndGrad(trainable, accumulate: i > 0) {
+                let o = self.objectiveOutput(b, indices: indices, set: "train", normalizer: normalizer)
+                out = o
+                return o.loss
+            }
+            let w = Double(indices.count)
+            weightTotal += w
+            for (k, v) in out?.metrics ?? [:] { sums[k, default: 0] += Double(v) * w }
+        }
+        var metrics = sums.mapValues { Float($0 / max(weightTotal, 1)) }
+        // With the global normaliser the micro-batch losses add up to the optimizer-batch loss.
+        metrics[MetricName.loss] = Float((sums[MetricName.loss] ?? 0) / max(weightTotal, 1) * Double(micro.count))
+        let gradNorm = clipGradientNorm(trainable, maxNorm: configuration.maxGradNorm > 0 ? configuration.maxGradNorm : .infinity)
+        let lr = schedule.learningRate(at: step)
+        optimizer.learningRate = lr
+        optimizer.step(trainable)
+        metrics["grad_norm"] = gradNorm
+        metrics["learning_rate"] = lr
+        return metrics
+    }
+
+    /// Evaluates on the eval split (or the training set when there is none), in order, batch by
+    /// batch; metrics are pair-weighted means, named as TRL's `evaluate()` returns them (`eval_…`).
+    public func evaluate() -> [String: Float] {
+        let data = eval ?? train
+        let set = eval == nil ? "train" : "eval"
+        if configuration.precomputeRef, case .preference = mode { precomputeReference() }
+        let wasTraining = trainable.isTraining
+        trainable.eval()
+        defer { trainable.train(wasTraining) }
+        var sums: [String: Double] = [:]
+        var total = 0.0
+        for lo in stride(from: 0, to: data.count, by: configuration.batchSize) {
+            let indices = Array(lo ..< min(lo + configuration.batchSize, data.count))
+            let b = BatchTensors(data.subset(indices).collate(padID: padID))
+            let o = withoutGradients { objectiveOutput(b, indices: indices, set: set, normalizer: .local) }
+            let w = Double(indices.count)
+            total += w
+            for (k, v) in o.metrics { sums[k, default: 0] += Double(v) * w }
+        }
+        var out: [String: Float] = [:]
+        for (k, v) in sums { out["eval_" + k] = Float(v / max(total, 1)) }
+        return out
+    }
+
+    // MARK: Objective inputs
+
+    func objectiveOutput(_ b: BatchTensors, indices: [Int], set: String, normalizer: Normalizer) -> ObjectiveOutput {
+        switch mode {
+        case .sft:
+            let logits = Forward.shiftedLogits(policy, b.ids)
+            let batch = TokenBatch(policyLogits: logits, labels: b.labels, mask: b.mask)
+            return SFT(reduction: .tokenMean).compute(batch, normalizer: normalizer)
+        case .reward(let head, let tokenLevel):
+            return RewardStep.output(policy: policy, head: head, batch: b, tokenLevel: tokenLevel, normalizer: normalizer)
+        case .preference(let method):
+            return preferenceOutput(method, b, indices: indices, set: set, normalizer: normalizer)
+        }
+    }
+
+    func preferenceOutput(_ method: PreferenceMethod, _ b: BatchTensors, indices: [Int], set: String, normalizer: Normalizer) -> ObjectiveOutput {
+        let logits = Forward.shiftedLogits(policy, b.ids)
+        var refLogits: Tensor?
+        var refLogps: Tensor
+        if configuration.precomputeRef {
+            refLogps = cachedReference(indices: indices, set: set, shape: b.mask.shape)
+        } else {
+            let z = Forward.frozenLogits(reference!, b.ids)
+            refLogps = TokenBatch.tokenLogps(logits: z, labels: b.labels, mask: b.mask)
+            if method.needsReferenceLogits { refLogits = z }
+        }
+        var aux: [AuxiliaryKey: AuxiliaryOutputs] = [:]
+        for (k, g) in guides.enumerated() {
+            let spec = method.auxiliary[k]
+            let z = Forward.frozenLogits(g, b.ids)
+            aux[spec.key] = AuxiliaryOutputs(logps: TokenBatch.tokenLogps(logits: z, labels: b.labels, mask: b.mask),
+                                             logits: spec.logits ? z : nil)
+        }
+        var weights: [TokenWeightKey: Tensor] = [:]
+        if method.sparsePOMasks {
+            weights[.sparsePOReward] = b.tokenLabels.map { 1 - $0.clamped(min: 0, max: 1) } ?? Tensor(shape: b.mask.shape, repeating: 1)
+        }
+        var segments: IndexTensor?
+        if method.segments {
+            let seg = b.tokenLabels.map { l in zip(l.scalars, b.mask.scalars).map { $0.0 > 0 || $0.1 > 0 ? Int32(1) : 0 } }
+                ?? b.mask.scalars.map { $0 > 0 ? Int32(1) : 0 }
+            segments = IndexTensor(shape: b.mask.shape, data: seg)
+        }
+        let batch = TokenBatch(policyLogits: logits, labels: b.labels, mask: b.mask, structure: .pairs,
+                               referenceLogits: refLogits, referenceLogps: refLogps, auxiliary: aux,
+                               tokenRewards: b.tokenRewards, tokenWeights: weights, segmentIDs: segments)
+        var batchForObjective = batch
+        if !method.needsPolicyLogits { batchForObjective.policyLogits = nil }
+        var out = method.objective.compute(batchForObjective, normalizer: normalizer)
+        if out.metrics[MetricName.rewardsAccuracies] == nil {
+            // Objectives without pair metrics (AlignDistil, SimPO's own margins aside): report TRL's
+            // DPO implicit-reward metrics β·Σ(ℓ − ℓ^ref) so every method is comparable.
+            let seq = (batch.policyLogps.value - refLogps) * b.mask
+            let r = seq.sum(axis: 1) * configuration.beta
+            let lp = (batch.policyLogps.value * b.mask).sum(axis: 1)
+            let P = b.mask.shape[0] / 2
+            let rc = r.rows(0 ..< P), rr = r.rows(P ..< 2 * P)
+            out.metrics[MetricName.rewardsChosen] = rc.mean().scalar
+            out.metrics[MetricName.rewardsRejected] = rr.mean().scalar
+            out.metrics[MetricName.rewardsAccuracies] = rc.greater(rr).mean().scalar
+            out.metrics[MetricName.rewardsMargins] = (rc - rr).mean().scalar
+            out.metrics[MetricName.logpsChosen] = lp.rows(0 ..< P).mean().scalar
+            out.metrics[MetricName.logpsRejected] = lp.rows(P ..< 2 * P).mean().scalar
+        }
+        out.metrics.merge(TokenRewardStatistics.metrics(policyLogps: batch.policyLogps.value, referenceLogps: refLogps,
+                                                        mask: b.mask, beta: configuration.beta)) { a, _ in a }
+        return out
+    }
+
+    // MARK: Reference cache (`--precompute-ref`, TRL `precompute_ref_log_probs`)
+
+    func precomputeReference() {
+        guard let reference else { return }
+        for (set, data) in [("train", train), ("eval", eval)] {
+            guard let data, referenceCache["\(set)#0"] == nil else { continue }
+            for lo in stride(from: 0, to: data.count, by: configuration.batchSize) {
+                let indices = Array(lo ..< min(lo + configuration.batchSize, data.count))
+                let b = BatchTensors(data.subset(indices).collate(padID: padID))
+                let z = Forward.frozenLogits(reference, b.ids)
+                let lp = TokenBatch.tokenLogps(logits: z, labels: b.labels, mask: b.mask).scalars
+                let P = indices.count, T = b.mask.shape[1], lengths = b.collated.lengths
+                for (r, i) in indices.enumerated() {
+                    let c = Array(lp[r * T ..< r * T + lengths[r] - 1])
+                    let rj = Array(lp[(P + r) * T ..< (P + r) * T + lengths[P + r] - 1])
+                    referenceCache["\(set)#\(i)"] = (c, rj)
+                }
+            }
+        }
+    }
+
+    func cachedReference(indices: [Int], set: String, shape: [Int]) -> Tensor {
+        let P = indices.count, T = shape[1]
+        var out = [Float](repeating: 0, count: 2 * P * T)
+        for (r, i) in indices.enumerated() {
+            guard let e = referenceCache["\(set)#\(i)"] else { preconditionFailure("Trainer: no cached reference for \(set) #\(i)") }
+            for (t, v) in e.chosen.enumerated() { out[r * T + t] = v }
+            for (t, v) in e.rejected.enumerated() { out[(P + r) * T + t] = v }
+        }
+        return Tensor(shape: shape, data: out)
+    }
+
+    // MARK: Run folder
+
+    func appendMetrics(_ metrics: [String: Float]) throws {
+        guard let dir = outputDirectory else { return }
+        try RunFolder.appendMetrics(metrics, to: dir)
+    }
+}

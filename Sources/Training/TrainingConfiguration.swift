@@ -1,0 +1,116 @@
+// Every hyperparameter of a training run, as one Codable value: the CLI flags map onto it, and the
+// run folder's `config.yaml` is its YAML form (TRL's `TrainingArguments`/`DPOConfig` names in
+// snake_case where they exist).
+import Datasets
+import Foundation
+
+/// Which trainer a run uses.
+public enum TrainingTask: String, Codable, Sendable {
+    case sft, reward, preference
+}
+
+/// The hyperparameters of a run. Defaults follow TRL (`DPOConfig`: β 0.1, lr 1e-6 is TRL's DPO
+/// default but far too small for tiny models; we default to 5e-5 as `TrainingArguments`).
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    public var task: TrainingTask = .preference
+    public var model: String = ""
+    /// Reference model path (preference); nil = a frozen copy of the policy at start.
+    public var ref: String?
+    /// Auxiliary ("guide") model paths: TGDPO's token-reward model, cDPO's positive and negative
+    /// models, AlignDistil's DPO model (and optional reverse-DPO model).
+    public var guide: [String] = []
+    public var data: String = ""
+    public var out: String = ""
+    public var seed: UInt64 = 42
+
+    // Objective
+    /// Loss names (`--loss sigmoid,ipo`): DPO types, `tdpo1`, `tdpo2`, `tgdpo`, `sparsepo`,
+    /// `cdpo-critical`, `rrpo`, `aligndistil`, `kto` (preference); ignored for sft/reward.
+    public var loss: [String] = ["sigmoid"]
+    public var lossWeights: [Float]?
+    public var beta: Float = 0.1
+    /// α of TDPO2 / TGDPO / RRPO.
+    public var alpha: Float?
+    public var labelSmoothing: Float = 0
+    public var tokenLevel: Bool = false
+    public var precomputeRef: Bool = false
+
+    // Data
+    public var maxLength: Int? = 1024
+    public var maxPromptLength: Int?
+    public var truncationMode: TruncationMode = .keepStart
+    public var truncate: Bool = false
+    public var skipInvalidRows: Bool = false
+    /// Fraction of rows held out for evaluation.
+    public var evalFraction: Double = 0
+    /// A separate eval file (overrides `evalFraction`).
+    public var evalData: String?
+
+    // Optimisation
+    public var learningRate: Float = 5e-5
+    /// `constant`, `linear`, `cosine`.
+    public var schedule: String = "linear"
+    public var warmupSteps: Int = 0
+    public var weightDecay: Float = 0
+    public var maxGradNorm: Float = 1
+    /// Pairs (preference) or sequences per micro-batch.
+    public var batchSize: Int = 4
+    public var gradientAccumulation: Int = 1
+    public var epochs: Int = 1
+    /// Stop after this many optimizer steps (nil: `epochs` full passes).
+    public var maxSteps: Int?
+
+    // LoRA
+    public var loraRank: Int?
+    public var loraAlpha: Float = 16
+    public var loraDropout: Float = 0
+    public var loraTargets: [String] = ["q_proj", "k_proj", "v_proj", "o_proj", "c_attn", "c_proj"]
+
+    // Cadence
+    public var evalEvery: Int?
+    public var saveEvery: Int?
+    public var logEvery: Int = 1
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case task, model, ref, guide, data, out, seed, loss, beta, alpha, schedule, truncate, epochs
+        case lossWeights = "loss_weights", labelSmoothing = "label_smoothing", tokenLevel = "token_level"
+        case precomputeRef = "precompute_ref_log_probs", maxLength = "max_length", maxPromptLength = "max_prompt_length"
+        case truncationMode = "truncation_mode", skipInvalidRows = "skip_invalid_rows", evalFraction = "eval_fraction"
+        case evalData = "eval_data", learningRate = "learning_rate", warmupSteps = "warmup_steps", weightDecay = "weight_decay"
+        case maxGradNorm = "max_grad_norm", batchSize = "batch_size", gradientAccumulation = "gradient_accumulation_steps"
+        case maxSteps = "max_steps", loraRank = "lora_rank", loraAlpha = "lora_alpha", loraDropout = "lora_dropout"
+        case loraTargets = "lora_target_modules", evalEvery = "eval_steps", saveEvery = "save_steps", logEvery = "logging_steps"
+    }
+
+    /// Decodes with every key optional (a YAML file may set any subset).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TrainingConfiguration()
+        func v<T: Decodable>(_ k: CodingKeys, _ def: T) throws -> T { try c.decodeIfPresent(T.self, forKey: k) ?? def }
+        task = try v(.task, d.task); model = try v(.model, d.model); ref = try c.decodeIfPresent(String.self, forKey: .ref)
+        guide = try v(.guide, d.guide); data = try v(.data, d.data); out = try v(.out, d.out); seed = try v(.seed, d.seed)
+        loss = try v(.loss, d.loss); lossWeights = try c.decodeIfPresent([Float].self, forKey: .lossWeights)
+        beta = try v(.beta, d.beta); alpha = try c.decodeIfPresent(Float.self, forKey: .alpha)
+        labelSmoothing = try v(.labelSmoothing, d.labelSmoothing); tokenLevel = try v(.tokenLevel, d.tokenLevel)
+        precomputeRef = try v(.precomputeRef, d.precomputeRef); maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
+        maxPromptLength = try c.decodeIfPresent(Int.self, forKey: .maxPromptLength)
+        truncationMode = try v(.truncationMode, d.truncationMode); truncate = try v(.truncate, d.truncate)
+        skipInvalidRows = try v(.skipInvalidRows, d.skipInvalidRows); evalFraction = try v(.evalFraction, d.evalFraction)
+        evalData = try c.decodeIfPresent(String.self, forKey: .evalData); learningRate = try v(.learningRate, d.learningRate)
+        schedule = try v(.schedule, d.schedule); warmupSteps = try v(.warmupSteps, d.warmupSteps)
+        weightDecay = try v(.weightDecay, d.weightDecay); maxGradNorm = try v(.maxGradNorm, d.maxGradNorm)
+        batchSize = try v(.batchSize, d.batchSize); gradientAccumulation = try v(.gradientAccumulation, d.gradientAccumulation)
+        epochs = try v(.epochs, d.epochs); maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps)
+        loraRank = try c.decodeIfPresent(Int.self, forKey: .loraRank); loraAlpha = try v(.loraAlpha, d.loraAlpha)
+        loraDropout = try v(.loraDropout, d.loraDropout); loraTargets = try v(.loraTargets, d.loraTargets)
+        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery); saveEvery = try c.decodeIfPresent(Int.self, forKey: .saveEvery)
+        logEvery = try v(.logEvery, d.logEvery)
+    }
+
+    /// The tokenization policy these settings describe.
+    public var encodingOptions: EncodingOptions {
+        EncodingOptions(maxLength: maxLength, maxPromptLength: maxPromptLength, truncationMode: truncationMode, allowTruncation: truncate)
+    }
+}

@@ -1,0 +1,78 @@
+// From a configuration to a ready trainer: models, tokenizer, data, split. Shared by the CLI
+// commands and the tests.
+import Datasets
+import Foundation
+import Models
+import Tokenizers
+
+/// A prepared run.
+public struct PreparedRun {
+    public var trainer: Trainer
+    public var tokenizer: Tokenizer
+    /// The policy as loaded (for saving the trained model with its tokenizer).
+    public var pretrained: PretrainedModel
+    /// How the data files were read.
+    public var reports: [LoadReport]
+}
+
+public enum TrainingSetup {
+    /// Loads everything a configuration names and builds the trainer.
+    /// - Parameter tokenizer: overrides the model's own tokenizer.
+    public static func prepare(_ c: TrainingConfiguration, tokenizer override: Tokenizer? = nil) throws -> PreparedRun {
+        guard !c.model.isEmpty else { throw TrainingError.invalidConfiguration("--model is required") }
+        guard !c.data.isEmpty else { throw TrainingError.invalidConfiguration("--data is required") }
+        let pretrained = try PretrainedModel.load(path: c.model)
+        guard let tokenizer = override ?? pretrained.tokenizer else {
+            throw TrainingError.invalidConfiguration("\(c.model) has no tokenizer; pass --tokenizer")
+        }
+        let encoder = DatasetEncoder(tokenizer: tokenizer, options: c.encodingOptions)
+        let policy: InvalidRowPolicy = c.skipInvalidRows ? .skip : .fail
+        var reports: [LoadReport] = []
+
+        func load(_ path: String) throws -> TrainingExamples {
+            switch c.task {
+            case .sft:
+                let d = try DatasetLoader.sequences(path, encoder: encoder, policy: policy)
+                reports.append(d.report)
+                return .sequences(d.examples)
+            case .reward, .preference:
+                let d = try DatasetLoader.preferences(path, encoder: encoder, policy: policy)
+                reports.append(d.report)
+                return .pairs(d.examples)
+            }
+        }
+        let all = try load(c.data)
+        var train = all
+        var eval: TrainingExamples?
+        if let e = c.evalData {
+            eval = try load(e)
+        } else if c.evalFraction > 0 {
+            let s = DataOrder.split(count: all.count, evalFraction: c.evalFraction, seed: c.seed)
+            train = all.subset(s.train)
+            eval = all.subset(s.eval)
+        }
+        let mode: TrainerMode
+        var reference: (any LanguageModel)?
+        var guides: [any LanguageModel] = []
+        switch c.task {
+        case .sft:
+            mode = .sft
+        case .reward:
+            mode = .reward(head: RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), tokenLevel: c.tokenLevel)
+        case .preference:
+            let method = try PreferenceMethod.make(losses: c.loss, weights: c.lossWeights, beta: c.beta, alpha: c.alpha,
+                                                   labelSmoothing: c.labelSmoothing)
+            mode = .preference(method)
+            reference = try PretrainedModel.load(path: c.ref ?? c.model).model
+            guides = try c.guide.map { try PretrainedModel.load(path: $0).model }
+            for g in guides + [reference!] where g.vocabularySize != pretrained.model.vocabularySize {
+                throw TrainingError.modelMismatch("reference/guide vocabulary \(g.vocabularySize) ≠ policy vocabulary \(pretrained.model.vocabularySize)")
+            }
+        }
+        let padID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
+        let out = c.out.isEmpty ? nil : URL(fileURLWithPath: c.out)
+        let trainer = try Trainer(configuration: c, policy: pretrained.model, reference: reference, guides: guides, mode: mode,
+                                  train: train, eval: eval, padID: padID, outputDirectory: out)
+        return PreparedRun(trainer: trainer, tokenizer: tokenizer, pretrained: pretrained, reports: reports)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Models
+import Tokenizers
+import Training
+
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+/// A temporary model folder: weights from `weights` (a fixture folder) and the committed dataset tokenizer.
+func modelFolder(_ weights: String = "models/llama") throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ta-train-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    for f in ["config.json", "model.safetensors"] {
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("\(weights)/\(f)"), to: dir.appendingPathComponent(f))
+    }
+    for f in ["tokenizer.json", "tokenizer_config.json"] {
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("datasets/tokenizer/\(f)"), to: dir.appendingPathComponent(f))
+    }
+    return dir
+}
+
+func temporaryDirectory() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("ta-run-\(UUID().uuidString)")
+}
+
+func writeJSONL(_ rows: [[String: Any]]) throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ta-data-\(UUID().uuidString).jsonl")
+    var out = Data()
+    for r in rows {
+        out.append(try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]))
+        out.append(UInt8(ascii: "\n"))
+    }
+    try out.write(to: url)
+    return url.path
+}
+
+/// A learnable synthetic preference task: whatever the prompt, the chosen completion mentions the
+/// fox and the rejected one the dog. Train and held-out prompts differ.
+func syntheticPreferences(train: Int, heldOut: Int) throws -> (train: String, eval: String) {
+    let words = ["the", "quick", "brown", "lazy", "tokens", "are", "credit", "jumps", "over"]
+    func rows(_ n: Int, offset: Int) -> [[String: Any]] {
+        (0 ..< n).map { i in
+            let k = i + offset
+            let prompt = "\(words[k % words.count]) \(words[(k / 3) % words.count]) \(k % 7)"
+            let chosen = k % 2 == 0 ? " the quick fox" : " quick brown fox"
+            let rejected = k % 2 == 0 ? " the lazy dog" : " lazy brown dog"
+            return ["prompt": prompt, "chosen": chosen, "rejected": rejected]
+        }
+    }
+    return (try writeJSONL(rows(train, offset: 0)), try writeJSONL(rows(heldOut, offset: 100)))
+}
+
+/// Bit patterns of every parameter.
+func parameterBits(_ t: Trainer) -> [String: [UInt32]] {
+    t.policy.stateDict().mapValues { $0.scalars.map(\.bitPattern) }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import Training
+
+/// `tokenalign dpo … --eval-only --json` reports what TRL 1.16's `DPOTrainer.evaluate()` reports for
+/// the same model and data (Tests/Fixtures/trl/generate_dpo_eval.py → dpo_eval_expected.json).
+@Suite struct DPOEvalParityTests {
+    static func expected() throws -> [String: Any] {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("trl/dpo_eval_expected.json"))
+        return (try JSONSerialization.jsonObject(with: data) as! [String: Any])["cases"] as! [String: Any]
+    }
+
+    static let names = ["sigmoid_copy", "sigmoid", "sigmoid_precompute", "ipo", "hinge_beta05", "mix_sigmoid_ipo", "sigmoid_chat"]
+
+    @Test(arguments: names)
+    func evalOnlyJSONMatchesTRL(_ name: String) throws {
+        let spec = try #require(try Self.expected()[name] as? [String: Any])
+        let separate = spec["separate_ref"] as! Bool
+        let policy = try modelFolder(separate ? "trl/policy" : "models/llama")
+        let ref = try modelFolder("models/llama")
+        var args = ["dpo", "--model", policy.path, "--data", fixtures.appendingPathComponent("trl/\(spec["data"] as! String)").path,
+                    "--eval-only", "--json", "--batch-size", "16", "--max-length", "1024",
+                    "--loss", (spec["loss"] as! [String]).joined(separator: ","), "--beta", "\(spec["beta"] as! Double)"]
+        if let w = spec["loss_weights"] as? [Double] { args += ["--loss-weights", w.map { "\($0)" }.joined(separator: ",")] }
+        if separate { args += ["--ref", ref.path] }
+        if spec["precompute_ref"] as! Bool { args += ["--precompute-ref"] }
+        let output = try runCLI(args)
+        let last = try #require(output.split(separator: "\n").last)
+        let got = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Double])
+        let want = spec["metrics"] as! [String: Double]
+        for (k, v) in want {
+            let g = try #require(got[k], "missing \(k) in \(got.keys.sorted())")
+            #expect(abs(g - v) <= 1e-4 * max(1, abs(v)), "\(name) \(k): swift \(g) vs TRL \(v)")
+        }
+    }
+}
+
+/// Runs the built `tokenalign` binary (beside the test bundle) and returns its stdout.
+func runCLI(_ args: [String]) throws -> String {
+    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    var candidates = [dir.appendingPathComponent("tokenalign")]
+    // xctest bundles on Linux: .build/<config>/TokenAlignPackageTests.xctest
+    candidates.append(dir.deletingLastPathComponent().appendingPathComponent("tokenalign"))
+    guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw CLIError(message: "tokenalign binary not found near \(dir.path)")
+    }
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else {
+        throw CLIError(message: "tokenalign \(args.joined(separator: " ")) exited \(p.terminationStatus): \(String(decoding: errData, as: UTF8.self))")
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Runs the binary expecting failure; returns stderr.
+func runCLIFailing(_ args: [String]) throws -> String {
+    do { _ = try runCLI(args) } catch let e as CLIError { return e.message }
+    throw CLIError(message: "tokenalign \(args) succeeded")
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
