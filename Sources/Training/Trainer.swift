@@ -154,7 +154,7 @@ public final class Trainer {
         let batches = micro.map { BatchTensors(train.subset($0).collate(padID: padID)) }
         let normalizer = Normalizer.global(masks: batches.map(\.mask))
         var sums: [String: Double] = [:]
-        var weightTotal = 0.0
+        var weightTotal = 0.0, lossTotal = 0.0
         trainable.zeroGrad()
         for (i, (indices, b)) in zip(micro, batches).enumerated() {
             var out: ObjectiveOutput?
@@ -165,11 +165,12 @@ public final class Trainer {
             }
             let w = Double(indices.count)
             weightTotal += w
+            lossTotal += Double(out?.loss.scalar ?? 0)
             for (k, v) in out?.metrics ?? [:] { sums[k, default: 0] += Double(v) * w }
         }
         var metrics = sums.mapValues { Float($0 / max(weightTotal, 1)) }
         // With the global normaliser the micro-batch losses add up to the optimizer-batch loss.
-        metrics[MetricName.loss] = Float((sums[MetricName.loss] ?? 0) / max(weightTotal, 1) * Double(micro.count))
+        metrics[MetricName.loss] = Float(lossTotal)
         let gradNorm = clipGradientNorm(trainable, maxNorm: configuration.maxGradNorm > 0 ? configuration.maxGradNorm : .infinity)
         let lr = schedule.learningRate(at: step)
         optimizer.learningRate = lr

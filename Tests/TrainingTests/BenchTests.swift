@@ -1,0 +1,16 @@
+import Foundation
+import Testing
+
+/// `bench sft-step` / `bench dpo-step` run and print architecture.md's schema (a smoke test on a
+/// short context; the timed comparison with PyTorch is shared/bench's job).
+@Suite struct TrainStepBenchTests {
+    @Test(arguments: [("sft-step", "tokens_per_s"), ("dpo-step", "sequences_per_s")])
+    func printsTheSchema(_ c: (String, String)) throws {
+        let out = try runCLI(["bench", c.0, "--size", "tiny", "--context", "16", "--repeats", "5", "--warmup", "1", "--json"])
+        let row = try #require(try JSONSerialization.jsonObject(with: Data(out.split(separator: "\n").last!.utf8)) as? [String: Any])
+        #expect(row["case"] as? String == c.0 && row["size"] as? String == "tiny")
+        for k in [c.1, "median_" + c.1, "ms_per_step", "median_ms_per_step", "peak_rss_mib"] {
+            #expect((row[k] as? Double ?? 0) > 0, "\(k) missing in \(row)")
+        }
+    }
+}
