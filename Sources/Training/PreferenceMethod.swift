@@ -20,7 +20,7 @@ public struct PreferenceMethod {
 
     /// Every `--loss` name the preference trainer accepts.
     public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "sparsepo", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo"]
-    public static var allNames: [String] { DPOLossType.allCases.map(\.rawValue) + tokenLevelNames }
+    public static var allNames: [String] { DPOLossType.allCases.map(\.rawValue) + tokenLevelNames + ["kto", "apo_zero_unpaired"] }
 
     /// Builds the method for loss names and weights (TRL `loss_type` list + `loss_weights`).
     public static func make(losses: [String], weights: [Float]?, beta: Float, alpha: Float?, labelSmoothing: Float) throws -> PreferenceMethod {

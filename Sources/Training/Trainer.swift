@@ -20,6 +20,8 @@ public enum TrainerMode {
     case reward(head: RewardHead, tokenLevel: Bool)
     /// DPO family and token-level methods.
     case preference(PreferenceMethod)
+    /// KTO on unpaired data (TRL `KTOTrainer`).
+    case unpaired(KTO)
 }
 
 public final class Trainer {
@@ -72,6 +74,9 @@ public final class Trainer {
             trainable = policy
         case .reward(let head, _):
             trainable = RewardModelModule(model: policy, head: head)
+        case .unpaired:
+            if reference == nil { throw TrainingError.invalidConfiguration("KTO needs a reference model") }
+            trainable = policy
         case .sft:
             trainable = policy
         }
@@ -82,7 +87,7 @@ public final class Trainer {
             guard n > 0 else { throw TrainingError.invalidConfiguration("--lora-target-modules \(c.loraTargets) matched no linear layer") }
         }
         optimizer = AdamW(learningRate: c.learningRate, weightDecay: c.weightDecay)
-        if case .preference = mode { reference?.eval() }
+        reference?.eval()
         for g in guides { g.eval() }
     }
 
@@ -152,7 +157,8 @@ public final class Trainer {
     @discardableResult
     public func trainStep(_ micro: [[Int]]) -> [String: Float] {
         let batches = micro.map { BatchTensors(train.subset($0).collate(padID: padID)) }
-        let normalizer = Normalizer.global(masks: batches.map(\.mask))
+        var normalizer = Normalizer.global(masks: batches.map(\.mask))
+        if case .unpaired = mode { normalizer.items = Float(micro.reduce(0) { $0 + $1.count }) }  // KTO averages over rows
         var sums: [String: Double] = [:]
         var weightTotal = 0.0, lossTotal = 0.0
         trainable.zeroGrad()
@@ -216,6 +222,8 @@ public final class Trainer {
             return RewardStep.output(policy: policy, head: head, batch: b, tokenLevel: tokenLevel, normalizer: normalizer)
         case .preference(let method):
             return preferenceOutput(method, b, indices: indices, set: set, normalizer: normalizer)
+        case .unpaired(let kto):
+            return unpairedOutput(kto, b, indices: indices, set: set, normalizer: normalizer)
         }
     }
 
@@ -271,6 +279,26 @@ public final class Trainer {
         out.metrics.merge(TokenRewardStatistics.metrics(policyLogps: batch.policyLogps.value, referenceLogps: refLogps,
                                                         mask: b.mask, beta: configuration.beta)) { a, _ in a }
         return out
+    }
+
+    func unpairedOutput(_ kto: KTO, _ b: BatchTensors, indices: [Int], set: String, normalizer: Normalizer) -> ObjectiveOutput {
+        let data = (set == "eval" ? eval : train) ?? train
+        let rows = data.subset(indices)
+        let logits = Forward.shiftedLogits(policy, b.ids)
+        let refLogps = TokenBatch.tokenLogps(logits: Forward.frozenLogits(reference!, b.ids), labels: b.labels, mask: b.mask)
+        var values: [SequenceValueKey: Tensor] = [:]
+        if kto.lossType == .kto, let kl = rows.mismatchedCollate(padID: padID) {
+            let k = BatchTensors(kl)
+            let pol = TokenBatch.tokenLogps(logits: Forward.frozenLogits(policy, k.ids), labels: k.labels, mask: k.mask)
+            let ref = TokenBatch.tokenLogps(logits: Forward.frozenLogits(reference!, k.ids), labels: k.labels, mask: k.mask)
+            values[.klPolicyLogps] = (pol * k.mask).sum(axis: 1)
+            values[.klReferenceLogps] = (ref * k.mask).sum(axis: 1)
+        }
+        let batch = TokenBatch(policyLogits: logits, labels: b.labels, mask: b.mask, structure: .unpaired(desirable: rows.desirable),
+                               referenceLogps: refLogps, sequenceValues: values)
+        var unlinked = batch
+        unlinked.policyLogits = nil
+        return kto.compute(unlinked, normalizer: normalizer)
     }
 
     // MARK: Reference cache (`--precompute-ref`, TRL `precompute_ref_log_probs`)

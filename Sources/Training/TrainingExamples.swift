@@ -7,11 +7,14 @@ public enum TrainingExamples: Sendable {
     case pairs([PreferenceExample])
     /// Single sequences (SFT).
     case sequences([SequenceExample])
+    /// Unpaired preference rows (KTO).
+    case unpaired([UnpairedExample])
 
     public var count: Int {
         switch self {
         case .pairs(let p): p.count
         case .sequences(let s): s.count
+        case .unpaired(let u): u.count
         }
     }
 
@@ -20,6 +23,7 @@ public enum TrainingExamples: Sendable {
         switch self {
         case .pairs(let p): .pairs(indices.map { p[$0] })
         case .sequences(let s): .sequences(indices.map { s[$0] })
+        case .unpaired(let u): .unpaired(indices.map { u[$0] })
         }
     }
 
@@ -28,6 +32,27 @@ public enum TrainingExamples: Sendable {
         switch self {
         case .pairs(let p): Collator.collatePairs(p, padID: padID)
         case .sequences(let s): Collator.collate(s.map(\.sequence), padID: padID)
+        case .unpaired(let u): Collator.collate(u.map(\.sequence), padID: padID)
         }
+    }
+
+    /// KTO's KL batch (TRL `kto_trainer.py`: completions shifted by one within the batch): row i
+    /// is prompt i followed by completion i+1 (mod B), joined at the token level.
+    public func mismatchedCollate(padID: Int) -> CollatedBatch? {
+        guard case .unpaired(let u) = self, !u.isEmpty else { return nil }
+        let seqs = u.indices.map { i -> TokenizedSequence in
+            let p = u[i].sequence, c = u[(i + 1) % u.count].sequence
+            let prompt = Array(p.ids[..<p.promptLength]), completion = Array(c.ids[c.promptLength...])
+            return TokenizedSequence(ids: prompt + completion,
+                                     trainMask: Array(repeating: false, count: prompt.count) + Array(repeating: true, count: completion.count),
+                                     promptLength: prompt.count)
+        }
+        return Collator.collate(seqs, padID: padID)
+    }
+
+    /// The desirable flags of unpaired rows.
+    public var desirable: [Bool] {
+        if case .unpaired(let u) = self { return u.map(\.label) }
+        return []
     }
 }

@@ -3,6 +3,7 @@
 import Datasets
 import Foundation
 import Models
+import Objectives
 import Tokenizers
 
 /// A prepared run.
@@ -28,6 +29,11 @@ public enum TrainingSetup {
         let encoder = DatasetEncoder(tokenizer: tokenizer, options: c.encodingOptions)
         let policy: InvalidRowPolicy = c.skipInvalidRows ? .skip : .fail
         var reports: [LoadReport] = []
+        let ktoNames = ["kto", "apo_zero_unpaired"]
+        let isKTO = c.task == .preference && c.loss.contains { ktoNames.contains($0) }
+        if isKTO && c.loss.count > 1 {
+            throw TrainingError.invalidConfiguration("KTO trains on unpaired rows and cannot be mixed with pair losses")
+        }
 
         func load(_ path: String) throws -> TrainingExamples {
             switch c.task {
@@ -35,6 +41,10 @@ public enum TrainingSetup {
                 let d = try DatasetLoader.sequences(path, encoder: encoder, policy: policy)
                 reports.append(d.report)
                 return .sequences(d.examples)
+            case .preference where isKTO:
+                let d = try DatasetLoader.unpaired(path, encoder: encoder, policy: policy)
+                reports.append(d.report)
+                return .unpaired(d.examples)
             case .reward, .preference:
                 let d = try DatasetLoader.preferences(path, encoder: encoder, policy: policy)
                 reports.append(d.report)
@@ -59,6 +69,9 @@ public enum TrainingSetup {
             mode = .sft
         case .reward:
             mode = .reward(head: RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), tokenLevel: c.tokenLevel)
+        case .preference where isKTO:
+            mode = .unpaired(KTO(lossType: c.loss[0] == "kto" ? .kto : .apoZeroUnpaired, beta: c.beta))
+            reference = try PretrainedModel.load(path: c.ref ?? c.model).model
         case .preference:
             let method = try PreferenceMethod.make(losses: c.loss, weights: c.lossWeights, beta: c.beta, alpha: c.alpha,
                                                    labelSmoothing: c.labelSmoothing)

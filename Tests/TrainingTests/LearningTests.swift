@@ -91,3 +91,75 @@ import Training
         #expect(acc >= 0.875)
     }
 }
+
+/// KTO on unpaired rows: held-out desirable completions end with a higher implicit reward than
+/// undesirable ones.
+@Suite struct KTOLearningTests {
+    @Test(arguments: ["kto", "apo_zero_unpaired"])
+    func heldOutRewardsSeparate(_ loss: String) throws {
+        let model = try modelFolder()
+        func rows(_ n: Int, offset: Int) -> [[String: Any]] {
+            (0 ..< n).map { i in
+                let good = i % 2 == 0
+                return ["prompt": "tokens are \((i + offset) % 7)", "completion": good ? " the quick fox" : " the lazy dog", "label": good]
+            }
+        }
+        var c = TrainingConfiguration()
+        c.task = .preference
+        c.model = model.path
+        c.data = try writeJSONL(rows(16, offset: 0))
+        c.evalData = try writeJSONL(rows(8, offset: 3))
+        c.loss = [loss]
+        c.learningRate = 3e-3
+        c.schedule = "constant"
+        c.batchSize = 8
+        c.maxSteps = 12
+        let run = try TrainingSetup.prepare(c)
+        try run.trainer.run()
+        let m = run.trainer.evaluate()
+        let chosen = try #require(m["eval_rewards/chosen"]), rejected = try #require(m["eval_rewards/rejected"])
+        #expect(chosen - rejected > 0.5, "\(loss): rewards chosen \(chosen), rejected \(rejected)")
+    }
+}
+
+/// Gradient accumulation with the global normaliser (objectives.md §0.2): 2 micro-batches of 2
+/// take the same step as one batch of 4, even when the micro-batches hold different token counts
+/// (per-micro-batch averaging would not).
+@Suite struct GradientAccumulationTests {
+    @Test(arguments: ["sft", "sigmoid"])
+    func accumulatedStepEqualsFullBatchStep(_ what: String) throws {
+        let model = try modelFolder()
+        var c = TrainingConfiguration()
+        if what == "sft" {
+            c.task = .sft
+            c.data = try writeJSONL((0 ..< 4).map { ["prompt": "count", "completion": String(repeating: " fox", count: [1, 2, 3, 6][$0])] })
+        } else {
+            c.task = .preference
+            c.data = try syntheticPreferences(train: 4, heldOut: 1).train
+        }
+        c.model = model.path
+        c.maxSteps = 1
+        c.learningRate = 1e-2
+        c.maxGradNorm = 0
+        c.seed = 3
+        var full = c
+        full.batchSize = 4
+        var accumulated = c
+        accumulated.batchSize = 2
+        accumulated.gradientAccumulation = 2
+        let a = try TrainingSetup.prepare(full).trainer, b = try TrainingSetup.prepare(accumulated).trainer
+        let ma = a.trainStep(a.microBatches(forStep: 0)), mb = b.trainStep(b.microBatches(forStep: 0))
+        #expect(abs(ma["loss"]! - mb["loss"]!) < 1e-5, "loss \(ma["loss"]!) vs \(mb["loss"]!)")
+        #expect(abs(ma["grad_norm"]! - mb["grad_norm"]!) < 1e-4 * ma["grad_norm"]!, "grad norm \(ma["grad_norm"]!) vs \(mb["grad_norm"]!)")
+        // Compare the accumulated gradients (AdamW's first step is ≈ ±lr·sign(g), which would
+        // magnify rounding in near-zero gradients).
+        let gb = Dictionary(uniqueKeysWithValues: b.policy.namedParameters().map { ($0.key, $0.parameter.grad) })
+        var worst: Float = 0, scale: Float = 0
+        for (k, p) in a.policy.namedParameters() {
+            guard let g = p.grad, let h = gb[k] ?? nil else { continue }
+            worst = max(worst, zip(g.scalars, h.scalars).map { abs($0 - $1) }.max() ?? 0)
+            scale = max(scale, g.scalars.map(abs).max() ?? 0)
+        }
+        #expect(scale > 0 && worst <= 1e-5 * scale, "max gradient difference \(worst) (largest gradient \(scale))")
+    }
+}
