@@ -133,10 +133,9 @@ enum TrainingDriver {
         if !c.out.isEmpty {
             let dir = URL(fileURLWithPath: c.out)
             _ = try trainer.saveCheckpoint(in: dir)
-            if c.loraRank != nil { LoRA.fuse(trainer.policy) }
             var p = prepared.pretrained
             p.tokenizer = prepared.tokenizer
-            try p.save(to: dir.appendingPathComponent("model"))
+            try trainer.saveModel(p, to: dir.appendingPathComponent("model"))
             if let e = trainer.eval.map({ _ in trainer.evaluate() }) { try RunFolder.appendMetrics(e, to: dir) }
         }
     }

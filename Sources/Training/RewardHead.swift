@@ -46,14 +46,22 @@ enum RewardStep {
         let scores = head(h).slice(axis: 1, 1 ..< b.ids.shape[1])  // [B, T]
         let logps = Variable(Tensor(shape: b.mask.shape, repeating: 0))
         if tokenLevel {
-            // Per-token labels: annotated error spans mark bad tokens (label 0), everything else 1.
-            let labels = b.tokenLabels.map { 1 - $0.clamped(min: 0, max: 1) } ?? Tensor(shape: b.mask.shape, repeating: 1)
-            let half = b.mask.shape[0] / 2
-            // Chosen rows are good everywhere.
-            var l = labels.scalars
-            for i in 0 ..< half * b.mask.shape[1] { l[i] = 1 }
+            // Targets: annotated token rewards (squared error) when every row has them; otherwise
+            // per-token labels (binary cross-entropy): chosen tokens 1, rejected tokens 0, or, when
+            // the rejected row has error spans, 0 inside the spans and 1 outside them.
+            if let r = b.tokenRewards {
+                let batch = TokenBatch(policyLogps: logps, mask: b.mask, structure: .pairs, scores: scores, tokenRewards: r)
+                return TokenRewardModelLoss(kind: .squaredError).compute(batch, normalizer: normalizer)
+            }
+            let B = b.mask.shape[0], T = b.mask.shape[1], half = B / 2
+            var l = [Float](repeating: 1, count: B * T)
+            let spans = b.tokenLabels?.scalars
+            for row in half ..< B {
+                let annotated = spans.map { s in (0 ..< T).contains { s[row * T + $0] > 0 } } ?? false
+                for t in 0 ..< T { l[row * T + t] = annotated ? 1 - min(1, spans![row * T + t]) : 0 }
+            }
             let batch = TokenBatch(policyLogps: logps, mask: b.mask, structure: .pairs, scores: scores,
-                                   tokenRewards: Tensor(shape: b.mask.shape, data: l))
+                                   tokenRewards: Tensor(shape: [B, T], data: l))
             return TokenRewardModelLoss(kind: .binaryCrossEntropy).compute(batch, normalizer: normalizer)
         }
         let batch = TokenBatch(policyLogps: logps, mask: b.mask, structure: .pairs, scores: scores)

@@ -163,3 +163,39 @@ import Training
         #expect(scale > 0 && worst <= 1e-5 * scale, "max gradient difference \(worst) (largest gradient \(scale))")
     }
 }
+
+/// The token-level reward head learns where annotated errors are, and the reward model is saved as
+/// a sequence classifier with `score.weight`.
+@Suite struct TokenRewardModelTests {
+    @Test func tokenLevelHeadLearnsErrorSpans() throws {
+        let model = try modelFolder()
+        func rows(_ n: Int, offset: Int) -> [[String: Any]] {
+            (0 ..< n).map { i in
+                // rejected " the quick dog": the error span is "dog" (characters 11..<14).
+                ["prompt": "tokens are \((i + offset) % 7)", "chosen": " the quick fox", "rejected": " the quick dog",
+                 "rejected_error_spans": [["start": 11, "end": 14, "severity": "major"]]]
+            }
+        }
+        var c = TrainingConfiguration()
+        c.task = .reward
+        c.tokenLevel = true
+        c.model = model.path
+        c.data = try writeJSONL(rows(16, offset: 0))
+        c.evalData = try writeJSONL(rows(4, offset: 3))
+        c.out = temporaryDirectory().path
+        c.learningRate = 3e-3
+        c.batchSize = 8
+        c.maxSteps = 15
+        let run = try TrainingSetup.prepare(c)
+        try run.trainer.run()
+        let acc = try #require(run.trainer.evaluate()["eval_token_accuracy"])
+        #expect(acc > 0.95, "token accuracy \(acc)")
+        var p = run.pretrained
+        p.tokenizer = run.tokenizer
+        let folder = URL(fileURLWithPath: c.out).appendingPathComponent("model")
+        try run.trainer.saveModel(p, to: folder)
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("config.json"))) as! [String: Any]
+        #expect(config["architectures"] as? [String] == ["LlamaForSequenceClassification"])
+        #expect(config["num_labels"] as? Int == 1)
+    }
+}

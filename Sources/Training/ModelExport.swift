@@ -1,0 +1,32 @@
+// Saving the trained model as a Hugging Face folder `transformers` loads: LoRA adapters folded in;
+// reward models as `<Arch>ForSequenceClassification` with `score.weight` [1, C] and `num_labels: 1`
+// (transformers `modeling_llama.py` `LlamaForSequenceClassification`), the token-level head
+// flagged `"tokenalign_token_level": true`.
+import Checkpoints
+import Foundation
+import Models
+
+extension Trainer {
+    /// Writes the trained policy (and reward head) to `folder`.
+    public func saveModel(_ pretrained: PretrainedModel, to folder: URL) throws {
+        if configuration.loraRank != nil { LoRA.fuse(policy) }
+        try pretrained.save(to: folder)
+        guard case .reward(let head, let tokenLevel) = mode else { return }
+        let weightsURL = folder.appendingPathComponent("model.safetensors")
+        var tensors = try SafeTensorsFile(url: weightsURL).loadAll()
+        tensors["score.weight"] = head.score.weight.value
+        try SafeTensors.write(tensors, to: weightsURL)
+        let configURL = folder.appendingPathComponent("config.json")
+        guard var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] else {
+            throw TrainingError.checkpoint(path: configURL.path, reason: "config.json is not an object")
+        }
+        let arch: [String: String] = ["llama": "LlamaForSequenceClassification", "qwen2": "Qwen2ForSequenceClassification",
+                                      "mistral": "MistralForSequenceClassification", "gpt2": "GPT2ForSequenceClassification"]
+        config["architectures"] = [arch[policy.modelType] ?? "ForSequenceClassification"]
+        config["num_labels"] = 1
+        config["id2label"] = ["0": "LABEL_0"]
+        config["label2id"] = ["LABEL_0": 0]
+        if tokenLevel { config["tokenalign_token_level"] = true }
+        try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: configURL, options: .atomic)
+    }
+}
