@@ -251,8 +251,10 @@ public final class Trainer {
         }
         var segments: IndexTensor?
         if method.segments {
-            let seg = b.tokenLabels.map { l in zip(l.scalars, b.mask.scalars).map { $0.0 > 0 || $0.1 > 0 ? Int32(1) : 0 } }
-                ?? b.mask.scalars.map { $0 > 0 ? Int32(1) : 0 }
+            // One segment per response: the trained tokens (plus annotated error spans).
+            let m = b.mask.scalars, labels = b.tokenLabels?.scalars
+            var seg = [Int32](repeating: 0, count: m.count)
+            for i in 0 ..< m.count where m[i] > 0 || (labels?[i] ?? 0) > 0 { seg[i] = 1 }
             segments = IndexTensor(shape: b.mask.shape, data: seg)
         }
         let batch = TokenBatch(policyLogits: logits, labels: b.labels, mask: b.mask, structure: .pairs,

@@ -82,3 +82,20 @@ import Training
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("model/model.safetensors").path))
     }
 }
+
+/// `tokenalign dpo --resume latest` continues a run from its newest checkpoint.
+@Suite struct CommandResumeTests {
+    @Test func resumeLatestContinuesTheRun() throws {
+        let model = try modelFolder()
+        let data = try syntheticPreferences(train: 8, heldOut: 2).train
+        let dir = temporaryDirectory()
+        let common = ["dpo", "--model", model.path, "--data", data, "--out", dir.path, "--batch-size", "2", "--seed", "5"]
+        _ = try runCLI(common + ["--max-steps", "2"])
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("checkpoint-2").path))
+        _ = try runCLI(common + ["--max-steps", "4", "--resume", "latest"])
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("checkpoint-4").path))
+        let steps = try String(contentsOf: dir.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Double] }.compactMap { $0["step"] }
+        #expect(steps == [1, 2, 3, 4])
+    }
+}
