@@ -53,6 +53,8 @@ let package = Package(
         .target(name: "Objectives", dependencies: ["Autograd"], swiftSettings: unchecked),
         // TRL-format JSONL datasets, token annotations, collation, splits. Tokenizers only.
         .target(name: "Datasets", dependencies: ["Tokenizers"]),
+        // Synthetic verifiable tasks with ground-truth token credit (first error, labels, minimal edits). Tokenizers only.
+        .target(name: "CreditBench", dependencies: ["Tokenizers"]),
         // Trainers (SFT, reward models, preference optimisation), checkpoints, exact resume, run folders.
         .target(
             name: "Training",
@@ -66,6 +68,7 @@ let package = Package(
             name: "TokenAlignCLI",
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
+                "CreditBench",
                 "Datasets", "Training", "Objectives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -87,6 +90,7 @@ let package = Package(
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "TestSupport"]),
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
+        .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "TokenAlignCLI"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
     ]
 )

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import Tokenizers
+@testable import CreditBench
+@testable import TokenAlignCLI
+
+private func runCLI(_ args: [String]) throws {
+    var cmd = try TokenAlignCommand.parseAsRoot(args)
+    try cmd.run()
+}
+
+private func rows(_ url: URL) throws -> [[String: Any]] {
+    let text = try String(contentsOf: url, encoding: .utf8)
+    return try text.split(separator: "\n").map { line in
+        try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    }
+}
+
+@Suite struct DataMakeCommandTests {
+    let dir: URL = {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ta-credit-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }()
+
+    @Test(arguments: CreditTaskName.allCases)
+    func preferenceRowsWithTokenLabels(_ name: CreditTaskName) throws {
+        let tokURL = dir.appendingPathComponent("tokenizer-\(name).json")
+        try handMadeTokenizer().save(to: tokURL)
+        let out = dir.appendingPathComponent("\(name).jsonl")
+        try runCLI(["data", "make", "--task", name.rawValue, "--n", "25", "--seed", "3", "--out", out.path,
+                    "--kind", "preference", "--tokenizer", tokURL.path])
+        let rs = try rows(out)
+        #expect(rs.count == 25)
+        let task = try name.task()
+        for (i, r) in rs.enumerated() {
+            let prompt = try #require(r["prompt"] as? String), chosen = try #require(r["chosen"] as? String)
+            let rejected = try #require(r["rejected"] as? String)
+            #expect(r["task"] as? String == name.rawValue)
+            let ex = task.example(seed: 3, index: i)
+            #expect(prompt == ex.prompt && chosen == ex.completion)
+            #expect(task.verify(chosen, for: ex).isCorrect && !task.verify(rejected, for: ex).isCorrect)
+            let spans = try #require(r["rejected_error_spans"] as? [[String: Any]])
+            for s in spans {
+                let start = try #require(s["start"] as? Int), end = try #require(s["end"] as? Int)
+                #expect(0 <= start && start < end && end <= rejected.unicodeScalars.count)
+                #expect(["minor", "major"].contains(s["severity"] as? String))
+            }
+            let first = try #require(r["rejected_first_error_char"] as? Int)
+            #expect(first == task.verify(rejected, for: ex).firstError)
+            let labels = try #require(r["rejected_token_labels"] as? [Int])
+            let k = try #require(r["rejected_first_error_token"] as? Int)
+            #expect(labels.count == TokenCredit(response: rejected, firstError: first, tokenizer: try handMadeTokenizer(), prompt: prompt).ids.count)
+            #expect(k <= labels.count && labels.allSatisfy { (0 ... 2).contains($0) })
+            if k < labels.count { #expect(labels[k] == 1 && labels[..<k].allSatisfy { $0 == 0 } && labels[(k + 1)...].allSatisfy { $0 == 2 }) }
+            let fix = try #require(r["rejected_correction"] as? [String: Any])
+            #expect(fix["replacement"] is String && fix["start"] is Int && fix["end"] is Int)
+            #expect(r["rejected_error_kind"] is String)
+        }
+    }
+
+    @Test func sftPromptsAndStepwiseRows() throws {
+        let sft = dir.appendingPathComponent("sft.jsonl")
+        try runCLI(["data", "make", "--task", "add", "--n", "200", "--seed", "1", "--out", sft.path, "--digits", "4", "--error-rate", "0.3"])
+        let s = try rows(sft)
+        #expect(s.count == 200)
+        let wrong = s.filter { ($0["is_correct"] as? Bool) == false }
+        #expect(wrong.count > 30 && wrong.count < 90)
+        #expect(wrong.allSatisfy { $0["error_kind"] is String })
+        #expect(s.allSatisfy { ($0["completion"] as? String)?.hasSuffix("\n") == true && ($0["prompt"] as? String)?.count == 10 })
+        // Deterministic: the same command writes the same bytes.
+        let again = dir.appendingPathComponent("sft2.jsonl")
+        try runCLI(["data", "make", "--task", "add", "--n", "200", "--seed", "1", "--out", again.path, "--digits", "4", "--error-rate", "0.3"])
+        #expect(try Data(contentsOf: sft) == Data(contentsOf: again))
+
+        let prompts = dir.appendingPathComponent("prompts.jsonl")
+        try runCLI(["data", "make", "--task", "count", "--n", "10", "--out", prompts.path, "--kind", "prompts", "--length", "6"])
+        let p = try rows(prompts)
+        #expect(p.count == 10 && p.allSatisfy { Set($0.keys) == ["prompt", "answer", "task"] })
+        #expect(p.allSatisfy { ($0["answer"] as? String)?.count == 6 })
+
+        let stepwise = dir.appendingPathComponent("steps.jsonl")
+        try runCLI(["data", "make", "--task", "chain", "--n", "40", "--out", stepwise.path, "--kind", "stepwise", "--steps", "4"])
+        let st = try rows(stepwise)
+        for r in st {
+            let c = try #require(r["completions"] as? [String]), l = try #require(r["labels"] as? [Bool])
+            #expect(c.count == 4 && l.count == 4)
+            #expect(l == l.sorted(by: { $0 && !$1 }))  // true steps, then false ones
+        }
+        #expect(st.contains { ($0["labels"] as? [Bool])?.contains(false) == true })
+        #expect(st.contains { ($0["labels"] as? [Bool])?.allSatisfy { $0 } == true })
+    }
+
+    @Test func badArgumentsAreRejected() {
+        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["data", "make", "--task", "nope", "--n", "1", "--out", "/tmp/x.jsonl"]) }
+        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["data", "make", "--task", "sort", "--n", "1", "--out", "/tmp/x.jsonl", "--kind", "stepwise"]) }
+        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["data", "make", "--task", "add", "--n", "1", "--out", "/tmp/x.jsonl", "--digits", "40"]) }
+        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["data", "make", "--task", "add", "--n", "0", "--out", "/tmp/x.jsonl"]) }
+    }
+}
