@@ -17,9 +17,18 @@ public struct PreferenceMethod {
     public var sparsePOMasks = false
     /// Fill RRPO's segment ids (annotated error spans, else the whole response).
     public var segments = false
+    /// T-REG's contrastive prompting: texts prepended to the prompt for the "better" and "worse"
+    /// no-grad passes of the policy itself; the trainer tokenizes them (`contrastivePrefixIDs`).
+    public var contrastivePrefixes: (better: String, worse: String)?
+    /// The tokenized `contrastivePrefixes` (set by `TrainingSetup`).
+    public var contrastivePrefixIDs: (better: [Int], worse: [Int])?
+
+    /// T-REG's default contrastive instructions (ours; the paper's wording is marked [verify] in
+    /// objectives.md §2.6).
+    public static let defaultContrastivePrefixes = (better: "Give a correct, helpful answer. ", worse: "Give a wrong, unhelpful answer. ")
 
     /// Every `--loss` name the preference trainer accepts.
-    public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "sparsepo", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo"]
+    public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "sparsepo", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo", "treg"]
     public static var allNames: [String] { DPOLossType.allCases.map(\.rawValue) + tokenLevelNames + ["kto", "apo_zero_unpaired"] }
 
     /// Builds the method for loss names and weights (TRL `loss_type` list + `loss_weights`).
@@ -66,6 +75,9 @@ public struct PreferenceMethod {
                 method.needsReferenceLogits = true  // z⁻ defaults to the reference
             case "simpo":
                 objective = SimPO()
+            case "treg":
+                objective = TREG(sequenceObjective: DPO(.sigmoid, beta: beta), alpha: alpha ?? 1, beta: beta)
+                method.contrastivePrefixes = defaultContrastivePrefixes
             default:
                 throw TrainingError.invalidConfiguration("unknown loss '\(name)'; expected one of \(allNames.joined(separator: ", "))")
             }

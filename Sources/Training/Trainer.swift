@@ -245,6 +245,10 @@ public final class Trainer {
             aux[spec.key] = AuxiliaryOutputs(logps: TokenBatch.tokenLogps(logits: z, labels: b.labels, mask: b.mask),
                                              logits: spec.logits ? z : nil)
         }
+        if let prefixes = method.contrastivePrefixIDs {
+            aux[.betterPrompt] = AuxiliaryOutputs(logps: prefixedLogps(prefixes.better, b))
+            aux[.worsePrompt] = AuxiliaryOutputs(logps: prefixedLogps(prefixes.worse, b))
+        }
         var weights: [TokenWeightKey: Tensor] = [:]
         if method.sparsePOMasks {
             weights[.sparsePOReward] = b.tokenLabels.map { 1 - $0.clamped(min: 0, max: 1) } ?? Tensor(shape: b.mask.shape, repeating: 1)
@@ -301,6 +305,18 @@ public final class Trainer {
         var unlinked = batch
         unlinked.policyLogits = nil
         return kto.compute(unlinked, normalizer: normalizer)
+    }
+
+    /// The policy's own log-probs (no graph) of the batch's predicted tokens with `prefix` in front
+    /// of every row: [B, T], aligned with the unprefixed batch (T-REG's contrastive prompting).
+    func prefixedLogps(_ prefix: [Int], _ b: BatchTensors) -> Tensor {
+        let B = b.ids.shape[0], L = b.ids.shape[1], k = prefix.count
+        guard k > 0 else { return TokenBatch.tokenLogps(logits: Forward.frozenLogits(policy, b.ids), labels: b.labels, mask: b.mask) }
+        let p = prefix.map { Int32(truncatingIfNeeded: $0) }
+        var ids = [Int32](); ids.reserveCapacity(B * (k + L))
+        for r in 0 ..< B { ids += p; ids += b.ids.data[r * L ..< (r + 1) * L] }
+        let z = Forward.frozenLogits(policy, IndexTensor(shape: [B, k + L], data: ids))  // [B, k + L − 1, V]
+        return TokenBatch.tokenLogps(logits: z.slice(axis: 1, k ..< k + L - 1), labels: b.labels, mask: b.mask)
     }
 
     // MARK: Reference cache (`--precompute-ref`, TRL `precompute_ref_log_probs`)

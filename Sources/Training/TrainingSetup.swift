@@ -73,8 +73,11 @@ public enum TrainingSetup {
             mode = .unpaired(KTO(lossType: c.loss[0] == "kto" ? .kto : .apoZeroUnpaired, beta: c.beta))
             reference = try PretrainedModel.load(path: c.ref ?? c.model).model
         case .preference:
-            let method = try PreferenceMethod.make(losses: c.loss, weights: c.lossWeights, beta: c.beta, alpha: c.alpha,
+            var method = try PreferenceMethod.make(losses: c.loss, weights: c.lossWeights, beta: c.beta, alpha: c.alpha,
                                                    labelSmoothing: c.labelSmoothing)
+            if let p = method.contrastivePrefixes {
+                method.contrastivePrefixIDs = (tokenizer.encode(p.better), tokenizer.encode(p.worse))
+            }
             mode = .preference(method)
             reference = try PretrainedModel.load(path: c.ref ?? c.model).model
             guides = try c.guide.map { try PretrainedModel.load(path: $0).model }

@@ -8,7 +8,7 @@ import Training
     static let losses: [[String]] = [
         ["sigmoid"], ["hinge"], ["ipo"], ["conservative"], ["robust"], ["exo_pair"], ["nca_pair"], ["bco_pair"], ["sppo_hard"],
         ["aot"], ["aot_unpaired"], ["apo_zero"], ["apo_down"], ["discopop"], ["sigmoid_norm"], ["sigmoid", "sft"],
-        ["tdpo1"], ["tdpo2"], ["tgdpo"], ["sparsepo"], ["cdpo-critical"], ["rrpo"], ["aligndistil"], ["simpo"],
+        ["tdpo1"], ["tdpo2"], ["tgdpo"], ["sparsepo"], ["cdpo-critical"], ["rrpo"], ["aligndistil"], ["simpo"], ["treg"],
     ]
 
     @Test(arguments: losses)
