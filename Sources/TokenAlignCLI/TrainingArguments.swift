@@ -90,12 +90,8 @@ extension TruncationMode: ExpressibleByArgument {}
 enum TrainingDriver {
     static func run(_ c: TrainingConfiguration, arguments a: TrainingArguments, label: String) throws {
         let tok = try a.tokenizer.map { try loadTokenizer($0) }
-        let prepared: PreparedRun
-        do { prepared = try TrainingSetup.prepare(c, tokenizer: tok) } catch let e as DatasetError {
-            throw ValidationError(e.description)
-        } catch let e as TrainingError {
-            throw ValidationError(e.description)
-        }
+        // Dataset and training errors print as "Error: <file>:<line>: field '…': …" (no usage text).
+        let prepared = try TrainingSetup.prepare(c, tokenizer: tok)
         let trainer = prepared.trainer
         for r in prepared.reports where !r.skipped.isEmpty || r.truncated > 0 {
             var msg = "data: \(r.rowsUsed) of \(r.rowsRead) rows used"
@@ -115,7 +111,7 @@ enum TrainingDriver {
         if !c.out.isEmpty { try RunFolder.prepare(URL(fileURLWithPath: c.out), configuration: c) }
         if let r = a.resume {
             let url = r == "latest" ? (c.out.isEmpty ? nil : Trainer.latestCheckpoint(in: URL(fileURLWithPath: c.out))) : URL(fileURLWithPath: r)
-            guard let url else { throw ValidationError("--resume latest: no checkpoint in --out") }
+            guard let url else { throw TrainingError.checkpoint(path: c.out, reason: "--resume latest: no checkpoint-<step> folder here") }
             try trainer.resume(from: url)
         }
         let bar = ProgressLine(label: label)
