@@ -323,6 +323,8 @@ public final class Trainer {
 
     func precomputeReference() {
         guard let reference else { return }
+        if referenceCache.isEmpty, let dir = outputDirectory, loadReferenceCache(from: dir) { return }
+        defer { if let dir = outputDirectory { try? writeReferenceCache(to: dir) } }
         for (set, data) in [("train", train), ("eval", eval)] {
             guard let data, referenceCache["\(set)#0"] == nil else { continue }
             for lo in stride(from: 0, to: data.count, by: configuration.batchSize) {

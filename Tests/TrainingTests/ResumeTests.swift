@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Training
+@testable import Training
 
 /// Same seed + resume from a checkpoint = the uninterrupted run, bit for bit (with gradient
 /// accumulation, so the data order, the global normaliser and AdamW's state all have to round-trip).
@@ -80,6 +80,37 @@ import Training
         #expect(written.loss == ["sigmoid", "ipo"] && written.beta == 0.2 && written.maxSteps == 2)
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("checkpoint-2/model.safetensors").path))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("model/model.safetensors").path))
+    }
+}
+
+/// `--precompute-ref` writes the reference log-probs once and training with them equals training
+/// with the live reference.
+@Suite struct PrecomputedReferenceTests {
+    @Test func cachedReferenceMatchesLiveReference() throws {
+        var c = TrainingConfiguration()
+        c.task = .preference
+        c.model = try modelFolder().path
+        c.data = try syntheticPreferences(train: 6, heldOut: 2).train
+        c.batchSize = 3
+        c.maxSteps = 2
+        func losses(_ t: Trainer) throws -> [Float] {
+            var out: [Float] = []
+            try t.run { e in
+                if case .step(_, _, let m) = e { out += [m["loss"]!, m["rewards/margins"]!] }
+                return .continue
+            }
+            return out
+        }
+        let live = try losses(try TrainingSetup.prepare(c).trainer)
+        var p = c
+        p.precomputeRef = true
+        p.out = temporaryDirectory().path
+        let cached = try losses(try TrainingSetup.prepare(p).trainer)
+        #expect(FileManager.default.fileExists(atPath: URL(fileURLWithPath: p.out).appendingPathComponent("ref_logps.safetensors").path))
+        #expect(zip(live, cached).allSatisfy { abs($0 - $1) < 1e-5 }, "live \(live) vs cached \(cached)")
+        #expect(live.count == 4 && live[3] != 0)
+        let again = try TrainingSetup.prepare(p).trainer
+        #expect(again.loadReferenceCache(from: URL(fileURLWithPath: p.out)))
     }
 }
 

@@ -1,0 +1,54 @@
+// `--precompute-ref` (TRL `precompute_ref_log_probs`): the reference's per-token log-probs of every
+// row, computed once and kept in the run folder as `ref_logps.safetensors` so a resumed run reuses
+// them. Layout per split S ∈ {train, eval}: tensor `S.values` holds, row after row, the chosen then
+// the rejected response's per-token values (T_i = length − 1 each); metadata `S.lengths` is the JSON
+// list of those lengths, `S.rows` the row count.
+import Checkpoints
+import Foundation
+import TensorCore
+
+extension Trainer {
+    static let referenceCacheFile = "ref_logps.safetensors"
+
+    /// Writes the in-memory cache.
+    func writeReferenceCache(to dir: URL) throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var tensors: [String: Tensor] = [:]
+        var meta: [String: String] = [:]
+        for (set, data) in [("train", train), ("eval", eval)] {
+            guard let data, data.count > 0 else { continue }
+            var values: [Float] = [], lengths: [Int] = []
+            for i in 0 ..< data.count {
+                guard let e = referenceCache["\(set)#\(i)"] else { return }
+                values += e.chosen; values += e.rejected
+                lengths += [e.chosen.count, e.rejected.count]
+            }
+            tensors["\(set).values"] = Tensor(shape: [values.count], data: values)
+            meta["\(set).lengths"] = String(decoding: try JSONSerialization.data(withJSONObject: lengths), as: UTF8.self)
+            meta["\(set).rows"] = String(data.count)
+        }
+        try SafeTensors.write(tensors, to: dir.appendingPathComponent(Self.referenceCacheFile), metadata: meta)
+    }
+
+    /// Loads a cache written for the same data; false when absent or for other data.
+    func loadReferenceCache(from dir: URL) -> Bool {
+        let url = dir.appendingPathComponent(Self.referenceCacheFile)
+        guard FileManager.default.fileExists(atPath: url.path), let file = try? SafeTensorsFile(url: url) else { return false }
+        var loaded: [String: (chosen: [Float], rejected: [Float])] = [:]
+        for (set, data) in [("train", train), ("eval", eval)] {
+            guard let data, data.count > 0 else { continue }
+            guard file.metadata["\(set).rows"] == String(data.count), let l = file.metadata["\(set).lengths"],
+                  let lengths = (try? JSONSerialization.jsonObject(with: Data(l.utf8))) as? [Int], lengths.count == 2 * data.count,
+                  let values = try? file.tensor("\(set).values").scalars else { return false }
+            var at = 0
+            for i in 0 ..< data.count {
+                let c = lengths[2 * i], r = lengths[2 * i + 1]
+                guard at + c + r <= values.count else { return false }
+                loaded["\(set)#\(i)"] = (Array(values[at ..< at + c]), Array(values[at + c ..< at + c + r]))
+                at += c + r
+            }
+        }
+        referenceCache = loaded
+        return !loaded.isEmpty
+    }
+}
