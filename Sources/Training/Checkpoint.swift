@@ -23,8 +23,12 @@ extension Trainer {
             let opt = optimizer.stateDict()
             let meta = opt.scalars.mapValues { String(format: "%.17g", $0) }
             try SafeTensors.write(opt.tensors, to: tmp.appendingPathComponent("optimizer.safetensors"), metadata: meta)
+            // Data-order state: the order of epoch e is DataOrder.permutation(seed, e); the next
+            // optimizer step reads window `next_window_in_epoch` of epoch `epoch`.
             let state: [String: Any] = ["step": step, "seed": String(configuration.seed), "train_rows": train.count,
-                                        "steps_per_epoch": stepsPerEpoch, "total_steps": totalSteps]
+                                        "steps_per_epoch": stepsPerEpoch, "total_steps": totalSteps,
+                                        "epoch": step / stepsPerEpoch, "next_window_in_epoch": step % stepsPerEpoch,
+                                        "window_rows": configuration.batchSize * configuration.gradientAccumulation]
             try JSONSerialization.data(withJSONObject: state, options: [.sortedKeys, .prettyPrinted])
                 .write(to: tmp.appendingPathComponent("trainer_state.json"))
             if fm.fileExists(atPath: final.path) { try fm.removeItem(at: final) }

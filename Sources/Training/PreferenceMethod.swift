@@ -13,7 +13,7 @@ public struct PreferenceMethod {
     public var auxiliary: [(key: AuxiliaryKey, logits: Bool)] = []
     /// How many of `auxiliary` may be left out (AlignDistil's reverse-DPO model).
     public var optionalAuxiliary = 0
-    /// Fill SparsePO's fixed masks (all ones, or the row's token labels when annotated).
+    /// Fill SparsePO's fixed MaPO masks from the reference's activations (hidden states and logits).
     public var sparsePOMasks = false
     /// Fill RRPO's segment ids (annotated error spans, else the whole response).
     public var segments = false

@@ -231,10 +231,21 @@ public final class Trainer {
         let logits = Forward.shiftedLogits(policy, b.ids)
         var refLogits: Tensor?
         var refLogps: Tensor
+        var activationMask: Tensor?
         if configuration.precomputeRef {
             refLogps = cachedReference(indices: indices, set: set, shape: b.mask.shape)
         } else {
-            let z = Forward.frozenLogits(reference!, b.ids)
+            let L = b.ids.shape[1]
+            var z: Tensor
+            if method.sparsePOMasks, let reference {
+                // SparsePO's MaPO masks from the reference's activations: its final hidden states
+                // and its logits (two hook types), aligned to the predicted tokens.
+                let h = withoutGradients { reference.hiddenStates(b.ids, attentionMask: nil, cache: nil).value }
+                z = withoutGradients { reference.logits(fromHidden: Variable(h)).value }.slice(axis: 1, 0 ..< L - 1)
+                activationMask = SparsePO.activationMask([[h.slice(axis: 1, 0 ..< L - 1)], [z]], mask: b.mask)
+            } else {
+                z = Forward.frozenLogits(reference!, b.ids)
+            }
             refLogps = TokenBatch.tokenLogps(logits: z, labels: b.labels, mask: b.mask)
             if method.needsReferenceLogits { refLogits = z }
         }
@@ -251,7 +262,7 @@ public final class Trainer {
         }
         var weights: [TokenWeightKey: Tensor] = [:]
         if method.sparsePOMasks {
-            weights[.sparsePOReward] = b.tokenLabels.map { 1 - $0.clamped(min: 0, max: 1) } ?? Tensor(shape: b.mask.shape, repeating: 1)
+            weights[.sparsePOReward] = activationMask ?? Tensor(shape: b.mask.shape, repeating: 1)
         }
         var segments: IndexTensor?
         if method.segments {
