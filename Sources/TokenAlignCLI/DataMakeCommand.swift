@@ -14,24 +14,33 @@ struct DataMakeCommand: ParsableCommand {
         commandName: "make",
         abstract: "Write CreditBench task data (seeded) as TRL-format JSONL.",
         discussion: """
-        Tasks: add ("123+989=" → "1112\\n"), chain ("chain 3*4+5-2=" → "3*4=12;12+5=17;17-2=15\\n"),
-        sort ("sort 38,5,12,7=" → "5,7,12,38\\n"), cipher ("cipher bo kale=" → "vesi mo\\n", seeded lexicon),
-        forbidden ("forbidden ka: moka tre=" → "mo** tre\\n"), count ("count 8 letters 3 vowels=" → e.g. "bakotrim\\n").
-        Every completion ends with "\\n". Character offsets are Unicode scalars of the response.
+        Tasks (prompt → completion; every completion ends with "\\n"):
+          add        "123+989=" → "1112\\n"   (--reversed: "123+989r=" → "2111\\n")
+          chain      "chain 3*4+5-2=" → "3*4=12;12+5=17;17-2=15\\n"
+          sort       "sort 38,5,12,7=" → "5,7,12,38\\n"
+          cipher     "cipher bo kale=" → "vesi mo\\n"   (seeded word lexicon)
+          forbidden  "forbidden ka: moka tre=" → "mo** tre\\n"
+          count      "count 8 letters 3 vowels=" → e.g. "bakotrim\\n"
+        Character offsets are Unicode scalars of the response.
 
         Rows by --kind (every row also has "task"):
           sft         {"prompt", "completion", "is_correct", "error_kind"?}
-                      (--error-rate p replaces a fraction p of completions with injected errors)
-          preference  {"prompt", "chosen", "rejected", "rejected_error_kind", "rejected_first_error_char",
-                       "rejected_error_spans": [{"start", "end", "severity": "minor"|"major"}],
+                      --error-rate p: a fraction p of completions are wrong
+          preference  {"prompt", "chosen", "rejected", "rejected_error_kind",
+                       "rejected_first_error_char",
+                       "rejected_error_spans":
+                         [{"start", "end", "severity": "minor"|"major"}],
                        "rejected_correction": {"start", "end", "replacement"}}
-                      with --tokenizer also "rejected_first_error_token" (index among the rejected
-                      response's tokens, tokenised after the prompt) and "rejected_token_labels"
-                      (per response token: 0 before the first error, 1 the first error, 2 after)
-          prompts     {"prompt", "answer"} (for count, "answer" is one of many correct answers)
-          stepwise    chain only: {"prompt", "completions": [steps], "labels": [bool]} (TRL stepwise;
-                      a step is true only if it and every step before it are the true steps;
-                      --error-rate defaults to 0.5 here)
+                      with --tokenizer also "rejected_first_error_token"
+                      (index among the rejected response's tokens, tokenised
+                      after the prompt; = token count when text is missing
+                      at the end) and "rejected_token_labels" (per response
+                      token: 0 before the first error, 1 at it, 2 after)
+          prompts     {"prompt", "answer"} (count: one of many answers)
+          stepwise    chain only, TRL stepwise: {"prompt", "completions":
+                      [steps], "labels": [bool]}; a step is true if it and
+                      all steps before it are the true steps
+                      (--error-rate defaults to 0.5 here)
         """
     )
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tokenizers
+import Datasets
 @testable import CreditBench
 @testable import TokenAlignCLI
 
@@ -16,12 +17,14 @@ private func rows(_ url: URL) throws -> [[String: Any]] {
     }
 }
 
-@Suite struct DataMakeCommandTests {
+@Suite final class DataMakeCommandTests {
     let dir: URL = {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("ta-credit-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
         return d
     }()
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
 
     @Test(arguments: CreditTaskName.allCases)
     func preferenceRowsWithTokenLabels(_ name: CreditTaskName) throws {
@@ -96,5 +99,43 @@ private func rows(_ url: URL) throws -> [[String: Any]] {
         #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["data", "make", "--task", "sort", "--n", "1", "--out", "/tmp/x.jsonl", "--kind", "stepwise"]) }
         #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["data", "make", "--task", "add", "--n", "1", "--out", "/tmp/x.jsonl", "--digits", "40"]) }
         #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["data", "make", "--task", "add", "--n", "0", "--out", "/tmp/x.jsonl"]) }
+    }
+}
+
+/// The preference rows load with `Datasets` (the trainers' reader), and its span-derived token
+/// labels agree with our first-error token: the first labelled response token is the first error
+/// (cipher spans cover whole words, so there it may start earlier).
+@Suite struct DatasetsCompatibilityTests {
+    @Test(arguments: CreditTaskName.allCases)
+    func preferenceRowsLoadAndSpansAgreeWithTheFirstErrorToken(_ name: CreditTaskName) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ta-credit-ds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tok = try handMadeTokenizer()
+        let tokURL = dir.appendingPathComponent("tokenizer.json")
+        try tok.save(to: tokURL)
+        let out = dir.appendingPathComponent("prefs.jsonl")
+        try runCLI(["data", "make", "--task", name.rawValue, "--n", "40", "--seed", "8", "--out", out.path,
+                    "--kind", "preference", "--tokenizer", tokURL.path])
+        var options = EncodingOptions()
+        options.appendEOS = false
+        let loaded = try DatasetLoader.preferences(out.path, encoder: DatasetEncoder(tokenizer: tok, options: options))
+        #expect(loaded.examples.count == 40)
+        for (ex, row) in zip(loaded.examples, try rows(out)) {
+            let k = try #require(row["rejected_first_error_token"] as? Int)
+            let ourLabels = try #require(row["rejected_token_labels"] as? [Int])
+            let rejected = ex.rejected
+            #expect(rejected.ids.count - rejected.promptLength == ourLabels.count)
+            let labels = try #require(rejected.tokenLabels)
+            guard let firstLabelled = (rejected.promptLength ..< labels.count).first(where: { labels[$0] > 0 }) else {
+                #expect(k == ourLabels.count, "no span only when the error is missing text at the end")
+                continue
+            }
+            if name == .cipher {
+                #expect(firstLabelled - rejected.promptLength <= k)
+            } else {
+                #expect(firstLabelled - rejected.promptLength == k, "\(row["prompt"] ?? "") \(row["rejected"] ?? "")")
+            }
+        }
     }
 }
