@@ -62,6 +62,10 @@ let package = Package(
                            .product(name: "Yams", package: "Yams")],
             swiftSettings: unchecked
         ),
+        // Credit-localisation metrics with bootstrap intervals (model-agnostic; more scorers later).
+        .target(name: "Evaluation"),
+        // Markdown and self-contained HTML reports: tables, inline-SVG charts, token heatmaps.
+        .target(name: "Reports"),
         // Counts heap allocations for `tokenalign bench` (interposes the C allocator on glibc).
         .target(name: "CAllocationCounter"),
         .target(
@@ -88,6 +92,8 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Decoding", "Checkpoints", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "TestSupport"]),
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
         .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "TokenAlignCLI", "Datasets"]),
