@@ -5,9 +5,44 @@
 // list of those lengths, `S.rows` the row count.
 import Checkpoints
 import Foundation
+import Models
+import Objectives
 import TensorCore
 
 extension Trainer {
+    func precomputeReference() {
+        guard let reference else { return }
+        if referenceCache.isEmpty, let dir = outputDirectory, loadReferenceCache(from: dir) { return }
+        defer { if let dir = outputDirectory { try? writeReferenceCache(to: dir) } }
+        for (set, data) in [("train", train), ("eval", eval)] {
+            guard let data, referenceCache["\(set)#0"] == nil else { continue }
+            for lo in stride(from: 0, to: data.count, by: configuration.batchSize) {
+                let indices = Array(lo ..< min(lo + configuration.batchSize, data.count))
+                let b = BatchTensors(data.subset(indices).collate(padID: padID))
+                let z = Forward.frozenLogits(reference, b.ids)
+                let lp = TokenBatch.tokenLogps(logits: z, labels: b.labels, mask: b.mask).scalars
+                let P = indices.count, T = b.mask.shape[1], lengths = b.collated.lengths
+                for (r, i) in indices.enumerated() {
+                    let c = Array(lp[r * T ..< r * T + lengths[r] - 1])
+                    let rj = Array(lp[(P + r) * T ..< (P + r) * T + lengths[P + r] - 1])
+                    referenceCache["\(set)#\(i)"] = (c, rj)
+                }
+            }
+        }
+    }
+
+    func cachedReference(indices: [Int], set: String, shape: [Int]) -> Tensor {
+        let P = indices.count, T = shape[1]
+        var out = [Float](repeating: 0, count: 2 * P * T)
+        for (r, i) in indices.enumerated() {
+            guard let e = referenceCache["\(set)#\(i)"] else { preconditionFailure("Trainer: no cached reference for \(set) #\(i)") }
+            for (t, v) in e.chosen.enumerated() { out[r * T + t] = v }
+            for (t, v) in e.rejected.enumerated() { out[(P + r) * T + t] = v }
+        }
+        return Tensor(shape: shape, data: out)
+    }
+
+
     static let referenceCacheFile = "ref_logps.safetensors"
 
     /// Writes the in-memory cache.
