@@ -36,12 +36,13 @@ public enum TrainingExamples: Sendable {
         }
     }
 
-    /// KTO's KL batch (TRL `kto_trainer.py`: completions shifted by one within the batch): row i
-    /// is prompt i followed by completion i+1 (mod B), joined at the token level.
+    /// KTO's KL batch (TRL `kto_trainer.py` `add_kl_completion_ids`: completions cycled by one
+    /// within the batch, `[c[-1]] + c[:-1]`): row i is prompt i followed by completion i−1 (mod B),
+    /// joined at the token level.
     public func mismatchedCollate(padID: Int) -> CollatedBatch? {
         guard case .unpaired(let u) = self, !u.isEmpty else { return nil }
         let seqs = u.indices.map { i -> TokenizedSequence in
-            let p = u[i].sequence, c = u[(i + 1) % u.count].sequence
+            let p = u[i].sequence, c = u[(i + u.count - 1) % u.count].sequence
             let prompt = Array(p.ids[..<p.promptLength]), completion = Array(c.ids[c.promptLength...])
             return TokenizedSequence(ids: prompt + completion,
                                      trainMask: Array(repeating: false, count: prompt.count) + Array(repeating: true, count: completion.count),

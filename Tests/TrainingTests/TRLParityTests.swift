@@ -2,22 +2,25 @@ import Foundation
 import Testing
 import Training
 
-/// `tokenalign dpo … --eval-only --json` reports what TRL 1.16's `DPOTrainer.evaluate()` reports for
-/// the same model and data (Tests/Fixtures/trl/generate_dpo_eval.py → dpo_eval_expected.json).
+/// `tokenalign dpo … --eval-only --json` reports what TRL 1.16's `DPOTrainer.evaluate()` (and, for
+/// `--loss kto|apo_zero_unpaired` on unpaired rows, `KTOTrainer.evaluate()`) reports for the same
+/// model and data (Tests/Fixtures/trl/generate_dpo_eval.py → dpo_eval_expected.json).
 @Suite struct DPOEvalParityTests {
     static func expected() throws -> [String: Any] {
         let data = try Data(contentsOf: fixtures.appendingPathComponent("trl/dpo_eval_expected.json"))
         return (try JSONSerialization.jsonObject(with: data) as! [String: Any])["cases"] as! [String: Any]
     }
 
-    static let names = ["sigmoid_copy", "sigmoid", "sigmoid_precompute", "ipo", "hinge_beta05", "mix_sigmoid_ipo", "sigmoid_chat"]
+    static let names = ["sigmoid_copy", "sigmoid", "sigmoid_precompute", "ipo", "hinge_beta05", "mix_sigmoid_ipo", "sigmoid_chat",
+                        "kto", "kto_swapped", "apo_zero_unpaired"]
 
     @Test(arguments: names)
     func evalOnlyJSONMatchesTRL(_ name: String) throws {
         let spec = try #require(try Self.expected()[name] as? [String: Any])
         let separate = spec["separate_ref"] as! Bool
-        let policy = try modelFolder(separate ? "trl/policy" : "models/llama")
-        let ref = try modelFolder("models/llama")
+        let swapped = spec["swapped"] as? Bool ?? false  // KTO: policy = llama fixture, reference = perturbed policy
+        let policy = try modelFolder(separate && !swapped ? "trl/policy" : "models/llama")
+        let ref = try modelFolder(swapped ? "trl/policy" : "models/llama")
         var args = ["dpo", "--model", policy.path, "--data", fixtures.appendingPathComponent("trl/\(spec["data"] as! String)").path,
                     "--eval-only", "--json", "--batch-size", "16", "--max-length", "1024",
                     "--loss", (spec["loss"] as! [String]).joined(separator: ","), "--beta", "\(spec["beta"] as! Double)"]

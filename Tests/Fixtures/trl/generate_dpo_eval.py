@@ -73,11 +73,43 @@ def run(name, data, losses, weights, beta, eps, precompute, separate_ref):
             "separate_ref": separate_ref, "metrics": keep}
 
 
+KTO_CASES = {
+    # name: (data file, loss type, beta, swapped: policy = the llama fixture, reference = the perturbed policy)
+    "kto": ("kto_eval.jsonl", "kto", 0.1, False),
+    "kto_swapped": ("kto_eval.jsonl", "kto", 0.1, True),
+    "apo_zero_unpaired": ("kto_eval.jsonl", "apo_zero_unpaired", 0.2, False),
+}
+
+
+def run_kto(name, data, loss_type, beta, swapped):
+    from trl import KTOConfig, KTOTrainer
+    torch.manual_seed(0)
+    paths = [POLICY, os.path.join(FIXTURES, "models/llama")]
+    if swapped:
+        paths.reverse()
+    model = AutoModelForCausalLM.from_pretrained(paths[0], dtype=torch.float32)
+    ref = AutoModelForCausalLM.from_pretrained(paths[1], dtype=torch.float32)
+    tok = PreTrainedTokenizerFast.from_pretrained(os.path.join(FIXTURES, "datasets/tokenizer"))
+    rows = [json.loads(line) for line in open(os.path.join(HERE, data)) if line.strip()]
+    ds = Dataset.from_list(rows)
+    with tempfile.TemporaryDirectory() as out:
+        args = KTOConfig(output_dir=out, per_device_eval_batch_size=len(rows), per_device_train_batch_size=len(rows),
+                         beta=beta, loss_type=loss_type, report_to=[], use_cpu=True, bf16=False, fp16=False,
+                         max_length=None)
+        trainer = KTOTrainer(model=model, ref_model=ref, args=args, train_dataset=ds, eval_dataset=ds, processing_class=tok)
+        metrics = trainer.evaluate()
+    keep = {k: float(v) for k, v in metrics.items()
+            if k in ("eval_loss", "eval_kl") or k.startswith("eval_rewards/") or k.startswith("eval_logps/")}
+    return {"data": data, "loss": [loss_type], "loss_weights": None, "beta": beta, "precompute_ref": False,
+            "separate_ref": True, "swapped": swapped, "metrics": keep}
+
+
 def main():
     make_policy()
     out = {"meta": {"trl": trl.__version__, "transformers": transformers.__version__, "torch": torch.__version__,
                     "generator": "Tests/Fixtures/trl/generate_dpo_eval.py"},
            "cases": {name: run(name, *spec) for name, spec in CASES.items()}}
+    out["cases"].update({name: run_kto(name, *spec) for name, spec in KTO_CASES.items()})
     with open(os.path.join(HERE, "dpo_eval_expected.json"), "w") as f:
         json.dump(out, f, indent=2, sort_keys=True)
         f.write("\n")
