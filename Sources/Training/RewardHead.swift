@@ -41,9 +41,10 @@ enum RewardStep {
     /// Scores aligned like every other per-token quantity: entry t is the score at input position
     /// t + 1 (the predicted token), so the last trained entry is the last real token, where the
     /// sequence classifier reads.
-    static func output(policy: any LanguageModel, head: RewardHead, batch b: BatchTensors, tokenLevel: Bool, normalizer: Normalizer) -> ObjectiveOutput {
+    static func output(policy: any LanguageModel, head: RewardHead, batch b: BatchTensors, tokenLevel: Bool, padID: Int, normalizer: Normalizer) -> ObjectiveOutput {
         let h = policy.hiddenStates(b.ids, attentionMask: nil, cache: nil)  // [B, L, C]
-        let scores = head(h).slice(axis: 1, 1 ..< b.ids.shape[1])  // [B, T]
+        let full = head(h)  // [B, L]
+        let scores = full.slice(axis: 1, 1 ..< b.ids.shape[1])  // [B, T]
         let logps = Variable(Tensor(shape: b.mask.shape, repeating: 0))
         if tokenLevel {
             // Targets: annotated token rewards (squared error) when every row has them; otherwise
@@ -64,7 +65,21 @@ enum RewardStep {
                                    tokenRewards: Tensor(shape: [B, T], data: l))
             return TokenRewardModelLoss(kind: .binaryCrossEntropy).compute(batch, normalizer: normalizer)
         }
-        let batch = TokenBatch(policyLogps: logps, mask: b.mask, structure: .pairs, scores: scores)
+        // Sequence score where `AutoModelForSequenceClassification` reads it: the last input
+        // position whose id is not the pad id (`modeling_llama.py`: `(token_indices *
+        // non_pad_mask).argmax(-1)`). When the pad token is the EOS (TRL's default), that is the
+        // token before the appended EOS. The one-hot readout mask over the full [B, L] scores
+        // makes `BradleyTerryRM` read exactly there.
+        let B = b.ids.shape[0], L = b.ids.shape[1]
+        let ids = b.ids.data
+        var readout = [Float](repeating: 0, count: B * L)
+        for r in 0 ..< B {
+            var j = 0
+            for t in 0 ..< L where Int(ids[r * L + t]) != padID { j = t }
+            readout[r * L + j] = 1
+        }
+        let batch = TokenBatch(policyLogps: Variable(Tensor(shape: [B, L], repeating: 0)), mask: Tensor(shape: [B, L], data: readout),
+                               structure: .pairs, scores: full)
         return BradleyTerryRM().compute(batch, normalizer: normalizer)
     }
 }

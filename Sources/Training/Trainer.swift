@@ -219,7 +219,7 @@ public final class Trainer {
             let batch = TokenBatch(policyLogits: logits, labels: b.labels, mask: b.mask)
             return SFT(reduction: .tokenMean).compute(batch, normalizer: normalizer)
         case .reward(let head, let tokenLevel):
-            return RewardStep.output(policy: policy, head: head, batch: b, tokenLevel: tokenLevel, normalizer: normalizer)
+            return RewardStep.output(policy: policy, head: head, batch: b, tokenLevel: tokenLevel, padID: padID, normalizer: normalizer)
         case .preference(let method):
             return preferenceOutput(method, b, indices: indices, set: set, normalizer: normalizer)
         case .unpaired(let kto):

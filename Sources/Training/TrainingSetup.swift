@@ -22,7 +22,10 @@ public enum TrainingSetup {
     public static func prepare(_ c: TrainingConfiguration, tokenizer override: Tokenizer? = nil) throws -> PreparedRun {
         guard !c.model.isEmpty else { throw TrainingError.invalidConfiguration("--model is required") }
         guard !c.data.isEmpty else { throw TrainingError.invalidConfiguration("--data is required") }
-        let pretrained = try PretrainedModel.load(path: c.model)
+        // A reward-model folder (score.weight) continues training its head; anything else is an LM.
+        let rewardModel = c.task == .reward ? try RewardModelLoader.load(folder: URL(fileURLWithPath: c.model)) : nil
+        let pretrained = try rewardModel.map { PretrainedModel(model: $0.model, tokenizer: $0.tokenizer, source: URL(fileURLWithPath: c.model)) }
+            ?? PretrainedModel.load(path: c.model)
         guard let tokenizer = override ?? pretrained.tokenizer else {
             throw TrainingError.invalidConfiguration("\(c.model) has no tokenizer; pass --tokenizer")
         }
@@ -68,7 +71,7 @@ public enum TrainingSetup {
         case .sft:
             mode = .sft
         case .reward:
-            mode = .reward(head: RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), tokenLevel: c.tokenLevel)
+            mode = .reward(head: rewardModel?.head ?? RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), tokenLevel: c.tokenLevel)
         case .preference where isKTO:
             mode = .unpaired(KTO(lossType: c.loss[0] == "kto" ? .kto : .apoZeroUnpaired, beta: c.beta))
             reference = try PretrainedModel.load(path: c.ref ?? c.model).model

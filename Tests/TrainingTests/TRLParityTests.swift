@@ -4,7 +4,8 @@ import Training
 
 /// `tokenalign dpo … --eval-only --json` reports what TRL 1.16's `DPOTrainer.evaluate()` (and, for
 /// `--loss kto|apo_zero_unpaired` on unpaired rows, `KTOTrainer.evaluate()`) reports for the same
-/// model and data (Tests/Fixtures/trl/generate_dpo_eval.py → dpo_eval_expected.json).
+/// model and data, and `tokenalign reward --eval-only --json` what `RewardTrainer.evaluate()` reports
+/// (Tests/Fixtures/trl/generate_dpo_eval.py → dpo_eval_expected.json).
 @Suite struct DPOEvalParityTests {
     static func expected() throws -> [String: Any] {
         let data = try Data(contentsOf: fixtures.appendingPathComponent("trl/dpo_eval_expected.json"))
@@ -12,11 +13,20 @@ import Training
     }
 
     static let names = ["sigmoid_copy", "sigmoid", "sigmoid_precompute", "ipo", "hinge_beta05", "mix_sigmoid_ipo", "sigmoid_chat",
-                        "kto", "kto_swapped", "apo_zero_unpaired"]
+                        "kto", "kto_swapped", "apo_zero_unpaired", "reward"]
 
     @Test(arguments: names)
     func evalOnlyJSONMatchesTRL(_ name: String) throws {
         let spec = try #require(try Self.expected()[name] as? [String: Any])
+        if spec["task"] as? String == "reward" {
+            // `tokenalign reward --eval-only` vs `RewardTrainer.evaluate()` from the same
+            // LlamaForSequenceClassification folder (score read at the last non-pad token).
+            let model = try modelFolder("trl/reward_model")
+            let out = try runCLI(["reward", "--model", model.path, "--data", fixtures.appendingPathComponent("trl/\(spec["data"] as! String)").path,
+                                  "--eval-only", "--json", "--batch-size", "16"])
+            try compare(out, spec, name)
+            return
+        }
         let separate = spec["separate_ref"] as! Bool
         let swapped = spec["swapped"] as? Bool ?? false  // KTO: policy = llama fixture, reference = perturbed policy
         let policy = try modelFolder(separate && !swapped ? "trl/policy" : "models/llama")
@@ -27,7 +37,10 @@ import Training
         if let w = spec["loss_weights"] as? [Double] { args += ["--loss-weights", w.map { "\($0)" }.joined(separator: ",")] }
         if separate { args += ["--ref", ref.path] }
         if spec["precompute_ref"] as! Bool { args += ["--precompute-ref"] }
-        let output = try runCLI(args)
+        try compare(try runCLI(args), spec, name)
+    }
+
+    func compare(_ output: String, _ spec: [String: Any], _ name: String) throws {
         let last = try #require(output.split(separator: "\n").last)
         let got = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Double])
         let want = spec["metrics"] as! [String: Double]

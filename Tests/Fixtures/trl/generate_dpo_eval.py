@@ -104,12 +104,41 @@ def run_kto(name, data, loss_type, beta, swapped):
             "separate_ref": True, "swapped": swapped, "metrics": keep}
 
 
+REWARD_MODEL = os.path.join(HERE, "reward_model")
+
+
+def run_reward(name, data):
+    """TRL RewardTrainer.evaluate() on a LlamaForSequenceClassification built from the llama fixture (score head
+    N(0, 0.02), seed 0), saved beside this script so the Swift test starts from the same weights."""
+    from transformers import AutoModelForSequenceClassification
+    from trl import RewardConfig, RewardTrainer
+    torch.manual_seed(0)
+    tok = PreTrainedTokenizerFast.from_pretrained(os.path.join(FIXTURES, "datasets/tokenizer"))
+    model = AutoModelForSequenceClassification.from_pretrained(os.path.join(FIXTURES, "models/llama"), num_labels=1,
+                                                               dtype=torch.float32)
+    with torch.no_grad():
+        model.score.weight.normal_(0.0, 0.5, generator=torch.Generator().manual_seed(0))
+    model.config.pad_token_id = tok.pad_token_id
+    model.save_pretrained(REWARD_MODEL, safe_serialization=True)
+    rows = [json.loads(line) for line in open(os.path.join(HERE, data)) if line.strip()]
+    ds = Dataset.from_list(rows)
+    with tempfile.TemporaryDirectory() as out:
+        args = RewardConfig(output_dir=out, per_device_eval_batch_size=len(rows), per_device_train_batch_size=len(rows),
+                            report_to=[], use_cpu=True, bf16=False, fp16=False, max_length=None)
+        trainer = RewardTrainer(model=model, args=args, train_dataset=ds, eval_dataset=ds, processing_class=tok)
+        metrics = trainer.evaluate()
+    keep = {k: float(v) for k, v in metrics.items()
+            if k in ("eval_loss", "eval_accuracy", "eval_margin", "eval_min_reward", "eval_mean_reward", "eval_max_reward")}
+    return {"data": data, "task": "reward", "metrics": keep}
+
+
 def main():
     make_policy()
     out = {"meta": {"trl": trl.__version__, "transformers": transformers.__version__, "torch": torch.__version__,
                     "generator": "Tests/Fixtures/trl/generate_dpo_eval.py"},
            "cases": {name: run(name, *spec) for name, spec in CASES.items()}}
     out["cases"].update({name: run_kto(name, *spec) for name, spec in KTO_CASES.items()})
+    out["cases"]["reward"] = run_reward("reward", "dpo_eval.jsonl")
     with open(os.path.join(HERE, "dpo_eval_expected.json"), "w") as f:
         json.dump(out, f, indent=2, sort_keys=True)
         f.write("\n")
