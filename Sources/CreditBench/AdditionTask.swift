@@ -57,10 +57,19 @@ public struct AdditionTask: CreditTask {
 
     /// The operands of a prompt made by `makeExample`.
     func operands(_ prompt: String) -> (Int, Int)? {
+        guard prompt.hasSuffix(reversed ? "r=" : "=") else { return nil }
         let body = prompt.dropLast(reversed ? 2 : 1)
-        let parts = body.split(separator: "+")
-        guard parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]) else { return nil }
+        let parts = body.split(separator: "+", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 18 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let a = Int(parts[0]), let b = Int(parts[1]) else { return nil }
         return (a, b)
+    }
+
+    public func example(fromPrompt prompt: String) throws(CreditBenchError) -> CreditExample {
+        guard let (a, b) = operands(prompt) else {
+            throw .malformedPrompt(task: name, prompt: prompt, reason: reversed ? "expected \"<digits>+<digits>r=\"" : "expected \"<digits>+<digits>=\"")
+        }
+        return CreditExample(task: name, prompt: prompt, answer: written(Self.digitsLSD(a + b)))
     }
 
     /// Slips: a dropped carry (most often, as in children's and models' arithmetic), one digit off

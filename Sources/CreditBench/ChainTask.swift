@@ -95,6 +95,29 @@ public struct ChainTask: CreditTask {
         return Step(left: a, op: lhs[opIndex], right: b, result: c)
     }
 
+    public func example(fromPrompt prompt: String) throws(CreditBenchError) -> CreditExample {
+        func fail(_ reason: String) -> CreditBenchError { .malformedPrompt(task: name, prompt: prompt, reason: reason) }
+        guard prompt.hasPrefix("chain "), prompt.hasSuffix("=") else { throw fail("expected \"chain <n>(<op><n>)+=\"") }
+        let body = Array(prompt.dropFirst(6).dropLast())
+        var numbers: [Int] = [], ops: [Character] = [], current = ""
+        for c in body {
+            if c.isASCII, c.isNumber { current.append(c); continue }
+            guard "+-*".contains(c), let x = Int(current) else { throw fail("unexpected \"\(c)\"") }
+            numbers.append(x); ops.append(c); current = ""
+        }
+        guard let last = Int(current), !ops.isEmpty else { throw fail("expected at least one operation") }
+        numbers.append(last)
+        var value = numbers[0], written: [String] = []
+        for (op, b) in zip(ops, numbers.dropFirst()) {
+            let (r, overflow) = op == "*" ? value.multipliedReportingOverflow(by: b)
+                : op == "+" ? value.addingReportingOverflow(b) : value.subtractingReportingOverflow(b)
+            guard !overflow else { throw fail("overflow") }
+            written.append(Step(left: value, op: op, right: b, result: r).text)
+            value = r
+        }
+        return CreditExample(task: name, prompt: prompt, answer: written.joined(separator: ";"))
+    }
+
     /// The true steps of an example.
     public func trueSteps(_ example: CreditExample) -> [Step] {
         example.answer.split(separator: ";").compactMap(Self.parse)

@@ -40,6 +40,20 @@ public struct CipherTask: CreditTask {
                              answer: idx.map { targetWords[$0] }.joined(separator: " "))
     }
 
+    public func example(fromPrompt prompt: String) throws(CreditBenchError) -> CreditExample {
+        guard prompt.hasPrefix("cipher "), prompt.hasSuffix("=") else {
+            throw .malformedPrompt(task: name, prompt: prompt, reason: "expected \"cipher <words>=\"")
+        }
+        var out: [String] = []
+        for w in prompt.dropFirst(7).dropLast().split(separator: " ", omittingEmptySubsequences: false) {
+            guard let t = translation[String(w)] else {
+                throw .malformedPrompt(task: name, prompt: prompt, reason: "\"\(w)\" is not in the lexicon (check --vocabulary and --lexicon-seed)")
+            }
+            out.append(t)
+        }
+        return CreditExample(task: name, prompt: prompt, answer: out.joined(separator: " "))
+    }
+
     /// Words of `s[0 ..< end]` split at single spaces, with scalar ranges; an empty word (two
     /// spaces, or a leading/trailing space) gets the range of the extra space.
     static func words(_ s: [Unicode.Scalar], end: Int) -> [(text: String, range: Range<Int>)] {
@@ -92,19 +106,8 @@ public struct CipherTask: CreditTask {
         if first < r.count, !spans.contains(where: { $0.start <= first && first < $0.end }) {
             spans.append(ErrorSpan(start: first, end: first + 1, severity: .minor))
         }
-        return Verdict(isCorrect: false, firstError: first, errorSpans: Self.merged(spans),
+        return Verdict(isCorrect: false, firstError: first, errorSpans: Edits.mergedSpans(spans),
                        edit: Edits.minimalEdit(from: r, to: target))
-    }
-
-    /// Sorted, overlapping spans merged (the merged span keeps the worse severity).
-    static func merged(_ spans: [ErrorSpan]) -> [ErrorSpan] {
-        var out: [ErrorSpan] = []
-        for s in spans.sorted(by: { ($0.start, $0.end) < ($1.start, $1.end) }) {
-            if let last = out.last, s.start < last.end {
-                out[out.count - 1] = ErrorSpan(start: last.start, end: max(last.end, s.end), severity: max(last.severity, s.severity))
-            } else { out.append(s) }
-        }
-        return out
     }
 
     /// Slips: a misspelt word (minor), a wrong lexicon word, a dropped word, two words swapped (major).

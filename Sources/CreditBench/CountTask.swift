@@ -34,6 +34,16 @@ public struct CountTask: CreditTask {
                              constraint: .letterCount(letters: length, vowels: k))
     }
 
+    public func example(fromPrompt prompt: String) throws(CreditBenchError) -> CreditExample {
+        let words = prompt.split(separator: " ")
+        guard words.count == 5, words[0] == "count", words[2] == "letters", words[4] == "vowels=",
+              let n = Int(words[1]), let k = Int(words[3]), n >= 1, n <= 10_000, k >= 0, k <= n else {
+            throw .malformedPrompt(task: name, prompt: prompt, reason: "expected \"count <n> letters <k> vowels=\" with 0 ≤ k ≤ n")
+        }
+        return CreditExample(task: name, prompt: prompt, answer: String(repeating: "a", count: k) + String(repeating: "s", count: n - k),
+                             constraint: .letterCount(letters: n, vowels: k))
+    }
+
     /// The first position after which no correct response exists, or nil when `r` is correct.
     static func firstError(_ r: [Unicode.Scalar], letters n: Int, vowels k: Int) -> Int? {
         var v = 0
@@ -79,7 +89,7 @@ public struct CountTask: CreditTask {
         let fix = Self.corrected(r, letters: n, vowels: k)
         var spans = Edits.diffRanges(r, Array(fix.unicodeScalars)).map { ErrorSpan(start: $0.lowerBound, end: $0.upperBound, severity: .major) }
         if first < r.count, !spans.contains(where: { $0.start <= first && first < $0.end }) {
-            spans = CipherTask.merged(spans + [ErrorSpan(start: first, end: first + 1, severity: .major)])
+            spans = Edits.mergedSpans(spans + [ErrorSpan(start: first, end: first + 1, severity: .major)])
         }
         return Verdict(isCorrect: false, firstError: first, errorSpans: spans, edit: Edits.minimalEdit(from: r, to: fix))
     }

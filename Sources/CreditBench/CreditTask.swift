@@ -134,6 +134,10 @@ public protocol CreditTask: Sendable {
     /// A plausible wrong response (a carry error, a wrong step, a swapped pair, …). The verifier
     /// always rejects it.
     func injectError(into example: CreditExample, using rng: inout CreditRNG) -> InjectedError
+    /// The example a prompt of this task poses, so that a prompt read back from JSONL (e.g. held-out
+    /// prompts for evaluation) can be verified without its seed. For `count` the answer is a fixed
+    /// correct one (vowels first), not necessarily the one the generator chose.
+    func example(fromPrompt prompt: String) throws(CreditBenchError) -> CreditExample
 }
 
 extension CreditTask {

@@ -69,6 +69,7 @@ public enum CreditTaskName: String, Sendable, CaseIterable {
 public enum CreditBenchError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownTask(String)
     case invalidKnob(task: String, knob: String, value: Int, allowed: ClosedRange<Int>)
+    case malformedPrompt(task: String, prompt: String, reason: String)
 
     public var description: String {
         switch self {
@@ -76,6 +77,8 @@ public enum CreditBenchError: Error, Sendable, Equatable, CustomStringConvertibl
             return "unknown task '\(name)' (expected one of \(CreditTaskName.allCases.map(\.rawValue).joined(separator: ", ")))"
         case .invalidKnob(let task, let knob, let value, let allowed):
             return "\(task): --\(knob) \(value) is outside \(allowed.lowerBound)...\(allowed.upperBound)"
+        case .malformedPrompt(let task, let prompt, let reason):
+            return "\(task): cannot read prompt \(String(reflecting: prompt)): \(reason)"
         }
     }
 }

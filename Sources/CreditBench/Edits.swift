@@ -89,6 +89,17 @@ enum Edits {
         return mergedRanges(ranges)
     }
 
+    /// Spans sorted, overlapping ones merged (the merged span keeps the worse severity).
+    static func mergedSpans(_ spans: [ErrorSpan]) -> [ErrorSpan] {
+        var out: [ErrorSpan] = []
+        for s in spans.sorted(by: { ($0.start, $0.end) < ($1.start, $1.end) }) {
+            if let last = out.last, s.start < last.end {
+                out[out.count - 1] = ErrorSpan(start: last.start, end: max(last.end, s.end), severity: max(last.severity, s.severity))
+            } else { out.append(s) }
+        }
+        return out
+    }
+
     /// Ranges sorted, with overlapping or touching ones merged.
     static func mergedRanges(_ ranges: [Range<Int>]) -> [Range<Int>] {
         var merged: [Range<Int>] = []

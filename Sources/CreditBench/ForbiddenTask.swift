@@ -70,6 +70,16 @@ public struct ForbiddenTask: CreditTask {
         return String(prompt[colon.upperBound...].dropLast())
     }
 
+    public func example(fromPrompt prompt: String) throws(CreditBenchError) -> CreditExample {
+        guard prompt.hasPrefix("forbidden "), let colon = prompt.range(of: ": "), let sentence = Self.sentence(of: prompt) else {
+            throw .malformedPrompt(task: name, prompt: prompt, reason: "expected \"forbidden <substring>: <sentence>=\"")
+        }
+        let forbidden = String(prompt[prompt.index(prompt.startIndex, offsetBy: 10) ..< colon.lowerBound])
+        guard !forbidden.isEmpty else { throw .malformedPrompt(task: name, prompt: prompt, reason: "empty forbidden substring") }
+        return CreditExample(task: name, prompt: prompt, answer: Self.masked(sentence, substring: forbidden),
+                             constraint: .forbidden(substring: forbidden))
+    }
+
     public func verify(_ response: String, for example: CreditExample) -> Verdict {
         guard case .forbidden(let substring) = example.constraint else { return Edits.exactVerdict(response, target: example.completion) }
         let leaks = Self.occurrences(of: substring, in: Array(response.unicodeScalars))

@@ -23,6 +23,21 @@ public struct SortTask: CreditTask {
         return CreditExample(task: name, prompt: "sort \(Self.written(xs))=", answer: Self.written(xs.sorted()))
     }
 
+    public func example(fromPrompt prompt: String) throws(CreditBenchError) -> CreditExample {
+        guard prompt.hasPrefix("sort "), prompt.hasSuffix("=") else {
+            throw .malformedPrompt(task: name, prompt: prompt, reason: "expected \"sort <n>,<n>,…=\"")
+        }
+        let parts = prompt.dropFirst(5).dropLast().split(separator: ",", omittingEmptySubsequences: false)
+        var xs: [Int] = []
+        for p in parts {
+            guard !p.isEmpty, p.allSatisfy({ $0.isASCII && $0.isNumber }), let x = Int(p) else {
+                throw .malformedPrompt(task: name, prompt: prompt, reason: "\"\(p)\" is not a non-negative integer")
+            }
+            xs.append(x)
+        }
+        return CreditExample(task: name, prompt: prompt, answer: Self.written(xs.sorted()))
+    }
+
     public func verify(_ response: String, for example: CreditExample) -> Verdict {
         Edits.exactVerdict(response, target: example.completion)
     }

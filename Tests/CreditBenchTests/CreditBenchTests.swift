@@ -297,3 +297,36 @@ import Tokenizers
         #expect(insideMerged > 10, "some errors should fall inside a merged token")
     }
 }
+
+@Suite struct PromptParsingTests {
+    /// A prompt read back from JSONL poses the same problem as the generated example.
+    @Test(arguments: CreditTaskName.allCases)
+    func promptsReadBackPoseTheSameProblem(_ name: CreditTaskName) throws {
+        let task = try name.task()
+        for i in 0 ..< 100 {
+            let ex = task.example(seed: 31, index: i)
+            let parsed = try task.example(fromPrompt: ex.prompt)
+            #expect(parsed.prompt == ex.prompt && parsed.constraint == ex.constraint)
+            if name == .count {
+                #expect(task.verify(parsed.completion, for: parsed).isCorrect)
+                #expect(task.verify(ex.completion, for: parsed).isCorrect)
+            } else {
+                #expect(parsed == ex)
+            }
+            let bad = task.injectedError(for: ex, seed: 31, index: i).response
+            #expect(task.verify(bad, for: parsed).firstError == task.verify(bad, for: ex).firstError)
+        }
+        #expect(try AdditionTask(reversed: true).example(fromPrompt: "12+99r=").answer == "111")
+        #expect(throws: CreditBenchError.self) { try task.example(fromPrompt: "nonsense") }
+    }
+
+    @Test func malformedPromptsAreTypedErrors() {
+        #expect(throws: CreditBenchError.self) { try AdditionTask().example(fromPrompt: "12+=") }
+        #expect(throws: CreditBenchError.self) { try ChainTask().example(fromPrompt: "chain 3=") }
+        #expect(throws: CreditBenchError.self) { try SortTask().example(fromPrompt: "sort 3,,4=") }
+        #expect(throws: CreditBenchError.self) { try CipherTask().example(fromPrompt: "cipher notaword=") }
+        #expect(throws: CreditBenchError.self) { try CountTask().example(fromPrompt: "count 3 letters 4 vowels=") }
+        #expect(throws: CreditBenchError.self) { try ForbiddenTask().example(fromPrompt: "forbidden : abc=") }
+        #expect((try? ChainTask().example(fromPrompt: "chain 2*3-10=").answer) == "2*3=6;6-10=-4")
+    }
+}
