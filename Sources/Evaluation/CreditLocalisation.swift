@@ -30,7 +30,7 @@ public struct CreditLocalisation: Sendable, Equatable {
         auroc = firstError > 0 ? wins / Double(firstError) : nil
         // Lowest reward among 0…e; ties count as a hit only if e is the first minimum.
         var best = 0
-        for j in 1 ... firstError where rewards[j] < rewards[best] { best = j }
+        for j in stride(from: 1, through: firstError, by: 1) where rewards[j] < rewards[best] { best = j }
         hit = best == firstError
     }
 }
