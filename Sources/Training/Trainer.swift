@@ -76,6 +76,7 @@ public final class Trainer {
             trainable = RewardModelModule(model: policy, head: head)
         case .unpaired:
             if reference == nil { throw TrainingError.invalidConfiguration("KTO needs a reference model") }
+            if c.precomputeRef { throw TrainingError.invalidConfiguration("--precompute-ref is not supported for KTO yet (its reference runs live)") }
             trainable = policy
         case .sft:
             trainable = policy
