@@ -10,6 +10,14 @@ import Accelerate
 #else
 import CBLAS
 #endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `TOKENALIGN_NO_SKINNY_GEMM=1` routes decoding-shaped products to OpenBLAS (for A/B measurements).
+let skinnyKernelEnabled: Bool = getenv("TOKENALIGN_NO_SKINNY_GEMM") == nil
 
 public enum BLAS {
     /// One-time setup; called lazily by the first product.
@@ -45,6 +53,12 @@ public enum BLAS {
                 let row = C + i * ldc
                 for j in 0 ..< N { row[j] = beta == 0 ? 0 : beta * row[j] }
             }
+            return
+        }
+        // Decoding-shaped products (a few rows times a large weight matrix): stream the weights once
+        // instead of letting OpenBLAS pack them (skinnyGemmNT explains why).
+        if skinnyKernelEnabled && transB && !transA && beta == 0 && M <= CPU.skinnyRowLimit && N * K >= 1 << 16 {
+            CPU.skinnyGemmNT(M: M, N: N, K: K, alpha: alpha, A: A, lda: lda, B: B, ldb: ldb, C: C, ldc: ldc)
             return
         }
         let work = M * N * K
