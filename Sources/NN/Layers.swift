@@ -14,7 +14,9 @@ public final class Linear: Module {
     public private(set) var lora: LoRAConfiguration?
     /// True while the adapter product is folded into `weight`.
     public private(set) var isMerged = false
-    private var dropoutRNG = RandomGenerator(seed: 0)
+    /// The generator behind the adapter's dropout masks. Public so checkpoints can save and restore it:
+    /// with dropout on, an exactly resumed run needs the same masks after the resume.
+    public var dropoutGenerator = RandomGenerator(seed: 0)
 
     public var inputDimensions: Int { weight.shape[1] }
     public var outputDimensions: Int { weight.shape[0] }
@@ -52,7 +54,7 @@ public final class Linear: Module {
             var h = x
             if isTraining && lora.dropout > 0 {
                 let keep = 1 - lora.dropout
-                var mask = Tensor.randomUniform(x.shape, using: &dropoutRNG).less(Tensor(keep))
+                var mask = Tensor.randomUniform(x.shape, using: &dropoutGenerator).less(Tensor(keep))
                 mask = mask.affine(scale: 1 / keep)
                 h = h * mask
             }
@@ -69,7 +71,7 @@ public final class Linear: Module {
         loraA = Variable(Tensor.randomUniform([config.rank, inputDimensions], low: -bound, high: bound, using: &rng), requiresGrad: true)
         loraB = Variable(Tensor(shape: [outputDimensions, config.rank], repeating: 0), requiresGrad: true)
         lora = config
-        dropoutRNG = RandomGenerator(seed: rng.next())
+        dropoutGenerator = RandomGenerator(seed: rng.next())
         weight.requiresGrad = false
         bias?.requiresGrad = false
     }

@@ -30,6 +30,15 @@ open class Module {
         return out
     }
 
+    /// Every module below this one (itself first, key ""), by full key, depth first.
+    public func namedModules() -> [(key: String, module: Module)] {
+        var out: [(key: String, module: Module)] = [("", self)]
+        for (k, c) in children() {
+            for (sub, m) in c.namedModules() { out.append((sub.isEmpty ? k : "\(k).\(sub)", m)) }
+        }
+        return out
+    }
+
     /// Every parameter, trainable or frozen, by full key, in declaration order.
     public func namedParameters() -> [(key: String, parameter: Variable)] {
         var out: [(key: String, parameter: Variable)] = []

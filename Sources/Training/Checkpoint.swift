@@ -1,11 +1,12 @@
 // Atomic checkpoints and exact resume. A checkpoint folder `checkpoint-<step>` holds
 // `model.safetensors` (every parameter of the trained module, LoRA adapters included),
 // `optimizer.safetensors` (AdamW moments; scalars in the metadata, printed with 17 digits so they
-// round-trip exactly) and `trainer_state.json` (step, seed, data size). It is written under a
+// round-trip exactly) and `trainer_state.json` (step, seed, data size, LoRA dropout generators). It is written under a
 // temporary name and renamed into place, so a crash never leaves a half checkpoint. The data order
 // is a pure function of (seed, step), so nothing else is needed to continue bit for bit.
 import Checkpoints
 import Foundation
+import NN
 import Optim
 import TensorCore
 
@@ -25,10 +26,18 @@ extension Trainer {
             try SafeTensors.write(opt.tensors, to: tmp.appendingPathComponent("optimizer.safetensors"), metadata: meta)
             // Data-order state: the order of epoch e is DataOrder.permutation(seed, e); the next
             // optimizer step reads window `next_window_in_epoch` of epoch `epoch`.
-            let state: [String: Any] = ["step": step, "seed": String(configuration.seed), "train_rows": train.count,
+            var state: [String: Any] = ["step": step, "seed": String(configuration.seed), "train_rows": train.count,
                                         "steps_per_epoch": stepsPerEpoch, "total_steps": totalSteps,
                                         "epoch": step / stepsPerEpoch, "next_window_in_epoch": step % stepsPerEpoch,
                                         "window_rows": configuration.batchSize * configuration.gradientAccumulation]
+            // LoRA dropout generators: the masks after the resume must be the ones the run would draw.
+            var dropout: [String: [String]] = [:]
+            for (key, m) in trainable.namedModules() {
+                guard let linear = m as? Linear, linear.lora != nil else { continue }
+                let g = linear.dropoutGenerator.state
+                dropout[key] = [g.0, g.1, g.2, g.3].map { String($0) }
+            }
+            if !dropout.isEmpty { state["lora_dropout_generators"] = dropout }
             try JSONSerialization.data(withJSONObject: state, options: [.sortedKeys, .prettyPrinted])
                 .write(to: tmp.appendingPathComponent("trainer_state.json"))
             if fm.fileExists(atPath: final.path) { try fm.removeItem(at: final) }
@@ -60,6 +69,16 @@ extension Trainer {
             var scalars: [String: Double] = [:]
             for (k, v) in optFile.metadata { if let d = Double(v) { scalars[k] = d } }
             try optimizer.load(OptimizerState(tensors: try optFile.loadAll(), scalars: scalars))
+            if let saved = state["lora_dropout_generators"] as? [String: [String]] {
+                let modules = Dictionary(trainable.namedModules().map { ($0.key, $0.module) }, uniquingKeysWith: { a, _ in a })
+                for (key, words) in saved {
+                    let w = words.compactMap(UInt64.init)
+                    guard let linear = modules[key] as? Linear, w.count == 4 else {
+                        throw TrainingError.checkpoint(path: path, reason: "trainer_state.json: no LoRA layer '\(key)' for its dropout generator")
+                    }
+                    linear.dropoutGenerator.state = (w[0], w[1], w[2], w[3])
+                }
+            }
             step = s
         } catch let e as TrainingError {
             throw e

@@ -63,8 +63,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     // LoRA
     public var loraRank: Int?
     public var loraAlpha: Float = 16
-    /// LoRA dropout. With dropout > 0 a resumed run is not bit-identical: `NN.Linear` keeps its
-    /// dropout generator private, so checkpoints cannot save it.
+    /// LoRA dropout (checkpoints save the dropout generators, so resumed runs stay bit-identical).
     public var loraDropout: Float = 0
     public var loraTargets: [String] = ["q_proj", "k_proj", "v_proj", "o_proj", "c_attn", "c_proj"]
 

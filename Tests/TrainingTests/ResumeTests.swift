@@ -5,7 +5,7 @@ import Testing
 /// Same seed + resume from a checkpoint = the uninterrupted run, bit for bit (with gradient
 /// accumulation, so the data order, the global normaliser and AdamW's state all have to round-trip).
 @Suite struct TrainingResumeTests {
-    func configuration(out: URL, lora: Bool) throws -> TrainingConfiguration {
+    func configuration(out: URL, lora: Bool, dropout: Float = 0) throws -> TrainingConfiguration {
         var c = TrainingConfiguration()
         c.task = .preference
         c.model = try modelFolder().path
@@ -17,17 +17,17 @@ import Testing
         c.learningRate = 1e-3
         c.warmupSteps = 2
         c.seed = 7
-        if lora { c.loraRank = 4 }
+        if lora { c.loraRank = 4; c.loraDropout = dropout }
         return c
     }
 
-    @Test(arguments: [false, true])
-    func interruptAndResumeIsBitIdentical(_ lora: Bool) throws {
-        let full = try TrainingSetup.prepare(configuration(out: temporaryDirectory(), lora: lora)).trainer
+    @Test(arguments: [(false, Float(0)), (true, 0), (true, 0.1)])
+    func interruptAndResumeIsBitIdentical(_ lora: Bool, _ dropout: Float) throws {
+        let full = try TrainingSetup.prepare(configuration(out: temporaryDirectory(), lora: lora, dropout: dropout)).trainer
         try full.run()
 
         let dir = temporaryDirectory()
-        let c = try configuration(out: dir, lora: lora)
+        let c = try configuration(out: dir, lora: lora, dropout: dropout)
         let first = try TrainingSetup.prepare(c).trainer
         try first.run { event in
             if case .step(let s, _, _) = event, s == 3 { return .stop }
