@@ -112,7 +112,7 @@ public enum Generator {
             var logits: Tensor = withoutGradients {
                 let h = model.hiddenStates(input, attentionMask: maskTensor, cache: cache).value  // [B, T, C]
                 let T = h.shape[1], C = h.shape[2]
-                var last = Tensor(uninitializedShape: [B, C])
+                let last = Tensor(uninitializedShape: [B, C])
                 for b in 0 ..< B {
                     (last.unsafeMutablePointer + b * C).update(from: h.unsafePointer + (b * T + T - 1) * C, count: C)
                 }

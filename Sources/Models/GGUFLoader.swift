@@ -74,7 +74,7 @@ extension ModelRegistry {
     public static func unpermuteRoPERows(_ w: Tensor, heads: Int) -> Tensor {
         let rows = w.shape[0], cols = w.count / max(rows, 1)
         let D = rows / heads, half = D / 2
-        var out = Tensor(uninitializedShape: w.shape)
+        let out = Tensor(uninitializedShape: w.shape)
         let src = w.unsafePointer, dst = out.unsafeMutablePointer
         for h in 0 ..< heads {
             for i in 0 ..< half {

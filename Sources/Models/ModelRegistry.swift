@@ -76,7 +76,7 @@ public enum ModelRegistry {
     public static func readWeights(folder: URL) throws -> [String: Tensor] {
         do {
             return try ShardedSafeTensors(folder: folder).loadAll()
-        } catch let e as CheckpointError {
+        } catch let e {
             if case .noCheckpointFound = e { throw ModelError.noWeights(path: folder.path) }
             throw ModelError.cannotRead(path: folder.path, reason: e.description)
         }

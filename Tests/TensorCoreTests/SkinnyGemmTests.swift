@@ -14,7 +14,7 @@ import TestSupport
         let r = compareClose(got, want, atol: 1e-4, rtol: 1e-4)
         #expect(r.ok, "M=\(M): \(r)")
         // alpha through BLAS.gemm directly.
-        var c = Tensor(shape: [M, N])
+        let c = Tensor(shape: [M, N])
         BLAS.gemm(transA: false, transB: true, M: M, N: N, K: K, alpha: 0.5, A: a.unsafePointer, lda: K,
                   B: w.unsafePointer, ldb: K, C: c.unsafeMutablePointer, ldc: N)
         #expect(compareClose(c, want * 0.5, atol: 1e-4, rtol: 1e-4).ok)
