@@ -21,6 +21,10 @@ final class WorkerPool: @unchecked Sendable {
     private let state = Atomic<UInt64>(0)
     private let remaining = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
+    /// Workers that have entered their loop (the pool waits for all of them before its first job:
+    /// thread start-up took tens of milliseconds here, and jobs posted before a worker runs are done
+    /// by the caller alone).
+    private let ready = Atomic<Int>(0)
     private let sleepLock = NSCondition()
     /// The current job; written only by the caller that holds `busy`, before publishing `state`.
     nonisolated(unsafe) private var job: ((Int) -> Void)?
@@ -35,6 +39,7 @@ final class WorkerPool: @unchecked Sendable {
             t.name = "tokenalign-worker-\(i)"
             t.start()
         }
+        while ready.load(ordering: .acquiring) < workerCount { sched_yield() }
     }
 
     private static func pack(generation: UInt64, chunks: Int, next: Int) -> UInt64 {
@@ -84,6 +89,7 @@ final class WorkerPool: @unchecked Sendable {
 
     private func workerLoop() {
         var seen = state.load(ordering: .acquiring) >> 16
+        ready.add(1, ordering: .releasing)
         while true {
             var spins = 0
             var generation = state.load(ordering: .acquiring) >> 16

@@ -30,9 +30,16 @@ struct BenchOptions: ParsableArguments {
     }
 }
 
-/// Wall-clock timings of `body` in seconds.
+/// Wall-clock timings of `body` in seconds. Warm-up runs at least `warmup` times and at least
+/// 0.3 s: OpenBLAS's idle pool thread busy-waits for ~0.1 s after the library starts and after each
+/// multi-threaded call (its THREAD_TIMEOUT), taking a core from whatever runs then.
 func measure(warmup: Int, repeats: Int, _ body: () -> Void) -> [Double] {
-    for _ in 0 ..< warmup { body() }
+    let start = DispatchTime.now().uptimeNanoseconds
+    var done = 0
+    while done < warmup || DispatchTime.now().uptimeNanoseconds - start < 300_000_000 {
+        body()
+        done += 1
+    }
     var times: [Double] = []
     for _ in 0 ..< repeats {
         let t0 = DispatchTime.now().uptimeNanoseconds
