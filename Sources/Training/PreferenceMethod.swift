@@ -15,6 +15,9 @@ public struct PreferenceMethod {
     public var optionalAuxiliary = 0
     /// Fill SparsePO's fixed MaPO masks from the reference's activations (hidden states and logits).
     public var sparsePOMasks = false
+    /// SparsePO's learned masks (`sparsepo-learned`): the trainer builds a `SparsePOMaskModule`,
+    /// trains it with the policy, and binds its masks into every `LearnedMaskSparsePO` per batch.
+    public var learnedSparsePOMasks = false
     /// Fill RRPO's segment ids (annotated error spans, else the whole response).
     public var segments = false
     /// T-REG's contrastive prompting: texts prepended to the prompt for the "better" and "worse"
@@ -28,7 +31,7 @@ public struct PreferenceMethod {
     public static let defaultContrastivePrefixes = (better: "Give a correct, helpful answer. ", worse: "Give a wrong, unhelpful answer. ")
 
     /// Every `--loss` name the preference trainer accepts.
-    public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "sparsepo", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo", "treg"]
+    public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "sparsepo", "sparsepo-learned", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo", "treg"]
     public static var allNames: [String] { DPOLossType.allCases.map(\.rawValue) + tokenLevelNames + ["kto", "apo_zero_unpaired"] }
 
     /// Builds the method for loss names and weights (TRL `loss_type` list + `loss_weights`).
@@ -61,6 +64,9 @@ public struct PreferenceMethod {
             case "sparsepo":
                 objective = SparsePO(beta: beta)
                 method.needsPolicyLogits = true; method.needsReferenceLogits = true; method.sparsePOMasks = true
+            case "sparsepo-learned":
+                objective = LearnedMaskSparsePO(SparsePO(beta: beta))
+                method.needsPolicyLogits = true; method.needsReferenceLogits = true; method.learnedSparsePOMasks = true
             case "cdpo-critical", "cdpo-critical-code":
                 objective = CriticalTokenDPO(beta: beta, labelSmoothing: labelSmoothing, form: name == "cdpo-critical" ? .paper : .referenceCode)
                 method.auxiliary += [(.positiveModel, true), (.negativeModel, true)]

@@ -1,6 +1,6 @@
 // The inputs of preference objectives for one batch: policy logits, reference log-probs (live or
-// cached), auxiliary ("guide") models, SparsePO masks, RRPO segments, T-REG's contrastive passes,
-// and KTO's mismatched-completion KL baseline (objectives.md §5).
+// cached), auxiliary ("guide") models, SparsePO masks (fixed or learned), RRPO segments, T-REG's
+// contrastive passes, and KTO's mismatched-completion KL baseline (objectives.md §5).
 import Autograd
 import Datasets
 import Models
@@ -13,12 +13,22 @@ extension Trainer {
         var refLogits: Tensor?
         var refLogps: Tensor
         var activationMask: Tensor?
+        var learnedMask: Variable?
         if configuration.precomputeRef {
             refLogps = cachedReference(indices: indices, set: set, shape: b.mask.shape)
         } else {
             let L = b.ids.shape[1]
             var z: Tensor
-            if method.sparsePOMasks, let reference {
+            if method.learnedSparsePOMasks, let network = sparsePOMask {
+                // SparsePO's learned masks from every layer of the reference (one forward serves
+                // the logits too); the mask carries gradient into the mask network.
+                let r = referenceLogitsAndLayers(b)
+                z = r.logits
+                learnedMask = network(r.layers)
+                if method.sparsePOMasks, let last = r.layers.last {
+                    activationMask = SparsePO.activationMask([[last], [z]], mask: b.mask)
+                }
+            } else if method.sparsePOMasks, let reference {
                 // SparsePO's MaPO masks from the reference's activations: its final hidden states
                 // and its logits (two hook types), aligned to the predicted tokens.
                 let h = withoutGradients { reference.hiddenStates(b.ids, attentionMask: nil, cache: nil).value }
@@ -58,7 +68,9 @@ extension Trainer {
                                tokenRewards: b.tokenRewards, tokenWeights: weights, segmentIDs: segments)
         var batchForObjective = batch
         if !method.needsPolicyLogits { batchForObjective.policyLogits = nil }
-        var out = method.objective.compute(batchForObjective, normalizer: normalizer)
+        var objective = method.objective
+        if let learnedMask { objective = PreferenceMethod.bindingLearnedMasks(objective, mask: learnedMask) }
+        var out = objective.compute(batchForObjective, normalizer: normalizer)
         if out.metrics[MetricName.rewardsAccuracies] == nil {
             // Objectives without pair metrics (AlignDistil, SimPO's own margins aside): report TRL's
             // DPO implicit-reward metrics β·Σ(ℓ − ℓ^ref) so every method is comparable.
@@ -83,14 +95,16 @@ extension Trainer {
         let data = (set == "eval" ? eval : train) ?? train
         let rows = data.subset(indices)
         let logits = Forward.shiftedLogits(policy, b.ids)
-        let refLogps = TokenBatch.tokenLogps(logits: Forward.frozenLogits(reference!, b.ids), labels: b.labels, mask: b.mask)
+        // With --precompute-ref the reference's row log-probs and KL sums come from the cache
+        // (ReferenceCache+KTO.swift), computed on the same batches.
+        let cached = configuration.precomputeRef ? cachedKTOReference(set: set, data: data, indices: indices, shape: b.mask.shape) : nil
+        let refLogps = cached?.logps ?? referenceTokenLogps(b)
         var values: [SequenceValueKey: Tensor] = [:]
         if kto.lossType == .kto, let kl = rows.mismatchedCollate(padID: padID) {
             let k = BatchTensors(kl)
             let pol = TokenBatch.tokenLogps(logits: Forward.frozenLogits(policy, k.ids), labels: k.labels, mask: k.mask)
-            let ref = TokenBatch.tokenLogps(logits: Forward.frozenLogits(reference!, k.ids), labels: k.labels, mask: k.mask)
             values[.klPolicyLogps] = (pol * k.mask).sum(axis: 1)
-            values[.klReferenceLogps] = (ref * k.mask).sum(axis: 1)
+            values[.klReferenceLogps] = cached?.klSums ?? referenceSequenceSums(k)
         }
         let batch = TokenBatch(policyLogits: logits, labels: b.labels, mask: b.mask, structure: .unpaired(desirable: rows.desirable),
                                referenceLogps: refLogps, sequenceValues: values)

@@ -42,6 +42,10 @@ public final class Trainer {
     let trainable: Module
     /// Precomputed reference per-token log-probs by (set, index): chosen and rejected rows.
     var referenceCache: [String: (chosen: [Float], rejected: [Float])] = [:]
+    /// KTO's precomputed reference values (`--precompute-ref` with unpaired rows).
+    var ktoReferenceCache = KTOReferenceCache()
+    /// SparsePO's learned mask network (`sparsepo-learned`), trained with the policy.
+    public internal(set) var sparsePOMask: SparsePOMaskModule?
     /// Where checkpoints and metrics go (nil: nowhere).
     public var outputDirectory: URL?
 
@@ -70,13 +74,22 @@ public final class Trainer {
             if c.precomputeRef && (m.needsReferenceLogits) {
                 throw TrainingError.invalidConfiguration("--precompute-ref caches per-token log-probs, but this loss needs the reference's full logits")
             }
-            if reference == nil { throw TrainingError.invalidConfiguration("preference training needs a reference model") }
-            trainable = policy
+            guard let reference else { throw TrainingError.invalidConfiguration("preference training needs a reference model") }
+            if m.learnedSparsePOMasks {
+                // The mask network reads every layer of the reference (arXiv:2410.05102).
+                guard reference is any ActivationInspecting else {
+                    throw TrainingError.invalidConfiguration("sparsepo-learned reads the reference's layers, which a \(reference.modelType) model does not expose")
+                }
+                let mask = SparsePOMaskModule(hiddenSize: reference.hiddenSize, layerCount: reference.layerCount, seed: c.seed &+ 0x5BA5)
+                sparsePOMask = mask
+                trainable = SparsePOTrainable(model: policy, mask: mask)
+            } else {
+                trainable = policy
+            }
         case .reward(let head, _):
             trainable = RewardModelModule(model: policy, head: head)
         case .unpaired:
             if reference == nil { throw TrainingError.invalidConfiguration("KTO needs a reference model") }
-            if c.precomputeRef { throw TrainingError.invalidConfiguration("--precompute-ref is not supported for KTO yet (its reference runs live)") }
             trainable = policy
         case .sft:
             trainable = policy
@@ -128,6 +141,7 @@ public final class Trainer {
     /// when there is an output directory).
     public func run(progress: (TrainingEvent) -> TrainingDisposition = { _ in .continue }) throws {
         if configuration.precomputeRef, case .preference = mode { precomputeReference() }
+        if configuration.precomputeRef, case .unpaired = mode { precomputeKTOReference() }
         if let dir = outputDirectory, !FileManager.default.fileExists(atPath: dir.appendingPathComponent("config.yaml").path) {
             try RunFolder.prepare(dir, configuration: configuration)
         }
@@ -193,6 +207,7 @@ public final class Trainer {
         let data = eval ?? train
         let set = eval == nil ? "train" : "eval"
         if configuration.precomputeRef, case .preference = mode { precomputeReference() }
+        if configuration.precomputeRef, case .unpaired = mode { precomputeKTOReference() }
         let wasTraining = trainable.isTraining
         trainable.eval()
         defer { trainable.train(wasTraining) }
