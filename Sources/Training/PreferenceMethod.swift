@@ -21,14 +21,16 @@ public struct PreferenceMethod {
     /// Fill RRPO's segment ids (annotated error spans, else the whole response).
     public var segments = false
     /// T-REG's contrastive prompting: texts prepended to the prompt for the "better" and "worse"
-    /// no-grad passes of the policy itself; the trainer tokenizes them (`contrastivePrefixIDs`).
+    /// no-grad passes of the reference (the paper scores tokens with the reference model); the
+    /// trainer tokenizes them (`contrastivePrefixIDs`).
     public var contrastivePrefixes: (better: String, worse: String)?
     /// The tokenized `contrastivePrefixes` (set by `TrainingSetup`).
     public var contrastivePrefixIDs: (better: [Int], worse: [Int])?
 
-    /// T-REG's default contrastive instructions (ours; the paper's wording is marked [verify] in
-    /// objectives.md §2.6).
-    public static let defaultContrastivePrefixes = (better: "Give a correct, helpful answer. ", worse: "Give a wrong, unhelpful answer. ")
+    /// T-REG's default contrastive instructions. The wording is ours; the four qualities are the
+    /// paper's (helpful, correct, coherent, concise versus unhelpful, incorrect, incoherent, verbose).
+    public static let defaultContrastivePrefixes = (better: "Give a helpful, correct, coherent and concise answer. ",
+                                                    worse: "Give an unhelpful, incorrect, incoherent and verbose answer. ")
 
     /// Every `--loss` name the preference trainer accepts.
     public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "sparsepo", "sparsepo-learned", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo", "treg"]
@@ -82,7 +84,8 @@ public struct PreferenceMethod {
             case "simpo":
                 objective = SimPO()
             case "treg":
-                objective = TREG(sequenceObjective: DPO(.sigmoid, beta: beta), alpha: alpha ?? 1, beta: beta)
+                // The paper's DPO-REG (arXiv 2412.02685; α searched in {0.1, 0.25, 0.5}).
+                objective = TREG(sequenceObjective: DPO(.sigmoid, beta: beta), alpha: alpha ?? 0.1, beta: beta, form: .paper)
                 method.contrastivePrefixes = defaultContrastivePrefixes
             default:
                 throw TrainingError.invalidConfiguration("unknown loss '\(name)'; expected one of \(allNames.joined(separator: ", "))")

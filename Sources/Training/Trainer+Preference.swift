@@ -113,15 +113,17 @@ extension Trainer {
         return kto.compute(unlinked, normalizer: normalizer)
     }
 
-    /// The policy's own log-probs (no graph) of the batch's predicted tokens with `prefix` in front
-    /// of every row: [B, T], aligned with the unprefixed batch (T-REG's contrastive prompting).
+    /// The reference's log-probs (no graph) of the batch's predicted tokens with `prefix` in front
+    /// of every row: [B, T], aligned with the unprefixed batch (T-REG's contrastive prompting; the
+    /// paper scores tokens with the reference model, arXiv 2412.02685).
     func prefixedLogps(_ prefix: [Int], _ b: BatchTensors) -> Tensor {
+        let model = reference ?? policy
         let B = b.ids.shape[0], L = b.ids.shape[1], k = prefix.count
-        guard k > 0 else { return TokenBatch.tokenLogps(logits: Forward.frozenLogits(policy, b.ids), labels: b.labels, mask: b.mask) }
+        guard k > 0 else { return TokenBatch.tokenLogps(logits: Forward.frozenLogits(model, b.ids), labels: b.labels, mask: b.mask) }
         let p = prefix.map { Int32(truncatingIfNeeded: $0) }
         var ids = [Int32](); ids.reserveCapacity(B * (k + L))
         for r in 0 ..< B { ids += p; ids += b.ids.data[r * L ..< (r + 1) * L] }
-        let z = Forward.frozenLogits(policy, IndexTensor(shape: [B, k + L], data: ids))  // [B, k + L − 1, V]
+        let z = Forward.frozenLogits(model, IndexTensor(shape: [B, k + L], data: ids))  // [B, k + L − 1, V]
         return TokenBatch.tokenLogps(logits: z.slice(axis: 1, k ..< k + L - 1), labels: b.labels, mask: b.mask)
     }
 
