@@ -55,6 +55,8 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tokenizers"]),
         // Synthetic verifiable tasks with ground-truth token credit (first error, labels, minimal edits). Tokenizers only.
         .target(name: "CreditBench", dependencies: ["Tokenizers"]),
+        // Lexicon (VADER) and profanity token rewards, corpus prompts for sentiment alignment. Tokenizers only.
+        .target(name: "Rewards", dependencies: ["Tokenizers"]),
         // Trainers (SFT, reward models, preference optimisation), checkpoints, exact resume, run folders.
         .target(
             name: "Training",
@@ -96,6 +98,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
+        .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Tokenizers"]),
         .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "TokenAlignCLI", "Datasets"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
     ]

