@@ -9,22 +9,6 @@
 import Foundation
 import Tokenizers
 
-/// Per-token rewards and the sequence score for one text.
-public struct TokenLevelScore: Equatable, Sendable {
-    /// One reward per token (0 for tokens that carry no scored word, e.g. punctuation, BOS/EOS).
-    public var tokenRewards: [Double]
-    /// The sequence-level score (compound sentiment, or the profanity penalty).
-    public var sequenceScore: Double
-    /// The word-level values that were placed on the tokens, with their byte ranges.
-    public var spans: [SpanValue]
-
-    public init(tokenRewards: [Double], sequenceScore: Double, spans: [SpanValue]) {
-        self.tokenRewards = tokenRewards
-        self.sequenceScore = sequenceScore
-        self.spans = spans
-    }
-}
-
 /// The VADER lexicon as a token-level reward.
 public struct LexiconReward: Sendable {
     public var analyzer: SentimentAnalyzer

@@ -133,6 +133,21 @@ struct LexiconRewardTinyTests {
         #expect(s.tokenRewards.dropLast().allSatisfy { $0 == 0 })
     }
 
+    @Test("sentiment − 2·profanity: weightedSum combines token rewards and sequence scores")
+    func combined() throws {
+        let text = "a darn good day"
+        let enc = tokenizer.encodeWithOffsets(text)
+        let sentiment = reward.score(text: text, encoding: enc)
+        let profanity = ProfanityPenalty(list: ProfanityList(words: ["darn"])).score(text: text, encoding: enc)
+        let both = TokenLevelScore.weightedSum([sentiment, profanity], weights: [1, 2])
+        #expect(both.tokenRewards.count == enc.count)
+        for t in 0 ..< enc.count {
+            #expect(abs(both.tokenRewards[t] - (sentiment.tokenRewards[t] + 2 * profanity.tokenRewards[t])) < 1e-12)
+        }
+        #expect(abs(both.sequenceScore - (sentiment.sequenceScore - 2)) < 1e-12)
+        #expect(both.spans.count == sentiment.spans.count + 1)
+    }
+
     @Test("scale and targetNegative")
     func scaleAndSign() {
         let text = "good and bad"
