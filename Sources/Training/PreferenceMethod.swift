@@ -18,6 +18,9 @@ public struct PreferenceMethod {
     /// SparsePO's learned masks (`sparsepo-learned`): the trainer builds a `SparsePOMaskModule`,
     /// trains it with the policy, and binds its masks into every `LearnedMaskSparsePO` per batch.
     public var learnedSparsePOMasks = false
+    /// With `learnedSparsePOMasks`: separate networks for the reward and the KL masks
+    /// (`sparsepo-learned-indp`, the paper's "indp" variant) instead of one common mask.
+    public var independentSparsePOMasks = false
     /// Fill RRPO's segment ids (annotated error spans, else the whole response).
     public var segments = false
     /// T-REG's contrastive prompting: texts prepended to the prompt for the "better" and "worse"
@@ -33,7 +36,7 @@ public struct PreferenceMethod {
                                                     worse: "Give an unhelpful, incorrect, incoherent and verbose answer. ")
 
     /// Every `--loss` name the preference trainer accepts.
-    public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "sparsepo", "sparsepo-learned", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo", "treg"]
+    public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "sparsepo", "sparsepo-learned", "sparsepo-learned-indp", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo", "treg"]
     public static var allNames: [String] { DPOLossType.allCases.map(\.rawValue) + tokenLevelNames + ["kto", "apo_zero_unpaired"] }
 
     /// Builds the method for loss names and weights (TRL `loss_type` list + `loss_weights`).
@@ -66,9 +69,10 @@ public struct PreferenceMethod {
             case "sparsepo":
                 objective = SparsePO(beta: beta)
                 method.needsPolicyLogits = true; method.needsReferenceLogits = true; method.sparsePOMasks = true
-            case "sparsepo-learned":
+            case "sparsepo-learned", "sparsepo-learned-indp":
                 objective = LearnedMaskSparsePO(SparsePO(beta: beta))
                 method.needsPolicyLogits = true; method.needsReferenceLogits = true; method.learnedSparsePOMasks = true
+                method.independentSparsePOMasks = name == "sparsepo-learned-indp"
             case "cdpo-critical", "cdpo-critical-code":
                 objective = CriticalTokenDPO(beta: beta, labelSmoothing: labelSmoothing, form: name == "cdpo-critical" ? .paper : .referenceCode)
                 method.auxiliary += [(.positiveModel, true), (.negativeModel, true)]

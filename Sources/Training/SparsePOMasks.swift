@@ -15,7 +15,9 @@
 // Training. The network's parameters live in `SparsePOMaskModule`, wrapped with the policy in one
 // module (`SparsePOTrainable`: keys `model.…` and `sparsepo_mask.…`) so the policy's AdamW, gradient
 // clipping, checkpoints and exact resume cover them, as `RewardModelModule` does for a reward head.
-// One "common" network gives m^u = m^d (the recipes' `rw_kl_independent=False`).
+// `sparsepo-learned` uses one "common" network, m^u = m^d (the recipes' `rw_kl_independent=False`);
+// `sparsepo-learned-indp` gives the KL mask its own network (`rw_kl_independent=True`, keys
+// `sparsepo_kl_mask.…`).
 //
 // Differences from the reference code, on purpose:
 //  - Initialisation: w_l as PyTorch's Linear (U(±1/√C)), but b_l = 1 and c = 1/L instead of
@@ -77,14 +79,17 @@ public final class SparsePOMaskModule: Module {
     public func callAsFunction(_ hidden: [Tensor]) -> Variable { network(hidden) }
 }
 
-/// The policy and the mask network as one trained module.
+/// The policy and the mask network(s) as one trained module.
 final class SparsePOTrainable: Module {
     let model: any LanguageModel
     let sparsepoMask: SparsePOMaskModule
+    /// The KL mask's network in the "indp" variant.
+    let sparsepoKlMask: SparsePOMaskModule?
 
-    init(model: any LanguageModel, mask: SparsePOMaskModule) {
+    init(model: any LanguageModel, mask: SparsePOMaskModule, klMask: SparsePOMaskModule? = nil) {
         self.model = model
         self.sparsepoMask = mask
+        self.sparsepoKlMask = klMask
         super.init()
     }
 }
@@ -110,15 +115,15 @@ public struct LearnedMaskSparsePO: Objective {
 }
 
 extension PreferenceMethod {
-    /// The objective with this batch's learned mask bound into every `LearnedMaskSparsePO`
-    /// (also inside mixes).
-    static func bindingLearnedMasks(_ objective: any Objective, mask: Variable) -> any Objective {
+    /// The objective with this batch's learned masks bound into every `LearnedMaskSparsePO`
+    /// (also inside mixes). `klMask` nil: the common mask serves both.
+    static func bindingLearnedMasks(_ objective: any Objective, mask: Variable, klMask: Variable? = nil) -> any Objective {
         if var o = objective as? LearnedMaskSparsePO {
-            o.masks = (mask, mask)
+            o.masks = (mask, klMask ?? mask)
             return o
         }
         if var mix = objective as? ObjectiveMix {
-            mix.components = mix.components.map { (objective: bindingLearnedMasks($0.objective, mask: mask), weight: $0.weight) }
+            mix.components = mix.components.map { (objective: bindingLearnedMasks($0.objective, mask: mask, klMask: klMask), weight: $0.weight) }
             return mix
         }
         return objective

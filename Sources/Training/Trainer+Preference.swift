@@ -13,7 +13,7 @@ extension Trainer {
         var refLogits: Tensor?
         var refLogps: Tensor
         var activationMask: Tensor?
-        var learnedMask: Variable?
+        var learnedMask: Variable?, learnedKLMask: Variable?
         if configuration.precomputeRef {
             refLogps = cachedReference(indices: indices, set: set, shape: b.mask.shape)
         } else {
@@ -25,6 +25,7 @@ extension Trainer {
                 let r = referenceLogitsAndLayers(b)
                 z = r.logits
                 learnedMask = network(r.layers)
+                learnedKLMask = sparsePOKLMask.map { $0(r.layers) }
                 if method.sparsePOMasks, let last = r.layers.last {
                     activationMask = SparsePO.activationMask([[last], [z]], mask: b.mask)
                 }
@@ -69,7 +70,7 @@ extension Trainer {
         var batchForObjective = batch
         if !method.needsPolicyLogits { batchForObjective.policyLogits = nil }
         var objective = method.objective
-        if let learnedMask { objective = PreferenceMethod.bindingLearnedMasks(objective, mask: learnedMask) }
+        if let learnedMask { objective = PreferenceMethod.bindingLearnedMasks(objective, mask: learnedMask, klMask: learnedKLMask) }
         var out = objective.compute(batchForObjective, normalizer: normalizer)
         if out.metrics[MetricName.rewardsAccuracies] == nil {
             // Objectives without pair metrics (AlignDistil, SimPO's own margins aside): report TRL's

@@ -44,8 +44,11 @@ public final class Trainer {
     var referenceCache: [String: (chosen: [Float], rejected: [Float])] = [:]
     /// KTO's precomputed reference values (`--precompute-ref` with unpaired rows).
     var ktoReferenceCache = KTOReferenceCache()
-    /// SparsePO's learned mask network (`sparsepo-learned`), trained with the policy.
+    /// SparsePO's learned mask network (`sparsepo-learned`), trained with the policy: the common
+    /// mask, or the reward mask when the KL mask has its own network.
     public internal(set) var sparsePOMask: SparsePOMaskModule?
+    /// The KL mask's own network (`sparsepo-learned-indp`).
+    public internal(set) var sparsePOKLMask: SparsePOMaskModule?
     /// Where checkpoints and metrics go (nil: nowhere).
     public var outputDirectory: URL?
 
@@ -81,8 +84,11 @@ public final class Trainer {
                     throw TrainingError.invalidConfiguration("sparsepo-learned reads the reference's layers, which a \(reference.modelType) model does not expose")
                 }
                 let mask = SparsePOMaskModule(hiddenSize: reference.hiddenSize, layerCount: reference.layerCount, seed: c.seed &+ 0x5BA5)
+                let klMask = m.independentSparsePOMasks
+                    ? SparsePOMaskModule(hiddenSize: reference.hiddenSize, layerCount: reference.layerCount, seed: c.seed &+ 0x5BA6) : nil
                 sparsePOMask = mask
-                trainable = SparsePOTrainable(model: policy, mask: mask)
+                sparsePOKLMask = klMask
+                trainable = SparsePOTrainable(model: policy, mask: mask, klMask: klMask)
             } else {
                 trainable = policy
             }

@@ -29,19 +29,30 @@ import Testing
 
     /// The loss's gradient reaches every kind of mask parameter and equals central differences of
     /// the trainer's own loss (alone and inside a mix with SFT).
-    @Test(arguments: [["sparsepo-learned"], ["sparsepo-learned", "sft"]])
+    /// The common network, the common network inside a mix with SFT, and the "indp" variant's two
+    /// networks (reward and KL masks).
+    @Test(arguments: [["sparsepo-learned"], ["sparsepo-learned", "sft"], ["sparsepo-learned-indp"]])
     func maskGradientsMatchFiniteDifferences(_ loss: [String]) throws {
         let t = try TrainingSetup.prepare(configuration(loss)).trainer
-        let mask = try #require(t.sparsePOMask)
-        #expect(t.trainable.namedParameters().contains { $0.key == "sparsepo_mask.mixer" })
-        #expect(t.trainable.namedParameters().contains { $0.key == "sparsepo_mask.layers.1.weight" })
+        var modules = [("sparsepo_mask", try #require(t.sparsePOMask))]
+        if loss[0] == "sparsepo-learned-indp" {
+            modules.append(("sparsepo_kl_mask", try #require(t.sparsePOKLMask)))
+        } else {
+            #expect(t.sparsePOKLMask == nil)
+        }
+        let keys = Set(t.trainable.namedParameters().map(\.key))
+        for (name, _) in modules {
+            #expect(keys.contains("\(name).mixer") && keys.contains("\(name).layers.1.weight") && keys.contains("\(name).layer_norm.bias"))
+        }
         // At the start the policy is the reference, so Δ = 0 and the masks get no gradient; move
         // the policy first.
-        let before = mask.stateDict()
+        let before = modules.map { $0.1.stateDict() }
         t.trainStep(t.microBatches(forStep: 0))
         t.trainStep(t.microBatches(forStep: 1))
-        let after = mask.stateDict()
-        #expect(before.keys.contains { before[$0]!.scalars != after[$0]!.scalars }, "the optimizer did not move the mask network")
+        for (k, (name, m)) in modules.enumerated() {
+            let after = m.stateDict()
+            #expect(after.keys.contains { before[k][$0]!.scalars != after[$0]!.scalars }, "the optimizer did not move \(name)")
+        }
 
         let indices = Array(0 ..< 4)
         let b = BatchTensors(t.train.subset(indices).collate(padID: t.padID))
@@ -50,11 +61,11 @@ import Testing
         }
         t.trainable.eval()
         _ = valueAndGrad(t.trainable) { t.objectiveOutput(b, indices: indices, set: "train", normalizer: .local).loss }
-        let params = mask.namedParameters()
+        let params = modules.flatMap { name, m in m.namedParameters().map { ("\(name).\($0.key)", $0.parameter) } }
         var checked = 0, nonzero = 0
         var problems: [String] = []
         for (key, p) in params {
-            let g = try #require(p.grad, "no gradient for sparsepo_mask.\(key)")
+            let g = try #require(p.grad, "no gradient for \(key)")
             // A few elements of each parameter (all of the small ones).
             for i in Array(Set([0, p.count / 2, p.count - 1])).sorted() {
                 let x0 = p.value
@@ -79,13 +90,14 @@ import Testing
 
     /// A few steps raise held-out preference accuracy and margins, and the masks move away from
     /// the all-ones start.
-    @Test func heldOutRewardsRise() throws {
-        let run = try TrainingSetup.prepare(configuration())
+    @Test(arguments: ["sparsepo-learned", "sparsepo-learned-indp"])
+    func heldOutRewardsRise(_ loss: String) throws {
+        let run = try TrainingSetup.prepare(configuration([loss]))
         let before = run.trainer.evaluate()
         try run.trainer.run()
         let after = run.trainer.evaluate()
         let acc = try #require(after["eval_rewards/accuracies"]), margin = try #require(after["eval_rewards/margins"])
-        #expect(acc >= 0.875, "held-out accuracy \(before["eval_rewards/accuracies"] ?? -1) → \(acc)")
+        #expect(acc >= 0.875, "\(loss): held-out accuracy \(before["eval_rewards/accuracies"] ?? -1) → \(acc)")
         #expect(margin > (before["eval_rewards/margins"] ?? 0) + 0.05, "held-out margin \(before["eval_rewards/margins"] ?? -1) → \(margin)")
         let m0 = try #require(before["eval_mask/reward_chosen_mean"]), m1 = try #require(after["eval_mask/reward_chosen_mean"])
         #expect(m0 > 0.5 && m0 != m1, "mask mean \(m0) → \(m1)")
