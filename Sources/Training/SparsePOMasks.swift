@@ -110,7 +110,14 @@ public struct LearnedMaskSparsePO: Objective {
         guard let masks else {
             preconditionFailure("sparsepo-learned: no masks bound (the preference trainer computes them for each batch)")
         }
-        return base.compute(batch, rewardMask: masks.reward, klMask: masks.kl, normalizer: normalizer)
+        var objective = base
+        if masks.reward === masks.kl && objective.maskOnReward && objective.maskOnKL {
+            // One common mask is penalised by both L1 terms; the reference code halves λ_u and λ_d
+            // so it is counted once (`sparse_trainer.py`, "make up for double adding").
+            objective.rewardL1 /= 2
+            objective.klL1 /= 2
+        }
+        return objective.compute(batch, rewardMask: masks.reward, klMask: masks.kl, normalizer: normalizer)
     }
 }
 

@@ -142,4 +142,26 @@ import Testing
         // The mask network did train (the mixer starts at 1/L = 0.5).
         #expect(a["sparsepo_mask.mixer"] != [Float(0.5), 0.5].map(\.bitPattern))
     }
+
+    /// A common mask is penalised once: with λ_u = λ_d = λ the L1 term is λ‖m‖₁, as in the reference
+    /// code (which halves both λ for the common network); two networks keep both terms.
+    @Test func commonMaskL1IsCountedOnce() {
+        var g = RandomGenerator(seed: 3)
+        let B = 4, T = 3, V = 5
+        let mask = Tensor(shape: [B, T], data: [1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0])
+        let labels = IndexTensor(shape: [B, T], data: (0 ..< B * T).map { Int32($0 % V) })
+        let batch = TokenBatch(policyLogits: Variable(Tensor.randomNormal([B, T, V], using: &g)), labels: labels, mask: mask,
+                               structure: .pairs, referenceLogits: Tensor.randomNormal([B, T, V], using: &g))
+        let m = Variable(Tensor.randomUniform([B, T], low: 0.2, high: 1.5, using: &g))
+        let lambda: Float = 0.05
+        var learned = LearnedMaskSparsePO(SparsePO(beta: 0.2, rewardL1: lambda, klL1: lambda))
+        learned.masks = (m, m)
+        let common = learned.compute(batch, normalizer: .local).loss.scalar
+        let unpenalised = SparsePO(beta: 0.2).compute(batch, rewardMask: m, klMask: m, normalizer: .local).loss.scalar
+        let l1 = (m.value * mask).sum().scalar / Float(B / 2)  // mean over pairs of (‖m^w‖₁ + ‖m^l‖₁)
+        #expect(abs(common - (unpenalised + lambda * l1)) < 1e-5, "common \(common), expected \(unpenalised + lambda * l1)")
+        learned.masks = (m, Variable(m.value))
+        let separate = learned.compute(batch, normalizer: .local).loss.scalar
+        #expect(abs(separate - (unpenalised + 2 * lambda * l1)) < 1e-5, "separate \(separate), expected \(unpenalised + 2 * lambda * l1)")
+    }
 }
