@@ -66,6 +66,12 @@ let package = Package(
         ),
         // Credit-localisation metrics with bootstrap intervals (model-agnostic; more scorers later).
         .target(name: "Evaluation"),
+        // End-to-end experiments behind `tokenalign demo` (CreditBench pipeline): data → tokenizer →
+        // SFT → sampling → preference methods → accuracy, KL and credit localisation → report.
+        .target(
+            name: "Experiments",
+            dependencies: ["Training", "Models", "Decoding", "Objectives", "Datasets", "CreditBench", "Evaluation", "Reports", "Tokenizers"],
+            swiftSettings: unchecked),
         // Markdown and self-contained HTML reports: tables, inline-SVG charts, token heatmaps.
         .target(name: "Reports"),
         // Counts heap allocations for `tokenalign bench` (interposes the C allocator on glibc).
@@ -75,8 +81,9 @@ let package = Package(
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
                 "CreditBench",
-                "Datasets", "Training", "Objectives",
+                "Datasets", "Training", "Objectives", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(name: "tokenalign", dependencies: ["TokenAlignCLI"]),
@@ -100,6 +107,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Tokenizers"]),
         .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "TokenAlignCLI", "Datasets"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
     ]
 )

@@ -3,7 +3,7 @@
 // independently would understate the uncertainty.
 
 /// A point estimate with a confidence interval.
-public struct Estimate: Sendable, Equatable, CustomStringConvertible {
+public struct Estimate: Sendable, Equatable, Codable, CustomStringConvertible {
     public var value: Double
     public var low: Double
     public var high: Double

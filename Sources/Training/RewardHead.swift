@@ -24,6 +24,11 @@ public final class RewardHead: Module {
         let s = score(h)  // [B, L, 1]
         return s.reshaped(Array(s.shape.dropLast()))
     }
+
+    /// Per-position scores [B, L] of frozen hidden states [B, L, C], without a graph (scoring).
+    public func scores(_ h: Tensor) -> Tensor {
+        withoutGradients { self(Variable(h)).value }
+    }
 }
 
 /// Policy + head as one module so one optimizer trains both (keys `model.…` and `score.weight`).

@@ -1,0 +1,508 @@
+// `tokenalign demo`: the CreditBench pipeline end to end (architecture.md, "The credit benchmark";
+// rewards-decoding-eval.md part E).
+//
+//   task data ─► byte-level BPE tokenizer ─► tiny Llama trained from scratch on demonstrations with
+//   injected errors (an imperfect start) ─► k samples per prompt, verified ─► preference pairs
+//   (chosen correct, rejected wrong, first erroneous token known) ─► from the same start, DPO, TDPO2,
+//   TGDPO, SparsePO and critical-token cDPO with equal budgets ─► held-out accuracy, KL to the
+//   start, and for every token-credit source the localisation of the first erroneous token.
+//
+// Every stage writes what it made into the run folder (data as TRL JSONL, the tokenizer, each
+// model as a Hugging Face folder, each trainer's config.yaml and metrics.jsonl), so any stage can be
+// inspected or re-run with the ordinary commands.
+import CreditBench
+import Datasets
+import Evaluation
+import Foundation
+import Models
+import Objectives
+import Tokenizers
+import Training
+
+/// What the demo reports while it runs (the CLI prints it; libraries never print).
+public enum DemoEvent: Sendable {
+    /// A stage starts.
+    case stage(String)
+    /// Progress within a stage.
+    case progress(label: String, done: Int, total: Int)
+    /// A finished stage's headline.
+    case note(String)
+}
+
+public final class CreditDemo {
+    /// Methods the demo can train.
+    public static let knownMethods = ["dpo", "tdpo2", "tgdpo", "sparsepo", "cdpo", "ipo", "tdpo1"]
+
+    let settings: CreditDemoSettings
+    let folder: URL
+    let log: (DemoEvent) -> Void
+    let task: any CreditTask
+    var stages: [StageTime] = []
+    var curves: [Curve] = []
+    var data = DataSummary()
+    var stageClock = ContinuousClock.now
+    var currentStage: String?
+
+    init(settings: CreditDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void) throws {
+        try settings.validate()
+        self.settings = settings
+        self.folder = folder
+        self.log = log
+        task = try settings.makeTask()
+    }
+
+    /// Runs the whole pipeline into `folder` (created; the demo's own subfolders `data`, `models`,
+    /// `runs` are replaced) and writes `results.json`, `report.md` and `report.html` there.
+    public static func run(_ settings: CreditDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> CreditDemoResult {
+        let demo = try CreditDemo(settings: settings, folder: folder, log: log)
+        return try demo.run()
+    }
+
+    func begin(_ name: String) {
+        finishStage()
+        currentStage = name
+        stageClock = .now
+        log(.stage(name))
+    }
+
+    func finishStage() {
+        if let s = currentStage {
+            let d = ContinuousClock.now - stageClock
+            stages.append(StageTime(stage: s, seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))
+        }
+        currentStage = nil
+    }
+
+    func url(_ path: String) -> URL { folder.appendingPathComponent(path) }
+
+    func run() throws -> CreditDemoResult {
+        let start = ContinuousClock.now
+        let fm = FileManager.default
+        if let given = settings.sftModel {
+            let g = URL(fileURLWithPath: given).standardizedFileURL.path
+            for sub in ["data", "models", "runs"] where g.hasPrefix(url(sub).standardizedFileURL.path + "/") || g == url(sub).standardizedFileURL.path {
+                throw DemoError.invalidSetting("sft_model \(given) lies inside this run's \(sub)/ folder, which the run replaces; copy it elsewhere or use another --out")
+            }
+        }
+        for sub in ["data", "models", "runs"] { try? fm.removeItem(at: url(sub)) }
+        for sub in ["data", "models", "runs"] {
+            do { try fm.createDirectory(at: url(sub), withIntermediateDirectories: true) } catch {
+                throw DemoError.cannotWrite(path: url(sub).path, reason: "\(error)")
+            }
+        }
+        try writeJSON(settings, to: url("settings.json"))
+        let s = settings
+
+        // 1. Task data.
+        begin("data")
+        let sftRows = makeDemonstrations()
+        data.sftExamples = sftRows.count
+        try JSONL.write(sftRows.map { ["prompt": $0.prompt, "completion": $0.completion, "is_correct": $0.correct, "task": task.name] },
+                        to: url("data/sft.jsonl"))
+        let preferenceExamples = task.examples(s.preferencePrompts, seed: s.seed &+ 101)
+        let trainPrompts = Set(sftRows.map(\.prompt)).union(preferenceExamples.map(\.prompt))
+        let evalCandidates = task.examples(s.evalPrompts, seed: s.seed &+ 202)
+        var seenEval = Set<String>()
+        let evalExamples = evalCandidates.filter { !trainPrompts.contains($0.prompt) && seenEval.insert($0.prompt).inserted }
+        data.evalPromptsOverlapping = evalCandidates.count - evalExamples.count
+        guard !evalExamples.isEmpty else { throw DemoError.emptyStage("every held-out prompt also occurs in training; raise the task's difficulty") }
+        data.preferencePrompts = preferenceExamples.count
+        data.evalPrompts = evalExamples.count
+        try JSONL.write(evalExamples.map { ["prompt": $0.prompt, "answer": $0.answer, "task": task.name] }, to: url("data/eval_prompts.jsonl"))
+        log(.note("\(sftRows.count) demonstrations (\(data.sftInjectedErrors) with injected errors), \(preferenceExamples.count) preference prompts, \(evalExamples.count) held-out prompts"))
+
+        let tokenizer: Tokenizer
+        var sftSeconds = 0.0
+        if let given = s.sftModel {
+            // 2–3. A given SFT model (and its tokenizer), copied into this run.
+            begin("sft (given)")
+            let m = try PretrainedModel.load(path: given)
+            guard let t = m.tokenizer, t.eosTokenID != nil else {
+                throw DemoError.invalidSetting("sft_model \(given): needs a tokenizer with an EOS token")
+            }
+            tokenizer = t
+            try m.save(to: url("models/sft"))
+            try tokenizer.save(to: url("models/tokenizer.json"))
+            data.modelParameters = m.model.parameterCount()
+            log(.note("starting from \(given)"))
+        } else {
+            // 2. Tokenizer.
+            begin("tokenizer")
+            tokenizer = try trainTokenizer(sftRows)
+            try tokenizer.save(to: url("models/tokenizer.json"))
+            log(.note("byte-level BPE, \(tokenizer.vocabularySize) tokens"))
+
+            // 3. SFT from scratch.
+            begin("sft")
+            let config = LlamaConfiguration(vocabSize: tokenizer.vocabularySize, hiddenSize: s.hiddenSize, intermediateSize: s.intermediateSize,
+                                            numHiddenLayers: s.layers, numAttentionHeads: s.heads, numKeyValueHeads: s.kvHeads,
+                                            tieWordEmbeddings: true, maxPositionEmbeddings: 128)
+            let scratch = LlamaForCausalLM(config, seed: s.seed &+ 7)
+            data.modelParameters = scratch.parameterCount()
+            let sftStart = ContinuousClock.now
+            let sft = PretrainedModel(model: scratch, tokenizer: tokenizer, source: url("models/sft"))
+            let sftExamples = try loadSequences(url("data/sft.jsonl"), tokenizer)
+            _ = try trainSupervised(label: "sft", model: sft, examples: sftExamples, steps: s.sftSteps, batch: s.sftBatch,
+                                    learningRate: s.sftLearningRate, warmup: min(100, s.sftSteps / 10), saveTo: url("models/sft"))
+            sftSeconds = seconds(since: sftStart)
+        }
+        data.tokenizerVocabulary = tokenizer.vocabularySize
+        let sftPath = url("models/sft").path
+
+        // 4. Sample, verify, pair.
+        begin("sampling")
+        let reference = try PretrainedModel.load(path: sftPath)
+        let trainSamples = Sampling.sample(model: reference.model, tokenizer: tokenizer, task: task, examples: preferenceExamples,
+                                           count: s.samplesPerPrompt, temperature: 1, maxNewTokens: s.maxNewTokens, seed: s.seed &+ 303) {
+            self.log(.progress(label: "sample (train prompts)", done: $0, total: $1))
+        }
+        let evalSamples = Sampling.sample(model: reference.model, tokenizer: tokenizer, task: task, examples: evalExamples,
+                                          count: s.samplesPerPrompt, temperature: 1, maxNewTokens: s.maxNewTokens, seed: s.seed &+ 404) {
+            self.log(.progress(label: "sample (held-out prompts)", done: $0, total: $1))
+        }
+        let trainPairs = makePairs(preferenceExamples, trainSamples, seed: s.seed &+ 505)
+        let evalPairs = makePairs(evalExamples, evalSamples, seed: s.seed &+ 606)
+        guard !trainPairs.isEmpty, !evalPairs.isEmpty else {
+            throw DemoError.emptyStage("sampling gave \(trainPairs.count) training and \(evalPairs.count) held-out pairs (needs prompts with both a correct and a wrong sample); raise error_rate or samples_per_prompt")
+        }
+        data.trainPairs = trainPairs.count
+        data.evalPairs = evalPairs.count
+        try JSONL.write(trainPairs.map { $0.row(task: task.name) }, to: url("data/pairs.jsonl"))
+        try JSONL.write(evalPairs.map { $0.row(task: task.name) }, to: url("data/eval_pairs.jsonl"))
+        try JSONL.write(trainPairs.map { ["prompt": $0.example.prompt, "completion": $0.chosen] }, to: url("data/positive.jsonl"))
+        try JSONL.write(trainPairs.map { ["prompt": $0.example.prompt, "completion": $0.rejected] }, to: url("data/negative.jsonl"))
+        let sampledAcc = trainSamples.joined().filter(\.isCorrect).count
+        log(.note("SFT samples \(sampledAcc)/\(trainSamples.joined().count) correct; \(trainPairs.count) training pairs, \(evalPairs.count) held-out pairs"))
+        let pairExamples = try loadPairs(url("data/pairs.jsonl"), tokenizer)
+        let evalPairExamples = try loadPairs(url("data/eval_pairs.jsonl"), tokenizer)
+
+        // 5. Auxiliary models: cDPO's positive and negative models, a sequence RM (attention-based
+        //    credit) and a token-level RM (trained on the verifier's error spans).
+        begin("auxiliary models")
+        _ = try trainSupervised(label: "positive", model: try PretrainedModel.load(path: sftPath),
+                                examples: try loadSequences(url("data/positive.jsonl"), tokenizer), steps: s.auxiliarySteps,
+                                batch: s.preferenceBatch, learningRate: s.auxiliaryLearningRate, warmup: 0, saveTo: url("models/positive"))
+        _ = try trainSupervised(label: "negative", model: try PretrainedModel.load(path: sftPath),
+                                examples: try loadSequences(url("data/negative.jsonl"), tokenizer), steps: s.auxiliarySteps,
+                                batch: s.preferenceBatch, learningRate: s.auxiliaryLearningRate, warmup: 0, saveTo: url("models/negative"))
+        let sequenceRM = try trainRewardModel(label: "sequence-rm", tokenLevel: false, sftPath: sftPath, pairs: pairExamples, eval: evalPairExamples)
+        let tokenRM = try trainRewardModel(label: "token-rm", tokenLevel: true, sftPath: sftPath, pairs: pairExamples, eval: evalPairExamples)
+
+        // 6. Preference methods from the same start, equal budgets.
+        begin("preference training")
+        var trained: [(name: String, model: any LanguageModel, seconds: Double, heldOut: Double?)] = []
+        for method in s.methods {
+            let t0 = ContinuousClock.now
+            let (model, heldOut) = try trainPreference(method, sftPath: sftPath, pairs: pairExamples, eval: evalPairExamples)
+            trained.append((method, model, seconds(since: t0), heldOut))
+            log(.note("\(method): held-out rewards/accuracies \(heldOut.map { String(format: "%.3f", $0) } ?? "–")"))
+        }
+
+        // 7. Policies on held-out prompts.
+        begin("policy evaluation")
+        var policies: [PolicyResult] = []
+        let candidates: [(String, any LanguageModel, Double, Double?)] = [("sft", reference.model, sftSeconds, nil)]
+            + trained.map { ($0.name, $0.model, $0.seconds, $0.heldOut) }
+        for (k, (name, model, secs, heldOut)) in candidates.enumerated() {
+            var p = evaluatePolicy(name: name, model: model, reference: reference.model, tokenizer: tokenizer, examples: evalExamples,
+                                   seed: s.seed &+ 707 &+ UInt64(k))
+            p.trainSeconds = secs
+            p.heldOutRewardAccuracy = heldOut
+            policies.append(p)
+            log(.progress(label: "evaluate policies", done: k + 1, total: candidates.count))
+        }
+
+        // 8. Credit localisation on held-out rejected responses.
+        begin("credit localisation")
+        let positive = try PretrainedModel.load(path: url("models/positive").path).model
+        let negative = try PretrainedModel.load(path: url("models/negative").path).model
+        let credit = CreditScoring(settings: s, task: task, tokenizer: tokenizer, pairs: evalPairs)
+        data.rejectedResponses = credit.rows.count
+        data.rejectedEndingEarly = credit.firstErrors.enumerated().filter { $0.element == credit.rows[$0.offset].response.count - 1 }.count
+        let sources = credit.sources(reference: reference.model, trained: trained.map { ($0.name, $0.model) },
+                                     positive: positive, negative: negative, sequenceRM: sequenceRM, tokenRM: tokenRM)
+        let creditResults = sources.map { credit.summarise($0) }
+        // The same sources on off-policy errors: the canonical answer of every held-out prompt
+        // corrupted by the task's error injector (TLDR-style perturbations, rewards-decoding-eval.md
+        // A3). On the SFT model's own wrong samples the first error is, by construction, a token the
+        // SFT model found unlikely; injected errors test whether a source finds errors it did not make.
+        let injectedPairs = evalExamples.enumerated().map { i, e -> Pair in
+            let bad = task.injectedError(for: e, seed: s.seed &+ 808, index: i).response
+            return Pair(promptIndex: i, example: e, chosen: e.completion, rejected: bad, verdict: task.verify(bad, for: e),
+                        correctSamples: 0, samples: 0)
+        }
+        let injected = CreditScoring(settings: s, task: task, tokenizer: tokenizer, pairs: injectedPairs)
+        data.injectedResponses = injected.rows.count
+        let injectedSources = injected.sources(reference: reference.model, trained: trained.map { ($0.name, $0.model) },
+                                               positive: positive, negative: negative, sequenceRM: sequenceRM, tokenRM: tokenRM)
+        let injectedResults = injectedSources.map { injected.summarise($0) }
+        finishStage()
+
+        let wall = seconds(since: start)
+        let result = CreditDemoResult(settings: s, data: data, policies: policies, credit: creditResults,
+                                      creditInjected: injectedResults, curves: curves, stages: stages, wallSeconds: wall)
+        try writeJSON(result, to: url("results.json"))
+        let report = CreditDemoReport.make(result, heatmaps: credit.heatmaps(sources, count: s.heatmaps),
+                                           injectedHeatmaps: injected.heatmaps(injectedSources, count: min(s.heatmaps, 2)))
+        do { try report.write(to: folder) } catch { throw DemoError.cannotWrite(path: folder.path, reason: "\(error)") }
+        return result
+    }
+
+    // MARK: Stages
+
+    struct Demonstration {
+        var prompt: String
+        var completion: String
+        var correct: Bool
+    }
+
+    /// Demonstrations: example i of the SFT data set; a seeded coin decides whether its completion
+    /// is replaced by an injected error (carry slips, wrong digits, swaps, drops…).
+    func makeDemonstrations() -> [Demonstration] {
+        let s = settings
+        var rng = Evaluation.SplitMix64(seed: s.seed &+ 11)
+        return (0 ..< s.sftExamples).map { i in
+            let e = task.example(seed: s.seed, index: i)
+            let u = Double(rng.next() >> 11) / Double(1 << 53)
+            if u < s.errorRate {
+                data.sftInjectedErrors += 1
+                return Demonstration(prompt: e.prompt, completion: task.injectedError(for: e, seed: s.seed, index: i).response, correct: false)
+            }
+            return Demonstration(prompt: e.prompt, completion: e.completion, correct: true)
+        }
+    }
+
+    /// Byte-level BPE on the demonstrations. Digits are pre-split one per token (`Digits` with
+    /// individual digits, as Llama's tokenizer does): a tiny model then learns carries digit by digit
+    /// instead of memorising a vocabulary of multi-digit chunks; merges still form for the rest.
+    func trainTokenizer(_ rows: [Demonstration]) throws -> Tokenizer {
+        let special = ["<|endoftext|>", "<|pad|>"]
+        let trainer = BPETrainer(vocabularySize: settings.vocabularySize, specialTokens: special,
+                                 preTokenizer: .sequence([.digits(individualDigits: true), .gpt2]))
+        let raw = try trainer.train(rows.map { $0.prompt + $0.completion })
+        return try Tokenizer(model: raw.model, normalizer: raw.normalizer, preTokenizer: raw.preTokenizer, decoder: raw.decoder,
+                             addedTokens: raw.addedTokens, eosToken: special[0], padToken: special[1])
+    }
+
+    var encodingOptions: EncodingOptions { EncodingOptions(maxLength: 128) }
+
+    func loadSequences(_ u: URL, _ t: Tokenizer) throws -> TrainingExamples {
+        .sequences(try DatasetLoader.sequences(u.path, encoder: DatasetEncoder(tokenizer: t, options: encodingOptions)).examples)
+    }
+
+    func loadPairs(_ u: URL, _ t: Tokenizer) throws -> TrainingExamples {
+        .pairs(try DatasetLoader.preferences(u.path, encoder: DatasetEncoder(tokenizer: t, options: encodingOptions)).examples)
+    }
+
+    func baseConfiguration(_ label: String, task: TrainingTask, steps: Int, batch: Int, learningRate: Float, warmup: Int) -> TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.task = task
+        c.model = url("models/sft").path
+        c.data = url("data").path
+        c.out = url("runs/\(label)").path
+        c.seed = settings.seed
+        c.maxSteps = steps
+        c.batchSize = batch
+        c.learningRate = learningRate
+        c.warmupSteps = warmup
+        c.schedule = "cosine"
+        c.maxLength = 128
+        c.beta = settings.beta
+        c.alpha = settings.alpha
+        return c
+    }
+
+    /// Runs a trainer, recording its loss (and held-out metrics) as learning curves.
+    func drive(_ trainer: Trainer, label: String) throws {
+        var steps: [Double] = [], losses: [Double] = []
+        var evalSteps: [Double] = [], evalAcc: [Double] = [], evalMargins: [Double] = []
+        try trainer.run { event in
+            switch event {
+            case .step(let step, let total, let m):
+                steps.append(Double(step))
+                losses.append(Double(m[MetricName.loss] ?? .nan))
+                self.log(.progress(label: label, done: step, total: total))
+            case .evaluation(let step, let m):
+                if let a = m["eval_" + MetricName.rewardsAccuracies] {
+                    evalSteps.append(Double(step))
+                    evalAcc.append(Double(a))
+                    evalMargins.append(Double(m["eval_" + MetricName.rewardsMargins] ?? .nan))
+                }
+            case .checkpoint: break
+            }
+            return .continue
+        }
+        curves.append(Curve(run: label, metric: "loss", steps: steps, values: losses))
+        if !evalSteps.isEmpty {
+            curves.append(Curve(run: label, metric: "eval_rewards/accuracies", steps: evalSteps, values: evalAcc))
+            curves.append(Curve(run: label, metric: "eval_rewards/margins", steps: evalSteps, values: evalMargins))
+        }
+    }
+
+    func trainSupervised(label: String, model: PretrainedModel, examples: TrainingExamples, steps: Int, batch: Int,
+                         learningRate: Float, warmup: Int, saveTo: URL) throws -> Trainer {
+        let c = baseConfiguration(label, task: .sft, steps: steps, batch: batch, learningRate: learningRate, warmup: warmup)
+        let pad = model.tokenizer?.padTokenID ?? 0
+        let trainer = try Trainer(configuration: c, policy: model.model, mode: .sft, train: examples, padID: pad,
+                                  outputDirectory: URL(fileURLWithPath: c.out))
+        try drive(trainer, label: label)
+        try trainer.saveModel(model, to: saveTo)
+        return trainer
+    }
+
+    /// A reward model from the SFT start: its backbone and head (kept in memory for scoring).
+    struct RewardModel {
+        var backbone: any LanguageModel
+        var head: RewardHead
+    }
+
+    func trainRewardModel(label: String, tokenLevel: Bool, sftPath: String, pairs: TrainingExamples, eval: TrainingExamples) throws -> RewardModel {
+        let s = settings
+        var c = baseConfiguration(label, task: .reward, steps: s.auxiliarySteps, batch: s.preferenceBatch,
+                                  learningRate: s.auxiliaryLearningRate, warmup: 0)
+        c.tokenLevel = tokenLevel
+        c.evalEvery = s.evalEvery
+        let m = try PretrainedModel.load(path: sftPath)
+        let head = RewardHead(hiddenSize: m.model.hiddenSize, seed: s.seed &+ 13)
+        let trainer = try Trainer(configuration: c, policy: m.model, mode: .reward(head: head, tokenLevel: tokenLevel), train: pairs,
+                                  eval: eval, padID: m.tokenizer?.padTokenID ?? 0, outputDirectory: URL(fileURLWithPath: c.out))
+        try drive(trainer, label: label)
+        try trainer.saveModel(m, to: url("models/\(label)"))
+        m.model.eval()
+        return RewardModel(backbone: m.model, head: head)
+    }
+
+    /// Trains one preference method from the SFT start against the SFT reference; returns the model
+    /// and its final held-out `rewards/accuracies`.
+    func trainPreference(_ method: String, sftPath: String, pairs: TrainingExamples, eval: TrainingExamples) throws -> (any LanguageModel, Double?) {
+        let s = settings
+        var c = baseConfiguration(method, task: .preference, steps: s.preferenceSteps, batch: s.preferenceBatch,
+                                  learningRate: s.preferenceLearningRate, warmup: 0)
+        c.evalEvery = s.evalEvery
+        var guides: [String] = []
+        switch method {
+        case "dpo": c.loss = ["sigmoid"]
+        case "ipo": c.loss = ["ipo"]
+        case "tgdpo":
+            c.loss = ["tgdpo"]
+            guides = [url("models/dpo").path]  // the DPO run's implicit token reward
+        case "cdpo":
+            c.loss = ["cdpo-critical"]
+            guides = [url("models/positive").path, url("models/negative").path]
+        default: c.loss = [method]
+        }
+        c.guide = guides
+        let policy = try PretrainedModel.load(path: sftPath)
+        let reference = try PretrainedModel.load(path: sftPath).model
+        let guideModels = try guides.map { try PretrainedModel.load(path: $0).model }
+        let pm = try PreferenceMethod.make(losses: c.loss, weights: nil, beta: c.beta, alpha: c.alpha, labelSmoothing: 0)
+        let trainer = try Trainer(configuration: c, policy: policy.model, reference: reference, guides: guideModels,
+                                  mode: .preference(pm), train: pairs, eval: eval, padID: policy.tokenizer?.padTokenID ?? 0,
+                                  outputDirectory: URL(fileURLWithPath: c.out))
+        try drive(trainer, label: method)
+        let final = trainer.evaluate()
+        try trainer.saveModel(policy, to: url("models/\(method)"))
+        policy.model.eval()
+        return (policy.model, final["eval_" + MetricName.rewardsAccuracies].map(Double.init))
+    }
+
+    // MARK: Pairs
+
+    struct Pair {
+        var promptIndex: Int
+        var example: CreditExample
+        var chosen: String
+        var rejected: String
+        var verdict: Verdict
+        var correctSamples: Int
+        var samples: Int
+
+        func row(task: String) -> [String: Any] {
+            var r: [String: Any] = ["prompt": example.prompt, "chosen": chosen, "rejected": rejected, "task": task,
+                                    "rejected_first_error_char": verdict.firstError ?? -1]
+            r["rejected_error_spans"] = verdict.errorSpans.map { ["start": $0.start, "end": $0.end, "severity": $0.severity.rawValue] }
+            return r
+        }
+    }
+
+    /// One pair per prompt that has both a correct and a wrong sample: a random correct sample is
+    /// chosen, a random wrong one rejected (on-policy pairs; prompts the SFT model always or never
+    /// solves give no pair, as in on-policy DPO data pipelines).
+    func makePairs(_ examples: [CreditExample], _ samples: [[SampledResponse]], seed: UInt64) -> [Pair] {
+        var rng = Evaluation.SplitMix64(seed: seed)
+        var out: [Pair] = []
+        for (i, (e, ss)) in zip(examples, samples).enumerated() {
+            let good = Array(Set(ss.filter(\.isCorrect).map(\.text))).sorted()
+            let bad = Array(Set(ss.filter { !$0.isCorrect }.map(\.text))).sorted()
+            guard !good.isEmpty, !bad.isEmpty else { continue }
+            let c = good[Int(rng.next() % UInt64(good.count))], r = bad[Int(rng.next() % UInt64(bad.count))]
+            out.append(Pair(promptIndex: i, example: e, chosen: c, rejected: r, verdict: task.verify(r, for: e),
+                            correctSamples: ss.filter(\.isCorrect).count, samples: ss.count))
+        }
+        return out
+    }
+
+    // MARK: Policy evaluation
+
+    func evaluatePolicy(name: String, model: any LanguageModel, reference: any LanguageModel, tokenizer: Tokenizer,
+                        examples: [CreditExample], seed: UInt64) -> PolicyResult {
+        let s = settings
+        model.eval()
+        let greedy = Sampling.sample(model: model, tokenizer: tokenizer, task: task, examples: examples, count: 1, temperature: 0,
+                                     maxNewTokens: s.maxNewTokens, seed: seed)
+        let sampled = Sampling.sample(model: model, tokenizer: tokenizer, task: task, examples: examples, count: s.evalSamples,
+                                      temperature: 1, maxNewTokens: s.maxNewTokens, seed: seed &+ 1)
+        let g = greedy.map { $0.map { $0.isCorrect ? 1.0 : 0.0 } }
+        let a = sampled.map { $0.map { $0.isCorrect ? 1.0 : 0.0 } }
+        // KL(π ‖ π_ref) summed over the vocabulary at every position of the policy's own samples.
+        var rows: [PromptResponse] = [], owner: [Int] = []
+        for (i, e) in examples.enumerated() {
+            let p = tokenizer.encode(e.prompt)
+            for r in sampled[i] where !r.ids.isEmpty {
+                rows.append(PromptResponse(prompt: p, response: r.ids))
+                owner.append(i)
+            }
+        }
+        let V = model.vocabularySize
+        let kl = ResponseScoring.perToken(models: [model, reference], rows: rows, padID: tokenizer.padTokenID ?? 0) { z, _ in
+            ResponseScoring.kl(z[0], z[1], V)
+        }
+        var groups = [[Double]](repeating: [], count: examples.count)
+        for (r, k) in zip(owner, kl) { groups[r] += k.map(Double.init) }
+        let B = s.bootstrapResamples
+        return PolicyResult(name: name, greedyAccuracy: Bootstrap.meanOverGroups(g, resamples: B, seed: seed),
+                            sampledAccuracy: Bootstrap.meanOverGroups(a, resamples: B, seed: seed &+ 2),
+                            klToReference: Bootstrap.meanOverGroups(groups, resamples: B, seed: seed &+ 3),
+                            heldOutRewardAccuracy: nil, trainSeconds: 0)
+    }
+
+    // MARK: Files
+
+    func writeJSON<T: Encodable>(_ value: T, to u: URL) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { try enc.encode(value).write(to: u, options: .atomic) } catch { throw DemoError.cannotWrite(path: u.path, reason: "\(error)") }
+    }
+
+    func seconds(since t: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - t
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
+
+/// Writing JSON Lines (one object per line, keys sorted so files diff cleanly).
+enum JSONL {
+    static func write(_ rows: [[String: Any]], to u: URL) throws {
+        var out = Data()
+        do {
+            for r in rows {
+                out += try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys, .withoutEscapingSlashes])
+                out += Data("\n".utf8)
+            }
+            try out.write(to: u, options: .atomic)
+        } catch {
+            throw DemoError.cannotWrite(path: u.path, reason: "\(error)")
+        }
+    }
+}
