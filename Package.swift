@@ -70,7 +70,7 @@ let package = Package(
         // SFT → sampling → preference methods → accuracy, KL and credit localisation → report.
         .target(
             name: "Experiments",
-            dependencies: ["Training", "Models", "Decoding", "Objectives", "Datasets", "CreditBench", "Evaluation", "Reports", "Tokenizers"],
+            dependencies: ["Training", "Models", "Decoding", "Objectives", "Datasets", "CreditBench", "Evaluation", "Reports", "Tokenizers", "Rewards"],
             swiftSettings: unchecked),
         // Markdown and self-contained HTML reports: tables, inline-SVG charts, token heatmaps.
         .target(name: "Reports"),

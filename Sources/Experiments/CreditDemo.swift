@@ -314,29 +314,7 @@ public final class CreditDemo {
 
     /// Runs a trainer, recording its loss (and held-out metrics) as learning curves.
     func drive(_ trainer: Trainer, label: String) throws {
-        var steps: [Double] = [], losses: [Double] = []
-        var evalSteps: [Double] = [], evalAcc: [Double] = [], evalMargins: [Double] = []
-        try trainer.run { event in
-            switch event {
-            case .step(let step, let total, let m):
-                steps.append(Double(step))
-                losses.append(Double(m[MetricName.loss] ?? .nan))
-                self.log(.progress(label: label, done: step, total: total))
-            case .evaluation(let step, let m):
-                if let a = m["eval_" + MetricName.rewardsAccuracies] {
-                    evalSteps.append(Double(step))
-                    evalAcc.append(Double(a))
-                    evalMargins.append(Double(m["eval_" + MetricName.rewardsMargins] ?? .nan))
-                }
-            case .checkpoint: break
-            }
-            return .continue
-        }
-        curves.append(Curve(run: label, metric: "loss", steps: steps, values: losses))
-        if !evalSteps.isEmpty {
-            curves.append(Curve(run: label, metric: "eval_rewards/accuracies", steps: evalSteps, values: evalAcc))
-            curves.append(Curve(run: label, metric: "eval_rewards/margins", steps: evalSteps, values: evalMargins))
-        }
+        curves += try TrainingCurves.run(trainer, label: label, log: log)
     }
 
     func trainSupervised(label: String, model: PretrainedModel, examples: TrainingExamples, steps: Int, batch: Int,

@@ -1,5 +1,6 @@
 // Learning curves and frontiers as inline SVG (no JavaScript, no external assets), so a report is
 // one self-contained file.
+import Foundation
 
 public struct LineChart: Sendable {
     public struct Series: Sendable {
@@ -27,6 +28,12 @@ public struct LineChart: Sendable {
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 
+    /// Decimal digits that keep five ticks over `span` distinct (two significant digits per step).
+    static func tickDigits(span: Double) -> Int {
+        guard span > 0, span.isFinite else { return 2 }
+        return max(0, min(8, Int((-log10(span / 4)).rounded(.up)) + 1))
+    }
+
     /// The chart as an `<svg>` element.
     public func svg() -> String {
         let left = 56.0, right = 130.0, top = 28.0, bottom = 44.0
@@ -43,10 +50,11 @@ public struct LineChart: Sendable {
         s += "<title>\(Escape.html(title))</title>"
         s += "<text x=\"\(fmt(w / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"14\" font-family=\"sans-serif\">\(Escape.html(title))</text>"
         s += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(pw))\" height=\"\(fmt(ph))\" fill=\"none\" stroke=\"#999\"/>"
+        let xDigits = Self.tickDigits(span: x1 - x0), yDigits = Self.tickDigits(span: y1 - y0)
         for i in 0 ... 4 {
             let fx = x0 + (x1 - x0) * Double(i) / 4, fy = y0 + (y1 - y0) * Double(i) / 4
-            s += "<text x=\"\(fmt(sx(fx)))\" y=\"\(fmt(top + ph + 16))\" text-anchor=\"middle\" font-size=\"10\" font-family=\"sans-serif\">\(fmt(fx, 2))</text>"
-            s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(sy(fy) + 3))\" text-anchor=\"end\" font-size=\"10\" font-family=\"sans-serif\">\(fmt(fy, 3))</text>"
+            s += "<text x=\"\(fmt(sx(fx)))\" y=\"\(fmt(top + ph + 16))\" text-anchor=\"middle\" font-size=\"10\" font-family=\"sans-serif\">\(fmt(fx, xDigits))</text>"
+            s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(sy(fy) + 3))\" text-anchor=\"end\" font-size=\"10\" font-family=\"sans-serif\">\(fmt(fy, yDigits))</text>"
             s += "<line x1=\"\(fmt(left))\" x2=\"\(fmt(left + pw))\" y1=\"\(fmt(sy(fy)))\" y2=\"\(fmt(sy(fy)))\" stroke=\"#eee\"/>"
         }
         s += "<text x=\"\(fmt(left + pw / 2))\" y=\"\(fmt(h - 8))\" text-anchor=\"middle\" font-size=\"11\" font-family=\"sans-serif\">\(Escape.html(xLabel))</text>"

@@ -8,6 +8,55 @@ import Yams
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
+        abstract: "End-to-end experiments: the CreditBench demo (default) and controlled sentiment on a real model.",
+        subcommands: [CreditDemoCommand.self, SentimentDemoCommand.self],
+        defaultSubcommand: CreditDemoCommand.self)
+}
+
+/// Reads a YAML/JSON settings file as a mapping.
+func readSettingsMapping(_ path: String) throws -> [String: Any] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("\(path): cannot read file") }
+    let parsed: Any?
+    do { parsed = try Yams.load(yaml: text) } catch { throw ValidationError("\(path): not valid YAML/JSON: \(error)") }
+    guard let mapping = parsed as? [String: Any] else { throw ValidationError("\(path): expected a mapping of settings") }
+    return mapping
+}
+
+/// Prints demo events: stage lines, progress bars, notes.
+final class DemoPrinter {
+    var bar: ProgressLine?
+    var barLabel = ""
+    let start = Date()
+
+    func say(_ line: String) { FileHandle.standardError.write(Data(line.utf8)) }
+
+    func handle(_ event: DemoEvent) {
+        switch event {
+        case .stage(let name):
+            bar?.finish(); bar = nil
+            say(String(format: "[%5.1fs] %@\n", Date().timeIntervalSince(start), name))
+        case .progress(let label, let done, let total):
+            if bar == nil || barLabel != label { bar?.finish(); bar = ProgressLine(label: "  " + label); barLabel = label }
+            bar?.update(done, of: total)
+        case .note(let text):
+            bar?.finish(); bar = nil
+            say("  \(text)\n")
+        }
+    }
+
+    func finish() { bar?.finish() }
+}
+
+func printJSONLine<T: Encodable>(_ value: T) throws {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.sortedKeys]
+    enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    print(String(decoding: try enc.encode(value), as: UTF8.self))
+}
+
+struct CreditDemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credit",
         abstract: "CreditBench end to end: does each token-level method put credit on the token that went wrong?",
         discussion: """
         Generates task data, trains a byte-level BPE tokenizer and a tiny Llama from scratch on demonstrations with \
@@ -27,42 +76,16 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         var s = quick ? CreditDemoSettings.quick : CreditDemoSettings()
-        if let config {
-            guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { throw ValidationError("\(config): cannot read file") }
-            let parsed: Any?
-            do { parsed = try Yams.load(yaml: text) } catch { throw ValidationError("\(config): not valid YAML/JSON: \(error)") }
-            guard let mapping = parsed as? [String: Any] else { throw ValidationError("\(config): expected a mapping of settings") }
-            s = try s.overriding(with: mapping, source: config)
-        }
+        if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
         if let seed { s.seed = seed }
         if let sftModel { s.sftModel = sftModel }
         if let methods { s.methods = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let folder = URL(fileURLWithPath: out)
-        var bar: ProgressLine?
-        var barLabel = ""
-        let start = Date()
-        func say(_ line: String) { FileHandle.standardError.write(Data(line.utf8)) }
-        let result = try CreditDemo.run(s, folder: folder) { event in
-            switch event {
-            case .stage(let name):
-                bar?.finish(); bar = nil
-                say(String(format: "[%5.1fs] %@\n", Date().timeIntervalSince(start), name))
-            case .progress(let label, let done, let total):
-                if bar == nil || barLabel != label { bar?.finish(); bar = ProgressLine(label: "  " + label); barLabel = label }
-                bar?.update(done, of: total)
-            case .note(let text):
-                bar?.finish(); bar = nil
-                say("  \(text)\n")
-            }
-        }
-        bar?.finish()
+        let printer = DemoPrinter()
+        let result = try CreditDemo.run(s, folder: folder) { printer.handle($0) }
+        printer.finish()
         print(DemoSummary.text(result, folder: folder))
-        if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys]
-            enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            print(String(decoding: try enc.encode(result), as: UTF8.self))
-        }
+        if json { try printJSONLine(result) }
     }
 }
 
@@ -91,5 +114,53 @@ enum DemoSummary {
         }
         out += String(format: "\nwall time %.0f s; report: %@\n", r.wallSeconds, folder.appendingPathComponent("report.html").path)
         return out
+    }
+}
+
+struct SentimentDemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sentiment",
+        abstract: "Controlled-sentiment alignment of SmolLM2-135M with VADER's per-word reward: reward vs KL for each method and β.",
+        discussion: """
+        Samples continuations of Shakespeare prompts from the model, scores them with VADER (− profanity), builds \
+        best-vs-worst pairs with per-token lexicon rewards, LoRA-trains DPO, TDPO2, TGDPO (lexicon-guided and DPO-guided) \
+        and SparsePO at several β with equal budgets, and measures held-out reward, KL, distinct-n, self-BLEU, reference \
+        perplexity and the rank correlation of each implicit token reward with the lexicon. Needs scripts/fetch-assets.sh.
+        """)
+
+    @Option(help: "Run folder.") var out = "runs/sentiment"
+    @Flag(help: "The test-sized run (≤ 5 minutes on 2 cores).") var quick = false
+    @Option(help: "A YAML or JSON file overriding any of the settings (see settings.json of a run).") var config: String?
+    @Option(help: "Policy/reference model (folder or .gguf).") var model: String?
+    @Option(help: "Comma-separated β values.") var betas: String?
+    @Option(help: "Comma-separated methods (dpo, tdpo2, tgdpo-lexicon, tgdpo-implicit, sparsepo, tdpo1, ipo).") var methods: String?
+    @Option(help: "Seed for every random choice.") var seed: UInt64?
+    @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
+
+    func run() throws {
+        var s = quick ? SentimentDemoSettings.quick : SentimentDemoSettings()
+        if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
+        if let model { s.model = model }
+        if let seed { s.seed = seed }
+        if let methods { s.methods = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let betas {
+            let values = betas.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.allSatisfy({ $0 != nil }) else { throw ValidationError("--betas must be comma-separated numbers") }
+            s.betas = values.compactMap { $0 }
+        }
+        let folder = URL(fileURLWithPath: out)
+        let printer = DemoPrinter()
+        let result = try SentimentDemo.run(s, folder: folder) { printer.handle($0) }
+        printer.finish()
+        var text = "\nHeld-out reward and KL (95% bootstrap CI over prompts)\n"
+        text += DemoSummary.pad("method", 16) + DemoSummary.pad("β", 7) + DemoSummary.pad("reward", 24) + DemoSummary.pad("KL/token", 24) + "ρ(implicit, lexicon)\n"
+        for r in result.runs {
+            text += DemoSummary.pad(r.method, 16) + DemoSummary.pad(r.beta.map { String(format: "%g", $0) } ?? "–", 7)
+                + DemoSummary.pad(DemoSummary.ci(r.reward), 24) + DemoSummary.pad(DemoSummary.ci(r.kl), 24)
+                + (r.rankCorrelation.map(DemoSummary.ci) ?? "–") + "\n"
+        }
+        text += String(format: "\nwall time %.0f s; report: %@\n", result.wallSeconds, folder.appendingPathComponent("report.html").path)
+        print(text)
+        if json { try printJSONLine(result) }
     }
 }

@@ -18,6 +18,9 @@ public struct PreferenceMethod {
     /// SparsePO's learned masks (`sparsepo-learned`): the trainer builds a `SparsePOMaskModule`,
     /// trains it with the policy, and binds its masks into every `LearnedMaskSparsePO` per batch.
     public var learnedSparsePOMasks = false
+    /// The objective reads `TokenBatch.tokenRewards`: every row needs `chosen_token_rewards` and
+    /// `rejected_token_rewards` (TGDPO guided by an external token reward).
+    public var needsTokenRewards = false
     /// With `learnedSparsePOMasks`: separate networks for the reward and the KL masks
     /// (`sparsepo-learned-indp`, the paper's "indp" variant) instead of one common mask.
     public var independentSparsePOMasks = false
@@ -36,7 +39,7 @@ public struct PreferenceMethod {
                                                     worse: "Give an unhelpful, incorrect, incoherent and verbose answer. ")
 
     /// Every `--loss` name the preference trainer accepts.
-    public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "sparsepo", "sparsepo-learned", "sparsepo-learned-indp", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo", "treg"]
+    public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "tgdpo-rewards", "sparsepo", "sparsepo-learned", "sparsepo-learned-indp", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo", "treg"]
     public static var allNames: [String] { DPOLossType.allCases.map(\.rawValue) + tokenLevelNames + ["kto", "apo_zero_unpaired"] }
 
     /// Builds the method for loss names and weights (TRL `loss_type` list + `loss_weights`).
@@ -66,6 +69,11 @@ public struct PreferenceMethod {
             case "tgdpo":
                 objective = TGDPO(beta: beta, alpha: alpha ?? 0.5)
                 method.auxiliary.append((.tokenRewardModel, false))
+            case "tgdpo-rewards":
+                // TGDPO guided by the data's own token rewards (`chosen_token_rewards` /
+                // `rejected_token_rewards`, e.g. a lexicon's per-word valence) instead of a model.
+                objective = TGDPO(beta: beta, alpha: alpha ?? 0.5, guidance: .tokenRewards)
+                method.needsTokenRewards = true
             case "sparsepo":
                 objective = SparsePO(beta: beta)
                 method.needsPolicyLogits = true; method.needsReferenceLogits = true; method.sparsePOMasks = true

@@ -70,6 +70,14 @@ public final class Trainer {
         self.outputDirectory = outputDirectory
         switch mode {
         case .preference(let m):
+            if m.needsTokenRewards {
+                for set in [train, eval].compactMap({ $0 }) {
+                    guard case .pairs(let pairs) = set else { continue }
+                    if let bad = pairs.first(where: { $0.chosen.tokenRewards == nil || $0.rejected.tokenRewards == nil }) {
+                        throw TrainingError.invalidConfiguration("\(bad.location): the loss reads token rewards, but this row lacks chosen_token_rewards or rejected_token_rewards")
+                    }
+                }
+            }
             let need = m.auxiliary.count, optional = m.optionalAuxiliary
             guard guides.count <= need && guides.count >= need - optional else {
                 throw TrainingError.invalidConfiguration("the loss needs \(need - optional)\(optional > 0 ? "–\(need)" : "") --guide model(s) (\(m.auxiliary.map(\.key.rawValue).joined(separator: ", "))), got \(guides.count)")

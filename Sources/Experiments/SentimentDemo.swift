@@ -1,0 +1,335 @@
+// `tokenalign demo sentiment`: controlled-sentiment alignment of a pretrained LM with a per-word
+// reward (the DPO paper's IMDb experiment, arXiv:2305.18290 §6.1, and TDPO's reward-vs-KL frontier,
+// arXiv:2404.11999 Fig. 2), offline and on 2 cores.
+//
+//   Shakespeare prompts ─► k continuations from the pretrained model (policy = reference) ─► VADER
+//   compound − λ·profanity per continuation ─► pairs (best vs worst) with per-token lexicon rewards ─►
+//   for every method and β: LoRA fine-tuning, equal budget ─► on held-out prompts: reward, KL to
+//   the reference, diversity (distinct-n, self-BLEU), fluency (reference perplexity), and how well
+//   each method's implicit token reward ranks the lexicon's per-token truth (Spearman).
+import Datasets
+import Evaluation
+import Foundation
+import Models
+import Objectives
+import Rewards
+import Tokenizers
+import Training
+
+/// One trained policy (or the reference) on the held-out prompts.
+public struct SentimentRunResult: Codable, Sendable {
+    public var method: String
+    /// nil for the reference.
+    public var beta: Float?
+    /// Mean sequence score (VADER compound − λ·profanity) of sampled continuations, CI over prompts.
+    public var reward: Estimate
+    /// Mean per-token KL(π ‖ π_ref) over the vocabulary on the policy's samples, CI over prompts.
+    public var kl: Estimate
+    public var distinct1: Double
+    public var distinct2: Double
+    /// Mean BLEU-4 of each continuation against the others (lower = more diverse).
+    public var selfBLEU: Double
+    /// Perplexity of the continuations under the reference model (fluency).
+    public var referencePerplexity: Double
+    /// Spearman ρ between the lexicon's per-token reward and this policy's implicit token reward
+    /// β·log π/π_ref, pooled over the tokens of the reference's held-out samples (nil for the reference).
+    public var rankCorrelation: Estimate?
+    /// The same over the tokens that carry a lexicon word (nonzero lexicon reward).
+    public var rankCorrelationLexiconTokens: Estimate?
+    public var heldOutRewardAccuracy: Double?
+    public var trainSeconds: Double
+    /// A few continuations (test prompts 0, 1, 2…), for the report.
+    public var examples: [String]
+}
+
+public struct SentimentDemoResult: Codable, Sendable {
+    public var settings: SentimentDemoSettings
+    public var trainPrompts: Int
+    public var testPrompts: Int
+    public var pairs: Int
+    public var heldOutPairs: Int
+    public var runs: [SentimentRunResult]
+    public var curves: [Curve]
+    public var stages: [StageTime]
+    public var wallSeconds: Double
+    /// Where the merged DPO model was saved (nil: not saved).
+    public var mergedModel: String?
+}
+
+public final class SentimentDemo {
+    let settings: SentimentDemoSettings
+    let folder: URL
+    let log: (DemoEvent) -> Void
+    var stages: [StageTime] = []
+    var curves: [Curve] = []
+    var stageClock = ContinuousClock.now
+    var currentStage: String?
+
+    init(settings: SentimentDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void) throws {
+        try settings.validate()
+        self.settings = settings
+        self.folder = folder
+        self.log = log
+    }
+
+    /// Runs the experiment into `folder` (its `data`, `models` and `runs` subfolders are replaced)
+    /// and writes `results.json`, `report.md` and `report.html`.
+    public static func run(_ settings: SentimentDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> SentimentDemoResult {
+        try SentimentDemo(settings: settings, folder: folder, log: log).run()
+    }
+
+    func url(_ p: String) -> URL { folder.appendingPathComponent(p) }
+
+    func begin(_ name: String) {
+        finishStage()
+        currentStage = name
+        stageClock = .now
+        log(.stage(name))
+    }
+
+    func finishStage() {
+        if let s = currentStage { stages.append(StageTime(stage: s, seconds: seconds(since: stageClock))) }
+        currentStage = nil
+    }
+
+    func seconds(since t: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - t
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// The asset files, with a clear error naming what is missing and how to get it.
+    func requireFile(_ path: String, _ what: String) throws -> URL {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DemoError.invalidSetting("\(what) not found at \(path) (run scripts/fetch-assets.sh, or set it in --config)")
+        }
+        return URL(fileURLWithPath: path)
+    }
+
+    func run() throws -> SentimentDemoResult {
+        let start = ContinuousClock.now
+        let s = settings
+        let fm = FileManager.default
+        for sub in ["data", "models", "runs"] { try? fm.removeItem(at: url(sub)) }
+        for sub in ["data", "models", "runs"] {
+            do { try fm.createDirectory(at: url(sub), withIntermediateDirectories: true) } catch {
+                throw DemoError.cannotWrite(path: url(sub).path, reason: "\(error)")
+            }
+        }
+        try writeJSON(s, to: url("settings.json"))
+
+        // 1. Reward, prompts, model.
+        begin("setup")
+        let modelPath = try requireFile(s.model, "model").path
+        let lexicon: LexiconReward
+        do {
+            lexicon = try LexiconReward(lexiconFile: try requireFile(s.lexicon, "VADER lexicon"), scale: s.tokenRewardScale)
+        } catch let e as DemoError { throw e } catch { throw DemoError.invalidSetting("\(s.lexicon): \(error)") }
+        var profanity: ProfanityPenalty?
+        if let p = s.profanity, fm.fileExists(atPath: p) {
+            do { profanity = try ProfanityPenalty(wordListFile: URL(fileURLWithPath: p)) } catch { throw DemoError.invalidSetting("\(p): \(error)") }
+        }
+        let scorer = SentimentScorer(lexicon: lexicon, profanity: profanity, profanityWeight: s.profanityWeight)
+        let split: PromptSplit
+        do { split = try ShakespearePrompts.load(directory: try requireFile(s.corpus, "Shakespeare corpus")) } catch let e as DemoError {
+            throw e
+        } catch { throw DemoError.invalidSetting("\(s.corpus): \(error)") }
+        var rng = Evaluation.SplitMix64(seed: s.seed &+ 17)
+        let trainPrompts = Array(seededShuffle(split.train, &rng).prefix(s.trainPrompts))
+        let testPrompts = Array(seededShuffle(split.test, &rng).prefix(s.testPrompts))
+        guard !trainPrompts.isEmpty, !testPrompts.isEmpty else { throw DemoError.emptyStage("the corpus gave no prompts") }
+        try JSONL.write(testPrompts.map { ["prompt": $0] }, to: url("data/test_prompts.jsonl"))
+        let base = try PretrainedModel.load(path: modelPath)
+        guard let tokenizer = base.tokenizer else { throw DemoError.invalidSetting("\(modelPath) has no tokenizer") }
+        let reference = base.model
+        reference.eval()
+        log(.note("\(trainPrompts.count) training and \(testPrompts.count) held-out prompts from \(split.train.count + split.test.count); model \(reference.parameterCount()) parameters"))
+
+        // 2. Sample, score, pair.
+        begin("sampling")
+        let sampler = ContinuationSampler(tokenizer: tokenizer, settings: s)
+        let trainSamples = sampler.sample(reference, prompts: trainPrompts, count: s.samplesPerPrompt, seed: s.seed &+ 101) {
+            self.log(.progress(label: "sample (train prompts)", done: $0, total: $1))
+        }
+        var rows: [[String: Any]] = []
+        for (p, samples) in zip(trainPrompts, trainSamples) {
+            let scored = samples.map { (text: $0.text, score: scorer.sequenceScore($0.text)) }.sorted { $0.score > $1.score }
+            guard let best = scored.first, let worst = scored.last, best.score - worst.score >= s.minimumMargin,
+                  !best.text.isEmpty, !worst.text.isEmpty else { continue }
+            let tr = scorer.pairTokenRewards(prompt: p, chosen: best.text, rejected: worst.text, tokenizer: tokenizer)
+            rows.append(["prompt": p, "chosen": best.text, "rejected": worst.text,
+                         "chosen_token_rewards": tr.chosen.map(Double.init), "rejected_token_rewards": tr.rejected.map(Double.init),
+                         "chosen_score": best.score, "rejected_score": worst.score])
+        }
+        // A fixed tenth of the pairs is held out for the trainers' rewards/accuracies.
+        let nEval = max(1, rows.count / 10)
+        guard rows.count > nEval else {
+            throw DemoError.emptyStage("only \(rows.count) prompts had continuations whose scores differ by ≥ \(s.minimumMargin); raise train_prompts or samples_per_prompt")
+        }
+        try JSONL.write(Array(rows[nEval...]), to: url("data/pairs.jsonl"))
+        try JSONL.write(Array(rows[..<nEval]), to: url("data/eval_pairs.jsonl"))
+        let encoder = DatasetEncoderFactory.encoder(tokenizer)
+        let pairs = try loadPairs(url("data/pairs.jsonl"), encoder)
+        let evalPairs = try loadPairs(url("data/eval_pairs.jsonl"), encoder)
+        log(.note("\(rows.count - nEval) training pairs, \(nEval) held-out pairs"))
+
+        // 3. The reference on held-out prompts, and the token-level truth on its samples.
+        begin("evaluate reference")
+        let evaluator = SentimentEvaluator(settings: s, tokenizer: tokenizer, scorer: scorer, reference: reference, prompts: testPrompts,
+                                           sampler: sampler)
+        try fm.createDirectory(at: url("runs/reference"), withIntermediateDirectories: true)
+        var runs = [try evaluator.evaluate(method: "reference", beta: nil, policy: reference, trainSeconds: 0,
+                                           saveTo: url("runs/reference/samples.jsonl"))]
+
+        // 4. Every method at every β.
+        var merged: String?
+        for beta in s.betas {
+            var dpoAtBeta: (any LanguageModel)?
+            for method in s.methods {
+                begin("\(method) β=\(beta)")
+                let t0 = ContinuousClock.now
+                let (trainer, policy) = try train(method: method, beta: beta, modelPath: modelPath, reference: reference,
+                                                  dpo: dpoAtBeta, pairs: pairs, evalPairs: evalPairs)
+                let secs = seconds(since: t0)
+                let heldOut = trainer.evaluate()["eval_" + MetricName.rewardsAccuracies].map(Double.init)
+                policy.model.eval()
+                var r = try evaluator.evaluate(method: method, beta: beta, policy: policy.model, trainSeconds: secs,
+                                               saveTo: url("runs/\(method)-beta\(beta)/samples.jsonl"))
+                r.heldOutRewardAccuracy = heldOut
+                runs.append(r)
+                log(.note(String(format: "%@ β=%g: reward %.3f, KL %.4f", method, beta, r.reward.value, r.kl.value)))
+                if method == "dpo" {
+                    dpoAtBeta = policy.model
+                    if let b = s.saveMergedBeta, b == beta {
+                        let dir = url("models/dpo-beta\(beta)")
+                        try trainer.saveModel(policy, to: dir)  // folds the LoRA adapters in
+                        merged = dir.path
+                    }
+                }
+            }
+        }
+        finishStage()
+        let result = SentimentDemoResult(settings: s, trainPrompts: trainPrompts.count, testPrompts: testPrompts.count,
+                                         pairs: rows.count - nEval, heldOutPairs: nEval, runs: runs, curves: curves, stages: stages,
+                                         wallSeconds: seconds(since: start), mergedModel: merged)
+        try writeJSON(result, to: url("results.json"))
+        let report = SentimentDemoReport.make(result, heatmaps: evaluator.heatmaps(count: 3))
+        do { try report.write(to: folder) } catch { throw DemoError.cannotWrite(path: folder.path, reason: "\(error)") }
+        return result
+    }
+
+    func seededShuffle(_ a: [String], _ rng: inout Evaluation.SplitMix64) -> [String] {
+        var a = a
+        guard a.count > 1 else { return a }
+        for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        return a
+    }
+
+    func loadPairs(_ u: URL, _ encoder: DatasetEncoder) throws -> TrainingExamples {
+        .pairs(try DatasetLoader.preferences(u.path, encoder: encoder).examples)
+    }
+
+    /// LoRA fine-tuning of a fresh copy of the model with one method at one β.
+    func train(method: String, beta: Float, modelPath: String, reference: any LanguageModel, dpo: (any LanguageModel)?,
+               pairs: TrainingExamples, evalPairs: TrainingExamples) throws -> (Trainer, PretrainedModel) {
+        let s = settings
+        var c = TrainingConfiguration()
+        c.task = .preference
+        c.model = modelPath
+        c.data = url("data/pairs.jsonl").path
+        c.out = url("runs/\(method)-beta\(beta)").path
+        c.seed = s.seed
+        c.maxSteps = s.steps
+        c.batchSize = s.batch
+        c.learningRate = s.learningRate
+        c.schedule = "constant"
+        c.beta = beta
+        c.alpha = s.alpha
+        c.loraRank = s.loraRank
+        c.loraAlpha = s.loraAlpha
+        c.loraTargets = ["q_proj", "k_proj", "v_proj", "o_proj"]
+        c.evalEvery = max(1, s.steps / 3)
+        var guides: [any LanguageModel] = []
+        switch method {
+        case "dpo": c.loss = ["sigmoid"]
+        case "tgdpo-lexicon": c.loss = ["tgdpo-rewards"]
+        case "tgdpo-implicit":
+            c.loss = ["tgdpo"]
+            guard let dpo else { throw DemoError.invalidSetting("tgdpo-implicit needs the dpo run at β=\(beta) first") }
+            guides = [dpo]
+            c.guide = ["dpo β=\(beta) (in memory)"]
+        default: c.loss = [method]
+        }
+        let policy = try PretrainedModel.load(path: modelPath)
+        let pm = try PreferenceMethod.make(losses: c.loss, weights: nil, beta: beta, alpha: c.alpha, labelSmoothing: 0)
+        let trainer = try Trainer(configuration: c, policy: policy.model, reference: reference, guides: guides, mode: .preference(pm),
+                                  train: pairs, eval: evalPairs, padID: policy.tokenizer?.padTokenID ?? policy.tokenizer?.eosTokenID ?? 0,
+                                  outputDirectory: URL(fileURLWithPath: c.out))
+        curves += try TrainingCurves.run(trainer, label: "\(method) β=\(beta)", log: log)
+        return (trainer, policy)
+    }
+
+    func writeJSON<T: Encodable>(_ value: T, to u: URL) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { try enc.encode(value).write(to: u, options: .atomic) } catch { throw DemoError.cannotWrite(path: u.path, reason: "\(error)") }
+    }
+}
+
+/// How the demo's preference data are tokenised: as TRL does for prompt–completion text, except
+/// that no EOS is appended (continuations are cut at a length, they do not end).
+enum DatasetEncoderFactory {
+    static func encoder(_ t: Tokenizer) -> DatasetEncoder {
+        DatasetEncoder(tokenizer: t, options: EncodingOptions(maxLength: 256, appendEOS: false))
+    }
+}
+
+/// The experiment's reward: VADER compound − λ·(profane words), and its per-token form.
+struct SentimentScorer {
+    var lexicon: LexiconReward
+    var profanity: ProfanityPenalty?
+    var profanityWeight: Double
+
+    func sequenceScore(_ text: String) -> Double {
+        lexicon.sequenceScore(text) + profanityWeight * (profanity?.sequenceScore(text) ?? 0)
+    }
+
+    /// Per-token rewards of any tokenisation (`offsets` into `text`'s UTF-8).
+    func tokenRewards(text: String, offsets: [Range<Int>], specialTokensMask: [Bool]?) -> [Double] {
+        tokenRewards(utf8: Array(text.utf8), offsets: offsets, specialTokensMask: specialTokensMask)
+    }
+
+    func tokenRewards(utf8: [UInt8], offsets: [Range<Int>], specialTokensMask: [Bool]?) -> [Double] {
+        var scores = [lexicon.score(utf8: utf8, offsets: offsets, specialTokensMask: specialTokensMask)]
+        var weights = [1.0]
+        if let profanity {
+            scores.append(profanity.score(utf8: utf8, offsets: offsets, specialTokensMask: specialTokensMask))
+            weights.append(profanityWeight)
+        }
+        return TokenLevelScore.weightedSum(scores, weights: weights).tokenRewards
+    }
+
+    /// Token rewards of a pair aligned with the completion tokens exactly as `DatasetEncoder`
+    /// produces them: prompt + completion encoded whole, the completion being the tokens after the
+    /// prompt length common to both rows (where the prompt's last token merges with a completion,
+    /// that token counts as completion in both rows). Words are scored in context (a negation in
+    /// the prompt still flips a word of the continuation, as VADER reads the whole text); tokens
+    /// lying wholly inside the prompt get 0, so only the continuation is rewarded.
+    func pairTokenRewards(prompt: String, chosen: String, rejected: String, tokenizer: Tokenizer) -> (chosen: [Float], rejected: [Float]) {
+        let promptIDs = tokenizer.encode(prompt, addSpecialTokens: true)
+        let promptBytes = prompt.utf8.count
+        func encode(_ c: String) -> (Encoding, Int) {
+            let enc = tokenizer.encodeWithOffsets(prompt + c, addSpecialTokens: true)
+            var k = 0
+            while k < promptIDs.count, k < enc.ids.count, promptIDs[k] == enc.ids[k] { k += 1 }
+            return (enc, k)
+        }
+        let (ce, ck) = encode(chosen), (re, rk) = encode(rejected)
+        let k = min(ck, rk)
+        func rewards(_ enc: Encoding, _ text: String) -> [Float] {
+            let r = tokenRewards(text: text, offsets: enc.offsets, specialTokensMask: enc.specialTokensMask)
+            return (k ..< enc.ids.count).map { enc.offsets[$0].upperBound <= promptBytes ? 0 : Float(r[$0]) }
+        }
+        return (rewards(ce, prompt + chosen), rewards(re, prompt + rejected))
+    }
+}

@@ -1,0 +1,193 @@
+// Sampling continuations and measuring a policy on held-out prompts for the sentiment experiment.
+import Autograd
+import Decoding
+import Evaluation
+import Foundation
+import Models
+import Reports
+import Rewards
+import Tokenizers
+
+/// One sampled continuation.
+struct Continuation {
+    var text: String
+    /// Generated ids (EOS included when emitted).
+    var ids: [Int]
+}
+
+struct ContinuationSampler {
+    let tokenizer: Tokenizer
+    let settings: SentimentDemoSettings
+
+    func promptIDs(_ p: String) -> [Int] { tokenizer.encode(p, addSpecialTokens: true) }
+
+    /// `count` continuations per prompt, generated in batches with a seed per batch.
+    func sample(_ model: any LanguageModel, prompts: [String], count: Int, seed: UInt64, batchSize: Int = 32,
+                progress: ((Int, Int) -> Void)? = nil) -> [[Continuation]] {
+        let eos = tokenizer.eosTokenID
+        var rows: [(prompt: Int, ids: [Int])] = []
+        for (i, p) in prompts.enumerated() { for _ in 0 ..< count { rows.append((i, promptIDs(p))) } }
+        var out = [[Continuation]](repeating: [], count: prompts.count)
+        var done = 0
+        for (k, lo) in stride(from: 0, to: rows.count, by: batchSize).enumerated() {
+            let chunk = Array(rows[lo ..< min(lo + batchSize, rows.count)])
+            var params = GenerationParameters(maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK,
+                                              stopTokenIDs: eos.map { [$0] } ?? [], seed: seed &+ UInt64(k) &* 0x9E37_79B9)
+            params.padTokenID = tokenizer.padTokenID ?? eos ?? 0
+            let results = withoutGradients { Generator.generate(model: model, prompts: chunk.map(\.ids), parameters: params) }
+            for (row, r) in zip(chunk, results) {
+                let body = r.tokens.last == eos ? Array(r.tokens.dropLast()) : r.tokens
+                out[row.prompt].append(Continuation(text: tokenizer.decode(body, skipSpecialTokens: true), ids: r.tokens))
+            }
+            done += chunk.count
+            progress?(done, rows.count)
+        }
+        return out
+    }
+}
+
+/// Measures policies on the held-out prompts. The token-level truth (lexicon rewards) is computed
+/// once, on the reference model's own held-out samples, so every method's implicit reward is
+/// compared on the same tokens.
+final class SentimentEvaluator {
+    let settings: SentimentDemoSettings
+    let tokenizer: Tokenizer
+    let scorer: SentimentScorer
+    let reference: any LanguageModel
+    let prompts: [String]
+    let sampler: ContinuationSampler
+    /// The reference's held-out samples as scoring rows, their prompt index, and lexicon token rewards.
+    private(set) var truthRows: [PromptResponse] = []
+    private(set) var truthPrompt: [Int] = []
+    private(set) var truthRewards: [[Float]] = []
+    /// Implicit token rewards of each evaluated policy on `truthRows` (for the heatmaps).
+    private(set) var implicit: [(name: String, rewards: [[Float]])] = []
+
+    init(settings: SentimentDemoSettings, tokenizer: Tokenizer, scorer: SentimentScorer, reference: any LanguageModel,
+         prompts: [String], sampler: ContinuationSampler) {
+        self.settings = settings
+        self.tokenizer = tokenizer
+        self.scorer = scorer
+        self.reference = reference
+        self.prompts = prompts
+        self.sampler = sampler
+    }
+
+    var padID: Int { tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0 }
+
+    /// Per-token rewards of generated ids exactly as generated (bytes laid end to end after the
+    /// prompt, so words that continue across the join are scored as one word).
+    func lexiconRewards(prompt: [Int], response: [Int]) -> [Float] {
+        let t = TokenizedText(tokenIDs: prompt + response, tokenizer: tokenizer)
+        let r = scorer.tokenRewards(utf8: t.bytes, offsets: t.offsets, specialTokensMask: t.specialTokensMask)
+        return r[prompt.count...].map(Float.init)
+    }
+
+    /// - Parameter saveTo: a JSONL file for the held-out continuations and their scores.
+    func evaluate(method: String, beta: Float?, policy: any LanguageModel, trainSeconds: Double, saveTo: URL? = nil) throws -> SentimentRunResult {
+        let s = settings
+        let samples = sampler.sample(policy, prompts: prompts, count: s.evalSamples, seed: s.seed &+ 909)
+        if let saveTo {
+            try JSONL.write(zip(prompts, samples).flatMap { p, ss in
+                ss.map { ["prompt": p, "continuation": $0.text, "score": scorer.sequenceScore($0.text)] as [String: Any] }
+            }, to: saveTo)
+        }
+        var rewardGroups = [[Double]](repeating: [], count: prompts.count)
+        var rows: [PromptResponse] = [], owner: [Int] = []
+        for (i, (p, ss)) in zip(prompts, samples).enumerated() {
+            let pid = sampler.promptIDs(p)
+            for c in ss {
+                rewardGroups[i].append(scorer.sequenceScore(c.text))
+                if !c.ids.isEmpty {
+                    rows.append(PromptResponse(prompt: pid, response: c.ids))
+                    owner.append(i)
+                }
+            }
+        }
+        if method == "reference" && truthRows.isEmpty {
+            truthRows = rows
+            truthPrompt = owner
+            truthRewards = rows.map { lexiconRewards(prompt: $0.prompt, response: $0.response) }
+        }
+        let V = reference.vocabularySize
+        var klGroups = [[Double]](repeating: [], count: prompts.count)
+        var nll = 0.0, tokens = 0
+        var klRows = [[Float]](repeating: [], count: rows.count)
+        var refLogps = [[Float]](repeating: [], count: rows.count)
+        ResponseScoring.visit(models: [policy, reference], rows: rows, padID: padID, batchSize: 16) { r, j, z, y in
+            if j == 0 { klRows[r] = []; refLogps[r] = [] }
+            klRows[r].append(ResponseScoring.kl(z[0], z[1], V))
+            refLogps[r].append(ResponseScoring.logProb(z[1], V, y))
+        }
+        for (r, o) in owner.enumerated() {
+            klGroups[o] += klRows[r].map(Double.init)
+            nll -= refLogps[r].reduce(0) { $0 + Double($1) }
+            tokens += refLogps[r].count
+        }
+        let texts = samples.flatMap { $0.map(\.text) }
+        let ids = samples.flatMap { $0.map(\.ids) }
+        let B = s.bootstrapResamples
+        var result = SentimentRunResult(
+            method: method, beta: beta,
+            reward: Bootstrap.meanOverGroups(rewardGroups, resamples: B, seed: s.seed &+ 1),
+            kl: Bootstrap.meanOverGroups(klGroups, resamples: B, seed: s.seed &+ 2),
+            distinct1: TextDiversity.distinctN(ids, n: 1), distinct2: TextDiversity.distinctN(ids, n: 2),
+            selfBLEU: TextDiversity.selfBLEU(texts.map { $0.split(whereSeparator: \.isWhitespace).map(String.init) }),
+            referencePerplexity: tokens > 0 ? exp(nll / Double(tokens)) : .nan,
+            rankCorrelation: nil, rankCorrelationLexiconTokens: nil, heldOutRewardAccuracy: nil, trainSeconds: trainSeconds,
+            examples: Array(samples.prefix(3).map { $0.first?.text ?? "" }))
+        if let beta, !truthRows.isEmpty {
+            let r = ResponseScoring.perToken(models: [policy, reference], rows: truthRows, padID: padID) { z, y in
+                beta * (ResponseScoring.logProb(z[0], V, y) - ResponseScoring.logProb(z[1], V, y))
+            }
+            implicit.append(("\(method) β=\(beta)", r))
+            result.rankCorrelation = spearman(r, onlyLexiconTokens: false)
+            result.rankCorrelationLexiconTokens = spearman(r, onlyLexiconTokens: true)
+        }
+        return result
+    }
+
+    /// Spearman ρ pooled over tokens, with a bootstrap CI from resampling held-out prompts.
+    func spearman(_ implicit: [[Float]], onlyLexiconTokens: Bool) -> Estimate? {
+        var byPrompt: [Int: (x: [Double], y: [Double])] = [:]
+        for (k, p) in truthPrompt.enumerated() {
+            for (a, b) in zip(truthRewards[k], implicit[k]) where !onlyLexiconTokens || a != 0 {
+                byPrompt[p, default: ([], [])].x.append(Double(a))
+                byPrompt[p, default: ([], [])].y.append(Double(b))
+            }
+        }
+        let groups = byPrompt.keys.sorted().map { byPrompt[$0]! }
+        let x = groups.flatMap(\.x), y = groups.flatMap(\.y)
+        guard let rho = RankCorrelation.spearman(x, y) else { return nil }
+        var rng = Evaluation.SplitMix64(seed: settings.seed &+ 77)
+        var stats: [Double] = []
+        for _ in 0 ..< settings.bootstrapResamples where groups.count > 1 {
+            var xs: [Double] = [], ys: [Double] = []
+            for _ in 0 ..< groups.count {
+                let g = groups[Int(rng.next() % UInt64(groups.count))]
+                xs += g.x
+                ys += g.y
+            }
+            if let r = RankCorrelation.spearman(xs, ys) { stats.append(r) }
+        }
+        stats.sort()
+        guard !stats.isEmpty else { return Estimate(value: rho, low: rho, high: rho, count: x.count) }
+        let lo = stats[Int(0.025 * Double(stats.count))], hi = stats[min(stats.count - 1, Int(0.975 * Double(stats.count)))]
+        return Estimate(value: rho, low: lo, high: hi, count: x.count)
+    }
+
+    /// Lexicon truth beside each method's implicit token reward, for the first `count` samples that
+    /// contain a lexicon word.
+    func heatmaps(count: Int) -> [(title: String, maps: [TokenHeatmap])] {
+        var out: [(String, [TokenHeatmap])] = []
+        for k in truthRows.indices where truthRewards[k].contains(where: { $0 != 0 }) {
+            let tokens = truthRows[k].response.map { tokenizer.decode([$0]) }
+            let prompt = tokenizer.decode(truthRows[k].prompt, skipSpecialTokens: true)
+            var maps = [TokenHeatmap(title: "lexicon (truth)", tokens: tokens, rewards: truthRewards[k])]
+            maps += implicit.map { TokenHeatmap(title: "implicit: \($0.name)", tokens: tokens, rewards: $0.rewards[k]) }
+            out.append(("“\(prompt)” →", maps))
+            if out.count == count { break }
+        }
+        return out
+    }
+}

@@ -1,0 +1,108 @@
+// The controlled-sentiment experiment: the per-token rewards it writes line up with the trainers'
+// tokenisation (always), and the whole pipeline at its test size on SmolLM2 (when the assets exist).
+import Datasets
+@testable import Experiments
+import Foundation
+import Rewards
+import Tokenizers
+import XCTest
+
+final class SentimentDemoTests: XCTestCase {
+    static var repoRoot: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
+
+    func excerptScorer() throws -> SentimentScorer {
+        let url = Self.repoRoot.appendingPathComponent("Tests/Fixtures/rewards/vader_lexicon_excerpt.txt")
+        return SentimentScorer(lexicon: LexiconReward(lexicon: try SentimentLexicon(contentsOf: url), scale: 0.25),
+                               profanity: ProfanityPenalty(list: ProfanityList(words: ["damn"])), profanityWeight: 1)
+    }
+
+    /// The rewards written as `chosen_token_rewards` have exactly one entry per completion token as
+    /// `DatasetEncoder` tokenises the row, and sit on the tokens of the lexicon words.
+    func testCompletionTokenRewardsAlignWithTheEncoder() throws {
+        let corpus = ["It was a lovely day and a happy one", "the villain was wicked and sad", "not a good day, damn it"]
+        let tokenizer = try BPETrainer(vocabularySize: 300, specialTokens: ["<|endoftext|>"]).train(corpus)
+        let scorer = try excerptScorer()
+        let prompt = "To be or be", completion = " a lovely, happy day; the villain is wicked. Damn"
+        // "s" merges with the prompt's last word in the rejected row: the common prompt is shorter.
+        let rejected = "s are bad"
+        let pair = scorer.pairTokenRewards(prompt: prompt, chosen: completion, rejected: rejected, tokenizer: tokenizer)
+        let rewards = pair.chosen
+        let row: [String: Any] = ["prompt": prompt, "chosen": completion, "rejected": rejected,
+                                  "chosen_token_rewards": rewards.map(Double.init),
+                                  "rejected_token_rewards": pair.rejected.map(Double.init)]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sentiment-row-\(getpid()).jsonl")
+        try JSONSerialization.data(withJSONObject: row).write(to: file)
+        let loaded = try DatasetLoader.preferences(file.path, encoder: DatasetEncoderFactory.encoder(tokenizer))
+        let example = try XCTUnwrap(loaded.examples.first)
+        let seq = example.chosen
+        XCTAssertEqual(seq.ids.count - seq.promptLength, rewards.count, "one reward per completion token")
+        XCTAssertEqual(Array(try XCTUnwrap(seq.tokenRewards)[seq.promptLength...]), rewards)
+        XCTAssertEqual(example.rejected.ids.count - example.rejected.promptLength, pair.rejected.count)
+        XCTAssertLessThan(try XCTUnwrap(pair.rejected.last), 0, "bad")
+        // Word valences (× 0.25) land on the last token of each word; profanity is −1.
+        let tokens = seq.ids[seq.promptLength...].map { tokenizer.decode([$0]) }
+        func reward(endingWith word: String) -> Float? {
+            var text = ""
+            for (t, r) in zip(tokens, rewards) {
+                text += t
+                if text.hasSuffix(word) { return r }
+            }
+            return nil
+        }
+        XCTAssertEqual(try XCTUnwrap(reward(endingWith: "lovely")), 2.8 * 0.25, accuracy: 1e-5)
+        XCTAssertEqual(try XCTUnwrap(reward(endingWith: "happy")), 2.7 * 0.25, accuracy: 1e-5)
+        XCTAssertLessThan(try XCTUnwrap(reward(endingWith: "wicked")), 0)
+        // Valences sum to the words' total; the profanity penalty (−1) is spread over its tokens.
+        XCTAssertEqual(rewards.reduce(0, +), Float((2.8 + 2.7 - 2.6 - 2.4) * 0.25 - 1), accuracy: 1e-5)
+        XCTAssertGreaterThan(scorer.sequenceScore(" a lovely, happy day"), 0.5)
+    }
+
+    func testSettingsValidation() throws {
+        var s = SentimentDemoSettings()
+        s.methods = ["tgdpo-implicit", "dpo"]
+        XCTAssertThrowsError(try s.validate()) { XCTAssertTrue("\($0)".contains("list dpo before"), "\($0)") }
+        s = SentimentDemoSettings()
+        s.betas = [0.1, -1]
+        XCTAssertThrowsError(try s.validate())
+        XCTAssertThrowsError(try SentimentDemoSettings().overriding(with: ["betaz": [0.1]], source: "s.yaml")) {
+            XCTAssertTrue("\($0)".contains("s.yaml: unknown setting 'betaz'"), "\($0)")
+        }
+        let o = try SentimentDemoSettings.quick.overriding(with: ["betas": [0.2, 0.4], "profanity": NSNull()], source: "s.yaml")
+        XCTAssertEqual(o.betas, [0.2, 0.4])
+        XCTAssertNil(o.profanity)
+        XCTAssertEqual(o.steps, SentimentDemoSettings.quick.steps)
+    }
+
+    /// `tokenalign demo sentiment --quick` on SmolLM2-135M (skipped without the assets).
+    func testQuickSentimentDemo() throws {
+        var s = SentimentDemoSettings.quick
+        for k in [\SentimentDemoSettings.model, \.lexicon, \.corpus] {
+            s[keyPath: k] = Self.repoRoot.appendingPathComponent(s[keyPath: k]).path
+            guard FileManager.default.fileExists(atPath: s[keyPath: k]) else {
+                throw XCTSkip("\(s[keyPath: k]) missing: run scripts/fetch-assets.sh")
+            }
+        }
+        s.profanity = s.profanity.map { Self.repoRoot.appendingPathComponent($0).path }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenalign-sentiment-quick-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let r = try SentimentDemo.run(s, folder: folder)
+        XCTAssertGreaterThan(r.pairs, 0)
+        XCTAssertEqual(r.runs.count, 1 + s.methods.count * s.betas.count)
+        let ref = try XCTUnwrap(r.runs.first)
+        XCTAssertEqual(ref.method, "reference")
+        XCTAssertEqual(ref.kl.value, 0, accuracy: 1e-6, "the reference is its own reference")
+        XCTAssertTrue(ref.referencePerplexity.isFinite && ref.referencePerplexity > 1)
+        for run in r.runs.dropFirst() {
+            XCTAssertGreaterThan(run.kl.value, 0, "\(run.method) moved")
+            XCTAssertTrue((-3 ... 1).contains(run.reward.value), "\(run.method): \(run.reward)")
+            XCTAssertTrue((0 ... 1).contains(run.distinct1) && (0 ... 1).contains(run.distinct2))
+            XCTAssertNotNil(run.rankCorrelation, run.method)
+            XCTAssertEqual(run.examples.count, 3)
+        }
+        for f in ["results.json", "report.md", "report.html", "data/pairs.jsonl", "data/test_prompts.jsonl", "settings.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(f).path), f)
+        }
+        let html = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<svg") && html.contains("Reward vs KL"))
+    }
+}
