@@ -32,6 +32,20 @@ struct ObjectiveGradCheckTests {
         }
     }
 
+    /// TGDPO guided by the batch's own token rewards (`--loss tgdpo-rewards`): the weights are
+    /// constants read from `tokenRewards`, so the gradient flows through the log-ratios only.
+    @Test("TGDPO with token-reward guidance: gradcheck", arguments: seeds)
+    func tgdpoTokenRewardGuidance(_ seed: UInt64) throws {
+        let rb = RandomBatch(seed: seed)
+        let objective = TGDPO(beta: 0.3, alpha: 0.5, guidance: .tokenRewards)
+        let base = rb.batch(policyLogits: Variable(rb.policyLogits))
+        #expect(base.tokenRewards != nil)
+        let result = gradcheck([rb.policyLogits], seed: seed) { v in
+            objective.compute(base.replacingPolicy(logits: v[0]), normalizer: .local).loss
+        }
+        #expect(result.ok, "seed \(seed): \(result)")
+    }
+
     @Test("SparsePO learned masks: gradcheck w.r.t. logits and both masks", arguments: seeds)
     func sparsePOLearnedMasks(_ seed: UInt64) {
         let rb = RandomBatch(seed: seed)
