@@ -230,8 +230,9 @@ public struct DatasetEncoder: Sendable {
     }
 }
 
-/// TRL `common_prefix_length`: how many leading ids two lists share.
-func commonPrefixLength(_ a: [Int], _ b: [Int]) -> Int {
+/// TRL `common_prefix_length`: how many leading ids two lists share (where a prompt's own tokens
+/// stop matching the tokens of prompt + completion encoded whole).
+public func commonPrefixLength(_ a: [Int], _ b: [Int]) -> Int {
     var i = 0
     let n = min(a.count, b.count)
     while i < n && a[i] == b[i] { i += 1 }

@@ -37,11 +37,9 @@ public final class CreditDemo {
     let folder: URL
     let log: (DemoEvent) -> Void
     let task: any CreditTask
-    var stages: [StageTime] = []
+    var timer = StageTimer()
     var curves: [Curve] = []
     var data = DataSummary()
-    var stageClock = ContinuousClock.now
-    var currentStage: String?
 
     init(settings: CreditDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void) throws {
         try settings.validate()
@@ -58,43 +56,22 @@ public final class CreditDemo {
         return try demo.run()
     }
 
-    func begin(_ name: String) {
-        finishStage()
-        currentStage = name
-        stageClock = .now
-        log(.stage(name))
-    }
-
-    func finishStage() {
-        if let s = currentStage {
-            let d = ContinuousClock.now - stageClock
-            stages.append(StageTime(stage: s, seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))
-        }
-        currentStage = nil
-    }
-
     func url(_ path: String) -> URL { folder.appendingPathComponent(path) }
 
     func run() throws -> CreditDemoResult {
         let start = ContinuousClock.now
-        let fm = FileManager.default
         if let given = settings.sftModel {
             let g = URL(fileURLWithPath: given).standardizedFileURL.path
             for sub in ["data", "models", "runs"] where g.hasPrefix(url(sub).standardizedFileURL.path + "/") || g == url(sub).standardizedFileURL.path {
                 throw DemoError.invalidSetting("sft_model \(given) lies inside this run's \(sub)/ folder, which the run replaces; copy it elsewhere or use another --out")
             }
         }
-        for sub in ["data", "models", "runs"] { try? fm.removeItem(at: url(sub)) }
-        for sub in ["data", "models", "runs"] {
-            do { try fm.createDirectory(at: url(sub), withIntermediateDirectories: true) } catch {
-                throw DemoError.cannotWrite(path: url(sub).path, reason: "\(error)")
-            }
-        }
+        try prepareRunFolder(folder)
         try writeJSON(settings, to: url("settings.json"))
         let s = settings
 
         // 1. Task data.
-        begin("data")
+        timer.begin("data", log: log)
         let sftRows = makeDemonstrations()
         data.sftExamples = sftRows.count
         try JSONL.write(sftRows.map { ["prompt": $0.prompt, "completion": $0.completion, "is_correct": $0.correct, "task": task.name] },
@@ -115,7 +92,7 @@ public final class CreditDemo {
         var sftSeconds = 0.0
         if let given = s.sftModel {
             // 2–3. A given SFT model (and its tokenizer), copied into this run.
-            begin("sft (given)")
+            timer.begin("sft (given)", log: log)
             let m = try PretrainedModel.load(path: given)
             guard let t = m.tokenizer, t.eosTokenID != nil else {
                 throw DemoError.invalidSetting("sft_model \(given): needs a tokenizer with an EOS token")
@@ -127,13 +104,13 @@ public final class CreditDemo {
             log(.note("starting from \(given)"))
         } else {
             // 2. Tokenizer.
-            begin("tokenizer")
+            timer.begin("tokenizer", log: log)
             tokenizer = try trainTokenizer(sftRows)
             try tokenizer.save(to: url("models/tokenizer.json"))
             log(.note("byte-level BPE, \(tokenizer.vocabularySize) tokens"))
 
             // 3. SFT from scratch.
-            begin("sft")
+            timer.begin("sft", log: log)
             let config = LlamaConfiguration(vocabSize: tokenizer.vocabularySize, hiddenSize: s.hiddenSize, intermediateSize: s.intermediateSize,
                                             numHiddenLayers: s.layers, numAttentionHeads: s.heads, numKeyValueHeads: s.kvHeads,
                                             tieWordEmbeddings: true, maxPositionEmbeddings: 128)
@@ -144,13 +121,13 @@ public final class CreditDemo {
             let sftExamples = try loadSequences(url("data/sft.jsonl"), tokenizer)
             _ = try trainSupervised(label: "sft", model: sft, examples: sftExamples, steps: s.sftSteps, batch: s.sftBatch,
                                     learningRate: s.sftLearningRate, warmup: min(100, s.sftSteps / 10), saveTo: url("models/sft"))
-            sftSeconds = seconds(since: sftStart)
+            sftSeconds = StageTimer.seconds(since: sftStart)
         }
         data.tokenizerVocabulary = tokenizer.vocabularySize
         let sftPath = url("models/sft").path
 
         // 4. Sample, verify, pair.
-        begin("sampling")
+        timer.begin("sampling", log: log)
         let reference = try PretrainedModel.load(path: sftPath)
         let trainSamples = Sampling.sample(model: reference.model, tokenizer: tokenizer, task: task, examples: preferenceExamples,
                                            count: s.samplesPerPrompt, temperature: 1, maxNewTokens: s.maxNewTokens, seed: s.seed &+ 303) {
@@ -178,7 +155,7 @@ public final class CreditDemo {
 
         // 5. Auxiliary models: cDPO's positive and negative models, a sequence RM (attention-based
         //    credit) and a token-level RM (trained on the verifier's error spans).
-        begin("auxiliary models")
+        timer.begin("auxiliary models", log: log)
         _ = try trainSupervised(label: "positive", model: try PretrainedModel.load(path: sftPath),
                                 examples: try loadSequences(url("data/positive.jsonl"), tokenizer), steps: s.auxiliarySteps,
                                 batch: s.preferenceBatch, learningRate: s.auxiliaryLearningRate, warmup: 0, saveTo: url("models/positive"))
@@ -189,17 +166,17 @@ public final class CreditDemo {
         let tokenRM = try trainRewardModel(label: "token-rm", tokenLevel: true, sftPath: sftPath, pairs: pairExamples, eval: evalPairExamples)
 
         // 6. Preference methods from the same start, equal budgets.
-        begin("preference training")
+        timer.begin("preference training", log: log)
         var trained: [(name: String, model: any LanguageModel, seconds: Double, heldOut: Double?)] = []
         for method in s.methods {
             let t0 = ContinuousClock.now
             let (model, heldOut) = try trainPreference(method, sftPath: sftPath, pairs: pairExamples, eval: evalPairExamples)
-            trained.append((method, model, seconds(since: t0), heldOut))
+            trained.append((method, model, StageTimer.seconds(since: t0), heldOut))
             log(.note("\(method): held-out rewards/accuracies \(heldOut.map { String(format: "%.3f", $0) } ?? "–")"))
         }
 
         // 7. Policies on held-out prompts.
-        begin("policy evaluation")
+        timer.begin("policy evaluation", log: log)
         var policies: [PolicyResult] = []
         let candidates: [(String, any LanguageModel, Double, Double?)] = [("sft", reference.model, sftSeconds, nil)]
             + trained.map { ($0.name, $0.model, $0.seconds, $0.heldOut) }
@@ -213,7 +190,7 @@ public final class CreditDemo {
         }
 
         // 8. Credit localisation on held-out rejected responses.
-        begin("credit localisation")
+        timer.begin("credit localisation", log: log)
         let positive = try PretrainedModel.load(path: url("models/positive").path).model
         let negative = try PretrainedModel.load(path: url("models/negative").path).model
         let credit = CreditScoring(settings: s, task: task, tokenizer: tokenizer, pairs: evalPairs)
@@ -236,11 +213,11 @@ public final class CreditDemo {
         let injectedSources = injected.sources(reference: reference.model, trained: trained.map { ($0.name, $0.model) },
                                                positive: positive, negative: negative, sequenceRM: sequenceRM, tokenRM: tokenRM)
         let injectedResults = injectedSources.map { injected.summarise($0) }
-        finishStage()
+        timer.finish()
 
-        let wall = seconds(since: start)
+        let wall = StageTimer.seconds(since: start)
         let result = CreditDemoResult(settings: s, data: data, policies: policies, credit: creditResults,
-                                      creditInjected: injectedResults, curves: curves, stages: stages, wallSeconds: wall)
+                                      creditInjected: injectedResults, curves: curves, stages: timer.stages, wallSeconds: wall)
         try writeJSON(result, to: url("results.json"))
         let report = CreditDemoReport.make(result, heatmaps: credit.heatmaps(sources, count: s.heatmaps),
                                            injectedHeatmaps: injected.heatmaps(injectedSources, count: min(s.heatmaps, 2)))
@@ -456,17 +433,7 @@ public final class CreditDemo {
 
     // MARK: Files
 
-    func writeJSON<T: Encodable>(_ value: T, to u: URL) throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { try enc.encode(value).write(to: u, options: .atomic) } catch { throw DemoError.cannotWrite(path: u.path, reason: "\(error)") }
-    }
 
-    func seconds(since t: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - t
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
 }
 
 /// Writing JSON Lines (one object per line, keys sorted so files diff cleanly).

@@ -5,11 +5,7 @@ import Foundation
 import Reports
 
 enum CreditDemoReport {
-    static func ci(_ e: Estimate, digits: Int = 3) -> String {
-        guard e.count > 0, e.value.isFinite else { return "–" }
-        let f = "%.\(digits)f"
-        return String(format: "\(f) [\(f), \(f)]", e.value, e.low, e.high)
-    }
+    static func ci(_ e: Estimate, digits: Int = 3) -> String { e.interval(digits: digits) }
 
     static func creditTable(_ rows: [CreditSourceResult]) -> Table {
         Table(headers: ["credit source", "AUROC", "top-1", "top-1 chance", "responses", "what it is"],

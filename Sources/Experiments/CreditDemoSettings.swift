@@ -9,7 +9,7 @@ import Foundation
 /// starting policy stays imperfect: demonstrations carry injected errors (`errorRate`), so the SFT
 /// model samples wrong answers at roughly that rate and sampled responses give both chosen
 /// (correct) and rejected (wrong, first error known) responses.
-public struct CreditDemoSettings: Codable, Sendable, Equatable {
+public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
     // Task
     /// CreditBench task (`add`, `chain`, `sort`, `cipher`, `forbidden`, `count`). `sort` is the
     /// default: a tiny model learns it to ~90% greedy accuracy in a couple of minutes, and its
@@ -165,22 +165,6 @@ public struct CreditDemoSettings: Codable, Sendable, Equatable {
 
     /// Every settings key (`settings.json`'s names).
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
-
-    /// These settings with the keys of `overrides` (a parsed YAML or JSON mapping) replaced.
-    /// - Throws: `DemoError.invalidSetting` naming an unknown key or a value of the wrong type.
-    public func overriding(with overrides: [String: Any], source: String) throws(DemoError) -> CreditDemoSettings {
-        let known = Set(Self.keys)
-        for k in overrides.keys.sorted() where !known.contains(k) {
-            throw .invalidSetting("\(source): unknown setting '\(k)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
-        }
-        do {
-            let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any] ?? [:]
-            let merged = base.merging(overrides) { _, new in new }
-            return try JSONDecoder().decode(CreditDemoSettings.self, from: JSONSerialization.data(withJSONObject: merged))
-        } catch {
-            throw .invalidSetting("\(source): \(error)")
-        }
-    }
 
     /// Every key optional: a settings file may override any subset of the defaults.
     public init(from decoder: Decoder) throws {

@@ -125,12 +125,7 @@ struct CreditScoring {
     func forEachBatch(_ body: (_ lo: Int, _ chunk: ArraySlice<PromptResponse>, _ input: IndexTensor) -> Void) {
         for lo in stride(from: 0, to: rows.count, by: 64) {
             let chunk = rows[lo ..< min(lo + 64, rows.count)]
-            let L = chunk.map { $0.prompt.count + $0.response.count }.max() ?? 1
-            var ids = [Int32](repeating: Int32(padID), count: chunk.count * L)
-            for (b, r) in chunk.enumerated() {
-                for (t, id) in (r.prompt + r.response).enumerated() { ids[b * L + t] = Int32(truncatingIfNeeded: id) }
-            }
-            withoutGradients { body(lo, chunk, IndexTensor(shape: [chunk.count, L], data: ids)) }
+            withoutGradients { body(lo, chunk, ResponseScoring.paddedInput(chunk, padID: padID)) }
         }
     }
 

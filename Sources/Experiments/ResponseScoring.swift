@@ -25,14 +25,9 @@ enum ResponseScoring {
         guard let first = models.first else { return }
         let V = first.vocabularySize
         for lo in stride(from: 0, to: rows.count, by: batchSize) {
-            let chunk = Array(rows[lo ..< min(lo + batchSize, rows.count)])
-            let L = chunk.map { $0.prompt.count + $0.response.count }.max() ?? 1
-            var ids = [Int32](repeating: Int32(padID), count: chunk.count * L)
-            for (b, r) in chunk.enumerated() {
-                for (t, id) in (r.prompt + r.response).enumerated() { ids[b * L + t] = Int32(truncatingIfNeeded: id) }
-            }
-            let input = IndexTensor(shape: [chunk.count, L], data: ids)
-            // Right padding only follows real tokens, which causal attention never lets them see.
+            let chunk = rows[lo ..< min(lo + batchSize, rows.count)]
+            let input = paddedInput(chunk, padID: padID)
+            let L = input.shape[1]
             let logits = models.map { m in withoutGradients { m(input).value } }  // [B, L, V] each
             let pointers = logits.map { $0.unsafePointer }
             for (b, r) in chunk.enumerated() {
@@ -44,6 +39,17 @@ enum ResponseScoring {
             }
             withExtendedLifetime(logits) {}
         }
+    }
+
+    /// Prompt + response of each row, right-padded with `padID` to one [B, L] batch. Right padding
+    /// only follows real tokens, which causal attention never lets them see, so no mask is needed.
+    static func paddedInput(_ rows: ArraySlice<PromptResponse>, padID: Int) -> IndexTensor {
+        let L = rows.map { $0.prompt.count + $0.response.count }.max() ?? 1
+        var ids = [Int32](repeating: Int32(truncatingIfNeeded: padID), count: rows.count * L)
+        for (b, r) in rows.enumerated() {
+            for (t, id) in (r.prompt + r.response).enumerated() { ids[b * L + t] = Int32(truncatingIfNeeded: id) }
+        }
+        return IndexTensor(shape: [rows.count, L], data: ids)
     }
 
     /// log softmax(z)[label], the entropy of softmax(z), and log Σ exp(z), for one logits row.

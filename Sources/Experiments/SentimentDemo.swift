@@ -60,10 +60,8 @@ public final class SentimentDemo {
     let settings: SentimentDemoSettings
     let folder: URL
     let log: (DemoEvent) -> Void
-    var stages: [StageTime] = []
+    var timer = StageTimer()
     var curves: [Curve] = []
-    var stageClock = ContinuousClock.now
-    var currentStage: String?
 
     init(settings: SentimentDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void) throws {
         try settings.validate()
@@ -80,23 +78,6 @@ public final class SentimentDemo {
 
     func url(_ p: String) -> URL { folder.appendingPathComponent(p) }
 
-    func begin(_ name: String) {
-        finishStage()
-        currentStage = name
-        stageClock = .now
-        log(.stage(name))
-    }
-
-    func finishStage() {
-        if let s = currentStage { stages.append(StageTime(stage: s, seconds: seconds(since: stageClock))) }
-        currentStage = nil
-    }
-
-    func seconds(since t: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - t
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
-
     /// The asset files, with a clear error naming what is missing and how to get it.
     func requireFile(_ path: String, _ what: String) throws -> URL {
         guard FileManager.default.fileExists(atPath: path) else {
@@ -109,16 +90,11 @@ public final class SentimentDemo {
         let start = ContinuousClock.now
         let s = settings
         let fm = FileManager.default
-        for sub in ["data", "models", "runs"] { try? fm.removeItem(at: url(sub)) }
-        for sub in ["data", "models", "runs"] {
-            do { try fm.createDirectory(at: url(sub), withIntermediateDirectories: true) } catch {
-                throw DemoError.cannotWrite(path: url(sub).path, reason: "\(error)")
-            }
-        }
+        try prepareRunFolder(folder)
         try writeJSON(s, to: url("settings.json"))
 
         // 1. Reward, prompts, model.
-        begin("setup")
+        timer.begin("setup", log: log)
         let modelPath = try requireFile(s.model, "model").path
         let lexicon: LexiconReward
         do {
@@ -145,7 +121,7 @@ public final class SentimentDemo {
         log(.note("\(trainPrompts.count) training and \(testPrompts.count) held-out prompts from \(split.train.count + split.test.count); model \(reference.parameterCount()) parameters"))
 
         // 2. Sample, score, pair.
-        begin("sampling")
+        timer.begin("sampling", log: log)
         let sampler = ContinuationSampler(tokenizer: tokenizer, settings: s)
         let trainSamples = sampler.sample(reference, prompts: trainPrompts, count: s.samplesPerPrompt, seed: s.seed &+ 101) {
             self.log(.progress(label: "sample (train prompts)", done: $0, total: $1))
@@ -173,7 +149,7 @@ public final class SentimentDemo {
         log(.note("\(rows.count - nEval) training pairs, \(nEval) held-out pairs"))
 
         // 3. The reference on held-out prompts, and the token-level truth on its samples.
-        begin("evaluate reference")
+        timer.begin("evaluate reference", log: log)
         let evaluator = SentimentEvaluator(settings: s, tokenizer: tokenizer, scorer: scorer, reference: reference, prompts: testPrompts,
                                            sampler: sampler)
         try fm.createDirectory(at: url("runs/reference"), withIntermediateDirectories: true)
@@ -185,11 +161,11 @@ public final class SentimentDemo {
         for beta in s.betas {
             var dpoAtBeta: (any LanguageModel)?
             for method in s.methods {
-                begin("\(method) β=\(beta)")
+                timer.begin("\(method) β=\(beta)", log: log)
                 let t0 = ContinuousClock.now
                 let (trainer, policy) = try train(method: method, beta: beta, modelPath: modelPath, reference: reference,
                                                   dpo: dpoAtBeta, pairs: pairs, evalPairs: evalPairs)
-                let secs = seconds(since: t0)
+                let secs = StageTimer.seconds(since: t0)
                 let heldOut = trainer.evaluate()["eval_" + MetricName.rewardsAccuracies].map(Double.init)
                 policy.model.eval()
                 var r = try evaluator.evaluate(method: method, beta: beta, policy: policy.model, trainSeconds: secs,
@@ -207,10 +183,10 @@ public final class SentimentDemo {
                 }
             }
         }
-        finishStage()
+        timer.finish()
         let result = SentimentDemoResult(settings: s, trainPrompts: trainPrompts.count, testPrompts: testPrompts.count,
-                                         pairs: rows.count - nEval, heldOutPairs: nEval, runs: runs, curves: curves, stages: stages,
-                                         wallSeconds: seconds(since: start), mergedModel: merged)
+                                         pairs: rows.count - nEval, heldOutPairs: nEval, runs: runs, curves: curves, stages: timer.stages,
+                                         wallSeconds: StageTimer.seconds(since: start), mergedModel: merged)
         try writeJSON(result, to: url("results.json"))
         let report = SentimentDemoReport.make(result, heatmaps: evaluator.heatmaps(count: 3))
         do { try report.write(to: folder) } catch { throw DemoError.cannotWrite(path: folder.path, reason: "\(error)") }
@@ -268,12 +244,6 @@ public final class SentimentDemo {
         return (trainer, policy)
     }
 
-    func writeJSON<T: Encodable>(_ value: T, to u: URL) throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { try enc.encode(value).write(to: u, options: .atomic) } catch { throw DemoError.cannotWrite(path: u.path, reason: "\(error)") }
-    }
 }
 
 /// How the demo's preference data are tokenised: as TRL does for prompt–completion text, except
@@ -320,9 +290,7 @@ struct SentimentScorer {
         let promptBytes = prompt.utf8.count
         func encode(_ c: String) -> (Encoding, Int) {
             let enc = tokenizer.encodeWithOffsets(prompt + c, addSpecialTokens: true)
-            var k = 0
-            while k < promptIDs.count, k < enc.ids.count, promptIDs[k] == enc.ids[k] { k += 1 }
-            return (enc, k)
+            return (enc, commonPrefixLength(promptIDs, enc.ids))
         }
         let (ce, ck) = encode(chosen), (re, rk) = encode(rejected)
         let k = min(ck, rk)

@@ -5,11 +5,7 @@ import Foundation
 import Reports
 
 enum SentimentDemoReport {
-    static func ci(_ e: Estimate?, digits: Int = 3) -> String {
-        guard let e, e.count > 0, e.value.isFinite else { return "–" }
-        let f = "%.\(digits)f"
-        return String(format: "\(f) [\(f), \(f)]", e.value, e.low, e.high)
-    }
+    static func ci(_ e: Estimate?, digits: Int = 3) -> String { e?.interval(digits: digits) ?? "–" }
 
     static func make(_ r: SentimentDemoResult, heatmaps: [(title: String, maps: [TokenHeatmap])]) -> Report {
         let s = r.settings

@@ -4,7 +4,7 @@ import Foundation
 /// Controlled-sentiment alignment of a pretrained LM with a per-word reward (the DPO/TDPO
 /// "IMDb sentiment" experiment's shape, arXiv:2305.18290 §6.1 and arXiv:2404.11999 §4.1, on
 /// Shakespeare prompts with VADER's word valences as the reward whose token-level truth is known).
-public struct SentimentDemoSettings: Codable, Sendable, Equatable {
+public struct SentimentDemoSettings: DemoSettings, Sendable, Equatable {
     /// Policy and reference: a Hugging Face folder or a GGUF file.
     public var model = ".assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
     /// `vader_lexicon.txt` (PyPI vadersentiment 3.3.2).
@@ -114,18 +114,4 @@ public struct SentimentDemoSettings: Codable, Sendable, Equatable {
         self = s
     }
 
-    /// These settings with the keys of `overrides` replaced (unknown keys are errors).
-    public func overriding(with overrides: [String: Any], source: String) throws(DemoError) -> SentimentDemoSettings {
-        let known = Set(Self.keys)
-        for k in overrides.keys.sorted() where !known.contains(k) {
-            throw .invalidSetting("\(source): unknown setting '\(k)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
-        }
-        do {
-            let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any] ?? [:]
-            let merged = base.merging(overrides) { _, new in new }
-            return try JSONDecoder().decode(SentimentDemoSettings.self, from: JSONSerialization.data(withJSONObject: merged))
-        } catch {
-            throw .invalidSetting("\(source): \(error)")
-        }
-    }
 }

@@ -115,7 +115,6 @@ final class SentimentEvaluator {
         var klRows = [[Float]](repeating: [], count: rows.count)
         var refLogps = [[Float]](repeating: [], count: rows.count)
         ResponseScoring.visit(models: [policy, reference], rows: rows, padID: padID, batchSize: 16) { r, j, z, y in
-            if j == 0 { klRows[r] = []; refLogps[r] = [] }
             klRows[r].append(ResponseScoring.kl(z[0], z[1], V))
             refLogps[r].append(ResponseScoring.logProb(z[1], V, y))
         }

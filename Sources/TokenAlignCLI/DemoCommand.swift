@@ -91,9 +91,7 @@ struct CreditDemoCommand: ParsableCommand {
 
 /// The plain-text tables the demo prints at the end.
 enum DemoSummary {
-    static func ci(_ e: Estimate) -> String {
-        e.count == 0 || !e.value.isFinite ? "–" : String(format: "%.3f [%.3f, %.3f]", e.value, e.low, e.high)
-    }
+    static func ci(_ e: Estimate) -> String { e.interval() }
 
     static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 

@@ -172,7 +172,7 @@ final class CreditDemoTests: XCTestCase {
         p.arguments = args
         // stderr goes to a file (Chromium logs a lot); stdout (the DOM) is read to the end before waiting.
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(getpid())-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errURL) }
         let errHandle = try FileHandle(forWritingTo: errURL)
         let out = Pipe()

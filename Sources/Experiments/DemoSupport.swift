@@ -1,0 +1,81 @@
+// What both demo pipelines share: settings files that override a preset, stage timing, and
+// writing JSON results atomically.
+import Evaluation
+import Foundation
+
+/// Settings that a YAML/JSON mapping can override key by key (`--config`).
+public protocol DemoSettings: Codable {
+    /// Every settings key (the `settings.json` names).
+    static var keys: [String] { get }
+}
+
+extension DemoSettings {
+    /// These settings with the keys of `overrides` (a parsed YAML or JSON mapping) replaced.
+    /// - Throws: `DemoError.invalidSetting` naming an unknown key or a value of the wrong type.
+    public func overriding(with overrides: [String: Any], source: String) throws(DemoError) -> Self {
+        let known = Set(Self.keys)
+        for k in overrides.keys.sorted() where !known.contains(k) {
+            throw .invalidSetting("\(source): unknown setting '\(k)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
+        }
+        do {
+            let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any] ?? [:]
+            let merged = base.merging(overrides) { _, new in new }
+            return try JSONDecoder().decode(Self.self, from: JSONSerialization.data(withJSONObject: merged))
+        } catch {
+            throw .invalidSetting("\(source): \(error)")
+        }
+    }
+}
+
+/// Times the stages of a pipeline and reports each start.
+struct StageTimer {
+    private(set) var stages: [StageTime] = []
+    private var current: (name: String, start: ContinuousClock.Instant)?
+
+    /// Ends the running stage (if any) and starts `name`.
+    mutating func begin(_ name: String, log: (DemoEvent) -> Void) {
+        finish()
+        current = (name, .now)
+        log(.stage(name))
+    }
+
+    mutating func finish() {
+        if let c = current { stages.append(StageTime(stage: c.name, seconds: Self.seconds(since: c.start))) }
+        current = nil
+    }
+
+    static func seconds(since t: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - t
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
+
+/// Replaces a demo's own subfolders (`data`, `models`, `runs`) of `folder` with empty ones; other
+/// files in the folder are left alone.
+func prepareRunFolder(_ folder: URL) throws {
+    let fm = FileManager.default
+    for sub in ["data", "models", "runs"] {
+        let u = folder.appendingPathComponent(sub)
+        try? fm.removeItem(at: u)
+        do { try fm.createDirectory(at: u, withIntermediateDirectories: true) } catch {
+            throw DemoError.cannotWrite(path: u.path, reason: "\(error)")
+        }
+    }
+}
+
+/// Pretty-printed, key-sorted JSON written atomically (NaN and infinities as strings).
+func writeJSON<T: Encodable>(_ value: T, to u: URL) throws {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+    enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    do { try enc.encode(value).write(to: u, options: .atomic) } catch { throw DemoError.cannotWrite(path: u.path, reason: "\(error)") }
+}
+
+extension Estimate {
+    /// "value [low, high]" with `digits` decimals, or "–" when there is nothing to show.
+    public func interval(digits: Int = 3) -> String {
+        guard count > 0, value.isFinite else { return "–" }
+        let f = "%.\(digits)f"
+        return String(format: "\(f) [\(f), \(f)]", value, low, high)
+    }
+}
