@@ -22,27 +22,15 @@ enum Sampling {
                        count: Int, temperature: Float, maxNewTokens: Int, seed: UInt64, batchSize: Int = 256,
                        progress: ((Int, Int) -> Void)? = nil) -> [[SampledResponse]] {
         let eos = tokenizer.eosTokenID ?? 0
-        let pad = tokenizer.padTokenID ?? eos
-        let promptIDs = examples.map { tokenizer.encode($0.prompt) }
-        var rows: [(prompt: Int, ids: [Int])] = []
-        for (i, p) in promptIDs.enumerated() { for _ in 0 ..< count { rows.append((i, p)) } }
-        var out = [[SampledResponse]](repeating: [], count: examples.count)
-        var done = 0
-        for (k, lo) in stride(from: 0, to: rows.count, by: batchSize).enumerated() {
-            let chunk = Array(rows[lo ..< min(lo + batchSize, rows.count)])
-            var params = GenerationParameters(maxNewTokens: maxNewTokens, temperature: temperature, stopTokenIDs: [eos],
-                                              seed: seed &+ UInt64(k) &* 0x9E37_79B9)
-            params.padTokenID = pad
-            let results = Generator.generate(model: model, prompts: chunk.map(\.ids), parameters: params)
-            for (row, result) in zip(chunk, results) {
-                let body = result.tokens.last == eos ? Array(result.tokens.dropLast()) : result.tokens
-                let text = tokenizer.decode(body, skipSpecialTokens: false)
-                let ok = task.verify(text, for: examples[row.prompt]).isCorrect
-                out[row.prompt].append(SampledResponse(text: text, ids: result.tokens, isCorrect: ok))
+        var params = GenerationParameters(maxNewTokens: maxNewTokens, temperature: temperature, stopTokenIDs: [eos])
+        params.padTokenID = tokenizer.padTokenID ?? eos
+        let results = BatchedSampling.generate(model: model, prompts: examples.map { tokenizer.encode($0.prompt) }, count: count,
+                                               parameters: params, seed: seed, batchSize: batchSize, progress: progress)
+        return zip(examples, results).map { example, rows in
+            rows.map { result in
+                let text = tokenizer.decode(BatchedSampling.body(result, stopToken: eos), skipSpecialTokens: false)
+                return SampledResponse(text: text, ids: result.tokens, isCorrect: task.verify(text, for: example).isCorrect)
             }
-            done += chunk.count
-            progress?(done, rows.count)
         }
-        return out
     }
 }
