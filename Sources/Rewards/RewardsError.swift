@@ -15,6 +15,8 @@ public enum RewardsError: Error, Equatable, CustomStringConvertible {
     case empty(file: String, expected: String)
     /// A corpus directory has no file matching the pattern.
     case noCorpusFiles(directory: String, pattern: String)
+    /// An argument outside what the call accepts (says which and why).
+    case invalidArgument(String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum RewardsError: Error, Equatable, CustomStringConvertible {
             return "\(file): no entries (expected \(expected))"
         case let .noCorpusFiles(directory, pattern):
             return "\(directory): no files matching \(pattern)"
+        case let .invalidArgument(message):
+            return message
         }
     }
 }

@@ -107,6 +107,34 @@ public struct SentimentLexicon: Sendable {
         return "\"\(e)\""
     }
 
+    /// The lexicon as one simulated annotator would have written it: every word's valence replaced
+    /// by its `index`-th raw rating (0 ..< `ratingsPerWord`). VADER's raters were crowd workers
+    /// rating each word independently, so "rater k" is not one person across words; it is one draw
+    /// of a human rating per word, which is what a noise ceiling needs: how well does a single
+    /// human rating rank words against the ten-rater mean?
+    /// - Parameter leaveOut: instead, the mean of the other ratings (the index-th left out): the
+    ///   truth a single rater is compared against without their own vote.
+    public func rater(_ index: Int, leaveOut: Bool = false) throws(RewardsError) -> SentimentLexicon {
+        guard (0 ..< Self.ratingsPerWord).contains(index) else {
+            throw .invalidArgument("rater index \(index) is outside 0 ..< \(Self.ratingsPerWord)")
+        }
+        var copy = self
+        for (word, e) in entries {
+            guard e.ratings.count == Self.ratingsPerWord else {
+                throw .invalidArgument("lexicon word \"\(word)\" has \(e.ratings.count) ratings, expected \(Self.ratingsPerWord)")
+            }
+            var rated = e
+            if leaveOut {
+                let others = e.ratings.enumerated().filter { $0.offset != index }.map(\.element)
+                rated.valence = Double(others.reduce(0, +)) / Double(others.count)
+            } else {
+                rated.valence = Double(e.ratings[index])
+            }
+            copy.entries[word] = rated
+        }
+        return copy
+    }
+
     /// The number of entries.
     public var count: Int { entries.count }
 

@@ -79,3 +79,41 @@ struct SentimentLexiconTests {
         }
     }
 }
+
+@Suite("SentimentLexicon raters (simulated annotators)")
+struct SentimentLexiconRaterTests {
+    @Test("rater k: every word's valence is its k-th rating; the mean of the ten raters is the lexicon mean")
+    func raters() throws {
+        let lex = try excerptLexicon()
+        let raters = try (0 ..< SentimentLexicon.ratingsPerWord).map { try lex.rater($0) }
+        for (word, e) in lex.entries {
+            for (k, r) in raters.enumerated() {
+                #expect(r.valence(of: word) == Double(e.ratings[k]), "\(word) rater \(k)")
+                #expect(r.entries[word]?.ratings == e.ratings, "the raw ratings are kept")
+            }
+            let mean = raters.map { $0.valence(of: word)! }.reduce(0, +) / 10
+            // The file's means are rounded to one decimal.
+            #expect(abs(mean - e.valence) <= 0.05 + 1e-12, "\(word): \(mean) vs \(e.valence)")
+        }
+        #expect(raters[0].valence(of: "good") == 2)
+        #expect(raters[5].valence(of: "good") == 4)
+        #expect(raters.allSatisfy { $0.count == lex.count })
+    }
+
+    @Test("leave-one-out: the mean of the other nine ratings")
+    func leaveOneOut() throws {
+        let lex = try excerptLexicon()
+        // good: [2, 1, 1, 3, 2, 4, 2, 2, 1, 1], sum 19.
+        #expect(try lex.rater(5, leaveOut: true).valence(of: "good") == 15.0 / 9)
+        #expect(try lex.rater(0, leaveOut: true).valence(of: "good") == 17.0 / 9)
+    }
+
+    @Test("a rater index outside 0..<10, or an entry without ten ratings, is an error that says so")
+    func errors() throws {
+        let lex = try excerptLexicon()
+        #expect(throws: RewardsError.invalidArgument("rater index 10 is outside 0 ..< 10")) { try lex.rater(10) }
+        #expect(throws: RewardsError.self) { try lex.rater(-1) }
+        let short = SentimentLexicon(entries: [.init(word: "meh", valence: -0.5, standardDeviation: 0, ratings: [-1, 0])])
+        #expect(throws: RewardsError.invalidArgument("lexicon word \"meh\" has 2 ratings, expected 10")) { try short.rater(0) }
+    }
+}
