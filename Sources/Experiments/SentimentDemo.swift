@@ -42,6 +42,28 @@ public struct SentimentRunResult: Codable, Sendable {
     public var examples: [String]
 }
 
+/// Spearman ρ of single human ratings against the lexicon, one entry per VADER rater (see
+/// `SentimentEvaluator.raterAgreement`): the ceiling for the implicit rewards' ρ.
+public struct RaterAgreement: Codable, Sendable, Equatable {
+    /// Against the ten-rater mean (the truth the methods are scored on), on lexicon-word tokens.
+    public var lexiconTokens: [Double] = []
+    /// The same over all tokens.
+    public var allTokens: [Double] = []
+    /// Against the mean of the other nine raters, on lexicon-word tokens.
+    public var lexiconTokensLeaveOneOut: [Double] = []
+    /// The same over all tokens.
+    public var allTokensLeaveOneOut: [Double] = []
+
+    public init() {}
+
+    /// "mean [min, max]" of one of the lists (over the raters).
+    public static func summary(_ values: [Double], digits: Int = 3) -> String {
+        guard let lo = values.min(), let hi = values.max() else { return "–" }
+        let f = "%.\(digits)f"
+        return String(format: f, values.reduce(0, +) / Double(values.count)) + " [" + String(format: f, lo) + ", " + String(format: f, hi) + "]"
+    }
+}
+
 public struct SentimentDemoResult: Codable, Sendable {
     public var settings: SentimentDemoSettings
     public var trainPrompts: Int
@@ -54,6 +76,8 @@ public struct SentimentDemoResult: Codable, Sendable {
     public var wallSeconds: Double
     /// Where the merged DPO model was saved (nil: not saved).
     public var mergedModel: String?
+    /// Single-rater ρ against the lexicon (nil when it could not be computed).
+    public var raterAgreement: RaterAgreement?
 }
 
 public final class SentimentDemo {
@@ -155,6 +179,7 @@ public final class SentimentDemo {
         try fm.createDirectory(at: url("runs/reference"), withIntermediateDirectories: true)
         var runs = [try evaluator.evaluate(method: "reference", beta: nil, policy: reference, trainSeconds: 0,
                                            saveTo: url("runs/reference/samples.jsonl"))]
+        let raters = try evaluator.raterAgreement()
 
         // 4. Every method at every β.
         var merged: String?
@@ -186,7 +211,8 @@ public final class SentimentDemo {
         timer.finish()
         let result = SentimentDemoResult(settings: s, trainPrompts: trainPrompts.count, testPrompts: testPrompts.count,
                                          pairs: rows.count - nEval, heldOutPairs: nEval, runs: runs, curves: curves, stages: timer.stages,
-                                         wallSeconds: StageTimer.seconds(since: start), mergedModel: merged)
+                                         wallSeconds: StageTimer.seconds(since: start), mergedModel: merged,
+                                         raterAgreement: raters)
         try writeJSON(result, to: url("results.json"))
         let report = SentimentDemoReport.make(result, heatmaps: evaluator.heatmaps(count: 3))
         do { try report.write(to: folder) } catch { throw DemoError.cannotWrite(path: folder.path, reason: "\(error)") }
@@ -259,6 +285,13 @@ struct SentimentScorer {
     var lexicon: LexiconReward
     var profanity: ProfanityPenalty?
     var profanityWeight: Double
+
+    /// The same scorer with another lexicon (e.g. one rater's ratings).
+    func replacingLexicon(_ l: SentimentLexicon) -> SentimentScorer {
+        var copy = self
+        copy.lexicon.analyzer.lexicon = l
+        return copy
+    }
 
     func sequenceScore(_ text: String) -> Double {
         lexicon.sequenceScore(text) + profanityWeight * (profanity?.sequenceScore(text) ?? 0)

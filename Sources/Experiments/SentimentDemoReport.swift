@@ -46,6 +46,15 @@ enum SentimentDemoReport {
             reward (the known truth) and the policy's implicit token reward β·log π/π_ref: how well does each method's implicit reward \
             recover per-word valence? “lexicon tokens” restricts to tokens that carry a lexicon word.
             """))
+        if let a = r.raterAgreement {
+            report.add(.paragraph("""
+                The human ceiling: the same ρ for a single human rating per word in place of an implicit reward. Each of VADER's ten                 raters' ratings rescores the reference's held-out samples under the same rules, and is ranked against the ten-rater mean                 (which includes that rater's vote) and against the mean of the other nine. Mean [min, max] over the ten raters:
+                """))
+            report.add(.table(Table(
+                headers: ["one rater against", "ρ all tokens", "ρ lexicon tokens"],
+                rows: [["the ten-rater mean (the truth above)", RaterAgreement.summary(a.allTokens), RaterAgreement.summary(a.lexiconTokens)],
+                       ["the other nine raters' mean", RaterAgreement.summary(a.allTokensLeaveOneOut), RaterAgreement.summary(a.lexiconTokensLeaveOneOut)]])))
+        }
 
         report.add(.heading("Sample continuations (first held-out prompts)"))
         var rows: [[String]] = []

@@ -25,24 +25,14 @@ struct ContinuationSampler {
     func sample(_ model: any LanguageModel, prompts: [String], count: Int, seed: UInt64, batchSize: Int = 32,
                 progress: ((Int, Int) -> Void)? = nil) -> [[Continuation]] {
         let eos = tokenizer.eosTokenID
-        var rows: [(prompt: Int, ids: [Int])] = []
-        for (i, p) in prompts.enumerated() { for _ in 0 ..< count { rows.append((i, promptIDs(p))) } }
-        var out = [[Continuation]](repeating: [], count: prompts.count)
-        var done = 0
-        for (k, lo) in stride(from: 0, to: rows.count, by: batchSize).enumerated() {
-            let chunk = Array(rows[lo ..< min(lo + batchSize, rows.count)])
-            var params = GenerationParameters(maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK,
-                                              stopTokenIDs: eos.map { [$0] } ?? [], seed: seed &+ UInt64(k) &* 0x9E37_79B9)
-            params.padTokenID = tokenizer.padTokenID ?? eos ?? 0
-            let results = withoutGradients { Generator.generate(model: model, prompts: chunk.map(\.ids), parameters: params) }
-            for (row, r) in zip(chunk, results) {
-                let body = r.tokens.last == eos ? Array(r.tokens.dropLast()) : r.tokens
-                out[row.prompt].append(Continuation(text: tokenizer.decode(body, skipSpecialTokens: true), ids: r.tokens))
-            }
-            done += chunk.count
-            progress?(done, rows.count)
+        var params = GenerationParameters(maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK,
+                                          stopTokenIDs: eos.map { [$0] } ?? [])
+        params.padTokenID = tokenizer.padTokenID ?? eos ?? 0
+        let results = BatchedSampling.generate(model: model, prompts: prompts.map(promptIDs), count: count, parameters: params,
+                                               seed: seed, batchSize: batchSize, progress: progress)
+        return results.map { rows in
+            rows.map { Continuation(text: tokenizer.decode(BatchedSampling.body($0, stopToken: eos), skipSpecialTokens: true), ids: $0.tokens) }
         }
-        return out
     }
 }
 
@@ -147,10 +137,16 @@ final class SentimentEvaluator {
     }
 
     /// Spearman ρ pooled over tokens, with a bootstrap CI from resampling held-out prompts.
-    func spearman(_ implicit: [[Float]], onlyLexiconTokens: Bool) -> Estimate? {
+    /// - Parameters:
+    ///   - implicit: per-token scores on `truthRows`.
+    ///   - truth: what they are ranked against (default: the lexicon's token rewards).
+    ///   - onlyLexiconTokens: keep only tokens whose lexicon reward (`truthRewards`) is nonzero.
+    ///   - bootstrap: false gives the point estimate alone.
+    func spearman(_ implicit: [[Float]], truth: [[Float]]? = nil, onlyLexiconTokens: Bool, bootstrap: Bool = true) -> Estimate? {
+        let truth = truth ?? truthRewards
         var byPrompt: [Int: (x: [Double], y: [Double])] = [:]
         for (k, p) in truthPrompt.enumerated() {
-            for (a, b) in zip(truthRewards[k], implicit[k]) where !onlyLexiconTokens || a != 0 {
+            for (t, (a, b)) in zip(truth[k], implicit[k]).enumerated() where !onlyLexiconTokens || truthRewards[k][t] != 0 {
                 byPrompt[p, default: ([], [])].x.append(Double(a))
                 byPrompt[p, default: ([], [])].y.append(Double(b))
             }
@@ -160,7 +156,7 @@ final class SentimentEvaluator {
         guard let rho = RankCorrelation.spearman(x, y) else { return nil }
         var rng = Evaluation.SplitMix64(seed: settings.seed &+ 77)
         var stats: [Double] = []
-        for _ in 0 ..< settings.bootstrapResamples where groups.count > 1 {
+        for _ in 0 ..< (bootstrap ? settings.bootstrapResamples : 0) where groups.count > 1 {
             var xs: [Double] = [], ys: [Double] = []
             for _ in 0 ..< groups.count {
                 let g = groups[Int(rng.next() % UInt64(groups.count))]
@@ -173,6 +169,37 @@ final class SentimentEvaluator {
         guard !stats.isEmpty else { return Estimate(value: rho, low: rho, high: rho, count: x.count) }
         let lo = stats[Int(0.025 * Double(stats.count))], hi = stats[min(stats.count - 1, Int(0.975 * Double(stats.count)))]
         return Estimate(value: rho, low: lo, high: hi, count: x.count)
+    }
+
+    /// How well single human ratings rank the tokens against the lexicon: the noise ceiling for
+    /// the implicit rewards' ρ. For each of VADER's ten raters, the reference's held-out samples
+    /// are rescored with that rater's rating of every word in place of the mean (same rules, same
+    /// tokens), and ranked against the ten-rater truth the methods are scored on, and against the
+    /// mean of the other nine (which leaves the rater's own vote out). nil before the reference
+    /// has been evaluated.
+    func raterAgreement() throws -> RaterAgreement? {
+        guard !truthRows.isEmpty else { return nil }
+        let lexicon = scorer.lexicon.analyzer.lexicon
+        func rewards(_ l: SentimentLexicon) -> [[Float]] {
+            let rater = scorer.replacingLexicon(l)
+            return truthRows.map { row in
+                let t = TokenizedText(tokenIDs: row.prompt + row.response, tokenizer: tokenizer)
+                return rater.tokenRewards(utf8: t.bytes, offsets: t.offsets, specialTokensMask: t.specialTokensMask)[row.prompt.count...].map(Float.init)
+            }
+        }
+        var out = RaterAgreement()
+        for k in 0 ..< SentimentLexicon.ratingsPerWord {
+            let one = rewards(try lexicon.rater(k)), others = rewards(try lexicon.rater(k, leaveOut: true))
+            guard let lex = spearman(one, onlyLexiconTokens: true, bootstrap: false),
+                  let all = spearman(one, onlyLexiconTokens: false, bootstrap: false),
+                  let lexLOO = spearman(one, truth: others, onlyLexiconTokens: true, bootstrap: false),
+                  let allLOO = spearman(one, truth: others, onlyLexiconTokens: false, bootstrap: false) else { return nil }
+            out.lexiconTokens.append(lex.value)
+            out.allTokens.append(all.value)
+            out.lexiconTokensLeaveOneOut.append(lexLOO.value)
+            out.allTokensLeaveOneOut.append(allLOO.value)
+        }
+        return out
     }
 
     /// Lexicon truth beside each method's implicit token reward, for the first `count` samples that

@@ -151,11 +151,15 @@ struct SentimentDemoCommand: ParsableCommand {
         let result = try SentimentDemo.run(s, folder: folder) { printer.handle($0) }
         printer.finish()
         var text = "\nHeld-out reward and KL (95% bootstrap CI over prompts)\n"
-        text += DemoSummary.pad("method", 16) + DemoSummary.pad("β", 7) + DemoSummary.pad("reward", 24) + DemoSummary.pad("KL/token", 24) + "ρ(implicit, lexicon)\n"
+        text += DemoSummary.pad("method", 16) + DemoSummary.pad("β", 7) + DemoSummary.pad("reward", 24) + DemoSummary.pad("KL/token", 24) + "ρ(implicit, lexicon) on word tokens\n"
         for r in result.runs {
             text += DemoSummary.pad(r.method, 16) + DemoSummary.pad(r.beta.map { String(format: "%g", $0) } ?? "–", 7)
                 + DemoSummary.pad(DemoSummary.ci(r.reward), 24) + DemoSummary.pad(DemoSummary.ci(r.kl), 24)
-                + (r.rankCorrelation.map(DemoSummary.ci) ?? "–") + "\n"
+                + (r.rankCorrelationLexiconTokens.map(DemoSummary.ci) ?? "–") + "\n"
+        }
+        if let a = result.raterAgreement {
+            text += "one human rater vs the lexicon on word tokens: ρ " + RaterAgreement.summary(a.lexiconTokens)
+                + " (mean [min, max] over VADER's 10 raters; vs the other nine: " + RaterAgreement.summary(a.lexiconTokensLeaveOneOut) + ")\n"
         }
         text += String(format: "\nwall time %.0f s; report: %@\n", result.wallSeconds, folder.appendingPathComponent("report.html").path)
         print(text)

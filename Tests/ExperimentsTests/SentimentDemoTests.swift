@@ -1,8 +1,10 @@
 // The controlled-sentiment experiment: the per-token rewards it writes line up with the trainers'
 // tokenisation (always), and the whole pipeline at its test size on SmolLM2 (when the assets exist).
+import Checkpoints
 import Datasets
 @testable import Experiments
 import Foundation
+import Models
 import Rewards
 import Tokenizers
 import XCTest
@@ -20,7 +22,18 @@ final class SentimentDemoTests: XCTestCase {
     /// `DatasetEncoder` tokenises the row, and sit on the tokens of the lexicon words.
     func testCompletionTokenRewardsAlignWithTheEncoder() throws {
         let corpus = ["It was a lovely day and a happy one", "the villain was wicked and sad", "not a good day, damn it"]
-        let tokenizer = try BPETrainer(vocabularySize: 300, specialTokens: ["<|endoftext|>"]).train(corpus)
+        try checkCompletionTokenRewards(tokenizer: try BPETrainer(vocabularySize: 300, specialTokens: ["<|endoftext|>"]).train(corpus))
+    }
+
+    /// The same with the experiment's own tokenizer, SmolLM2-135M's from the GGUF file.
+    func testCompletionTokenRewardsAlignWithSmolLM2() throws {
+        let url = Self.repoRoot.appendingPathComponent(SentimentDemoSettings().model)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("\(url.path) missing: run scripts/fetch-assets.sh") }
+        let tokenizer = try Tokenizer(gguf: try PretrainedModel.ggufTokenizerMetadata(try GGUFFile(url: url)), file: url.lastPathComponent)
+        try checkCompletionTokenRewards(tokenizer: tokenizer)
+    }
+
+    func checkCompletionTokenRewards(tokenizer: Tokenizer) throws {
         let scorer = try excerptScorer()
         let prompt = "To be or be", completion = " a lovely, happy day; the villain is wicked. Damn"
         // "s" merges with the prompt's last word in the rejected row: the common prompt is shorter.
@@ -99,10 +112,20 @@ final class SentimentDemoTests: XCTestCase {
             XCTAssertNotNil(run.rankCorrelation, run.method)
             XCTAssertEqual(run.examples.count, 3)
         }
+        // The human ceiling: one entry per VADER rater, correlations in [−1, 1], and a single rater
+        // ranks word tokens far better than chance against the ten-rater truth.
+        let raters = try XCTUnwrap(r.raterAgreement)
+        for list in [raters.lexiconTokens, raters.allTokens, raters.lexiconTokensLeaveOneOut, raters.allTokensLeaveOneOut] {
+            XCTAssertEqual(list.count, 10)
+            XCTAssertTrue(list.allSatisfy { (-1 ... 1).contains($0) }, "\(list)")
+        }
+        XCTAssertGreaterThan(raters.lexiconTokens.reduce(0, +) / 10, 0.3)
+        XCTAssertNotEqual(raters.lexiconTokens, raters.lexiconTokensLeaveOneOut, "a different truth")
         for f in ["results.json", "report.md", "report.html", "data/pairs.jsonl", "data/test_prompts.jsonl", "settings.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(f).path), f)
         }
         let html = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("<svg") && html.contains("Reward vs KL"))
+        XCTAssertTrue(html.contains("the other nine raters"), "the human-ceiling table")
     }
 }
