@@ -105,9 +105,9 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
-        .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Tokenizers"]),
+        .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Tokenizers", "Models", "Checkpoints"]),
         .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "TokenAlignCLI", "Datasets"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation", "Models", "Checkpoints"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
     ]
 )
