@@ -43,14 +43,26 @@ public struct Report: Sendable {
 
     public mutating func add(_ block: ReportBlock) { blocks.append(block) }
 
+    /// The charts in order, with the file name `write(to:)` gives each (`figure-1.svg`, …), so that
+    /// the Markdown report can show them and a figure can be copied into documentation on its own.
+    public var figures: [(file: String, chart: LineChart)] {
+        var out: [(String, LineChart)] = []
+        for b in blocks { if case .chart(let c) = b { out.append(("figure-\(out.count + 1).svg", c)) } }
+        return out
+    }
+
     public func markdown() -> String {
         var out = "# \(title)\n\n"
+        var figure = 0
         for b in blocks {
             switch b {
             case .heading(let h): out += "## \(h)\n\n"
             case .paragraph(let p): out += "\(p)\n\n"
             case .table(let t): out += t.markdown() + "\n"
-            case .chart(let c): out += "_Chart: \(c.title) (see report.html)._\n\n"
+            case .chart(let c):
+                figure += 1
+                let alt = c.title.replacingOccurrences(of: "[", with: "(").replacingOccurrences(of: "]", with: ")")
+                out += "![\(alt)](figure-\(figure).svg)\n\n"
             case .heatmaps(let hs): out += "_\(hs.count) token heatmaps (see report.html)._\n\n"
             }
         }
@@ -84,9 +96,12 @@ public struct Report: Sendable {
         """
     }
 
-    /// Writes `report.md` and `report.html` into `folder`, atomically.
+    /// Writes `report.md`, `report.html` and each chart as `figure-N.svg` into `folder`, atomically.
     public func write(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for f in figures {
+            try Data(f.chart.svg().utf8).write(to: folder.appendingPathComponent(f.file), options: .atomic)
+        }
         try Data(markdown().utf8).write(to: folder.appendingPathComponent("report.md"), options: .atomic)
         try Data(html().utf8).write(to: folder.appendingPathComponent("report.html"), options: .atomic)
     }

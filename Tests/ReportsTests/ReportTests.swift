@@ -60,5 +60,10 @@ func isWellFormedXML(_ text: String) -> Bool {
         try r.write(to: dir)
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("report.html").path))
         #expect(try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8) == md)
+        // Each chart is also its own SVG file, shown by the Markdown report.
+        #expect(md.contains("![loss](figure-1.svg)"))
+        #expect(r.figures.map(\.file) == ["figure-1.svg"])
+        let svg = try String(contentsOf: dir.appendingPathComponent("figure-1.svg"), encoding: .utf8)
+        #expect(svg == r.figures[0].chart.svg() && isWellFormedXML(svg))
     }
 }
