@@ -58,6 +58,11 @@ public struct GenerationResult: Sendable {
     /// Generated ids (prompt excluded; a stop token is included, text after a stop string is not cut).
     public var tokens: [Int]
     public var finishReason: FinishReason
+
+    public init(tokens: [Int], finishReason: FinishReason) {
+        self.tokens = tokens
+        self.finishReason = finishReason
+    }
 }
 
 /// Timings of one `generate` call.

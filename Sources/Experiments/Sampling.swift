@@ -24,11 +24,11 @@ enum Sampling {
         let eos = tokenizer.eosTokenID ?? 0
         var params = GenerationParameters(maxNewTokens: maxNewTokens, temperature: temperature, stopTokenIDs: [eos])
         params.padTokenID = tokenizer.padTokenID ?? eos
-        let results = BatchedSampling.generate(model: model, prompts: examples.map { tokenizer.encode($0.prompt) }, count: count,
+        let results = BatchedGeneration.generate(model: model, prompts: examples.map { tokenizer.encode($0.prompt) }, count: count,
                                                parameters: params, seed: seed, batchSize: batchSize, progress: progress)
         return zip(examples, results).map { example, rows in
             rows.map { result in
-                let text = tokenizer.decode(BatchedSampling.body(result, stopToken: eos), skipSpecialTokens: false)
+                let text = tokenizer.decode(BatchedGeneration.body(result, stopToken: eos), skipSpecialTokens: false)
                 return SampledResponse(text: text, ids: result.tokens, isCorrect: task.verify(text, for: example).isCorrect)
             }
         }

@@ -1,21 +1,21 @@
-// The one batched sampling loop both demos use: every prompt repeated `count` times, rows generated
-// in fixed-size batches, each batch with its own seed derived from the run's seed and the batch
-// index. Keeping the seed per batch (not per call) means a run is reproducible whatever the caller
-// does with the results, and the stop rule and decoding of each demo stay with the demo.
-import Autograd
-import Decoding
+// Many samples from many prompts: every prompt repeated `count` times, rows generated in fixed-size
+// left-padded batches, each batch with its own seed derived from the run's seed and the batch index.
+// The demos and `tokenalign generate --prompts` share it, so the command line reproduces a demo's
+// samples exactly from the same seed and batch size. Decoding the ids and judging them stays with
+// the caller.
 import Models
 
-enum BatchedSampling {
+/// Batched sampling of `count` generations per prompt.
+public enum BatchedGeneration {
     /// The seed of batch `index` of a run seeded with `seed`.
-    static func batchSeed(_ seed: UInt64, index: Int) -> UInt64 { seed &+ UInt64(index) &* 0x9E37_79B9 }
+    public static func batchSeed(_ seed: UInt64, index: Int) -> UInt64 { seed &+ UInt64(index) &* 0x9E37_79B9 }
 
     /// `count` generations per prompt, grouped by prompt (in prompt order, then sample order).
     /// - Parameters:
     ///   - parameters: decoding settings for every batch; its `seed` is replaced by each batch's seed.
     ///   - progress: called after each batch with (rows done, rows in all).
-    static func generate(model: any LanguageModel, prompts: [[Int]], count: Int, parameters: GenerationParameters,
-                         seed: UInt64, batchSize: Int, progress: ((Int, Int) -> Void)? = nil) -> [[GenerationResult]] {
+    public static func generate(model: any LanguageModel, prompts: [[Int]], count: Int, parameters: GenerationParameters,
+                                seed: UInt64, batchSize: Int, progress: ((Int, Int) -> Void)? = nil) -> [[GenerationResult]] {
         precondition(batchSize > 0 && count >= 0, "batchSize must be positive and count non-negative")
         var rows: [Int] = []
         rows.reserveCapacity(prompts.count * count)
@@ -25,7 +25,7 @@ enum BatchedSampling {
             let chunk = rows[lo ..< min(lo + batchSize, rows.count)]
             var params = parameters
             params.seed = batchSeed(seed, index: k)
-            let results = withoutGradients { Generator.generate(model: model, prompts: chunk.map { prompts[$0] }, parameters: params) }
+            let results = Generator.generate(model: model, prompts: chunk.map { prompts[$0] }, parameters: params)
             for (prompt, result) in zip(chunk, results) { out[prompt].append(result) }
             progress?(lo + chunk.count, rows.count)
         }
@@ -33,7 +33,7 @@ enum BatchedSampling {
     }
 
     /// The generated ids without a final stop token.
-    static func body(_ result: GenerationResult, stopToken: Int?) -> [Int] {
+    public static func body(_ result: GenerationResult, stopToken: Int?) -> [Int] {
         guard let stop = stopToken, result.tokens.last == stop else { return result.tokens }
         return Array(result.tokens.dropLast())
     }
