@@ -10,7 +10,7 @@ import Foundation
 import Tokenizers
 
 /// The VADER lexicon as a token-level reward.
-public struct LexiconReward: Sendable {
+public struct LexiconReward: TokenLevelScorer {
     public var analyzer: SentimentAnalyzer
     /// Where a word split into several tokens puts its valence (default: its last token).
     public var placement: SubwordPlacement
@@ -46,27 +46,8 @@ public struct LexiconReward: Sendable {
     /// The sequence score of `text`: VADER's compound in [−1, 1] (negated with `targetNegative`).
     public func sequenceScore(_ text: String) -> Double { sign * analyzer.analyze(text).compound }
 
-    /// Per-token rewards for a tokenization of `text`: `offsets` are the tokens' UTF-8 byte ranges
-    /// in `text` (`Tokenizer.encodeWithOffsets(text).offsets`); tokens flagged in
-    /// `specialTokensMask` get 0.
-    public func score(text: String, offsets: [Range<Int>], specialTokensMask: [Bool]? = nil) -> TokenLevelScore {
-        score(utf8: Array(text.utf8), offsets: offsets, specialTokensMask: specialTokensMask)
-    }
-
-    /// `score(text:offsets:)` for an `Encoding` of `text`.
-    public func score(text: String, encoding: Encoding) -> TokenLevelScore {
-        score(text: text, offsets: encoding.offsets, specialTokensMask: encoding.specialTokensMask)
-    }
-
-    /// Scores a token sequence (e.g. a generated response) directly: the tokens' bytes are laid end
-    /// to end (no decode/re-encode round trip), so the rewards line up with exactly these ids.
-    public func score(tokenIDs: [Int], tokenizer: Tokenizer) -> TokenLevelScore {
-        let t = TokenizedText(tokenIDs: tokenIDs, tokenizer: tokenizer)
-        return score(utf8: t.bytes, offsets: t.offsets, specialTokensMask: t.specialTokensMask)
-    }
-
     /// The core: UTF-8 bytes and token byte ranges into them.
-    public func score(utf8 bytes: [UInt8], offsets: [Range<Int>], specialTokensMask: [Bool]? = nil) -> TokenLevelScore {
+    public func score(utf8 bytes: [UInt8], offsets: [Range<Int>], specialTokensMask: [Bool]?) -> TokenLevelScore {
         let analysis = analyzer.analyze(utf8: bytes)
         let spans = analysis.words.map { SpanValue(bytes: $0.bytes, value: sign * scale * $0.valence) }
         let rewards = TokenSpanAlignment.distribute(spans, offsets: offsets, excluded: specialTokensMask, placement: placement)

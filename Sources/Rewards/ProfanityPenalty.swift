@@ -129,7 +129,7 @@ public struct ProfanityList: Sendable {
 }
 
 /// Profanity as a (negative) token-level reward.
-public struct ProfanityPenalty: Sendable {
+public struct ProfanityPenalty: TokenLevelScorer {
     public var list: ProfanityList
     /// Penalty per matched entry (a positive magnitude; rewards are −penalty).
     public var penalty: Double
@@ -152,22 +152,8 @@ public struct ProfanityPenalty: Sendable {
     /// The sequence reward: −penalty × number of matches.
     public func sequenceScore(_ text: String) -> Double { -penalty * Double(list.matches(in: text).count) }
 
-    /// Per-token rewards for a tokenization of `text` (offsets: UTF-8 byte ranges in `text`).
-    public func score(text: String, offsets: [Range<Int>], specialTokensMask: [Bool]? = nil) -> TokenLevelScore {
-        score(utf8: Array(text.utf8), offsets: offsets, specialTokensMask: specialTokensMask)
-    }
-
-    public func score(text: String, encoding: Encoding) -> TokenLevelScore {
-        score(text: text, offsets: encoding.offsets, specialTokensMask: encoding.specialTokensMask)
-    }
-
-    /// Scores generated token ids directly (bytes laid end to end, see `TokenizedText`).
-    public func score(tokenIDs: [Int], tokenizer: Tokenizer) -> TokenLevelScore {
-        let t = TokenizedText(tokenIDs: tokenIDs, tokenizer: tokenizer)
-        return score(utf8: t.bytes, offsets: t.offsets, specialTokensMask: t.specialTokensMask)
-    }
-
-    public func score(utf8 bytes: [UInt8], offsets: [Range<Int>], specialTokensMask: [Bool]? = nil) -> TokenLevelScore {
+    /// The core of `TokenLevelScorer`: each match's −penalty on its tokens.
+    public func score(utf8 bytes: [UInt8], offsets: [Range<Int>], specialTokensMask: [Bool]?) -> TokenLevelScore {
         let found = list.matches(utf8: bytes)
         let spans = found.map { SpanValue(bytes: $0.bytes, value: -penalty) }
         let rewards = TokenSpanAlignment.distribute(spans, offsets: offsets, excluded: specialTokensMask, placement: placement)

@@ -46,14 +46,7 @@ struct LexiconRewardSmolLM2Tests {
 
     @Test("a lexicon word SmolLM2 splits into several tokens carries its valence on the last one")
     func multiToken() throws {
-        let text = "The characters are uncompelling."
-        let enc = tokenizer.encodeWithOffsets(text)
-        let aligned = checkAlignment(reward, text: text, encoding: enc)
-        let word = try #require(aligned.first { $0.word.text == "uncompelling" })
-        #expect(word.tokens.count >= 2, "\(word.tokens.map { tokenText(text, enc.offsets[$0]) })")
-        let rewards = reward.score(text: text, encoding: enc).tokenRewards
-        #expect(rewards[word.tokens.last!] == -0.9)
-        #expect(word.tokens.dropLast().allSatisfy { rewards[$0] == 0 })
+        try expectSplitWord("uncompelling", valence: -0.9, in: "The characters are uncompelling.", reward: reward, tokenizer: tokenizer)
     }
 
     @Test("emoticons are lexicon words without letters: \":)\" carries its valence on its last token")

@@ -43,6 +43,22 @@ func checkAlignment(_ reward: LexiconReward, text: String, encoding: Encoding,
     return out
 }
 
+/// Scores `text` and checks that `word` spans several tokens and that its valence sits on its last
+/// token and no other. Returns the word's token indices and the encoding.
+@discardableResult
+func expectSplitWord(_ word: String, valence: Double, in text: String, reward: LexiconReward, tokenizer: Tokenizer,
+                     sourceLocation: SourceLocation = #_sourceLocation) throws -> (tokens: [Int], encoding: Encoding) {
+    let enc = tokenizer.encodeWithOffsets(text)
+    let aligned = checkAlignment(reward, text: text, encoding: enc, sourceLocation: sourceLocation)
+    let found = try #require(aligned.first { $0.word.text == word }, sourceLocation: sourceLocation)
+    #expect(found.tokens.count >= 2, "\(word) splits: \(found.tokens.map { tokenText(text, enc.offsets[$0]) })", sourceLocation: sourceLocation)
+    let rewards = reward.score(text: text, encoding: enc).tokenRewards
+    let last = try #require(found.tokens.last, sourceLocation: sourceLocation)
+    #expect(abs(rewards[last] - valence) < 1e-12, "\(word): \(rewards[last])", sourceLocation: sourceLocation)
+    #expect(found.tokens.dropLast().allSatisfy { rewards[$0] == 0 }, sourceLocation: sourceLocation)
+    return (found.tokens, enc)
+}
+
 @Suite("LexiconReward alignment (in-test BPE tokenizer)")
 struct LexiconRewardTinyTests {
     let reward: LexiconReward
@@ -69,21 +85,16 @@ struct LexiconRewardTinyTests {
     @Test("a word split into several tokens: last token (default) or spread evenly")
     func multiToken() throws {
         let text = "It was heartbreaking."
-        let enc = tokenizer.encodeWithOffsets(text)
-        let aligned = checkAlignment(reward, text: text, encoding: enc)
-        let heart = try #require(aligned.first { $0.word.text == "heartbreaking" })
-        #expect(heart.tokens.count >= 2, "the tiny vocabulary splits \"heartbreaking\": \(heart.tokens.map { tokenText(text, enc.offsets[$0]) })")
-        let last = reward.score(text: text, encoding: enc).tokenRewards
-        #expect(last[heart.tokens.last!] == -2.0)
+        let (heart, enc) = try expectSplitWord("heartbreaking", valence: -2.0, in: text, reward: reward, tokenizer: tokenizer)
         var spread = reward
         spread.placement = .spread
         let s = spread.score(text: text, encoding: enc).tokenRewards
-        for t in heart.tokens { #expect(abs(s[t] - -2.0 / Double(heart.tokens.count)) < 1e-12) }
+        for t in heart { #expect(abs(s[t] - -2.0 / Double(heart.count)) < 1e-12) }
         #expect(abs(s.reduce(0, +) - -2.0) < 1e-12)
         var every = reward
         every.placement = .everyToken
         let e = every.score(text: text, encoding: enc).tokenRewards
-        for t in heart.tokens { #expect(e[t] == -2.0) }
+        for t in heart { #expect(e[t] == -2.0) }
     }
 
     @Test("apostrophes: \"don't\" spans its pieces and negates the next word")
@@ -182,13 +193,9 @@ struct LexiconRewardGPT2Tests {
         let tokenizer = try gpt2Tokenizer()
         let reward = LexiconReward(lexicon: try fullLexicon())
         let text = "The characters are uncompelling."
-        let enc = tokenizer.encodeWithOffsets(text)
-        let aligned = checkAlignment(reward, text: text, encoding: enc)
-        let word = try #require(aligned.first { $0.word.text == "uncompelling" })
-        #expect(word.tokens.count >= 2, "\(word.tokens.map { tokenText(text, enc.offsets[$0]) })")
-        let rewards = reward.score(text: text, encoding: enc).tokenRewards
-        #expect(rewards[word.tokens.last!] == -0.9)
-        #expect(tokenText(text, enc.offsets[word.tokens.last! + 1]) == ".")
-        #expect(rewards[word.tokens.last! + 1] == 0)
+        let (word, enc) = try expectSplitWord("uncompelling", valence: -0.9, in: text, reward: reward, tokenizer: tokenizer)
+        let after = try #require(word.last) + 1
+        #expect(tokenText(text, enc.offsets[after]) == ".")
+        #expect(reward.score(text: text, encoding: enc).tokenRewards[after] == 0)
     }
 }
