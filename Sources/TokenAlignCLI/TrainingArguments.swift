@@ -31,6 +31,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Longest prompt in tokens.") var maxPromptLength: Int?
     @Option(help: "keep_start or keep_end.") var truncationMode: TruncationMode?
     @Flag(help: "Allow truncating rows over the limits (otherwise they are errors).") var truncate = false
+    @Flag(help: "Do not append EOS to completions (for continuations cut at a length).") var noAppendEos = false
     @Flag(help: "Skip malformed rows (counted and reported) instead of failing.") var skipInvalidRows = false
 
     @Option(help: "LoRA rank (omit for full fine-tuning).") var loraRank: Int?
@@ -75,6 +76,7 @@ struct TrainingArguments: ParsableArguments {
         if let v = maxPromptLength { c.maxPromptLength = v }
         if let v = truncationMode { c.truncationMode = v }
         if truncate { c.truncate = true }
+        if noAppendEos { c.appendEOS = false }
         if skipInvalidRows { c.skipInvalidRows = true }
         if let v = loraRank { c.loraRank = v }
         if let v = loraAlpha { c.loraAlpha = v }

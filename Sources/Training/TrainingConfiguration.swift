@@ -42,6 +42,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var maxPromptLength: Int?
     public var truncationMode: TruncationMode = .keepStart
     public var truncate: Bool = false
+    /// Append EOS to standard-format completions (TRL does). Off for continuations cut at a
+    /// length, which do not end there (the sentiment demo's pairs).
+    public var appendEOS: Bool = true
     public var skipInvalidRows: Bool = false
     /// Fraction of rows held out for evaluation.
     public var evalFraction: Double = 0
@@ -80,6 +83,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case task, model, ref, guide, data, out, seed, loss, beta, alpha, schedule, truncate, epochs
         case lossWeights = "loss_weights", labelSmoothing = "label_smoothing", tokenLevel = "token_level"
         case precomputeRef = "precompute_ref_log_probs", maxLength = "max_length", maxPromptLength = "max_prompt_length"
+        case appendEOS = "append_eos"
         case truncationMode = "truncation_mode", skipInvalidRows = "skip_invalid_rows", evalFraction = "eval_fraction"
         case evalData = "eval_data", learningRate = "learning_rate", warmupSteps = "warmup_steps", weightDecay = "weight_decay"
         case maxGradNorm = "max_grad_norm", batchSize = "batch_size", gradientAccumulation = "gradient_accumulation_steps"
@@ -100,6 +104,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         precomputeRef = try v(.precomputeRef, d.precomputeRef); maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
         maxPromptLength = try c.decodeIfPresent(Int.self, forKey: .maxPromptLength)
         truncationMode = try v(.truncationMode, d.truncationMode); truncate = try v(.truncate, d.truncate)
+        appendEOS = try v(.appendEOS, d.appendEOS)
         skipInvalidRows = try v(.skipInvalidRows, d.skipInvalidRows); evalFraction = try v(.evalFraction, d.evalFraction)
         evalData = try c.decodeIfPresent(String.self, forKey: .evalData); learningRate = try v(.learningRate, d.learningRate)
         schedule = try v(.schedule, d.schedule); warmupSteps = try v(.warmupSteps, d.warmupSteps)
@@ -114,6 +119,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The tokenization policy these settings describe.
     public var encodingOptions: EncodingOptions {
-        EncodingOptions(maxLength: maxLength, maxPromptLength: maxPromptLength, truncationMode: truncationMode, allowTruncation: truncate)
+        EncodingOptions(maxLength: maxLength, maxPromptLength: maxPromptLength, truncationMode: truncationMode, allowTruncation: truncate,
+                        appendEOS: appendEOS)
     }
 }
