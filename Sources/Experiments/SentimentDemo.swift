@@ -102,14 +102,6 @@ public final class SentimentDemo {
 
     func url(_ p: String) -> URL { folder.appendingPathComponent(p) }
 
-    /// The asset files, with a clear error naming what is missing and how to get it.
-    func requireFile(_ path: String, _ what: String) throws -> URL {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw DemoError.invalidSetting("\(what) not found at \(path) (run scripts/fetch-assets.sh, or set it in --config)")
-        }
-        return URL(fileURLWithPath: path)
-    }
-
     func run() throws -> SentimentDemoResult {
         let start = ContinuousClock.now
         let s = settings
@@ -119,54 +111,35 @@ public final class SentimentDemo {
 
         // 1. Reward, prompts, model.
         timer.begin("setup", log: log)
-        let modelPath = try requireFile(s.model, "model").path
-        let lexicon: LexiconReward
-        do {
-            lexicon = try LexiconReward(lexiconFile: try requireFile(s.lexicon, "VADER lexicon"), scale: s.tokenRewardScale)
-        } catch let e as DemoError { throw e } catch { throw DemoError.invalidSetting("\(s.lexicon): \(error)") }
-        var profanity: ProfanityPenalty?
-        if let p = s.profanity, fm.fileExists(atPath: p) {
-            do { profanity = try ProfanityPenalty(wordListFile: URL(fileURLWithPath: p)) } catch { throw DemoError.invalidSetting("\(p): \(error)") }
-        }
-        let scorer = SentimentScorer(lexicon: lexicon, profanity: profanity, profanityWeight: s.profanityWeight)
-        let split: PromptSplit
-        do { split = try ShakespearePrompts.load(directory: try requireFile(s.corpus, "Shakespeare corpus")) } catch let e as DemoError {
-            throw e
-        } catch { throw DemoError.invalidSetting("\(s.corpus): \(error)") }
-        var rng = Evaluation.SplitMix64(seed: s.seed &+ 17)
-        let trainPrompts = Array(seededShuffle(split.train, &rng).prefix(s.trainPrompts))
-        let testPrompts = Array(seededShuffle(split.test, &rng).prefix(s.testPrompts))
-        guard !trainPrompts.isEmpty, !testPrompts.isEmpty else { throw DemoError.emptyStage("the corpus gave no prompts") }
+        let modelPath = try SentimentSteps.requireFile(s.model, "model").path
+        let scorer = try SentimentSteps.scorer(s)
+        let (trainPrompts, testPrompts, available) = try SentimentSteps.prompts(s)
+        try JSONL.write(trainPrompts.map { ["prompt": $0] }, to: url("data/train_prompts.jsonl"))
         try JSONL.write(testPrompts.map { ["prompt": $0] }, to: url("data/test_prompts.jsonl"))
         let base = try PretrainedModel.load(path: modelPath)
         guard let tokenizer = base.tokenizer else { throw DemoError.invalidSetting("\(modelPath) has no tokenizer") }
         let reference = base.model
         reference.eval()
-        log(.note("\(trainPrompts.count) training and \(testPrompts.count) held-out prompts from \(split.train.count + split.test.count); model \(reference.parameterCount()) parameters"))
+        log(.note("\(trainPrompts.count) training and \(testPrompts.count) held-out prompts from \(available); model \(reference.parameterCount()) parameters"))
 
         // 2. Sample, score, pair.
         timer.begin("sampling", log: log)
         let sampler = ContinuationSampler(tokenizer: tokenizer, settings: s)
-        let trainSamples = sampler.sample(reference, prompts: trainPrompts, count: s.samplesPerPrompt, seed: s.seed &+ 101) {
+        let trainSamples = sampler.sample(reference, prompts: trainPrompts, count: s.samplesPerPrompt,
+                                          seed: s.seed &+ SentimentDemoSettings.trainingSampleSeedOffset) {
             self.log(.progress(label: "sample (train prompts)", done: $0, total: $1))
         }
-        var rows: [[String: Any]] = []
-        for (p, samples) in zip(trainPrompts, trainSamples) {
-            let scored = samples.map { (text: $0.text, score: scorer.sequenceScore($0.text)) }.sorted { $0.score > $1.score }
-            guard let best = scored.first, let worst = scored.last, best.score - worst.score >= s.minimumMargin,
-                  !best.text.isEmpty, !worst.text.isEmpty else { continue }
-            let tr = scorer.pairTokenRewards(prompt: p, chosen: best.text, rejected: worst.text, tokenizer: tokenizer)
-            rows.append(["prompt": p, "chosen": best.text, "rejected": worst.text,
-                         "chosen_token_rewards": tr.chosen.map(Double.init), "rejected_token_rewards": tr.rejected.map(Double.init),
-                         "chosen_score": best.score, "rejected_score": worst.score])
-        }
-        // A fixed tenth of the pairs is held out for the trainers' rewards/accuracies.
-        let nEval = max(1, rows.count / 10)
-        guard rows.count > nEval else {
+        try JSONL.write(zip(trainPrompts, trainSamples).flatMap { p, ss in ss.map { ["prompt": p, "completion": $0.text] } },
+                        to: url("data/train_samples.jsonl"))
+        let rows = SentimentSteps.preferenceRows(prompts: trainPrompts, continuations: trainSamples.map { $0.map(\.text) }, scorer: scorer,
+                                                 tokenizer: tokenizer, minimumMargin: s.minimumMargin)
+        let (trainRows, evalRows) = SentimentSteps.splitHeldOut(rows)
+        guard !trainRows.isEmpty else {
             throw DemoError.emptyStage("only \(rows.count) prompts had continuations whose scores differ by ≥ \(s.minimumMargin); raise train_prompts or samples_per_prompt")
         }
-        try JSONL.write(Array(rows[nEval...]), to: url("data/pairs.jsonl"))
-        try JSONL.write(Array(rows[..<nEval]), to: url("data/eval_pairs.jsonl"))
+        let nEval = evalRows.count
+        try JSONL.write(trainRows, to: url("data/pairs.jsonl"))
+        try JSONL.write(evalRows, to: url("data/eval_pairs.jsonl"))
         let encoder = DatasetEncoderFactory.encoder(tokenizer)
         let pairs = try loadPairs(url("data/pairs.jsonl"), encoder)
         let evalPairs = try loadPairs(url("data/eval_pairs.jsonl"), encoder)
@@ -217,13 +190,6 @@ public final class SentimentDemo {
         let report = SentimentDemoReport.make(result, heatmaps: evaluator.heatmaps(count: 3))
         do { try report.write(to: folder) } catch { throw DemoError.cannotWrite(path: folder.path, reason: "\(error)") }
         return result
-    }
-
-    func seededShuffle(_ a: [String], _ rng: inout Evaluation.SplitMix64) -> [String] {
-        var a = a
-        guard a.count > 1 else { return a }
-        for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-        return a
     }
 
     func loadPairs(_ u: URL, _ encoder: DatasetEncoder) throws -> TrainingExamples {
@@ -281,28 +247,34 @@ enum DatasetEncoderFactory {
 }
 
 /// The experiment's reward: VADER compound − λ·(profane words), and its per-token form.
-struct SentimentScorer {
-    var lexicon: LexiconReward
-    var profanity: ProfanityPenalty?
-    var profanityWeight: Double
+public struct SentimentScorer: Sendable {
+    public var lexicon: LexiconReward
+    public var profanity: ProfanityPenalty?
+    public var profanityWeight: Double
+
+    public init(lexicon: LexiconReward, profanity: ProfanityPenalty?, profanityWeight: Double) {
+        self.lexicon = lexicon
+        self.profanity = profanity
+        self.profanityWeight = profanityWeight
+    }
 
     /// The same scorer with another lexicon (e.g. one rater's ratings).
-    func replacingLexicon(_ l: SentimentLexicon) -> SentimentScorer {
+    public func replacingLexicon(_ l: SentimentLexicon) -> SentimentScorer {
         var copy = self
         copy.lexicon.analyzer.lexicon = l
         return copy
     }
 
-    func sequenceScore(_ text: String) -> Double {
+    public func sequenceScore(_ text: String) -> Double {
         lexicon.sequenceScore(text) + profanityWeight * (profanity?.sequenceScore(text) ?? 0)
     }
 
     /// Per-token rewards of any tokenisation (`offsets` into `text`'s UTF-8).
-    func tokenRewards(text: String, offsets: [Range<Int>], specialTokensMask: [Bool]?) -> [Double] {
+    public func tokenRewards(text: String, offsets: [Range<Int>], specialTokensMask: [Bool]?) -> [Double] {
         tokenRewards(utf8: Array(text.utf8), offsets: offsets, specialTokensMask: specialTokensMask)
     }
 
-    func tokenRewards(utf8: [UInt8], offsets: [Range<Int>], specialTokensMask: [Bool]?) -> [Double] {
+    public func tokenRewards(utf8: [UInt8], offsets: [Range<Int>], specialTokensMask: [Bool]?) -> [Double] {
         var scores = [lexicon.score(utf8: utf8, offsets: offsets, specialTokensMask: specialTokensMask)]
         var weights = [1.0]
         if let profanity {
@@ -318,7 +290,7 @@ struct SentimentScorer {
     /// that token counts as completion in both rows). Words are scored in context (a negation in
     /// the prompt still flips a word of the continuation, as VADER reads the whole text); tokens
     /// lying wholly inside the prompt get 0, so only the continuation is rewarded.
-    func pairTokenRewards(prompt: String, chosen: String, rejected: String, tokenizer: Tokenizer) -> (chosen: [Float], rejected: [Float]) {
+    public func pairTokenRewards(prompt: String, chosen: String, rejected: String, tokenizer: Tokenizer) -> (chosen: [Float], rejected: [Float]) {
         let promptIDs = tokenizer.encode(prompt, addSpecialTokens: true)
         let promptBytes = prompt.utf8.count
         func encode(_ c: String) -> (Encoding, Int) {

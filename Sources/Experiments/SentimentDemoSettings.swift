@@ -49,6 +49,13 @@ public struct SentimentDemoSettings: DemoSettings, Sendable, Equatable {
 
     public init() {}
 
+    /// Rows per generation batch when sampling continuations. With per-batch seeds, the samples
+    /// depend on it: `tokenalign generate --prompts … --batch-size 32` reproduces the demo's.
+    public static let sampleBatchSize = 32
+    /// Training continuations are sampled with seed `seed + 101`, held-out ones with `seed + 909`.
+    public static let trainingSampleSeedOffset: UInt64 = 101
+    public static let evaluationSampleSeedOffset: UInt64 = 909
+
     /// ≤ 5 minutes on 2 cores: the same pipeline with every stage shrunk.
     public static var quick: SentimentDemoSettings {
         var s = SentimentDemoSettings()

@@ -22,16 +22,17 @@ struct ContinuationSampler {
     func promptIDs(_ p: String) -> [Int] { tokenizer.encode(p, addSpecialTokens: true) }
 
     /// `count` continuations per prompt, generated in batches with a seed per batch.
-    func sample(_ model: any LanguageModel, prompts: [String], count: Int, seed: UInt64, batchSize: Int = 32,
+    func sample(_ model: any LanguageModel, prompts: [String], count: Int, seed: UInt64,
+                batchSize: Int = SentimentDemoSettings.sampleBatchSize,
                 progress: ((Int, Int) -> Void)? = nil) -> [[Continuation]] {
         let eos = tokenizer.eosTokenID
         var params = GenerationParameters(maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK,
                                           stopTokenIDs: eos.map { [$0] } ?? [])
         params.padTokenID = tokenizer.padTokenID ?? eos ?? 0
-        let results = BatchedSampling.generate(model: model, prompts: prompts.map(promptIDs), count: count, parameters: params,
+        let results = BatchedGeneration.generate(model: model, prompts: prompts.map(promptIDs), count: count, parameters: params,
                                                seed: seed, batchSize: batchSize, progress: progress)
         return results.map { rows in
-            rows.map { Continuation(text: tokenizer.decode(BatchedSampling.body($0, stopToken: eos), skipSpecialTokens: true), ids: $0.tokens) }
+            rows.map { Continuation(text: tokenizer.decode(BatchedGeneration.body($0, stopToken: eos), skipSpecialTokens: true), ids: $0.tokens) }
         }
     }
 }
@@ -67,7 +68,8 @@ final class SentimentEvaluator {
 
     /// Per-token rewards of generated ids exactly as generated (bytes laid end to end after the
     /// prompt, so words that continue across the join are scored as one word).
-    func lexiconRewards(prompt: [Int], response: [Int]) -> [Float] {
+    func lexiconRewards(prompt: [Int], response: [Int], scorer: SentimentScorer? = nil) -> [Float] {
+        let scorer = scorer ?? self.scorer
         let t = TokenizedText(tokenIDs: prompt + response, tokenizer: tokenizer)
         let r = scorer.tokenRewards(utf8: t.bytes, offsets: t.offsets, specialTokensMask: t.specialTokensMask)
         return r[prompt.count...].map(Float.init)
@@ -76,7 +78,7 @@ final class SentimentEvaluator {
     /// - Parameter saveTo: a JSONL file for the held-out continuations and their scores.
     func evaluate(method: String, beta: Float?, policy: any LanguageModel, trainSeconds: Double, saveTo: URL? = nil) throws -> SentimentRunResult {
         let s = settings
-        let samples = sampler.sample(policy, prompts: prompts, count: s.evalSamples, seed: s.seed &+ 909)
+        let samples = sampler.sample(policy, prompts: prompts, count: s.evalSamples, seed: s.seed &+ SentimentDemoSettings.evaluationSampleSeedOffset)
         if let saveTo {
             try JSONL.write(zip(prompts, samples).flatMap { p, ss in
                 ss.map { ["prompt": p, "continuation": $0.text, "score": scorer.sequenceScore($0.text)] as [String: Any] }
@@ -182,10 +184,7 @@ final class SentimentEvaluator {
         let lexicon = scorer.lexicon.analyzer.lexicon
         func rewards(_ l: SentimentLexicon) -> [[Float]] {
             let rater = scorer.replacingLexicon(l)
-            return truthRows.map { row in
-                let t = TokenizedText(tokenIDs: row.prompt + row.response, tokenizer: tokenizer)
-                return rater.tokenRewards(utf8: t.bytes, offsets: t.offsets, specialTokensMask: t.specialTokensMask)[row.prompt.count...].map(Float.init)
-            }
+            return truthRows.map { lexiconRewards(prompt: $0.prompt, response: $0.response, scorer: rater) }
         }
         var out = RaterAgreement()
         for k in 0 ..< SentimentLexicon.ratingsPerWord {
