@@ -180,35 +180,40 @@ struct StepBenchOptions: ParsableArguments {
 let stepColumns = ["case", "size", "ms_per_step", "median_ms_per_step", "tokens_per_s", "peak_rss_mib",
                    "buffer_allocations_per_step", "heap_allocations_per_step"]
 
-struct MLPStepBench: ParsableCommand {
+/// The three block-part step benchmarks differ only in the part they time.
+protocol BlockPartStepBench: ParsableCommand {
+    static var part: BlockPart { get }
+    var step: StepBenchOptions { get }
+    var options: BenchOptions { get }
+}
+
+extension BlockPartStepBench {
+    func run() throws {
+        emit(step.sizes.compactMap(BenchSize.named).map { blockStepRow(part: Self.part, size: $0, batch: step.batch, options: options) },
+             json: options.json, columns: stepColumns)
+    }
+}
+
+struct MLPStepBench: BlockPartStepBench {
     static let configuration = CommandConfiguration(commandName: "mlp-step",
         abstract: "Forward+backward of x + MLP(LN(x)) at batch × context.")
+    static let part = BlockPart.mlp
     @OptionGroup var step: StepBenchOptions
     @OptionGroup var options: BenchOptions
-    func run() throws {
-        emit(step.sizes.map { blockStepRow(part: .mlp, size: BenchSize.named($0)!, batch: step.batch, options: options) },
-             json: options.json, columns: stepColumns)
-    }
 }
 
-struct AttentionStepBench: ParsableCommand {
+struct AttentionStepBench: BlockPartStepBench {
     static let configuration = CommandConfiguration(commandName: "attention-step",
         abstract: "Forward+backward of x + Attention(LN(x)) at batch × context.")
+    static let part = BlockPart.attention
     @OptionGroup var step: StepBenchOptions
     @OptionGroup var options: BenchOptions
-    func run() throws {
-        emit(step.sizes.map { blockStepRow(part: .attention, size: BenchSize.named($0)!, batch: step.batch, options: options) },
-             json: options.json, columns: stepColumns)
-    }
 }
 
-struct BlockStepBench: ParsableCommand {
+struct BlockStepBench: BlockPartStepBench {
     static let configuration = CommandConfiguration(commandName: "block-step",
         abstract: "Forward+backward of one whole pre-LN transformer block at batch × context.")
+    static let part = BlockPart.block
     @OptionGroup var step: StepBenchOptions
     @OptionGroup var options: BenchOptions
-    func run() throws {
-        emit(step.sizes.map { blockStepRow(part: .block, size: BenchSize.named($0)!, batch: step.batch, options: options) },
-             json: options.json, columns: stepColumns)
-    }
 }

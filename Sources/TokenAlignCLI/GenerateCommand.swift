@@ -1,5 +1,7 @@
-// `tokenalign generate`: text generation with streaming output.
+// `tokenalign generate`: text generation with streaming output, or many samples from a JSONL file of
+// prompts (batched, seeded per batch; the sentiment demo samples this way).
 import ArgumentParser
+import Datasets
 import Decoding
 import Foundation
 import Models
@@ -7,10 +9,25 @@ import Tokenizers
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "generate",
-        abstract: "Generate a continuation of a prompt (streamed to standard output).")
+        abstract: "Generate a continuation of a prompt (streamed to standard output), or samples for a file of prompts.",
+        discussion: """
+        With --prompts FILE (JSONL rows with a "prompt" string) and --out FILE, every prompt gets \
+        --num-samples continuations, generated in left-padded batches of --batch-size rows, batch k \
+        seeded with seed + k·0x9E3779B9. Output rows: {"prompt", "completion", "sample", \
+        "completion_tokens", "finish_reason"}, grouped by prompt in file order. The same seed and \
+        batch size give the same samples; `tokenalign demo sentiment` samples its training \
+        continuations as --num-samples 4 --temperature 1 --top-k 50 --max-new-tokens 20 \
+        --add-special-tokens --batch-size 32 --seed (its seed + 101).
+        """)
 
     @OptionGroup var model: ModelArguments
-    @Option(help: "The prompt text.") var prompt: String
+    @Option(help: "The prompt text.") var prompt: String?
+    @Option(help: "A JSONL file of prompts (\"prompt\" field): sample continuations for each into --out.") var prompts: String?
+    @Option(help: "With --prompts: output JSONL.") var out: String?
+    @Option(help: "With --prompts: continuations per prompt.") var numSamples: Int = 1
+    @Option(help: "With --prompts: rows per generation batch (each batch has its own seed).") var batchSize: Int = 32
+    @Flag(help: "With --prompts: add the tokenizer's special tokens (e.g. BOS) to each prompt (a single --prompt always does, unless --chat).")
+    var addSpecialTokens = false
     @Flag(help: "Wrap the prompt in the model's chat template (as a user message) with the generation prompt.")
     var chat = false
     @Option(help: "System message for --chat.") var system: String?
@@ -30,6 +47,17 @@ struct GenerateCommand: ParsableCommand {
         guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
         guard minP >= 0 && minP <= 1 else { throw ValidationError("--min-p must be in [0, 1]") }
         guard repetitionPenalty > 0 else { throw ValidationError("--repetition-penalty must be > 0") }
+        switch (prompt, prompts) {
+        case (nil, nil): throw ValidationError("pass --prompt TEXT or --prompts FILE")
+        case (.some, .some): throw ValidationError("pass either --prompt or --prompts, not both")
+        case (.some, nil):
+            if out != nil { throw ValidationError("--out goes with --prompts (a single --prompt streams to standard output)") }
+        case (nil, .some):
+            guard out != nil else { throw ValidationError("--prompts needs --out FILE") }
+            guard numSamples > 0 else { throw ValidationError("--num-samples must be positive") }
+            guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+            guard !echo else { throw ValidationError("--echo goes with a single --prompt") }
+        }
     }
 
     func run() throws {
@@ -37,6 +65,11 @@ struct GenerateCommand: ParsableCommand {
         guard let tokenizer = loaded.tokenizer else {
             throw ValidationError("\(model.path) has no tokenizer; pass --tokenizer")
         }
+        if let prompts, let out {
+            try sampleFile(prompts, out: out, model: loaded.model, tokenizer: tokenizer)
+            return
+        }
+        let prompt = prompt ?? ""
         let text: String
         if chat {
             var messages: [ChatMessage] = []
@@ -48,9 +81,7 @@ struct GenerateCommand: ParsableCommand {
         }
         let ids = tokenizer.encode(text, addSpecialTokens: !chat)
         guard !ids.isEmpty else { throw ValidationError("the prompt encodes to no tokens") }
-        var params = GenerationParameters(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP,
-                                          minP: minP, repetitionPenalty: repetitionPenalty, stopStrings: stop, seed: seed)
-        if let eos = tokenizer.eosTokenID { params.stopTokenIDs.insert(eos) }
+        let params = parameters(tokenizer)
         if echo { FileHandle.standardOutput.write(Data(text.utf8)) }
         var printed = ""
         var all: [Int] = []
@@ -73,5 +104,53 @@ struct GenerateCommand: ParsableCommand {
         }
         FileHandle.standardOutput.write(Data("\n".utf8))
         FileHandle.standardError.write(Data("[\(result.tokens.count) tokens, finished: \(result.finishReason.rawValue)]\n".utf8))
+    }
+
+    func parameters(_ tokenizer: Tokenizer) -> GenerationParameters {
+        var params = GenerationParameters(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP,
+                                          minP: minP, repetitionPenalty: repetitionPenalty, stopStrings: stop, seed: seed)
+        if let eos = tokenizer.eosTokenID { params.stopTokenIDs.insert(eos) }
+        params.padTokenID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
+        return params
+    }
+
+    /// `--prompts FILE --out FILE`: `numSamples` continuations per prompt, batched.
+    func sampleFile(_ path: String, out: String, model: any LanguageModel, tokenizer: Tokenizer) throws {
+        let input = try JSONLReader.read(path)
+        var texts: [String] = []
+        for row in input {
+            guard let p = row.object["prompt"] as? String else {
+                throw ValidationError("\(row.location): expected a string field \"prompt\"")
+            }
+            var text = p
+            if chat {
+                var messages: [ChatMessage] = []
+                if let system { messages.append(.system(system)) }
+                messages.append(.user(p))
+                text = try tokenizer.renderChat(messages, addGenerationPrompt: true)
+            }
+            guard !tokenizer.encode(text, addSpecialTokens: addSpecialTokens && !chat).isEmpty else {
+                throw ValidationError("\(row.location): the prompt encodes to no tokens")
+            }
+            texts.append(text)
+        }
+        guard !texts.isEmpty else { throw ValidationError("\(path): no prompts") }
+        model.eval()
+        let ids = texts.map { tokenizer.encode($0, addSpecialTokens: addSpecialTokens && !chat) }
+        let params = parameters(tokenizer)
+        let bar = ProgressLine(label: "generate")
+        let results = BatchedGeneration.generate(model: model, prompts: ids, count: numSamples, parameters: params, seed: seed,
+                                                 batchSize: batchSize) { bar.update($0, of: $1) }
+        bar.finish()
+        var rows: [[String: Any]] = []
+        for (row, samples) in zip(input, results) {
+            for (j, r) in samples.enumerated() {
+                let body = BatchedGeneration.body(r, stopToken: tokenizer.eosTokenID)
+                rows.append(["prompt": row.object["prompt"] as? String ?? "", "completion": tokenizer.decode(body, skipSpecialTokens: true),
+                             "sample": j, "completion_tokens": r.tokens.count, "finish_reason": r.finishReason.rawValue])
+            }
+        }
+        try writeJSONL(rows, to: out)
+        FileHandle.standardError.write(Data("\(rows.count) continuations of \(texts.count) prompts written to \(out)\n".utf8))
     }
 }

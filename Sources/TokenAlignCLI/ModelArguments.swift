@@ -1,5 +1,7 @@
 // Options shared by the commands that load a model.
 import ArgumentParser
+import Checkpoints
+import Datasets
 import Foundation
 import Models
 import Tokenizers
@@ -33,29 +35,15 @@ func loadTokenizer(_ path: String) throws -> Tokenizer {
     return try Tokenizer(tokenizerJSON: url)
 }
 
-import Checkpoints
-
 enum GGUFFileLoader {
     static func open(_ url: URL) throws -> GGUFFile {
         do { return try GGUFFile(url: url) } catch { throw ValidationError(error.description) }
     }
 }
 
-/// Reads a JSONL file: one JSON object per non-empty line; errors name the file and line.
+/// Reads a JSONL file: one JSON object per non-blank line; errors name the file and line.
 func readJSONL(_ path: String) throws -> [(line: Int, object: [String: Any])] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("\(path): cannot read file")
-    }
-    var rows: [(Int, [String: Any])] = []
-    for (i, raw) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-        let line = raw.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }
-        if line.isEmpty { continue }
-        guard let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-            throw ValidationError("\(path):\(i + 1): not a JSON object")
-        }
-        rows.append((i + 1, obj))
-    }
-    return rows
+    do { return try JSONLReader.read(path).map { ($0.location.line, $0.object) } } catch { throw ValidationError("\(error)") }
 }
 
 /// Writes one JSON object per line, atomically.
