@@ -127,19 +127,15 @@ struct SentimentDemoCommand: ParsableCommand {
         """)
 
     @Option(help: "Run folder.") var out = "runs/sentiment"
-    @Flag(help: "The test-sized run (≤ 5 minutes on 2 cores).") var quick = false
-    @Option(help: "A YAML or JSON file overriding any of the settings (see settings.json of a run).") var config: String?
+    @OptionGroup var settings: SentimentSettingsOptions
     @Option(help: "Policy/reference model (folder or .gguf).") var model: String?
     @Option(help: "Comma-separated β values.") var betas: String?
     @Option(help: "Comma-separated methods (dpo, tdpo2, tgdpo-lexicon, tgdpo-implicit, sparsepo, tdpo1, ipo).") var methods: String?
-    @Option(help: "Seed for every random choice.") var seed: UInt64?
     @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
 
     func run() throws {
-        var s = quick ? SentimentDemoSettings.quick : SentimentDemoSettings()
-        if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
+        var s = try settings.settings()
         if let model { s.model = model }
-        if let seed { s.seed = seed }
         if let methods { s.methods = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         if let betas {
             let values = betas.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }

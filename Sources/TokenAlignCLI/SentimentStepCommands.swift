@@ -17,11 +17,12 @@ import Foundation
 import Models
 import Tokenizers
 
-/// The sentiment settings a step reads: the demo's defaults, its `--quick` sizes, a settings file.
+/// The sentiment settings the demo and each step read: the defaults, the `--quick` sizes, a settings
+/// file, a seed.
 struct SentimentSettingsOptions: ParsableArguments {
-    @Option(help: "A YAML or JSON file of sentiment-demo settings (see settings.json of a demo run).") var config: String?
-    @Flag(help: "Start from the demo's --quick settings.") var quick = false
-    @Option(help: "The settings' seed (prompt shuffles, evaluation samples).") var seed: UInt64?
+    @Option(help: "A YAML or JSON file overriding any of the sentiment settings (see settings.json of a demo run).") var config: String?
+    @Flag(help: "The test-sized settings (the demo runs in ≤ 5 minutes on 2 cores).") var quick = false
+    @Option(help: "Seed for every random choice.") var seed: UInt64?
 
     func settings() throws -> SentimentDemoSettings {
         var s = quick ? SentimentDemoSettings.quick : SentimentDemoSettings()

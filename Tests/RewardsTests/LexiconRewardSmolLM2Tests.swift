@@ -37,11 +37,7 @@ struct LexiconRewardSmolLM2Tests {
             "My lord,  I'm not sad — merely   unhappy… and 'tis heartbreaking.",
             "A café worth visiting: naïve but charming.",
         ]
-        for text in texts {
-            let enc = tokenizer.encodeWithOffsets(text)
-            _ = checkAlignment(reward, text: text, encoding: enc)
-            #expect(reward.score(tokenIDs: enc.ids, tokenizer: tokenizer) == reward.score(text: text, encoding: enc), "\(text)")
-        }
+        checkTexts(texts, reward: reward, tokenizer: tokenizer)
     }
 
     @Test("a lexicon word SmolLM2 splits into several tokens carries its valence on the last one")

@@ -59,6 +59,16 @@ func expectSplitWord(_ word: String, valence: Double, in text: String, reward: L
     return (found.tokens, enc)
 }
 
+/// `checkAlignment` on each text, and scoring the ids equals scoring the text.
+func checkTexts(_ texts: [String], reward: LexiconReward, tokenizer: Tokenizer, sourceLocation: SourceLocation = #_sourceLocation) {
+    for text in texts {
+        let enc = tokenizer.encodeWithOffsets(text)
+        _ = checkAlignment(reward, text: text, encoding: enc, sourceLocation: sourceLocation)
+        #expect(reward.score(tokenIDs: enc.ids, tokenizer: tokenizer) == reward.score(text: text, encoding: enc), "\(text)",
+                sourceLocation: sourceLocation)
+    }
+}
+
 @Suite("LexiconReward alignment (in-test BPE tokenizer)")
 struct LexiconRewardTinyTests {
     let reward: LexiconReward
@@ -181,11 +191,7 @@ struct LexiconRewardGPT2Tests {
             "Thou art a villain, and a most wicked one; yet I love thee.",
             "A café worth visiting: naïve but charming.",
         ]
-        for text in texts {
-            let enc = tokenizer.encodeWithOffsets(text)
-            _ = checkAlignment(reward, text: text, encoding: enc)
-            #expect(reward.score(tokenIDs: enc.ids, tokenizer: tokenizer) == reward.score(text: text, encoding: enc))
-        }
+        checkTexts(texts, reward: reward, tokenizer: tokenizer)
     }
 
     @Test("\"uncompelling\" is several GPT-2 tokens; its valence lands on the last one")
