@@ -13,8 +13,9 @@ public enum Turns: Sendable, Equatable {
         return false
     }
 
-    /// Decodes a field: a string, or an array of `{"role", "content"}` objects.
-    static func decode(_ value: Any?, field: String, at location: RowLocation) throws -> Turns {
+    /// Decodes a field: a string, or an array of `{"role", "content"}` objects. Errors name the
+    /// row and the field (`prompt[1].role`).
+    public static func decode(_ value: Any?, field: String, at location: RowLocation) throws -> Turns {
         guard let value else { throw DatasetError.missingField(location, field: field) }
         if let s = value as? String { return .text(s) }
         guard let list = value as? [Any] else {

@@ -11,9 +11,11 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "generate",
         abstract: "Generate a continuation of a prompt (streamed to standard output), or samples for a file of prompts.",
         discussion: """
-        With --prompts FILE (JSONL rows with a "prompt" string) and --out FILE, every prompt gets \
-        --num-samples continuations, generated in left-padded batches of --batch-size rows, batch k \
-        seeded with seed + k·0x9E3779B9. Output rows: {"prompt", "completion", "sample", \
+        With --prompts FILE and --out FILE, every prompt gets --num-samples continuations, generated \
+        in left-padded batches of --batch-size rows, batch k seeded with seed + k·0x9E3779B9. A row's \
+        "prompt" is a string (--chat wraps it as a user message) or TRL's conversational list of \
+        {"role", "content"} messages (rendered with the chat template; its completions are written as \
+        [{"role": "assistant", "content": …}]). Output rows: {"prompt", "completion", "sample", \
         "completion_tokens", "finish_reason"}, grouped by prompt in file order. The same seed and \
         batch size give the same samples; `tokenalign demo sentiment` samples its training \
         continuations as --num-samples 4 --temperature 1 --top-k 50 --max-new-tokens 20 \
@@ -114,43 +116,48 @@ struct GenerateCommand: ParsableCommand {
         return params
     }
 
-    /// `--prompts FILE --out FILE`: `numSamples` continuations per prompt, batched.
+    /// `--prompts FILE --out FILE`: `numSamples` continuations per prompt, batched. A prompt is
+    /// TRL's standard (a string) or conversational (a list of messages, rendered with the chat
+    /// template and a generation prompt; its completions are written as assistant messages).
     func sampleFile(_ path: String, out: String, model: any LanguageModel, tokenizer: Tokenizer) throws {
         let input = try JSONLReader.read(path)
-        var texts: [String] = []
+        var ids: [[Int]] = [], conversational: [Bool] = []
         for row in input {
-            guard let p = row.object["prompt"] as? String else {
-                throw ValidationError("\(row.location): expected a string field \"prompt\"")
-            }
-            var text = p
-            if chat {
-                var messages: [ChatMessage] = []
+            let turns: Turns
+            do { turns = try Turns.decode(row.object["prompt"], field: "prompt", at: row.location) } catch { throw ValidationError("\(error)") }
+            var messages: [ChatMessage] = []
+            switch turns {
+            case .text(let p) where !chat:
+                ids.append(tokenizer.encode(p, addSpecialTokens: addSpecialTokens))
+            case .text(let p):
                 if let system { messages.append(.system(system)) }
                 messages.append(.user(p))
-                text = try tokenizer.renderChat(messages, addGenerationPrompt: true)
+            case .messages(let m):
+                messages = m
             }
-            guard !tokenizer.encode(text, addSpecialTokens: addSpecialTokens && !chat).isEmpty else {
-                throw ValidationError("\(row.location): the prompt encodes to no tokens")
+            if !messages.isEmpty {
+                // The template writes the special tokens itself.
+                ids.append(tokenizer.encode(try tokenizer.renderChat(messages, addGenerationPrompt: true), addSpecialTokens: false))
             }
-            texts.append(text)
+            conversational.append(turns.isConversational)
+            guard ids.last?.isEmpty == false else { throw ValidationError("\(row.location): the prompt encodes to no tokens") }
         }
-        guard !texts.isEmpty else { throw ValidationError("\(path): no prompts") }
+        guard !ids.isEmpty else { throw ValidationError("\(path): no prompts") }
         model.eval()
-        let ids = texts.map { tokenizer.encode($0, addSpecialTokens: addSpecialTokens && !chat) }
-        let params = parameters(tokenizer)
         let bar = ProgressLine(label: "generate")
-        let results = BatchedGeneration.generate(model: model, prompts: ids, count: numSamples, parameters: params, seed: seed,
+        let results = BatchedGeneration.generate(model: model, prompts: ids, count: numSamples, parameters: parameters(tokenizer), seed: seed,
                                                  batchSize: batchSize) { bar.update($0, of: $1) }
         bar.finish()
         var rows: [[String: Any]] = []
-        for (row, samples) in zip(input, results) {
+        for ((row, isChat), samples) in zip(zip(input, conversational), results) {
             for (j, r) in samples.enumerated() {
-                let body = BatchedGeneration.body(r, stopToken: tokenizer.eosTokenID)
-                rows.append(["prompt": row.object["prompt"] as? String ?? "", "completion": tokenizer.decode(body, skipSpecialTokens: true),
+                let text = tokenizer.decode(BatchedGeneration.body(r, stopToken: tokenizer.eosTokenID), skipSpecialTokens: true)
+                let completion: Any = isChat ? [["role": "assistant", "content": text]] : text
+                rows.append(["prompt": row.object["prompt"] ?? "", "completion": completion,
                              "sample": j, "completion_tokens": r.tokens.count, "finish_reason": r.finishReason.rawValue])
             }
         }
         try writeJSONL(rows, to: out)
-        FileHandle.standardError.write(Data("\(rows.count) continuations of \(texts.count) prompts written to \(out)\n".utf8))
+        FileHandle.standardError.write(Data("\(rows.count) continuations of \(ids.count) prompts written to \(out)\n".utf8))
     }
 }

@@ -36,6 +36,35 @@ import Testing
         #expect(again.map { $0["completion"] as? String } == rows.map { $0["completion"] as? String }, "same seed and batch size, same samples")
     }
 
+    @Test("generate --prompts: conversational prompts use the chat template and get assistant-message completions")
+    func generateConversational() throws {
+        let dir = try tinyModelWithTokenizer()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let template = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
+            + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+        try Data(template.utf8).write(to: dir.appendingPathComponent("chat_template.jinja"))
+        let prompts = dir.appendingPathComponent("p.jsonl")
+        try Data("""
+            {"prompt": [{"role": "user", "content": "the quick brown"}]}
+            {"prompt": "tokens are"}
+
+            """.utf8).write(to: prompts)
+        let out = dir.appendingPathComponent("o.jsonl").path
+        try run(["generate", "--model", dir.path, "--prompts", prompts.path, "--num-samples", "2", "--temperature", "1",
+                 "--max-new-tokens", "4", "--out", out])
+        let rows = try JSONLReader.read(out).map(\.object)
+        #expect(rows.count == 4)
+        let chat = try #require(rows[0]["completion"] as? [[String: Any]])
+        #expect(chat.count == 1 && chat[0]["role"] as? String == "assistant" && chat[0]["content"] is String)
+        #expect((rows[0]["prompt"] as? [[String: Any]])?.first?["content"] as? String == "the quick brown", "the prompt is kept as given")
+        #expect(rows[2]["completion"] is String && rows[2]["prompt"] as? String == "tokens are")
+
+        try Data("{\"prompt\": \"ok\"}\n{\"prompt\": [{\"role\": \"robot\", \"content\": \"x\"}]}\n".utf8).write(to: prompts)
+        #expect {
+            try run(["generate", "--model", dir.path, "--prompts", prompts.path, "--out", out])
+        } throws: { "\($0)".contains("p.jsonl:2") && "\($0)".contains("prompt[0].role") }
+    }
+
     @Test("generate: --prompt xor --prompts, --prompts needs --out")
     func generateValidation() {
         #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["generate", "--model", "m"]) }
