@@ -22,8 +22,16 @@ public struct Table: Sendable {
 
     public func html() -> String {
         var out = "<table><thead><tr>" + headers.map { "<th>\(Escape.html($0))</th>" }.joined() + "</tr></thead><tbody>"
-        for r in rows { out += "<tr>" + r.map { "<td>\(Escape.html($0))</td>" }.joined() + "</tr>" }
+        for r in rows {
+            out += "<tr>" + r.map { Self.isNumeric($0) ? "<td>\(Escape.html($0))</td>" : "<td class=\"text\">\(Escape.html($0))</td>" }.joined() + "</tr>"
+        }
         return out + "</tbody></table>"
+    }
+
+    /// Numbers, intervals ("0.32 [0.23, 0.40]") and placeholders are right-aligned; prose (sample
+    /// continuations, names) is left-aligned, so long text cells read naturally.
+    static func isNumeric(_ cell: String) -> Bool {
+        cell.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "0123456789.,-−+–[]() %×e").contains($0) }
     }
 }
 
@@ -86,7 +94,7 @@ public struct Report: Sendable {
         <style>
         body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
         table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
-        th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
+        th{background:#f4f4f4}td:first-child,th:first-child,td.text{text-align:left}
         .heatmap{margin:.8em 0}.heatmap-title{font-size:.85em;color:#555;margin-bottom:.2em}
         .tokens{font-family:ui-monospace,monospace;line-height:1.9;white-space:pre-wrap}
         .tok{padding:1px 0;border:1px solid transparent}.first-error{border:2px solid #000;border-radius:3px}

@@ -2,7 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import Reports
+@testable import Reports
 import Testing
 
 /// True when `text` parses as XML (used on SVG and on the heatmap fragment).
@@ -53,6 +53,9 @@ func isWellFormedXML(_ text: String) -> Bool {
         let md = r.markdown()
         #expect(md.contains("| method | acc\\|greedy |") && md.contains("| DPO | 0.61 |"))
         let html = r.html()
+        // Numbers and intervals align right; prose aligns left.
+        #expect(html.contains("<td class=\"text\">DPO</td><td>0.61</td>"))
+        #expect(Table.isNumeric("0.320 [0.234, 0.401]") && Table.isNumeric("–") && !Table.isNumeric("the one she is"))
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg") && html.contains("first-error"))
         #expect(!html.contains("<script") && !html.contains("http://") || html.contains("http://www.w3.org/2000/svg"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ta-report-\(UUID().uuidString)")
