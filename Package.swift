@@ -81,7 +81,7 @@ let package = Package(
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
                 "CreditBench",
-                "Datasets", "Training", "Objectives", "Experiments",
+                "Datasets", "Training", "Objectives", "Experiments", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -71,6 +71,20 @@ func writeJSON<T: Encodable>(_ value: T, to u: URL) throws {
     do { try enc.encode(value).write(to: u, options: .atomic) } catch { throw DemoError.cannotWrite(path: u.path, reason: "\(error)") }
 }
 
+/// Reads what `writeJSON` wrote (non-finite numbers as "inf", "-inf", "nan").
+func readJSON<T: Decodable>(_ type: T.Type, from u: URL) throws -> T {
+    let data: Data
+    do { data = try Data(contentsOf: u) } catch { throw DemoError.invalidSetting("\(u.path): cannot read (\(error.localizedDescription))") }
+    let dec = JSONDecoder()
+    dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    do { return try dec.decode(T.self, from: data) } catch { throw DemoError.invalidSetting("\(u.path): not a \(T.self) file (\(error))") }
+}
+
+extension SentimentDemoResult {
+    /// A run's `results.json`.
+    public static func load(from url: URL) throws -> SentimentDemoResult { try readJSON(SentimentDemoResult.self, from: url) }
+}
+
 extension Estimate {
     /// "value [low, high]" with `digits` decimals, or "–" when there is nothing to show.
     public func interval(digits: Int = 3) -> String {

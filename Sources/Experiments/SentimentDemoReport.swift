@@ -4,8 +4,32 @@ import Evaluation
 import Foundation
 import Reports
 
-enum SentimentDemoReport {
+public enum SentimentDemoReport {
     static func ci(_ e: Estimate?, digits: Int = 3) -> String { e?.interval(digits: digits) ?? "–" }
+
+    /// The reward-vs-KL frontier of one or more runs (e.g. seeds): per method a line from the
+    /// reference (KL 0) through its β points, with the reward's bootstrap CI as error bars. Runs
+    /// after the first are dashed, in their method's colour, and named "method (label)".
+    public static func frontier(_ runs: [SentimentDemoResult], labels: [String]? = nil) -> LineChart {
+        var series: [LineChart.Series] = []
+        let methods = runs.flatMap(\.settings.methods).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        for (k, r) in runs.enumerated() {
+            let ref = r.runs.first { $0.method == "reference" }
+            for (c, m) in methods.enumerated() {
+                var pts = r.runs.filter { $0.method == m }.map { (x: $0.kl.value, y: $0.reward.value, bar: (low: $0.reward.low, high: $0.reward.high)) }
+                guard !pts.isEmpty else { continue }
+                if let ref { pts.append((x: 0, y: ref.reward.value, bar: (low: ref.reward.low, high: ref.reward.high))) }
+                pts = pts.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x }
+                let name = runs.count > 1 ? "\(m) (\(labels?[k] ?? "seed \(r.settings.seed)"))" : m
+                series.append(LineChart.Series(name: name, points: pts.map { (x: $0.x, y: $0.y) }, errorBars: pts.map(\.bar),
+                                               dashed: k > 0, colorIndex: c))
+            }
+        }
+        var chart = LineChart(title: "Held-out reward vs KL per token (one point per β; bars: 95% CI)",
+                              xLabel: "KL per token", yLabel: "reward", series: series)
+        if runs.count > 1 { chart.width = 700; chart.height = 200 + 16 * series.count }
+        return chart
+    }
 
     static func make(_ r: SentimentDemoResult, heatmaps: [(title: String, maps: [TokenHeatmap])]) -> Report {
         let s = r.settings
@@ -23,15 +47,7 @@ enum SentimentDemoReport {
         if let m = r.mergedModel { report.add(.paragraph("Merged DPO model (LoRA folded in): \(m).")) }
 
         report.add(.heading("Reward vs KL"))
-        let ref = r.runs.first { $0.method == "reference" }
-        var series: [LineChart.Series] = []
-        for m in s.methods {
-            var pts = r.runs.filter { $0.method == m }.map { (x: $0.kl.value, y: $0.reward.value) }
-            if let ref { pts.append((x: 0, y: ref.reward.value)) }
-            series.append(LineChart.Series(name: m, points: pts.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x }))
-        }
-        report.add(.chart(LineChart(title: "Held-out reward vs KL per token (one point per β)",
-                                    xLabel: "KL per token", yLabel: "reward", series: series)))
+        report.add(.chart(frontier([r])))
         report.add(.table(Table(
             headers: ["method", "β", "reward", "KL/token", "distinct-1", "distinct-2", "self-BLEU", "ref. perplexity",
                       "ρ(implicit, lexicon) all tokens", "ρ lexicon tokens", "held-out pair acc.", "train s"],

@@ -6,9 +6,32 @@ public struct LineChart: Sendable {
     public struct Series: Sendable {
         public var name: String
         public var points: [(x: Double, y: Double)]
-        public init(name: String, points: [(x: Double, y: Double)]) {
+        /// Optional vertical intervals, one per point (e.g. a bootstrap CI of y); drawn as capped bars.
+        public var errorBars: [(low: Double, high: Double)]?
+        /// Draw the line dashed (e.g. a second seed of the same method).
+        public var dashed: Bool
+        /// Use palette colour `colorIndex` instead of the series' position (so that several series of
+        /// one method share a colour).
+        public var colorIndex: Int?
+
+        public init(name: String, points: [(x: Double, y: Double)], errorBars: [(low: Double, high: Double)]? = nil,
+                    dashed: Bool = false, colorIndex: Int? = nil) {
+            precondition(errorBars == nil || errorBars?.count == points.count, "LineChart.Series: one error bar per point")
             self.name = name
             self.points = points
+            self.errorBars = errorBars
+            self.dashed = dashed
+            self.colorIndex = colorIndex
+        }
+
+        /// The points (with their bars) whose coordinates are finite.
+        var finite: [(x: Double, y: Double, bar: (low: Double, high: Double)?)] {
+            points.indices.compactMap { i in
+                let p = points[i]
+                guard p.x.isFinite && p.y.isFinite else { return nil }
+                let bar = errorBars.map { $0[i] }.flatMap { $0.low.isFinite && $0.high.isFinite ? $0 : nil }
+                return (p.x, p.y, bar)
+            }
         }
     }
 
@@ -36,11 +59,14 @@ public struct LineChart: Sendable {
 
     /// The chart as an `<svg>` element.
     public func svg() -> String {
-        let left = 56.0, right = 130.0, top = 28.0, bottom = 44.0
+        // The legend's column widens for long series names (about 6.2 px per character at 11 px).
+        let longest = series.map(\.name.count).max() ?? 0
+        let left = 56.0, right = max(130.0, 40 + 6.2 * Double(longest)), top = 28.0, bottom = 44.0
         let w = Double(width), h = Double(height)
-        let pts = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+        let pts = series.flatMap(\.finite)
+        let ys = pts.flatMap { p in [p.y] + (p.bar.map { [$0.low, $0.high] } ?? []) }
         var x0 = pts.map(\.x).min() ?? 0, x1 = pts.map(\.x).max() ?? 1
-        var y0 = pts.map(\.y).min() ?? 0, y1 = pts.map(\.y).max() ?? 1
+        var y0 = ys.min() ?? 0, y1 = ys.max() ?? 1
         if x1 == x0 { x0 -= 0.5; x1 += 0.5 }
         if y1 == y0 { y0 -= 0.5; y1 += 0.5 }
         let pw = w - left - right, ph = h - top - bottom
@@ -60,17 +86,23 @@ public struct LineChart: Sendable {
         s += "<text x=\"\(fmt(left + pw / 2))\" y=\"\(fmt(h - 8))\" text-anchor=\"middle\" font-size=\"11\" font-family=\"sans-serif\">\(Escape.html(xLabel))</text>"
         s += "<text x=\"14\" y=\"\(fmt(top + ph / 2))\" text-anchor=\"middle\" font-size=\"11\" font-family=\"sans-serif\" transform=\"rotate(-90 14 \(fmt(top + ph / 2)))\">\(Escape.html(yLabel))</text>"
         for (i, ser) in series.enumerated() {
-            let color = LineChart.palette[i % LineChart.palette.count]
-            let p = ser.points.filter { $0.x.isFinite && $0.y.isFinite }
+            let color = LineChart.palette[(ser.colorIndex ?? i) % LineChart.palette.count]
+            let dash = ser.dashed ? " stroke-dasharray=\"5 3\"" : ""
+            let p = ser.finite
             if !p.isEmpty {
                 let d = p.map { "\(fmt(sx($0.x))),\(fmt(sy($0.y)))" }.joined(separator: " ")
-                s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\" points=\"\(d)\"/>"
+                s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\"\(dash) points=\"\(d)\"/>"
                 if p.count <= 40 {
                     for q in p { s += "<circle cx=\"\(fmt(sx(q.x)))\" cy=\"\(fmt(sy(q.y)))\" r=\"2.5\" fill=\"\(color)\"/>" }
                 }
+                for q in p {
+                    guard let bar = q.bar else { continue }
+                    let x = sx(q.x), lo = sy(bar.low), hi = sy(bar.high)
+                    s += "<path class=\"error-bar\" d=\"M\(fmt(x)),\(fmt(lo))V\(fmt(hi))M\(fmt(x - 3)),\(fmt(lo))H\(fmt(x + 3))M\(fmt(x - 3)),\(fmt(hi))H\(fmt(x + 3))\" stroke=\"\(color)\" stroke-width=\"1\" stroke-opacity=\"0.6\" fill=\"none\"/>"
+                }
             }
             let ly = top + 12 + Double(i) * 16
-            s += "<line x1=\"\(fmt(w - right + 10))\" x2=\"\(fmt(w - right + 28))\" y1=\"\(fmt(ly))\" y2=\"\(fmt(ly))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
+            s += "<line x1=\"\(fmt(w - right + 10))\" x2=\"\(fmt(w - right + 28))\" y1=\"\(fmt(ly))\" y2=\"\(fmt(ly))\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>"
             s += "<text x=\"\(fmt(w - right + 32))\" y=\"\(fmt(ly + 4))\" font-size=\"11\" font-family=\"sans-serif\">\(Escape.html(ser.name))</text>"
         }
         s += "</svg>"

@@ -185,5 +185,14 @@ final class SentimentDemoTests: XCTestCase {
                        try bytes(demo.appendingPathComponent("runs/reference/samples.jsonl")))
         let policySamples = try FileManager.default.contentsOfDirectory(atPath: path("eval")).filter { $0 != "reference-samples.jsonl" }
         XCTAssertEqual(policySamples.count, 1, "\(policySamples)")
+
+        // The frontier of two runs from their results.json: one line per method and run, an error
+        // bar per point (the reference and each β), the second run dashed.
+        let results = demo.appendingPathComponent("results.json").path
+        try run(["report", "frontier", "--results", results, "--results", results, "--label", "a", "--label", "b", "--out", path("f.svg")])
+        let svg = try String(contentsOfFile: path("f.svg"), encoding: .utf8)
+        XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 2 * s.methods.count)
+        XCTAssertEqual(svg.components(separatedBy: "class=\"error-bar\"").count - 1, 2 * s.methods.count * (s.betas.count + 1))
+        XCTAssertTrue(svg.contains("dpo (b)") && svg.contains("stroke-dasharray"))
     }
 }

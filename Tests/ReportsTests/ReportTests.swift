@@ -43,6 +43,22 @@ func isWellFormedXML(_ text: String) -> Bool {
         #expect(isWellFormedXML(LineChart(title: "empty", xLabel: "x", yLabel: "y", series: []).svg()))
     }
 
+    @Test("error bars, dashed lines, shared colours; the y range covers the bars; long names widen the legend")
+    func errorBarsAndStyles() throws {
+        let a = LineChart.Series(name: "dpo", points: [(0, 0.15), (0.03, 0.28)], errorBars: [(0.07, 0.22), (0.2, 0.35)], colorIndex: 2)
+        let b = LineChart.Series(name: "dpo (a rather long label)", points: [(0, 0.15), (0.05, 0.3)], errorBars: [(0.1, 0.2), (0.25, 0.9)],
+                                 dashed: true, colorIndex: 2)
+        let svg = LineChart(title: "frontier", xLabel: "KL", yLabel: "reward", series: [a, b]).svg()
+        #expect(isWellFormedXML(svg))
+        #expect(svg.components(separatedBy: "class=\"error-bar\"").count - 1 == 4)
+        #expect(svg.components(separatedBy: "stroke-dasharray").count - 1 == 2, "the dashed series' line and legend entry")
+        #expect(!svg.contains(LineChart.palette[0]) && svg.contains(LineChart.palette[2]), "both series take palette colour 2")
+        #expect(svg.contains(">0.9<"), "the top tick is the highest bar, not the highest point")
+        #expect(svg.contains("width=\"560\""))
+        let legendX = 560 - max(130.0, 40 + 6.2 * Double(b.name.count)) + 32
+        #expect(svg.contains("<text x=\"\(fmt(legendX))\""), "the legend moves left for the long name")
+    }
+
     @Test func reportWritesMarkdownAndSelfContainedHTML() throws {
         var r = Report(title: "CreditBench")
         r.add(.heading("Methods"))

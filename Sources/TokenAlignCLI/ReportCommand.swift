@@ -1,0 +1,40 @@
+// `tokenalign report`: figures redrawn from finished runs' results.json, e.g. the reward-vs-KL
+// frontier of several seeds of the sentiment experiment in one plot.
+import ArgumentParser
+import Experiments
+import Foundation
+import Reports
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Figures from finished runs.",
+                                                    subcommands: [FrontierReportCommand.self])
+}
+
+struct FrontierReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "frontier",
+        abstract: "The sentiment experiment's reward-vs-KL frontier (with reward CIs) of one or more runs, as an SVG file.",
+        discussion: """
+        Each --results is a `tokenalign demo sentiment` run's results.json. Per method a line runs from the reference \
+        (KL 0) through the method's β points, with the 95% bootstrap CI of the reward as error bars. The first run's \
+        lines are solid, later runs' dashed in the same colours; they are labelled by --label or by their seed.
+        """)
+
+    @Option(parsing: .singleValue, help: "A results.json (repeatable).") var results: [String]
+    @Option(parsing: .singleValue, help: "A label per --results (default: \"seed N\").") var label: [String] = []
+    @Option(help: "Output SVG file.") var out: String
+
+    func validate() throws {
+        guard !results.isEmpty else { throw ValidationError("give at least one --results") }
+        guard label.isEmpty || label.count == results.count else {
+            throw ValidationError("give one --label per --results (\(results.count) results, \(label.count) labels)")
+        }
+    }
+
+    func run() throws {
+        let runs = try results.map { try SentimentDemoResult.load(from: URL(fileURLWithPath: $0)) }
+        let chart = SentimentDemoReport.frontier(runs, labels: label.isEmpty ? nil : label)
+        try Data(chart.svg().utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+        FileHandle.standardError.write(Data("frontier of \(runs.count) run(s), \(chart.series.count) lines → \(out)\n".utf8))
+    }
+}
