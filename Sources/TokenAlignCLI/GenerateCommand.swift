@@ -71,17 +71,7 @@ struct GenerateCommand: ParsableCommand {
             try sampleFile(prompts, out: out, model: loaded.model, tokenizer: tokenizer)
             return
         }
-        let prompt = prompt ?? ""
-        let text: String
-        if chat {
-            var messages: [ChatMessage] = []
-            if let system { messages.append(.system(system)) }
-            messages.append(.user(prompt))
-            text = try tokenizer.renderChat(messages, addGenerationPrompt: true)
-        } else {
-            text = prompt
-        }
-        let ids = tokenizer.encode(text, addSpecialTokens: !chat)
+        let (text, ids) = try render(.text(prompt ?? ""), tokenizer: tokenizer, addSpecialTokens: true)
         guard !ids.isEmpty else { throw ValidationError("the prompt encodes to no tokens") }
         let params = parameters(tokenizer)
         if echo { FileHandle.standardOutput.write(Data(text.utf8)) }
@@ -116,6 +106,24 @@ struct GenerateCommand: ParsableCommand {
         return params
     }
 
+    /// A prompt's text and ids: a conversation, or a string under --chat, goes through the chat
+    /// template (which writes its own special tokens); a plain string is encoded as it is, with the
+    /// tokenizer's special tokens when `addSpecialTokens`.
+    func render(_ turns: Turns, tokenizer: Tokenizer, addSpecialTokens: Bool) throws -> (text: String, ids: [Int]) {
+        var messages: [ChatMessage]
+        switch turns {
+        case .text(let p) where !chat:
+            return (p, tokenizer.encode(p, addSpecialTokens: addSpecialTokens))
+        case .text(let p):
+            messages = system.map { [.system($0)] } ?? []
+            messages.append(.user(p))
+        case .messages(let m):
+            messages = m
+        }
+        let text = try tokenizer.renderChat(messages, addGenerationPrompt: true)
+        return (text, tokenizer.encode(text, addSpecialTokens: false))
+    }
+
     /// `--prompts FILE --out FILE`: `numSamples` continuations per prompt, batched. A prompt is
     /// TRL's standard (a string) or conversational (a list of messages, rendered with the chat
     /// template and a generation prompt; its completions are written as assistant messages).
@@ -125,20 +133,7 @@ struct GenerateCommand: ParsableCommand {
         for row in input {
             let turns: Turns
             do { turns = try Turns.decode(row.object["prompt"], field: "prompt", at: row.location) } catch { throw ValidationError("\(error)") }
-            var messages: [ChatMessage] = []
-            switch turns {
-            case .text(let p) where !chat:
-                ids.append(tokenizer.encode(p, addSpecialTokens: addSpecialTokens))
-            case .text(let p):
-                if let system { messages.append(.system(system)) }
-                messages.append(.user(p))
-            case .messages(let m):
-                messages = m
-            }
-            if !messages.isEmpty {
-                // The template writes the special tokens itself.
-                ids.append(tokenizer.encode(try tokenizer.renderChat(messages, addGenerationPrompt: true), addSpecialTokens: false))
-            }
+            ids.append(try render(turns, tokenizer: tokenizer, addSpecialTokens: addSpecialTokens).ids)
             conversational.append(turns.isConversational)
             guard ids.last?.isEmpty == false else { throw ValidationError("\(row.location): the prompt encodes to no tokens") }
         }

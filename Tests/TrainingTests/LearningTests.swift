@@ -15,20 +15,9 @@ import Training
     func heldOutAccuracyRises(_ loss: [String]) throws {
         let model = try modelFolder()
         let data = try syntheticPreferences(train: 16, heldOut: 8)
-        var c = TrainingConfiguration()
-        c.task = .preference
-        c.model = model.path
-        c.data = data.train
-        c.evalData = data.eval
-        c.loss = loss
+        var c = try learningConfiguration(train: data.train, eval: data.eval, loss: loss)
         c.lossWeights = loss.count > 1 ? [1, 0.5] : nil
         c.labelSmoothing = ["conservative", "robust", "exo_pair", "aot", "aot_unpaired"].contains(loss[0]) ? 0.1 : 0
-        c.beta = 0.1
-        c.learningRate = 3e-3
-        c.schedule = "constant"
-        c.batchSize = 8
-        c.maxSteps = 12
-        c.seed = 1
         // Guides for the methods that need auxiliary models: the (frozen) starting model.
         switch loss[0] {
         case "tgdpo": c.guide = [model.path]

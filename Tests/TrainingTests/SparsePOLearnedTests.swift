@@ -11,19 +11,8 @@ import Testing
 @Suite struct SparsePOLearnedTests {
     func configuration(_ loss: [String] = ["sparsepo-learned"]) throws -> TrainingConfiguration {
         let data = try syntheticPreferences(train: 16, heldOut: 8)
-        var c = TrainingConfiguration()
-        c.task = .preference
-        c.model = try modelFolder().path
-        c.data = data.train
-        c.evalData = data.eval
-        c.loss = loss
+        var c = try learningConfiguration(train: data.train, eval: data.eval, loss: loss)
         c.lossWeights = loss.count > 1 ? [1, 0.5] : nil
-        c.beta = 0.1
-        c.learningRate = 3e-3
-        c.schedule = "constant"
-        c.batchSize = 8
-        c.maxSteps = 12
-        c.seed = 1
         return c
     }
 

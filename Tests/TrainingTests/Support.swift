@@ -53,3 +53,21 @@ func syntheticPreferences(train: Int, heldOut: Int) throws -> (train: String, ev
 func parameterBits(_ t: Trainer) -> [String: [UInt32]] {
     t.policy.stateDict().mapValues { $0.scalars.map(\.bitPattern) }
 }
+
+/// The learning tests' preference run: the tiny model, β 0.1, lr 3e-3 constant, 12 steps of 8
+/// pairs, seed 1.
+func learningConfiguration(train: String, eval: String, loss: [String]) throws -> TrainingConfiguration {
+    var c = TrainingConfiguration()
+    c.task = .preference
+    c.model = try modelFolder().path
+    c.data = train
+    c.evalData = eval
+    c.loss = loss
+    c.beta = 0.1
+    c.learningRate = 3e-3
+    c.schedule = "constant"
+    c.batchSize = 8
+    c.maxSteps = 12
+    c.seed = 1
+    return c
+}

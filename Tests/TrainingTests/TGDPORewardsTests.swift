@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Models
 import Testing
@@ -16,10 +17,8 @@ import Training
             let chosen = k % 2 == 0 ? " the quick fox" : " quick brown fox"
             let rejected = k % 2 == 0 ? " the lazy dog" : " lazy brown dog"
             func count(_ c: String) -> Int {
-                let full = tokenizer.encode(prompt + c, addSpecialTokens: true), p = tokenizer.encode(prompt, addSpecialTokens: true)
-                var j = 0
-                while j < p.count, j < full.count, p[j] == full[j] { j += 1 }
-                return full.count - j
+                let full = tokenizer.encode(prompt + c, addSpecialTokens: true)
+                return full.count - commonPrefixLength(tokenizer.encode(prompt, addSpecialTokens: true), full)
             }
             out.append(["prompt": prompt, "chosen": chosen, "rejected": rejected,
                         "chosen_token_rewards": (0 ..< count(chosen)).map { reward(true, $0) },
@@ -29,19 +28,8 @@ import Training
     }
 
     func configuration(_ train: String, _ eval: String, loss: String) throws -> TrainingConfiguration {
-        var c = TrainingConfiguration()
-        c.task = .preference
-        c.model = try modelFolder().path
-        c.data = train
-        c.evalData = eval
-        c.loss = [loss]
-        c.beta = 0.1
+        var c = try learningConfiguration(train: train, eval: eval, loss: [loss])
         c.alpha = 0.5
-        c.learningRate = 3e-3
-        c.schedule = "constant"
-        c.batchSize = 8
-        c.maxSteps = 12
-        c.seed = 1
         return c
     }
 
