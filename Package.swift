@@ -42,6 +42,8 @@ let package = Package(
             dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: unchecked
         ),
+        // What several modules share: the method registries (Foundation only).
+        .target(name: "Support"),
         .target(name: "Autograd", dependencies: ["TensorCore"], swiftSettings: unchecked),
         .target(name: "NN", dependencies: ["Autograd"], swiftSettings: unchecked),
         .target(name: "Optim", dependencies: ["NN"], swiftSettings: unchecked),
@@ -50,7 +52,7 @@ let package = Package(
         .target(name: "Tokenizers"),
         .target(name: "Models", dependencies: ["NN", "Checkpoints", "Tokenizers"], swiftSettings: unchecked),
         .target(name: "Decoding", dependencies: ["Models"], swiftSettings: unchecked),
-        .target(name: "Objectives", dependencies: ["Autograd"], swiftSettings: unchecked),
+        .target(name: "Objectives", dependencies: ["Autograd", "TensorCore", "Support"], swiftSettings: unchecked),
         // TRL-format JSONL datasets, token annotations, collation, splits. Tokenizers only.
         .target(name: "Datasets", dependencies: ["Tokenizers"]),
         // Synthetic verifiable tasks with ground-truth token credit (first error, labels, minimal edits). Tokenizers only.
@@ -88,6 +90,7 @@ let package = Package(
         ),
         .executableTarget(name: "tokenalign", dependencies: ["TokenAlignCLI"]),
         .target(name: "TestSupport", dependencies: ["TensorCore", "Autograd"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Optim", "TestSupport"]),

@@ -108,6 +108,20 @@ public final class Trainer {
         case .sft:
             trainable = policy
         }
+        var models: [(role: String, model: any LanguageModel)] = [("policy", policy)]
+        if let reference { models.append(("reference", reference)) }
+        models += guides.enumerated().map { ("guide \($0.offset + 1)", $0.element) }
+        var prefix = 0, ktoMismatch = false
+        switch mode {
+        case .preference(let m):
+            // T-REG scores every row again with a contrastive instruction in front.
+            prefix = m.contrastivePrefixIDs.map { max($0.better.count, $0.worse.count) } ?? 0
+        case .unpaired(let kto):
+            ktoMismatch = kto.lossType == .kto
+        default: break
+        }
+        try ContextCheck.check(train, set: "train", models: models, extra: prefix, ktoMismatch: ktoMismatch)
+        if let eval { try ContextCheck.check(eval, set: "eval", models: models, extra: prefix, ktoMismatch: ktoMismatch) }
         if let r = c.loraRank {
             var rng = RandomGenerator(seed: c.seed &+ 0x10FA)
             let n = LoRA.apply(to: policy, configuration: LoRAConfiguration(rank: r, alpha: c.loraAlpha, dropout: c.loraDropout),
