@@ -62,7 +62,7 @@ let package = Package(
         // Trainers (SFT, reward models, preference optimisation), checkpoints, exact resume, run folders.
         .target(
             name: "Training",
-            dependencies: ["Autograd", "NN", "Optim", "Models", "Objectives", "Datasets", "Checkpoints", "Tokenizers",
+            dependencies: ["Autograd", "NN", "Optim", "Models", "Objectives", "Datasets", "Checkpoints", "Tokenizers", "Support",
                            .product(name: "Yams", package: "Yams")],
             swiftSettings: unchecked
         ),
@@ -83,7 +83,7 @@ let package = Package(
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
                 "CreditBench",
-                "Datasets", "Training", "Objectives", "Experiments", "Reports",
+                "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every figure in BENCHMARKS.md, measured in one run on this machine: TokenAlign's engine and
-# generation benchmarks beside PyTorch (shared/bench/torch_baseline.py, bench/torch_block.py,
+# generation benchmarks beside PyTorch (the external baseline torch_baseline.py, found through $SHARED; bench/torch_block.py,
 # bench/torch_generate_hf.py). Needs a Python with torch/transformers: PYTHON=.venv-bench/bin/python.
 # Writes bench/results/*.json and prints Markdown tables.
 set -euo pipefail

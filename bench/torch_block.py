@@ -2,9 +2,9 @@
 """PyTorch eager baseline for `tokenalign bench mlp-step | attention-step | block-step`.
 
 Same computation as the Swift benchmark: one pre-LayerNorm GPT-2 block (the Block of
-shared/bench/torch_baseline.py), batch 8 x full context, float32, 2 threads; forward + backward
+the PyTorch baseline's model), batch 8 x full context, float32, 2 threads; forward + backward
 with a fixed random upstream gradient. Prints one JSON object per case in the schema of
-architecture.md ("Benchmarks: one schema"): best of >= 5 runs after warm-up, medians alongside.
+docs/design/README.md ("Benchmarks"): best of >= 5 runs after warm-up, medians alongside.
 
 Usage: .venv-bench/bin/python bench/torch_block.py [--sizes tiny,small] [--threads 2]
 """

@@ -3,7 +3,7 @@
 
 Greedy decoding with the KV cache for a Hugging Face folder (e.g. SmolLM2-135M-Instruct converted by
 `tokenalign convert`), float32, 2 threads, batch 8 × 64 random prompt tokens → 64 new tokens: the
-shape of shared/bench's `infer` case. A manual loop (prefill, then one token per step through
+shape of the PyTorch baseline's `infer` case. A manual loop (prefill, then one token per step through
 `past_key_values`) so that generate()'s bookkeeping is not timed. Prints one JSON object.
 
 Usage: .venv-bench/bin/python bench/torch_generate_hf.py DIR [--threads 2]

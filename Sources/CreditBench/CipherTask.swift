@@ -3,7 +3,7 @@
 // Prompt "cipher bo kale tu=", completion "vesi mo danu\n".
 //
 // The lexicon is a property of the task (`lexiconSeed`), not of the example, so a model can learn
-// it across examples. Error spans carry a severity like xCOMET's (rewards-decoding-eval.md A16):
+// it across examples. Error spans carry a severity like xCOMET's (docs/design/rewards.md §3.2):
 // a misspelt target word — one character off and not another lexicon word — is `minor`; a wrong
 // lexicon word, a missing or extra word, or anything after the terminator is `major`.
 

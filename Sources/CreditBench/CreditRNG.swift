@@ -1,6 +1,6 @@
 // A small seeded random number generator for CreditBench.
 //
-// CreditBench must not import TensorCore (architecture.md: it sits beside Datasets, above Tokenizers
+// CreditBench must not import TensorCore (docs/design/README.md: it sits beside Datasets, above Tokenizers
 // only), so it carries its own generator: SplitMix64 (Steele, Lea & Flood 2014), the same mixer that
 // seeds xoshiro. It is tiny, fast, passes BigCrush and — what matters here — gives the same numbers
 // on every platform and Swift version, unlike `SystemRandomNumberGenerator` or the standard

@@ -1,5 +1,5 @@
 // The CreditBench contract: synthetic tasks where a program knows the right answer *and* where a
-// response first went wrong (architecture.md, "The credit benchmark").
+// response first went wrong (docs/design/rewards.md §3).
 //
 // Conventions shared by every task:
 // - A completion is the answer followed by the terminator `"\n"` (`CreditBench.terminator`). The
@@ -19,7 +19,7 @@ public enum CreditBench {
     public static let terminator = "\n"
 }
 
-/// Severity of an error span, following xCOMET/MQM classes (rewards-decoding-eval.md A16) and the
+/// Severity of an error span, following xCOMET/MQM classes (docs/design/rewards.md §3.1) and the
 /// names Datasets accepts in `rejected_error_spans`.
 public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
     case minor, major

@@ -1,4 +1,4 @@
-// Padded batches in the `TokenBatch` convention (objectives.md §0.1): inputs [B, L] right-padded,
+// Padded batches in the `TokenBatch` convention (docs/design/objectives.md §0.2): inputs [B, L] right-padded,
 // and per-token arrays [B, L−1] aligned to the *predicted* token: entry t describes ids[t+1].
 // Preference batches use TRL's layout: all chosen rows, then all rejected rows
 // (`huggingface/trl:trl/trainer/dpo_trainer.py` `DataCollatorForPreference`).

@@ -1,5 +1,5 @@
 // Errors caused by dataset files: every case names the file, the 1-based line and the field, so a
-// user can open the row that is wrong (house rule 6).
+// user can open the row that is wrong (data errors are typed values that say where; bugs are preconditions).
 
 /// Where a row came from.
 public struct RowLocation: Sendable, Equatable, CustomStringConvertible {

@@ -21,7 +21,7 @@ public struct ErrorSpan: Sendable, Equatable {
     public static let severities: [String: Float] = ["minor": 0.5, "major": 1, "critical": 1]
 }
 
-/// Our per-token annotations of a preference row (architecture.md, Formats).
+/// Our per-token annotations of a preference row (docs/design/README.md, "Data formats").
 public struct TokenAnnotations: Sendable, Equatable {
     /// One reward per response token of the chosen response.
     public var chosenTokenRewards: [Float]?

@@ -1,5 +1,5 @@
-// `tokenalign demo`: the CreditBench pipeline end to end (architecture.md, "The credit benchmark";
-// rewards-decoding-eval.md part E).
+// `tokenalign demo`: the CreditBench pipeline end to end (docs/design/rewards.md §3–§4;
+// docs/design/README.md, "Data flow").
 //
 //   task data ─► byte-level BPE tokenizer ─► tiny Llama trained from scratch on demonstrations with
 //   injected errors (an imperfect start) ─► k samples per prompt, verified ─► preference pairs
@@ -30,8 +30,13 @@ public enum DemoEvent: Sendable {
 }
 
 public final class CreditDemo {
-    /// Methods the demo can train.
-    public static let knownMethods = ["dpo", "tdpo2", "tgdpo", "sparsepo", "cdpo", "ipo", "tdpo1"]
+    /// Methods the demo can train: its own wired ones (`dpo` = sigmoid, `tgdpo` guided by the dpo
+    /// run, `cdpo` with the positive and negative models it trains) and every self-contained
+    /// registered pair objective, by its `--loss` name.
+    public static var knownMethods: [String] {
+        let wired = ["dpo", "tgdpo", "cdpo"]
+        return wired + PreferenceObjectives.selfContainedNames(withTokenRewards: false).filter { !wired.contains($0) }
+    }
 
     let settings: CreditDemoSettings
     let folder: URL
@@ -200,8 +205,8 @@ public final class CreditDemo {
                                      positive: positive, negative: negative, sequenceRM: sequenceRM, tokenRM: tokenRM)
         let creditResults = sources.map { credit.summarise($0) }
         // The same sources on off-policy errors: the canonical answer of every held-out prompt
-        // corrupted by the task's error injector (TLDR-style perturbations, rewards-decoding-eval.md
-        // A3). On the SFT model's own wrong samples the first error is, by construction, a token the
+        // corrupted by the task's error injector (TLDR-style perturbations; docs/design/rewards.md §4.3).
+        // On the SFT model's own wrong samples the first error is, by construction, a token the
         // SFT model found unlikely; injected errors test whether a source finds errors it did not make.
         let injectedPairs = evalExamples.enumerated().map { i, e -> Pair in
             let bad = task.injectedError(for: e, seed: s.seed &+ 808, index: i).response

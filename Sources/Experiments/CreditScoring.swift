@@ -1,5 +1,5 @@
 // Token-credit sources scored on held-out rejected responses whose first erroneous token is known
-// (rewards-decoding-eval.md part E; Evaluation.CreditLocalisation for the metrics).
+// (docs/design/rewards.md §4; Evaluation.CreditLocalisation for the metrics).
 import Autograd
 import CreditBench
 import Evaluation

@@ -1,5 +1,6 @@
 // The knobs of `tokenalign demo sentiment`, written to the run folder as `settings.json`.
 import Foundation
+import Objectives
 
 /// Controlled-sentiment alignment of a pretrained LM with a per-word reward (the DPO/TDPO
 /// "IMDb sentiment" experiment's shape, arXiv:2305.18290 §6.1 and arXiv:2404.11999 §4.1, on
@@ -72,7 +73,13 @@ public struct SentimentDemoSettings: DemoSettings, Sendable, Equatable {
         return s
     }
 
-    public static let knownMethods = ["dpo", "tdpo1", "tdpo2", "tgdpo-lexicon", "tgdpo-implicit", "sparsepo", "ipo"]
+    /// The demo's own wired methods (`dpo` = sigmoid, `tgdpo-lexicon` = tgdpo-rewards on the
+    /// lexicon's token rewards, `tgdpo-implicit` guided by the dpo run) and every self-contained
+    /// registered pair objective, by its `--loss` name (the pairs carry token rewards).
+    public static var knownMethods: [String] {
+        let wired = ["dpo", "tgdpo-lexicon", "tgdpo-implicit"]
+        return wired + PreferenceObjectives.selfContainedNames(withTokenRewards: true).filter { !wired.contains($0) }
+    }
 
     public func validate() throws(DemoError) {
         for (v, name) in [(trainPrompts, "train_prompts"), (testPrompts, "test_prompts"), (samplesPerPrompt, "samples_per_prompt"),

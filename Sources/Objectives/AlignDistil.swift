@@ -1,4 +1,4 @@
-// AlignDistil: RLHF as token-adaptive logit-extrapolation distillation (objectives.md §2.8).
+// AlignDistil: RLHF as token-adaptive logit-extrapolation distillation (docs/design/objectives.md §3.7).
 import Autograd
 import TensorCore
 

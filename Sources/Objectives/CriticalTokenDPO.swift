@@ -1,4 +1,4 @@
-// Critical-token cDPO: DPO with contrastive token weights (objectives.md §2.5). Not to be confused
+// Critical-token cDPO: DPO with contrastive token weights (docs/design/objectives.md §3.4). Not to be confused
 // with conservative DPO (`DPOLossType.conservative`), which is label smoothing.
 import Autograd
 import TensorCore
@@ -16,7 +16,7 @@ import TensorCore
 /// - `.referenceCode` (reproduce the released trainer): the same loss applied **per position t**,
 ///   pairing chosen token t with rejected token t, z_t = β(m^w_t s^w_t Δ^w_t − m^l_t s^l_t Δ^l_t), averaged
 ///   over all P×T positions *including padding* (each padded position contributes log 2). This is a
-///   different estimator (objectives.md §2.5 pitfall 1); it is here only to reproduce the repo.
+///   different estimator (docs/design/objectives.md §3.4); it is here only to reproduce the repo.
 ///
 /// Defaults: β = 0.1, label smoothing 0. Align the weights to the training labels by position:
 /// the repo's model-specific off-by-one patches (Qwen prepends 0, others append) are the caller's job.

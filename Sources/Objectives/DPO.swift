@@ -3,10 +3,10 @@
 //
 // Formulas: `huggingface/trl:trl/trainer/dpo_trainer.py` @ v1.16.0 (`DPOTrainer._compute_loss`,
 // the `loss_type` branches), f-divergence `reverse_kl` (standard DPO). Conservative DPO (label
-// smoothing inside the sigmoid) is its own loss, as objectives.md §1.4 asks: current TRL dropped it
+// smoothing inside the sigmoid) is its own loss (docs/design/objectives.md §2.2): current TRL dropped it
 // from `sigmoid`.
 //
-// Every pair loss is a `seqSum`-based margin (token *sums*), then a mean over pairs (§0.2).
+// Every pair loss is a `seqSum`-based margin (token *sums*), then a mean over pairs (docs/design/objectives.md §0.3).
 // Legend: P pairs; cl = Σ_t m^w (ℓ^w − ℓ^ref,w), rl = Σ_t m^l (ℓ^l − ℓ^ref,l), δ = cl − rl.
 import Autograd
 import TensorCore

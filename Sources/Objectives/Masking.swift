@@ -2,7 +2,7 @@
 //
 // Masked positions are removed with `select`, never with a multiply: the forward value is exactly 0
 // whatever the masked entry holds (even ±inf or NaN), and the gradient there is exactly 0
-// (objectives.md §4 invariant 9).
+// (docs/design/objectives.md §0.5).
 import Autograd
 import TensorCore
 
@@ -35,7 +35,7 @@ enum Masking {
 
 /// Stable scalar functions on Variables.
 enum Ops {
-    /// log σ(x) = −softplus(−x) (objectives.md §0.1: implement −log σ as softplus).
+    /// log σ(x) = −softplus(−x) (docs/design/objectives.md §0.5: −log σ is computed as softplus).
     static func logSigmoid(_ x: Variable) -> Variable { -((-x).softplus()) }
 
     /// Conservative-style smoothed logistic loss −(1−ε) log σ(x) − ε log σ(−x).
@@ -73,7 +73,7 @@ enum Ops {
 public enum TokenDivergence {
     /// Forward KL_t(q‖p) = Σ_v q_t(v)(log q_t(v) − log p_t(v)) per position, q = softmax(reference
     /// logits) constant, p = softmax(policy logits). Computed with log-softmax and xlogy, never
-    /// log(softmax) (objectives.md §0.4). Gradient w.r.t. the policy logits is p − q (G2).
+    /// log(softmax) (docs/design/objectives.md §0.5). Gradient w.r.t. the policy logits is p − q (G2, §0.4).
     /// Masked positions give exactly 0 and pass no gradient; their logits are never read.
     /// - Parameters:
     ///   - policyLogits: [B, T, V].

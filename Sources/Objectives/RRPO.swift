@@ -1,4 +1,4 @@
-// RRPO: sub-sequence (phrase) refined rewards with a token-wise KL (objectives.md §2.7).
+// RRPO: sub-sequence (phrase) refined rewards with a token-wise KL (docs/design/objectives.md §3.6).
 import Autograd
 import TensorCore
 

@@ -1,4 +1,4 @@
-// The named reductions of objectives.md §0.2 and the global normaliser for gradient accumulation.
+// The named reductions (docs/design/objectives.md §0.3) and the global normaliser for gradient accumulation.
 //
 // For per-token losses L_{i,t} over N sequences of the *optimizer* batch (all micro-batches of one
 // accumulation window), with n_i = Σ_t m_{i,t} and S_i = Σ_t m_{i,t} L_{i,t}:
@@ -15,7 +15,7 @@
 import Autograd
 import TensorCore
 
-/// A named reduction (objectives.md §0.2).
+/// A named reduction (docs/design/objectives.md §0.3).
 public enum Reduction: Equatable, Sendable, CustomStringConvertible {
     /// S_i = Σ_t m L per sequence ([B]).
     case seqSum

@@ -1,6 +1,6 @@
-// Reward-model losses: Bradley–Terry on a scalar head (objectives.md §1.2), per-token RM losses
-// from token labels or spans (rewards-decoding-eval.md A1–A4), and a token RM trained from
-// sequence preferences (summed token rewards, or implicit rewards as in A8).
+// Reward-model losses: Bradley–Terry on a scalar head (docs/design/objectives.md §1.4), per-token RM
+// losses from token labels or spans (docs/design/objectives.md §1.5), and a token RM trained from
+// sequence preferences (summed token rewards, or implicit DPO rewards; docs/design/objectives.md §1.6).
 import Autograd
 import TensorCore
 
@@ -174,7 +174,7 @@ public struct TokenRewardModelLoss: Objective {
 
 /// A token-level RM trained from *sequence* preferences: the sequence score is an aggregate of
 /// token rewards, trained with Bradley–Terry on pairs, so token rewards are learned without token
-/// labels (rewards-decoding-eval.md A2's preference-consistent variant, A7's `avg` aggregation).
+/// labels (arXiv 2406.02756's preference-consistent variant, arXiv 2501.02790's `avg` aggregation).
 ///
 /// - `.head`: token rewards are the scalar head `TokenBatch.scores` [B, T].
 /// - `.implicit(beta)`: the token RM is an LM and its token reward is the implicit DPO reward

@@ -1,4 +1,4 @@
-// Supervised fine-tuning: masked token NLL (objectives.md §1.1).
+// Supervised fine-tuning: masked token NLL (docs/design/objectives.md §1.1).
 import Autograd
 import TensorCore
 

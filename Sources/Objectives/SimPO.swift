@@ -1,4 +1,4 @@
-// SimPO: reference-free, length-normalised DPO with a target margin (objectives.md §1.6).
+// SimPO: reference-free, length-normalised DPO with a target margin (docs/design/objectives.md §2.5).
 import Autograd
 import TensorCore
 

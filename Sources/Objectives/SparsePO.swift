@@ -1,4 +1,4 @@
-// SparsePO: TDPO1 with sparse token masks on the reward and the KL (objectives.md §2.3).
+// SparsePO: TDPO1 with sparse token masks on the reward and the KL (docs/design/objectives.md §3.3).
 import Autograd
 import TensorCore
 
@@ -9,7 +9,7 @@ import TensorCore
 /// - With true KLs (the code's "token KL" is the *negative* Σ_v q(log p − log q)):
 ///   L = −log σ(β[u − (Σ_t M^l m^{d,l}_t KL^l_t(q‖p) − Σ_t M^w m^{d,w}_t KL^w_t(q‖p))])
 ///       + λ_u(‖m^{u,w}⊙M^w‖₁ + ‖m^{u,l}⊙M^l‖₁) + λ_d(‖m^{d,w}⊙M^w‖₁ + ‖m^{d,l}⊙M^l‖₁), mean over pairs.
-/// - With every mask equal to 1 this is exactly TDPO1 (objectives.md §4 invariant 1; there is no
+/// - With every mask equal to 1 this is exactly TDPO1 (docs/design/objectives.md §6, invariant 2; there is no
 ///   stop-gradient in SparsePO, so it is TDPO1, not TDPO2).
 ///
 /// Masks: fixed MaPO activation masks (`activationMask(…)`, or `tokenWeights[.sparsePOReward]` /

@@ -1,4 +1,4 @@
-// TDPO1 / TDPO2: token-level DPO with a sequential forward KL (objectives.md §2.1).
+// TDPO1 / TDPO2: token-level DPO with a sequential forward KL (docs/design/objectives.md §3.1).
 import Autograd
 import TensorCore
 

@@ -1,4 +1,4 @@
-// TGDPO: DPO with token-level reward guidance (objectives.md §2.2).
+// TGDPO: DPO with token-level reward guidance (docs/design/objectives.md §3.2).
 import Autograd
 import TensorCore
 

@@ -1,5 +1,5 @@
-// T-REG: preference optimisation with token-level reward regularisation (objectives.md §2.6,
-// rewards-decoding-eval.md A10). Two forms: `.paper`, the DPO-REG / SimPO-REG loss of arXiv
+// T-REG: preference optimisation with token-level reward regularisation
+// (docs/design/objectives.md §3.5). Two forms: `.paper`, the DPO-REG / SimPO-REG loss of arXiv
 // 2412.02685 §3 as far as it could be verified (see below), which the trainer's `--loss treg` uses;
 // and `.pairedWeights`, the token-weighted preference term written before any equation could be
 // read (kept as the `TREG()` default so existing callers and their tests keep their meaning).

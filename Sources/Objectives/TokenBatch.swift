@@ -1,6 +1,6 @@
-// TokenBatch: the one interface between models and objectives (objectives.md §5).
+// TokenBatch: the one interface between models and objectives (docs/design/objectives.md §0.2, §5).
 //
-// Every per-token field is [B, T] and aligned to *predicted* tokens (objectives.md §0.1): entry t
+// Every per-token field is [B, T] and aligned to *predicted* tokens (docs/design/objectives.md §0.2): entry t
 // holds the quantity for the token the model predicts at step t, i.e. logits[:, :-1] against
 // labels[:, 1:] after the shift. The trainer does the shift; objectives never shift.
 //
@@ -93,7 +93,7 @@ public enum BatchStructure: Equatable, Sendable {
 }
 
 /// A batch of per-token quantities for one (micro-)batch. Policy quantities carry gradient; every
-/// other model's quantities are constants (`Tensor`), never differentiated (objectives.md §5).
+/// other model's quantities are constants (`Tensor`), never differentiated (docs/design/objectives.md §0.2).
 public struct TokenBatch {
     // MARK: Policy (differentiable)
 

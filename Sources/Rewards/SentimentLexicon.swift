@@ -9,7 +9,7 @@
 //
 // word, mean valence, standard deviation, and the ten raw ratings as a bracketed list. vaderSentiment
 // itself reads only the first two fields (`make_lex_dict`); we parse all four so the ratings can
-// serve as noisy annotators for simulated preference labels (docs/data.md), and reject malformed
+// serve as noisy annotators for simulated preference labels (docs/design/rewards.md §2.2), and reject malformed
 // lines with their line number instead of skipping them silently.
 import Foundation
 

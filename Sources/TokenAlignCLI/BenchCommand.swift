@@ -1,5 +1,5 @@
-// `tokenalign bench CASE`: throughput benchmarks in the one schema of architecture.md
-// ("Benchmarks: one schema"): best of ≥ 5 timed runs after warm-up, medians alongside; `--json`
+// `tokenalign bench CASE`: throughput benchmarks in the one schema of docs/design/README.md
+// ("Benchmarks"): best of ≥ 5 timed runs after warm-up, medians alongside; `--json`
 // prints one JSON object per case.
 import ArgumentParser
 import Autograd
@@ -165,7 +165,7 @@ func blockStepRow(part: BlockPart, size: BenchSize, batch: Int, options: BenchOp
 }
 
 struct StepBenchOptions: ParsableArguments {
-    @Option(name: .customLong("size"), parsing: .upToNextOption, help: "tiny, small or gpt2 (shared/bench sizes).")
+    @Option(name: .customLong("size"), parsing: .upToNextOption, help: "tiny, small or gpt2 (the PyTorch baseline's sizes).")
     var sizes: [String] = ["tiny", "small"]
     @Option(help: "Batch size (the PyTorch baseline uses 8).")
     var batch: Int = 8

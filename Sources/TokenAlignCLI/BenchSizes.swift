@@ -1,4 +1,4 @@
-// Model sizes shared with the PyTorch baseline (shared/bench/README.md).
+// Model sizes shared with the PyTorch baseline of BENCHMARKS.md (docs/design/README.md, "Benchmarks").
 
 public struct BenchSize: Sendable, Equatable {
     public var name: String

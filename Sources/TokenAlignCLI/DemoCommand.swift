@@ -70,7 +70,7 @@ struct CreditDemoCommand: ParsableCommand {
     @Flag(help: "The CI-sized run (every stage shrunk; ≤ 2 minutes on 2 cores).") var quick = false
     @Option(help: "A YAML or JSON file overriding any of the settings (snake_case keys, see settings.json of a run).") var config: String?
     @Option(help: "Seed for every random choice.") var seed: UInt64?
-    @Option(help: "Comma-separated methods (dpo, tdpo2, tgdpo, sparsepo, cdpo, ipo, tdpo1).") var methods: String?
+    @Option(help: ArgumentHelp("Comma-separated methods: \(CreditDemo.knownMethods.joined(separator: ", ")).")) var methods: String?
     @Option(help: "Start from this SFT model folder (models/sft of an earlier run) instead of training one.") var sftModel: String?
     @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
 
@@ -130,7 +130,7 @@ struct SentimentDemoCommand: ParsableCommand {
     @OptionGroup var settings: SentimentSettingsOptions
     @Option(help: "Policy/reference model (folder or .gguf).") var model: String?
     @Option(help: "Comma-separated β values.") var betas: String?
-    @Option(help: "Comma-separated methods (dpo, tdpo2, tgdpo-lexicon, tgdpo-implicit, sparsepo, tdpo1, ipo).") var methods: String?
+    @Option(help: ArgumentHelp("Comma-separated methods: \(SentimentDemoSettings.knownMethods.joined(separator: ", ")).")) var methods: String?
     @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
 
     func run() throws {

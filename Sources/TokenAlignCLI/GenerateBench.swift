@@ -1,5 +1,5 @@
 // `tokenalign bench generate`: batched prefill + greedy decoding with the KV cache, the shape of
-// shared/bench's `infer` case (batch 8, 64 prompt tokens, 64 new tokens).
+// the PyTorch baseline's `infer` case (batch 8, 64 prompt tokens, 64 new tokens).
 import ArgumentParser
 import Autograd
 import Decoding

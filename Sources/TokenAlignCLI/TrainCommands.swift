@@ -1,5 +1,5 @@
 // `tokenalign sft`, `tokenalign reward [--token-level]`, `tokenalign dpo --loss …`
-// (TRL's `trl sft|reward|dpo` with Swift spelling; architecture.md "The command line").
+// (TRL's `trl sft|reward|dpo` with Swift spelling; docs/design/README.md, "The command line").
 import ArgumentParser
 import Objectives
 import Training
@@ -26,7 +26,7 @@ struct RewardCommand: ParsableCommand {
 struct DPOCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dpo", abstract: "Preference optimisation: the DPO family and token-level methods.",
-        discussion: "Losses: \(PreferenceMethod.allNames.joined(separator: ", ")). Mix with --loss a,b --loss-weights x,y.")
+        discussion: "Losses: \(PreferenceMethod.allNames.joined(separator: ", ")) (`tokenalign methods` gives each one's paper and inputs). Mix with --loss a,b --loss-weights x,y.")
     @OptionGroup var training: TrainingArguments
     @Option(help: "Comma-separated loss names.") var loss: String?
     @Option(help: "Comma-separated weights, one per loss.") var lossWeights: String?

@@ -1,5 +1,5 @@
 // `tokenalign bench sft-step` and `tokenalign bench dpo-step`: one training step of a GPT-2-style
-// model at the shared/bench sizes, the shapes of shared/bench/torch_baseline.py's `sft` and `dpo`
+// model at the `BenchSize` sizes, the shapes of the PyTorch baseline's `sft` and `dpo`
 // cases (batch 8 × full context, float32, AdamW lr 3e-4, betas (0.9, 0.95), weight decay 0.1).
 //   sft: forward + token-mean cross-entropy + backward + AdamW.
 //   dpo: reference forward (no graph) + policy forward/backward on 4 chosen + 4 rejected rows that

@@ -2,9 +2,9 @@
 //
 // Why not `JSONDecoder`: Foundation keys JSON objects by `String`, and `String` equality is
 // canonical equivalence, so the vocabulary keys "à" (U+00E0) and "a\u{0300}" would collide and one
-// id would silently vanish (house rule 9; swift-transformers hit the same problem and switched to
+// id would silently vanish (vocabularies are keyed by bytes; swift-transformers hit the same problem and switched to
 // `NSString` keys). This reader keeps every object member, in file order, with its exact scalars,
-// and tracks JSON paths so that errors name the field (house rule 6).
+// and tracks JSON paths so that errors name the field (errors caused by data say where they are).
 import Foundation
 
 /// A parsed JSON value. Objects keep their members in file order with the keys' exact scalars.

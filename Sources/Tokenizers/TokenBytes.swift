@@ -1,4 +1,4 @@
-// Vocabulary keys are bytes, never `String` (house rule 9): `String` equality is canonical
+// Vocabulary keys are bytes, never `String` (docs/design/README.md, "House conventions"): `String` equality is canonical
 // equivalence, so "à" (U+00E0) and "a\u{0300}" would be the same dictionary key.
 import Foundation
 

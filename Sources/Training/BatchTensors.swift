@@ -1,5 +1,5 @@
-// Collated batches as tensors, and model forwards in the TokenBatch convention (objectives.md
-// §0.1: logits[:, :-1] scored against ids[:, 1:]).
+// Collated batches as tensors, and model forwards in the TokenBatch convention
+// (docs/design/objectives.md §0.2: logits[:, :-1] scored against ids[:, 1:]).
 // Legend: B rows, L input length, T = L − 1, V vocabulary.
 import Autograd
 import Datasets

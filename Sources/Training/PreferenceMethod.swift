@@ -1,5 +1,5 @@
-// `--loss a,b --loss-weights x,y` → an objective and what the trainer must feed it
-// (objectives.md §5: which per-token quantities each method needs).
+// `--loss a,b --loss-weights x,y` → an objective and what the trainer must feed it, from the
+// entries of `PreferenceObjectives.registry` (each declares the per-token quantities it reads).
 import Objectives
 
 /// A preference-optimisation method: the objective plus the inputs it needs.
@@ -33,16 +33,12 @@ public struct PreferenceMethod {
     /// The tokenized `contrastivePrefixes` (set by `TrainingSetup`).
     public var contrastivePrefixIDs: (better: [Int], worse: [Int])?
 
-    /// T-REG's default contrastive instructions. The wording is ours; the four qualities are the
-    /// paper's (helpful, correct, coherent, concise versus unhelpful, incorrect, incoherent, verbose).
-    public static let defaultContrastivePrefixes = (better: "Give a helpful, correct, coherent and concise answer. ",
-                                                    worse: "Give an unhelpful, incorrect, incoherent and verbose answer. ")
+    /// Every `--loss` name the preference trainer accepts (the registry's canonical names).
+    public static var allNames: [String] { PreferenceObjectives.registry.names }
 
-    /// Every `--loss` name the preference trainer accepts.
-    public static let tokenLevelNames = ["tdpo1", "tdpo2", "tgdpo", "tgdpo-rewards", "sparsepo", "sparsepo-learned", "sparsepo-learned-indp", "cdpo-critical", "cdpo-critical-code", "rrpo", "aligndistil", "simpo", "treg"]
-    public static var allNames: [String] { DPOLossType.allCases.map(\.rawValue) + tokenLevelNames + ["kto", "apo_zero_unpaired"] }
-
-    /// Builds the method for loss names and weights (TRL `loss_type` list + `loss_weights`).
+    /// Builds the method for loss names and weights (TRL `loss_type` list + `loss_weights`): each
+    /// name is looked up in `PreferenceObjectives.registry`; members of the DPO catalogue are summed
+    /// into one `DPO`, the others mixed with their weights.
     public static func make(losses: [String], weights: [Float]?, beta: Float, alpha: Float?, labelSmoothing: Float) throws -> PreferenceMethod {
         guard !losses.isEmpty else { throw TrainingError.invalidConfiguration("--loss needs at least one name") }
         let w = weights ?? Array(repeating: 1, count: losses.count)
@@ -50,59 +46,28 @@ public struct PreferenceMethod {
             throw TrainingError.invalidConfiguration("--loss-weights has \(w.count) values for \(losses.count) losses")
         }
         guard beta > 0 else { throw TrainingError.invalidConfiguration("--beta must be > 0, got \(beta)") }
+        let settings = ObjectiveSettings(beta: beta, alpha: alpha, labelSmoothing: labelSmoothing)
         var method = PreferenceMethod(objective: DPO(.sigmoid, beta: beta))
         var dpoComponents: [DPO.Component] = []
         var others: [(any Objective, Float)] = []
-        for (name, weight) in zip(losses, w) {
-            if let t = DPOLossType(rawValue: name) {
-                if t == .exoPair && labelSmoothing == 0 {
-                    throw TrainingError.invalidConfiguration("exo_pair needs --label-smoothing in (0, 1), e.g. 1e-3")
+        do {
+            for (name, weight) in zip(losses, w) {
+                let entry = try PreferenceObjectives.registry.entry(named: name)
+                if entry.needs.contains(.unpairedRows) {
+                    throw TrainingError.invalidConfiguration("\(name) trains on unpaired rows and cannot be mixed with pair losses")
                 }
-                dpoComponents.append(.init(t, weight: weight))
-                continue
+                let objective = try entry.make(settings)
+                if let t = entry.dpoLossType {
+                    dpoComponents.append(.init(t, weight: weight))
+                    continue
+                }
+                method.absorb(entry)
+                others.append((objective, weight))
             }
-            let objective: any Objective
-            switch name {
-            case "tdpo1", "tdpo2":
-                objective = TDPO(name == "tdpo1" ? .tdpo1 : .tdpo2, beta: beta, alpha: alpha ?? 0.5)
-                method.needsPolicyLogits = true; method.needsReferenceLogits = true
-            case "tgdpo":
-                objective = TGDPO(beta: beta, alpha: alpha ?? 0.5)
-                method.auxiliary.append((.tokenRewardModel, false))
-            case "tgdpo-rewards":
-                // TGDPO guided by the data's own token rewards (`chosen_token_rewards` /
-                // `rejected_token_rewards`, e.g. a lexicon's per-word valence) instead of a model.
-                objective = TGDPO(beta: beta, alpha: alpha ?? 0.5, guidance: .tokenRewards)
-                method.needsTokenRewards = true
-            case "sparsepo":
-                objective = SparsePO(beta: beta)
-                method.needsPolicyLogits = true; method.needsReferenceLogits = true; method.sparsePOMasks = true
-            case "sparsepo-learned", "sparsepo-learned-indp":
-                objective = LearnedMaskSparsePO(SparsePO(beta: beta))
-                method.needsPolicyLogits = true; method.needsReferenceLogits = true; method.learnedSparsePOMasks = true
-                method.independentSparsePOMasks = name == "sparsepo-learned-indp"
-            case "cdpo-critical", "cdpo-critical-code":
-                objective = CriticalTokenDPO(beta: beta, labelSmoothing: labelSmoothing, form: name == "cdpo-critical" ? .paper : .referenceCode)
-                method.auxiliary += [(.positiveModel, true), (.negativeModel, true)]
-            case "rrpo":
-                objective = RRPO(beta: beta, alpha: alpha ?? 0.01)
-                method.needsPolicyLogits = true; method.needsReferenceLogits = true; method.segments = true
-            case "aligndistil":
-                objective = AlignDistil(beta: beta)
-                method.needsPolicyLogits = true
-                method.auxiliary += [(.dpoModel, true), (.reverseDPOModel, true)]
-                method.optionalAuxiliary = 1
-                method.needsReferenceLogits = true  // z⁻ defaults to the reference
-            case "simpo":
-                objective = SimPO()
-            case "treg":
-                // The paper's DPO-REG (arXiv 2412.02685; α searched in {0.1, 0.25, 0.5}).
-                objective = TREG(sequenceObjective: DPO(.sigmoid, beta: beta), alpha: alpha ?? 0.1, beta: beta, form: .paper)
-                method.contrastivePrefixes = defaultContrastivePrefixes
-            default:
-                throw TrainingError.invalidConfiguration("unknown loss '\(name)'; expected one of \(allNames.joined(separator: ", "))")
-            }
-            others.append((objective, weight))
+        } catch let e as TrainingError {
+            throw e
+        } catch {
+            throw TrainingError.invalidConfiguration("\(error)")
         }
         var components: [(any Objective, Float)] = []
         if !dpoComponents.isEmpty {
@@ -111,5 +76,19 @@ public struct PreferenceMethod {
         components += others
         method.objective = components.count == 1 && components[0].1 == 1 ? components[0].0 : ObjectiveMix(components)
         return method
+    }
+
+    /// Adds what a registered objective reads to what the trainer must feed.
+    mutating func absorb(_ e: PreferenceObjectiveEntry) {
+        needsPolicyLogits = needsPolicyLogits || e.needs.contains(.policyLogits)
+        needsReferenceLogits = needsReferenceLogits || e.needs.contains(.referenceLogits)
+        needsTokenRewards = needsTokenRewards || e.needs.contains(.tokenRewards)
+        segments = segments || e.needs.contains(.segments)
+        sparsePOMasks = sparsePOMasks || e.needs.contains(.activationMasks)
+        learnedSparsePOMasks = learnedSparsePOMasks || e.needs.contains(.learnedMasks)
+        independentSparsePOMasks = independentSparsePOMasks || e.needs.contains(.independentLearnedMasks)
+        auxiliary += e.auxiliary.map { (key: $0.key, logits: $0.logits) }
+        optionalAuxiliary += e.optionalAuxiliary
+        if let p = e.contrastivePrefixes { contrastivePrefixes = (p.better, p.worse) }
     }
 }

@@ -1,5 +1,5 @@
 // SparsePO with learned token masks (`--loss sparsepo-learned`; Christopoulou et al. 2024,
-// arXiv:2410.05102, the "SparsePO" variant with a mask network; objectives.md §2.3, variant B).
+// arXiv:2410.05102, the "SparsePO" variant with a mask network; docs/design/objectives.md §3.3).
 // `--loss sparsepo` keeps the fixed MaPO activation masks.
 //
 // What feeds the network. The reference implementation (`huawei-noah/HEBO:SparsePO`,
@@ -91,33 +91,6 @@ final class SparsePOTrainable: Module {
         self.sparsepoMask = mask
         self.sparsepoKlMask = klMask
         super.init()
-    }
-}
-
-/// `sparsepo-learned`: SparsePO (`Objectives.SparsePO`) on masks the trainer computes for each batch
-/// with the mask network and binds here (`bindingLearnedMasks`), so it can sit inside an
-/// `ObjectiveMix` like any other loss.
-public struct LearnedMaskSparsePO: Objective {
-    public var base: SparsePO
-    /// m^u and m^d, [B, T] (the same Variable for the common network); set per batch.
-    var masks: (reward: Variable, kl: Variable)?
-
-    public init(_ base: SparsePO) { self.base = base }
-
-    public var name: String { "sparsepo-learned" }
-
-    public func compute(_ batch: TokenBatch, normalizer: Normalizer) -> ObjectiveOutput {
-        guard let masks else {
-            preconditionFailure("sparsepo-learned: no masks bound (the preference trainer computes them for each batch)")
-        }
-        var objective = base
-        if masks.reward === masks.kl && objective.maskOnReward && objective.maskOnKL {
-            // One common mask is penalised by both L1 terms; the reference code halves λ_u and λ_d
-            // so it is counted once (`sparse_trainer.py`, "make up for double adding").
-            objective.rewardL1 /= 2
-            objective.klL1 /= 2
-        }
-        return objective.compute(batch, rewardMask: masks.reward, klMask: masks.kl, normalizer: normalizer)
     }
 }
 

@@ -1,6 +1,6 @@
 // Our token-level metrics beside TRL's: the implicit token reward β(ℓ − ℓ^ref) ("From r to Q*",
 // Rafailov et al. 2024, arXiv 2404.12358) and the per-token KL estimate k1 = ℓ − ℓ^ref
-// (objectives.md §0.3 G6), over the trained tokens of chosen and rejected rows.
+// (docs/design/objectives.md §0.4 G5), over the trained tokens of chosen and rejected rows.
 import TensorCore
 
 enum TokenRewardStatistics {

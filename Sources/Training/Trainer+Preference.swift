@@ -1,6 +1,6 @@
 // The inputs of preference objectives for one batch: policy logits, reference log-probs (live or
 // cached), auxiliary ("guide") models, SparsePO masks (fixed or learned), RRPO segments, T-REG's
-// contrastive passes, and KTO's mismatched-completion KL baseline (objectives.md §5).
+// contrastive passes, and KTO's mismatched-completion KL baseline (docs/design/objectives.md §5).
 import Autograd
 import Datasets
 import Models

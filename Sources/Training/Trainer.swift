@@ -1,5 +1,5 @@
 // The training loop shared by SFT, reward-model and preference training: seeded data order,
-// gradient accumulation with global token normalisation (objectives.md §0.2, `Normalizer.global`),
+// gradient accumulation with global token normalisation (docs/design/objectives.md §0.3, `Normalizer.global`),
 // gradient clipping, AdamW with a schedule, periodic evaluation, atomic checkpoints and exact resume.
 // Port of the shape of TRL's `Trainer.training_step` / `DPOTrainer._compute_loss` and
 // mlx-swift-lm `LoRATrain.train`.

@@ -24,10 +24,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var seed: UInt64 = 42
 
     // Objective
-    /// Loss names (`--loss sigmoid,ipo`): DPO types, `tdpo1`, `tdpo2`, `tgdpo` (guided by a model),
-    /// `tgdpo-rewards` (guided by the data's token rewards), `sparsepo` (activation masks),
-    /// `sparsepo-learned`, `sparsepo-learned-indp`, `cdpo-critical`, `cdpo-critical-code`, `rrpo`,
-    /// `aligndistil`, `simpo`, `treg`, `kto`, `apo_zero_unpaired` (preference); ignored for sft/reward.
+    /// Loss names (`--loss sigmoid,ipo`): canonical names or aliases of `PreferenceObjectives.registry`
+    /// (`tokenalign methods` lists them with their papers); ignored for sft/reward.
     public var loss: [String] = ["sigmoid"]
     public var lossWeights: [Float]?
     public var beta: Float = 0.1

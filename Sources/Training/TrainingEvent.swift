@@ -1,5 +1,5 @@
-// How trainers report: values through a callback that answers continue or stop (house rule 11,
-// mlx-swift-lm `LoRATrain.train(progress:)`). Only the CLI prints them.
+// How trainers report: values through a callback that answers continue or stop (libraries never print;
+// compare mlx-swift-lm `LoRATrain.train(progress:)`). Only the CLI prints them.
 
 /// Something a trainer did.
 public enum TrainingEvent: Sendable {

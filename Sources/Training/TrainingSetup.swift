@@ -32,10 +32,12 @@ public enum TrainingSetup {
         let encoder = DatasetEncoder(tokenizer: tokenizer, options: c.encodingOptions)
         let policy: InvalidRowPolicy = c.skipInvalidRows ? .skip : .fail
         var reports: [LoadReport] = []
-        let ktoNames = ["kto", "apo_zero_unpaired"]
-        let isKTO = c.task == .preference && c.loss.contains { ktoNames.contains($0) }
-        if isKTO && c.loss.count > 1 {
-            throw TrainingError.invalidConfiguration("KTO trains on unpaired rows and cannot be mixed with pair losses")
+        // Objectives that train on unpaired rows (KTO) read another data format and cannot be mixed.
+        let unpairedEntry = c.task == .preference
+            ? c.loss.lazy.compactMap { try? PreferenceObjectives.registry.entry(named: $0) }.first { $0.needs.contains(.unpairedRows) } : nil
+        let isKTO = unpairedEntry != nil
+        if let e = unpairedEntry, c.loss.count > 1 {
+            throw TrainingError.invalidConfiguration("\(e.card.name) trains on unpaired rows and cannot be mixed with pair losses")
         }
 
         func load(_ path: String) throws -> TrainingExamples {
@@ -73,7 +75,11 @@ public enum TrainingSetup {
         case .reward:
             mode = .reward(head: rewardModel?.head ?? RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), tokenLevel: c.tokenLevel)
         case .preference where isKTO:
-            mode = .unpaired(KTO(lossType: c.loss[0] == "kto" ? .kto : .apoZeroUnpaired, beta: c.beta))
+            let settings = ObjectiveSettings(beta: c.beta, alpha: c.alpha, labelSmoothing: c.labelSmoothing)
+            guard let kto = try unpairedEntry.map({ try $0.make(settings) }) as? KTO else {
+                throw TrainingError.invalidConfiguration("\(c.loss[0]) is registered for unpaired rows but does not build a KTO objective")
+            }
+            mode = .unpaired(kto)
             reference = try PretrainedModel.load(path: c.ref ?? c.model).model
         case .preference:
             var method = try PreferenceMethod.make(losses: c.loss, weights: c.lossWeights, beta: c.beta, alpha: c.alpha,

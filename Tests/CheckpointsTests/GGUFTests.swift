@@ -444,7 +444,7 @@ struct GGUFTests {
 
     @Test(.enabled(if: smolLM2Available, """
         SmolLM2 GGUF not found at .assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf: run scripts/fetch-assets.sh \
-        (or see docs/data.md) to enable this test
+        (see docs/design/README.md, "External assets") to enable this test
         """))
     func smolLM2MetadataAndDequantisationMatchTheGGUFPackage() throws {
         let file = try GGUFFile(url: smolLM2URL)

@@ -1,6 +1,6 @@
 // Finite-difference gradient checks of every objective (TestSupport.gradcheck: central differences,
 // Double accumulation) on small random batches, three seeds each, plus the closed-form gradient
-// identities of objectives.md §0.3 and §1–2.
+// identities of docs/design/objectives.md §0.4 and §1–§3.
 import Autograd
 import Objectives
 import TensorCore
@@ -79,7 +79,7 @@ struct ObjectiveGradCheckTests {
     }
 }
 
-/// Closed-form gradients (objectives.md §0.3, §1.1, §1.3, §1.6, §2.1, §2.2).
+/// Closed-form gradients (docs/design/objectives.md §0.4, §1.1, §1.4, §2.1, §2.5, §3.1, §3.2).
 @Suite("Closed-form gradient identities")
 struct GradientIdentityTests {
     /// p = softmax(z), onehot(y): [B, T, V].
@@ -190,7 +190,7 @@ struct GradientIdentityTests {
         expectClose(rr.grad!, Tensor(gr), atol: 1e-6, "∂L/∂r_r")
     }
 
-    /// TDPO's logits gradients (objectives.md §2.1 and §4 invariant 3).
+    /// TDPO's logits gradients (docs/design/objectives.md §3.1 and §6, invariant 3).
     @Test(arguments: [UInt64(21), 22, 23])
     func tdpoLogitGradients(_ seed: UInt64) {
         let rb = RandomBatch(seed: seed)

@@ -1,4 +1,4 @@
-// The invariants of objectives.md §4 and issue 4: reductions to DPO, stationary points, limits,
+// The invariants of docs/design/objectives.md §6 and issue 4: reductions to DPO, stationary points, limits,
 // masked positions, gradient accumulation with a global normaliser, loss mixing.
 import Autograd
 import Objectives
@@ -34,7 +34,7 @@ extension RandomBatch {
 
 @Suite("Masked positions")
 struct MaskedPositionTests {
-    /// §4 invariant 9: masked positions get exactly zero gradient, and the loss (and every metric)
+    /// docs/design/objectives.md §6, invariant 10: masked positions get exactly zero gradient, and the loss (and every metric)
     /// is unchanged by anything written into them (NaN, ±inf, huge values, padding labels).
     @Test(arguments: Catalogue.all)
     func maskedPositionsAreInert(_ name: String) {
@@ -66,7 +66,7 @@ struct MaskedPositionTests {
     }
 }
 
-@Suite("Reductions to DPO and other invariants (objectives.md §4)")
+@Suite("Reductions to DPO and other invariants (docs/design/objectives.md §6)")
 struct ReductionInvariantTests {
     static let seeds: [UInt64] = [31, 32, 33]
 
@@ -180,7 +180,7 @@ struct ReductionInvariantTests {
     }
 
     @Test func alignDistilTeacherLimits() {
-        // §4 invariant 8: theorem1 with β/β₂ = 1 has the DPO model as teacher; β/β₂ → 0 the reference.
+        // docs/design/objectives.md §6, invariant 8: theorem1 with β/β₂ = 1 has the DPO model as teacher; β/β₂ → 0 the reference.
         let rb = RandomBatch(seed: 42)
         let zp = rb.auxLogits[.dpoModel]!, zm = rb.auxLogits[.reverseDPOModel]!
         let t1 = AlignDistil(mode: .theorem1, beta: 0.5, beta2: 0.5).teacher(dpoLogits: zp, secondLogits: zm)
@@ -195,7 +195,7 @@ struct ReductionInvariantTests {
     }
 }
 
-@Suite("DPO-family limits (objectives.md §1.4–1.5)")
+@Suite("DPO-family limits (docs/design/objectives.md §2.2–§2.3)")
 struct DPOLimitTests {
     /// A single pair whose margin h is the chosen sequence log-ratio (everything else 0).
     func pairLoss(_ objective: DPO, _ type: DPOLossType, h: Float, chosenLength: Float = 1, rejectedLength: Float = 1) -> (Float, Float) {
@@ -323,7 +323,7 @@ struct DPOLimitTests {
     }
 }
 
-@Suite("Reductions and gradient accumulation (objectives.md §0.2)")
+@Suite("Reductions and gradient accumulation (docs/design/objectives.md §0.3)")
 struct ReductionTests {
     @Test func namedReductionsMatchTheirFormulas() {
         var g = RandomGenerator(seed: 60)
@@ -380,7 +380,7 @@ struct ReductionTests {
     }
 
     @Test func localAveragingIsNotTokenMean() {
-        // The pitfall of §0.2: averaging per micro-batch, then over micro-batches, is not tokenMean.
+        // The pitfall of docs/design/objectives.md §0.3: averaging per micro-batch, then over micro-batches, is not tokenMean.
         let rb = RandomBatch(seed: 62)
         let full = lossAndGradients(SFT(), rb, structure: .sequences).loss
         let parts = [[0, 1], [2, 3]].enumerated().map { k, rows in rb.rows(rows, pairs: [k]) }

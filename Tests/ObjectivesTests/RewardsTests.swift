@@ -1,4 +1,4 @@
-// Token-reward sources and adapters (rewards-decoding-eval.md §A8, A9, A11, A17, D2): invariants.
+// Token-reward sources and adapters (docs/design/rewards.md §1.2–§1.7): invariants.
 import Autograd
 import Objectives
 import TensorCore

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// `bench sft-step` / `bench dpo-step` run and print architecture.md's schema (a smoke test on a
-/// short context; the timed comparison with PyTorch is shared/bench's job).
+/// `bench sft-step` / `bench dpo-step` run and print the benchmark schema (docs/design/README.md,
+/// "Benchmarks"; a smoke test on a short context, not the timed comparison with PyTorch).
 @Suite struct TrainStepBenchTests {
     @Test(arguments: [("sft-step", "tokens_per_s"), ("dpo-step", "sequences_per_s")])
     func printsTheSchema(_ c: (String, String)) throws {

@@ -1,4 +1,4 @@
-// The standard reward adapters of rewards-decoding-eval.md §D2: TerminalReward, Redistribute,
+// The standard reward adapters (docs/design/rewards.md §1.6): TerminalReward, Redistribute,
 // PotentialShaping, KLShaped, Sum.
 
 /// R on the last response token, 0 elsewhere. Return-preserving.
@@ -63,7 +63,7 @@ public struct Redistribute: TokenRewardSource {
 
 /// Potential-based shaping (Ng, Harada & Russell 1999): r_t = V(x, y_≤t) − V(x, y_<t), with
 /// V(x, y) := R(x, y) at the terminal state when a terminal model is given. The sum telescopes to
-/// V_T − V_0 = R − V(x, ∅), i.e. R plus a function of the prompt only (rewards-decoding-eval.md §A17).
+/// V_T − V_0 = R − V(x, ∅), i.e. R plus a function of the prompt only (docs/design/rewards.md §1.7).
 public struct PotentialShaping: TokenRewardSource {
     public var value: any PrefixValue
     public var terminal: (any SequenceRewardModel)?

@@ -1,5 +1,5 @@
 // Attention-based credit (ABC): redistribute the sequence reward by the reward model's attention
-// (rewards-decoding-eval.md A11).
+// (docs/design/rewards.md §1.5).
 import TensorCore
 
 /// Attention-Based Credit, Chan et al. 2024, "Dense Reward for Free in Reinforcement Learning from

@@ -1,4 +1,4 @@
-// Contrastive critical-token scores for critical-token cDPO (rewards-decoding-eval.md A9).
+// Contrastive critical-token scores for critical-token cDPO (docs/design/rewards.md §1.4).
 import TensorCore
 
 /// Contrastive estimation of critical tokens, Lin et al. 2024, arXiv 2411.19943

@@ -1,5 +1,5 @@
 // The implicit DPO token reward (r → Q*) and RTO's dense token reward
-// (objectives.md §2.0, §2.4; rewards-decoding-eval.md A8).
+// (docs/design/rewards.md §1.2, §1.3).
 import Autograd
 import TensorCore
 
@@ -27,7 +27,7 @@ public enum ImplicitReward {
 }
 
 /// The implicit DPO reward as a `TokenRewardSource` (two forward passes: DPO model and reference).
-/// Its sum equals R − V*(x), so it is return-preserving in the §A17 sense.
+/// Its sum equals R − V*(x), so it is return-preserving in the sense of docs/design/rewards.md §1.7.
 public struct ImplicitDPOReward: TokenRewardSource {
     public var dpo: any TokenLogProbSource
     public var reference: any TokenLogProbSource

@@ -1,4 +1,4 @@
-// Token-reward sources: the common interface (rewards-decoding-eval.md §D1–D2).
+// Token-reward sources: the common interface (docs/design/rewards.md §0, §1.1).
 //
 // These types live in `Objectives` for now (pure maths, no models); a later `Rewards` target that
 // imports `Models` conforms model wrappers to the same protocols. Token ids are plain `Int32`
@@ -20,7 +20,7 @@ public struct Episode: Equatable, Sendable {
 public struct TokenRewards: Equatable, Sendable {
     public var values: [Float]
     /// True if Σ values == the sequence reward + c(prompt): redistribution or potential-based
-    /// shaping, which keeps the KL-regularised optimum (rewards-decoding-eval.md §A17).
+    /// shaping, which keeps the KL-regularised optimum (docs/design/rewards.md §1.7).
     public var returnPreserving: Bool
     /// Optional segment ends (FGRLHF sentences, entropy segments).
     public var segmentEnds: [Int]?

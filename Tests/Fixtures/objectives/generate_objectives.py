@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Worked numeric examples for every objective in `Sources/Objectives`, computed independently
-with numpy in float64 from the formulas of ../shared/docs/objectives.md (and the reference code
+with numpy in float64 from the formulas of docs/design/objectives.md (and the reference code
 each Swift type cites). Writes `objectives_reference.json` next to this file:
 
   inputs   one shared batch (P = 3 preference pairs, T = 6 predicted tokens, V = 7), stored as

@@ -12,7 +12,7 @@ log-probs, so the loss arithmetic, reductions and metrics are TRL's, line for li
   trl/trainer/reward_trainer.py  RewardTrainer.compute_loss
 Reference log-probs are passed as precomputed (`precompute_ref_log_probs=True` path).
 
-Run with the venv that has trl:  /work/.venv-bench/bin/python Tests/Fixtures/objectives/generate_trl_reference.py
+Run with the venv that has trl:  .venv-bench/bin/python Tests/Fixtures/objectives/generate_trl_reference.py
 """
 import json
 import os

@@ -4,7 +4,7 @@ implementations (Hugging Face `tokenizers` and `transformers`). Run once; the ou
 
     python Tests/Fixtures/tokenizers/generate_tokenizer_fixtures.py
 
-Needs `tokenizers` and `transformers` (and jinja2) in the interpreter, e.g. /work/.venv-bench. The
+Needs `tokenizers` and `transformers` (and jinja2) in the interpreter, e.g. .venv-bench. The
 GPT-2 and SmolLM2 cases also need the downloaded assets (scripts/fetch-assets.sh); they are skipped
 when the assets are missing.
 

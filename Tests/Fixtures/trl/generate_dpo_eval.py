@@ -4,7 +4,7 @@ Model: Tests/Fixtures/models/llama (tiny random Llama, float32). Tokenizer: Test
 (BPE trained by TokenAlign, ChatML template, EOS <|endoftext|>). The reference model is TRL's default: a frozen copy
 of the policy at init (ref_model=None). One eval batch holding every row.
 
-Run: /work/.venv-bench/bin/python Tests/Fixtures/trl/generate_dpo_eval.py  (writes dpo_eval_expected.json)
+Run: .venv-bench/bin/python Tests/Fixtures/trl/generate_dpo_eval.py  (writes dpo_eval_expected.json)
 """
 import json
 import os
