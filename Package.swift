@@ -66,6 +66,12 @@ let package = Package(
                            .product(name: "Yams", package: "Yams")],
             swiftSettings: unchecked
         ),
+        // Online RL: rollouts, reward functions, the GRPO / RLOO / REINFORCE++ loop on the RL maths of Objectives.
+        .target(
+            name: "OnlineRL",
+            dependencies: ["Autograd", "NN", "Optim", "Models", "Decoding", "Objectives", "Datasets", "Checkpoints", "Tokenizers",
+                           "Training", "CreditBench", "Rewards", "Support", "TensorCore"],
+            swiftSettings: unchecked),
         // Credit-localisation metrics with bootstrap intervals (model-agnostic; more scorers later).
         .target(name: "Evaluation"),
         // End-to-end experiments behind `tokenalign demo` (CreditBench pipeline): data → tokenizer →
@@ -83,7 +89,7 @@ let package = Package(
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
                 "CreditBench",
-                "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support",
+                "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support", "OnlineRL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -111,6 +117,7 @@ let package = Package(
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Tokenizers", "Models", "Checkpoints"]),
         .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "TokenAlignCLI", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation", "Models", "Checkpoints"]),
+        .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TokenAlignCLI"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
     ]
 )

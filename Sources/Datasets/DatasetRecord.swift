@@ -81,7 +81,7 @@ public enum DatasetRecord: Sendable, Equatable {
             }
             var margin: Float?
             if let m = object["margin"] {
-                guard let n = m as? NSNumber, !(m is Bool) else { throw DatasetError.wrongType(location, field: "margin", expected: "a number") }
+                guard let n = m as? NSNumber, !isJSONBoolean(n) else { throw DatasetError.wrongType(location, field: "margin", expected: "a number") }
                 margin = n.floatValue
             }
             let annotations = try TokenAnnotations(object, at: location)
@@ -190,7 +190,7 @@ extension TokenAnnotations {
 }
 
 /// Whether a number decoded by `JSONSerialization` was a JSON `true`/`false` (not 0/1).
-func isJSONBoolean(_ n: NSNumber) -> Bool {
+public func isJSONBoolean(_ n: NSNumber) -> Bool {
     let t = String(cString: n.objCType)
     return t == "c" || t == "B"
 }

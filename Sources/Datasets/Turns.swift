@@ -45,3 +45,25 @@ public enum Turns: Sendable, Equatable {
         return .messages(messages)
     }
 }
+
+extension Turns {
+    /// The prompt's text and ids as a model sees them: a conversation, or a string when `chat`,
+    /// goes through the tokenizer's chat template with the generation prompt (the template writes its
+    /// own special tokens); a plain string is encoded as it is, with the tokenizer's special tokens
+    /// when `addSpecialTokens`. `generate --prompts` and the online-RL trainers render alike.
+    public func render(tokenizer: Tokenizer, chat: Bool = false, system: String? = nil,
+                       addSpecialTokens: Bool) throws -> (text: String, ids: [Int]) {
+        var messages: [ChatMessage]
+        switch self {
+        case .text(let p) where !chat:
+            return (p, tokenizer.encode(p, addSpecialTokens: addSpecialTokens))
+        case .text(let p):
+            messages = system.map { [.system($0)] } ?? []
+            messages.append(.user(p))
+        case .messages(let m):
+            messages = m
+        }
+        let text = try tokenizer.renderChat(messages, addGenerationPrompt: true)
+        return (text, tokenizer.encode(text, addSpecialTokens: false))
+    }
+}

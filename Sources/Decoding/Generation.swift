@@ -1,6 +1,7 @@
 // Batched generation with a KV cache: left-padded prefill, then one token per step for every row,
 // logit processors, greedy or seeded sampling, EOS and stop strings, and a streaming callback.
 import Autograd
+import Foundation
 import Models
 import TensorCore
 
@@ -23,6 +24,10 @@ public struct GenerationParameters: Sendable {
     public var seed: UInt64 = 0
     /// Id fed as left padding (its embedding is masked out, so any valid id works).
     public var padTokenID: Int = 0
+    /// Record, per generated token, its log-probability and the entropy of the distribution it was
+    /// drawn from (after every logit processor: the sampler's own distribution, which online RL's
+    /// importance-sampling corrections compare with the trainer's).
+    public var recordLogProbs = false
 
     public init(maxNewTokens: Int = 128, temperature: Float = 0, topK: Int = 0, topP: Float = 1, minP: Float = 0,
                 repetitionPenalty: Float = 1, stopTokenIDs: Set<Int> = [], stopStrings: [String] = [], seed: UInt64 = 0) {
@@ -58,10 +63,16 @@ public struct GenerationResult: Sendable {
     /// Generated ids (prompt excluded; a stop token is included, text after a stop string is not cut).
     public var tokens: [Int]
     public var finishReason: FinishReason
+    /// With `recordLogProbs`: log p(token) under the processed sampling distribution, one per token.
+    public var logProbs: [Float]
+    /// With `recordLogProbs`: the entropy (nats) of that distribution at each step.
+    public var entropies: [Float]
 
-    public init(tokens: [Int], finishReason: FinishReason) {
+    public init(tokens: [Int], finishReason: FinishReason, logProbs: [Float] = [], entropies: [Float] = []) {
         self.tokens = tokens
         self.finishReason = finishReason
+        self.logProbs = logProbs
+        self.entropies = entropies
     }
 }
 
@@ -108,6 +119,7 @@ public enum Generator {
         let ordered = processors.filter { $0 is RepetitionPenalty } + extraProcessors + processors.filter { !($0 is RepetitionPenalty) }
 
         var generated = [[Int]](repeating: [], count: B)
+        var logProbs = [[Float]](repeating: [], count: B), entropies = [[Float]](repeating: [], count: B)
         var finished = [FinishReason?](repeating: nil, count: B)
         var input = IndexTensor(shape: [B, P], data: ids)
         var clock = ContinuousClock.now
@@ -133,6 +145,11 @@ public enum Generator {
                 next[b] = t
                 generated[b].append(t)
                 emitted[b] = t
+                if parameters.recordLogProbs {
+                    let (lp, h) = Self.logProbAndEntropy(logits, row: b, token: t)
+                    logProbs[b].append(lp)
+                    entropies[b].append(h)
+                }
                 if parameters.stopTokenIDs.contains(t) {
                     finished[b] = .stopToken
                 } else if !parameters.stopStrings.isEmpty, let decode {
@@ -151,7 +168,27 @@ public enum Generator {
             input = IndexTensor(shape: [B, 1], data: next.map { Int32($0) })
             for b in 0 ..< B { maskRows[b].append(1) }
         }
-        return (0 ..< B).map { GenerationResult(tokens: generated[$0], finishReason: finished[$0] ?? .length) }
+        return (0 ..< B).map {
+            GenerationResult(tokens: generated[$0], finishReason: finished[$0] ?? .length, logProbs: logProbs[$0], entropies: entropies[$0])
+        }
+    }
+
+    /// log softmax(z)[token] and the entropy of softmax(z) for one row of processed logits [B, V]
+    /// (−∞ entries, from top-k / top-p, have probability 0). H = logsumexp(z) − Σ p z, which stays
+    /// exact where p underflows.
+    static func logProbAndEntropy(_ logits: Tensor, row b: Int, token t: Int) -> (Float, Float) {
+        let V = logits.shape[1]
+        let z = logits.unsafePointer + b * V
+        var m = -Float.infinity
+        for v in 0 ..< V where z[v] > m { m = z[v] }
+        var sum: Double = 0, weighted: Double = 0
+        for v in 0 ..< V where z[v] > -Float.infinity {
+            let e = Double(Foundation.exp(z[v] - m))
+            sum += e
+            weighted += e * Double(z[v] - m)
+        }
+        let lse = Foundation.log(sum)
+        return (Float(Double(z[t] - m) - lse), Float(lse - weighted / sum))
     }
 
     static func seconds(_ d: Duration) -> Double {

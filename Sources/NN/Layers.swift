@@ -12,6 +12,9 @@ public final class Linear: Module {
     public var loraA: Variable?
     public var loraB: Variable?
     public private(set) var lora: LoRAConfiguration?
+    /// False: the adapter is skipped, so the layer computes the frozen base weight alone. Online RL
+    /// reads the reference this way (PEFT's `disable_adapter`), without a second copy of the weights.
+    public var adaptersEnabled = true
     /// True while the adapter product is folded into `weight`.
     public private(set) var isMerged = false
     /// The generator behind the adapter's dropout masks. Public so checkpoints can save and restore it:
@@ -50,7 +53,7 @@ public final class Linear: Module {
     public func callAsFunction(_ x: Variable) -> Variable {
         var y = x.matmul(weight, transposeOther: true)
         if let bias { y = y + bias }
-        if let lora, let a = loraA, let b = loraB, !isMerged {
+        if let lora, let a = loraA, let b = loraB, !isMerged, adaptersEnabled {
             var h = x
             if isTraining && lora.dropout > 0 {
                 let keep = 1 - lora.dropout

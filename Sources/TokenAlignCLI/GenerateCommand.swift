@@ -106,22 +106,9 @@ struct GenerateCommand: ParsableCommand {
         return params
     }
 
-    /// A prompt's text and ids: a conversation, or a string under --chat, goes through the chat
-    /// template (which writes its own special tokens); a plain string is encoded as it is, with the
-    /// tokenizer's special tokens when `addSpecialTokens`.
+    /// A prompt's text and ids (`Turns.render`, with this command's --chat and --system).
     func render(_ turns: Turns, tokenizer: Tokenizer, addSpecialTokens: Bool) throws -> (text: String, ids: [Int]) {
-        var messages: [ChatMessage]
-        switch turns {
-        case .text(let p) where !chat:
-            return (p, tokenizer.encode(p, addSpecialTokens: addSpecialTokens))
-        case .text(let p):
-            messages = system.map { [.system($0)] } ?? []
-            messages.append(.user(p))
-        case .messages(let m):
-            messages = m
-        }
-        let text = try tokenizer.renderChat(messages, addGenerationPrompt: true)
-        return (text, tokenizer.encode(text, addSpecialTokens: false))
+        try turns.render(tokenizer: tokenizer, chat: chat, system: system, addSpecialTokens: addSpecialTokens)
     }
 
     /// `--prompts FILE --out FILE`: `numSamples` continuations per prompt, batched. A prompt is

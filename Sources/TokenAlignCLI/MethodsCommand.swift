@@ -2,6 +2,7 @@
 // The committed docs/methods.md is the `--markdown` output (a test checks that they agree).
 import ArgumentParser
 import Objectives
+import OnlineRL
 import Support
 
 /// The registries, one per family, in the order the methods table shows them.
@@ -9,6 +10,9 @@ enum MethodCatalogue {
     static var families: [(family: String, flag: String, cards: [MethodCard])] {
         [
             ("preference objective", "tokenalign dpo --loss NAME", PreferenceObjectives.registry.entries.map(\.card)),
+            ("advantage estimator", "tokenalign grpo --estimator NAME", AdvantageEstimators.registry.entries.map(\.card)),
+            ("policy loss", "tokenalign grpo --policy-loss NAME", PolicyLosses.registry.entries.map(\.card)),
+            ("reward function", "tokenalign grpo --reward NAME[:ARGUMENT]", RewardFunctions.registry.entries.map(\.card)),
         ]
     }
 

@@ -32,16 +32,16 @@ public struct BatchTensors {
     }
 }
 
-enum Forward {
+public enum Forward {
     /// Shifted logits [B, T, V] of a causal LM (right padding needs no attention mask: padding
     /// only follows real tokens, which causal attention never lets them see).
-    static func shiftedLogits(_ model: any LanguageModel, _ ids: IndexTensor) -> Variable {
+    public static func shiftedLogits(_ model: any LanguageModel, _ ids: IndexTensor) -> Variable {
         let logits = model(ids)  // [B, L, V]
         return logits.slice(axis: 1, 0 ..< ids.shape[1] - 1)
     }
 
     /// A frozen model's shifted logits (no graph).
-    static func frozenLogits(_ model: any LanguageModel, _ ids: IndexTensor) -> Tensor {
+    public static func frozenLogits(_ model: any LanguageModel, _ ids: IndexTensor) -> Tensor {
         withoutGradients { shiftedLogits(model, ids).value }
     }
 }

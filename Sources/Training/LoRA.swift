@@ -18,6 +18,24 @@ public enum LoRA {
         return count
     }
 
+    /// Runs `body` with every adapter of `model` switched off: the base model, e.g. the reference of
+    /// a LoRA run. Adapters are switched back on afterwards, also when `body` throws.
+    public static func withAdaptersDisabled<T>(_ model: Module, _ body: () throws -> T) rethrows -> T {
+        var switched: [Linear] = []
+        visit(model, path: "") { _, m in
+            if let l = m as? Linear, l.lora != nil, l.adaptersEnabled { l.adaptersEnabled = false; switched.append(l) }
+        }
+        defer { for l in switched { l.adaptersEnabled = true } }
+        return try body()
+    }
+
+    /// True if some linear layer of `model` carries an adapter.
+    public static func hasAdapters(_ model: Module) -> Bool {
+        var found = false
+        visit(model, path: "") { _, m in if let l = m as? Linear, l.lora != nil { found = true } }
+        return found
+    }
+
     /// Folds every adapter into its base weight (for export).
     public static func fuse(_ model: Module) {
         visit(model, path: "") { _, m in (m as? Linear)?.fuseLoRA() }

@@ -1,0 +1,356 @@
+// The online-RL loop shared by `tokenalign grpo` and `tokenalign rloo`: sample `num_generations`
+// completions per prompt with the batched KV-cache decoder → rewards (per token) → advantages (a
+// registered estimator) → `num_iterations` passes of mini-batch updates with a registered policy
+// loss. One `step` is one rollout batch. Every random choice is a pure function of (seed, step), so
+// a run resumed from a checkpoint draws the same prompts and the same samples as an uninterrupted
+// one. Design: docs/design/online-rl.md.
+import Autograd
+import Datasets
+import Decoding
+import Foundation
+import Models
+import NN
+import Objectives
+import Optim
+import TensorCore
+import Tokenizers
+import Training
+
+public final class OnlineRLTrainer {
+    public let configuration: OnlineRLConfiguration
+    public let policy: any LanguageModel
+    /// A separate frozen reference; nil under LoRA (the base model with adapters off) or when no
+    /// KL term reads it.
+    let reference: (any LanguageModel)?
+    public let tokenizer: Tokenizer
+    public let prompts: [RLPrompt]
+    public let evalPrompts: [RLPrompt]
+    let rewards: WeightedRewards
+    let estimator: any AdvantageEstimator
+    let loss: any PolicyLoss
+    public let optimizer: AdamW
+    public internal(set) var step = 0
+    let stopIDs: Set<Int>
+    let padID: Int
+    public var outputDirectory: URL?
+
+    public init(configuration c: OnlineRLConfiguration, policy: any LanguageModel, reference: (any LanguageModel)?, tokenizer: Tokenizer,
+                prompts: [RLPrompt], evalPrompts: [RLPrompt] = [], rewardFunctions: [any RewardFunction]) throws {
+        try c.validate()
+        configuration = c
+        self.policy = policy
+        self.tokenizer = tokenizer
+        self.prompts = prompts
+        self.evalPrompts = evalPrompts
+        rewards = try WeightedRewards(rewardFunctions, weights: c.rewardWeights)
+        var advantageSettings = AdvantageSettings()
+        if let s = c.scaleRewards {
+            guard let v = RewardScaling(rawValue: s) else { throw RewardError("scale_rewards: expected group, batch or none, got \(s)") }
+            advantageSettings.scaleRewards = v
+        }
+        estimator = try AdvantageEstimators.make(c.estimator, settings: advantageSettings)
+        var lossSettings = PolicyLossSettings(clipLow: c.clipRatioLow, clipHigh: c.clipRatioHigh, klCoefficient: c.beta,
+                                              klEstimator: try KLEstimator(name: c.klEstimator), entropyCoefficient: c.entropyCoeff)
+        if let mode = c.lossAggMode {
+            lossSettings.aggregation = try LossAggregation(name: mode, lengthNormalizer: Float(c.maxNewTokens))
+        }
+        loss = try PolicyLosses.make(c.policyLoss, settings: lossSettings)
+        if c.estimator == "gae" { throw RewardError("estimator gae needs a value head, which `tokenalign ppo` will add; use grpo, dr-grpo, rloo, reinforce++ or reinforce++-baseline") }
+        // Prompts must leave room for the completion in every model's positions.
+        let positions = min(policy.maxPositions, reference?.maxPositions ?? .max)
+        for p in prompts + evalPrompts where p.ids.count + c.maxNewTokens > positions {
+            throw RewardError("\(p.location): prompt of \(p.ids.count) tokens + max_completion_length \(c.maxNewTokens) exceed the model's \(positions) positions")
+        }
+        if let r = reference, r.vocabularySize != policy.vocabularySize {
+            throw RewardError("reference vocabulary \(r.vocabularySize) ≠ policy vocabulary \(policy.vocabularySize)")
+        }
+        self.reference = reference
+        if let r = c.loraRank {
+            var rng = RandomGenerator(seed: c.seed &+ 0x10FA)
+            let n = LoRA.apply(to: policy, configuration: LoRAConfiguration(rank: r, alpha: c.loraAlpha, dropout: 0), targets: c.loraTargets, rng: &rng)
+            guard n > 0 else { throw RewardError("lora_target_modules \(c.loraTargets) matched no linear layer") }
+        }
+        optimizer = AdamW(learningRate: c.learningRate, weightDecay: c.weightDecay)
+        var stops = Set<Int>()
+        if let e = tokenizer.eosTokenID { stops.insert(e) }
+        stopIDs = stops
+        padID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
+        reference?.eval()
+    }
+
+    // MARK: Schedule
+
+    var schedule: LearningRateSchedule {
+        let c = configuration
+        switch c.schedule {
+        case "cosine": return .cosine(peak: c.learningRate, warmup: c.warmupSteps, total: c.maxSteps)
+        case "linear": return .linear(peak: c.learningRate, warmup: c.warmupSteps, total: c.maxSteps)
+        default: return c.warmupSteps > 0 ? .constantWithWarmup(peak: c.learningRate, warmup: c.warmupSteps) : .constant(c.learningRate)
+        }
+    }
+
+    /// The prompts of rollout batch `s`: consecutive windows of a seeded permutation per epoch.
+    public func promptIndices(forStep s: Int) -> [Int] {
+        let n = prompts.count, k = configuration.promptsPerStep
+        var out: [Int] = []
+        var position = s * k
+        while out.count < k {
+            let epoch = position / n
+            let order = DataOrder.permutation(count: n, seed: configuration.seed, epoch: epoch)
+            out.append(order[position % n])
+            position += 1
+        }
+        return out
+    }
+
+    func generationParameters(greedy: Bool) -> GenerationParameters {
+        let c = configuration
+        var p = GenerationParameters(maxNewTokens: c.maxNewTokens, temperature: greedy ? 0 : c.temperature, topK: c.topK, topP: c.topP,
+                                     stopTokenIDs: stopIDs, stopStrings: c.stop)
+        p.padTokenID = padID
+        p.recordLogProbs = true
+        return p
+    }
+
+    // MARK: Rollouts
+
+    /// Samples the completions of step `s` (seeds derived from the run's seed and the step).
+    func rollout(step s: Int) throws -> [RolloutSample] {
+        let c = configuration
+        let indices = promptIndices(forStep: s)
+        var rows: [(prompt: Int, group: Int)] = []
+        for (g, i) in indices.enumerated() { for _ in 0 ..< c.numGenerations { rows.append((i, g)) } }
+        policy.eval()
+        defer { policy.train() }
+        let stepSeed = c.seed &+ 0x5EED_0000 &+ UInt64(s) &* 0x9E37_79B9_7F4A_7C15
+        var out: [RolloutSample] = []
+        out.reserveCapacity(rows.count)
+        for (k, lo) in stride(from: 0, to: rows.count, by: c.generationBatchSize).enumerated() {
+            let chunk = Array(rows[lo ..< min(lo + c.generationBatchSize, rows.count)])
+            var params = generationParameters(greedy: false)
+            params.seed = BatchedGeneration.batchSeed(stepSeed, index: k)
+            let results = Generator.generate(model: policy, prompts: chunk.map { prompts[$0.prompt].ids }, parameters: params,
+                                             decode: c.stop.isEmpty ? nil : { [tokenizer] in tokenizer.decode($0, skipSpecialTokens: true) })
+            for (row, r) in zip(chunk, results) {
+                out.append(RolloutSample(promptIndex: row.prompt, group: row.group, promptIDs: prompts[row.prompt].ids, ids: r.tokens,
+                                         rolloutLogps: r.logProbs, entropies: r.entropies, truncated: r.finishReason == .length,
+                                         text: tokenizer.decode(r.tokens, skipSpecialTokens: true), trained: !(c.maskTruncatedCompletions && r.finishReason == .length)))
+            }
+        }
+        return out
+    }
+
+    func completions(_ samples: [RolloutSample], from set: [RLPrompt]) -> [Completion] {
+        samples.map { Completion(prompt: set[$0.promptIndex], ids: $0.ids, text: $0.text, finishReason: $0.truncated ? .length : .stopToken) }
+    }
+
+    // MARK: Forward passes
+
+    /// ℓ_t of every completion token under `model` (temperature-scaled like the sampler, as TRL's
+    /// GRPO scores its completions), as a [n, T] Variable with a graph when `grad`.
+    func tokenLogps(_ model: any LanguageModel, _ p: PaddedRollout, grad: Bool) -> Variable {
+        func run() -> Variable {
+            var logits = Forward.shiftedLogits(model, p.ids)
+            let t = configuration.temperature
+            if t > 0 && t != 1 { logits = logits * (1 / t) }
+            return Functional.tokenLogProbs(logits: logits, labels: p.labels, mask: p.mask)
+        }
+        return grad ? run() : withoutGradients { Variable(run().value) }
+    }
+
+    /// Fills ℓ^old (when the batch is reused: several iterations or mini-batches) and ℓ^ref (when a
+    /// KL term reads it) for every sample, micro-batch by micro-batch, without graphs.
+    func scoreFrozen(_ samples: inout [RolloutSample]) {
+        let c = configuration
+        let needOld = c.numIterations > 1 || (c.miniBatchSize.map { $0 < c.rolloutSize } ?? false)
+        let needRef = c.beta > 0
+        guard needOld || needRef else { return }
+        for lo in stride(from: 0, to: samples.count, by: c.microBatchSize) {
+            let range = lo ..< min(lo + c.microBatchSize, samples.count)
+            let p = PaddedRollout(Array(samples[range]), padID: padID, forLoss: false)
+            if needOld {
+                let old = tokenLogps(policy, p, grad: false).value
+                for (j, i) in range.enumerated() { samples[i].oldLogps = p.completion(old, row: j) }
+            }
+            if needRef {
+                let ref: Tensor
+                if let reference { ref = tokenLogps(reference, p, grad: false).value } else if LoRA.hasAdapters(policy) {
+                    ref = LoRA.withAdaptersDisabled(policy) { tokenLogps(policy, p, grad: false).value }
+                } else {
+                    preconditionFailure("beta > 0 without a reference: OnlineRLSetup always supplies one")
+                }
+                for (j, i) in range.enumerated() { samples[i].referenceLogps = p.completion(ref, row: j) }
+            }
+        }
+    }
+
+    // MARK: Step
+
+    /// One rollout batch: sample, reward, estimate, update. Returns the step's metrics.
+    @discardableResult
+    public func trainStep() throws -> [String: Float] {
+        let c = configuration
+        let clock = ContinuousClock.now
+        var samples = try rollout(step: step)
+        let generated = ContinuousClock.now
+        let judged = try rewards.evaluate(completions(samples, from: prompts))
+        for i in samples.indices { samples[i].rewards = judged.tokenRewards[i] }
+        scoreFrozen(&samples)
+        // Advantages over the whole batch (groups must be whole), every completion in.
+        let all = PaddedRollout(samples, padID: padID, forLoss: false)
+        let advantages = try estimator.estimate(try all.batch()).advantages
+        for i in samples.indices { samples[i].advantages = all.completion(advantages, row: i) }
+
+        var metrics = rolloutMetrics(samples, perFunction: judged.perFunction)
+        let miniSize = c.miniBatchSize ?? samples.count
+        var sums: [String: Double] = [:], count = 0.0
+        var rng = RandomGenerator(seed: c.seed &+ 0xB47C_0000 &+ UInt64(step))
+        policy.train()
+        for _ in 0 ..< c.numIterations {
+            let order = samples.count == miniSize ? Array(samples.indices) : shuffled(samples.count, &rng)
+            for lo in stride(from: 0, to: order.count, by: miniSize) {
+                let mini = Array(order[lo ..< min(lo + miniSize, order.count)])
+                let m = try update(mini.map { samples[$0] })
+                for (k, v) in m { sums[k, default: 0] += Double(v) }
+                count += 1
+            }
+        }
+        for (k, v) in sums { metrics[k] = Float(v / max(count, 1)) }
+        metrics["generate_ms"] = Float(Self.milliseconds(generated - clock))
+        metrics["step_ms"] = Float(Self.milliseconds(ContinuousClock.now - clock))
+        return metrics
+    }
+
+    func shuffled(_ n: Int, _ rng: inout RandomGenerator) -> [Int] {
+        var a = Array(0 ..< n)
+        for i in stride(from: n - 1, to: 0, by: -1) { a.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        return a
+    }
+
+    /// One optimizer step on a mini-batch, micro-batch by micro-batch with the global normaliser.
+    func update(_ mini: [RolloutSample]) throws -> [String: Float] {
+        let c = configuration
+        let micro = stride(from: 0, to: mini.count, by: c.microBatchSize).map { Array(mini[$0 ..< min($0 + c.microBatchSize, mini.count)]) }
+        let padded = micro.map { PaddedRollout($0, padID: padID, forLoss: true) }
+        let normalizer = Normalizer(tokens: padded.reduce(0) { $0 + $1.mask.sum().scalar }, sequences: Float(mini.count))
+        policy.zeroGrad()
+        var sums: [String: Double] = [:], total = 0.0
+        var failure: Error?
+        for (i, p) in padded.enumerated() {
+            let batch = try p.batch()
+            let advantages = p.field { $0.advantages }!
+            _ = valueAndGrad(policy, accumulate: i > 0) {
+                let logps = self.tokenLogps(self.policy, p, grad: true)
+                do {
+                    let out = try self.loss.compute(PolicyLossInput(logps: logps, advantages: advantages, batch: batch), normalizer: normalizer)
+                    total += Double(out.loss.scalar)
+                    let w = Double(p.samples.count) / Double(mini.count)
+                    for (k, v) in out.metrics where k != MetricName.loss { sums[k, default: 0] += Double(v) * w }
+                    return out.loss
+                } catch {
+                    failure = error
+                    return (logps * 0).sum()
+                }
+            }
+            if let failure { throw failure }
+        }
+        let lossValue = Float(total)
+        guard lossValue.isFinite else { throw RewardError("step \(step + 1): the policy loss is \(lossValue)") }
+        let gradNorm = clipGradientNorm(policy, maxNorm: c.maxGradNorm > 0 ? c.maxGradNorm : .infinity)
+        guard gradNorm.isFinite else { throw RewardError("step \(step + 1): the gradient norm is \(gradNorm)") }
+        let lr = schedule.learningRate(at: step)
+        optimizer.learningRate = lr
+        optimizer.step(policy)
+        var m = sums.mapValues { Float($0) }
+        m[MetricName.loss] = lossValue
+        m["grad_norm"] = gradNorm
+        m["learning_rate"] = lr
+        return m
+    }
+
+    /// TRL's GRPO metrics of a rollout batch.
+    func rolloutMetrics(_ samples: [RolloutSample], perFunction: [String: [Float]]) -> [String: Float] {
+        var m: [String: Float] = [:]
+        let totals = samples.map { $0.rewards.reduce(0, +) }
+        m["reward"] = mean(totals)
+        var groups: [Int: [Float]] = [:]
+        for (s, r) in zip(samples, totals) { groups[s.group, default: []].append(r) }
+        let stds = groups.values.map { std($0) }
+        m["reward_std"] = mean(stds)
+        m["frac_reward_zero_std"] = mean(stds.map { $0 == 0 ? 1 : 0 })
+        for (name, v) in perFunction { m["rewards/\(name)/mean"] = mean(v); m["rewards/\(name)/std"] = std(v) }
+        let lengths = samples.map { Float($0.ids.count) }
+        m["completions/mean_length"] = mean(lengths)
+        m["completions/min_length"] = lengths.min() ?? 0
+        m["completions/max_length"] = lengths.max() ?? 0
+        m["completions/clipped_ratio"] = mean(samples.map { $0.truncated ? 1 : 0 })
+        let entropies = samples.flatMap(\.entropies)
+        if !entropies.isEmpty { m["rollout_entropy"] = mean(entropies) }
+        return m
+    }
+
+    func mean(_ v: [Float]) -> Float { v.isEmpty ? 0 : v.reduce(0, +) / Float(v.count) }
+    /// Unbiased standard deviation (0 for fewer than two values), as TRL's `reward_std`.
+    func std(_ v: [Float]) -> Float {
+        guard v.count > 1 else { return 0 }
+        let mu = mean(v)
+        return (v.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Float(v.count - 1)).squareRoot()
+    }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) * 1e-15
+    }
+
+    // MARK: Evaluation
+
+    /// Greedy completions of the held-out prompts (or the training prompts), mean rewards.
+    public func evaluate(limit: Int? = nil) throws -> [String: Float] {
+        let set = evalPrompts.isEmpty ? prompts : evalPrompts
+        let n = min(limit ?? set.count, set.count)
+        policy.eval()
+        defer { policy.train() }
+        var samples: [RolloutSample] = []
+        for lo in stride(from: 0, to: n, by: configuration.generationBatchSize) {
+            let idx = Array(lo ..< min(lo + configuration.generationBatchSize, n))
+            let results = Generator.generate(model: policy, prompts: idx.map { set[$0].ids }, parameters: generationParameters(greedy: true))
+            for (i, r) in zip(idx, results) {
+                samples.append(RolloutSample(promptIndex: i, group: i, promptIDs: set[i].ids, ids: r.tokens, rolloutLogps: r.logProbs,
+                                             entropies: r.entropies, truncated: r.finishReason == .length,
+                                             text: tokenizer.decode(r.tokens, skipSpecialTokens: true)))
+            }
+        }
+        let judged = try rewards.evaluate(completions(samples, from: set))
+        var m: [String: Float] = ["eval_reward": mean(judged.tokenRewards.map { $0.reduce(0, +) })]
+        for (name, v) in judged.perFunction { m["eval_rewards/\(name)/mean"] = mean(v) }
+        m["eval_completions/mean_length"] = mean(samples.map { Float($0.ids.count) })
+        return m
+    }
+
+    // MARK: Loop
+
+    /// Runs until `max_steps` or until `progress` answers `.stop`; metrics go to the run folder.
+    public func run(progress: (TrainingEvent) -> TrainingDisposition = { _ in .continue }) throws {
+        let c = configuration
+        if let dir = outputDirectory { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        policy.train()
+        while step < c.maxSteps {
+            var metrics = try trainStep()
+            step += 1
+            metrics["step"] = Float(step)
+            metrics["epoch"] = Float(step * c.promptsPerStep) / Float(prompts.count)
+            if let dir = outputDirectory { try RunFolder.appendMetrics(metrics, to: dir) }
+            var disposition = progress(.step(step: step, totalSteps: c.maxSteps, metrics: metrics))
+            if let every = c.evalSteps, step % every == 0 {
+                let e = try evaluate()
+                if let dir = outputDirectory { try RunFolder.appendMetrics(e.merging(["step": Float(step)]) { a, _ in a }, to: dir) }
+                if progress(.evaluation(step: step, metrics: e)) == .stop { disposition = .stop }
+            }
+            let due = c.saveSteps.map { step % $0 == 0 } ?? false
+            if let dir = outputDirectory, due || disposition == .stop {
+                let path = try saveCheckpoint(in: dir)
+                if progress(.checkpoint(step: step, path: path.path)) == .stop { disposition = .stop }
+            }
+            if disposition == .stop { break }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+// Every reward kind `--reward` accepts. Adding one: write the function (its own file), add one
+// entry here, and test it.
+import Foundation
+import Support
+
+public enum RewardFunctions {
+    public static let registry = Registry<RewardFunctionEntry>(family: "reward function", [
+        RewardFunctionEntry(card: MethodCard(name: "creditbench", summary: "CreditBench verifier: 1 if the completion is correct, else 0 (rows need a \"task\" column)")) { _, ctx in
+            CreditBenchVerifierReward(tokenLevel: false, tokenizer: ctx.tokenizer)
+        },
+        RewardFunctionEntry(card: MethodCard(name: "creditbench-token", summary: "CreditBench verifier with −1 on the token of the first error (ground-truth token credit)")) { _, ctx in
+            CreditBenchVerifierReward(tokenLevel: true, tokenizer: ctx.tokenizer)
+        },
+        RewardFunctionEntry(card: MethodCard(name: "exact-match", summary: "1 if the trimmed completion equals the row's column (default \"answer\")",
+                                             defaults: ["column": "answer"]), argument: "COLUMN") { arg, _ in
+            ExactMatchReward(column: arg ?? "answer")
+        },
+        RewardFunctionEntry(card: MethodCard(name: "regex", summary: "1 if the regular expression matches anywhere in the completion"), argument: "PATTERN") { arg, _ in
+            guard let arg else { throw RewardError("--reward regex needs a pattern: regex:PATTERN") }
+            return try PatternReward(pattern: arg, whole: false)
+        },
+        RewardFunctionEntry(card: MethodCard(name: "format", summary: "1 if the trimmed completion matches the regular expression as a whole"), argument: "PATTERN") { arg, _ in
+            guard let arg else { throw RewardError("--reward format needs a pattern: format:PATTERN") }
+            return try PatternReward(pattern: arg, whole: true)
+        },
+        RewardFunctionEntry(card: MethodCard(name: "overlong", summary: "DAPO's soft overlong punishment: 0, then a ramp to −1 over the last CACHE tokens before MAX",
+                                             arxiv: ["2503.14476"], defaults: ["max": "max_new_tokens", "cache": "max/4"]), argument: "MAX,CACHE") { arg, ctx in
+            let parts = (arg ?? "").split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            if arg != nil && (parts.count != 2 || parts.contains(nil)) { throw RewardError("--reward overlong:MAX,CACHE takes two integers, got '\(arg!)'") }
+            let maxLength = parts.first.flatMap { $0 } ?? ctx.maxNewTokens
+            return try OverlongPenalty(maxLength: maxLength, cache: parts.count == 2 ? parts[1]! : max(1, maxLength / 4))
+        },
+        RewardFunctionEntry(card: MethodCard(name: "lexicon", summary: "VADER word valences on the tokens that carry each word (dense token reward)"), argument: "LEXICON_FILE") { arg, ctx in
+            try LexiconTokenReward(lexiconFile: URL(fileURLWithPath: arg ?? ".assets/vader/vader_lexicon.txt"), tokenizer: ctx.tokenizer)
+        },
+        RewardFunctionEntry(card: MethodCard(name: "rm", summary: "A sequence reward model folder from `tokenalign reward`: its score at the last token"), argument: "DIR") { arg, ctx in
+            guard let arg else { throw RewardError("--reward rm needs a folder: rm:DIR") }
+            return try RewardModelReward(folder: arg, tokenLevel: false, vocabularySize: ctx.vocabularySize)
+        },
+        RewardFunctionEntry(card: MethodCard(name: "token-rm", summary: "A token reward model folder from `tokenalign reward --token-level`: its score at every token"), argument: "DIR") { arg, ctx in
+            guard let arg else { throw RewardError("--reward token-rm needs a folder: token-rm:DIR") }
+            return try RewardModelReward(folder: arg, tokenLevel: true, vocabularySize: ctx.vocabularySize)
+        },
+    ])
+
+    /// Builds `NAME` or `NAME:ARGUMENT` (the argument may itself contain colons).
+    public static func make(_ spec: String, context: RewardContext) throws -> any RewardFunction {
+        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        let entry: RewardFunctionEntry
+        do { entry = try registry.entry(named: parts.first ?? "") } catch { throw RewardError("--reward \(spec): \(error)") }
+        if parts.count > 1 && entry.argument.isEmpty { throw RewardError("--reward \(parts[0]) takes no argument, got '\(parts[1])'") }
+        return try entry.make(parts.count > 1 ? parts[1] : nil, context)
+    }
+}
