@@ -1,0 +1,130 @@
+// Advantage estimators: one protocol, one settings struct, one registry. Every estimator maps a
+// `RolloutBatch` to token advantages and returns ([B, T] each, 0 at masked positions). Advantages
+// are constants: nothing here is differentiated.
+import Support
+import TensorCore
+
+/// Token advantages A_t and returns G_t: [B, T] each, 0 at masked positions. Critic-free
+/// estimators return the advantages as the returns too (verl's convention), except where a
+/// return exists (REINFORCE++, ReMax).
+public struct Advantages: Sendable {
+    public var advantages: Tensor
+    public var returns: Tensor
+
+    public init(advantages: Tensor, returns: Tensor) {
+        self.advantages = advantages
+        self.returns = returns
+    }
+}
+
+/// An advantage estimator (as verl's
+/// `verl/trainer/ppo/core_algos.py` `ADV_ESTIMATOR_REGISTRY`).
+public protocol AdvantageEstimator: Sendable {
+    /// The registry's canonical name.
+    var name: String { get }
+    /// - Throws: `RLInputError` for missing inputs, non-finite rewards/values (naming the row), or
+    ///   groups the estimator cannot handle.
+    func estimate(_ batch: RolloutBatch) throws -> Advantages
+}
+
+/// How GRPO-style group advantages are scaled (TRL `GRPOConfig.scale_rewards`).
+public enum RewardScaling: String, Sendable, CaseIterable {
+    /// Divide by the group's unbiased std (+ ε): the original GRPO (arXiv 2402.03300).
+    case group
+    /// Divide by the unbiased std of the whole batch's rewards (+ ε), keeping the group mean.
+    case batch
+    /// No scaling: Dr. GRPO (arXiv 2503.20783) removes the std's difficulty bias.
+    case none
+}
+
+/// The settings an estimator may read. nil = the entry's default (shown on its card).
+public struct AdvantageSettings: Sendable, Equatable {
+    /// Discount γ.
+    public var gamma: Float?
+    /// GAE λ.
+    public var lambda: Float?
+    /// Whiten GAE advantages over the batch's trained tokens.
+    public var whiten: Bool?
+    /// GRPO scaling.
+    public var scaleRewards: RewardScaling?
+    /// ε added to the standard deviation.
+    public var epsilon: Float?
+
+    public init(gamma: Float? = nil, lambda: Float? = nil, whiten: Bool? = nil,
+                scaleRewards: RewardScaling? = nil, epsilon: Float? = nil) {
+        self.gamma = gamma
+        self.lambda = lambda
+        self.whiten = whiten
+        self.scaleRewards = scaleRewards
+        self.epsilon = epsilon
+    }
+
+    /// The setting keys, as a run's `config.yaml` and the cards' `defaults` spell them.
+    public static let keys = ["gamma", "lam", "whiten_advantages", "scale_rewards", "epsilon"]
+
+    /// Parses `config.yaml`-style text values; unknown keys are an error (a typo must not silently
+    /// fall back to a default).
+    public init(config: [String: String]) throws {
+        self.init()
+        for (key, text) in config {
+            switch key {
+            case "gamma": gamma = try parseFloat(key, text)
+            case "lam": lambda = try parseFloat(key, text)
+            case "whiten_advantages": whiten = try parseBool(key, text)
+            case "scale_rewards":
+                guard let s = RewardScaling(rawValue: text) else {
+                    throw RLInputError.invalidSetting(key: key, value: text, reason: "expected group, batch or none")
+                }
+                scaleRewards = s
+            case "epsilon": epsilon = try parseFloat(key, text)
+            default:
+                throw RLInputError.invalidSetting(key: key, value: text, reason: "unknown key; expected one of \(Self.keys.joined(separator: ", "))")
+            }
+        }
+    }
+}
+
+/// A registered estimator: its card and a factory from settings.
+public struct AdvantageEstimatorEntry: RegistryEntry {
+    public let card: MethodCard
+    public let make: @Sendable (AdvantageSettings) throws -> any AdvantageEstimator
+
+    public init(card: MethodCard, make: @escaping @Sendable (AdvantageSettings) throws -> any AdvantageEstimator) {
+        self.card = card
+        self.make = make
+    }
+}
+
+/// The advantage-estimator family.
+public enum AdvantageEstimators {
+    /// Every built-in estimator, in the order `--help` lists them.
+    public static let registry = Registry<AdvantageEstimatorEntry>(family: "advantage estimator", [
+        GAE.entry, GRPOAdvantage.entry, GRPOAdvantage.drGRPOEntry, RLOOAdvantage.entry,
+        ReinforcePlusPlusAdvantage.entry, ReinforcePlusPlusBaselineAdvantage.entry, ReMaxAdvantage.entry,
+        GRPOPassKAdvantage.entry,
+    ])
+
+    /// The estimator registered under `name` (or an alias), built from `settings`.
+    public static func make(_ name: String, settings: AdvantageSettings = AdvantageSettings()) throws -> any AdvantageEstimator {
+        try registry.entry(named: name).make(settings)
+    }
+}
+
+func parseFloat(_ key: String, _ text: String) throws -> Float {
+    guard let v = Float(text), v.isFinite else { throw RLInputError.invalidSetting(key: key, value: text, reason: "expected a finite number") }
+    return v
+}
+
+func parseBool(_ key: String, _ text: String) throws -> Bool {
+    switch text.lowercased() {
+    case "true", "yes", "1": return true
+    case "false", "no", "0": return false
+    default: throw RLInputError.invalidSetting(key: key, value: text, reason: "expected true or false")
+    }
+}
+
+func requireRange(_ key: String, _ v: Float, _ range: ClosedRange<Float>) throws {
+    guard range.contains(v) else {
+        throw RLInputError.invalidSetting(key: key, value: "\(v)", reason: "expected a value in \(range.lowerBound)...\(range.upperBound)")
+    }
+}

@@ -1,0 +1,461 @@
+#!/usr/bin/env python3
+"""Worked numeric examples for the online-RL maths in `Sources/Objectives/RL`, computed
+independently with numpy in float64 from the published formulas (PPO arXiv 1707.06347, GAE
+arXiv 1506.02438, GRPO arXiv 2402.03300, Dr. GRPO arXiv 2503.20783, RLOO arXiv 2402.14740,
+REINFORCE++ arXiv 2501.03262, ReMax arXiv 2310.10505, Pass@k arXiv 2503.19595, DAPO arXiv
+2503.14476, GSPO arXiv 2507.18071, GMPO arXiv 2507.20673, REINFORCE + IS arXiv 2512.01374) and
+the reference code the Swift types cite (volcengine/verl:verl/trainer/ppo/core_algos.py).
+Writes `rl_reference.json` next to this file:
+
+  inputs      one batch of 6 responses in 2 groups of 3, T = 7, masks with prompt prefixes,
+              trailing padding and tool-token holes; every masked entry of every per-token input
+              holds a junk value (it must never be read). Stored float32-representable.
+  estimators  per case: registry name, settings (config text), advantages and returns [B, T].
+  losses      per case: registry name, settings, which advantages, the loss, its metrics, and
+              d loss / d logps (and d loss / d entropy where an entropy bonus is on) by float64
+              central differences (h = 1e-6). Stop-gradients are emulated by holding a frozen
+              copy of the log-probs fixed while differencing the live one.
+  value_loss, kl_in_reward, adaptive_kl: the remaining pieces.
+
+Run:  python3 Tests/Fixtures/objectives/generate_rl_reference.py   (numpy only)
+"""
+import json
+import os
+
+import numpy as np
+
+FIXTURE_VERSION = 1
+B, T = 6, 7
+rng = np.random.default_rng(20250807)
+JUNK = 3.75  # written into every masked position of every per-token input
+
+
+def f32(x):
+    return np.asarray(x, dtype=np.float32).astype(np.float64)
+
+
+mask = np.array([
+    [0, 1, 1, 1, 1, 1, 0],
+    [1, 1, 0, 0, 1, 1, 1],   # tool-token hole at 2, 3
+    [0, 0, 1, 1, 1, 0, 0],
+    [1, 1, 1, 1, 1, 1, 1],
+    [0, 1, 1, 0, 1, 0, 0],   # hole at 3
+    [0, 0, 0, 1, 1, 1, 0],
+], dtype=np.float64)
+M = mask > 0
+groups = [0, 0, 0, 1, 1, 1]
+lengths = mask.sum(1)
+
+
+def junk(x):
+    return f32(np.where(M, x, JUNK))
+
+
+last = np.array([np.max(np.nonzero(mask[i])[0]) for i in range(B)])
+outcome = rng.normal(size=B)
+dense = rng.normal(size=(B, T)) * 0.1
+rewards_clean = dense.copy()
+rewards_clean[np.arange(B), last] += outcome
+token_rewards = junk(rewards_clean)
+values = junk(rng.normal(size=(B, T)) * 0.5)
+old_logps = junk(-rng.uniform(0.2, 2.5, size=(B, T)))
+delta_scale = np.array([0.3, 0.3, 2e-4, 0.15, 1e-4, 0.5])[:, None]
+delta = rng.normal(size=(B, T)) * delta_scale
+delta[5, 4] = 1.5  # ρ = e^1.5 ≈ 4.5 > c = 3 with A < 0 there: dual-clip binds
+logps = junk(old_logps + delta)
+reference_logps = junk(old_logps + rng.normal(size=(B, T)) * 0.3)
+is_shift = rng.normal(size=(B, T)) * 0.3
+is_shift[0, 2] = 1.0   # w = e^1 > 2
+is_shift[3, 5] = 1.2
+rollout_logps = junk(old_logps - is_shift)
+entropies = junk(rng.uniform(0.5, 2.0, size=(B, T)))
+new_values = junk(values + rng.normal(size=(B, T)) * 0.3)
+reward_baselines = f32(rng.normal(size=B))
+token_advantages = rng.normal(size=(B, T))
+token_advantages[5, 4] = -0.8
+token_advantages = junk(token_advantages)
+seq_adv = rng.normal(size=B)
+seq_adv[4] = -abs(seq_adv[4])
+sequence_advantages = junk(np.repeat(seq_adv[:, None], T, 1))
+
+ADV = {"token": token_advantages, "sequence": sequence_advantages}
+
+
+def z(x):
+    """Masked entries to 0 (they are never read)."""
+    return np.where(M, x, 0.0)
+
+
+# ----------------------------------------------------------------------------- estimators
+def whiten(x):
+    """verl masked_whiten: unbiased masked variance, rsqrt(var + 1e-8)."""
+    v = x[M]
+    n = v.size
+    mu = v.mean()
+    var = ((v - mu) ** 2).mean() * (n / (n - 1))
+    return z((x - mu) / np.sqrt(var + 1e-8))
+
+
+def seq_rewards():
+    return z(token_rewards).sum(1)
+
+
+def group_rows():
+    out = {}
+    for i, g in enumerate(groups):
+        out.setdefault(g, []).append(i)
+    return list(out.values())
+
+
+def per_row(a):
+    return z(np.repeat(np.asarray(a, dtype=np.float64)[:, None], T, 1))
+
+
+def gae(gamma=1.0, lam=0.95, whiten_adv=True):
+    r, v = z(token_rewards), z(values)
+    adv = np.zeros((B, T))
+    for i in range(B):
+        valid = [t for t in range(T) if M[i, t]]
+        nxt_v, nxt_a = 0.0, 0.0
+        for t in reversed(valid):
+            d = r[i, t] + gamma * nxt_v - v[i, t]
+            nxt_a = d + gamma * lam * nxt_a
+            adv[i, t] = nxt_a
+            nxt_v = v[i, t]
+    ret = z(adv + v)
+    return (whiten(adv) if whiten_adv else adv), ret
+
+
+def grpo(scale="group", eps=1e-4):
+    R = seq_rewards()
+    a = np.zeros(B)
+    batch_std = R.std(ddof=1)
+    for rows in group_rows():
+        g = R[rows]
+        mean = g.mean() if len(rows) > 1 else 0.0
+        std = g.std(ddof=1) if len(rows) > 1 else 1.0
+        den = {"group": std + eps, "batch": batch_std + eps, "none": 1.0}[scale]
+        a[rows] = (g - mean) / den
+    A = per_row(a)
+    return A, A
+
+
+def rloo():
+    R = seq_rewards()
+    a = R.copy()
+    for rows in group_rows():
+        k = len(rows)
+        if k > 1:
+            for i in rows:
+                a[i] = R[i] - (R[rows].sum() - R[i]) / (k - 1)   # leave-one-out, written directly
+    A = per_row(a)
+    return A, A
+
+
+def reinforce_pp(gamma=1.0):
+    r = z(token_rewards)
+    ret = np.zeros((B, T))
+    for i in range(B):
+        g = 0.0
+        for t in reversed([t for t in range(T) if M[i, t]]):
+            g = r[i, t] + gamma * g
+            ret[i, t] = g
+    return whiten(ret), ret
+
+
+def reinforce_pp_baseline():
+    R = seq_rewards()
+    a = R.copy()
+    for rows in group_rows():
+        if len(rows) > 1:
+            a[rows] = R[rows] - R[rows].mean()
+    A = whiten(per_row(a))
+    return A, A
+
+
+def remax():
+    r = z(token_rewards)
+    ret = np.zeros((B, T))
+    for i in range(B):
+        for t in range(T):
+            if M[i, t]:
+                ret[i, t] = r[i, t:][M[i, t:]].sum()
+    adv = z(ret - reward_baselines[:, None])
+    return adv, ret
+
+
+def grpo_passk(scale=True, eps=1e-6):
+    R = seq_rewards()
+    a = np.zeros(B)
+    for rows in group_rows():
+        g = R[rows]
+        order = np.argsort(-g, kind="stable")
+        best, second = g[order[0]], g[order[1]]
+        v = best - second
+        if scale:
+            v = v / (g.std(ddof=1) + eps)
+        a[rows[order[0]]] = v
+    A = per_row(a)
+    return A, A
+
+
+estimator_cases = {
+    "gae_default": ("gae", {}, gae()),
+    "gae_gamma0.9_lam0.8_raw": ("gae", {"gamma": "0.9", "lam": "0.8", "whiten_advantages": "false"},
+                                gae(0.9, 0.8, False)),
+    "gae_lam0_raw": ("gae", {"lam": "0", "whiten_advantages": "false"}, gae(1.0, 0.0, False)),
+    "grpo_group": ("grpo", {}, grpo()),
+    "grpo_batch": ("grpo", {"scale_rewards": "batch"}, grpo("batch")),
+    "grpo_none": ("grpo", {"scale_rewards": "none"}, grpo("none")),
+    "dr_grpo": ("dr-grpo", {}, grpo("none")),
+    "rloo": ("rloo", {}, rloo()),
+    "reinforce_pp": ("reinforce++", {}, reinforce_pp()),
+    "reinforce_pp_gamma0.9": ("reinforce_plus_plus", {"gamma": "0.9"}, reinforce_pp(0.9)),
+    "reinforce_pp_baseline": ("reinforce++-baseline", {}, reinforce_pp_baseline()),
+    "remax": ("remax", {}, remax()),
+    "grpo_passk": ("grpo-passk", {}, grpo_passk()),
+    "grpo_passk_unscaled": ("grpo-passk", {"scale_rewards": "none"}, grpo_passk(False)),
+}
+
+
+# ----------------------------------------------------------------------------- losses
+def aggregate(L, mode, lnorm=None):
+    S = z(L).sum(1)
+    if mode == "token-mean":
+        return S.sum() / max(mask.sum(), 1)
+    if mode == "seq-mean-token-sum":
+        return S.sum() / B
+    if mode == "seq-mean-token-mean":
+        return (S / np.maximum(lengths, 1)).sum() / B
+    if mode == "seq-mean-token-sum-norm":
+        return S.sum() / (B * lnorm)
+    raise ValueError(mode)
+
+
+def kl_est(kind, lp, ref):
+    d = z(lp) - z(ref)
+    if kind == "k1":
+        return d
+    if kind == "k2":
+        return 0.5 * d * d
+    x = np.clip(-d, -20, 20)
+    return np.clip(np.exp(x) - x - 1, -10, 10)
+
+
+def mmean(x):
+    return z(x).sum() / mask.sum()
+
+
+def clip_metrics(low, high):
+    return {"clip_ratio/low_mean": mmean(low.astype(float)), "clip_ratio/high_mean": mmean(high.astype(float)),
+            "clip_ratio/region_mean": mmean((low | high).astype(float))}
+
+
+def ppo_pg(lp, lsg, A, s):
+    el, eh = s["clip_low"], s["clip_high"]
+    rho = np.exp(np.clip(z(lp) - z(old_logps), -20, 20))
+    L = np.maximum(-A * rho, -A * np.clip(rho, 1 - el, 1 + eh))
+    met = clip_metrics((rho < 1 - el) & (A < 0) & M, (rho > 1 + eh) & (A > 0) & M)
+    if s.get("dual"):
+        c = s["c"]
+        L = np.where(A < 0, np.minimum(L, -A * c), L)
+        met["pg_clipfrac_lower"] = mmean(((rho > c) & (A < 0)).astype(float))
+    return aggregate(L, s["agg"], s.get("lnorm")), met
+
+
+def gspo_pg(lp, lsg, A, s):
+    el, eh = s["clip_low"], s["clip_high"]
+    seq_mean = z(lsg - old_logps).sum(1) / np.maximum(lengths, 1)          # sg[log s_i]
+    log_s = np.minimum(seq_mean[:, None] + z(lp) - z(lsg), 10.0)           # + ℓ − sg[ℓ]
+    sr = np.exp(log_s)
+    L = np.maximum(-A * sr, -A * np.clip(sr, 1 - el, 1 + eh))
+    met = clip_metrics((sr < 1 - el) & (A < 0) & M, (sr > 1 + eh) & (A > 0) & M)
+    return aggregate(L, s["agg"]), met
+
+
+def gmpo_pg(lp, lsg, A, s):
+    el, eh = s["clip_low"], s["clip_high"]
+    n = np.maximum(lengths, 1)
+    Abar = z(A).sum(1) / n
+    d = z(lp) - z(old_logps)
+    c = np.where(Abar[:, None] > 0, np.minimum(d, eh), np.where(Abar[:, None] < 0, np.maximum(d, -el), 0.0))
+    rho = np.exp(z(c).sum(1) / n)
+    loss = (-Abar * rho).sum() / B
+    clipped = (d > eh) | (d < -el)
+    met = clip_metrics(clipped & (A < 0) & M, clipped & (A > 0) & M)
+    return loss, met
+
+
+def reinforce_is_pg(lp, lsg, A, s):
+    C = s["C"]
+    logw = z(old_logps) - z(rollout_logps)
+    if s["level"] == "sequence":
+        logw = np.repeat(z(logw).sum(1)[:, None], T, 1)
+    w = np.exp(logw)
+    if s["mode"] == "truncate":
+        w, dropped = np.minimum(w, C), np.zeros_like(w, dtype=bool)
+    else:
+        dropped = w > C
+        w = np.where(dropped, 0.0, w)
+    w = z(w)
+    L = -z(A) * w * z(lp)
+    met = {"sampling/importance_sampling_ratio/mean": mmean(w),
+           "sampling/importance_sampling_ratio/max": w[M].max(),
+           "sampling/importance_sampling_ratio/masked_fraction": mmean((dropped & M).astype(float))}
+    return aggregate(L, s["agg"], s.get("lnorm")), met
+
+
+PG = {"ppo": ppo_pg, "gspo": gspo_pg, "gmpo": gmpo_pg, "reinforce-is": reinforce_is_pg}
+
+
+def total_loss(name, s, lp, lsg, A, H):
+    pg, met = PG[name](lp, lsg, A, s)
+    met = dict(met)
+    met["pg_loss"] = pg
+    met["ppo_kl"] = mmean(z(old_logps) - z(lsg))
+    k = kl_est(s.get("kl_type", "k3"), lp, reference_logps)
+    met["kl"] = mmean(k)
+    loss = pg + s.get("beta", 0.0) * aggregate(k, s["agg"], s.get("lnorm"))
+    if H is not None:
+        met["entropy"] = mmean(H)
+        loss = loss - s.get("c_h", 0.0) * aggregate(H, s["agg"], s.get("lnorm"))
+    met["loss"] = loss
+    return loss, met
+
+
+def central_grad(f, x, h=1e-6):
+    g = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[idx] += h
+        xm[idx] -= h
+        g[idx] = (f(xp) - f(xm)) / (2 * h)
+    return g
+
+
+loss_specs = {
+    "ppo_default": ("ppo", {}, "token", False, dict(clip_low=0.2, clip_high=0.2, agg="token-mean")),
+    "ppo_clip_higher_dual_clip": ("ppo", {"clip_ratio_high": "0.28", "dual_clip": "true"}, "token", False,
+                                  dict(clip_low=0.2, clip_high=0.28, dual=True, c=3.0, agg="token-mean")),
+    "ppo_grpo_seq_mean_token_mean_kl": ("ppo", {"loss_agg_mode": "seq-mean-token-mean", "kl_loss_coef": "0.04"},
+                                        "sequence", False,
+                                        dict(clip_low=0.2, clip_high=0.2, agg="seq-mean-token-mean", beta=0.04)),
+    "ppo_dr_grpo_token_sum_norm": ("ppo", {"loss_agg_mode": "seq-mean-token-sum-norm", "loss_scale_factor": "8"},
+                                   "sequence", False,
+                                   dict(clip_low=0.2, clip_high=0.2, agg="seq-mean-token-sum-norm", lnorm=8.0)),
+    "ppo_entropy_bonus_k2": ("vanilla", {"entropy_coeff": "0.01", "loss_agg_mode": "seq-mean-token-sum",
+                                         "kl_loss_coef": "0.1", "kl_loss_type": "k2", "dual_clip": "true",
+                                         "clip_ratio_c": "4"}, "token", True,
+                             dict(clip_low=0.2, clip_high=0.2, dual=True, c=4.0, agg="seq-mean-token-sum",
+                                  beta=0.1, kl_type="k2", c_h=0.01)),
+    "ppo_kl_k1": ("ppo", {"kl_loss_coef": "0.05", "kl_loss_type": "kl"}, "token", False,
+                  dict(clip_low=0.2, clip_high=0.2, agg="token-mean", beta=0.05, kl_type="k1")),
+    "gspo_default": ("gspo", {}, "sequence", False, dict(clip_low=3e-4, clip_high=4e-4, agg="seq-mean-token-mean")),
+    "gspo_wide_token_advantages": ("gspo", {"clip_ratio_low": "0.05", "clip_ratio_high": "0.08"}, "token", False,
+                                   dict(clip_low=0.05, clip_high=0.08, agg="seq-mean-token-mean")),
+    "gmpo_default": ("gmpo", {}, "sequence", False, dict(clip_low=0.4, clip_high=0.4, agg="token-mean")),
+    "gmpo_tight_kl": ("geo_mean", {"clip_ratio_low": "0.1", "clip_ratio_high": "0.15", "kl_loss_coef": "0.02"},
+                      "sequence", False, dict(clip_low=0.1, clip_high=0.15, agg="token-mean", beta=0.02)),
+    "reinforce_is_token_truncate": ("reinforce-is", {}, "token", False,
+                                    dict(C=2.0, level="token", mode="truncate", agg="seq-mean-token-sum")),
+    "reinforce_is_token_mask": ("reinforce-is", {"rollout_is_mode": "mask"}, "token", False,
+                                dict(C=2.0, level="token", mode="mask", agg="seq-mean-token-sum")),
+    "reinforce_is_sequence_truncate": ("reinforce", {"rollout_is_level": "sequence", "loss_agg_mode": "token-mean"},
+                                       "sequence", False,
+                                       dict(C=2.0, level="sequence", mode="truncate", agg="token-mean")),
+    "reinforce_is_sequence_mask_c1.5": ("reinforce-is", {"rollout_is_level": "sequence", "rollout_is_mode": "mask",
+                                                         "rollout_is_threshold": "1.5"}, "sequence", False,
+                                        dict(C=1.5, level="sequence", mode="mask", agg="seq-mean-token-sum")),
+}
+
+loss_cases = {}
+for case, (name, settings, adv_key, with_entropy, s) in loss_specs.items():
+    canonical = {"vanilla": "ppo", "geo_mean": "gmpo", "reinforce": "reinforce-is"}.get(name, name)
+    A = z(ADV[adv_key])
+    H = entropies if with_entropy else None
+    loss, met = total_loss(canonical, s, logps, logps, A, H)
+    grad = central_grad(lambda x: total_loss(canonical, s, x, logps, A, H)[0], logps)
+    grad_h = central_grad(lambda x: total_loss(canonical, s, logps, logps, A, x)[0], entropies) if with_entropy else None
+    assert np.all(grad[~M] == 0), case
+    c = {"loss_name": name, "settings": settings, "advantages": adv_key, "entropy": with_entropy,
+         "loss": loss, "metrics": met, "grad_logps": grad.reshape(-1).tolist()}
+    if grad_h is not None:
+        c["grad_entropy"] = grad_h.reshape(-1).tolist()
+    loss_cases[case] = c
+
+# Sanity of the worked example: the interesting branches are exercised.
+_, m = ppo_pg(logps, logps, z(token_advantages), dict(clip_low=0.2, clip_high=0.28, dual=True, c=3.0, agg="token-mean"))
+assert m["pg_clipfrac_lower"] > 0 and m["clip_ratio/high_mean"] > 0 and m["clip_ratio/low_mean"] > 0, m
+_, m = gspo_pg(logps, logps, z(sequence_advantages), dict(clip_low=3e-4, clip_high=4e-4, agg="seq-mean-token-mean"))
+assert 0 < m["clip_ratio/region_mean"] < 1, m
+_, m = gmpo_pg(logps, logps, z(sequence_advantages), dict(clip_low=0.1, clip_high=0.15))
+assert 0 < m["clip_ratio/region_mean"] < 1, m
+for lvl in ["token", "sequence"]:
+    _, m = reinforce_is_pg(logps, logps, z(token_advantages), dict(C=2.0, level=lvl, mode="mask", agg="token-mean"))
+    assert 0 < m["sampling/importance_sampling_ratio/masked_fraction"] < 1, (lvl, m)
+
+# ----------------------------------------------------------------------------- value loss, KL in reward, controller
+gae_adv, gae_ret = gae()
+gae_ret = f32(gae_ret)
+
+
+def value_loss(v, eps=0.2):
+    vo, g = z(values), z(gae_ret)
+    vc = np.clip(z(v), vo - eps, vo + eps)
+    l1, l2 = (z(v) - g) ** 2, (vc - g) ** 2
+    return 0.5 * aggregate(np.maximum(l1, l2), "token-mean"), mmean((l2 > l1).astype(float))
+
+
+vl, vfrac = value_loss(new_values)
+value_case = {"clip_range": 0.2, "returns": gae_ret.reshape(-1).tolist(), "loss": vl,
+              "metrics": {"vf_loss": vl, "vf_clipfrac": vfrac, "loss": vl},
+              "grad_values": central_grad(lambda x: value_loss(x)[0], new_values).reshape(-1).tolist()}
+assert 0 < vfrac < 1
+
+kl_cases = {}
+for est, beta in [("k1", 0.05), ("k2", 0.2), ("k3", 0.1)]:
+    k = z(kl_est(est, old_logps, reference_logps))
+    shaped = z(z(token_rewards) - beta * k)
+    mean_kl = (k.sum(1) / np.maximum(lengths, 1)).mean()
+    kl_cases[f"{est}_beta{beta}"] = {"estimator": est, "beta": beta, "rewards": shaped.reshape(-1).tolist(), "mean_kl": mean_kl}
+
+ctrl = []
+beta = 0.05
+for kl, steps in [(0.05, 256), (0.3, 512), (0.11, 1024), (0.0, 64)]:
+    err = np.clip(kl / 0.1 - 1, -0.2, 0.2)
+    beta = beta * (1 + err * steps / 10000)
+    ctrl.append({"kl": kl, "steps": steps, "value": beta})
+
+inputs = {
+    "B": B, "T": T, "groups": groups,
+    "mask": mask.reshape(-1).tolist(),
+    "token_rewards": token_rewards.reshape(-1).tolist(),
+    "values": values.reshape(-1).tolist(),
+    "old_logps": old_logps.reshape(-1).tolist(),
+    "logps": logps.reshape(-1).tolist(),
+    "reference_logps": reference_logps.reshape(-1).tolist(),
+    "rollout_logps": rollout_logps.reshape(-1).tolist(),
+    "entropies": entropies.reshape(-1).tolist(),
+    "new_values": new_values.reshape(-1).tolist(),
+    "reward_baselines": reward_baselines.tolist(),
+    "token_advantages": token_advantages.reshape(-1).tolist(),
+    "sequence_advantages": sequence_advantages.reshape(-1).tolist(),
+}
+
+out = {
+    "fixture_version": FIXTURE_VERSION,
+    "generator": "Tests/Fixtures/objectives/generate_rl_reference.py",
+    "numpy": np.__version__,
+    "inputs": inputs,
+    "estimators": {k: {"estimator": n, "settings": s, "advantages": a.reshape(-1).tolist(),
+                       "returns": r.reshape(-1).tolist()} for k, (n, s, (a, r)) in estimator_cases.items()},
+    "losses": loss_cases,
+    "value_loss": value_case,
+    "kl_in_reward": kl_cases,
+    "adaptive_kl": {"initial": 0.05, "target": 0.1, "horizon": 10000, "updates": ctrl},
+}
+path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rl_reference.json")
+with open(path, "w") as fh:
+    json.dump(out, fh, indent=None, separators=(",", ":"))
+    fh.write("\n")
+print(f"wrote {path}: {len(estimator_cases)} estimator cases, {len(loss_cases)} loss cases")
