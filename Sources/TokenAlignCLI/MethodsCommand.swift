@@ -8,11 +8,12 @@ import Support
 /// The registries, one per family, in the order the methods table shows them.
 enum MethodCatalogue {
     static var families: [(family: String, flag: String, cards: [MethodCard])] {
+        // Plural family names, as headings.
         [
-            ("preference objective", "tokenalign dpo --loss NAME", PreferenceObjectives.registry.entries.map(\.card)),
-            ("advantage estimator", "tokenalign grpo --estimator NAME", AdvantageEstimators.registry.entries.map(\.card)),
-            ("policy loss", "tokenalign grpo --policy-loss NAME", PolicyLosses.registry.entries.map(\.card)),
-            ("reward function", "tokenalign grpo --reward NAME[:ARGUMENT]", RewardFunctions.registry.entries.map(\.card)),
+            ("preference objectives", "tokenalign dpo --loss NAME", PreferenceObjectives.registry.entries.map(\.card)),
+            ("advantage estimators", "tokenalign grpo --estimator NAME", AdvantageEstimators.registry.entries.map(\.card)),
+            ("policy losses", "tokenalign grpo --policy-loss NAME", PolicyLosses.registry.entries.map(\.card)),
+            ("reward functions", "tokenalign grpo --reward NAME[:ARGUMENT]", RewardFunctions.registry.entries.map(\.card)),
         ]
     }
 
@@ -22,7 +23,7 @@ enum MethodCatalogue {
         out += "Each method: its canonical name (aliases in brackets), what it does, its paper, what it reads beyond the\n"
         out += "policy's and the reference's log-probabilities, and its defaults.\n"
         for f in families {
-            out += "\n## \(f.family.prefix(1).uppercased() + f.family.dropFirst())s (`\(f.flag)`)\n\n"
+            out += "\n## \(f.family.prefix(1).uppercased() + f.family.dropFirst()) (`\(f.flag)`)\n\n"
             out += "| name | what | paper | reads | defaults |\n|---|---|---|---|---|\n"
             for c in f.cards {
                 let name = "`\(c.name)`" + (c.aliases.isEmpty ? "" : " (\(c.aliases.map { "`\($0)`" }.joined(separator: ", ")))")
@@ -38,7 +39,7 @@ enum MethodCatalogue {
     static func plain() -> String {
         var out = ""
         for f in families {
-            out += "\(f.family)s (\(f.flag)):\n"
+            out += "\(f.family) (\(f.flag)):\n"
             let width = f.cards.map(\.name.count).max() ?? 0
             for c in f.cards {
                 let paper = c.arxiv.isEmpty ? "" : "  [arXiv \(c.arxiv.joined(separator: ", "))]"
