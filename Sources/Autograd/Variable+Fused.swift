@@ -29,9 +29,12 @@ public enum Functional {
 
     /// Scaled dot-product attention, causal, with grouped-query heads.
     /// q [B, Tq, Hq, D], k/v [B, Tk, Hkv, D] → [B, Tq, Hq, D]. `keyMask` [B, Tk] (1 keep, 0 pad).
+    /// `window` W restricts a query at p to keys p − W < j ≤ p (Mistral's sliding window, as
+    /// transformers masks it); the backward honours it through the saved probabilities' context.
     public static func attention(q: Variable, k: Variable, v: Variable, scale: Float? = nil, causal: Bool = true,
-                                 keyMask: Tensor? = nil) -> Variable {
-        let (y, ctx) = CPU.attentionForward(q: q.value, k: k.value, v: v.value, scale: scale, causal: causal, keyMask: keyMask)
+                                 keyMask: Tensor? = nil, window: Int? = nil) -> Variable {
+        let (y, ctx) = CPU.attentionForward(q: q.value, k: k.value, v: v.value, scale: scale, causal: causal, keyMask: keyMask,
+                                            window: window)
         let qv = q.value, kv = k.value, vv = v.value
         return record(.attention, y, [q, k, v]) { g in
             let (dq, dk, dv) = CPU.attentionBackward(g, q: qv, k: kv, v: vv, context: ctx)
@@ -40,11 +43,14 @@ public enum Functional {
     }
 
     /// Rotary position embedding of x [B, T, H, D] at `positions` (arXiv:2104.09864).
+    /// `frequencyScale` multiplies each inverse frequency (RoPE scaling: linear, Llama 3).
     public static func rope(_ x: Variable, positions: [Int], rotaryDimensions: Int? = nil, theta: Float = 10_000,
-                            convention: RoPEConvention = .rotateHalf) -> Variable {
-        let y = CPU.rope(x.value, positions: positions, rotaryDimensions: rotaryDimensions, theta: theta, convention: convention)
+                            convention: RoPEConvention = .rotateHalf, frequencyScale: [Float]? = nil) -> Variable {
+        let y = CPU.rope(x.value, positions: positions, rotaryDimensions: rotaryDimensions, theta: theta, convention: convention,
+                         frequencyScale: frequencyScale)
         return record(.rope, y, [x]) { g in
-            [CPU.rope(g, positions: positions, rotaryDimensions: rotaryDimensions, theta: theta, convention: convention, inverse: true)]
+            [CPU.rope(g, positions: positions, rotaryDimensions: rotaryDimensions, theta: theta, convention: convention, inverse: true,
+                      frequencyScale: frequencyScale)]
         }
     }
 

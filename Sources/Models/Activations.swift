@@ -40,7 +40,8 @@ public protocol ActivationInspecting: LanguageModel {
     func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?) -> LayerActivations
 
     /// Softmax attention weights of decoder layer `layer` (0-based), no gradient: [B, H, T, T], row
-    /// t holding query t's weights over keys 0 … T−1. Causal (entries past t are 0) and padding keys
+    /// t holding query t's weights over keys 0 … T−1. Causal (entries past t are 0; in a sliding-window
+    /// layer of window W also entries before t − W + 1) and padding keys
     /// get weight 0; each row sums to 1, except rows of padding queries that see no real key, which
     /// are all zeros (as the attention kernel defines them). Computed from the same queries and keys
     /// as the forward (after RoPE for Llama; query head h reads key/value head h / (H/Hkv)).
@@ -56,8 +57,9 @@ extension ActivationInspecting {
 
 /// The kernel's vectorised exp maps a masked score (−∞) to the smallest normal float (~1e-38), not
 /// 0; the forward's output is unaffected at that size, but callers counting or ranking weights should
-/// see exact zeros on future and padding keys. probs [B, H, T, T], keyMask [B, T].
-func exactZeros(_ probs: Tensor, keyMask: Tensor?) -> Tensor {
+/// see exact zeros on future, out-of-window and padding keys. probs [B, H, T, T], keyMask [B, T],
+/// `window` the layer's sliding window (keys j ≤ t − W are outside it).
+func exactZeros(_ probs: Tensor, keyMask: Tensor?, window: Int? = nil) -> Tensor {
     let B = probs.shape[0], H = probs.shape[1], T = probs.shape[2]
     var out = probs.scalars
     let m = keyMask?.scalars
@@ -65,7 +67,8 @@ func exactZeros(_ probs: Tensor, keyMask: Tensor?) -> Tensor {
         for h in 0 ..< H {
             for t in 0 ..< T {
                 let row = ((b * H + h) * T + t) * T
-                for j in 0 ..< T where j > t || (m.map { $0[b * T + j] == 0 } ?? false) { out[row + j] = 0 }
+                let first = window.map { Swift.max(0, t - $0 + 1) } ?? 0
+                for j in 0 ..< T where j > t || j < first || (m.map { $0[b * T + j] == 0 } ?? false) { out[row + j] = 0 }
             }
         }
     }
@@ -82,8 +85,8 @@ extension LlamaAttention {
         let q = qProj(x).reshaped([B, T, heads, headDim])
         let k = kProj(x).reshaped([B, T, kvHeads, headDim])
         let v = vProj(x).reshaped([B, T, kvHeads, headDim])
-        return (Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf),
-                Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf), v)
+        return (Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale),
+                Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale), v)
     }
 }
 
@@ -113,8 +116,10 @@ extension LlamaForCausalLM: ActivationInspecting {
             let (x, positions) = residual(ids, attentionMask: attentionMask, upTo: layer)
             let block = model.layers[layer]
             let p = block.selfAttn.projections(block.inputLayernorm(x), positions: positions)
-            let probs = CPU.attentionForward(q: p.q.value, k: p.k.value, v: p.v.value, keyMask: attentionMask).1.probabilities
-            return exactZeros(probs, keyMask: attentionMask)
+            let window = block.selfAttn.window
+            let probs = CPU.attentionForward(q: p.q.value, k: p.k.value, v: p.v.value, keyMask: attentionMask, window: window)
+                .1.probabilities
+            return exactZeros(probs, keyMask: attentionMask, window: window)
         }
     }
 }

@@ -4,15 +4,18 @@ import Autograd
 import TensorCore
 
 enum AttentionStep {
-    /// q [B, T, Hq, D], k/v [B, T, Hkv, D] → [B, T, Hq, D].
-    static func run(q: Variable, k: Variable, v: Variable, layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
+    /// q [B, T, Hq, D], k/v [B, T, Hkv, D] → [B, T, Hq, D]. `window` W: a query at p sees only keys
+    /// p − W < j ≤ p (Mistral / Qwen2 sliding window). The cache keeps every position; the kernel
+    /// reads only the window, so decoding costs O(W) per token and matches the full-sequence pass.
+    static func run(q: Variable, k: Variable, v: Variable, layer: Int, attentionMask: Tensor?, cache: KVCache?,
+                    window: Int? = nil) -> Variable {
         guard let cache else {
-            return Functional.attention(q: q, k: k, v: v, keyMask: attentionMask)
+            return Functional.attention(q: q, k: k, v: v, keyMask: attentionMask, window: window)
         }
         cache.write(layer: layer, k: k.value, v: v.value)
         let length = cache.length + q.shape[1]
         let out = CPU.attentionForward(q: q.value, kCache: cache.keys[layer], vCache: cache.values[layer], length: length,
-                                       keyMask: attentionMask)
+                                       keyMask: attentionMask, window: window)
         return Variable(out)
     }
 }

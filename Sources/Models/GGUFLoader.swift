@@ -5,6 +5,9 @@
 // the rows of `attn_q` / `attn_k` reordered so that its RoPE can rotate interleaved pairs (2i, 2i+1);
 // loading undoes that permutation so the weights match the Hugging Face (rotate-half) layout and the
 // same model code serves both sources.
+//
+// As for config.json, metadata that changes the computation and that we do not implement (sliding
+// window, RoPE scaling, partial rotary, soft-capping, experts) is refused by name, never ignored.
 import Checkpoints
 import Foundation
 import TensorCore
@@ -60,13 +63,59 @@ extension ModelRegistry {
             ropeTheta: gguf.metadata["\(arch).rope.freq_base"]?.float ?? 10_000,
             tieWordEmbeddings: gguf.info("output.weight") == nil,
             maxPositionEmbeddings: gguf.metadata["\(arch).context_length"]?.int ?? 2048)
-        if let dims = gguf.metadata["\(arch).rope.dimension_count"]?.int, dims != c.hiddenSize / heads {
-            c.headDim = dims
+        if let problem = unsupportedGGUFMetadata(gguf, arch: arch) { throw problem.error(path: path) }
+        // Head dimension: `attention.key_length` when written (convert_hf_to_gguf writes it for a
+        // head_dim ≠ hidden/heads); older files only say it through the rotary dimension count.
+        let keyLength = gguf.metadata["\(arch).attention.key_length"]?.int
+        let ropeDims = gguf.metadata["\(arch).rope.dimension_count"]?.int
+        if let keyLength, keyLength != c.hiddenSize / heads {
+            c.headDim = keyLength
+        } else if keyLength == nil, let ropeDims, ropeDims != c.hiddenSize / heads {
+            c.headDim = ropeDims
+        }
+        if let valueLength = gguf.metadata["\(arch).attention.value_length"]?.int, valueLength != c.headDimension {
+            throw UnsupportedField(field: "\(arch).attention.value_length", value: "\(valueLength)",
+                                   supported: "equal to the key length \(c.headDimension)").error(path: path)
+        }
+        if let ropeDims, ropeDims != c.headDimension {
+            throw UnsupportedField(field: "\(arch).rope.dimension_count", value: "\(ropeDims)",
+                                   supported: "the head dimension \(c.headDimension) (partial rotary embeddings are not implemented)").error(path: path)
         }
         c.bosTokenId = gguf.metadata["tokenizer.ggml.bos_token_id"]?.int
         c.eosTokenId = gguf.metadata["tokenizer.ggml.eos_token_id"]?.int
         if let problem = c.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
         return c
+    }
+
+    /// GGUF metadata (llama.cpp's key names) that changes the computation and that we do not
+    /// implement. llama.cpp's llama/qwen2 graphs use none of these; a file carrying one was converted
+    /// from a model that needs it.
+    static func unsupportedGGUFMetadata(_ gguf: GGUFFile, arch: String) -> UnsupportedField? {
+        let m = gguf.metadata
+        if let w = m["\(arch).attention.sliding_window"] {
+            return UnsupportedField(field: "\(arch).attention.sliding_window", value: "\(w.int.map(String.init) ?? "\(w)")",
+                                    supported: "no sliding window in GGUF files (load the Hugging Face folder of a Mistral/Qwen2 windowed model instead)")
+        }
+        if let t = m["\(arch).rope.scaling.type"]?.string, t != "none" {
+            return UnsupportedField(field: "\(arch).rope.scaling.type", value: t, supported: "\"none\" (plain RoPE)")
+        }
+        if let f = m["\(arch).rope.scaling.factor"]?.double, f != 1, f != 0 {
+            return UnsupportedField(field: "\(arch).rope.scaling.factor", value: "\(f)", supported: "1 (plain RoPE)")
+        }
+        for key in ["attn_logit_softcapping", "final_logit_softcapping"] {
+            if let v = m["\(arch).\(key)"]?.double, v != 0 {
+                return UnsupportedField(field: "\(arch).\(key)", value: "\(v)", supported: "absent (no soft-capping)")
+            }
+        }
+        if let n = m["\(arch).expert_count"]?.int, n > 0 {
+            return UnsupportedField(field: "\(arch).expert_count", value: "\(n)", supported: "0 (dense models; mixture-of-experts is not implemented)")
+        }
+        // Llama 3.1's rope scaling travels as a per-frequency factor tensor.
+        if gguf.info("rope_freqs.weight") != nil {
+            return UnsupportedField(field: "rope_freqs.weight", value: "present",
+                                    supported: "absent (Llama 3 / long-context RoPE frequency scaling is not implemented)")
+        }
+        return nil
     }
 
     /// Undoes llama.cpp's q/k row permutation: within each head, GGUF row 2i holds HF row i and GGUF row

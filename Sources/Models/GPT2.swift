@@ -51,7 +51,7 @@ public final class GPT2MLP: Module {
         switch activation {
         case "gelu": a = h.geluErf()
         case "relu": a = h.relu()
-        case "silu": a = h.silu()
+        case "silu", "swish": a = h.silu()  // ACT2FN["swish"] is SiLU
         default: a = h.gelu()  // gelu_new, gelu_pytorch_tanh, gelu_fast: the tanh approximation
         }
         return cProj(a)

@@ -55,7 +55,7 @@ public struct GPT2Configuration: Codable, Sendable, Equatable {
     func validationProblem() -> String? {
         if nEmbd <= 0 || nLayer <= 0 || nHead <= 0 || vocabSize <= 0 || nPositions <= 0 { return "sizes must be positive" }
         if nEmbd % nHead != 0 { return "n_embd (\(nEmbd)) is not divisible by n_head (\(nHead))" }
-        if !["gelu_new", "gelu_pytorch_tanh", "gelu", "relu", "silu", "gelu_fast"].contains(activationFunction) {
+        if !ConfigurationAudit.gpt2Activations.contains(activationFunction) {
             return "activation_function '\(activationFunction)' is not supported"
         }
         return nil

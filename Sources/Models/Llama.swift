@@ -1,7 +1,8 @@
-// Llama (Touvron et al. 2023, arXiv:2302.13971) and Qwen2 (arXiv:2407.10671; = Llama with a bias
-// on q/k/v). Port of transformers/models/llama/modeling_llama.py (LlamaForCausalLM): RMSNorm,
-// rotary positions (rotate-half convention, base `rope_theta`), grouped-query attention, SwiGLU MLP,
-// optional tied embeddings.
+// Llama (Touvron et al. 2023, arXiv:2302.13971), Qwen2 (arXiv:2407.10671; = Llama with a bias
+// on q/k/v) and Mistral (Jiang et al. 2023, arXiv:2310.06825; = Llama with sliding-window attention).
+// Port of transformers/models/llama/modeling_llama.py (LlamaForCausalLM): RMSNorm, rotary positions
+// (rotate-half convention, base `rope_theta`), grouped-query attention, SwiGLU MLP, optional tied
+// embeddings; plus the per-layer sliding window of modeling_mistral.py / modeling_qwen2.py.
 import Autograd
 import NN
 import TensorCore
@@ -13,12 +14,19 @@ public final class LlamaAttention: Module {
     public var oProj: Linear
     let heads: Int, kvHeads: Int, headDim: Int
     let ropeTheta: Float
+    /// RoPE scaling as per-frequency factors (nil: plain RoPE).
+    let ropeScale: [Float]?
+    /// Sliding window of this layer (nil: full causal attention), applied in the full-sequence kernel,
+    /// its backward, and cached decoding alike.
+    let window: Int?
 
-    init(_ c: LlamaConfiguration, rng: inout RandomGenerator) {
+    init(_ c: LlamaConfiguration, layer: Int, rng: inout RandomGenerator) {
+        window = c.attentionWindow(layer: layer)
         heads = c.numAttentionHeads
         kvHeads = c.kvHeads
         headDim = c.headDimension
         ropeTheta = c.ropeTheta
+        ropeScale = c.ropeFrequencyScale
         qProj = Linear(c.hiddenSize, heads * headDim, bias: c.qkvBias, rng: &rng)
         kProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
         vProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
@@ -31,9 +39,9 @@ public final class LlamaAttention: Module {
         var q = qProj(x).reshaped([B, T, heads, headDim])
         var k = kProj(x).reshaped([B, T, kvHeads, headDim])
         let v = vProj(x).reshaped([B, T, kvHeads, headDim])
-        q = Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf)
-        k = Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf)
-        let y = AttentionStep.run(q: q, k: k, v: v, layer: layer, attentionMask: attentionMask, cache: cache)
+        q = Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale)
+        k = Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale)
+        let y = AttentionStep.run(q: q, k: k, v: v, layer: layer, attentionMask: attentionMask, cache: cache, window: window)
         return oProj(y.reshaped([B, T, heads * headDim]))
     }
 }
@@ -44,9 +52,9 @@ public final class LlamaMLP: Module {
     public var downProj: Linear
 
     init(_ c: LlamaConfiguration, rng: inout RandomGenerator) {
-        gateProj = Linear(c.hiddenSize, c.intermediateSize, bias: c.mlpBias, rng: &rng)
-        upProj = Linear(c.hiddenSize, c.intermediateSize, bias: c.mlpBias, rng: &rng)
-        downProj = Linear(c.intermediateSize, c.hiddenSize, bias: c.mlpBias, rng: &rng)
+        gateProj = Linear(c.hiddenSize, c.intermediateSize, bias: c.mlpProjectionBias, rng: &rng)
+        upProj = Linear(c.hiddenSize, c.intermediateSize, bias: c.mlpProjectionBias, rng: &rng)
+        downProj = Linear(c.intermediateSize, c.hiddenSize, bias: c.mlpProjectionBias, rng: &rng)
         super.init()
     }
 
@@ -60,8 +68,8 @@ public final class LlamaDecoderLayer: Module {
     public var inputLayernorm: RMSNorm
     public var postAttentionLayernorm: RMSNorm
 
-    init(_ c: LlamaConfiguration, rng: inout RandomGenerator) {
-        selfAttn = LlamaAttention(c, rng: &rng)
+    init(_ c: LlamaConfiguration, layer: Int, rng: inout RandomGenerator) {
+        selfAttn = LlamaAttention(c, layer: layer, rng: &rng)
         mlp = LlamaMLP(c, rng: &rng)
         inputLayernorm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
         postAttentionLayernorm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
@@ -82,7 +90,7 @@ public final class LlamaModel: Module {
 
     init(_ c: LlamaConfiguration, rng: inout RandomGenerator) {
         embedTokens = Embedding(c.vocabSize, c.hiddenSize, std: 0.02, rng: &rng)
-        layers = (0 ..< c.numHiddenLayers).map { _ in LlamaDecoderLayer(c, rng: &rng) }
+        layers = (0 ..< c.numHiddenLayers).map { LlamaDecoderLayer(c, layer: $0, rng: &rng) }
         norm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
         super.init()
     }

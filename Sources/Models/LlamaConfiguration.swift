@@ -1,6 +1,9 @@
-// Mirrors transformers' LlamaConfig / Qwen2Config (`model_type` "llama", "qwen2", "mistral").
-// Defaults are transformers' LlamaConfig defaults unless noted. Qwen2 differs only in that q/k/v
-// projections always carry a bias (Qwen2Attention hard-codes it).
+// Mirrors transformers' LlamaConfig / Qwen2Config / MistralConfig (`model_type` "llama", "qwen2",
+// "mistral"). Defaults are transformers' LlamaConfig defaults unless noted. Qwen2 differs in that q/k/v
+// projections always carry a bias (Qwen2Attention hard-codes it); Mistral in that every layer uses a
+// sliding attention window (MistralConfig.sliding_window, default 4096) and no biases (MistralAttention
+// and MistralMLP hard-code bias=False); Qwen2 may window its upper layers (`use_sliding_window`).
+// Fields that change the computation and that we do not implement are refused by ConfigurationAudit.
 import Foundation
 
 public struct LlamaConfiguration: Codable, Sendable, Equatable {
@@ -24,10 +27,23 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     public var mlpBias: Bool = false
     public var bosTokenId: Int?
     public var eosTokenId: Int?
-    /// Only `null` (plain RoPE) is supported; other scalings are rejected with a clear error.
+    /// The RoPE type of `rope_scaling` / `rope_parameters` ("default", "linear", "llama3", …);
+    /// ConfigurationAudit refuses the types we do not implement.
     public var ropeScalingType: String?
-    /// Qwen2's sliding-window attention (off in released checkpoints); rejected when on.
+    /// RoPE scaling we implement ("linear", "llama3"); nil for plain RoPE.
+    public var ropeScaling: RopeScaling?
+    /// Sliding attention window W: a query at position p attends keys p − W < j ≤ p (transformers'
+    /// `sliding_window_overlay`). Mistral: `sliding_window`, on every layer (absent in the JSON means
+    /// MistralConfig's default 4096, null means none). Qwen2: `sliding_window` when
+    /// `use_sliding_window` (else nil, as Qwen2Config.__post_init__ does), on the layers
+    /// `attentionWindow(layer:)` picks. Llama: always nil.
+    public var slidingWindow: Int?
+    /// Qwen2: turns `sliding_window` on (off in released checkpoints).
     public var useSlidingWindow: Bool = false
+    /// Qwen2: without `layer_types`, layers with index ≥ this use the window (Qwen2Config default 28).
+    public var maxWindowLayers: Int = 28
+    /// Qwen2: per layer "full_attention" / "sliding_attention" (transformers ≥ 4.53 writes it).
+    public var layerTypes: [String]?
 
     enum CodingKeys: String, CodingKey {
         case modelType = "model_type", vocabSize = "vocab_size", hiddenSize = "hidden_size"
@@ -37,18 +53,51 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         case ropeTheta = "rope_theta", tieWordEmbeddings = "tie_word_embeddings", attentionBias = "attention_bias"
         case mlpBias = "mlp_bias", bosTokenId = "bos_token_id", eosTokenId = "eos_token_id", ropeScaling = "rope_scaling"
         case ropeParameters = "rope_parameters", useSlidingWindow = "use_sliding_window"
+        case slidingWindow = "sliding_window", maxWindowLayers = "max_window_layers", layerTypes = "layer_types"
+        case originalMaxPositionEmbeddings = "original_max_position_embeddings"
     }
 
     /// transformers ≥ 5 moves `rope_theta` and the scaling type into `rope_parameters`.
-    struct RopeParameters: Codable { var ropeTheta: Float?; var ropeType: String?
-        enum CodingKeys: String, CodingKey { case ropeTheta = "rope_theta", ropeType = "rope_type" } }
+    /// `rope_parameters` (transformers ≥ 5) or `rope_scaling` (earlier, with `type` in old files).
+    struct RopeFields: Codable {
+        var ropeTheta: Float?
+        var ropeType: String?
+        var type: String?
+        var factor: Float?
+        var lowFreqFactor: Float?
+        var highFreqFactor: Float?
+        var originalMaxPositionEmbeddings: Int?
+        enum CodingKeys: String, CodingKey {
+            case ropeTheta = "rope_theta", ropeType = "rope_type", type, factor, lowFreqFactor = "low_freq_factor"
+            case highFreqFactor = "high_freq_factor", originalMaxPositionEmbeddings = "original_max_position_embeddings"
+        }
+    }
 
-    struct RopeScaling: Codable { var type: String?; var ropeType: String?
-        enum CodingKeys: String, CodingKey { case type, ropeType = "rope_type" } }
+    /// RoPE scaling as transformers' `ROPE_INIT_FUNCTIONS` computes it (modeling_rope_utils.py).
+    public struct RopeScaling: Codable, Sendable, Equatable {
+        /// "linear" (Chen et al. 2023, arXiv:2306.15595: positions / factor) or "llama3" (Llama 3.1:
+        /// long wavelengths / factor, short ones unchanged, smooth in between).
+        public var type: String
+        public var factor: Float
+        /// llama3 only.
+        public var lowFreqFactor: Float?
+        public var highFreqFactor: Float?
+        public var originalMaxPositionEmbeddings: Int?
+
+        public init(type: String, factor: Float, lowFreqFactor: Float? = nil, highFreqFactor: Float? = nil,
+                    originalMaxPositionEmbeddings: Int? = nil) {
+            self.type = type
+            self.factor = factor
+            self.lowFreqFactor = lowFreqFactor
+            self.highFreqFactor = highFreqFactor
+            self.originalMaxPositionEmbeddings = originalMaxPositionEmbeddings
+        }
+    }
 
     public init(modelType: String = "llama", vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numHiddenLayers: Int,
                 numAttentionHeads: Int, numKeyValueHeads: Int? = nil, rmsNormEps: Float = 1e-6, ropeTheta: Float = 10_000,
-                tieWordEmbeddings: Bool = false, maxPositionEmbeddings: Int = 2048) {
+                tieWordEmbeddings: Bool = false, maxPositionEmbeddings: Int = 2048, slidingWindow: Int? = nil) {
+        // `slidingWindow` windows every layer (Mistral; Qwen2 with use_sliding_window and max_window_layers 0).
         self.modelType = modelType
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
@@ -60,6 +109,9 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         self.ropeTheta = ropeTheta
         self.tieWordEmbeddings = tieWordEmbeddings
         self.maxPositionEmbeddings = maxPositionEmbeddings
+        self.slidingWindow = slidingWindow
+        useSlidingWindow = modelType == "qwen2" && slidingWindow != nil
+        if modelType == "qwen2" && slidingWindow != nil { maxWindowLayers = 0 }
     }
 
     public init(from decoder: Decoder) throws {
@@ -76,19 +128,38 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
         maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? (isQwen2 ? 32768 : 2048)
         rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? 1e-6
-        let ropeParameters = try c.decodeIfPresent(RopeParameters.self, forKey: .ropeParameters)
-        ropeTheta = try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? ropeParameters?.ropeTheta ?? 10_000
+        // transformers' convert_rope_params_to_dict: a non-empty `rope_scaling` (old files) replaces
+        // `rope_parameters`, and a rope_theta inside it wins over the top-level one.
+        let ropeParameters = try c.decodeIfPresent(RopeFields.self, forKey: .ropeParameters)
+        let rope = try c.decodeIfPresent(RopeFields.self, forKey: .ropeScaling) ?? ropeParameters
+        ropeTheta = try rope?.ropeTheta ?? c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10_000
         tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
         attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false
         mlpBias = try c.decodeIfPresent(Bool.self, forKey: .mlpBias) ?? false
         bosTokenId = try? c.decodeIfPresent(Int.self, forKey: .bosTokenId)
         eosTokenId = try? c.decodeIfPresent(Int.self, forKey: .eosTokenId)
-        if let scaling = try c.decodeIfPresent(RopeScaling.self, forKey: .ropeScaling) {
-            ropeScalingType = scaling.ropeType ?? scaling.type ?? "unknown"
-        } else if let t = ropeParameters?.ropeType {
-            ropeScalingType = t
+        if let rope {
+            let type = rope.ropeType ?? rope.type ?? "default"
+            ropeScalingType = type
+            if type == "linear" || type == "llama3" {
+                // A missing factor makes transformers fail (KeyError); 0 here makes validation refuse it.
+                // standardize_rope_params: a top-level original_max_position_embeddings wins (Phi-3 style).
+                let original = try c.decodeIfPresent(Int.self, forKey: .originalMaxPositionEmbeddings) ?? rope.originalMaxPositionEmbeddings
+                ropeScaling = RopeScaling(type: type, factor: rope.factor ?? 0, lowFreqFactor: rope.lowFreqFactor,
+                                          highFreqFactor: rope.highFreqFactor, originalMaxPositionEmbeddings: original)
+            }
         }
         useSlidingWindow = try c.decodeIfPresent(Bool.self, forKey: .useSlidingWindow) ?? false
+        maxWindowLayers = try c.decodeIfPresent(Int.self, forKey: .maxWindowLayers) ?? 28
+        layerTypes = try c.decodeIfPresent([String].self, forKey: .layerTypes)
+        // MistralConfig / Qwen2Config default the window to 4096 when the key is absent; an explicit
+        // null means none. Qwen2 then drops it unless use_sliding_window (Qwen2Config.__post_init__).
+        let window = c.contains(.slidingWindow) ? try c.decodeIfPresent(Int.self, forKey: .slidingWindow) : 4096
+        switch modelType {
+        case "mistral": slidingWindow = window
+        case "qwen2": slidingWindow = useSlidingWindow ? window : nil
+        default: slidingWindow = c.contains(.slidingWindow) ? window : nil
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -105,19 +176,86 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
         try c.encode(rmsNormEps, forKey: .rmsNormEps)
         try c.encode(ropeTheta, forKey: .ropeTheta)
-        try c.encode(RopeParameters(ropeTheta: ropeTheta, ropeType: "default"), forKey: .ropeParameters)
+        try c.encode(RopeFields(ropeTheta: ropeTheta, ropeType: ropeScaling?.type ?? "default", factor: ropeScaling?.factor,
+                                lowFreqFactor: ropeScaling?.lowFreqFactor, highFreqFactor: ropeScaling?.highFreqFactor,
+                                originalMaxPositionEmbeddings: ropeScaling?.originalMaxPositionEmbeddings),
+                     forKey: .ropeParameters)
         try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
         if modelType != "qwen2" { try c.encode(attentionBias, forKey: .attentionBias); try c.encode(mlpBias, forKey: .mlpBias) }
         try c.encodeIfPresent(bosTokenId, forKey: .bosTokenId)
         try c.encodeIfPresent(eosTokenId, forKey: .eosTokenId)
+        // Written explicitly so transformers reloads the same window: an absent key would mean 4096.
+        switch modelType {
+        case "mistral":
+            if let slidingWindow { try c.encode(slidingWindow, forKey: .slidingWindow) } else { try c.encodeNil(forKey: .slidingWindow) }
+        case "qwen2":
+            try c.encode(useSlidingWindow, forKey: .useSlidingWindow)
+            if let slidingWindow { try c.encode(slidingWindow, forKey: .slidingWindow) } else { try c.encodeNil(forKey: .slidingWindow) }
+            try c.encode(maxWindowLayers, forKey: .maxWindowLayers)
+            try c.encode((0 ..< numHiddenLayers).map { attentionWindow(layer: $0) == nil ? "full_attention" : "sliding_attention" },
+                         forKey: .layerTypes)
+        default: break
+        }
+    }
+
+    /// Per-frequency factors on RoPE's inverse frequencies θ^(−2i/D), i < D/2, nil for plain RoPE.
+    /// "linear": all 1/factor (`_compute_linear_scaling_rope_parameters`). "llama3"
+    /// (`_compute_llama3_parameters`): with wavelength λ = 2π/inv_freq and L the original context,
+    /// λ < L/high_freq_factor keeps the frequency, λ > L/low_freq_factor divides it by factor, and in
+    /// between s = (L/λ − low)/(high − low) gives (1 − s)/factor + s.
+    public var ropeFrequencyScale: [Float]? {
+        guard let scaling = ropeScaling else { return nil }
+        let D = headDimension, half = D / 2
+        switch scaling.type {
+        case "linear":
+            return [Float](repeating: 1 / scaling.factor, count: half)
+        case "llama3":
+            let low = Double(scaling.lowFreqFactor ?? 1), high = Double(scaling.highFreqFactor ?? 4)
+            let context = Double(scaling.originalMaxPositionEmbeddings ?? maxPositionEmbeddings)
+            let factor = Double(scaling.factor)
+            return (0 ..< half).map { i in
+                let invFreq = 1.0 / pow(Double(ropeTheta), Double(2 * i) / Double(D))
+                let wavelength = 2 * Double.pi / invFreq
+                if wavelength < context / high { return 1 }
+                if wavelength > context / low { return Float(1 / factor) }
+                let smooth = (context / wavelength - low) / (high - low)
+                return Float((1 - smooth) / factor + smooth)
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// The sliding window of decoder layer `layer`, nil for full causal attention: every layer for
+    /// Mistral (MistralModel builds one sliding mask for all layers); for Qwen2 the layers whose
+    /// `layer_types` entry is "sliding_attention", or without `layer_types` those with index ≥
+    /// `max_window_layers` (Qwen2Config.__post_init__).
+    public func attentionWindow(layer: Int) -> Int? {
+        guard let slidingWindow else { return nil }
+        switch modelType {
+        case "mistral": return slidingWindow
+        case "qwen2":
+            if let layerTypes, layerTypes.indices.contains(layer) { return layerTypes[layer] == "sliding_attention" ? slidingWindow : nil }
+            return layer >= maxWindowLayers ? slidingWindow : nil
+        default: return nil
+        }
     }
 
     public var kvHeads: Int { numKeyValueHeads ?? numAttentionHeads }
     public var headDimension: Int { headDim ?? hiddenSize / numAttentionHeads }
-    /// q/k/v projections carry a bias (Qwen2 always; Llama when attention_bias).
-    public var qkvBias: Bool { modelType == "qwen2" || attentionBias }
-    /// o_proj carries a bias (Llama attention_bias only).
-    public var outputBias: Bool { modelType != "qwen2" && attentionBias }
+    /// q/k/v projections carry a bias: Qwen2 always, Llama when `attention_bias`, Mistral never
+    /// (Qwen2Attention / MistralAttention hard-code bias and ignore `attention_bias`).
+    public var qkvBias: Bool {
+        switch modelType {
+        case "qwen2": return true
+        case "mistral": return false
+        default: return attentionBias
+        }
+    }
+    /// o_proj carries a bias (Llama `attention_bias` only).
+    public var outputBias: Bool { modelType != "qwen2" && modelType != "mistral" && attentionBias }
+    /// gate/up/down projections carry a bias (Llama `mlp_bias` only; Qwen2MLP and MistralMLP hard-code none).
+    public var mlpProjectionBias: Bool { modelType != "qwen2" && modelType != "mistral" && mlpBias }
 
     func validationProblem() -> String? {
         if hiddenSize <= 0 || numHiddenLayers <= 0 || numAttentionHeads <= 0 || vocabSize <= 0 || intermediateSize <= 0 {
@@ -126,8 +264,22 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         if numAttentionHeads % kvHeads != 0 { return "num_attention_heads (\(numAttentionHeads)) is not a multiple of num_key_value_heads (\(kvHeads))" }
         if headDim == nil && hiddenSize % numAttentionHeads != 0 { return "hidden_size (\(hiddenSize)) is not divisible by num_attention_heads" }
         if headDimension % 2 != 0 { return "head dimension \(headDimension) must be even for RoPE" }
-        if useSlidingWindow { return "use_sliding_window = true is not supported" }
-        if hiddenAct != "silu" { return "hidden_act '\(hiddenAct)' is not supported (only silu)" }
+        if !ConfigurationAudit.llamaActivations.contains(hiddenAct) { return "hidden_act '\(hiddenAct)' is not supported (only silu)" }
+        if slidingWindow != nil && modelType != "mistral" && modelType != "qwen2" {
+            return "sliding_window is only implemented for mistral and qwen2, not \(modelType)"
+        }
+        if let slidingWindow, slidingWindow < 1 { return "sliding_window (\(slidingWindow)) must be positive" }
+        if let scaling = ropeScaling {
+            if !(scaling.factor > 0) { return "rope scaling '\(scaling.type)' needs a positive factor" }
+            if scaling.type == "llama3" {
+                guard let low = scaling.lowFreqFactor, let high = scaling.highFreqFactor, low < high else {
+                    return "rope scaling 'llama3' needs low_freq_factor < high_freq_factor"
+                }
+            }
+        }
+        if let layerTypes, layerTypes.count != numHiddenLayers {
+            return "layer_types has \(layerTypes.count) entries for \(numHiddenLayers) layers"
+        }
         return nil
     }
 }

@@ -8,8 +8,10 @@ public enum ModelError: Error, CustomStringConvertible, LocalizedError, Equatabl
     case invalidConfiguration(path: String, reason: String)
     /// `model_type` (or GGUF `general.architecture`) names an architecture we don't implement.
     case unsupportedArchitecture(path: String, modelType: String, supported: [String])
-    /// A configuration value we cannot honour (e.g. an unsupported `rope_scaling`).
-    case unsupportedSetting(path: String, field: String, value: String)
+    /// A configuration field whose value changes the computation in a way we do not implement (e.g.
+    /// `rope_scaling` of type "yarn"). Loading refuses rather than silently computing something
+    /// else; `supported` says what would load.
+    case unsupportedSetting(path: String, field: String, value: String, supported: String)
     /// Checkpoint keys and model parameters don't correspond one to one.
     case weightsMismatch(path: String, missing: [String], unused: [String], shapes: [String])
     /// No weights file in the folder.
@@ -23,7 +25,7 @@ public enum ModelError: Error, CustomStringConvertible, LocalizedError, Equatabl
         case .invalidConfiguration(let p, let r): return "\(p): invalid configuration: \(r)"
         case .unsupportedArchitecture(let p, let t, let s):
             return "\(p): unsupported architecture '\(t)' (supported: \(s.joined(separator: ", ")))"
-        case .unsupportedSetting(let p, let f, let v): return "\(p): unsupported \(f) = \(v)"
+        case .unsupportedSetting(let p, let f, let v, let s): return "\(p): unsupported \(f) = \(v) (supported: \(s))"
         case .weightsMismatch(let p, let m, let u, let s):
             var parts: [String] = []
             if !m.isEmpty { parts.append("missing: \(m.joined(separator: ", "))") }

@@ -14,30 +14,38 @@ public enum ModelRegistry {
     public static let supportedTypes = ["gpt2", "llama", "qwen2", "mistral"]
 
     /// A randomly initialised model for a `config.json` dictionary's contents.
+    ///
+    /// Refuses (`ModelError.unsupportedSetting`, naming `path`, the field, its value and what is
+    /// supported) any field that would change the computation in a way we do not implement:
+    /// `ConfigurationAudit` holds the rules, docs/models.md the list.
     public static func makeModel(configurationData data: Data, path: String, seed: UInt64 = 0) throws -> any LanguageModel {
-        let modelType: String
+        let fields: [String: JSONValue]
         do {
-            let obj = try JSONSerialization.jsonObject(with: data)
-            guard let dict = obj as? [String: Any] else { throw ModelError.invalidConfiguration(path: path, reason: "top level is not an object") }
-            guard let t = dict["model_type"] as? String else {
-                throw ModelError.invalidConfiguration(path: path, reason: "missing string field 'model_type'")
+            guard let top = try JSONDecoder().decode(JSONValue.self, from: data).object else {
+                throw ModelError.invalidConfiguration(path: path, reason: "top level is not an object")
             }
-            modelType = t
+            fields = top
         } catch let e as ModelError {
             throw e
         } catch {
             throw ModelError.invalidConfiguration(path: path, reason: "not valid JSON (\(error.localizedDescription))")
         }
+        guard let modelType = fields["model_type"]?.string else {
+            throw ModelError.invalidConfiguration(path: path, reason: "missing string field 'model_type'")
+        }
         switch modelType {
         case "gpt2":
+            if let refused = ConfigurationAudit.gpt2(fields) { throw refused.error(path: path) }
             let config = try decode(GPT2Configuration.self, data, path)
             if let problem = config.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
             return GPT2LMHeadModel(config, seed: seed)
         case "llama", "qwen2", "mistral":
+            if let refused = ConfigurationAudit.llamaFamily(fields, modelType: modelType) { throw refused.error(path: path) }
             let config = try decode(LlamaConfiguration.self, data, path)
             if let problem = config.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
-            if let scaling = config.ropeScalingType, scaling != "default" {
-                throw ModelError.unsupportedSetting(path: path, field: "rope_scaling.rope_type", value: scaling)
+            if let scaling = config.ropeScalingType, !ConfigurationAudit.ropeTypes.contains(scaling) {
+                throw ModelError.unsupportedSetting(path: path, field: "rope_scaling.rope_type", value: scaling,
+                                                   supported: ConfigurationAudit.ropeTypes.sorted().joined(separator: ", "))
             }
             return LlamaForCausalLM(config, seed: seed)
         default:

@@ -2,6 +2,9 @@
 """Parity fixtures for ModelsTests: tiny random GPT-2, Llama (GQA) and Qwen2 (qkv bias, tied
 embeddings) saved as Hugging Face folders, with transformers' logits for fixed inputs.
 
+Sliding-window (Mistral, Qwen2) and RoPE-scaling fixtures come from generate_sliding_window_parity.py
+and generate_rope_scaling_parity.py beside this file, in the same format.
+
 Run by hand: .venv-bench/bin/python Tests/Fixtures/generate_model_parity.py
 Writes Tests/Fixtures/models/<name>/{config.json, model.safetensors, expected.safetensors}.
 `expected.safetensors` holds: input_ids [B,T] (I64), attention_mask [B,T] (F32, left padding in

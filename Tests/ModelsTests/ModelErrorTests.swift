@@ -39,7 +39,7 @@ func folder(_ files: [String: Data]) throws -> URL {
             Issue.record("bad GQA"); return
         }
         #expect(r4.contains("num_key_value_heads"))
-        guard case .unsupportedSetting(_, let f, let v)? = try configError(
+        guard case .unsupportedSetting(_, let f, let v, _)? = try configError(
             #"{"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "rope_scaling": {"rope_type": "yarn"}}"#) else {
             Issue.record("rope scaling"); return
         }

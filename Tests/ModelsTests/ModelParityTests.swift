@@ -37,7 +37,10 @@ struct ParityCase {
 }
 
 @Suite struct ModelParityTests {
-    static let names = ["gpt2", "llama", "qwen2"]
+    /// The last two use RoPE scaling ("linear", "llama3"; generate_rope_scaling_parity.py).
+    static let names = ["gpt2", "llama", "qwen2", "llama_rope_linear", "llama_rope_llama3"]
+    /// Also the sliding-window fixtures (their transformers parity is in SlidingWindowTests).
+    static let allNames = names + ["mistral", "qwen2_sliding"]
 
     @Test(arguments: names)
     func logitsMatchTransformers(_ name: String) throws {
@@ -51,7 +54,7 @@ struct ParityCase {
         #expect(r2.ok, "\(name) left-padded: \(r2)")
     }
 
-    @Test(arguments: names)
+    @Test(arguments: allNames)
     func savedFolderReloadsWithIdenticalLogits(_ name: String) throws {
         let model = try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent(name))
         let c = try ParityCase(name)
@@ -75,7 +78,7 @@ struct ParityCase {
 
 @Suite struct DecodingConsistencyTests {
     /// Prefill + one token at a time through the KV cache gives the logits of full recomputation.
-    @Test(arguments: ModelParityTests.names)
+    @Test(arguments: ModelParityTests.allNames)
     func kvCacheMatchesFullRecomputation(_ name: String) throws {
         let model = try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent(name))
         let c = try ParityCase(name)
@@ -98,22 +101,23 @@ struct ParityCase {
 
     /// A left-padded row gives the same logits on its real tokens as the same tokens alone, also
     /// when decoding through the cache with a growing mask.
-    @Test(arguments: ModelParityTests.names)
+    @Test(arguments: ModelParityTests.allNames)
     func leftPaddedRowEqualsUnpaddedRow(_ name: String) throws {
         let model = try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent(name))
         let c = try ParityCase(name)
-        let T = c.ids.shape[1], pad = 3
+        let T = c.ids.shape[1]
+        let pad = c.mask.row(1).scalars.filter { $0 == 0 }.count
         let real = Array(c.ids.data[(T + pad) ..< (2 * T)])
         let alone = withoutGradients { model(IndexTensor(shape: [1, T - pad], data: real)) }.value.reshaped([T - pad, -1])
         let batched = withoutGradients { model(c.ids, attentionMask: c.mask) }.value
         let paddedRow = batched.row(1).slice(axis: 0, pad ..< T)
         #expect(compareClose(paddedRow, alone, atol: 1e-4, rtol: 1e-4).ok)
 
-        // Cached: prefill 6 (3 pad + 3 real), then 3 single steps, mask growing.
+        // Cached: prefill the padding + 3 real tokens, then single steps, mask growing.
         let cache = model.makeCache(batch: 2, capacity: T)
         var last: Tensor = Tensor(0)
         withoutGradients {
-            let p = 6
+            let p = pad + 3
             let pre = IndexTensor(shape: [2, p], data: Array(c.ids.data[0 ..< p]) + Array(c.ids.data[T ..< T + p]))
             _ = model(pre, attentionMask: c.mask.slice(axis: 1, 0 ..< p), cache: cache)
             for t in p ..< T {

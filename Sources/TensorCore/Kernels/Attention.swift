@@ -5,7 +5,14 @@
 // produce, so no permute copies are needed: each head is a strided matrix (row stride H·D) that BLAS
 // reads directly. Query i sits at absolute position (Tk − Tq) + i and sees keys 0…that position
 // (so Tq < Tk is incremental decoding over a cache). An optional key mask [B, Tk] (1 keep, 0 drop)
-// handles padding.
+// handles padding. An optional sliding window W (Mistral, arXiv:2310.06825; Qwen2's upper layers)
+// narrows that to keys p − W < j ≤ p, transformers' convention (`sliding_window_overlay` in
+// masking_utils.py: kv_idx > q_idx − sliding_window): each query sees itself and the W − 1
+// positions before it. Positions here are key indices, as transformers' `cache_position`, so a
+// left-padded row (padding keys masked) gets the same window as the unpadded sequence.
+// A query block whose first query's window starts at key k0 > 0 skips keys [0, k0) entirely (its P
+// columns stay zero): one decoding step reads only W keys, and a long sequence's later blocks skip
+// their distant past. Without a window k0 is 0 and every loop is the plain causal one.
 //
 // The forward saves the probabilities P [B, Hq, Tq, Tk]; the backward uses
 //   dP = dO·Vᵀ, dV = Pᵀ·dO, dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = s·dS·K, dK = s·dSᵀ·Q.
@@ -16,6 +23,15 @@ public struct AttentionContext: Sendable {
     public var probabilities: Tensor
     public var scale: Float
     public var causal: Bool
+    /// Sliding window W (keys p − W < j ≤ p), nil for full causal attention.
+    public var window: Int? = nil
+}
+
+/// First key a query block starting at absolute position `firstQuery` can see: 0 without a window.
+@inline(__always)
+func windowStart(firstQuery: Int, window: Int?) -> Int {
+    guard let window else { return 0 }
+    return Swift.max(0, firstQuery - window + 1)
 }
 
 /// Query-row blocks for causal attention: ~64 rows each (at least 32, at most 8 blocks).
@@ -37,8 +53,9 @@ struct AttentionLayout {
 }
 
 extension CPU {
+    /// - Parameter window: sliding window W (query at p sees keys p − W < j ≤ p); requires `causal`.
     public static func attentionForward(q: Tensor, k: Tensor, v: Tensor, scale: Float? = nil, causal: Bool = true,
-                                        keyMask: Tensor? = nil) -> (Tensor, AttentionContext) {
+                                        keyMask: Tensor? = nil, window: Int? = nil) -> (Tensor, AttentionContext) {
         precondition(q.rank == 4 && k.rank == 4 && v.rank == 4, "attention: q \(q.shape), k \(k.shape), v \(v.shape)")
         let B = q.shape[0], Tq = q.shape[1], Hq = q.shape[2], D = q.shape[3]
         let Tk = k.shape[1], Hkv = k.shape[2]
@@ -46,14 +63,16 @@ extension CPU {
                      "attention: q \(q.shape), k \(k.shape), v \(v.shape)")
         let L = AttentionLayout(B: B, Tq: Tq, Tk: Tk, Hq: Hq, Hkv: Hkv, D: D, qRow: Hq * D, kRow: Hkv * D, vRow: Hkv * D,
                                 qBatch: Tq * Hq * D, kBatch: Tk * Hkv * D, vBatch: Tk * Hkv * D)
-        return attentionForwardCore(L, q.unsafePointer, k.unsafePointer, v.unsafePointer, scale: scale, causal: causal, keyMask: keyMask)
+        return attentionForwardCore(L, q.unsafePointer, k.unsafePointer, v.unsafePointer, scale: scale, causal: causal, keyMask: keyMask,
+                                    window: window)
     }
 
     /// Attention of new queries q [B, Tq, Hq, D] over the first `length` positions of key/value
     /// caches [B, capacity, Hkv, D] (incremental decoding: the new keys are already written at
-    /// length − Tq ..< length). Inference only: no backward.
+    /// length − Tq ..< length). Inference only: no backward. With a sliding `window` the cache keeps
+    /// every position but a query at p reads only keys p − W < j ≤ p.
     public static func attentionForward(q: Tensor, kCache: Tensor, vCache: Tensor, length: Int, scale: Float? = nil,
-                                        keyMask: Tensor? = nil) -> Tensor {
+                                        keyMask: Tensor? = nil, window: Int? = nil) -> Tensor {
         precondition(q.rank == 4 && kCache.rank == 4 && vCache.shape == kCache.shape, "attention: q \(q.shape), cache \(kCache.shape)")
         let B = q.shape[0], Tq = q.shape[1], Hq = q.shape[2], D = q.shape[3]
         let cap = kCache.shape[1], Hkv = kCache.shape[2]
@@ -62,7 +81,7 @@ extension CPU {
         let L = AttentionLayout(B: B, Tq: Tq, Tk: length, Hq: Hq, Hkv: Hkv, D: D, qRow: Hq * D, kRow: Hkv * D, vRow: Hkv * D,
                                 qBatch: Tq * Hq * D, kBatch: cap * Hkv * D, vBatch: cap * Hkv * D)
         return attentionForwardCore(L, q.unsafePointer, kCache.unsafePointer, vCache.unsafePointer, scale: scale, causal: true,
-                                    keyMask: keyMask).0
+                                    keyMask: keyMask, window: window).0
     }
 
     /// Self-attention straight from a packed projection qkv [B, T, (Hq + 2·Hkv)·D] (GPT-2's `c_attn`
@@ -71,7 +90,8 @@ extension CPU {
                                               causal: Bool = true, keyMask: Tensor? = nil) -> (Tensor, AttentionContext) {
         let L = packedLayout(qkv, Hq, Hkv)
         let base = qkv.unsafePointer
-        return attentionForwardCore(L, base, base + Hq * L.D, base + (Hq + Hkv) * L.D, scale: scale, causal: causal, keyMask: keyMask)
+        return attentionForwardCore(L, base, base + Hq * L.D, base + (Hq + Hkv) * L.D, scale: scale, causal: causal, keyMask: keyMask,
+                                    window: nil)
     }
 
     static func packedLayout(_ qkv: Tensor, _ Hq: Int, _ Hkv: Int) -> AttentionLayout {
@@ -83,9 +103,10 @@ extension CPU {
     }
 
     static func attentionForwardCore(_ L: AttentionLayout, _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                                     scale: Float?, causal: Bool, keyMask: Tensor?) -> (Tensor, AttentionContext) {
+                                     scale: Float?, causal: Bool, keyMask: Tensor?, window: Int?) -> (Tensor, AttentionContext) {
         let B = L.B, Tq = L.Tq, Tk = L.Tk, Hq = L.Hq, Hkv = L.Hkv, D = L.D
         if let m = keyMask { precondition(m.shape == [B, Tk], "attention: keyMask \(m.shape), expected [\(B), \(Tk)]") }
+        if let window { precondition(causal && window >= 1, "attention: sliding window \(window) needs causal attention and W ≥ 1") }
         let s = scale ?? 1 / Float(D).squareRoot()
         let group = Hq / Hkv
         let out = Tensor(uninitializedShape: [B, Tq, Hq, D])
@@ -105,30 +126,41 @@ extension CPU {
                 // rows in P stay exactly zero. Blocks cut the product work by up to ~40%.
                 for (i0, i1) in causalBlocks(Tq: Tq, causal: causal) {
                     let kEnd = causal ? Swift.min(Tk, offset + i1) : Tk
+                    // Sliding window: the block's first query sees nothing before kStart (0 without one).
+                    let kStart = windowStart(firstQuery: offset + i0, window: window)
+                    let n = kEnd - kStart
                     let rowsP = P + i0 * Tk
-                    // S = s · Q Kᵀ   [i1-i0, kEnd]
-                    BLAS.gemm(transA: false, transB: true, M: i1 - i0, N: kEnd, K: D, alpha: s,
-                              A: qh + i0 * L.qRow, lda: L.qRow, B: kh, ldb: L.kRow, C: rowsP, ldc: Tk, parallel: false)
+                    // S = s · Q K[kStart..<kEnd]ᵀ   [i1-i0, n], stored at columns kStart..<kEnd
+                    BLAS.gemm(transA: false, transB: true, M: i1 - i0, N: n, K: D, alpha: s,
+                              A: qh + i0 * L.qRow, lda: L.qRow, B: kh + kStart * L.kRow, ldb: L.kRow, C: rowsP + kStart, ldc: Tk,
+                              parallel: false)
                     for i in i0 ..< i1 {
                         let row = P + i * Tk
                         if causal {
                             let last = offset + i
                             if last + 1 < kEnd { for j in (last + 1) ..< kEnd { row[j] = -.infinity } }
+                            if let window {
+                                // Keys j ≤ last − W are outside this query's window.
+                                let first = Swift.min(last - window + 1, kEnd)
+                                if first > kStart { for j in kStart ..< first { row[j] = -.infinity } }
+                            }
                         }
                         if let mp {
                             let mrow = mp + b * Tk
-                            for j in 0 ..< kEnd where mrow[j] == 0 { row[j] = -.infinity }
+                            for j in kStart ..< kEnd where mrow[j] == 0 { row[j] = -.infinity }
                         }
-                        softmaxRow(row, row, kEnd)
+                        softmaxRow(row + kStart, row + kStart, n)
+                        if kStart > 0 { row.update(repeating: 0, count: kStart) }
                         if kEnd < Tk { (row + kEnd).update(repeating: 0, count: Tk - kEnd) }
                     }
-                    // O = P V   [i1-i0, D]
-                    BLAS.gemm(transA: false, transB: false, M: i1 - i0, N: D, K: kEnd,
-                              A: rowsP, lda: Tk, B: vh, ldb: L.vRow, C: oh + i0 * Hq * D, ldc: Hq * D, parallel: false)
+                    // O = P[:, kStart..<kEnd] V[kStart..<kEnd]   [i1-i0, D]
+                    BLAS.gemm(transA: false, transB: false, M: i1 - i0, N: D, K: n,
+                              A: rowsP + kStart, lda: Tk, B: vh + kStart * L.vRow, ldb: L.vRow, C: oh + i0 * Hq * D, ldc: Hq * D,
+                              parallel: false)
                 }
             }
         }
-        return (out, AttentionContext(probabilities: probs, scale: s, causal: causal))
+        return (out, AttentionContext(probabilities: probs, scale: s, causal: causal, window: window))
     }
 
     /// Returns (dq, dk, dv) for upstream dOut [B, Tq, Hq, D].
@@ -166,6 +198,7 @@ extension CPU {
         let group = Hq / Hkv
         let s = context.scale
         let causal = context.causal
+        let window = context.window
         let offset = Tk - Tq
         // Scratch for dP / dS, one [Tq, Tk] block per worker chunk.
         let chunks = Swift.min(Parallel.threadCount, B * Hkv)
@@ -187,28 +220,32 @@ extension CPU {
                         let P = pp + (b * Hq + h) * Tq * Tk
                         for (i0, i1) in causalBlocks(Tq: Tq, causal: causal) {
                             let kEnd = causal ? Swift.min(Tk, offset + i1) : Tk
+                            // Keys before kStart have P = 0 for the whole block (sliding window).
+                            let kStart = windowStart(firstQuery: offset + i0, window: window)
+                            let n = kEnd - kStart
                             let m = i1 - i0
-                            let Pb = P + i0 * Tk, dSb = dS + i0 * Tk
+                            let Pb = P + i0 * Tk + kStart, dSb = dS + i0 * Tk + kStart
                             let dob = doh + i0 * Hq * D, qb = qh + i0 * L.qRow, dqb = dqh + i0 * L.qRow
-                            // dV[:kEnd] += Pᵀ dO   [kEnd, D]
-                            BLAS.gemm(transA: true, transB: false, M: kEnd, N: D, K: m, A: Pb, lda: Tk, B: dob, ldb: Hq * D,
-                                      beta: 1, C: dvh, ldc: L.vRow, parallel: false)
-                            // dP = dO Vᵀ   [m, kEnd]
-                            BLAS.gemm(transA: false, transB: true, M: m, N: kEnd, K: D, A: dob, lda: Hq * D, B: vh, ldb: L.vRow,
+                            let kw = kh + kStart * L.kRow, vw = vh + kStart * L.vRow
+                            // dV[kStart..<kEnd] += Pᵀ dO   [n, D]
+                            BLAS.gemm(transA: true, transB: false, M: n, N: D, K: m, A: Pb, lda: Tk, B: dob, ldb: Hq * D,
+                                      beta: 1, C: dvh + kStart * L.vRow, ldc: L.vRow, parallel: false)
+                            // dP = dO Vᵀ   [m, n]
+                            BLAS.gemm(transA: false, transB: true, M: m, N: n, K: D, A: dob, lda: Hq * D, B: vw, ldb: L.vRow,
                                       C: dSb, ldc: Tk, parallel: false)
                             // dS = P ⊙ (dP − rowsum(dP ⊙ P))
                             for i in 0 ..< m {
                                 let pr = Pb + i * Tk, dr = dSb + i * Tk
                                 var dot: Float = 0
-                                for j in 0 ..< kEnd { dot += pr[j] * dr[j] }
-                                for j in 0 ..< kEnd { dr[j] = pr[j] * (dr[j] - dot) }
+                                for j in 0 ..< n { dot += pr[j] * dr[j] }
+                                for j in 0 ..< n { dr[j] = pr[j] * (dr[j] - dot) }
                             }
                             // dQ = s dS K   [m, D]
-                            BLAS.gemm(transA: false, transB: false, M: m, N: D, K: kEnd, alpha: s, A: dSb, lda: Tk, B: kh, ldb: L.kRow,
+                            BLAS.gemm(transA: false, transB: false, M: m, N: D, K: n, alpha: s, A: dSb, lda: Tk, B: kw, ldb: L.kRow,
                                       C: dqb, ldc: L.qRow, parallel: false)
-                            // dK[:kEnd] += s dSᵀ Q   [kEnd, D]
-                            BLAS.gemm(transA: true, transB: false, M: kEnd, N: D, K: m, alpha: s, A: dSb, lda: Tk, B: qb, ldb: L.qRow,
-                                      beta: 1, C: dkh, ldc: L.kRow, parallel: false)
+                            // dK[kStart..<kEnd] += s dSᵀ Q   [n, D]
+                            BLAS.gemm(transA: true, transB: false, M: n, N: D, K: m, alpha: s, A: dSb, lda: Tk, B: qb, ldb: L.qRow,
+                                      beta: 1, C: dkh + kStart * L.kRow, ldc: L.kRow, parallel: false)
                         }
                     }
                 }

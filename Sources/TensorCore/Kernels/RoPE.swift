@@ -12,15 +12,20 @@ import Darwin
 public enum RoPEConvention: String, Sendable, CaseIterable { case rotateHalf, interleaved }
 
 extension CPU {
-    /// cos/sin tables [T, R/2] for the given absolute positions: angle = pos · θ^(−2i/R).
-    public static func ropeTables(positions: [Int], rotaryDimensions R: Int, theta: Float) -> (cos: [Float], sin: [Float]) {
+    /// cos/sin tables [T, R/2] for the given absolute positions: angle = pos · θ^(−2i/R) · scaleᵢ.
+    /// `frequencyScale` (R/2 factors, nil = all 1) multiplies each inverse frequency: RoPE scaling as
+    /// transformers' `rope_type` "linear" (all 1/factor) and "llama3" (per-frequency) compute it.
+    public static func ropeTables(positions: [Int], rotaryDimensions R: Int, theta: Float,
+                                  frequencyScale: [Float]? = nil) -> (cos: [Float], sin: [Float]) {
         let half = R / 2
+        precondition(frequencyScale.map { $0.count == half } ?? true, "rope: frequencyScale needs \(half) factors")
+        var invFreq = (0 ..< half).map { 1.0 / Foundation_pow(Double(theta), Double(2 * $0) / Double(R)) }
+        if let frequencyScale { for i in 0 ..< half { invFreq[i] *= Double(frequencyScale[i]) } }
         var c = [Float](repeating: 0, count: positions.count * half)
         var s = c
         for (t, pos) in positions.enumerated() {
             for i in 0 ..< half {
-                let invFreq = 1.0 / Foundation_pow(Double(theta), Double(2 * i) / Double(R))
-                let angle = Double(pos) * invFreq
+                let angle = Double(pos) * invFreq[i]
                 c[t * half + i] = Float(Foundation_cosd(angle))
                 s[t * half + i] = Float(Foundation_sind(angle))
             }
@@ -31,15 +36,16 @@ extension CPU {
     /// Rotates x [B, T, H, D] (first R dims of each head) by the position angles; `inverse` applies
     /// the transpose rotation, which is the backward pass. `positions` holds T positions shared by
     /// every row, or B·T positions (row-major [B, T]) when rows differ, as with left padding.
+    /// `frequencyScale`: per-frequency factors on θ^(−2i/R) (RoPE scaling), see `ropeTables`.
     public static func rope(_ x: Tensor, positions: [Int], rotaryDimensions: Int? = nil, theta: Float,
-                            convention: RoPEConvention, inverse: Bool = false) -> Tensor {
+                            convention: RoPEConvention, inverse: Bool = false, frequencyScale: [Float]? = nil) -> Tensor {
         precondition(x.rank == 4, "rope: expected [B, T, H, D], got \(x.shape)")
         let B = x.shape[0], T = x.shape[1], H = x.shape[2], D = x.shape[3]
         let R = rotaryDimensions ?? D
         precondition(R % 2 == 0 && R <= D && (positions.count == T || positions.count == B * T),
                      "rope: D \(D), R \(R), \(positions.count) positions for B \(B), T \(T)")
         let perRow = positions.count == B * T && B > 1
-        let (ct, st) = ropeTables(positions: positions, rotaryDimensions: R, theta: theta)
+        let (ct, st) = ropeTables(positions: positions, rotaryDimensions: R, theta: theta, frequencyScale: frequencyScale)
         var y = x
         y.makeUnique()
         let half = R / 2

@@ -1,0 +1,147 @@
+// The rule for `config.json`: a field that changes the computation and that we do not implement is
+// an error, never silently ignored. The typed configurations decode what we honour; this audit reads
+// the raw JSON for every field that would change the numbers transformers computes (or that the
+// checkpoint's author expected) and refuses values we do not implement, naming the field, its value
+// and what is supported. docs/models.md lists every field and its treatment.
+import Foundation
+
+/// A configuration value we refuse: `ModelError.unsupportedSetting` without the path.
+struct UnsupportedField: Equatable {
+    var field: String
+    var value: String
+    var supported: String
+
+    func error(path: String) -> ModelError {
+        .unsupportedSetting(path: path, field: field, value: value, supported: supported)
+    }
+}
+
+enum ConfigurationAudit {
+    /// Activations transformers' `ACT2FN` maps to SiLU (Llama/Mistral/Qwen2 MLP gate).
+    static let llamaActivations: Set<String> = ["silu", "swish"]
+    /// GPT-2 `activation_function` values we compute exactly as transformers' `ACT2FN` does:
+    /// gelu_new, gelu_pytorch_tanh and gelu_fast are all the tanh approximation.
+    static let gpt2Activations: Set<String> = ["gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu", "silu", "swish"]
+    /// RoPE types we implement (`rope_scaling.rope_type` / `.type`, `rope_parameters.rope_type`).
+    static let ropeTypes: Set<String> = ["default", "linear", "llama3"]
+
+    /// Fields refused for every family.
+    static func common(_ d: [String: JSONValue]) -> UnsupportedField? {
+        if let q = d["quantization_config"], !q.isNull {
+            return UnsupportedField(field: "quantization_config", value: q.description,
+                                    supported: "unquantised safetensors (F32, F16, BF16) folders, or GGUF files (F32, F16, BF16, Q8_0, Q4_0, Q4_1)")
+        }
+        // Gemma-2-style soft-capping: transformers' Llama/Mistral/Qwen2/GPT-2 classes never read these,
+        // so a file carrying them was made for a model that does; computing without them would be wrong.
+        for key in ["attn_logit_softcapping", "final_logit_softcapping"] {
+            if let v = d[key], !v.isNull {
+                return UnsupportedField(field: key, value: v.description, supported: "null (no soft-capping)")
+            }
+        }
+        if let v = d["is_causal"], v == .bool(false) {
+            return UnsupportedField(field: "is_causal", value: "false", supported: "true (causal language models only)")
+        }
+        return nil
+    }
+
+    /// Llama, Mistral and Qwen2 (`model_type` "llama", "mistral", "qwen2").
+    static func llamaFamily(_ d: [String: JSONValue], modelType: String) -> UnsupportedField? {
+        if let problem = common(d) { return problem }
+        if let act = d["hidden_act"], !act.isNull, !(act.string.map(llamaActivations.contains) ?? false) {
+            return UnsupportedField(field: "hidden_act", value: act.plain, supported: "\"silu\" (or its alias \"swish\")")
+        }
+        // RoPE: transformers ≤ 4 writes `rope_scaling`, ≥ 5 `rope_parameters`; both carry the type.
+        for key in ["rope_scaling", "rope_parameters"] {
+            guard let v = d[key], !v.isNull else { continue }
+            guard let o = v.object else {
+                return UnsupportedField(field: key, value: v.description, supported: "null or an object with a rope_type")
+            }
+            let type = o["rope_type"] ?? o["type"]
+            if let type, !type.isNull, !(type.string.map(ropeTypes.contains) ?? false) {
+                return UnsupportedField(field: "\(key).\(o["rope_type"] != nil ? "rope_type" : "type")", value: type.plain,
+                                        supported: "\"default\", \"linear\", \"llama3\" (dynamic, yarn, longrope and others are not implemented)")
+            }
+            if let f = o["partial_rotary_factor"], !f.isNull, f.number != 1 {
+                return UnsupportedField(field: "\(key).partial_rotary_factor", value: f.description, supported: "1 (RoPE over the whole head)")
+            }
+        }
+        if let f = d["partial_rotary_factor"], !f.isNull, f.number != 1 {
+            return UnsupportedField(field: "partial_rotary_factor", value: f.description, supported: "1 (RoPE over the whole head)")
+        }
+        return slidingWindow(d, modelType: modelType)
+    }
+
+    /// Sliding-window fields, per transformers' classes:
+    /// - mistral: every layer uses `sliding_window` (absent: MistralConfig's default 4096; null: none);
+    ///   MistralModel ignores `layer_types` (with a warning), so a `layer_types` that disagrees is refused.
+    /// - qwen2: `use_sliding_window` gates `sliding_window`; windowed layers are `layer_types` entries
+    ///   "sliding_attention", or when absent layers ≥ `max_window_layers`. transformers raises when a
+    ///   layer is "sliding_attention" but the window is off, so we refuse that too.
+    /// - llama: LlamaModel has no window; a non-null `sliding_window` (e.g. a Mistral relabelled
+    ///   llama) or a sliding `layer_types` entry would be silently ignored by transformers, so refused.
+    static func slidingWindow(_ d: [String: JSONValue], modelType: String) -> UnsupportedField? {
+        let window = d["sliding_window"]
+        if let w = window, !w.isNull, !(w.number.map { $0 >= 1 && $0 == $0.rounded() } ?? false) {
+            return UnsupportedField(field: "sliding_window", value: w.description, supported: "null or a positive integer")
+        }
+        let types = d["layer_types"].flatMap { $0.isNull ? nil : $0 }
+        var typeNames: [String]?
+        if let types {
+            guard let a = types.array, a.allSatisfy({ $0.string == "full_attention" || $0.string == "sliding_attention" }) else {
+                return UnsupportedField(field: "layer_types", value: types.description,
+                                        supported: "a list of \"full_attention\" / \"sliding_attention\"")
+            }
+            typeNames = a.compactMap(\.string)
+            if let n = d["num_hidden_layers"]?.number, Int(n) != a.count {
+                return UnsupportedField(field: "layer_types", value: types.description,
+                                        supported: "one entry per layer (num_hidden_layers = \(Int(n)))")
+            }
+        }
+        switch modelType {
+        case "mistral":
+            // Absent means MistralConfig's default window (4096), so only an explicit null is "no window".
+            let windowed = window.map { !$0.isNull } ?? true
+            let expected = windowed ? "sliding_attention" : "full_attention"
+            if let typeNames, typeNames.contains(where: { $0 != expected }) {
+                return UnsupportedField(field: "layer_types", value: types?.description ?? "",
+                                        supported: "for mistral, every entry \"\(expected)\" (MistralModel applies sliding_window = \(window?.description ?? "4096") to all layers)")
+            }
+        case "qwen2":
+            let on = d["use_sliding_window"]?.bool ?? false
+            let hasWindow = on && !(window?.isNull ?? false)
+            if let typeNames, typeNames.contains("sliding_attention"), !hasWindow {
+                return UnsupportedField(field: "layer_types", value: types?.description ?? "",
+                                        supported: "\"sliding_attention\" only with use_sliding_window = true and a sliding_window")
+            }
+        default:
+            if let w = window, !w.isNull {
+                return UnsupportedField(field: "sliding_window", value: w.description,
+                                        supported: "null for model_type \"\(modelType)\" (transformers' \(modelType) ignores it; use model_type \"mistral\" for a windowed model)")
+            }
+            if let typeNames, typeNames.contains("sliding_attention") {
+                return UnsupportedField(field: "layer_types", value: types?.description ?? "",
+                                        supported: "only \"full_attention\" for model_type \"\(modelType)\"")
+            }
+        }
+        return nil
+    }
+
+    /// GPT-2 (`model_type` "gpt2"), per transformers' GPT2Attention / GPT2MLP.
+    static func gpt2(_ d: [String: JSONValue]) -> UnsupportedField? {
+        if let problem = common(d) { return problem }
+        if let act = d["activation_function"], !act.isNull, !(act.string.map(gpt2Activations.contains) ?? false) {
+            return UnsupportedField(field: "activation_function", value: act.plain,
+                                    supported: gpt2Activations.sorted().map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+        if let v = d["scale_attn_weights"], v == .bool(false) {
+            return UnsupportedField(field: "scale_attn_weights", value: "false", supported: "true (scores scaled by 1/√head_dim)")
+        }
+        if let v = d["scale_attn_by_inverse_layer_idx"], v == .bool(true) {
+            return UnsupportedField(field: "scale_attn_by_inverse_layer_idx", value: "true", supported: "false")
+        }
+        if let v = d["add_cross_attention"], v == .bool(true) {
+            return UnsupportedField(field: "add_cross_attention", value: "true", supported: "false (decoder-only GPT-2)")
+        }
+        return nil
+    }
+}
