@@ -1,5 +1,5 @@
 // Atomic checkpoints and exact resume of an online-RL run: `checkpoint-<step>` holds the policy's
-// parameters (LoRA adapters included), the AdamW state (scalars printed with 17 digits so they
+// parameters (LoRA adapters and PPO's value head included), the AdamW state (scalars printed with 17 digits so they
 // round-trip) and `trainer_state.json`. Prompt order and sampling seeds are pure functions of
 // (seed, step), so the step restores the sampler's state too. Written under a temporary name and
 // renamed into place: a crash never leaves a half checkpoint.
@@ -17,12 +17,14 @@ extension OnlineRLTrainer {
         try? fm.removeItem(at: tmp)
         do {
             try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-            try SafeTensors.write(policy.stateDict(), to: tmp.appendingPathComponent("model.safetensors"))
+            try SafeTensors.write(trainable.stateDict(), to: tmp.appendingPathComponent("model.safetensors"))
             let opt = optimizer.stateDict()
             try SafeTensors.write(opt.tensors, to: tmp.appendingPathComponent("optimizer.safetensors"),
                                   metadata: opt.scalars.mapValues { String(format: "%.17g", $0) })
+            // The adaptive KL coefficient is state too (17 digits round-trip a Float exactly).
             let state: [String: Any] = ["step": step, "seed": String(configuration.seed), "prompts": prompts.count,
-                                        "prompts_per_step": configuration.promptsPerStep, "num_generations": configuration.numGenerations]
+                                        "prompts_per_step": configuration.promptsPerStep, "num_generations": configuration.numGenerations,
+                                        "kl_coef": String(format: "%.17g", Double(klCoefficient))]
             try JSONSerialization.data(withJSONObject: state, options: [.sortedKeys, .prettyPrinted])
                 .write(to: tmp.appendingPathComponent("trainer_state.json"))
             if fm.fileExists(atPath: final.path) { try fm.removeItem(at: final) }
@@ -50,11 +52,12 @@ extension OnlineRLTrainer {
                     throw TrainingError.checkpoint(path: path, reason: "saved with \(key) \(saved), this run has \(value)")
                 }
             }
-            try policy.load(try SafeTensorsFile(url: checkpoint.appendingPathComponent("model.safetensors")).loadAll())
+            try trainable.load(try SafeTensorsFile(url: checkpoint.appendingPathComponent("model.safetensors")).loadAll())
             let optFile = try SafeTensorsFile(url: checkpoint.appendingPathComponent("optimizer.safetensors"))
             var scalars: [String: Double] = [:]
             for (k, v) in optFile.metadata { if let d = Double(v) { scalars[k] = d } }
             try optimizer.load(OptimizerState(tensors: try optFile.loadAll(), scalars: scalars))
+            if let k = (state["kl_coef"] as? String).flatMap(Double.init) { klCoefficient = Float(k) }
             step = s
         } catch let e as TrainingError {
             throw e

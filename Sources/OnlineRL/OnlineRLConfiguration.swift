@@ -38,6 +38,35 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     public var entropyCoeff: Float = 0
     /// Drop the loss of completions cut by `max_new_tokens` (TRL `mask_truncated_completions`).
     public var maskTruncatedCompletions = false
+    /// Dual-clip for A < 0 (verl) and its bound c.
+    public var dualClip: Bool?
+    public var clipRatioC: Float?
+    /// `reinforce-is`: the importance-weight threshold C, `token`/`sequence` level, `truncate`/`mask`.
+    public var rolloutIsThreshold: Float?
+    public var rolloutIsLevel: String?
+    public var rolloutIsMode: String?
+    /// KL in the reward: r_t ← r_t − kl_coef · k(ℓ_old, ℓ_ref) before the advantages (PPO for LMs,
+    /// RLOO, REINFORCE++); 0 = off. `kl_penalty` names the estimator (k1, k2, k3).
+    public var klCoef: Float = 0
+    public var klPenalty = "k1"
+    /// Adaptive KL controller for `kl_coef` (InstructGPT): the target KL and horizon; nil = fixed.
+    public var klTarget: Float?
+    public var klHorizon: Float = 10_000
+
+    // PPO (estimator gae: a value head on the policy's trunk)
+    /// Weight of the value loss.
+    public var vfCoef: Float = 0.1
+    /// Value clip ε_v.
+    public var clipRangeValue: Float = 0.2
+    /// GAE γ and λ; advantage whitening.
+    public var gamma: Float?
+    public var lam: Float?
+    public var whitenAdvantages: Bool?
+
+    // DAPO dynamic sampling: drop groups whose rewards are all equal and sample more prompts, at most
+    // `max_num_gen_batches` rollout batches per step.
+    public var dynamicSampling = false
+    public var maxNumGenBatches = 3
 
     // Sampling
     public var numGenerations = 4
@@ -92,11 +121,27 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         case miniBatchSize = "mini_batch_size", microBatchSize = "per_device_train_batch_size", learningRate = "learning_rate"
         case warmupSteps = "warmup_steps", weightDecay = "weight_decay", maxGradNorm = "max_grad_norm", maxSteps = "max_steps"
         case loraRank = "lora_rank", loraAlpha = "lora_alpha", loraTargets = "lora_target_modules", evalSteps = "eval_steps", saveSteps = "save_steps"
+        case dualClip = "dual_clip", clipRatioC = "clip_ratio_c", rolloutIsThreshold = "rollout_is_threshold", rolloutIsLevel = "rollout_is_level"
+        case rolloutIsMode = "rollout_is_mode", klCoef = "kl_coef", klPenalty = "kl_penalty", klTarget = "kl_target", klHorizon = "kl_horizon"
+        case vfCoef = "vf_coef", clipRangeValue = "cliprange_value", gamma, lam, whitenAdvantages = "whiten_advantages"
+        case dynamicSampling = "dynamic_sampling", maxNumGenBatches = "max_num_gen_batches"
+    }
+
+    /// Any key, to find the ones a YAML file has that are not settings.
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     /// Every key optional (a YAML file may set any subset).
     public init(from decoder: Decoder) throws {
         self.init()
+        // A misspelt key is an error, not a silently ignored setting.
+        for k in try decoder.container(keyedBy: AnyKey.self).allKeys where CodingKeys(stringValue: k.stringValue) == nil {
+            throw RewardError("unknown setting '\(k.stringValue)'")
+        }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func v<T: Decodable>(_ k: CodingKeys, _ p: WritableKeyPath<OnlineRLConfiguration, T>) throws {
             if let x = try c.decodeIfPresent(T.self, forKey: k) { self[keyPath: p] = x }
@@ -117,6 +162,11 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         try v(.weightDecay, \.weightDecay); try v(.maxGradNorm, \.maxGradNorm); try v(.maxSteps, \.maxSteps)
         try o(.loraRank, \.loraRank); try v(.loraAlpha, \.loraAlpha); try v(.loraTargets, \.loraTargets)
         try o(.evalSteps, \.evalSteps); try o(.saveSteps, \.saveSteps)
+        try o(.dualClip, \.dualClip); try o(.clipRatioC, \.clipRatioC); try o(.rolloutIsThreshold, \.rolloutIsThreshold)
+        try o(.rolloutIsLevel, \.rolloutIsLevel); try o(.rolloutIsMode, \.rolloutIsMode); try v(.klCoef, \.klCoef)
+        try v(.klPenalty, \.klPenalty); try o(.klTarget, \.klTarget); try v(.klHorizon, \.klHorizon); try v(.vfCoef, \.vfCoef)
+        try v(.clipRangeValue, \.clipRangeValue); try o(.gamma, \.gamma); try o(.lam, \.lam); try o(.whitenAdvantages, \.whitenAdvantages)
+        try v(.dynamicSampling, \.dynamicSampling); try v(.maxNumGenBatches, \.maxNumGenBatches)
     }
 
     /// Completions per rollout batch.
@@ -139,7 +189,8 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         if let m = miniBatchSize, m < 1 || m > rolloutSize || rolloutSize % m != 0 {
             throw fail("mini_batch_size", "must divide the rollout batch of \(rolloutSize) completions, got \(m)")
         }
-        for (k, x) in [("learning_rate", learningRate), ("beta", beta), ("temperature", temperature), ("max_grad_norm", maxGradNorm),
+        for (k, x) in [("learning_rate", learningRate), ("beta", beta), ("kl_coef", klCoef), ("vf_coef", vfCoef),
+                       ("cliprange_value", clipRangeValue), ("kl_horizon", klHorizon), ("temperature", temperature), ("max_grad_norm", maxGradNorm),
                        ("entropy_coeff", entropyCoeff), ("lora_alpha", loraAlpha), ("weight_decay", weightDecay)] where !x.isFinite || x < 0 {
             throw fail(k, "must be a finite number ≥ 0, got \(x)")
         }
@@ -150,6 +201,8 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         if let r = loraRank, r < 1 { throw fail("lora_rank", "must be ≥ 1, got \(r)") }
         if let e = evalSteps, e < 1 { throw fail("eval_steps", "must be ≥ 1, got \(e)") }
         if let s = saveSteps, s < 1 { throw fail("save_steps", "must be ≥ 1, got \(s)") }
+        if maxNumGenBatches < 1 { throw fail("max_num_gen_batches", "must be ≥ 1, got \(maxNumGenBatches)") }
+        if let t = klTarget, !(t > 0) { throw fail("kl_target", "must be > 0, got \(t)") }
         if !["constant", "linear", "cosine"].contains(schedule) { throw fail("schedule", "expected constant, linear or cosine, got \(schedule)") }
     }
 }

@@ -1,7 +1,8 @@
-// The online-RL loop shared by `tokenalign grpo` and `tokenalign rloo`: sample `num_generations`
-// completions per prompt with the batched KV-cache decoder → rewards (per token) → advantages (a
-// registered estimator) → `num_iterations` passes of mini-batch updates with a registered policy
-// loss. One `step` is one rollout batch. Every random choice is a pure function of (seed, step), so
+// The online-RL loop shared by `tokenalign grpo`, `rloo` and `ppo`: sample `num_generations`
+// completions per prompt with the batched KV-cache decoder → rewards (per token, optionally minus a
+// KL to the reference) → advantages (a registered estimator; GAE reads a value head on the
+// policy's trunk) → `num_iterations` passes of mini-batch updates with a registered policy loss
+// (plus the clipped value loss under PPO). One `step` is one rollout batch. Every random choice is a pure function of (seed, step), so
 // a run resumed from a checkpoint draws the same prompts and the same samples as an uninterrupted
 // one. Design: docs/design/online-rl.md.
 import Autograd
@@ -30,6 +31,13 @@ public final class OnlineRLTrainer {
     let loss: any PolicyLoss
     public let optimizer: AdamW
     public internal(set) var step = 0
+    /// PPO's critic (estimator `gae`), trained with the policy.
+    public let valueHead: ValueHead?
+    /// What the optimizer updates and checkpoints hold: the policy, or the policy and its value head.
+    public let trainable: Module
+    let valueLoss: ClippedValueLoss?
+    /// The KL-in-reward coefficient, adapted when `kl_target` is set (restored on resume).
+    public internal(set) var klCoefficient: Float
     let stopIDs: Set<Int>
     let padID: Int
     public var outputDirectory: URL?
@@ -43,19 +51,28 @@ public final class OnlineRLTrainer {
         self.prompts = prompts
         self.evalPrompts = evalPrompts
         rewards = try WeightedRewards(rewardFunctions, weights: c.rewardWeights)
-        var advantageSettings = AdvantageSettings()
+        var advantageSettings = AdvantageSettings(gamma: c.gamma, lambda: c.lam, whiten: c.whitenAdvantages)
         if let s = c.scaleRewards {
             guard let v = RewardScaling(rawValue: s) else { throw RewardError("scale_rewards: expected group, batch or none, got \(s)") }
             advantageSettings.scaleRewards = v
         }
         estimator = try AdvantageEstimators.make(c.estimator, settings: advantageSettings)
-        var lossSettings = PolicyLossSettings(clipLow: c.clipRatioLow, clipHigh: c.clipRatioHigh, klCoefficient: c.beta,
-                                              klEstimator: try KLEstimator(name: c.klEstimator), entropyCoefficient: c.entropyCoeff)
+        var lossSettings = PolicyLossSettings(clipLow: c.clipRatioLow, clipHigh: c.clipRatioHigh, dualClip: c.dualClip, dualClipBound: c.clipRatioC,
+                                              klCoefficient: c.beta, klEstimator: try KLEstimator(name: c.klEstimator),
+                                              entropyCoefficient: c.entropyCoeff, importanceThreshold: c.rolloutIsThreshold)
+        if let v = c.rolloutIsLevel {
+            guard let l = ImportanceLevel(rawValue: v) else { throw RewardError("rollout_is_level: expected token or sequence, got \(v)") }
+            lossSettings.importanceLevel = l
+        }
+        if let v = c.rolloutIsMode {
+            guard let m = ImportanceMode(rawValue: v) else { throw RewardError("rollout_is_mode: expected truncate or mask, got \(v)") }
+            lossSettings.importanceMode = m
+        }
+        _ = try KLEstimator(name: c.klPenalty)
         if let mode = c.lossAggMode {
             lossSettings.aggregation = try LossAggregation(name: mode, lengthNormalizer: Float(c.maxNewTokens))
         }
         loss = try PolicyLosses.make(c.policyLoss, settings: lossSettings)
-        if c.estimator == "gae" { throw RewardError("estimator gae needs a value head, which `tokenalign ppo` will add; use grpo, dr-grpo, rloo, reinforce++ or reinforce++-baseline") }
         // Prompts must leave room for the completion in every model's positions.
         let positions = min(policy.maxPositions, reference?.maxPositions ?? .max)
         for p in prompts + evalPrompts where p.ids.count + c.maxNewTokens > positions {
@@ -70,6 +87,17 @@ public final class OnlineRLTrainer {
             let n = LoRA.apply(to: policy, configuration: LoRAConfiguration(rank: r, alpha: c.loraAlpha, dropout: 0), targets: c.loraTargets, rng: &rng)
             guard n > 0 else { throw RewardError("lora_target_modules \(c.loraTargets) matched no linear layer") }
         }
+        if c.estimator == "gae" {
+            let head = ValueHead(hiddenSize: policy.hiddenSize, seed: c.seed &+ 0x7A1E)
+            valueHead = head
+            trainable = PolicyWithValueHead(model: policy, valueHead: head)
+            valueLoss = try ClippedValueLoss(clipRange: c.clipRangeValue, aggregation: lossSettings.aggregation ?? .tokenMean)
+        } else {
+            valueHead = nil
+            trainable = policy
+            valueLoss = nil
+        }
+        klCoefficient = c.klCoef
         optimizer = AdamW(learningRate: c.learningRate, weightDecay: c.weightDecay)
         var stops = Set<Int>()
         if let e = tokenizer.eosTokenID { stops.insert(e) }
@@ -90,13 +118,15 @@ public final class OnlineRLTrainer {
     }
 
     /// The prompts of rollout batch `s`: consecutive windows of a seeded permutation per epoch.
-    public func promptIndices(forStep s: Int) -> [Int] {
+    /// Dynamic sampling's extra batches (`attempt` > 0) draw from permutations of their own.
+    public func promptIndices(forStep s: Int, attempt: Int = 0) -> [Int] {
         let n = prompts.count, k = configuration.promptsPerStep
         var out: [Int] = []
         var position = s * k
+        let seed = attempt == 0 ? configuration.seed : configuration.seed &+ 0xD7A0_0000 &+ UInt64(attempt)
         while out.count < k {
             let epoch = position / n
-            let order = DataOrder.permutation(count: n, seed: configuration.seed, epoch: epoch)
+            let order = DataOrder.permutation(count: n, seed: seed, epoch: epoch)
             out.append(order[position % n])
             position += 1
         }
@@ -115,14 +145,14 @@ public final class OnlineRLTrainer {
     // MARK: Rollouts
 
     /// Samples the completions of step `s` (seeds derived from the run's seed and the step).
-    func rollout(step s: Int) throws -> [RolloutSample] {
+    func rollout(step s: Int, attempt: Int = 0) throws -> [RolloutSample] {
         let c = configuration
-        let indices = promptIndices(forStep: s)
+        let indices = promptIndices(forStep: s, attempt: attempt)
         var rows: [(prompt: Int, group: Int)] = []
         for (g, i) in indices.enumerated() { for _ in 0 ..< c.numGenerations { rows.append((i, g)) } }
         policy.eval()
         defer { policy.train() }
-        let stepSeed = c.seed &+ 0x5EED_0000 &+ UInt64(s) &* 0x9E37_79B9_7F4A_7C15
+        let stepSeed = c.seed &+ 0x5EED_0000 &+ UInt64(s) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(attempt) &* 0xA24B_AED4_963E_E407
         var out: [RolloutSample] = []
         out.reserveCapacity(rows.count)
         for (k, lo) in stride(from: 0, to: rows.count, by: c.generationBatchSize).enumerated() {
@@ -146,38 +176,64 @@ public final class OnlineRLTrainer {
 
     // MARK: Forward passes
 
-    /// ℓ_t of every completion token under `model` (temperature-scaled like the sampler, as TRL's
-    /// GRPO scores its completions), as a [n, T] Variable with a graph when `grad`.
-    func tokenLogps(_ model: any LanguageModel, _ p: PaddedRollout, grad: Bool) -> Variable {
-        func run() -> Variable {
-            var logits = Forward.shiftedLogits(model, p.ids)
+    /// One forward pass over padded samples: ℓ_t of every completion token (temperature-scaled like
+    /// the sampler, as TRL's GRPO scores its completions), and when asked the value head's V_t and
+    /// the policy's entropy H_t at the same positions. All [n, T]; graphs only when `grad`.
+    func forward(_ model: any LanguageModel, _ p: PaddedRollout, grad: Bool, values: Bool = false,
+                 entropy: Bool = false) -> (logps: Variable, values: Variable?, entropy: Variable?) {
+        func run() -> (Variable, Variable?, Variable?) {
+            let h = model.hiddenStates(p.ids, attentionMask: nil, cache: nil)  // [n, L, C]
+            let states = h.slice(axis: 1, 0 ..< p.ids.shape[1] - 1)  // the state before each predicted token
+            var logits = model.logits(fromHidden: states)
             let t = configuration.temperature
             if t > 0 && t != 1 { logits = logits * (1 / t) }
-            return Functional.tokenLogProbs(logits: logits, labels: p.labels, mask: p.mask)
+            let logps = Functional.tokenLogProbs(logits: logits, labels: p.labels, mask: p.mask)
+            let v = values ? valueHead.map { $0(states) } : nil
+            // H = −Σ p log p over the vocabulary (only when the entropy bonus reads it: [n, T, V] work).
+            let hEntropy = entropy ? (logits.softmax() * logits.logSoftmax()).sum(axis: 2) * -1 : nil
+            return (logps, v, hEntropy)
         }
-        return grad ? run() : withoutGradients { Variable(run().value) }
+        if grad { return run() }
+        return withoutGradients {
+            let (a, b, c) = run()
+            return (Variable(a.value), b.map { Variable($0.value) }, c.map { Variable($0.value) })
+        }
     }
 
-    /// Fills ℓ^old (when the batch is reused: several iterations or mini-batches) and ℓ^ref (when a
-    /// KL term reads it) for every sample, micro-batch by micro-batch, without graphs.
+    /// ℓ_t under `model` without a graph (tests and the reference pass).
+    func tokenLogps(_ model: any LanguageModel, _ p: PaddedRollout, grad: Bool) -> Variable {
+        forward(model, p, grad: grad).logps
+    }
+
+    /// Whether the update reuses the rollout batch (then ℓ^old is recomputed by the trainer).
+    var reusesBatch: Bool {
+        let c = configuration
+        return c.numIterations > 1 || (c.miniBatchSize.map { $0 < c.rolloutSize } ?? false)
+    }
+
+    /// Fills ℓ^old (when the batch is reused, or a KL-in-reward term reads it), V^old (PPO) and
+    /// ℓ^ref (when a KL term reads it) for every sample, micro-batch by micro-batch, without graphs.
     func scoreFrozen(_ samples: inout [RolloutSample]) {
         let c = configuration
-        let needOld = c.numIterations > 1 || (c.miniBatchSize.map { $0 < c.rolloutSize } ?? false)
-        let needRef = c.beta > 0
+        let needOld = reusesBatch || c.klCoef > 0 || valueHead != nil
+        let needRef = c.beta > 0 || c.klCoef > 0
         guard needOld || needRef else { return }
         for lo in stride(from: 0, to: samples.count, by: c.microBatchSize) {
             let range = lo ..< min(lo + c.microBatchSize, samples.count)
             let p = PaddedRollout(Array(samples[range]), padID: padID, forLoss: false)
             if needOld {
-                let old = tokenLogps(policy, p, grad: false).value
-                for (j, i) in range.enumerated() { samples[i].oldLogps = p.completion(old, row: j) }
+                let out = forward(policy, p, grad: false, values: valueHead != nil)
+                for (j, i) in range.enumerated() {
+                    samples[i].oldLogps = p.completion(out.logps.value, row: j)
+                    samples[i].values = out.values.map { p.completion($0.value, row: j) }
+                }
             }
             if needRef {
                 let ref: Tensor
                 if let reference { ref = tokenLogps(reference, p, grad: false).value } else if LoRA.hasAdapters(policy) {
                     ref = LoRA.withAdaptersDisabled(policy) { tokenLogps(policy, p, grad: false).value }
                 } else {
-                    preconditionFailure("beta > 0 without a reference: OnlineRLSetup always supplies one")
+                    preconditionFailure("a KL term without a reference: OnlineRLSetup always supplies one")
                 }
                 for (j, i) in range.enumerated() { samples[i].referenceLogps = p.completion(ref, row: j) }
             }
@@ -186,26 +242,97 @@ public final class OnlineRLTrainer {
 
     // MARK: Step
 
+    /// Samples, judges and (with dynamic sampling) filters the rollout batch of this step.
+    func collect() throws -> (samples: [RolloutSample], perFunction: [String: [Float]], metrics: [String: Float]) {
+        let c = configuration
+        var kept: [RolloutSample] = [], perFunction: [String: [Float]] = [:], metrics: [String: Float] = [:]
+        var groups = 0, attempts = 0, dropped = 0
+        repeat {
+            var samples = try rollout(step: step, attempt: attempts)
+            let judged = try rewards.evaluate(completions(samples, from: prompts))
+            for i in samples.indices { samples[i].rewards = judged.tokenRewards[i] }
+            attempts += 1
+            guard c.dynamicSampling else { return (samples, judged.perFunction, metrics) }
+            // DAPO (arXiv 2503.14476 §3.2): a group whose rewards are all equal has zero advantage
+            // everywhere; drop it and sample more prompts, at most max_num_gen_batches batches.
+            var byGroup: [Int: [Int]] = [:]
+            for (i, s) in samples.enumerated() { byGroup[s.group, default: []].append(i) }
+            for g in byGroup.keys.sorted() where groups < c.promptsPerStep {
+                let rows = byGroup[g]!
+                let totals = rows.map { samples[$0].rewards.reduce(0, +) }
+                if totals.allSatisfy({ $0 == totals[0] }) { dropped += 1; continue }
+                for i in rows {
+                    var s = samples[i]
+                    s.group = groups
+                    kept.append(s)
+                    for (name, v) in judged.perFunction { perFunction[name, default: []].append(v[i]) }
+                }
+                groups += 1
+            }
+        } while groups < c.promptsPerStep && attempts < c.maxNumGenBatches
+        metrics["dynamic_sampling/generation_batches"] = Float(attempts)
+        metrics["dynamic_sampling/groups_dropped"] = Float(dropped)
+        metrics["dynamic_sampling/groups_kept"] = Float(groups)
+        return (kept, perFunction, metrics)
+    }
+
+    /// ReMax's baselines: each prompt's greedy completion, judged by the same rewards.
+    func greedyBaselines(_ samples: inout [RolloutSample]) throws {
+        var byPrompt: [Int: Float] = [:]
+        let ids = Array(Set(samples.map(\.promptIndex))).sorted()
+        for lo in stride(from: 0, to: ids.count, by: configuration.generationBatchSize) {
+            let chunk = Array(ids[lo ..< min(lo + configuration.generationBatchSize, ids.count)])
+            let results = Generator.generate(model: policy, prompts: chunk.map { prompts[$0].ids }, parameters: generationParameters(greedy: true))
+            let greedy = zip(chunk, results).map { i, r in
+                Completion(prompt: prompts[i], ids: r.tokens, text: tokenizer.decode(r.tokens, skipSpecialTokens: true),
+                           finishReason: r.finishReason)
+            }
+            let judged = try rewards.evaluate(greedy)
+            for (i, r) in zip(chunk, judged.tokenRewards) { byPrompt[i] = r.reduce(0, +) }
+        }
+        for i in samples.indices { samples[i].rewardBaseline = byPrompt[samples[i].promptIndex] }
+    }
+
     /// One rollout batch: sample, reward, estimate, update. Returns the step's metrics.
     @discardableResult
     public func trainStep() throws -> [String: Float] {
         let c = configuration
         let clock = ContinuousClock.now
-        var samples = try rollout(step: step)
+        policy.eval()
+        var (samples, perFunction, extra) = try collect()
+        if c.estimator == "remax" { try greedyBaselines(&samples) }
+        policy.train()
         let generated = ContinuousClock.now
-        let judged = try rewards.evaluate(completions(samples, from: prompts))
-        for i in samples.indices { samples[i].rewards = judged.tokenRewards[i] }
+        var metrics = rolloutMetrics(samples, perFunction: perFunction).merging(extra) { a, _ in a }
+        guard !samples.isEmpty else {
+            // Dynamic sampling found no group with distinct rewards: nothing to learn from.
+            metrics["step_ms"] = Float(Self.milliseconds(ContinuousClock.now - clock))
+            return metrics
+        }
         scoreFrozen(&samples)
         // Advantages over the whole batch (groups must be whole), every completion in.
         let all = PaddedRollout(samples, padID: padID, forLoss: false)
-        let advantages = try estimator.estimate(try all.batch()).advantages
-        for i in samples.indices { samples[i].advantages = all.completion(advantages, row: i) }
+        var batch = try all.batch()
+        if c.klCoef > 0 {
+            let shaped = try KLPenalty.rewards(batch, coefficient: klCoefficient, estimator: try KLEstimator(name: c.klPenalty))
+            batch.tokenRewards = shaped.rewards
+            metrics["kl_in_reward"] = shaped.meanKL
+            metrics["kl_coef"] = klCoefficient
+            if let target = c.klTarget {
+                var controller = try AdaptiveKLController(coefficient: klCoefficient, target: target, horizon: c.klHorizon)
+                controller.update(currentKL: shaped.meanKL, steps: samples.count)
+                klCoefficient = controller.value
+            }
+        }
+        let estimate = try estimator.estimate(batch)
+        for i in samples.indices {
+            samples[i].advantages = all.completion(estimate.advantages, row: i)
+            samples[i].returns = all.completion(estimate.returns, row: i)
+        }
 
-        var metrics = rolloutMetrics(samples, perFunction: judged.perFunction)
-        let miniSize = c.miniBatchSize ?? samples.count
+        let miniSize = min(c.miniBatchSize ?? samples.count, samples.count)
         var sums: [String: Double] = [:], count = 0.0
         var rng = RandomGenerator(seed: c.seed &+ 0xB47C_0000 &+ UInt64(step))
-        policy.train()
         for _ in 0 ..< c.numIterations {
             let order = samples.count == miniSize ? Array(samples.indices) : shuffled(samples.count, &rng)
             for lo in stride(from: 0, to: order.count, by: miniSize) {
@@ -233,34 +360,40 @@ public final class OnlineRLTrainer {
         let micro = stride(from: 0, to: mini.count, by: c.microBatchSize).map { Array(mini[$0 ..< min($0 + c.microBatchSize, mini.count)]) }
         let padded = micro.map { PaddedRollout($0, padID: padID, forLoss: true) }
         let normalizer = Normalizer(tokens: padded.reduce(0) { $0 + $1.mask.sum().scalar }, sequences: Float(mini.count))
-        policy.zeroGrad()
+        trainable.zeroGrad()
         var sums: [String: Double] = [:], total = 0.0
         var failure: Error?
         for (i, p) in padded.enumerated() {
             let batch = try p.batch()
             let advantages = p.field { $0.advantages }!
-            _ = valueAndGrad(policy, accumulate: i > 0) {
-                let logps = self.tokenLogps(self.policy, p, grad: true)
+            _ = valueAndGrad(trainable, accumulate: i > 0) {
+                let f = self.forward(self.policy, p, grad: true, values: self.valueHead != nil, entropy: c.entropyCoeff > 0)
                 do {
-                    let out = try self.loss.compute(PolicyLossInput(logps: logps, advantages: advantages, batch: batch), normalizer: normalizer)
+                    var out = try self.loss.compute(PolicyLossInput(logps: f.logps, advantages: advantages, batch: batch, entropy: f.entropy),
+                                                    normalizer: normalizer)
+                    if let valueLoss = self.valueLoss, let v = f.values {
+                        let vl = try valueLoss.compute(values: v, returns: p.field { $0.returns }!, batch: batch, normalizer: normalizer)
+                        out.loss = out.loss + vl.loss * c.vfCoef
+                        out.metrics.merge(vl.metrics) { a, _ in a }
+                    }
                     total += Double(out.loss.scalar)
                     let w = Double(p.samples.count) / Double(mini.count)
                     for (k, v) in out.metrics where k != MetricName.loss { sums[k, default: 0] += Double(v) * w }
                     return out.loss
                 } catch {
                     failure = error
-                    return (logps * 0).sum()
+                    return (f.logps * 0).sum()
                 }
             }
             if let failure { throw failure }
         }
         let lossValue = Float(total)
         guard lossValue.isFinite else { throw RewardError("step \(step + 1): the policy loss is \(lossValue)") }
-        let gradNorm = clipGradientNorm(policy, maxNorm: c.maxGradNorm > 0 ? c.maxGradNorm : .infinity)
+        let gradNorm = clipGradientNorm(trainable, maxNorm: c.maxGradNorm > 0 ? c.maxGradNorm : .infinity)
         guard gradNorm.isFinite else { throw RewardError("step \(step + 1): the gradient norm is \(gradNorm)") }
         let lr = schedule.learningRate(at: step)
         optimizer.learningRate = lr
-        optimizer.step(policy)
+        optimizer.step(trainable)
         var m = sums.mapValues { Float($0) }
         m[MetricName.loss] = lossValue
         m["grad_norm"] = gradNorm

@@ -20,6 +20,12 @@ struct RolloutSample {
     var advantages: [Float] = []
     var oldLogps: [Float]?
     var referenceLogps: [Float]?
+    /// V^old_t from the value head at rollout time (PPO).
+    var values: [Float]?
+    /// G_t (PPO's value targets).
+    var returns: [Float] = []
+    /// ReMax's baseline: the reward of the greedy completion of the same prompt.
+    var rewardBaseline: Float?
     /// False: the completion is left out of the loss (a truncated one under
     /// `mask_truncated_completions`).
     var trained = true
@@ -77,8 +83,11 @@ struct PaddedRollout {
 
     /// The RL maths' view of these samples.
     func batch() throws -> RolloutBatch {
-        try RolloutBatch(mask: mask, tokenRewards: field { $0.rewards }!, groupIDs: samples.map(\.group),
-                         oldLogps: field { $0.oldLogps }, referenceLogps: field { $0.referenceLogps },
-                         rolloutLogps: field { $0.rolloutLogps }, entropies: field { $0.entropies }, tokenIDs: labels)
+        let baselines = samples.allSatisfy { $0.rewardBaseline != nil }
+            ? Tensor(shape: [samples.count], data: samples.map { $0.rewardBaseline! }) : nil
+        return try RolloutBatch(mask: mask, tokenRewards: field { $0.rewards }!, groupIDs: samples.map(\.group), values: field { $0.values },
+                                oldLogps: field { $0.oldLogps }, referenceLogps: field { $0.referenceLogps },
+                                rolloutLogps: field { $0.rolloutLogps }, entropies: field { $0.entropies }, tokenIDs: labels,
+                                rewardBaselines: baselines)
     }
 }

@@ -3,6 +3,7 @@
 // names). `tokenalign advantages`: an estimator on stored rollouts, to inspect credit without
 // training.
 import ArgumentParser
+import Checkpoints
 import Foundation
 import Objectives
 import OnlineRL
@@ -47,6 +48,17 @@ struct OnlineRLArguments: ParsableArguments {
     @Option(help: "Seed of the prompt order and the sampler.") var seed: UInt64?
     @Option(help: "Resume from a checkpoint folder, or `latest` in --out.") var resume: String?
     @Flag(help: "Print every step's metrics as one JSON line.") var json = false
+    @Option(help: "Tokenizer (tokenizer.json, a model folder or a .gguf), if the model has none.") var tokenizer: String?
+    @Option(help: "KL in the reward: r_t − kl_coef · k(ℓ_old, ℓ_ref) before the advantages (0: off).") var klCoef: Float?
+    @Option(help: "Adaptive KL controller target (with --kl-coef).") var klTarget: Float?
+    @Option(help: "PPO: weight of the value loss.") var vfCoef: Float?
+    @Option(help: "PPO: value clip ε_v.") var clipRangeValue: Float?
+    @Option(help: "GAE γ.") var gamma: Float?
+    @Option(help: "GAE λ.") var lam: Float?
+    @Flag(help: "Dual-clip for negative advantages (verl).") var dualClip = false
+    @Flag(help: "DAPO dynamic sampling: drop groups whose rewards are all equal and sample more.") var dynamicSampling = false
+    @Option(help: "Dynamic sampling: rollout batches per step at most.") var maxNumGenBatches: Int?
+    @Option(help: "Entropy bonus coefficient.") var entropyCoeff: Float?
 
     func configuration(defaults: OnlineRLConfiguration) throws -> OnlineRLConfiguration {
         var c = defaults
@@ -92,6 +104,16 @@ struct OnlineRLArguments: ParsableArguments {
         if let v = evalSteps { c.evalSteps = v }
         if let v = saveSteps { c.saveSteps = v }
         if let v = seed { c.seed = v }
+        if let v = klCoef { c.klCoef = v }
+        if let v = klTarget { c.klTarget = v }
+        if let v = vfCoef { c.vfCoef = v }
+        if let v = clipRangeValue { c.clipRangeValue = v }
+        if let v = gamma { c.gamma = v }
+        if let v = lam { c.lam = v }
+        if dualClip { c.dualClip = true }
+        if dynamicSampling { c.dynamicSampling = true }
+        if let v = maxNumGenBatches { c.maxNumGenBatches = v }
+        if let v = entropyCoeff { c.entropyCoeff = v }
         do { try c.validate() } catch { throw ValidationError("\(error)") }
         return c
     }
@@ -99,7 +121,7 @@ struct OnlineRLArguments: ParsableArguments {
     /// Trains, writing the run folder; prints progress (or JSON lines).
     func run(defaults: OnlineRLConfiguration, label: String) throws {
         let c = try configuration(defaults: defaults)
-        let (trainer, pretrained) = try OnlineRLSetup.prepare(c)
+        let (trainer, pretrained) = try OnlineRLSetup.prepare(c, tokenizer: try tokenizer.map { try loadTokenizer($0) })
         if let dir = trainer.outputDirectory {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try Data(try YAMLEncoder().encode(c).utf8).write(to: dir.appendingPathComponent("config.yaml"), options: .atomic)
@@ -127,6 +149,10 @@ struct OnlineRLArguments: ParsableArguments {
             p.tokenizer = trainer.tokenizer
             if c.loraRank != nil { LoRA.fuse(trainer.policy) }
             try p.save(to: dir.appendingPathComponent("model"))
+            if let head = trainer.valueHead {
+                // The critic beside the policy (PPO), for inspection or continued training.
+                try SafeTensors.write(head.stateDict(), to: dir.appendingPathComponent("model/value_head.safetensors"))
+            }
         }
     }
 }
@@ -149,5 +175,21 @@ struct RLOOCommand: ParsableCommand {
         d.estimator = "rloo"
         d.numGenerations = 2
         try options.run(defaults: d, label: "rloo")
+    }
+}
+
+struct PPOCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ppo", abstract: "PPO with per-token rewards: GAE over a value head on the policy's trunk, KL in the reward.",
+        discussion: "`grpo` with --estimator gae. Defaults follow TRL's PPO: kl_coef 0.05 (k1, in the reward), 4 optimisation epochs per rollout batch, clip 0.2, value clip 0.2, vf_coef 0.1, γ 1, λ 0.95, whitened advantages, one completion per prompt.")
+    @OptionGroup var options: OnlineRLArguments
+    func run() throws {
+        var d = OnlineRLConfiguration()
+        d.estimator = "gae"
+        d.numGenerations = 1
+        d.promptsPerStep = 16
+        d.klCoef = 0.05
+        d.numIterations = 4
+        try options.run(defaults: d, label: "ppo")
     }
 }

@@ -98,3 +98,100 @@ import Training
         #expect(worst < 1e-4, "max |ℓ_sampler − ℓ_forward| = \(worst)")
     }
 }
+
+/// PPO (GAE over a value head on the policy's trunk, KL in the reward), ReMax, DAPO's dynamic
+/// sampling and the entropy bonus on the same task.
+@Suite(.serialized) struct PPOAndVariantsTests {
+    func ppoConfiguration(_ setup: AdditionSetup, steps: Int) -> OnlineRLConfiguration {
+        var c = setup.configuration(steps: steps)
+        c.estimator = "gae"
+        c.numGenerations = 1
+        c.promptsPerStep = 16
+        c.klCoef = 0.05
+        c.numIterations = 4
+        c.learningRate = 1e-4
+        return c
+    }
+
+    @Test func ppoRaisesHeldOutAccuracy() throws {
+        let setup = try AdditionSetup.shared.get()
+        let (trainer, _) = try OnlineRLSetup.prepare(ppoConfiguration(setup, steps: 200))
+        #expect(trainer.valueHead != nil)
+        let before = try #require(try trainer.evaluate()["eval_reward"])
+        var last: [String: Float] = [:]
+        try trainer.run { e in
+            if case .step(_, _, let m) = e { last = m }
+            return .continue
+        }
+        let after = try #require(try trainer.evaluate()["eval_reward"])
+        #expect(after >= before + 0.1, "PPO: held-out accuracy \(before) → \(after)")
+        for k in ["vf_loss", "vf_clipfrac", "kl_in_reward", "kl_coef", "clip_ratio/region_mean"] { #expect(last[k] != nil, "no \(k)") }
+    }
+
+    @Test func ppoResumeIsBitExactWithTheValueHeadAndAdaptiveKL() throws {
+        let setup = try AdditionSetup.shared.get()
+        var c = ppoConfiguration(setup, steps: 4)
+        c.klTarget = 0.01
+        let straight = try OnlineRLSetup.prepare(c).trainer
+        try straight.run()
+        var first = c
+        first.maxSteps = 2
+        let a = try OnlineRLSetup.prepare(first).trainer
+        try a.run()
+        let checkpoint = try a.saveCheckpoint(in: URL(fileURLWithPath: temporaryPath("ppo")))
+        let b = try OnlineRLSetup.prepare(c).trainer
+        try b.resume(from: checkpoint)
+        #expect(b.klCoefficient == a.klCoefficient && b.klCoefficient != c.klCoef, "the adaptive coefficient is restored")
+        try b.run()
+        let x = straight.trainable.stateDict(), y = b.trainable.stateDict()
+        #expect(x.keys.contains { $0.hasPrefix("value_head.") })
+        for (k, t) in x { #expect(t.scalars.map(\.bitPattern) == y[k]?.scalars.map(\.bitPattern), "\(k) differs after resume") }
+    }
+
+    @Test func remaxUsesTheGreedyRewardAsBaseline() throws {
+        let setup = try AdditionSetup.shared.get()
+        var c = setup.configuration(steps: 1)
+        c.estimator = "remax"
+        let trainer = try OnlineRLSetup.prepare(c).trainer
+        var samples = try trainer.collect().samples
+        try trainer.greedyBaselines(&samples)
+        #expect(samples.allSatisfy { $0.rewardBaseline == 0 || $0.rewardBaseline == 1 })
+        #expect(Set(samples.map(\.promptIndex)).count == c.promptsPerStep)
+        let m = try trainer.trainStep()
+        #expect(m["loss"]?.isFinite == true)
+    }
+
+    @Test func dynamicSamplingKeepsOnlyGroupsWithDistinctRewards() throws {
+        let setup = try AdditionSetup.shared.get()
+        var c = setup.configuration(steps: 1)
+        c.dynamicSampling = true
+        c.maxNumGenBatches = 4
+        let trainer = try OnlineRLSetup.prepare(c).trainer
+        let (samples, _, metrics) = try trainer.collect()
+        var byGroup: [Int: [Float]] = [:]
+        for s in samples { byGroup[s.group, default: []].append(s.rewards.reduce(0, +)) }
+        #expect(byGroup.count <= c.promptsPerStep && byGroup.count == Int(metrics["dynamic_sampling/groups_kept"] ?? -1))
+        #expect(byGroup.values.allSatisfy { Set($0).count > 1 && $0.count == c.numGenerations })
+        #expect((metrics["dynamic_sampling/groups_dropped"] ?? 0) > 0, "the SFT model solves some prompts always or never: \(metrics)")
+    }
+
+    @Test func entropyBonusRuns() throws {
+        let setup = try AdditionSetup.shared.get()
+        var c = setup.configuration(steps: 2)
+        c.entropyCoeff = 0.01
+        let trainer = try OnlineRLSetup.prepare(c).trainer
+        let m = try trainer.trainStep()
+        #expect((m["entropy"] ?? 0) > 0 && m["loss"]?.isFinite == true)
+    }
+
+    @Test func unknownYAMLKeysAreErrors() throws {
+        let path = temporaryPath("run.yaml")
+        try Data("model: m\nlearning_rat: 0.1\n".utf8).write(to: URL(fileURLWithPath: path))
+        do {
+            try runCommand(["grpo", "--config", path])
+            Issue.record("a misspelt key was accepted")
+        } catch {
+            #expect("\(error)".contains("learning_rat"), "\(error)")
+        }
+    }
+}
