@@ -1,9 +1,7 @@
-// Atomic checkpoints and exact resume. A checkpoint folder `checkpoint-<step>` holds
-// `model.safetensors` (every parameter of the trained module, LoRA adapters included),
-// `optimizer.safetensors` (AdamW moments; scalars in the metadata, printed with 17 digits so they
-// round-trip exactly) and `trainer_state.json` (step, seed, data size, LoRA dropout generators). It is written under a
-// temporary name and renamed into place, so a crash never leaves a half checkpoint. The data order
-// is a pure function of (seed, step), so nothing else is needed to continue bit for bit.
+// Exact resume of the offline trainers. The folder layout and its atomic write are
+// `CheckpointFolder`'s; `trainer_state.json` here holds the step, seed, data size and the LoRA
+// dropout generators. The data order is a pure function of (seed, step), so nothing else is needed
+// to continue bit for bit.
 import Checkpoints
 import Foundation
 import NN
@@ -14,61 +12,35 @@ extension Trainer {
     /// Writes `checkpoint-<step>` under `dir` and returns its URL.
     @discardableResult
     public func saveCheckpoint(in dir: URL) throws -> URL {
-        let fm = FileManager.default
-        let final = dir.appendingPathComponent("checkpoint-\(step)")
-        let tmp = dir.appendingPathComponent(".checkpoint-\(step).tmp-\(getpid())")
-        try? fm.removeItem(at: tmp)
-        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-        do {
-            try SafeTensors.write(trainable.stateDict(), to: tmp.appendingPathComponent("model.safetensors"))
-            let opt = optimizer.stateDict()
-            let meta = opt.scalars.mapValues { String(format: "%.17g", $0) }
-            try SafeTensors.write(opt.tensors, to: tmp.appendingPathComponent("optimizer.safetensors"), metadata: meta)
-            // Data-order state: the order of epoch e is DataOrder.permutation(seed, e); the next
-            // optimizer step reads window `next_window_in_epoch` of epoch `epoch`.
-            var state: [String: Any] = ["step": step, "seed": String(configuration.seed), "train_rows": train.count,
-                                        "steps_per_epoch": stepsPerEpoch, "total_steps": totalSteps,
-                                        "epoch": step / stepsPerEpoch, "next_window_in_epoch": step % stepsPerEpoch,
-                                        "window_rows": configuration.batchSize * configuration.gradientAccumulation]
-            // LoRA dropout generators: the masks after the resume must be the ones the run would draw.
-            var dropout: [String: [String]] = [:]
-            for (key, m) in trainable.namedModules() {
-                guard let linear = m as? Linear, linear.lora != nil else { continue }
-                let g = linear.dropoutGenerator.state
-                dropout[key] = [g.0, g.1, g.2, g.3].map { String($0) }
-            }
-            if !dropout.isEmpty { state["lora_dropout_generators"] = dropout }
-            try JSONSerialization.data(withJSONObject: state, options: [.sortedKeys, .prettyPrinted])
-                .write(to: tmp.appendingPathComponent("trainer_state.json"))
-            if fm.fileExists(atPath: final.path) { try fm.removeItem(at: final) }
-            try fm.moveItem(at: tmp, to: final)
-        } catch {
-            try? fm.removeItem(at: tmp)
-            throw TrainingError.checkpoint(path: final.path, reason: "\(error)")
+        // Data-order state: the order of epoch e is DataOrder.permutation(seed, e); the next
+        // optimizer step reads window `next_window_in_epoch` of epoch `epoch`.
+        var state: [String: Any] = ["step": step, "seed": String(configuration.seed), "train_rows": train.count,
+                                    "steps_per_epoch": stepsPerEpoch, "total_steps": totalSteps,
+                                    "epoch": step / stepsPerEpoch, "next_window_in_epoch": step % stepsPerEpoch,
+                                    "window_rows": configuration.batchSize * configuration.gradientAccumulation]
+        // LoRA dropout generators: the masks after the resume must be the ones the run would draw.
+        var dropout: [String: [String]] = [:]
+        for (key, m) in trainable.namedModules() {
+            guard let linear = m as? Linear, linear.lora != nil else { continue }
+            let g = linear.dropoutGenerator.state
+            dropout[key] = [g.0, g.1, g.2, g.3].map { String($0) }
         }
-        return final
+        if !dropout.isEmpty { state["lora_dropout_generators"] = dropout }
+        return try CheckpointFolder.write(in: dir, step: step, module: trainable, optimizer: optimizer, state: state)
     }
 
     /// Restores parameters, optimizer state and step from a checkpoint folder.
     public func resume(from checkpoint: URL) throws {
         let path = checkpoint.path
         do {
-            let stateData = try Data(contentsOf: checkpoint.appendingPathComponent("trainer_state.json"))
-            guard let state = try JSONSerialization.jsonObject(with: stateData) as? [String: Any], let s = state["step"] as? Int else {
-                throw TrainingError.checkpoint(path: path, reason: "trainer_state.json has no step")
-            }
+            let (s, state) = try CheckpointFolder.state(of: checkpoint)
             if let rows = state["train_rows"] as? Int, rows != train.count {
                 throw TrainingError.checkpoint(path: path, reason: "saved with \(rows) training rows, this run has \(train.count)")
             }
             if let seed = state["seed"] as? String, seed != String(configuration.seed) {
                 throw TrainingError.checkpoint(path: path, reason: "saved with seed \(seed), this run has \(configuration.seed)")
             }
-            let model = try SafeTensorsFile(url: checkpoint.appendingPathComponent("model.safetensors")).loadAll()
-            try trainable.load(model)
-            let optFile = try SafeTensorsFile(url: checkpoint.appendingPathComponent("optimizer.safetensors"))
-            var scalars: [String: Double] = [:]
-            for (k, v) in optFile.metadata { if let d = Double(v) { scalars[k] = d } }
-            try optimizer.load(OptimizerState(tensors: try optFile.loadAll(), scalars: scalars))
+            try CheckpointFolder.restore(checkpoint, module: trainable, optimizer: optimizer)
             if let saved = state["lora_dropout_generators"] as? [String: [String]] {
                 let modules = Dictionary(trainable.namedModules().map { ($0.key, $0.module) }, uniquingKeysWith: { a, _ in a })
                 for (key, words) in saved {
