@@ -171,7 +171,10 @@ public final class OnlineRLTrainer {
     }
 
     func completions(_ samples: [RolloutSample], from set: [RLPrompt]) -> [Completion] {
-        samples.map { Completion(prompt: set[$0.promptIndex], ids: $0.ids, text: $0.text, finishReason: $0.truncated ? .length : .stopToken) }
+        samples.map {
+            Completion(prompt: set[$0.promptIndex], ids: $0.ids, text: $0.text, finishReason: $0.truncated ? .length : .stopToken,
+                       logProbs: $0.rolloutLogps, entropies: $0.entropies)
+        }
     }
 
     // MARK: Forward passes

@@ -16,12 +16,18 @@ public struct Completion: @unchecked Sendable {
     /// The generated text with special tokens skipped.
     public var text: String
     public var finishReason: FinishReason
+    /// The sampler's log-probability of each token and the entropy it drew from (empty when the
+    /// completion was not sampled by the trainer).
+    public var logProbs: [Float]
+    public var entropies: [Float]
 
-    public init(prompt: RLPrompt, ids: [Int], text: String, finishReason: FinishReason) {
+    public init(prompt: RLPrompt, ids: [Int], text: String, finishReason: FinishReason, logProbs: [Float] = [], entropies: [Float] = []) {
         self.prompt = prompt
         self.ids = ids
         self.text = text
         self.finishReason = finishReason
+        self.logProbs = logProbs
+        self.entropies = entropies
     }
 
     /// True when the completion was cut by the token budget.
@@ -66,11 +72,14 @@ public struct RewardContext: @unchecked Sendable {
     public var maxNewTokens: Int
     /// The policy's vocabulary (reward models must share it).
     public var vocabularySize: Int
+    /// The run's reference model path (the starting policy unless `ref` is set): RTO's ℓ^ref.
+    public var referencePath: String
 
-    public init(tokenizer: Tokenizer, maxNewTokens: Int, vocabularySize: Int) {
+    public init(tokenizer: Tokenizer, maxNewTokens: Int, vocabularySize: Int, referencePath: String = "") {
         self.tokenizer = tokenizer
         self.maxNewTokens = maxNewTokens
         self.vocabularySize = vocabularySize
+        self.referencePath = referencePath
     }
 }
 

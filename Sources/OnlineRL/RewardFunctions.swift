@@ -41,6 +41,21 @@ public enum RewardFunctions {
             guard let arg else { throw RewardError("--reward token-rm needs a folder: token-rm:DIR") }
             return try RewardModelReward(folder: arg, tokenLevel: true, vocabularySize: ctx.vocabularySize)
         },
+        RewardFunctionEntry(card: MethodCard(name: "implicit-dpo", summary: "RTO's dense token reward: clip(scale·(ℓ_dpo − ℓ_ref), ±clip), ref = the run's reference",
+                                             arxiv: ["2404.18922"], defaults: ["scale": "0.05", "clip": "0.05"]), argument: "DPO_DIR[,SCALE[,CLIP]]") { arg, ctx in
+            let parts = (arg ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard let dir = parts.first, !dir.isEmpty else { throw RewardError("--reward implicit-dpo needs a DPO model: implicit-dpo:DIR") }
+            let numbers = parts.dropFirst().map { Float($0) }
+            guard numbers.allSatisfy({ $0 != nil }), numbers.count <= 2 else {
+                throw RewardError("--reward implicit-dpo:\(arg!): after the folder, SCALE and CLIP are numbers")
+            }
+            return try ImplicitDPOReward(dpoPath: dir, referencePath: ctx.referencePath, scale: numbers.first.flatMap { $0 } ?? 0.05,
+                                         clip: numbers.count > 1 ? numbers[1]! : 0.05, vocabularySize: ctx.vocabularySize)
+        },
+        RewardFunctionEntry(card: MethodCard(name: "neg-entropy", summary: "Entropy minimisation, token variant: r_t = −H_t of the sampler's distribution",
+                                             arxiv: ["2505.15134"])) { _, _ in SelfCertaintyReward(negativeEntropy: true) },
+        RewardFunctionEntry(card: MethodCard(name: "neg-trajectory-entropy", summary: "Entropy minimisation, sequence variant: R = Σ_t ℓ_t of the sampled tokens",
+                                             arxiv: ["2505.15134"])) { _, _ in SelfCertaintyReward(negativeEntropy: false) },
     ])
 
     /// Builds `NAME` or `NAME:ARGUMENT` (the argument may itself contain colons).

@@ -117,7 +117,7 @@ struct RLRegistryTests {
     @Test("cards: arXiv ids, and their defaults are accepted settings that reproduce the built method")
     func cards() throws {
         #expect(AdvantageEstimators.registry.names == ["gae", "grpo", "dr-grpo", "rloo", "reinforce++",
-                                                       "reinforce++-baseline", "remax", "grpo-passk"])
+                                                       "reinforce++-baseline", "remax", "grpo-passk", "ktae"])
         #expect(PolicyLosses.registry.names == ["ppo", "gspo", "gmpo", "reinforce-is"])
         for e in AdvantageEstimators.registry.entries {
             #expect(!e.card.arxiv.isEmpty, "\(e.card.name): no arXiv id")

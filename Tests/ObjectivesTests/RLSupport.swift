@@ -43,6 +43,7 @@ struct RLReference: @unchecked Sendable {
         try RolloutBatch(mask: bt("mask"), tokenRewards: bt("token_rewards"), groupIDs: groups, values: bt("values"),
                          oldLogps: bt("old_logps"), referenceLogps: bt("reference_logps"),
                          rolloutLogps: bt("rollout_logps"), entropies: bt("entropies"),
+                         tokenIDs: IndexTensor(shape: [B, T], data: ints(inputs["token_ids"])),
                          rewardBaselines: Tensor(floats(inputs["reward_baselines"])))
     }
 }
@@ -88,9 +89,10 @@ struct RandomRollout {
     }
 
     func batch() -> RolloutBatch {
-        // Shapes are right by construction.
-        try! RolloutBatch(mask: mask, tokenRewards: rewards, groupIDs: groups, values: values, oldLogps: oldLogps,
-                          referenceLogps: referenceLogps, rolloutLogps: rolloutLogps, entropies: entropies)
+        // Shapes are right by construction. Token ids (KTAE) cycle through a small vocabulary.
+        let ids = IndexTensor(shape: [Self.B, Self.T], data: (0 ..< Self.B * Self.T).map { Int32(($0 * 7 + 3) % 5) })
+        return try! RolloutBatch(mask: mask, tokenRewards: rewards, groupIDs: groups, values: values, oldLogps: oldLogps,
+                                 referenceLogps: referenceLogps, rolloutLogps: rolloutLogps, entropies: entropies, tokenIDs: ids)
     }
 
     /// The same batch with NaN, ±inf and huge values written into every masked position.

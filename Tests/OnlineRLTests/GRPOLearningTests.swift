@@ -9,7 +9,7 @@ import Training
     /// the SFT start (0.44 in this seeded setting) by at least 0.1 in 100 rollout batches; the other
     /// estimators and losses the grpo/rloo commands offer without a value head by at least 0.05.
     @Test(arguments: [("grpo", "ppo", 1, 0.1), ("grpo", "ppo", 2, 0.1), ("rloo", "ppo", 1, 0.05), ("dr-grpo", "ppo", 1, 0.05),
-                      ("grpo", "gspo", 1, 0.05)] as [(String, String, Int, Float)])
+                      ("grpo", "gspo", 1, 0.05), ("ktae", "ppo", 1, 0.05)] as [(String, String, Int, Float)])
     func heldOutAccuracyRises(_ estimator: String, _ loss: String, _ iterations: Int, _ gain: Float) throws {
         let setup = try AdditionSetup.shared.get()
         var c = setup.configuration(steps: 100)

@@ -96,3 +96,33 @@ import Tokenizers
         }
     }
 }
+
+/// RTO's implicit DPO reward and entropy minimisation's self-rewards.
+@Suite struct TokenCreditRewardTests {
+    @Test func implicitDPORewardIsTheClippedLogRatio() throws {
+        let setup = try AdditionSetup.shared.get()
+        let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: setup.sftModel))
+        let prompt = RLPrompt(location: RowLocation(file: "p.jsonl", line: 1), text: "3+4=", ids: tokenizer.encode("3+4="))
+        let c = Completion(prompt: prompt, ids: tokenizer.encode("7\n"), text: "7\n", finishReason: .stopString)
+        // Against itself the log-ratio is 0 everywhere.
+        let same = try ImplicitDPOReward(dpoPath: setup.sftModel, referencePath: setup.sftModel, vocabularySize: 512)
+        #expect(try same.tokenRewards([c])[0].allSatisfy { $0 == 0 })
+        // Against the untrained base: scale × log-ratio, clipped at ±clip.
+        let base = try tinyModelFolder().path
+        let unclipped = try ImplicitDPOReward(dpoPath: setup.sftModel, referencePath: base, scale: 1, clip: 0, vocabularySize: 512)
+        let clipped = try ImplicitDPOReward(dpoPath: setup.sftModel, referencePath: base, scale: 1, clip: 0.05, vocabularySize: 512)
+        let u = try unclipped.tokenRewards([c])[0], k = try clipped.tokenRewards([c])[0]
+        #expect(u.count == c.ids.count && u.contains { abs($0) > 0.05 }, "\(u)")
+        #expect(zip(u, k).allSatisfy { min(max($0, -0.05), 0.05) == $1 })
+    }
+
+    @Test func entropyMinimisationReadsTheSampler() throws {
+        let prompt = RLPrompt(location: RowLocation(file: "p.jsonl", line: 1), text: "", ids: [1])
+        let c = Completion(prompt: prompt, ids: [5, 6, 7], text: "", finishReason: .length, logProbs: [-0.5, -1, -0.25], entropies: [1, 2, 0.5])
+        #expect(try SelfCertaintyReward(negativeEntropy: true).tokenRewards([c])[0] == [-1, -2, -0.5])
+        #expect(try SelfCertaintyReward(negativeEntropy: false).tokenRewards([c])[0] == [0, 0, -1.75])
+        var bare = c
+        bare.entropies = []
+        #expect(throws: RewardError.self) { try SelfCertaintyReward(negativeEntropy: true).tokenRewards([bare]) }
+    }
+}

@@ -101,7 +101,7 @@ public enum AdvantageEstimators {
     public static let registry = Registry<AdvantageEstimatorEntry>(family: "advantage estimator", [
         GAE.entry, GRPOAdvantage.entry, GRPOAdvantage.drGRPOEntry, RLOOAdvantage.entry,
         ReinforcePlusPlusAdvantage.entry, ReinforcePlusPlusBaselineAdvantage.entry, ReMaxAdvantage.entry,
-        GRPOPassKAdvantage.entry,
+        GRPOPassKAdvantage.entry, KTAEAdvantage.entry,
     ])
 
     /// The estimator registered under `name` (or an alias), built from `settings`.

@@ -2,7 +2,8 @@
 """Worked numeric examples for the online-RL maths in `Sources/Objectives/RL`, computed
 independently with numpy in float64 from the published formulas (PPO arXiv 1707.06347, GAE
 arXiv 1506.02438, GRPO arXiv 2402.03300, Dr. GRPO arXiv 2503.20783, RLOO arXiv 2402.14740,
-REINFORCE++ arXiv 2501.03262, ReMax arXiv 2310.10505, Pass@k arXiv 2503.19595, DAPO arXiv
+REINFORCE++ arXiv 2501.03262, ReMax arXiv 2310.10505, Pass@k arXiv 2503.19595, KTAE arXiv
+2505.16826 (Fisher's exact test by SciPy), DAPO arXiv
 2503.14476, GSPO arXiv 2507.18071, GMPO arXiv 2507.20673, REINFORCE + IS arXiv 2512.01374) and
 the reference code the Swift types cite (volcengine/verl:verl/trainer/ppo/core_algos.py).
 Writes `rl_reference.json` next to this file:
@@ -17,7 +18,7 @@ Writes `rl_reference.json` next to this file:
               copy of the log-probs fixed while differencing the live one.
   value_loss, kl_in_reward, adaptive_kl: the remaining pieces.
 
-Run:  python3 Tests/Fixtures/objectives/generate_rl_reference.py   (numpy only)
+Run:  python3 Tests/Fixtures/objectives/generate_rl_reference.py   (numpy; SciPy for KTAE)
 """
 import json
 import os
@@ -79,6 +80,8 @@ seq_adv[4] = -abs(seq_adv[4])
 sequence_advantages = junk(np.repeat(seq_adv[:, None], T, 1))
 
 ADV = {"token": token_advantages, "sequence": sequence_advantages}
+# Sampled token ids for KTAE, from a generator of their own so the draws above are unchanged.
+token_ids = np.random.default_rng(4242).integers(0, 6, size=(B, T))
 
 
 def z(x):
@@ -199,6 +202,49 @@ def grpo_passk(scale=True, eps=1e-6):
     return A, A
 
 
+def ktae(alpha=1.0, beta=1.0, top=1.0, eps=1e-6):
+    """KTAE (arXiv 2505.16826) from its formulas, Fisher's test by SciPy."""
+    from scipy.stats import fisher_exact
+    R = seq_rewards()
+    A = np.zeros((B, T))
+    for rows in group_rows():
+        g = R[rows]
+        base = (g - g.mean()) / (g.std(ddof=1) + eps) if len(rows) > 1 else g.copy()
+        kappa = {}
+        C = [i for i in rows if R[i] > 0]
+        W = [i for i in rows if R[i] <= 0]
+        if C and W and len(rows) > 1:
+            def present(cls, v):
+                return sum(1 for i in cls if any(token_ids[i, t] == v for t in range(T) if M[i, t]))
+            def counts(cls):
+                toks = [token_ids[i, t] for i in cls for t in range(T) if M[i, t]]
+                return toks
+            tc, tw = counts(C), counts(W)
+            avg = (len(tc) + len(tw)) / 2
+            def tf(toks, v):
+                f = toks.count(v) / len(toks)
+                return f * 3.0 / (f + 2.0 * (1 - 0.5 + 0.5 * len(toks) / avg))
+            def ent(x, y):
+                s_ = x + y
+                return 0.0 if s_ == 0 else -sum(p * np.log2(p) for p in (x / s_, y / s_) if p > 0)
+            for v in sorted(set(tc) | set(tw)):
+                a, b_ = present(C, v), present(W, v)
+                c, d = len(C) - a, len(W) - b_
+                p = fisher_exact([[a, b_], [c, d]], alternative="two-sided").pvalue
+                F = np.exp(-2 * p) if p != 1 else 0.0
+                n = a + b_ + c + d
+                ig = ent(a + c, b_ + d) - (a + b_) / n * ent(a, b_) - (c + d) / n * ent(c, d)
+                h = np.arcsin(np.sqrt(a / (a + c + 1e-10))) - np.arcsin(np.sqrt(b_ / (b_ + d + 1e-10)))
+                x = h + tf(tc, v) / (tf(tw, v) + 1e-5) - tf(tw, v) / (tf(tc, v) + 1e-5)
+                sc = (alpha * F + beta * ig) * x / (alpha + beta)
+                kappa[v] = (1 / (1 + np.exp(-sc)) - 0.5) * 2 * top
+        for k, i in enumerate(rows):
+            for t in range(T):
+                if M[i, t]:
+                    A[i, t] = base[k] + kappa.get(token_ids[i, t], 0.0)
+    return A, A
+
+
 estimator_cases = {
     "gae_default": ("gae", {}, gae()),
     "gae_gamma0.9_lam0.8_raw": ("gae", {"gamma": "0.9", "lam": "0.8", "whiten_advantages": "false"},
@@ -215,6 +261,7 @@ estimator_cases = {
     "remax": ("remax", {}, remax()),
     "grpo_passk": ("grpo-passk", {}, grpo_passk()),
     "grpo_passk_unscaled": ("grpo-passk", {"scale_rewards": "none"}, grpo_passk(False)),
+    "ktae": ("ktae", {}, ktae()),
 }
 
 
@@ -440,6 +487,7 @@ inputs = {
     "reward_baselines": reward_baselines.tolist(),
     "token_advantages": token_advantages.reshape(-1).tolist(),
     "sequence_advantages": sequence_advantages.reshape(-1).tolist(),
+    "token_ids": token_ids.reshape(-1).tolist(),
 }
 
 out = {
