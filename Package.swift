@@ -78,7 +78,8 @@ let package = Package(
         // SFT → sampling → preference methods → accuracy, KL and credit localisation → report.
         .target(
             name: "Experiments",
-            dependencies: ["Training", "Models", "Decoding", "Objectives", "Datasets", "CreditBench", "Evaluation", "Reports", "Tokenizers", "Rewards"],
+            dependencies: ["Training", "Models", "Decoding", "Objectives", "Datasets", "CreditBench", "Evaluation", "Reports", "Tokenizers", "Rewards",
+                           "OnlineRL", "TensorCore"],
             swiftSettings: unchecked),
         // Markdown and self-contained HTML reports: tables, inline-SVG charts, token heatmaps.
         .target(name: "Reports"),

@@ -39,7 +39,8 @@ func writeLines(_ rows: [[String: Any]]) throws -> String {
 }
 
 /// One-digit addition (CreditBench `add`): a tiny Llama fine-tuned for 40 steps answers about 44% of
-/// held-out prompts correctly, greedy. Built once per process.
+/// a separately drawn prompt set correctly, greedy (the sets overlap: there are 100 problems). Built
+/// once per process.
 struct AdditionSetup: @unchecked Sendable {
     let sftModel: String
     let trainPrompts: String
