@@ -55,8 +55,9 @@ public enum Collator {
             for t in 0 ..< max(0, n - 1) {
                 labels[b * T + t] = s.ids[t + 1]
                 mask[b * T + t] = s.trainMask[t + 1] ? 1 : 0
-                if let r = s.tokenRewards { rewards![b * T + t] = r[t + 1] }
-                if let l = s.tokenLabels { tokenLabels![b * T + t] = l[t + 1] }
+                // Rewards are kept only when every row has them; labels when any row has them.
+                if rewards != nil, let r = s.tokenRewards { rewards?[b * T + t] = r[t + 1] }
+                if let l = s.tokenLabels { tokenLabels?[b * T + t] = l[t + 1] }
             }
         }
         return CollatedBatch(rows: B, inputLength: L, inputIDs: ids, attentionMask: attention, labels: labels, lossMask: mask,

@@ -30,6 +30,13 @@ public struct DatasetEncoder: Sendable {
                               rewardField: "chosen_token_rewards", spans: nil, at: location)
         var rs = try annotate(r0, promptLength: promptLength, rewards: annotations.rejectedTokenRewards,
                               rewardField: "rejected_token_rewards", spans: annotations.rejectedErrorSpans, at: location)
+        // Token rewards come in pairs: a batch holds them for every row or for none, and a row with
+        // one side only would leave the other side's tokens without rewards.
+        switch (annotations.chosenTokenRewards, annotations.rejectedTokenRewards) {
+        case (.some, nil): throw DatasetError.missingField(location, field: "rejected_token_rewards")
+        case (nil, .some): throw DatasetError.missingField(location, field: "chosen_token_rewards")
+        default: break
+        }
         cs = try truncate(cs, field: "chosen", at: location)
         rs = try truncate(rs, field: "rejected", at: location)
         return PreferenceExample(location: location, chosen: cs, rejected: rs, margin: margin)

@@ -444,13 +444,10 @@ public final class CreditDemo {
 /// Writing JSON Lines (one object per line, keys sorted so files diff cleanly).
 enum JSONL {
     static func write(_ rows: [[String: Any]], to u: URL) throws {
-        var out = Data()
         do {
-            for r in rows {
-                out += try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys, .withoutEscapingSlashes])
-                out += Data("\n".utf8)
-            }
-            try out.write(to: u, options: .atomic)
+            // A NaN or infinity is reported with the row and field (JSONLWriteError), not as
+            // Foundation's "Invalid number value in JSON write".
+            try JSONLWriter.encode(rows, file: u.path).write(to: u, options: .atomic)
         } catch {
             throw DemoError.cannotWrite(path: u.path, reason: "\(error)")
         }

@@ -34,19 +34,19 @@ struct AdvantagesCommand: ParsableCommand {
         }
         let est = try AdvantageEstimators.make(estimator, settings: settings)
         let rows = try JSONLReader.read(input)
-        guard !rows.isEmpty else { throw ValidationError("\(input): no rows") }
+        guard !rows.isEmpty else { throw InputDataError("\(input): no rows") }
         func numbers(_ row: JSONLRow, _ key: String) throws -> [Float]? {
             guard let v = row.object[key] else { return nil }
-            guard let list = v as? [Any] else { throw ValidationError("\(row.location): \"\(key)\" must be a list of numbers") }
+            guard let list = v as? [Any] else { throw InputDataError("\(row.location): \"\(key)\" must be a list of numbers") }
             return try list.enumerated().map { i, x in
-                guard let n = x as? NSNumber, !isJSONBoolean(n) else { throw ValidationError("\(row.location): \(key)[\(i)] is not a number") }
+                guard let n = x as? NSNumber, !isJSONBoolean(n) else { throw InputDataError("\(row.location): \(key)[\(i)] is not a number") }
                 return n.floatValue
             }
         }
         var masks: [[Float]] = [], groupKeys: [String] = []
         for row in rows {
-            guard let m = try numbers(row, "response_mask") else { throw ValidationError("\(row.location): missing \"response_mask\"") }
-            guard m.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw ValidationError("\(row.location): response_mask entries must be 0 or 1") }
+            guard let m = try numbers(row, "response_mask") else { throw InputDataError("\(row.location): missing \"response_mask\"") }
+            guard m.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw InputDataError("\(row.location): response_mask entries must be 0 or 1") }
             masks.append(m)
             groupKeys.append(row.object["group"].map { "\($0)" } ?? "row \(row.location.line)")
         }
@@ -55,13 +55,13 @@ struct AdvantagesCommand: ParsableCommand {
             var out = [Float](repeating: 0, count: B * T), any = false
             for (i, row) in rows.enumerated() {
                 guard let v = try numbers(row, key) else {
-                    if required || any { throw ValidationError("\(row.location): missing \"\(key)\" (other rows have it)") }
+                    if required || any { throw InputDataError("\(row.location): missing \"\(key)\" (other rows have it)") }
                     continue
                 }
-                if i > 0 && !any { throw ValidationError("\(row.location): \"\(key)\" is given here but not on earlier rows") }
+                if i > 0 && !any { throw InputDataError("\(row.location): \"\(key)\" is given here but not on earlier rows") }
                 any = true
                 guard v.count == masks[i].count else {
-                    throw ValidationError("\(row.location): \"\(key)\" has \(v.count) entries, response_mask has \(masks[i].count)")
+                    throw InputDataError("\(row.location): \"\(key)\" has \(v.count) entries, response_mask has \(masks[i].count)")
                 }
                 for (t, x) in v.enumerated() { out[i * T + t] = x }
             }
@@ -73,14 +73,14 @@ struct AdvantagesCommand: ParsableCommand {
         var rewards = try padded("token_rewards") ?? Tensor(shape: [B, T], repeating: 0)
         let sequence = try rows.map { row -> Float? in
             guard let r = row.object["reward"] else { return nil }
-            guard let n = r as? NSNumber, !isJSONBoolean(n) else { throw ValidationError("\(row.location): \"reward\" must be a number") }
+            guard let n = r as? NSNumber, !isJSONBoolean(n) else { throw InputDataError("\(row.location): \"reward\" must be a number") }
             return n.floatValue
         }
         if sequence.contains(where: { $0 != nil }) {
-            guard sequence.allSatisfy({ $0 != nil }) else { throw ValidationError("\(input): \"reward\" is on some rows but not all") }
+            guard sequence.allSatisfy({ $0 != nil }) else { throw InputDataError("\(input): \"reward\" is on some rows but not all") }
             rewards = rewards + (try RolloutBatch.placingSequenceRewards(sequence.map { $0! }, mask: mask))
         } else if try padded("token_rewards") == nil {
-            throw ValidationError("\(input): rows need \"reward\" or \"token_rewards\"")
+            throw InputDataError("\(input): rows need \"reward\" or \"token_rewards\"")
         }
         var ids: [String: Int] = [:]
         let groups = groupKeys.map { k in ids[k] ?? { ids[k] = ids.count; return ids.count - 1 }() }

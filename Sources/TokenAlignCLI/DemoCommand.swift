@@ -3,6 +3,7 @@ import ArgumentParser
 import Evaluation
 import Experiments
 import Foundation
+import Training
 import Yams
 
 struct DemoCommand: ParsableCommand {
@@ -15,7 +16,7 @@ struct DemoCommand: ParsableCommand {
 
 /// Reads a YAML/JSON settings file as a mapping.
 func readSettingsMapping(_ path: String) throws -> [String: Any] {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("\(path): cannot read file") }
+    let text = try YAMLBounds.read(path)  // size and nesting bounded before Yams parses it
     let parsed: Any?
     do { parsed = try Yams.load(yaml: text) } catch { throw ValidationError("\(path): not valid YAML/JSON: \(error)") }
     guard let mapping = parsed as? [String: Any] else { throw ValidationError("\(path): expected a mapping of settings") }

@@ -119,12 +119,12 @@ struct GenerateCommand: ParsableCommand {
         var ids: [[Int]] = [], conversational: [Bool] = []
         for row in input {
             let turns: Turns
-            do { turns = try Turns.decode(row.object["prompt"], field: "prompt", at: row.location) } catch { throw ValidationError("\(error)") }
+            turns = try Turns.decode(row.object["prompt"], field: "prompt", at: row.location)
             ids.append(try render(turns, tokenizer: tokenizer, addSpecialTokens: addSpecialTokens).ids)
             conversational.append(turns.isConversational)
-            guard ids.last?.isEmpty == false else { throw ValidationError("\(row.location): the prompt encodes to no tokens") }
+            guard ids.last?.isEmpty == false else { throw InputDataError("\(row.location): the prompt encodes to no tokens") }
         }
-        guard !ids.isEmpty else { throw ValidationError("\(path): no prompts") }
+        guard !ids.isEmpty else { throw InputDataError("\(path): no prompts") }
         model.eval()
         let bar = ProgressLine(label: "generate")
         let results = BatchedGeneration.generate(model: model, prompts: ids, count: numSamples, parameters: parameters(tokenizer), seed: seed,

@@ -37,21 +37,19 @@ func loadTokenizer(_ path: String) throws -> Tokenizer {
 
 enum GGUFFileLoader {
     static func open(_ url: URL) throws -> GGUFFile {
-        do { return try GGUFFile(url: url) } catch { throw ValidationError(error.description) }
+        try GGUFFile(url: url)
     }
 }
 
-/// Reads a JSONL file: one JSON object per non-blank line; errors name the file and line.
+/// Reads a JSONL file: one JSON object per non-blank line; errors (`DatasetError`, exit code 65)
+/// name the file and line.
 func readJSONL(_ path: String) throws -> [(line: Int, object: [String: Any])] {
-    do { return try JSONLReader.read(path).map { ($0.location.line, $0.object) } } catch { throw ValidationError("\(error)") }
+    try JSONLReader.read(path).map { ($0.location.line, $0.object) }
 }
 
-/// Writes one JSON object per line, atomically.
+/// Writes one JSON object per line, atomically. A NaN or infinite number anywhere throws
+/// `JSONLWriteError.nonFinite` naming the file, the row's line and the field (nothing is written).
 func writeJSONL(_ rows: [[String: Any]], to path: String) throws {
-    var out = Data()
-    for r in rows {
-        out.append(try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys, .withoutEscapingSlashes]))
-        out.append(UInt8(ascii: "\n"))
-    }
+    let out = try JSONLWriter.encode(rows, file: path)
     try out.write(to: URL(fileURLWithPath: path), options: .atomic)
 }

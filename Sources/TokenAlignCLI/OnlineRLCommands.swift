@@ -5,6 +5,7 @@
 import ArgumentParser
 import Checkpoints
 import Foundation
+import Models
 import Objectives
 import OnlineRL
 import Training
@@ -63,7 +64,7 @@ struct OnlineRLArguments: ParsableArguments {
     func configuration(defaults: OnlineRLConfiguration) throws -> OnlineRLConfiguration {
         var c = defaults
         if let path = config {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("\(path): cannot read") }
+            let text = try YAMLBounds.read(path)  // size and nesting bounded before Yams parses it
             do { c = try YAMLDecoder().decode(OnlineRLConfiguration.self, from: text) } catch { throw ValidationError("\(path): \(error)") }
         }
         if let v = model { c.model = v }
@@ -121,7 +122,12 @@ struct OnlineRLArguments: ParsableArguments {
     /// Trains, writing the run folder; prints progress (or JSON lines).
     func run(defaults: OnlineRLConfiguration, label: String) throws {
         let c = try configuration(defaults: defaults)
-        let (trainer, pretrained) = try OnlineRLSetup.prepare(c, tokenizer: try tokenizer.map { try loadTokenizer($0) })
+        // Setting up reports settings that cannot work (reward names and arguments, estimator,
+        // vocabularies, LoRA targets) as RewardError: a usage error here (exit code 64); the same
+        // type thrown while training (a non-finite reward or loss) exits 1.
+        let prepared: (trainer: OnlineRLTrainer, pretrained: PretrainedModel)
+        do { prepared = try OnlineRLSetup.prepare(c, tokenizer: try tokenizer.map { try loadTokenizer($0) }) } catch let e as RewardError { throw SettingsError(e.description) }
+        let (trainer, pretrained) = prepared
         if let dir = trainer.outputDirectory {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try Data(try YAMLEncoder().encode(c).utf8).write(to: dir.appendingPathComponent("config.yaml"), options: .atomic)

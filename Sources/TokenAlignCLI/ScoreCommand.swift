@@ -31,7 +31,7 @@ struct ScoreCommand: ParsableCommand {
         for (line, obj) in rows {
             if let ids = obj["ids"] {
                 guard let arr = ids as? [Int], arr.allSatisfy({ $0 >= 0 && $0 < loaded.model.vocabularySize }) else {
-                    throw ValidationError("\(data):\(line): field 'ids' must be an array of token ids in 0..<\(loaded.model.vocabularySize)")
+                    throw InputDataError("\(data):\(line): field 'ids' must be an array of token ids in 0..<\(loaded.model.vocabularySize)")
                 }
                 sequences.append(arr)
                 starts.append(nil)
@@ -41,23 +41,23 @@ struct ScoreCommand: ParsableCommand {
                 throw ValidationError("\(data):\(line): text rows need a tokenizer (the model has none; pass --tokenizer)")
             }
             if let text = obj["text"] {
-                guard let s = text as? String else { throw ValidationError("\(data):\(line): field 'text' must be a string") }
+                guard let s = text as? String else { throw InputDataError("\(data):\(line): field 'text' must be a string") }
                 sequences.append(tokenizer.encode(s, addSpecialTokens: addSpecialTokens))
                 starts.append(nil)
             } else if let p = obj["prompt"], let c = obj["completion"] {
                 guard let ps = p as? String, let cs = c as? String else {
-                    throw ValidationError("\(data):\(line): fields 'prompt' and 'completion' must be strings")
+                    throw InputDataError("\(data):\(line): fields 'prompt' and 'completion' must be strings")
                 }
                 let pids = tokenizer.encode(ps, addSpecialTokens: addSpecialTokens)
                 let cids = tokenizer.encode(cs)
                 sequences.append(pids + cids)
                 starts.append(pids.count)
             } else {
-                throw ValidationError("\(data):\(line): expected a 'text', 'ids', or 'prompt' + 'completion' row")
+                throw InputDataError("\(data):\(line): expected a 'text', 'ids', or 'prompt' + 'completion' row")
             }
         }
         for (i, s) in sequences.enumerated() where s.count > loaded.model.maxPositions {
-            throw ValidationError("\(data):\(rows[i].line): \(s.count) tokens exceed the model's \(loaded.model.maxPositions) positions")
+            throw InputDataError("\(data):\(rows[i].line): \(s.count) tokens exceed the model's \(loaded.model.maxPositions) positions")
         }
         let scores = loaded.model.scoreTokens(sequences, batchSize: batchSize)
         var out: [[String: Any]] = []

@@ -91,7 +91,7 @@ struct DataSentimentPairsCommand: ParsableCommand {
         var prompts: [String] = [], groups: [[String]] = [], index: [String: Int] = [:]
         for row in try JSONLReader.read(samples) {
             guard let p = row.object["prompt"] as? String, let c = row.object["completion"] as? String else {
-                throw ValidationError("\(row.location): expected string fields \"prompt\" and \"completion\"")
+                throw InputDataError("\(row.location): expected string fields \"prompt\" and \"completion\"")
             }
             if let i = index[p] { groups[i].append(c) } else {
                 index[p] = prompts.count
@@ -102,11 +102,11 @@ struct DataSentimentPairsCommand: ParsableCommand {
         let rows = SentimentSteps.preferenceRows(prompts: prompts, continuations: groups, scorer: scorer, tokenizer: tok,
                                                  minimumMargin: s.minimumMargin)
         guard !rows.isEmpty else {
-            throw ValidationError("\(samples): no prompt has continuations whose scores differ by ≥ \(s.minimumMargin)")
+            throw InputDataError("\(samples): no prompt has continuations whose scores differ by ≥ \(s.minimumMargin)")
         }
         if let evalOut {
             let (train, eval) = SentimentSteps.splitHeldOut(rows)
-            guard !train.isEmpty else { throw ValidationError("\(samples): only \(rows.count) pair(s); none left after holding out") }
+            guard !train.isEmpty else { throw InputDataError("\(samples): only \(rows.count) pair(s); none left after holding out") }
             try writeJSONL(train, to: out)
             try writeJSONL(eval, to: evalOut)
             FileHandle.standardError.write(Data("\(train.count) pairs to \(out), \(eval.count) held out to \(evalOut) (\(prompts.count) prompts)\n".utf8))
@@ -163,10 +163,10 @@ struct EvalSentimentCommand: ParsableCommand {
         let heldOut: [String]
         if let prompts {
             heldOut = try JSONLReader.read(prompts).map { row in
-                guard let p = row.object["prompt"] as? String else { throw ValidationError("\(row.location): expected a string field \"prompt\"") }
+                guard let p = row.object["prompt"] as? String else { throw InputDataError("\(row.location): expected a string field \"prompt\"") }
                 return p
             }
-            guard !heldOut.isEmpty else { throw ValidationError("\(prompts): no prompts") }
+            guard !heldOut.isEmpty else { throw InputDataError("\(prompts): no prompts") }
         } else {
             heldOut = try SentimentSteps.prompts(s).test
         }

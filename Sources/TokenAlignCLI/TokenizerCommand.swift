@@ -18,7 +18,7 @@ struct TokenizerCommand: ParsableCommand {
             let tok = try loadTokenizer(tokenizer)
             var out: [[String: Any]] = []
             for (line, obj) in try readJSONL(input) {
-                guard let text = obj["text"] as? String else { throw ValidationError("\(input):\(line): expected a string field 'text'") }
+                guard let text = obj["text"] as? String else { throw InputDataError("\(input):\(line): expected a string field 'text'") }
                 out.append(["ids": tok.encode(text, addSpecialTokens: addSpecialTokens)])
             }
             try writeJSONL(out, to: output)
@@ -37,7 +37,7 @@ struct TokenizerCommand: ParsableCommand {
             var out: [[String: Any]] = []
             for (line, obj) in try readJSONL(input) {
                 guard let ids = obj["ids"] as? [Int], ids.allSatisfy({ $0 >= 0 && $0 < tok.vocabularySize }) else {
-                    throw ValidationError("\(input):\(line): field 'ids' must be an array of ids in 0..<\(tok.vocabularySize)")
+                    throw InputDataError("\(input):\(line): field 'ids' must be an array of ids in 0..<\(tok.vocabularySize)")
                 }
                 out.append(["text": tok.decode(ids, skipSpecialTokens: skipSpecialTokens)])
             }
@@ -62,11 +62,11 @@ struct TokenizerCommand: ParsableCommand {
             for path in input {
                 if path.hasSuffix(".jsonl") {
                     for (line, obj) in try readJSONL(path) {
-                        guard let t = obj["text"] as? String else { throw ValidationError("\(path):\(line): expected a string field 'text'") }
+                        guard let t = obj["text"] as? String else { throw InputDataError("\(path):\(line): expected a string field 'text'") }
                         corpus.append(t)
                     }
                 } else {
-                    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("\(path): cannot read file") }
+                    guard let data = FileManager.default.contents(atPath: path) else { throw InputDataError("\(path): cannot read file") }
                     corpus += String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
                 }
             }

@@ -38,7 +38,6 @@ struct DPOCommand: ParsableCommand {
     @Option(help: "Label smoothing ε (conservative, robust, exo_pair, aot).") var labelSmoothing: Float?
 
     func validate() throws {
-        if let b = beta, b <= 0 { throw ValidationError("--beta must be > 0") }
         if let w = lossWeights, w.split(separator: ",").contains(where: { Float($0) == nil }) {
             throw ValidationError("--loss-weights must be comma-separated numbers")
         }

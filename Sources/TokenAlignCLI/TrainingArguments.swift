@@ -39,17 +39,15 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "LoRA dropout.") var loraDropout: Float?
     @Option(help: "Comma-separated LoRA target module names.") var loraTargets: String?
 
+    @Option(help: "A step whose loss or gradient norm is NaN or infinite: stop the run (naming the step and rows) or skip the step.")
+    var onNonfinite: NonFinitePolicy?
+
     @Option(help: "Resume from a checkpoint folder (or 'latest' in --out).") var resume: String?
     @Flag(help: "Only evaluate, do not train.") var evalOnly = false
     @Flag(help: "Print metrics as JSON (with --eval-only: one JSON object as the last line).") var json = false
 
-    func validate() throws {
-        if let f = evalFraction, !(f >= 0 && f < 1) { throw ValidationError("--eval-fraction must be in [0, 1)") }
-        if let b = batchSize, b < 1 { throw ValidationError("--batch-size must be ≥ 1") }
-        if let g = gradientAccumulation, g < 1 { throw ValidationError("--gradient-accumulation must be ≥ 1") }
-        if let s = schedule, !["constant", "linear", "cosine"].contains(s) { throw ValidationError("--schedule must be constant, linear or cosine") }
-        if let r = loraRank, r < 1 { throw ValidationError("--lora-rank must be ≥ 1") }
-    }
+    // Ranges are checked once, for flags and YAML alike, by `TrainingConfiguration.validate`
+    // (called by `TrainingSetup.prepare`).
 
     /// The configuration file's values overridden by the flags given.
     func configuration(task: TrainingTask) throws -> TrainingConfiguration {
@@ -81,12 +79,14 @@ struct TrainingArguments: ParsableArguments {
         if let v = loraRank { c.loraRank = v }
         if let v = loraAlpha { c.loraAlpha = v }
         if let v = loraDropout { c.loraDropout = v }
+        if let v = onNonfinite { c.onNonFinite = v }
         if let v = loraTargets { c.loraTargets = v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         return c
     }
 }
 
 extension TruncationMode: ExpressibleByArgument {}
+extension NonFinitePolicy: ExpressibleByArgument {}
 
 /// Runs a prepared configuration: eval-only, or train with a progress bar, then save.
 enum TrainingDriver {
@@ -117,15 +117,20 @@ enum TrainingDriver {
             try trainer.resume(from: url)
         }
         let bar = ProgressLine(label: label)
-        try trainer.run { event in
-            switch event {
-            case .step(let s, let total, let m):
-                if a.json { print((try? jsonLine(m)) ?? "{}") } else { bar.update(s, of: total) }
-            case .evaluation(_, let m):
-                if a.json { print((try? jsonLine(m)) ?? "{}") }
-            case .checkpoint: break
+        do {
+            try trainer.run { event in
+                switch event {
+                case .step(let s, let total, let m):
+                    if a.json { print((try? jsonLine(m)) ?? "{}") } else { bar.update(s, of: total) }
+                case .evaluation(_, let m):
+                    if a.json { print((try? jsonLine(m)) ?? "{}") }
+                case .checkpoint: break
+                }
+                return .continue
             }
-            return .continue
+        } catch {
+            bar.finish()  // the error goes on its own line, not after the progress bar
+            throw error
         }
         bar.finish()
         if !c.out.isEmpty {

@@ -17,7 +17,8 @@ extension Trainer {
         var state: [String: Any] = ["step": step, "seed": String(configuration.seed), "train_rows": train.count,
                                     "steps_per_epoch": stepsPerEpoch, "total_steps": totalSteps,
                                     "epoch": step / stepsPerEpoch, "next_window_in_epoch": step % stepsPerEpoch,
-                                    "window_rows": configuration.batchSize * configuration.gradientAccumulation]
+                                    "window_rows": configuration.batchSize * configuration.gradientAccumulation,
+                                    "skipped_nonfinite": skippedNonFinite]
         // LoRA dropout generators: the masks after the resume must be the ones the run would draw.
         var dropout: [String: [String]] = [:]
         for (key, m) in trainable.namedModules() {
@@ -51,6 +52,7 @@ extension Trainer {
                     linear.dropoutGenerator.state = (w[0], w[1], w[2], w[3])
                 }
             }
+            skippedNonFinite = state["skipped_nonfinite"] as? Int ?? 0
             step = s
         } catch let e as TrainingError {
             throw e

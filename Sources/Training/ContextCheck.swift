@@ -33,9 +33,9 @@ enum ContextCheck {
             throw TrainingError.invalidConfiguration(
                 "\(location): \(set) row has \(n + extra) tokens\(prefix), more than the \(limit.role) model's \(positions) positions; \(fix)")
         }
-        if ktoMismatch, case .unpaired(let u) = examples, !u.isEmpty {
-            let prompt = u.max { $0.sequence.promptLength < $1.sequence.promptLength }!
-            let completion = u.max { $0.sequence.ids.count - $0.sequence.promptLength < $1.sequence.ids.count - $1.sequence.promptLength }!
+        if ktoMismatch, case .unpaired(let u) = examples,
+           let prompt = u.max(by: { $0.sequence.promptLength < $1.sequence.promptLength }),
+           let completion = u.max(by: { $0.sequence.ids.count - $0.sequence.promptLength < $1.sequence.ids.count - $1.sequence.promptLength }) {
             let p = prompt.sequence.promptLength, c = completion.sequence.ids.count - completion.sequence.promptLength
             if p + c > positions {
                 throw TrainingError.invalidConfiguration(

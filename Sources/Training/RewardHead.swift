@@ -63,8 +63,11 @@ enum RewardStep {
             var l = [Float](repeating: 1, count: B * T)
             let spans = b.tokenLabels?.scalars
             for row in half ..< B {
-                let annotated = spans.map { s in (0 ..< T).contains { s[row * T + $0] > 0 } } ?? false
-                for t in 0 ..< T { l[row * T + t] = annotated ? 1 - min(1, spans![row * T + t]) : 0 }
+                if let s = spans, (0 ..< T).contains(where: { s[row * T + $0] > 0 }) {
+                    for t in 0 ..< T { l[row * T + t] = 1 - min(1, s[row * T + t]) }
+                } else {
+                    for t in 0 ..< T { l[row * T + t] = 0 }
+                }
             }
             let batch = TokenBatch(policyLogps: logps, mask: b.mask, structure: .pairs, scores: scores,
                                    tokenRewards: Tensor(shape: [B, T], data: l))

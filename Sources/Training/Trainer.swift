@@ -51,6 +51,14 @@ public final class Trainer {
     public internal(set) var sparsePOKLMask: SparsePOMaskModule?
     /// Where checkpoints and metrics go (nil: nowhere).
     public var outputDirectory: URL?
+    /// Optimizer steps dropped because their loss or gradient norm was not finite
+    /// (`on_nonfinite: skip`); logged as `skipped_nonfinite` and kept in checkpoints.
+    public internal(set) var skippedNonFinite = 0
+    /// The metric counting `skippedNonFinite`.
+    public static let skippedNonFiniteMetric = "skipped_nonfinite"
+    /// For tests: replaces a micro-batch's loss before the backward pass, given (optimizer step
+    /// index, micro-batch index, loss), e.g. to inject a NaN at a known step.
+    var lossInjection: ((_ step: Int, _ microBatch: Int, _ loss: Variable) -> Variable)?
 
     public init(configuration: TrainingConfiguration, policy: any LanguageModel, reference: (any LanguageModel)? = nil,
                 guides: [any LanguageModel] = [], mode: TrainerMode, train: TrainingExamples, eval: TrainingExamples? = nil,
@@ -176,8 +184,11 @@ public final class Trainer {
         trainable.train()
         let total = totalSteps
         while step < total {
-            var metrics = trainStep(microBatches(forStep: step))
+            // A non-finite loss or gradient norm throws here under `on_nonfinite: stop`, before
+            // anything is updated, logged or checkpointed.
+            var metrics = try trainStep(microBatches(forStep: step))
             step += 1
+            if configuration.onNonFinite == .skip { metrics[Trainer.skippedNonFiniteMetric] = Float(skippedNonFinite) }
             metrics["step"] = Float(step)
             metrics["epoch"] = Float(step) / Float(stepsPerEpoch)
             try appendMetrics(metrics)
@@ -197,36 +208,84 @@ public final class Trainer {
     }
 
     /// One optimizer step over the given micro-batches; returns the step's metrics.
+    ///
+    /// A NaN or infinite loss (of any micro-batch) or gradient norm is never applied: under
+    /// `on_nonfinite: stop` this throws `TrainingError.nonFinite` naming the step, the quantity and
+    /// the rows of the micro-batch it came from; under `skip` the step is dropped (no parameter or
+    /// optimizer update) and counted in `skippedNonFinite`.
     @discardableResult
-    public func trainStep(_ micro: [[Int]]) -> [String: Float] {
+    public func trainStep(_ micro: [[Int]]) throws -> [String: Float] {
         let batches = micro.map { BatchTensors(train.subset($0).collate(padID: padID)) }
         var normalizer = Normalizer.global(masks: batches.map(\.mask))
         if case .unpaired = mode { normalizer.items = Float(micro.reduce(0) { $0 + $1.count }) }  // KTO averages over rows
         var sums: [String: Double] = [:]
         var weightTotal = 0.0, lossTotal = 0.0
+        var nonFinite: (quantity: String, value: Float, rows: [Int])?
         trainable.zeroGrad()
         for (i, (indices, b)) in zip(micro, batches).enumerated() {
             var out: ObjectiveOutput?
+            var loss: Variable?
             _ = valueAndGrad(trainable, accumulate: i > 0) {
                 let o = self.objectiveOutput(b, indices: indices, set: "train", normalizer: normalizer)
                 out = o
-                return o.loss
+                let l = self.lossInjection.map { $0(self.step, i, o.loss) } ?? o.loss
+                loss = l
+                return l
+            }
+            let value = loss?.scalar ?? 0
+            if !value.isFinite {
+                nonFinite = ("loss", value, indices)
+                break
+            }
+            // With accumulation, tell which micro-batch made the gradient non-finite.
+            if micro.count > 1 {
+                let norm = gradientNorm()
+                if !norm.isFinite {
+                    nonFinite = ("grad_norm", norm, indices)
+                    break
+                }
             }
             let w = Double(indices.count)
             weightTotal += w
-            lossTotal += Double(out?.loss.scalar ?? 0)
+            lossTotal += Double(value)
             for (k, v) in out?.metrics ?? [:] { sums[k, default: 0] += Double(v) * w }
+        }
+        let lr = schedule.learningRate(at: step)
+        var gradNorm = Float.nan
+        if nonFinite == nil {
+            gradNorm = clipGradientNorm(trainable, maxNorm: configuration.maxGradNorm > 0 ? configuration.maxGradNorm : .infinity)
+            if !gradNorm.isFinite { nonFinite = ("grad_norm", gradNorm, micro.flatMap { $0 }) }
+        }
+        if let bad = nonFinite {
+            trainable.zeroGrad()
+            guard configuration.onNonFinite == .skip else {
+                throw TrainingError.nonFinite(step: step + 1, quantity: bad.quantity, value: bad.value, rows: train.locations(bad.rows))
+            }
+            skippedNonFinite += 1
+            return [Trainer.skippedNonFiniteMetric: Float(skippedNonFinite), "learning_rate": lr]
         }
         var metrics = sums.mapValues { Float($0 / max(weightTotal, 1)) }
         // With the global normaliser the micro-batch losses add up to the optimizer-batch loss.
         metrics[MetricName.loss] = Float(lossTotal)
-        let gradNorm = clipGradientNorm(trainable, maxNorm: configuration.maxGradNorm > 0 ? configuration.maxGradNorm : .infinity)
-        let lr = schedule.learningRate(at: step)
         optimizer.learningRate = lr
         optimizer.step(trainable)
         metrics["grad_norm"] = gradNorm
         metrics["learning_rate"] = lr
         return metrics
+    }
+
+    /// The global L2 norm of the accumulated gradients (NaN or infinite when any entry is).
+    func gradientNorm() -> Float {
+        var total = 0.0
+        for (_, p) in trainable.trainableParameters() {
+            guard let g = p.grad else { continue }
+            g.withUnsafeBufferPointer { b in
+                var s: Float = 0
+                for x in b { s += x * x }
+                total += Double(s)
+            }
+        }
+        return Float(total.squareRoot())
     }
 
     /// Evaluates on the eval split (or the training set when there is none), in order, batch by

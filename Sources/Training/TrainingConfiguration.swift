@@ -9,6 +9,16 @@ public enum TrainingTask: String, Codable, Sendable {
     case sft, reward, preference
 }
 
+/// What a trainer does when a step's loss or gradient norm is NaN or infinite.
+public enum NonFinitePolicy: String, Codable, Sendable, CaseIterable {
+    /// Stop the run with a `TrainingError.nonFinite` naming the step, the rows and the quantity
+    /// (no update, no checkpoint: the last one on disk stays the last good state).
+    case stop
+    /// Drop the optimizer step (no parameter or optimizer update), count it in the
+    /// `skipped_nonfinite` metric, and continue with the next step's data.
+    case skip
+}
+
 /// The hyperparameters of a run. Defaults follow TRL (`DPOConfig`: β 0.1, lr 1e-6 is TRL's DPO
 /// default but far too small for tiny models; we default to 5e-5 as `TrainingArguments`).
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
@@ -75,9 +85,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var saveEvery: Int?
     public var logEvery: Int = 1
 
+    // Guards
+    /// `stop` (default) or `skip` a step whose loss or gradient norm is not finite.
+    public var onNonFinite: NonFinitePolicy = .stop
+
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case task, model, ref, guide, data, out, seed, loss, beta, alpha, schedule, truncate, epochs
         case lossWeights = "loss_weights", labelSmoothing = "label_smoothing", tokenLevel = "token_level"
         case precomputeRef = "precompute_ref_log_probs", maxLength = "max_length", maxPromptLength = "max_prompt_length"
@@ -87,10 +101,23 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case maxGradNorm = "max_grad_norm", batchSize = "batch_size", gradientAccumulation = "gradient_accumulation_steps"
         case maxSteps = "max_steps", loraRank = "lora_rank", loraAlpha = "lora_alpha", loraDropout = "lora_dropout"
         case loraTargets = "lora_target_modules", evalEvery = "eval_steps", saveEvery = "save_steps", logEvery = "logging_steps"
+        case onNonFinite = "on_nonfinite"
     }
 
-    /// Decodes with every key optional (a YAML file may set any subset).
+    /// Any key of a YAML mapping, to find the ones that are not settings.
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Decodes with every key optional (a YAML file may set any subset); a key that is not a
+    /// setting is an error naming it (a misspelt key would otherwise be silently ignored).
     public init(from decoder: Decoder) throws {
+        for key in try decoder.container(keyedBy: AnyKey.self).allKeys where CodingKeys(stringValue: key.stringValue) == nil {
+            throw TrainingError.unknownSetting(key: key.stringValue, suggestion: Self.nearestKey(to: key.stringValue))
+        }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = TrainingConfiguration()
         func v<T: Decodable>(_ k: CodingKeys, _ def: T) throws -> T { try c.decodeIfPresent(T.self, forKey: k) ?? def }
@@ -113,6 +140,85 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         loraDropout = try v(.loraDropout, d.loraDropout); loraTargets = try v(.loraTargets, d.loraTargets)
         evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery); saveEvery = try c.decodeIfPresent(Int.self, forKey: .saveEvery)
         logEvery = try v(.logEvery, d.logEvery)
+        onNonFinite = try v(.onNonFinite, d.onNonFinite)
+    }
+
+    /// Every setting key (snake_case), as YAML files and `config.yaml` spell them.
+    public static var settingKeys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    /// The setting key closest to a misspelt one (edit distance ≤ 3), for the error message.
+    static func nearestKey(to key: String) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var row = Array(0 ... b.count)
+            for i in 1 ... max(1, a.count) where !a.isEmpty {
+                var previous = row[0]
+                row[0] = i
+                for j in 1 ... max(1, b.count) where !b.isEmpty {
+                    let current = row[j]
+                    row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    previous = current
+                }
+            }
+            return row[b.count]
+        }
+        let k = Array(key.lowercased().prefix(64))
+        let scored = settingKeys.map { ($0, distance(k, Array($0))) }.min { $0.1 < $1.1 }
+        return scored.flatMap { $0.1 <= 3 ? $0.0 : nil }
+    }
+
+    /// The schedules `schedule` accepts.
+    public static let schedules = ["constant", "linear", "cosine"]
+
+    /// Checks every numeric setting (finite, in range) and every named choice; the one validation
+    /// path for flags and YAML files (`TrainingSetup.prepare` calls it, `RunFolder.readConfiguration`
+    /// calls it on a file's values so the error names the file and line).
+    /// - Throws: `TrainingError.invalidSetting` naming the snake_case key, the value and the range.
+    public func validate() throws {
+        func bad(_ key: CodingKeys, _ value: Any, _ requirement: String) -> TrainingError {
+            .invalidSetting(key: key.rawValue, value: "\(value)", requirement: requirement)
+        }
+        func positive(_ key: CodingKeys, _ x: Float) throws {
+            guard x.isFinite, x > 0 else { throw bad(key, x, "a finite number > 0") }
+        }
+        func nonNegative(_ key: CodingKeys, _ x: Float) throws {
+            guard x.isFinite, x >= 0 else { throw bad(key, x, "a finite number ≥ 0") }
+        }
+        func fraction(_ key: CodingKeys, _ x: Double, below upper: Double) throws {
+            guard x.isFinite, x >= 0, x < upper else { throw bad(key, x, "a number in [0, \(upper == 1 ? "1" : "\(upper)"))") }
+        }
+        func atLeast(_ key: CodingKeys, _ n: Int?, _ lower: Int) throws {
+            if let n, n < lower { throw bad(key, n, "an integer ≥ \(lower)") }
+        }
+        // Optimisation
+        try positive(.learningRate, learningRate)
+        guard Self.schedules.contains(schedule) else { throw bad(.schedule, schedule, Self.schedules.joined(separator: ", ")) }
+        try atLeast(.warmupSteps, warmupSteps, 0)
+        try nonNegative(.weightDecay, weightDecay)
+        try nonNegative(.maxGradNorm, maxGradNorm)
+        try atLeast(.batchSize, batchSize, 1)
+        try atLeast(.gradientAccumulation, gradientAccumulation, 1)
+        try atLeast(.epochs, epochs, 1)
+        try atLeast(.maxSteps, maxSteps, 1)
+        // Objective
+        try positive(.beta, beta)
+        if let alpha, !alpha.isFinite { throw bad(.alpha, alpha, "a finite number") }
+        // Robust DPO divides by 1 − 2ε; every smoothed loss needs ε < 0.5.
+        try fraction(.labelSmoothing, Double(labelSmoothing), below: 0.5)
+        if let w = lossWeights, let i = w.firstIndex(where: { !$0.isFinite }) {
+            throw TrainingError.invalidSetting(key: "\(CodingKeys.lossWeights.rawValue)[\(i)]", value: "\(w[i])", requirement: "a finite number")
+        }
+        // Data
+        try atLeast(.maxLength, maxLength, 2)
+        try atLeast(.maxPromptLength, maxPromptLength, 1)
+        try fraction(.evalFraction, evalFraction, below: 1)
+        // LoRA
+        try atLeast(.loraRank, loraRank, 1)
+        try positive(.loraAlpha, loraAlpha)
+        try fraction(.loraDropout, Double(loraDropout), below: 1)
+        // Cadence
+        try atLeast(.evalEvery, evalEvery, 1)
+        try atLeast(.saveEvery, saveEvery, 1)
+        try atLeast(.logEvery, logEvery, 1)
     }
 
     /// The tokenization policy these settings describe.

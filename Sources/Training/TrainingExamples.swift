@@ -27,6 +27,15 @@ public enum TrainingExamples: Sendable {
         }
     }
 
+    /// Where the rows at `indices` came from (file:line).
+    public func locations(_ indices: [Int]) -> [RowLocation] {
+        switch self {
+        case .pairs(let p): indices.map { p[$0].location }
+        case .sequences(let s): indices.map { s[$0].location }
+        case .unpaired(let u): indices.map { u[$0].location }
+        }
+    }
+
     /// Collates into one padded batch (pairs: chosen rows then rejected rows).
     public func collate(padID: Int) -> CollatedBatch {
         switch self {

@@ -19,7 +19,10 @@ public struct PreparedRun {
 public enum TrainingSetup {
     /// Loads everything a configuration names and builds the trainer.
     /// - Parameter tokenizer: overrides the model's own tokenizer.
+    /// - Throws: `TrainingError.invalidSetting` first, before anything is loaded, when a setting is
+    ///   out of range (`TrainingConfiguration.validate`: the same checks for flags and YAML files).
     public static func prepare(_ c: TrainingConfiguration, tokenizer override: Tokenizer? = nil) throws -> PreparedRun {
+        try c.validate()
         guard !c.model.isEmpty else { throw TrainingError.invalidConfiguration("--model is required") }
         guard !c.data.isEmpty else { throw TrainingError.invalidConfiguration("--data is required") }
         // A reward-model folder (score.weight) continues training its head; anything else is an LM.

@@ -89,7 +89,9 @@ import Tokenizers
     @Test func tokenRewardsAlignToResponseTokens() throws {
         let n = tok.encode(" fox jumps").count
         let rewards = (0 ..< n).map { String(Float($0) + 1) }.joined(separator: ", ")
-        let path = try writeLines([#"{"prompt": "the quick", "chosen": " fox jumps", "rejected": " dog", "chosen_token_rewards": [\#(rewards)]}"#])
+        let m = tok.encode(" dog").count
+        let rejected = (0 ..< m).map { _ in "0" }.joined(separator: ", ")
+        let path = try writeLines([#"{"prompt": "the quick", "chosen": " fox jumps", "rejected": " dog", "chosen_token_rewards": [\#(rewards)], "rejected_token_rewards": [\#(rejected)]}"#])
         let ex = try DatasetLoader.preferences(path, encoder: DatasetEncoder(tokenizer: tok)).examples[0]
         let r = ex.chosen.tokenRewards!
         let p = ex.chosen.promptLength

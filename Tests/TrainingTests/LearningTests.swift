@@ -153,7 +153,7 @@ import Training
         accumulated.batchSize = 2
         accumulated.gradientAccumulation = 2
         let a = try TrainingSetup.prepare(full).trainer, b = try TrainingSetup.prepare(accumulated).trainer
-        let ma = a.trainStep(a.microBatches(forStep: 0)), mb = b.trainStep(b.microBatches(forStep: 0))
+        let ma = try a.trainStep(a.microBatches(forStep: 0)), mb = try b.trainStep(b.microBatches(forStep: 0))
         #expect(abs(ma["loss"]! - mb["loss"]!) < 1e-5, "loss \(ma["loss"]!) vs \(mb["loss"]!)")
         #expect(abs(ma["grad_norm"]! - mb["grad_norm"]!) < 1e-4 * ma["grad_norm"]!, "grad norm \(ma["grad_norm"]!) vs \(mb["grad_norm"]!)")
         // Compare the accumulated gradients (AdamW's first step is ≈ ±lr·sign(g), which would

@@ -36,8 +36,8 @@ import Testing
         // At the start the policy is the reference, so Δ = 0 and the masks get no gradient; move
         // the policy first.
         let before = modules.map { $0.1.stateDict() }
-        t.trainStep(t.microBatches(forStep: 0))
-        t.trainStep(t.microBatches(forStep: 1))
+        try t.trainStep(t.microBatches(forStep: 0))
+        try t.trainStep(t.microBatches(forStep: 1))
         for (k, (name, m)) in modules.enumerated() {
             let after = m.stateDict()
             #expect(after.keys.contains { before[k][$0]!.scalars != after[$0]!.scalars }, "the optimizer did not move \(name)")

@@ -52,7 +52,7 @@ import Training
         b.loss = ["sigmoid"]
         let ta = try TrainingSetup.prepare(a).trainer, tb = try TrainingSetup.prepare(b).trainer
         for s in 0 ..< 3 {
-            let ma = ta.trainStep(ta.microBatches(forStep: s)), mb = tb.trainStep(tb.microBatches(forStep: s))
+            let ma = try ta.trainStep(ta.microBatches(forStep: s)), mb = try tb.trainStep(tb.microBatches(forStep: s))
             #expect(abs((ma["loss"] ?? .nan) - (mb["loss"] ?? -1)) < 1e-6, "step \(s): \(ma["loss"] ?? .nan) vs \(mb["loss"] ?? .nan)")
         }
     }
