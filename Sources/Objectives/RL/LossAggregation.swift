@@ -4,6 +4,10 @@
 /// (`volcengine/verl:verl/trainer/ppo/core_algos.py`, `agg_loss`). Each maps to a `Reduction`, so a
 /// global `Normalizer` (the optimizer batch's token and sequence counts) makes the micro-batch
 /// losses sum to the optimizer-batch loss under gradient accumulation.
+///
+/// N counts every row of the (optimizer) batch, fully masked rows included, as TRL's GRPO mean
+/// over rows does; verl 0.9.1's seq-mean modes count only the rows with at least one trained
+/// token. The two agree unless a row is entirely masked.
 public enum LossAggregation: Equatable, Sendable, CustomStringConvertible {
     /// Σ m L / Σ m over the optimizer batch (DAPO, arXiv 2503.14476; verl's default).
     case tokenMean
@@ -12,9 +16,9 @@ public enum LossAggregation: Equatable, Sendable, CustomStringConvertible {
     /// (1/N) Σ_i (1/n_i) Σ_t m L (the original GRPO, arXiv 2402.03300; GSPO).
     case seqMeanTokenMean
     /// Σ m L / (N · L_norm) with a fixed L_norm such as the maximum number of new tokens (Dr. GRPO,
-    /// arXiv 2503.20783; TRL `loss_type="dr_grpo"`). verl's mode of this name divides by L_norm
-    /// only (no 1/N) and defaults L_norm to the padded micro-batch length; here L_norm is required
-    /// and the scale matches TRL's and the paper's.
+    /// arXiv 2503.20783; TRL `loss_type="dr_grpo"`; verl 0.9.1's mode of this name, whose older
+    /// releases divided by L_norm only). verl defaults L_norm to the padded micro-batch length; here
+    /// L_norm is required.
     case seqMeanTokenSumNorm(Float)
 
     /// - Parameter lengthNormalizer: L_norm, required by `seq-mean-token-sum-norm`.

@@ -7,9 +7,9 @@ import TensorCore
 /// whitened over the trained tokens of the whole batch (global normalisation instead of a critic):
 /// `volcengine/verl:verl/trainer/ppo/core_algos.py` (`compute_reinforce_plus_plus_outcome_advantage`)
 /// and OpenRLHF's `reinforce` estimator. Token rewards usually already hold the in-reward KL penalty
-/// (`KLPenalty.rewards`). Masked positions are skipped with the running return carried through them
-/// (verl resets it at every masked position, which is the same for trailing padding with zero reward
-/// but would cut the return at a tool-token hole). Default γ = 1 (verl).
+/// (`KLPenalty.rewards`). Masked positions are skipped with the running return carried through them,
+/// as verl 0.9.1 does (older verl reset it at every masked position, which is the same for trailing
+/// padding with zero reward but cut the return at a tool-token hole). Default γ = 1 (verl).
 public struct ReinforcePlusPlusAdvantage: AdvantageEstimator {
     public var gamma: Float
 
