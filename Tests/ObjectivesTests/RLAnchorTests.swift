@@ -313,7 +313,11 @@ struct RLAnchorTests {
         for name in a.section("estimators").keys { #expect(Self.estimatorMap[name] != nil, "estimator case \(name) has no mapping") }
         for name in a.section("policy_losses").keys { #expect(Self.policyMap[name] != nil, "policy case \(name) has no mapping") }
         let anchoredEstimators = Set(Self.estimatorMap.values.map(\.0))
-        for name in AdvantageEstimators.registry.names { #expect(anchoredEstimators.contains(name), "\(name) is not anchored to verl") }
+        // Estimators verl does not have; each is checked against its own reference elsewhere.
+        let notInVerl = ["ktae": "KTAE lives in its authors' fork of verl; its worked example (SciPy's Fisher test) is the ktae case of rl_reference.json"]
+        for name in AdvantageEstimators.registry.names where notInVerl[name] == nil {
+            #expect(anchoredEstimators.contains(name), "\(name) is not anchored to verl")
+        }
         let anchoredLosses = Set(Self.policyMap.values.map(\.0))
         for name in PolicyLosses.registry.names { #expect(anchoredLosses.contains(name), "\(name) is not anchored to verl") }
         #expect(a.section("agg_loss").count == 12 && a.section("value_loss").count == 2 && a.section("kl_penalty").count == 4)
