@@ -28,6 +28,19 @@ import Tokenizers
         #expect(throws: RewardError.self) { try ExactMatchReward(column: "answer").score(completion("4")) }
     }
 
+    /// An empty completion (the model stopped at once) still has one token, its EOS, and that token
+    /// carries the completion's score; the decoder always emits at least one token
+    /// (`max_completion_length` ≥ 1 is checked).
+    @Test func emptyCompletionsScoreOnTheirStopToken() throws {
+        let eos = try #require(tokenizer.eosTokenID)
+        let prompt = RLPrompt(location: RowLocation(file: "p.jsonl", line: 2), text: "", ids: [1], columns: ["answer": ""])
+        let c = Completion(prompt: prompt, ids: [eos], text: "", finishReason: .stopToken)
+        #expect(try ExactMatchReward(column: "answer").tokenRewards([c]) == [[1]])
+        var config = OnlineRLConfiguration()
+        config.model = "m"; config.prompts = "p"; config.rewards = ["creditbench"]; config.maxNewTokens = 0
+        #expect(throws: RewardError.self) { try config.validate() }
+    }
+
     @Test func regexAndFormat() throws {
         #expect(try PatternReward(pattern: "\\d+", whole: false).score(completion("it is 12 ok")) == 1)
         #expect(try PatternReward(pattern: "\\d+", whole: true).score(completion("it is 12 ok")) == 0)
