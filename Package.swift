@@ -52,12 +52,14 @@ let package = Package(
         .target(name: "Tokenizers"),
         .target(name: "Models", dependencies: ["NN", "Checkpoints", "Tokenizers"], swiftSettings: unchecked),
         .target(name: "Decoding", dependencies: ["Models"], swiftSettings: unchecked),
-        .target(name: "Objectives", dependencies: ["Autograd", "TensorCore", "Support"], swiftSettings: unchecked),
+        .target(name: "Objectives", dependencies: ["Autograd", "TensorCore", "Support", "Rewards"], swiftSettings: unchecked),
         // TRL-format JSONL datasets, token annotations, collation, splits. Tokenizers only.
         .target(name: "Datasets", dependencies: ["Tokenizers"]),
-        // Synthetic verifiable tasks with ground-truth token credit (first error, labels, minimal edits). Tokenizers only.
-        .target(name: "CreditBench", dependencies: ["Tokenizers"]),
-        // Lexicon (VADER) and profanity token rewards, corpus prompts for sentiment alignment. Tokenizers only.
+        // Synthetic verifiable tasks with ground-truth token credit (first error, labels, minimal edits); the
+        // verifier as a token-reward source. Tokenizers and Rewards only.
+        .target(name: "CreditBench", dependencies: ["Tokenizers", "Rewards"]),
+        // The token-reward contract (Episode → TokenRewards) and its adapters; lexicon (VADER) and profanity
+        // token rewards, corpus prompts for sentiment alignment. Tokenizers only.
         .target(name: "Rewards", dependencies: ["Tokenizers"]),
         // Trainers (SFT, reward models, preference optimisation), checkpoints, exact resume, run folders.
         .target(
@@ -79,7 +81,7 @@ let package = Package(
         .target(
             name: "Experiments",
             dependencies: ["Training", "Models", "Decoding", "Objectives", "Datasets", "CreditBench", "Evaluation", "Reports", "Tokenizers", "Rewards",
-                           "OnlineRL", "TensorCore"],
+                           "OnlineRL", "TensorCore", "Support"],
             swiftSettings: unchecked),
         // Markdown and self-contained HTML reports: tables, inline-SVG charts, token heatmaps.
         .target(name: "Reports"),
@@ -113,11 +115,12 @@ let package = Package(
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "Datasets", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "TestSupport"]),
+        .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "Rewards", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Tokenizers", "Models", "Checkpoints"]),
-        .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "TokenAlignCLI", "Datasets"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation", "Models", "Checkpoints"]),
+        .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "TokenAlignCLI", "Datasets", "Rewards"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation", "Models", "Checkpoints",
+                                                            "CreditBench", "Rewards", "Support"]),
         .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TokenAlignCLI"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
     ]

@@ -201,8 +201,10 @@ public final class CreditDemo {
         let credit = CreditScoring(settings: s, task: task, tokenizer: tokenizer, pairs: evalPairs)
         data.rejectedResponses = credit.rows.count
         data.rejectedEndingEarly = credit.firstErrors.enumerated().filter { $0.element == credit.rows[$0.offset].response.count - 1 }.count
-        let sources = credit.sources(reference: reference.model, trained: trained.map { ($0.name, $0.model) },
-                                     positive: positive, negative: negative, sequenceRM: sequenceRM, tokenRM: tokenRM)
+        let models = CreditDemoModels(settings: s, task: task, tokenizer: tokenizer, sft: reference.model,
+                                      policies: trained.map { ($0.name, $0.model) }, positive: positive, negative: negative,
+                                      sequenceRM: sequenceRM, tokenRM: tokenRM)
+        let sources = credit.sources(models)
         let creditResults = sources.map { credit.summarise($0) }
         // The same sources on off-policy errors: the canonical answer of every held-out prompt
         // corrupted by the task's error injector (TLDR-style perturbations; docs/design/rewards.md §4.3).
@@ -215,8 +217,7 @@ public final class CreditDemo {
         }
         let injected = CreditScoring(settings: s, task: task, tokenizer: tokenizer, pairs: injectedPairs)
         data.injectedResponses = injected.rows.count
-        let injectedSources = injected.sources(reference: reference.model, trained: trained.map { ($0.name, $0.model) },
-                                               positive: positive, negative: negative, sequenceRM: sequenceRM, tokenRM: tokenRM)
+        let injectedSources = injected.sources(models)
         let injectedResults = injectedSources.map { injected.summarise($0) }
         timer.finish()
 
@@ -311,9 +312,14 @@ public final class CreditDemo {
     }
 
     /// A reward model from the SFT start: its backbone and head (kept in memory for scoring).
-    struct RewardModel {
-        var backbone: any LanguageModel
-        var head: RewardHead
+    public struct RewardModel {
+        public var backbone: any LanguageModel
+        public var head: RewardHead
+
+        public init(backbone: any LanguageModel, head: RewardHead) {
+            self.backbone = backbone
+            self.head = head
+        }
     }
 
     func trainRewardModel(label: String, tokenLevel: Bool, sftPath: String, pairs: TrainingExamples, eval: TrainingExamples) throws -> RewardModel {

@@ -1,15 +1,12 @@
 // Token-credit sources scored on held-out rejected responses whose first erroneous token is known
-// (docs/design/rewards.md §4; Evaluation.CreditLocalisation for the metrics).
-import Autograd
+// (docs/design/rewards.md §4; Evaluation.CreditLocalisation for the metrics). The sources are the
+// rows of the credit-source registry (CreditSources.swift).
 import CreditBench
 import Evaluation
 import Foundation
-import Models
-import Objectives
 import Reports
-import TensorCore
+import Rewards
 import Tokenizers
-import Training
 
 /// Per-token rewards r̂ from one credit source for every rejected response (low = blamed).
 public struct CreditSource: Sendable {
@@ -46,86 +43,18 @@ struct CreditScoring {
         }
     }
 
-    var padID: Int { tokenizer.padTokenID ?? 0 }
+    /// The rows as episodes (what token-reward sources read).
+    var episodes: [Episode] { rows.map { Episode(prompt: $0.prompt, response: $0.response) } }
 
-    /// Every credit source of the demo, in report order.
-    func sources(reference: any LanguageModel, trained: [(String, any LanguageModel)], positive: any LanguageModel,
-                 negative: any LanguageModel, sequenceRM: CreditDemo.RewardModel, tokenRM: CreditDemo.RewardModel) -> [CreditSource] {
-        let V = reference.vocabularySize, beta = settings.beta
-        var out: [CreditSource] = []
-        for (name, model) in trained {
-            let r = ResponseScoring.perToken(models: [model, reference], rows: rows, padID: padID) { z, y in
-                beta * (ResponseScoring.logProb(z[0], V, y) - ResponseScoring.logProb(z[1], V, y))
-            }
-            out.append(CreditSource(name: "implicit reward (\(name))",
-                                    explanation: "β·log π_\(name)(y_t)/π_SFT(y_t): the \(name) model's implicit token reward (r→Q*, arXiv:2404.12358)",
-                                    rewards: r))
-        }
-        // cDPO's contrastive estimate c_t = softmax(2 z⁺ − z⁻)[y_t] (arXiv:2411.19943, γ = 1): low on
-        // tokens the positive model would not write but the negative one would.
-        let contrast = ResponseScoring.perToken(models: [positive, negative], rows: rows, padID: padID) { z, y in
-            var m = -Float.infinity
-            for v in 0 ..< V { m = max(m, 2 * z[0][v] - z[1][v]) }
-            var s: Float = 0
-            for v in 0 ..< V { s += expf(2 * z[0][v] - z[1][v] - m) }
-            return expf(2 * z[0][y] - z[1][y] - m) / s
-        }
-        out.append(CreditSource(name: "cDPO contrastive", explanation: "softmax(2·z⁺ − z⁻)[y_t] from models fine-tuned on correct / wrong samples (arXiv:2411.19943)",
-                                rewards: contrast))
-        out.append(CreditSource(name: "token RM", explanation: "per-token score of a reward head trained on the verifier's error spans (token-level RM loss)",
-                                rewards: rewardScores(tokenRM).tokens))
-        out.append(CreditSource(name: "attention (ABC)", explanation: "sequence RM score R spread by the RM's last-layer attention from the scoring position, head-averaged: R·α_t (arXiv:2402.00782, β = 1)",
-                                rewards: attentionCredit(sequenceRM)))
-        let entropy = ResponseScoring.perToken(models: [reference], rows: rows, padID: padID) { z, _ in -ResponseScoring.entropy(z[0], V) }
-        out.append(CreditSource(name: "entropy (SFT)", explanation: "−H(π_SFT(·|y_<t)): blame where the starting policy was unsure",
-                                rewards: entropy))
-        let confidence = ResponseScoring.perToken(models: [reference], rows: rows, padID: padID) { z, y in ResponseScoring.logProb(z[0], V, y) }
-        out.append(CreditSource(name: "confidence (SFT)", explanation: "log π_SFT(y_t): blame the tokens the starting policy found unlikely (CRew-style, arXiv:2510.13501)",
-                                rewards: confidence))
-        var rng = Evaluation.SplitMix64(seed: settings.seed &+ 999)
-        let random = rows.map { r in r.response.map { _ in Float(Double(rng.next() >> 11) / Double(1 << 53)) } }
-        out.append(CreditSource(name: "random", explanation: "uniform noise: the chance level", rewards: random))
-        return out
-    }
-
-    /// A reward model's per-token scores (entry j = the head at response token j's position) and its
-    /// sequence score (the head at the last token, where `…ForSequenceClassification` reads).
-    func rewardScores(_ rm: CreditDemo.RewardModel) -> (tokens: [[Float]], sequence: [Float]) {
-        var tokens = rows.map { [Float](repeating: 0, count: $0.response.count) }
-        var sequence = [Float](repeating: 0, count: rows.count)
-        forEachBatch { lo, chunk, input in
-            let s = rm.head.scores(rm.backbone.hiddenStates(input, attentionMask: nil, cache: nil).value)  // [B, L]
-            let L = input.shape[1], p = s.scalars
-            for (b, r) in chunk.enumerated() {
-                for j in 0 ..< r.response.count { tokens[lo + b][j] = p[b * L + r.prompt.count + j] }
-                sequence[lo + b] = p[b * L + r.prompt.count + r.response.count - 1]
-            }
-        }
-        return (tokens, sequence)
-    }
-
-    /// ABC: R·α_t with α from the sequence RM's last layer at the scoring position.
-    func attentionCredit(_ rm: CreditDemo.RewardModel) -> [[Float]] {
-        let R = rewardScores(rm).sequence
-        var out = rows.map { [Float](repeating: 0, count: $0.response.count) }
-        guard let inspect = rm.backbone as? any ActivationInspecting else { return out }
-        forEachBatch { lo, chunk, input in
-            let a = inspect.attentionProbabilities(input, layer: rm.backbone.layerCount - 1, attentionMask: nil)  // [B, H, L, L]
-            let H = a.shape[1], L = a.shape[2]
-            for (b, r) in chunk.enumerated() {
-                let one = a.rows(b ..< b + 1).reshaped([H, L, L])
-                let P = r.prompt.count, n = r.response.count
-                let w = AttentionCredit.weights(attention: one, scoringPosition: P + n - 1, response: P ..< P + n)
-                out[lo + b] = w.map { $0 * R[lo + b] }
-            }
-        }
-        return out
-    }
-
-    func forEachBatch(_ body: (_ lo: Int, _ chunk: ArraySlice<PromptResponse>, _ input: IndexTensor) -> Void) {
-        for lo in stride(from: 0, to: rows.count, by: 64) {
-            let chunk = rows[lo ..< min(lo + 64, rows.count)]
-            withoutGradients { body(lo, chunk, ResponseScoring.paddedInput(chunk, padID: padID)) }
+    /// Every registered credit source's rows (`CreditSources.registry`, in registration order),
+    /// each scored on every rejected response.
+    func sources(_ models: CreditDemoModels) -> [CreditSource] {
+        let episodes = episodes
+        return CreditSources.registry.entries.flatMap { $0.make(models) }.map { row in
+            let rewards = row.source.tokenRewards(episodes).map(\.values)
+            precondition(rewards.count == episodes.count && zip(rewards, episodes).allSatisfy { $0.count == $1.response.count },
+                         "credit source \(row.name): rewards do not line up with the \(episodes.count) responses' tokens")
+            return CreditSource(name: row.name, explanation: row.explanation, rewards: rewards)
         }
     }
 

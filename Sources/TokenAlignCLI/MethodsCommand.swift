@@ -1,6 +1,7 @@
 // `tokenalign methods [--markdown]`: every registry's methods, with papers, inputs and defaults.
 // The committed docs/methods.md is the `--markdown` output (a test checks that they agree).
 import ArgumentParser
+import Experiments
 import Objectives
 import OnlineRL
 import Support
@@ -14,6 +15,7 @@ enum MethodCatalogue {
             ("advantage estimators", "tokenalign grpo --estimator NAME", AdvantageEstimators.registry.entries.map(\.card)),
             ("policy losses", "tokenalign grpo --policy-loss NAME", PolicyLosses.registry.entries.map(\.card)),
             ("reward functions", "tokenalign grpo --reward NAME[:ARGUMENT]", RewardFunctions.registry.entries.map(\.card)),
+            ("credit sources", "tokenalign demo", CreditSources.registry.entries.map(\.card)),
         ]
     }
 

@@ -1,6 +1,7 @@
 // Token-reward sources and adapters (docs/design/rewards.md §1.2–§1.7): invariants.
 import Autograd
 import Objectives
+import Rewards
 import TensorCore
 import Testing
 
@@ -118,6 +119,87 @@ struct RewardAdapterTests {
         let v = src.tokenRewards(e)
         #expect(zip(v.values, r.scalars[(row * T) ..< (row + 1) * T]).allSatisfy { abs($0 - $1) <= 1e-6 })
         #expect(src.cost.forwardPassesPerEpisode == 2)
+    }
+
+    @Test("the contract: sources name their rewards, batches equal single calls")
+    func sourcesNameTheirRewardsAndBatchesAgree() {
+        let es = [Self.episode(11), Self.episode(12, length: 4), Self.episode(13, length: 1)]
+        let lp = TokenLogProbFunction { e in e.response.map { -Float($0 % 7) / 3 - 0.1 } }
+        let lr = TokenLogProbFunction { e in e.response.map { -Float($0 % 5) / 2 - 0.2 } }
+        let sources: [any TokenRewardSource] = [
+            TerminalReward(Self.rm), Redistribute.uniform(Self.rm), PlacedReward(Self.rm, placement: .spread),
+            ImplicitDPOReward(dpo: lp, reference: lr, beta: 0.1), LogProbReward(lp),
+            KLShaped(TerminalReward(Self.rm), policy: lp, reference: lr, coefficient: 0.05),
+            Sum([TerminalReward(Self.rm), ImplicitDPOReward(dpo: lp, reference: lr, beta: 0.1)], weights: [1, 2]),
+        ]
+        for s in sources {
+            let batch = s.tokenRewards(es)
+            #expect(batch == es.map { s.tokenRewards($0) }, "\(s.name)")
+            #expect(batch.allSatisfy { $0.source == s.name && !$0.source.isEmpty }, "\(s.name)")
+            #expect(zip(batch, es).allSatisfy { $0.values.count == $1.response.count }, "\(s.name)")
+        }
+        #expect(TerminalReward(Self.rm).tokenRewards(es[0]).sequenceReward == Self.rm.score(es[0]))
+        #expect(Sum([TerminalReward(Self.rm), ImplicitDPOReward(dpo: lp, reference: lr, beta: 0.1)]).name == "terminal + implicit-dpo")
+    }
+
+    @Test("placing a sequence reward: last token, spread, every token", arguments: [UInt64(1), 2, 3])
+    func sequenceRewardPlacement(_ seed: UInt64) {
+        let e = Self.episode(seed, length: 2 + Int(seed))
+        let R = Self.rm.score(e), T = Float(e.response.count)
+        let last = PlacedReward(Self.rm, placement: .lastToken).tokenRewards(e)
+        #expect(last.values == TerminalReward(Self.rm).tokenRewards(e).values && last.returnPreserving)
+        let spread = PlacedReward(Self.rm, placement: .spread).tokenRewards(e)
+        #expect(spread.values.allSatisfy { $0 == R / T } && abs(spread.total - R) <= 1e-5 && spread.returnPreserving)
+        let every = PlacedReward(Self.rm, placement: .everyToken).tokenRewards(e)
+        #expect(every.values.allSatisfy { $0 == R } && !every.returnPreserving)
+        #expect(every.sequenceReward == R)
+        // Another source's sequence reward, placed: here a terminal reward's R, spread.
+        let placed = PlacedReward(sequenceRewardOf: TerminalReward(Self.rm), placement: .spread).tokenRewards(e)
+        #expect(placed.values == spread.values)
+        // A source without a sequence reward contributes Σ_t r_t.
+        let lp = TokenLogProbFunction { e in e.response.map { -Float($0 % 7) / 3 - 0.1 } }
+        let fromSum = PlacedReward(sequenceRewardOf: LogProbReward(lp), placement: .lastToken).tokenRewards(e)
+        #expect(fromSum.values.last == lp.tokenLogProbs(e).reduce(0, +))
+    }
+
+    @Test("sums compose any sources; the sequence reward adds when every stream has one")
+    func sumsComposeSequenceRewards() {
+        let e = Self.episode(21)
+        let lp = TokenLogProbFunction { e in e.response.map { -Float($0 % 7) / 3 - 0.1 } }
+        let withR = Sum([TerminalReward(Self.rm), PlacedReward(Self.rm, placement: .everyToken)], weights: [0.5, 2]).tokenRewards(e)
+        let R = Self.rm.score(e)
+        #expect(withR.sequenceReward.map { abs($0 - 2.5 * R) <= 1e-6 } == true)
+        #expect(Sum([TerminalReward(Self.rm), LogProbReward(lp)]).tokenRewards(e).sequenceReward == nil)
+    }
+
+    @Test("the contrastive source computes the tensor read-out's scores", arguments: [Float(1), 0.5, 0])
+    func contrastiveSourceMatchesTheTensorScores(_ gamma: Float) {
+        let rb = RandomBatch(seed: 74)
+        let zp = rb.auxLogits[.positiveModel]!, zn = rb.auxLogits[.negativeModel]!
+        let c = ContrastiveCriticalTokens.scores(positiveLogits: zp, negativeLogits: zn, labels: rb.labels, gamma: gamma, mask: rb.mask)
+        let row = 1, T = RandomBatch.T, V = RandomBatch.V  // row 1 is fully unmasked
+        let slice = (row * T * V) ..< ((row + 1) * T * V)
+        let logits = TokenLogitsFunction(vocabularySize: V, modelCount: 2) { _ in [Array(zp.scalars[slice]), Array(zn.scalars[slice])] }
+        let e = Episode(prompt: [0], response: Array(rb.labels.data[(row * T) ..< ((row + 1) * T)]))
+        let r = ContrastiveCriticalTokenReward(logits: logits, gamma: gamma).tokenRewards(e)
+        #expect(r.source == "cdpo-contrastive")
+        for t in 0 ..< T { #expect(abs(r.values[t] - c[row, t]) <= 1e-6, "token \(t): \(r.values[t]) vs \(c[row, t])") }
+    }
+
+    @Test("the ABC source: R·α with β = 1, Σ r = R for any β", arguments: [Float(1), 0.8, 0.5])
+    func attentionCreditSourceSumsToR(_ beta: Float) {
+        var g = RandomGenerator(seed: 75)
+        let H = 2, S = 8
+        var a = Tensor.randomUniform([H, S, S], using: &g)
+        a = a / a.sum(axis: -1, keepDims: true)
+        let e = Self.episode(5, length: 5)
+        let alpha = AttentionCredit.weights(attention: a, scoringPosition: S - 1, response: 3 ..< 8)
+        let r = AttentionCreditReward(reward: Self.rm, beta: beta) { es in es.map { _ in alpha } }.tokenRewards(e)
+        let R = Self.rm.score(e)
+        #expect(abs(r.total - R) <= 1e-5 && r.returnPreserving && r.sequenceReward == R)
+        let expected = AttentionCredit.tokenRewards(sequenceReward: R, weights: alpha, beta: beta)
+        #expect(zip(r.values, expected).allSatisfy { abs($0 - $1) <= 1e-6 })
+        if beta == 1 { #expect(r.values == alpha.map { $0 * R }) }
     }
 
     @Test func rtoRewardStructure() {

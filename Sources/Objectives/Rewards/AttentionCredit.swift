@@ -1,5 +1,6 @@
 // Attention-based credit (ABC): redistribute the sequence reward by the reward model's attention
 // (docs/design/rewards.md §1.5).
+import Rewards
 import TensorCore
 
 /// Attention-Based Credit, Chan et al. 2024, "Dense Reward for Free in Reinforcement Learning from
@@ -55,5 +56,41 @@ public enum AttentionCredit {
         let s = w.reduce(0, +)
         guard s > 0 else { return [Float](repeating: w.isEmpty ? 0 : 1 / Float(w.count), count: w.count) }
         return w.map { $0 / s }
+    }
+}
+
+/// ABC as a `TokenRewardSource`: r_t = β·R·α_t + (1 − β)·R·1[t = T] with R from a sequence reward
+/// model and α from `weights` (normalised attention weights summing to 1, e.g. `AttentionCredit.weights`
+/// of the reward model's last layer; all zeros when there are none). Σ_t r_t = R when α sums to 1.
+/// Both are read for all episodes at once, so model-backed inputs batch their forward passes.
+public struct AttentionCreditReward: TokenRewardSource {
+    public var reward: any SequenceRewardModel
+    public var weights: ([Episode]) -> [[Float]]
+    public var beta: Float
+    public var name: String
+
+    public init(reward: any SequenceRewardModel, beta: Float = 0.5, name: String = "attention-abc",
+                weights: @escaping ([Episode]) -> [[Float]]) {
+        self.reward = reward
+        self.weights = weights
+        self.beta = beta
+        self.name = name
+    }
+
+    public var cost: CostHint { CostHint(forwardPassesPerEpisode: 1) }
+
+    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
+
+    public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
+        let R = reward.scores(episodes), alpha = weights(episodes)
+        precondition(R.count == episodes.count && alpha.count == episodes.count,
+                     "AttentionCreditReward: \(R.count) rewards and \(alpha.count) weight rows for \(episodes.count) episodes")
+        return episodes.indices.map { i in
+            precondition(alpha[i].count == episodes[i].response.count,
+                         "AttentionCreditReward: \(alpha[i].count) weights for \(episodes[i].response.count) tokens")
+            var r = alpha[i].map { beta * R[i] * $0 }
+            if beta != 1, !r.isEmpty { r[r.count - 1] += (1 - beta) * R[i] }
+            return TokenRewards(values: r, sequenceReward: R[i], source: name, returnPreserving: true)
+        }
     }
 }

@@ -1,6 +1,7 @@
 // The implicit DPO token reward (r → Q*) and RTO's dense token reward
 // (docs/design/rewards.md §1.2, §1.3).
 import Autograd
+import Rewards
 import TensorCore
 
 /// Read-outs of a DPO-trained model's implicit token reward. Rafailov et al. 2024, "From r to Q*:
@@ -26,26 +27,37 @@ public enum ImplicitReward {
     }
 }
 
-/// The implicit DPO reward as a `TokenRewardSource` (two forward passes: DPO model and reference).
-/// Its sum equals R − V*(x), so it is return-preserving in the sense of docs/design/rewards.md §1.7.
+/// The implicit DPO reward as a `TokenRewardSource` (two forward passes: DPO model and reference),
+/// r̂_t = β(log π_dpo(y_t) − log π_ref(y_t)). Its sum equals R − V*(x), so it is return-preserving
+/// in the sense of docs/design/rewards.md §1.7. Given several episodes, both models are read in one
+/// batched call each (`TokenLogProbSource.tokenLogProbs(_:)` over the list).
 public struct ImplicitDPOReward: TokenRewardSource {
     public var dpo: any TokenLogProbSource
     public var reference: any TokenLogProbSource
     public var beta: Float
+    public var name: String
 
-    public init(dpo: any TokenLogProbSource, reference: any TokenLogProbSource, beta: Float) {
+    public init(dpo: any TokenLogProbSource, reference: any TokenLogProbSource, beta: Float, name: String = "implicit-dpo") {
         self.dpo = dpo
         self.reference = reference
         self.beta = beta
+        self.name = name
     }
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: 2, needsReferenceModel: true) }
 
-    public func tokenRewards(_ e: Episode) -> TokenRewards {
-        let a = dpo.tokenLogProbs(e), r = reference.tokenLogProbs(e)
-        precondition(a.count == e.response.count && r.count == e.response.count,
-                     "ImplicitDPOReward: \(a.count) / \(r.count) log-probs for \(e.response.count) tokens")
-        return TokenRewards(values: zip(a, r).map { beta * ($0 - $1) }, returnPreserving: true)
+    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
+
+    public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
+        let all = dpo.tokenLogProbs(episodes), refs = reference.tokenLogProbs(episodes)
+        precondition(all.count == episodes.count && refs.count == episodes.count,
+                     "ImplicitDPOReward: \(all.count) / \(refs.count) log-prob rows for \(episodes.count) episodes")
+        return zip(episodes, zip(all, refs)).map { e, ar in
+            let (a, r) = ar
+            precondition(a.count == e.response.count && r.count == e.response.count,
+                         "ImplicitDPOReward: \(a.count) / \(r.count) log-probs for \(e.response.count) tokens")
+            return TokenRewards(values: zip(a, r).map { beta * ($0 - $1) }, source: name, returnPreserving: true)
+        }
     }
 }
 
