@@ -14,3 +14,18 @@ import Testing
         }
     }
 }
+
+/// `bench rl-step` runs one online-RL step (rollout + update) and prints the fields BENCHMARKS.md
+/// compares with TRL (a smoke test: one step without warm-up, no timing assertions).
+@Suite struct RLStepBenchTests {
+    @Test func printsTheSchema() throws {
+        let out = try runCLI(["bench", "rl-step", "--size", "tiny", "--steps", "1", "--warmup", "0", "--json"])
+        let row = try #require(try JSONSerialization.jsonObject(with: Data(out.split(separator: "\n").last!.utf8)) as? [String: Any])
+        #expect(row["case"] as? String == "rl-step" && row["size"] as? String == "tiny")
+        for k in ["ms_per_step", "median_ms_per_step", "generated_tokens_per_s", "generate_ms", "update_ms", "peak_rss_mib"] {
+            #expect((row[k] as? Double ?? 0) > 0, "\(k) missing in \(row)")
+        }
+        // No stop token: every completion has all its new tokens.
+        #expect((row["generated_tokens_per_step"] as? Double) == Double(8 * 4 * 64))
+    }
+}
