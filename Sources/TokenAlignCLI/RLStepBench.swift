@@ -9,9 +9,9 @@
 // size's layers, d_model, heads and vocabulary, head dim d/heads, 2 KV heads (GQA), SwiGLU
 // intermediate 8/3·d rounded to the nearest multiple of 64, RoPE θ 10 000, RMSNorm ε 1e-6, untied LM
 // head. No tokenizer is involved: prompts are random ids (seed 1) and the reward is the fraction of
-// even ids in the completion, which gives every group a non-zero reward spread. The trainer still
-// takes a `Tokenizer` (it decodes completion texts for text rewards): a 256-byte one with no special
-// tokens, so no id stops generation.
+// even ids in the completion, which varies within a group (the mean `reward_std` is reported). The
+// trainer still takes a `Tokenizer` (it decodes completion texts for text rewards): a 256-byte one
+// with no special tokens, so no id stops generation.
 import ArgumentParser
 import CAllocationCounter
 import Datasets
