@@ -3,22 +3,8 @@ import Testing
 
 /// Runs the built `tokenalign` binary; returns its exit status and standard error.
 func runCLIStatus(_ args: [String]) throws -> (status: Int32, stderr: String) {
-    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let candidates = [dir.appendingPathComponent("tokenalign"), dir.deletingLastPathComponent().appendingPathComponent("tokenalign")]
-    guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw CLIError(message: "tokenalign binary not found near \(dir.path)")
-    }
-    let p = Process()
-    p.executableURL = exe
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    _ = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: errData, as: UTF8.self))
+    let r = try runTokenAlign(args)
+    return (r.status, r.stderr)
 }
 
 /// README, "Exit codes": 64 usage or invalid settings, 65 bad input data, 1 anything else; every

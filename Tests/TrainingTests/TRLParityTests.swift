@@ -51,8 +51,9 @@ import Training
     }
 }
 
-/// Runs the built `tokenalign` binary (beside the test bundle) and returns its stdout.
-func runCLI(_ args: [String]) throws -> String {
+/// Runs the built `tokenalign` binary (beside the test bundle): its exit status, standard output
+/// and standard error.
+func runTokenAlign(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     var candidates = [dir.appendingPathComponent("tokenalign")]
     // xctest bundles on Linux: .build/<config>/TokenAlignPackageTests.xctest
@@ -70,10 +71,16 @@ func runCLI(_ args: [String]) throws -> String {
     let data = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw CLIError(message: "tokenalign \(args.joined(separator: " ")) exited \(p.terminationStatus): \(String(decoding: errData, as: UTF8.self))")
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs the binary and returns its stdout; a non-zero exit is an error carrying its stderr.
+func runCLI(_ args: [String]) throws -> String {
+    let r = try runTokenAlign(args)
+    guard r.status == 0 else {
+        throw CLIError(message: "tokenalign \(args.joined(separator: " ")) exited \(r.status): \(r.stderr)")
     }
-    return String(decoding: data, as: UTF8.self)
+    return r.stdout
 }
 
 /// Runs the binary expecting failure; returns stderr.
