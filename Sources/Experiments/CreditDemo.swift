@@ -91,7 +91,7 @@ public final class CreditDemo {
         data.preferencePrompts = preferenceExamples.count
         data.evalPrompts = evalExamples.count
         try JSONL.write(evalExamples.map { ["prompt": $0.prompt, "answer": $0.answer, "task": task.name] }, to: url("data/eval_prompts.jsonl"))
-        log(.note("\(sftRows.count) demonstrations (\(data.sftInjectedErrors) with injected errors), \(preferenceExamples.count) preference prompts, \(evalExamples.count) held-out prompts"))
+        log(.note("\(sftRows.count) demonstrations (\(data.sftInjectedErrors) with \(Self.errorKind(settings))), \(preferenceExamples.count) preference prompts, \(evalExamples.count) held-out prompts"))
 
         let tokenizer: Tokenizer
         var sftSeconds = 0.0
@@ -141,6 +141,19 @@ public final class CreditDemo {
         let evalSamples = Sampling.sample(model: reference.model, tokenizer: tokenizer, task: task, examples: evalExamples,
                                           count: s.samplesPerPrompt, temperature: 1, maxNewTokens: s.maxNewTokens, seed: s.seed &+ 404) {
             self.log(.progress(label: "sample (held-out prompts)", done: $0, total: $1))
+        }
+        if s.regime == "systematic", let buggy = task as? any SystematicBugTask {
+            // How confidently the SFT model learned the bug: its samples on held-out prompts that
+            // admit it, compared with the planted answer.
+            var planted = 0, total = 0
+            for (e, samples) in zip(evalExamples, evalSamples) {
+                guard let bug = buggy.systematicError(for: e) else { continue }
+                data.plantedPrompts += 1
+                total += samples.count
+                planted += samples.filter { $0.text == bug.response }.count
+            }
+            data.plantedErrorRate = total > 0 ? Double(planted) / Double(total) : nil
+            log(.note("systematic bug: \(planted)/\(total) SFT samples on the \(data.plantedPrompts) held-out prompts that admit it are the planted answer"))
         }
         let trainPairs = makePairs(preferenceExamples, trainSamples, seed: s.seed &+ 505)
         let evalPairs = makePairs(evalExamples, evalSamples, seed: s.seed &+ 606)
@@ -233,6 +246,12 @@ public final class CreditDemo {
 
     // MARK: Stages
 
+    /// What the wrong demonstrations carry, in words.
+    static func errorKind(_ s: CreditDemoSettings) -> String {
+        guard s.regime == "systematic", let t = (try? s.makeTask()) as? any SystematicBugTask else { return "injected errors" }
+        return "the systematic bug (\(t.bugDescription))"
+    }
+
     struct Demonstration {
         var prompt: String
         var completion: String
@@ -240,13 +259,22 @@ public final class CreditDemo {
     }
 
     /// Demonstrations: example i of the SFT data set; a seeded coin decides whether its completion
-    /// is replaced by an injected error (carry slips, wrong digits, swaps, drops…).
+    /// is replaced by an injected error (carry slips, wrong digits, swaps, drops…) or, in the
+    /// systematic regime, by the task's systematic bug when the example admits it.
     func makeDemonstrations() -> [Demonstration] {
         let s = settings
         var rng = Evaluation.SplitMix64(seed: s.seed &+ 11)
+        let buggy = s.regime == "systematic" ? task as? any SystematicBugTask : nil
         return (0 ..< s.sftExamples).map { i in
             let e = task.example(seed: s.seed, index: i)
             let u = Double(rng.next() >> 11) / Double(1 << 53)
+            if let buggy {
+                if u < s.systematicShare, let bug = buggy.systematicError(for: e) {
+                    data.sftInjectedErrors += 1
+                    return Demonstration(prompt: e.prompt, completion: bug.response, correct: false)
+                }
+                return Demonstration(prompt: e.prompt, completion: e.completion, correct: true)
+            }
             if u < s.errorRate {
                 data.sftInjectedErrors += 1
                 return Demonstration(prompt: e.prompt, completion: task.injectedError(for: e, seed: s.seed, index: i).response, correct: false)

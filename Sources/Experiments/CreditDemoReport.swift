@@ -19,7 +19,7 @@ enum CreditDemoReport {
         let s = r.settings, d = r.data
         var report = Report(title: "TokenAlign CreditBench demo — task \(s.task)")
         let origin = s.sftModel.map { "was taken from \($0) (an SFT model trained as this demo trains one)" }
-            ?? "was trained from scratch for \(s.sftSteps) steps on \(d.sftExamples) demonstrations, \(d.sftInjectedErrors) of them with injected errors"
+            ?? "was trained from scratch for \(s.sftSteps) steps on \(d.sftExamples) demonstrations, \(d.sftInjectedErrors) of them with \(CreditDemo.errorKind(s))"
         let taskLine = s.task == "add" ? "\(s.minDigits)–\(s.digits)-digit addition\(s.reversed ? " (sum written least-significant digit first)" : "")" : s.task
         report.add(.paragraph("""
             Task: \(taskLine). A \(d.modelParameters)-parameter Llama-style model (\(s.layers) layers, hidden \(s.hiddenSize), \
@@ -31,6 +31,13 @@ enum CreditDemoReport {
             held-out pairs. Seed \(s.seed); wall time \(String(format: "%.0f", r.wallSeconds)) s. Intervals are 95% bootstrap \
             intervals over prompts (\(s.bootstrapResamples) resamples).
             """))
+        if let rate = d.plantedErrorRate {
+            report.add(.paragraph(String(format: """
+                Systematic regime: %.0f%% of the SFT model's samples on the %d held-out prompts that admit the bug are exactly the \
+                planted wrong answer: these errors are made with high probability, so the SFT model's own confidence is no free \
+                answer to where they are.
+                """, rate * 100, d.plantedPrompts)))
+        }
 
         report.add(.heading("Policies on held-out prompts"))
         report.add(.table(Table(

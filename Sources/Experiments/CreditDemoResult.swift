@@ -28,6 +28,18 @@ public struct CreditSourceResult: Codable, Sendable {
     /// What a uniformly random ranking would score on top-1 for these responses (mean of 1/(e+1)).
     public var top1Chance: Double
     public var responses: Int
+    /// Each rejected response's localisation, in the order of the scored responses (the same for
+    /// every source of a run), so that sources can be compared on the same responses (paired).
+    public var perResponse: [ResponseLocalisation]?
+}
+
+/// One response's localisation by one source.
+public struct ResponseLocalisation: Codable, Sendable, Equatable {
+    /// The held-out prompt (bootstrap group).
+    public var prompt: Int
+    /// nil when the first error is the response's first token.
+    public var auroc: Double?
+    public var hit: Bool
 }
 
 /// A learning curve.
@@ -56,6 +68,10 @@ public struct DataSummary: Codable, Sendable {
     public var rejectedEndingEarly = 0
     /// Held-out responses with injected errors used for localisation.
     public var injectedResponses = 0
+    /// Systematic regime: held-out prompts that admit the task's bug, and the share of the SFT
+    /// model's samples on them that are exactly the planted wrong answer (nil in other regimes).
+    public var plantedPrompts = 0
+    public var plantedErrorRate: Double?
 }
 
 /// How long each stage took.

@@ -25,8 +25,16 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
     public var minDigits = 1
     /// add: sum written least-significant digit first (learnable left to right by a tiny model).
     public var reversed = true
-    /// Fraction of SFT demonstrations with an injected error.
+    /// How the SFT demonstrations go wrong (docs/design/rewards.md §3.6): `injected` — a share
+    /// `error_rate` of them carry a random injected slip, which the SFT model then finds unlikely;
+    /// `systematic` — a share `systematic_share` of the demonstrations whose problem admits the
+    /// task's systematic bug follow it (`SystematicBugs.swift`), so the SFT model makes that error
+    /// confidently; no random slips are injected.
+    public var regime = "injected"
+    /// Fraction of SFT demonstrations with an injected error (`injected` regime).
     public var errorRate = 0.3
+    /// Fraction of the demonstrations admitting the bug that follow it (`systematic` regime).
+    public var systematicShare = 0.8
     /// SFT demonstrations.
     public var sftExamples = 8000
     /// Prompts sampled to build training preference pairs.
@@ -131,6 +139,13 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
         try positive(preferenceSteps, "preference_steps"); try positive(preferenceBatch, "preference_batch")
         try positive(auxiliarySteps, "auxiliary_steps"); try positive(evalEvery, "eval_every")
         if !(0 ... 1).contains(errorRate) { throw .invalidSetting("error_rate must be in [0, 1], got \(errorRate)") }
+        if !(0 ... 1).contains(systematicShare) { throw .invalidSetting("systematic_share must be in [0, 1], got \(systematicShare)") }
+        guard Self.regimes.contains(regime) else {
+            throw .invalidSetting("unknown regime '\(regime)'; expected one of \(Self.regimes.joined(separator: ", "))")
+        }
+        if regime == "systematic", let t = try? makeTask(), !(t is any SystematicBugTask) {
+            throw .invalidSetting("task '\(task)' has no systematic bug; the systematic regime runs on add, chain, sort, cipher and count")
+        }
         if hiddenSize % heads != 0 { throw .invalidSetting("hidden_size \(hiddenSize) must be a multiple of heads \(heads)") }
         if heads % kvHeads != 0 { throw .invalidSetting("heads \(heads) must be a multiple of kv_heads \(kvHeads)") }
         if vocabularySize <= 258 { throw .invalidSetting("vocabulary_size must exceed 258 (256 bytes + 2 special tokens), got \(vocabularySize)") }
@@ -149,10 +164,13 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
         }
     }
 
+    /// The error regimes of the SFT demonstrations.
+    public static let regimes = ["injected", "systematic"]
+
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case task, digits, reversed, methods, seed, beta, alpha, heads, layers, heatmaps, length
+        case task, regime, digits, reversed, methods, seed, beta, alpha, heads, layers, heatmaps, length
         case maxValue = "max_value", sftModel = "sft_model"
-        case minDigits = "min_digits", errorRate = "error_rate", sftExamples = "sft_examples"
+        case minDigits = "min_digits", errorRate = "error_rate", systematicShare = "systematic_share", sftExamples = "sft_examples"
         case preferencePrompts = "preference_prompts", evalPrompts = "eval_prompts", samplesPerPrompt = "samples_per_prompt"
         case evalSamples = "eval_samples", maxNewTokens = "max_new_tokens", vocabularySize = "vocabulary_size"
         case hiddenSize = "hidden_size", kvHeads = "kv_heads", intermediateSize = "intermediate_size"
@@ -177,6 +195,7 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
         if let x = try c.decodeIfPresent(Int.self, forKey: .maxValue) { s.maxValue = x }
         if let x = try c.decodeIfPresent(String.self, forKey: .sftModel) { s.sftModel = x }
         try v(.task, \.task); try v(.digits, \.digits); try v(.minDigits, \.minDigits); try v(.reversed, \.reversed)
+        try v(.regime, \.regime); try v(.systematicShare, \.systematicShare)
         try v(.errorRate, \.errorRate); try v(.sftExamples, \.sftExamples); try v(.preferencePrompts, \.preferencePrompts)
         try v(.evalPrompts, \.evalPrompts); try v(.samplesPerPrompt, \.samplesPerPrompt); try v(.evalSamples, \.evalSamples)
         try v(.maxNewTokens, \.maxNewTokens); try v(.vocabularySize, \.vocabularySize); try v(.hiddenSize, \.hiddenSize)

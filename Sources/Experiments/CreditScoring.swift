@@ -66,7 +66,8 @@ struct CreditScoring {
         let s = LocalisationSummary(items, resamples: settings.bootstrapResamples, seed: settings.seed &+ 31)
         let chance = firstErrors.isEmpty ? .nan : firstErrors.map { 1 / Double($0 + 1) }.reduce(0, +) / Double(firstErrors.count)
         return CreditSourceResult(name: source.name, explanation: source.explanation, auroc: s.auroc, top1: s.top1,
-                                  top1Chance: chance, responses: s.responses)
+                                  top1Chance: chance, responses: s.responses,
+                                  perResponse: items.map { ResponseLocalisation(prompt: $0.prompt, auroc: $0.localisation.auroc, hit: $0.localisation.hit) })
     }
 
     /// Heatmaps of the first `count` rejected responses under every source.

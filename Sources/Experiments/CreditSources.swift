@@ -57,14 +57,21 @@ public struct CreditSourceRow {
     }
 }
 
-/// A registered credit source: its card and the rows it adds to the table (most add one; the
-/// implicit reward adds one per trained policy).
+/// A registered credit source: its card, the rows it adds to the demo's table (most add one; the
+/// implicit reward adds one per trained policy) and, for `tokenalign credit` / `eval credit`, how to
+/// build it from a spec's argument and the models it names (nil: the source exists only in the demo).
 public struct CreditSourceEntry: RegistryEntry {
+    public typealias Load = @Sendable (_ argument: String?, _ spec: String, _ loader: CreditSourceLoader) throws -> any TokenRewardSource
     public var card: MethodCard
+    /// The argument's shape after `NAME:` in a spec ("POLICY,REF[,BETA]"); nil when it takes none.
+    public var argument: String?
+    public var load: Load?
     public var make: @Sendable (CreditDemoModels) -> [CreditSourceRow]
 
-    public init(card: MethodCard, make: @escaping @Sendable (CreditDemoModels) -> [CreditSourceRow]) {
+    public init(card: MethodCard, argument: String? = nil, load: Load? = nil, make: @escaping @Sendable (CreditDemoModels) -> [CreditSourceRow]) {
         self.card = card
+        self.argument = argument
+        self.load = load
         self.make = make
     }
 }
@@ -74,7 +81,13 @@ public enum CreditSources {
     public static let registry = Registry<CreditSourceEntry>(family: "credit source", [
         CreditSourceEntry(card: MethodCard(
             name: "implicit-reward", summary: "β·log π_θ(y_t)/π_SFT(y_t) of every trained preference policy (one row each)",
-            arxiv: ["2404.12358"], inputs: ["each trained policy", "the SFT model (reference)"], defaults: ["beta": "the run's beta"])) { m in
+            arxiv: ["2404.12358"], inputs: ["each trained policy", "the SFT model (reference)"], defaults: ["beta": "the run's beta (0.1 by name)"]),
+            argument: "POLICY,REF[,BETA]", load: { arg, spec, l in
+                let p = try CreditSourceLoader.parts(arg, of: spec, required: 2, optional: 1, shape: "implicit-reward:POLICY,REF[,BETA]")
+                let beta = p.count > 2 ? try CreditSourceLoader.number(p[2], of: spec, name: "BETA") : 0.1
+                return ImplicitDPOReward(dpo: ModelLogProbs(try l.model(p[0]), padID: l.padID),
+                                         reference: ModelLogProbs(try l.model(p[1]), padID: l.padID), beta: beta)
+            }) { m in
             let reference = ModelLogProbs(m.sft, padID: m.padID)
             return m.policies.map { p in
                 CreditSourceRow(
@@ -85,21 +98,36 @@ public enum CreditSources {
         },
         CreditSourceEntry(card: MethodCard(
             name: "cdpo-contrastive", summary: "cDPO's contrastive score softmax((1+γ)·z⁺ − γ·z⁻)[y_t]: low on tokens the positive model avoids",
-            arxiv: ["2411.19943"], inputs: ["positive model (correct samples)", "negative model (wrong samples)"], defaults: ["gamma": "1"])) { m in
+            arxiv: ["2411.19943"], inputs: ["positive model (correct samples)", "negative model (wrong samples)"], defaults: ["gamma": "1"]),
+            argument: "POSITIVE,NEGATIVE[,GAMMA]", load: { arg, spec, l in
+                let p = try CreditSourceLoader.parts(arg, of: spec, required: 2, optional: 1, shape: "cdpo-contrastive:POSITIVE,NEGATIVE[,GAMMA]")
+                let gamma = p.count > 2 ? try CreditSourceLoader.number(p[2], of: spec, name: "GAMMA") : 1
+                return ContrastiveCriticalTokenReward(logits: ModelLogits([try l.model(p[0]), try l.model(p[1])], padID: l.padID), gamma: gamma)
+            }) { m in
             [CreditSourceRow(name: "cDPO contrastive",
                              explanation: "softmax(2·z⁺ − z⁻)[y_t] from models fine-tuned on correct / wrong samples (arXiv:2411.19943)",
                              source: ContrastiveCriticalTokenReward(logits: ModelLogits([m.positive, m.negative], padID: m.padID), gamma: 1))]
         },
         CreditSourceEntry(card: MethodCard(
             name: "token-rm", summary: "per-token scores of a reward head trained on the verifier's error spans (token-level RM loss)",
-            inputs: ["token-level reward model"])) { m in
+            inputs: ["token-level reward model"]),
+            argument: "DIR", load: { arg, spec, l in
+                let p = try CreditSourceLoader.parts(arg, of: spec, required: 1, shape: "token-rm:DIR (a `tokenalign reward --token-level` folder)")
+                return RewardModelTokenRewards(RewardModelReadout(try l.rewardModel(p[0]), padID: l.padID))
+            }) { m in
             [CreditSourceRow(name: "token RM",
                              explanation: "per-token score of a reward head trained on the verifier's error spans (token-level RM loss)",
                              source: RewardModelTokenRewards(RewardModelReadout(m.tokenRM, padID: m.padID)))]
         },
         CreditSourceEntry(card: MethodCard(
             name: "attention-abc", summary: "ABC: the sequence RM's score spread by its last-layer attention from the scoring position",
-            arxiv: ["2402.00782"], inputs: ["sequence reward model (score and attention)"], defaults: ["beta": "1"])) { m in
+            arxiv: ["2402.00782"], inputs: ["sequence reward model (score and attention)"], defaults: ["beta": "1"]),
+            argument: "DIR[,BETA]", load: { arg, spec, l in
+                let p = try CreditSourceLoader.parts(arg, of: spec, required: 1, optional: 1, shape: "attention-abc:DIR[,BETA] (a `tokenalign reward` folder)")
+                let beta = p.count > 1 ? try CreditSourceLoader.number(p[1], of: spec, name: "BETA") : 1
+                let rm = RewardModelReadout(try l.rewardModel(p[0]), padID: l.padID)
+                return AttentionCreditReward(reward: rm, beta: beta, weights: rm.attentionWeights)
+            }) { m in
             let rm = RewardModelReadout(m.sequenceRM, padID: m.padID)
             return [CreditSourceRow(
                 name: "attention (ABC)",
@@ -107,19 +135,34 @@ public enum CreditSources {
                 source: AttentionCreditReward(reward: rm, beta: 1, weights: rm.attentionWeights))]
         },
         CreditSourceEntry(card: MethodCard(
-            name: "entropy", summary: "minus the entropy of π_SFT's next-token distribution: blame where the starting policy was unsure (baseline)", inputs: ["the SFT model"])) { m in
+            name: "entropy", summary: "minus the entropy of π_SFT's next-token distribution: blame where the starting policy was unsure (baseline)", inputs: ["the SFT model"]),
+            argument: "MODEL", load: { arg, spec, l in
+                let p = try CreditSourceLoader.parts(arg, of: spec, required: 1, shape: "entropy:MODEL")
+                return NegativeEntropyReward(logits: ModelLogits([try l.model(p[0])], padID: l.padID))
+            }) { m in
             [CreditSourceRow(name: "entropy (SFT)", explanation: "−H(π_SFT(·|y_<t)): blame where the starting policy was unsure",
                              source: NegativeEntropyReward(logits: ModelLogits([m.sft], padID: m.padID)))]
         },
         CreditSourceEntry(card: MethodCard(
             name: "confidence", summary: "log π_SFT(y_t): blame the tokens the starting policy found unlikely (baseline)",
-            arxiv: ["2510.13501"], inputs: ["the SFT model"])) { m in
+            arxiv: ["2510.13501"], inputs: ["the SFT model"]),
+            argument: "MODEL", load: { arg, spec, l in
+                let p = try CreditSourceLoader.parts(arg, of: spec, required: 1, shape: "confidence:MODEL")
+                return LogProbReward(ModelLogProbs(try l.model(p[0]), padID: l.padID), name: "confidence")
+            }) { m in
             [CreditSourceRow(name: "confidence (SFT)",
                              explanation: "log π_SFT(y_t): blame the tokens the starting policy found unlikely (CRew-style, arXiv:2510.13501)",
                              source: LogProbReward(ModelLogProbs(m.sft, padID: m.padID), name: "confidence"))]
         },
         CreditSourceEntry(card: MethodCard(
-            name: "random", summary: "uniform noise: the chance level", defaults: ["seed": "seed + 999"])) { m in
+            name: "random", summary: "uniform noise: the chance level", defaults: ["seed": "seed + 999"]),
+            argument: "[SEED]", load: { arg, spec, l in
+                let p = try CreditSourceLoader.parts(arg, of: spec, required: 0, optional: 1, shape: "random or random:SEED")
+                guard let seed = p.isEmpty ? l.seed &+ 999 : UInt64(p[0]) else {
+                    throw CreditSourceError.invalidArgument("\(spec): SEED must be a non-negative integer")
+                }
+                return UniformNoiseReward(seed: seed)
+            }) { m in
             [CreditSourceRow(name: "random", explanation: "uniform noise: the chance level", source: UniformNoiseReward(seed: m.settings.seed &+ 999))]
         },
     ])

@@ -71,6 +71,9 @@ struct CreditDemoCommand: ParsableCommand {
     @Flag(help: "The CI-sized run (every stage shrunk; ≤ 2 minutes on 2 cores).") var quick = false
     @Option(help: "A YAML or JSON file overriding any of the settings (snake_case keys, see settings.json of a run).") var config: String?
     @Option(help: "Seed for every random choice.") var seed: UInt64?
+    @Option(help: "Comma-separated CreditBench tasks (add, chain, sort, cipher, forbidden, count); several run the whole benchmark.") var tasks: String?
+    @Option(help: "Comma-separated seeds; several run the benchmark once per seed and summarise across them.") var seeds: String?
+    @Option(help: ArgumentHelp("How the SFT demonstrations go wrong: \(CreditDemoSettings.regimes.joined(separator: " or ")) (systematic: a consistent, plausible bug the SFT model makes confidently).")) var regime: String?
     @Option(help: ArgumentHelp("Comma-separated methods: \(CreditDemo.knownMethods.joined(separator: ", ")).")) var methods: String?
     @Option(help: "Start from this SFT model folder (models/sft of an earlier run) instead of training one.") var sftModel: String?
     @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
@@ -79,9 +82,30 @@ struct CreditDemoCommand: ParsableCommand {
         var s = quick ? CreditDemoSettings.quick : CreditDemoSettings()
         if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
         if let seed { s.seed = seed }
+        if let regime { s.regime = regime }
         if let sftModel { s.sftModel = sftModel }
         if let methods { s.methods = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let folder = URL(fileURLWithPath: out)
+        let taskList = tasks.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [s.task]
+        var seedList = [s.seed]
+        if let seeds {
+            guard seed == nil else { throw ValidationError("give --seed or --seeds, not both") }
+            seedList = try seeds.split(separator: ",").map {
+                guard let v = UInt64($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--seeds: '\($0)' is not a seed") }
+                return v
+            }
+        }
+        if taskList.count > 1 || seedList.count > 1 {
+            guard s.sftModel == nil else { throw ValidationError("--sft-model fits one task and seed; drop it to run several") }
+            let printer = DemoPrinter()
+            let suite = try CreditBenchSuite.run(s, tasks: taskList, seeds: seedList, folder: folder) { printer.handle($0) }
+            printer.finish()
+            print(CreditBenchSuite.report(suite).markdown())
+            print("report: \(folder.appendingPathComponent("report.html").path)")
+            return
+        }
+        s.task = taskList[0]
+        s.seed = seedList[0]
         let printer = DemoPrinter()
         let result = try CreditDemo.run(s, folder: folder) { printer.handle($0) }
         printer.finish()

@@ -50,7 +50,7 @@ public enum ExitCodes {
         case let e as RLInputError:
             if case .invalidSetting = e { return usage }
             return badData
-        case is RegistryError, is ObjectiveSettingError, is SettingsError:
+        case is RegistryError, is ObjectiveSettingError, is SettingsError, is CreditSourceError:
             return usage
         case let e as DemoError:
             if case .invalidSetting = e { return usage }

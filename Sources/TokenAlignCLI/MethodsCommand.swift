@@ -15,7 +15,7 @@ enum MethodCatalogue {
             ("advantage estimators", "tokenalign grpo --estimator NAME", AdvantageEstimators.registry.entries.map(\.card)),
             ("policy losses", "tokenalign grpo --policy-loss NAME", PolicyLosses.registry.entries.map(\.card)),
             ("reward functions", "tokenalign grpo --reward NAME[:ARGUMENT]", RewardFunctions.registry.entries.map(\.card)),
-            ("credit sources", "tokenalign demo", CreditSources.registry.entries.map(\.card)),
+            ("credit sources", "tokenalign credit --source NAME[:ARGS]", CreditSources.registry.entries.map(\.card)),
         ]
     }
 

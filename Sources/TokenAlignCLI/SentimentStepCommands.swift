@@ -119,7 +119,7 @@ struct DataSentimentPairsCommand: ParsableCommand {
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate policies.",
-                                                    subcommands: [EvalSentimentCommand.self])
+                                                    subcommands: [EvalSentimentCommand.self, EvalCreditCommand.self])
 }
 
 struct EvalSentimentCommand: ParsableCommand {
