@@ -44,7 +44,7 @@ enum ConfigurationAudit {
         return nil
     }
 
-    /// Llama, Mistral and Qwen2 (`model_type` "llama", "mistral", "qwen2").
+    /// Llama, Mistral, Qwen2 and Qwen3 (`model_type` "llama", "mistral", "qwen2", "qwen3").
     static func llamaFamily(_ d: [String: JSONValue], modelType: String) -> UnsupportedField? {
         if let problem = common(d) { return problem }
         if let act = d["hidden_act"], !act.isNull, !(act.string.map(llamaActivations.contains) ?? false) {
@@ -106,7 +106,7 @@ enum ConfigurationAudit {
                 return UnsupportedField(field: "layer_types", value: types?.description ?? "",
                                         supported: "for mistral, every entry \"\(expected)\" (MistralModel applies sliding_window = \(window?.description ?? "4096") to all layers)")
             }
-        case "qwen2":
+        case "qwen2", "qwen3":
             let on = d["use_sliding_window"]?.bool ?? false
             let hasWindow = on && !(window?.isNull ?? false)
             if let typeNames, typeNames.contains("sliding_attention"), !hasWindow {

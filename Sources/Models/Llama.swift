@@ -1,5 +1,6 @@
 // Llama (Touvron et al. 2023, arXiv:2302.13971), Qwen2 (arXiv:2407.10671; = Llama with a bias
-// on q/k/v) and Mistral (Jiang et al. 2023, arXiv:2310.06825; = Llama with sliding-window attention).
+// on q/k/v), Qwen3 (arXiv:2505.09388; = Llama with an RMSNorm over each head of q and k before RoPE,
+// as OLMo 2 and Gemma 3 do, which keeps attention logits bounded) and Mistral (Jiang et al. 2023, arXiv:2310.06825; = Llama with sliding-window attention).
 // Port of transformers/models/llama/modeling_llama.py (LlamaForCausalLM): RMSNorm, rotary positions
 // (rotate-half convention, base `rope_theta`), grouped-query attention, SwiGLU MLP, optional tied
 // embeddings; plus the per-layer sliding window of modeling_mistral.py / modeling_qwen2.py.
@@ -12,6 +13,9 @@ public final class LlamaAttention: Module {
     public var kProj: Linear
     public var vProj: Linear
     public var oProj: Linear
+    /// Qwen3: RMSNorm over each head's q and k (weights [headDim]); nil for the others.
+    public var qNorm: RMSNorm?
+    public var kNorm: RMSNorm?
     let heads: Int, kvHeads: Int, headDim: Int
     let ropeTheta: Float
     /// RoPE scaling as per-frequency factors (nil: plain RoPE).
@@ -31,6 +35,8 @@ public final class LlamaAttention: Module {
         kProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
         vProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
         oProj = Linear(heads * headDim, c.hiddenSize, bias: c.outputBias, rng: &rng)
+        qNorm = c.qkNorm ? RMSNorm(headDim, eps: c.rmsNormEps) : nil
+        kNorm = c.qkNorm ? RMSNorm(headDim, eps: c.rmsNormEps) : nil
         super.init()
     }
 
@@ -39,6 +45,10 @@ public final class LlamaAttention: Module {
         var q = qProj(x).reshaped([B, T, heads, headDim])
         var k = kProj(x).reshaped([B, T, kvHeads, headDim])
         let v = vProj(x).reshaped([B, T, kvHeads, headDim])
+        if let qNorm, let kNorm {
+            q = qNorm(q)
+            k = kNorm(k)
+        }
         q = Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale)
         k = Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale)
         let y = AttentionStep.run(q: q, k: k, v: v, layer: layer, attentionMask: attentionMask, cache: cache, window: window)
@@ -152,7 +162,8 @@ public final class LlamaForCausalLM: Module, LanguageModel {
 
     public func configurationJSON() throws -> [String: Any] {
         var json = try jsonObject(config)
-        json["architectures"] = [config.modelType == "qwen2" ? "Qwen2ForCausalLM" : (config.modelType == "mistral" ? "MistralForCausalLM" : "LlamaForCausalLM")]
+        let architecture = ["qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "mistral": "MistralForCausalLM"]
+        json["architectures"] = [architecture[config.modelType] ?? "LlamaForCausalLM"]
         json["torch_dtype"] = "float32"
         return json
     }

@@ -1,5 +1,7 @@
-// Mirrors transformers' LlamaConfig / Qwen2Config / MistralConfig (`model_type` "llama", "qwen2",
-// "mistral"). Defaults are transformers' LlamaConfig defaults unless noted. Qwen2 differs in that q/k/v
+// Mirrors transformers' LlamaConfig / Qwen2Config / Qwen3Config / MistralConfig (`model_type` "llama",
+// "qwen2", "qwen3", "mistral"). Defaults are transformers' LlamaConfig defaults unless noted. Qwen3
+// differs from Qwen2 in an RMSNorm over each head of q and k before RoPE, `attention_bias` (default
+// false) on q/k/v/o instead of a forced q/k/v bias, and `head_dim` 128 by default. Qwen2 differs in that q/k/v
 // projections always carry a bias (Qwen2Attention hard-codes it); Mistral in that every layer uses a
 // sliding attention window (MistralConfig.sliding_window, default 4096) and no biases (MistralAttention
 // and MistralMLP hard-code bias=False); Qwen2 may window its upper layers (`use_sliding_window`).
@@ -117,16 +119,18 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "llama"
-        let isQwen2 = modelType == "qwen2"
-        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? (isQwen2 ? 151936 : 32000)
+        let isQwen = modelType == "qwen2" || modelType == "qwen3"
+        
+        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? (isQwen ? 151936 : 32000)
         hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? 4096
-        intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize) ?? (isQwen2 ? 22016 : 11008)
+        intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize) ?? (isQwen ? 22016 : 11008)
         numHiddenLayers = try c.decodeIfPresent(Int.self, forKey: .numHiddenLayers) ?? 32
         numAttentionHeads = try c.decodeIfPresent(Int.self, forKey: .numAttentionHeads) ?? 32
         numKeyValueHeads = try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads)
-        headDim = try c.decodeIfPresent(Int.self, forKey: .headDim)
+        // Qwen3Config's head_dim defaults to 128 (not hidden_size / heads).
+        headDim = try c.decodeIfPresent(Int.self, forKey: .headDim) ?? (modelType == "qwen3" ? 128 : nil)
         hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
-        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? (isQwen2 ? 32768 : 2048)
+        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? (isQwen ? 32768 : 2048)
         rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? 1e-6
         // transformers' convert_rope_params_to_dict: a non-empty `rope_scaling` (old files) replaces
         // `rope_parameters`, and a rope_theta inside it wins over the top-level one.
@@ -157,7 +161,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         let window = c.contains(.slidingWindow) ? try c.decodeIfPresent(Int.self, forKey: .slidingWindow) : 4096
         switch modelType {
         case "mistral": slidingWindow = window
-        case "qwen2": slidingWindow = useSlidingWindow ? window : nil
+        case "qwen2", "qwen3": slidingWindow = useSlidingWindow ? window : nil
         default: slidingWindow = c.contains(.slidingWindow) ? window : nil
         }
     }
@@ -188,7 +192,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         switch modelType {
         case "mistral":
             if let slidingWindow { try c.encode(slidingWindow, forKey: .slidingWindow) } else { try c.encodeNil(forKey: .slidingWindow) }
-        case "qwen2":
+        case "qwen2", "qwen3":
             try c.encode(useSlidingWindow, forKey: .useSlidingWindow)
             if let slidingWindow { try c.encode(slidingWindow, forKey: .slidingWindow) } else { try c.encodeNil(forKey: .slidingWindow) }
             try c.encode(maxWindowLayers, forKey: .maxWindowLayers)
@@ -234,7 +238,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         guard let slidingWindow else { return nil }
         switch modelType {
         case "mistral": return slidingWindow
-        case "qwen2":
+        case "qwen2", "qwen3":
             if let layerTypes, layerTypes.indices.contains(layer) { return layerTypes[layer] == "sliding_attention" ? slidingWindow : nil }
             return layer >= maxWindowLayers ? slidingWindow : nil
         default: return nil
@@ -252,10 +256,12 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         default: return attentionBias
         }
     }
-    /// o_proj carries a bias (Llama `attention_bias` only).
+    /// q and k are RMS-normalised per head before RoPE (Qwen3Attention's q_norm / k_norm).
+    public var qkNorm: Bool { modelType == "qwen3" }
+    /// o_proj carries a bias (Llama and Qwen3 `attention_bias` only).
     public var outputBias: Bool { modelType != "qwen2" && modelType != "mistral" && attentionBias }
     /// gate/up/down projections carry a bias (Llama `mlp_bias` only; Qwen2MLP and MistralMLP hard-code none).
-    public var mlpProjectionBias: Bool { modelType != "qwen2" && modelType != "mistral" && mlpBias }
+    public var mlpProjectionBias: Bool { !["qwen2", "qwen3", "mistral"].contains(modelType) && mlpBias }
 
     func validationProblem() -> String? {
         if hiddenSize <= 0 || numHiddenLayers <= 0 || numAttentionHeads <= 0 || vocabSize <= 0 || intermediateSize <= 0 {
@@ -265,8 +271,8 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         if headDim == nil && hiddenSize % numAttentionHeads != 0 { return "hidden_size (\(hiddenSize)) is not divisible by num_attention_heads" }
         if headDimension % 2 != 0 { return "head dimension \(headDimension) must be even for RoPE" }
         if !ConfigurationAudit.llamaActivations.contains(hiddenAct) { return "hidden_act '\(hiddenAct)' is not supported (only silu)" }
-        if slidingWindow != nil && modelType != "mistral" && modelType != "qwen2" {
-            return "sliding_window is only implemented for mistral and qwen2, not \(modelType)"
+        if slidingWindow != nil && !["mistral", "qwen2", "qwen3"].contains(modelType) {
+            return "sliding_window is only implemented for mistral, qwen2 and qwen3, not \(modelType)"
         }
         if let slidingWindow, slidingWindow < 1 { return "sliding_window (\(slidingWindow)) must be positive" }
         if let scaling = ropeScaling {

@@ -37,10 +37,11 @@ struct ParityCase {
 }
 
 @Suite struct ModelParityTests {
-    /// The last two use RoPE scaling ("linear", "llama3"; generate_rope_scaling_parity.py).
-    static let names = ["gpt2", "llama", "qwen2", "llama_rope_linear", "llama_rope_llama3"]
+    /// `llama_rope_*` use RoPE scaling ("linear", "llama3"; generate_rope_scaling_parity.py); `qwen3`
+    /// has q/k norms, an explicit head_dim and biases on q/k/v/o (generate_qwen3_parity.py).
+    static let names = ["gpt2", "llama", "qwen2", "llama_rope_linear", "llama_rope_llama3", "qwen3"]
     /// Also the sliding-window fixtures (their transformers parity is in SlidingWindowTests).
-    static let allNames = names + ["mistral", "qwen2_sliding"]
+    static let allNames = names + ["mistral", "qwen2_sliding", "qwen3_sliding"]
 
     @Test(arguments: names)
     func logitsMatchTransformers(_ name: String) throws {

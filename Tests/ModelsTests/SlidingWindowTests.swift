@@ -10,7 +10,7 @@ import Testing
 import TestSupport
 
 @Suite struct SlidingWindowTests {
-    static let names = ["mistral", "qwen2_sliding"]
+    static let names = ["mistral", "qwen2_sliding", "qwen3_sliding"]
 
     /// Greedy-decoding inputs and transformers' output stored beside a sliding-window fixture.
     struct GenerationCase {
@@ -44,6 +44,8 @@ import TestSupport
         // Qwen2: use_sliding_window with max_window_layers 1 and no layer_types → only layer 1.
         let qwen = try Self.load("qwen2_sliding").config
         #expect((0 ..< 2).map(qwen.attentionWindow(layer:)) == [nil, 5])
+        let qwen3 = try Self.load("qwen3_sliding").config
+        #expect((0 ..< 2).map(qwen3.attentionWindow(layer:)) == [nil, 5])
         // The plain Qwen2 fixture (use_sliding_window false) and Llama have none.
         let plainQwen = try #require(try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent("qwen2")) as? LlamaForCausalLM)
         #expect(plainQwen.config.attentionWindow(layer: 1) == nil)
