@@ -44,7 +44,7 @@ enum ConfigurationAudit {
         return nil
     }
 
-    /// Llama, Mistral, Qwen2 and Qwen3 (`model_type` "llama", "mistral", "qwen2", "qwen3").
+    /// Llama, Mistral, Qwen2, Qwen3 and Phi-3 (`model_type` "llama", "mistral", "qwen2", "qwen3", "phi3").
     static func llamaFamily(_ d: [String: JSONValue], modelType: String) -> UnsupportedField? {
         if let problem = common(d) { return problem }
         if let act = d["hidden_act"], !act.isNull, !(act.string.map(llamaActivations.contains) ?? false) {
@@ -105,6 +105,11 @@ enum ConfigurationAudit {
             if let typeNames, typeNames.contains(where: { $0 != expected }) {
                 return UnsupportedField(field: "layer_types", value: types?.description ?? "",
                                         supported: "for mistral, every entry \"\(expected)\" (MistralModel applies sliding_window = \(window?.description ?? "4096") to all layers)")
+            }
+        case "phi3":
+            // Phi3Model windows every layer when sliding_window is set (absent or null: none) and has no layer_types.
+            if let typeNames, Set(typeNames).count > 1 {
+                return UnsupportedField(field: "layer_types", value: types?.description ?? "", supported: "absent for phi3 (one window for every layer)")
             }
         case "qwen2", "qwen3":
             let on = d["use_sliding_window"]?.bool ?? false

@@ -1,5 +1,6 @@
 // Llama (Touvron et al. 2023, arXiv:2302.13971), Qwen2 (arXiv:2407.10671; = Llama with a bias
-// on q/k/v), Qwen3 (arXiv:2505.09388; = Llama with an RMSNorm over each head of q and k before RoPE,
+// on q/k/v), Phi-3 (arXiv:2404.14219; = Llama with fused q/k/v and gate/up weights and a sliding
+// window), Qwen3 (arXiv:2505.09388; = Llama with an RMSNorm over each head of q and k before RoPE,
 // as OLMo 2 and Gemma 3 do, which keeps attention logits bounded) and Mistral (Jiang et al. 2023, arXiv:2310.06825; = Llama with sliding-window attention).
 // Port of transformers/models/llama/modeling_llama.py (LlamaForCausalLM): RMSNorm, rotary positions
 // (rotate-half convention, base `rope_theta`), grouped-query attention, SwiGLU MLP, optional tied
@@ -147,22 +148,56 @@ public final class LlamaForCausalLM: Module, LanguageModel {
         KVCache(layers: config.numHiddenLayers, batch: batch, capacity: capacity, kvHeads: config.kvHeads, headDimension: config.headDimension)
     }
 
-    /// Drops RoPE buffers some checkpoints carry and a tied `lm_head`.
+    /// Drops RoPE buffers some checkpoints carry and a tied `lm_head`; splits Phi-3's fused
+    /// projections (rows of `qkv_proj`: q, then k, then v; of `gate_up_proj`: gate, then up).
+    /// A fused tensor of the wrong size is passed through unsplit, so the strict load names it.
     public func sanitize(_ weights: [String: Tensor]) -> [String: Tensor] {
         var out: [String: Tensor] = [:]
+        let c = config, D = c.headDimension
         for (k, t) in weights {
             if k.hasSuffix("rotary_emb.inv_freq") { continue }
             if k == "lm_head.weight" && config.tieWordEmbeddings { continue }
+            if c.fusedProjections, k.hasSuffix("self_attn.qkv_proj.weight"),
+               t.rank == 2, t.shape[0] == (c.numAttentionHeads + 2 * c.kvHeads) * D {
+                let base = String(k.dropLast("qkv_proj.weight".count))
+                let q = c.numAttentionHeads * D, kv = c.kvHeads * D
+                out[base + "q_proj.weight"] = t.rows(0 ..< q)
+                out[base + "k_proj.weight"] = t.rows(q ..< q + kv)
+                out[base + "v_proj.weight"] = t.rows(q + kv ..< q + 2 * kv)
+                continue
+            }
+            if c.fusedProjections, k.hasSuffix("mlp.gate_up_proj.weight"), t.rank == 2, t.shape[0] == 2 * c.intermediateSize {
+                let base = String(k.dropLast("gate_up_proj.weight".count))
+                out[base + "gate_proj.weight"] = t.rows(0 ..< c.intermediateSize)
+                out[base + "up_proj.weight"] = t.rows(c.intermediateSize ..< 2 * c.intermediateSize)
+                continue
+            }
             out[k] = t
         }
         return out
     }
 
-    public func checkpointTensors() -> [String: Tensor] { stateDict() }
+    /// The tensors under their checkpoint names: the state dict, with Phi-3's projections fused
+    /// again so that transformers loads the folder.
+    public func checkpointTensors() -> [String: Tensor] {
+        var tensors = stateDict()
+        guard config.fusedProjections else { return tensors }
+        for i in 0 ..< config.numHiddenLayers {
+            let a = "model.layers.\(i).self_attn.", m = "model.layers.\(i).mlp."
+            if let q = tensors.removeValue(forKey: a + "q_proj.weight"), let k = tensors.removeValue(forKey: a + "k_proj.weight"),
+               let v = tensors.removeValue(forKey: a + "v_proj.weight") {
+                tensors[a + "qkv_proj.weight"] = Tensor.concatenate([q, k, v], axis: 0)
+            }
+            if let g = tensors.removeValue(forKey: m + "gate_proj.weight"), let u = tensors.removeValue(forKey: m + "up_proj.weight") {
+                tensors[m + "gate_up_proj.weight"] = Tensor.concatenate([g, u], axis: 0)
+            }
+        }
+        return tensors
+    }
 
     public func configurationJSON() throws -> [String: Any] {
         var json = try jsonObject(config)
-        let architecture = ["qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "mistral": "MistralForCausalLM"]
+        let architecture = ["qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "mistral": "MistralForCausalLM", "phi3": "Phi3ForCausalLM"]
         json["architectures"] = [architecture[config.modelType] ?? "LlamaForCausalLM"]
         json["torch_dtype"] = "float32"
         return json

@@ -1,7 +1,10 @@
 // Mirrors transformers' LlamaConfig / Qwen2Config / Qwen3Config / MistralConfig (`model_type` "llama",
 // "qwen2", "qwen3", "mistral"). Defaults are transformers' LlamaConfig defaults unless noted. Qwen3
 // differs from Qwen2 in an RMSNorm over each head of q and k before RoPE, `attention_bias` (default
-// false) on q/k/v/o instead of a forced q/k/v bias, and `head_dim` 128 by default. Qwen2 differs in that q/k/v
+// false) on q/k/v/o instead of a forced q/k/v bias, and `head_dim` 128 by default. Phi-3
+// (`model_type` "phi3") is Llama with q/k/v and gate/up stored fused (`qkv_proj`, `gate_up_proj`; split
+// on load and fused again on save), no biases, and, when `sliding_window` is set (absent: none, unlike
+// Mistral), the window on every layer. Qwen2 differs in that q/k/v
 // projections always carry a bias (Qwen2Attention hard-codes it); Mistral in that every layer uses a
 // sliding attention window (MistralConfig.sliding_window, default 4096) and no biases (MistralAttention
 // and MistralMLP hard-code bias=False); Qwen2 may window its upper layers (`use_sliding_window`).
@@ -120,18 +123,19 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "llama"
         let isQwen = modelType == "qwen2" || modelType == "qwen3"
+        let isPhi3 = modelType == "phi3"
         
-        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? (isQwen ? 151936 : 32000)
-        hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? 4096
-        intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize) ?? (isQwen ? 22016 : 11008)
+        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? (isQwen ? 151936 : isPhi3 ? 32064 : 32000)
+        hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? (isPhi3 ? 3072 : 4096)
+        intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize) ?? (isQwen ? 22016 : isPhi3 ? 8192 : 11008)
         numHiddenLayers = try c.decodeIfPresent(Int.self, forKey: .numHiddenLayers) ?? 32
         numAttentionHeads = try c.decodeIfPresent(Int.self, forKey: .numAttentionHeads) ?? 32
         numKeyValueHeads = try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads)
         // Qwen3Config's head_dim defaults to 128 (not hidden_size / heads).
         headDim = try c.decodeIfPresent(Int.self, forKey: .headDim) ?? (modelType == "qwen3" ? 128 : nil)
         hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
-        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? (isQwen ? 32768 : 2048)
-        rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? 1e-6
+        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? (isQwen ? 32768 : isPhi3 ? 4096 : 2048)
+        rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? (isPhi3 ? 1e-5 : 1e-6)
         // transformers' convert_rope_params_to_dict: a non-empty `rope_scaling` (old files) replaces
         // `rope_parameters`, and a rope_theta inside it wins over the top-level one.
         let ropeParameters = try c.decodeIfPresent(RopeFields.self, forKey: .ropeParameters)
@@ -190,7 +194,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         try c.encodeIfPresent(eosTokenId, forKey: .eosTokenId)
         // Written explicitly so transformers reloads the same window: an absent key would mean 4096.
         switch modelType {
-        case "mistral":
+        case "mistral", "phi3":
             if let slidingWindow { try c.encode(slidingWindow, forKey: .slidingWindow) } else { try c.encodeNil(forKey: .slidingWindow) }
         case "qwen2", "qwen3":
             try c.encode(useSlidingWindow, forKey: .useSlidingWindow)
@@ -237,7 +241,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     public func attentionWindow(layer: Int) -> Int? {
         guard let slidingWindow else { return nil }
         switch modelType {
-        case "mistral": return slidingWindow
+        case "mistral", "phi3": return slidingWindow
         case "qwen2", "qwen3":
             if let layerTypes, layerTypes.indices.contains(layer) { return layerTypes[layer] == "sliding_attention" ? slidingWindow : nil }
             return layer >= maxWindowLayers ? slidingWindow : nil
@@ -252,16 +256,18 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     public var qkvBias: Bool {
         switch modelType {
         case "qwen2": return true
-        case "mistral": return false
+        case "mistral", "phi3": return false
         default: return attentionBias
         }
     }
     /// q and k are RMS-normalised per head before RoPE (Qwen3Attention's q_norm / k_norm).
     public var qkNorm: Bool { modelType == "qwen3" }
     /// o_proj carries a bias (Llama and Qwen3 `attention_bias` only).
-    public var outputBias: Bool { modelType != "qwen2" && modelType != "mistral" && attentionBias }
+    public var outputBias: Bool { !["qwen2", "mistral", "phi3"].contains(modelType) && attentionBias }
     /// gate/up/down projections carry a bias (Llama `mlp_bias` only; Qwen2MLP and MistralMLP hard-code none).
-    public var mlpProjectionBias: Bool { !["qwen2", "qwen3", "mistral"].contains(modelType) && mlpBias }
+    public var mlpProjectionBias: Bool { !["qwen2", "qwen3", "mistral", "phi3"].contains(modelType) && mlpBias }
+    /// q/k/v and gate/up are stored fused in checkpoints (Phi-3's `qkv_proj`, `gate_up_proj`).
+    public var fusedProjections: Bool { modelType == "phi3" }
 
     func validationProblem() -> String? {
         if hiddenSize <= 0 || numHiddenLayers <= 0 || numAttentionHeads <= 0 || vocabSize <= 0 || intermediateSize <= 0 {
@@ -271,8 +277,8 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         if headDim == nil && hiddenSize % numAttentionHeads != 0 { return "hidden_size (\(hiddenSize)) is not divisible by num_attention_heads" }
         if headDimension % 2 != 0 { return "head dimension \(headDimension) must be even for RoPE" }
         if !ConfigurationAudit.llamaActivations.contains(hiddenAct) { return "hidden_act '\(hiddenAct)' is not supported (only silu)" }
-        if slidingWindow != nil && !["mistral", "qwen2", "qwen3"].contains(modelType) {
-            return "sliding_window is only implemented for mistral, qwen2 and qwen3, not \(modelType)"
+        if slidingWindow != nil && !["mistral", "qwen2", "qwen3", "phi3"].contains(modelType) {
+            return "sliding_window is only implemented for mistral, qwen2, qwen3 and phi3, not \(modelType)"
         }
         if let slidingWindow, slidingWindow < 1 { return "sliding_window (\(slidingWindow)) must be positive" }
         if let scaling = ropeScaling {

@@ -10,7 +10,7 @@ import Testing
 import TestSupport
 
 @Suite struct SlidingWindowTests {
-    static let names = ["mistral", "qwen2_sliding", "qwen3_sliding"]
+    static let names = ["mistral", "qwen2_sliding", "qwen3_sliding", "phi3"]
 
     /// Greedy-decoding inputs and transformers' output stored beside a sliding-window fixture.
     struct GenerationCase {
@@ -46,6 +46,11 @@ import TestSupport
         #expect((0 ..< 2).map(qwen.attentionWindow(layer:)) == [nil, 5])
         let qwen3 = try Self.load("qwen3_sliding").config
         #expect((0 ..< 2).map(qwen3.attentionWindow(layer:)) == [nil, 5])
+        // Phi-3: one window on every layer, fused projections split on load.
+        let phi3 = try Self.load("phi3")
+        #expect((0 ..< 2).map(phi3.config.attentionWindow(layer:)) == [6, 6])
+        #expect(phi3.checkpointTensors().keys.contains("model.layers.0.self_attn.qkv_proj.weight"))
+        #expect(!phi3.checkpointTensors().keys.contains("model.layers.0.self_attn.q_proj.weight"))
         // The plain Qwen2 fixture (use_sliding_window false) and Llama have none.
         let plainQwen = try #require(try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent("qwen2")) as? LlamaForCausalLM)
         #expect(plainQwen.config.attentionWindow(layer: 1) == nil)

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Qwen3 parity fixtures for ModelsTests: a tiny random Qwen3 (q/k RMSNorm per head, an explicit
-head_dim different from hidden_size / heads, attention_bias on q/k/v/o) and a tiny random Qwen3 with
-`use_sliding_window` (layers >= `max_window_layers` windowed), saved as Hugging Face folders with
-transformers' logits and greedy generations for fixed inputs.
+"""Parity fixtures for the model families loaded through the Llama code path: a tiny random Qwen3
+(q/k RMSNorm per head, an explicit head_dim different from hidden_size / heads, attention_bias on
+q/k/v/o), a tiny random Qwen3 with `use_sliding_window` (layers >= `max_window_layers` windowed), and a
+tiny random Phi-3 (fused qkv_proj and gate_up_proj weights, a sliding window on every layer), saved as
+Hugging Face folders with transformers' logits and greedy generations for fixed inputs.
 
-Run by hand: .venv-bench/bin/python Tests/Fixtures/generate_qwen3_parity.py
-Writes Tests/Fixtures/models/{qwen3,qwen3_sliding}/{config.json, model.safetensors, expected.safetensors}.
+Run by hand: .venv-bench/bin/python Tests/Fixtures/generate_family_parity.py
+Writes Tests/Fixtures/models/{qwen3,qwen3_sliding,phi3}/{config.json, model.safetensors, expected.safetensors}.
 
 Same layout and conventions as generate_sliding_window_parity.py: weights rounded to float16 and stored
 as F16, expected outputs computed in float32 from the rounded weights; `expected.safetensors` holds
@@ -36,6 +37,12 @@ def build(name):
                                        tie_word_embeddings=True, use_sliding_window=True, sliding_window=5, max_window_layers=1)
         assert cfg.layer_types == ["full_attention", "sliding_attention"], cfg.layer_types
         return transformers.Qwen3ForCausalLM(cfg)
+    if name == "phi3":
+        phi = {k: v for k, v in common.items() if k != "head_dim"}
+        cfg = transformers.Phi3Config(**phi, rms_norm_eps=1e-5, tie_word_embeddings=False, sliding_window=6,
+                                      original_max_position_embeddings=64, bos_token_id=None, eos_token_id=None,
+                                      pad_token_id=None)
+        return transformers.Phi3ForCausalLM(cfg)
     raise ValueError(name)
 
 
@@ -50,7 +57,7 @@ def perturb_and_round(model, seed):
 
 def generate():
     torch.manual_seed(0)
-    for i, name in enumerate(["qwen3", "qwen3_sliding"]):
+    for i, name in enumerate(["qwen3", "qwen3_sliding", "phi3"]):
         model = build(name).eval()
         perturb_and_round(model, 40 + i)
         V = model.config.vocab_size
@@ -73,7 +80,7 @@ def generate():
 
         # Reload exactly as a user would, so the expected outputs come from the saved folder.
         model = transformers.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
-        assert (model.config.sliding_window is not None) == (name == "qwen3_sliding")
+        assert (model.config.sliding_window is not None) == (name != "qwen3")
 
         g = torch.Generator().manual_seed(1)
         ids = torch.randint(0, V, (2, T), generator=g)
@@ -105,14 +112,15 @@ def generate():
                   str(out / "expected.safetensors"),
                   metadata={"transformers": transformers.__version__, "torch": torch.__version__})
 
-        if name != "qwen3_sliding":
+        if name == "qwen3":
             print(f"{name}: params {sum(p.numel() for p in model.parameters())}, greedy {gen[:, P:].tolist()} -> {out}")
             continue
         # How much the window matters on these inputs (reported, not stored).
         cfg_nowin = type(model.config).from_pretrained(out)
-        cfg_nowin.use_sliding_window = False
         cfg_nowin.sliding_window = None
-        cfg_nowin.layer_types = ["full_attention"] * cfg_nowin.num_hidden_layers
+        if name == "qwen3_sliding":
+            cfg_nowin.use_sliding_window = False
+            cfg_nowin.layer_types = ["full_attention"] * cfg_nowin.num_hidden_layers
         nowin = type(model)(cfg_nowin).eval()
         nowin.load_state_dict(model.state_dict())
         with torch.no_grad():
