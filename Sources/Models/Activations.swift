@@ -75,20 +75,7 @@ func exactZeros(_ probs: Tensor, keyMask: Tensor?, window: Int? = nil) -> Tensor
     return Tensor(shape: probs.shape, data: out)
 }
 
-// MARK: - Llama / Qwen2 / Mistral
-
-extension LlamaAttention {
-    /// q [B, T, H, D] and k [B, T, Hkv, D] after RoPE, and v [B, T, Hkv, D]: the inputs the forward
-    /// hands to the attention kernel.
-    func projections(_ x: Variable, positions: [Int]) -> (q: Variable, k: Variable, v: Variable) {
-        let B = x.shape[0], T = x.shape[1]
-        let q = qProj(x).reshaped([B, T, heads, headDim])
-        let k = kProj(x).reshaped([B, T, kvHeads, headDim])
-        let v = vProj(x).reshaped([B, T, kvHeads, headDim])
-        return (Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale),
-                Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale), v)
-    }
-}
+// MARK: - Llama / Qwen2 / Qwen3 / Mistral / Phi-3 / OLMo 2
 
 extension LlamaForCausalLM: ActivationInspecting {
     /// Embeddings, then layers 0 ..< `upTo`, with the positions `hiddenStates` uses.
@@ -115,7 +102,7 @@ extension LlamaForCausalLM: ActivationInspecting {
         return withoutGradients {
             let (x, positions) = residual(ids, attentionMask: attentionMask, upTo: layer)
             let block = model.layers[layer]
-            let p = block.selfAttn.projections(block.inputLayernorm(x), positions: positions)
+            let p = block.selfAttn.projections(block.attentionInput(x), positions: positions)
             let window = block.selfAttn.window
             let probs = CPU.attentionForward(q: p.q.value, k: p.k.value, v: p.v.value, keyMask: attentionMask, window: window)
                 .1.probabilities

@@ -44,7 +44,7 @@ enum ConfigurationAudit {
         return nil
     }
 
-    /// Llama, Mistral, Qwen2, Qwen3 and Phi-3 (`model_type` "llama", "mistral", "qwen2", "qwen3", "phi3").
+    /// Llama, Mistral, Qwen2, Qwen3, Phi-3 and OLMo 2 (`model_type` "llama", "mistral", "qwen2", "qwen3", "phi3", "olmo2").
     static func llamaFamily(_ d: [String: JSONValue], modelType: String) -> UnsupportedField? {
         if let problem = common(d) { return problem }
         if let act = d["hidden_act"], !act.isNull, !(act.string.map(llamaActivations.contains) ?? false) {

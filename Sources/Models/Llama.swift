@@ -1,6 +1,7 @@
 // Llama (Touvron et al. 2023, arXiv:2302.13971), Qwen2 (arXiv:2407.10671; = Llama with a bias
 // on q/k/v), Phi-3 (arXiv:2404.14219; = Llama with fused q/k/v and gate/up weights and a sliding
-// window), Qwen3 (arXiv:2505.09388; = Llama with an RMSNorm over each head of q and k before RoPE,
+// window), OLMo 2 (arXiv:2501.00656; = Llama with RMSNorm over the whole q and k projections and the
+// norms moved after attention and the MLP), Qwen3 (arXiv:2505.09388; = Llama with an RMSNorm over each head of q and k before RoPE,
 // as OLMo 2 and Gemma 3 do, which keeps attention logits bounded) and Mistral (Jiang et al. 2023, arXiv:2310.06825; = Llama with sliding-window attention).
 // Port of transformers/models/llama/modeling_llama.py (LlamaForCausalLM): RMSNorm, rotary positions
 // (rotate-half convention, base `rope_theta`), grouped-query attention, SwiGLU MLP, optional tied
@@ -14,9 +15,11 @@ public final class LlamaAttention: Module {
     public var kProj: Linear
     public var vProj: Linear
     public var oProj: Linear
-    /// Qwen3: RMSNorm over each head's q and k (weights [headDim]); nil for the others.
+    /// Qwen3: RMSNorm over each head's q and k (weights [headDim]); OLMo 2: over the whole q and k
+    /// projections (weights [H·D], [Hkv·D]); nil for the others.
     public var qNorm: RMSNorm?
     public var kNorm: RMSNorm?
+    let normWholeProjection: Bool
     let heads: Int, kvHeads: Int, headDim: Int
     let ropeTheta: Float
     /// RoPE scaling as per-frequency factors (nil: plain RoPE).
@@ -36,22 +39,45 @@ public final class LlamaAttention: Module {
         kProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
         vProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
         oProj = Linear(heads * headDim, c.hiddenSize, bias: c.outputBias, rng: &rng)
-        qNorm = c.qkNorm ? RMSNorm(headDim, eps: c.rmsNormEps) : nil
-        kNorm = c.qkNorm ? RMSNorm(headDim, eps: c.rmsNormEps) : nil
+        normWholeProjection = c.qkNorm == .wholeProjection
+        switch c.qkNorm {
+        case .none:
+            qNorm = nil
+            kNorm = nil
+        case .perHead:
+            qNorm = RMSNorm(headDim, eps: c.rmsNormEps)
+            kNorm = RMSNorm(headDim, eps: c.rmsNormEps)
+        case .wholeProjection:
+            qNorm = RMSNorm(heads * headDim, eps: c.rmsNormEps)
+            kNorm = RMSNorm(kvHeads * headDim, eps: c.rmsNormEps)
+        }
         super.init()
     }
 
-    func callAsFunction(_ x: Variable, positions: [Int], layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
+    /// q [B, T, H, D] and k [B, T, Hkv, D] after the q/k norms and RoPE, and v [B, T, Hkv, D]: what
+    /// the forward hands to the attention kernel (and what attention inspection recomputes).
+    func projections(_ x: Variable, positions: [Int]) -> (q: Variable, k: Variable, v: Variable) {
         let B = x.shape[0], T = x.shape[1]
-        var q = qProj(x).reshaped([B, T, heads, headDim])
-        var k = kProj(x).reshaped([B, T, kvHeads, headDim])
+        var qFlat = qProj(x), kFlat = kProj(x)
+        if normWholeProjection, let qNorm, let kNorm {
+            qFlat = qNorm(qFlat)
+            kFlat = kNorm(kFlat)
+        }
+        var q = qFlat.reshaped([B, T, heads, headDim])
+        var k = kFlat.reshaped([B, T, kvHeads, headDim])
         let v = vProj(x).reshaped([B, T, kvHeads, headDim])
-        if let qNorm, let kNorm {
+        if !normWholeProjection, let qNorm, let kNorm {
             q = qNorm(q)
             k = kNorm(k)
         }
         q = Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale)
         k = Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale)
+        return (q, k, v)
+    }
+
+    func callAsFunction(_ x: Variable, positions: [Int], layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
+        let B = x.shape[0], T = x.shape[1]
+        let (q, k, v) = projections(x, positions: positions)
         let y = AttentionStep.run(q: q, k: k, v: v, layer: layer, attentionMask: attentionMask, cache: cache, window: window)
         return oProj(y.reshaped([B, T, heads * headDim]))
     }
@@ -76,19 +102,32 @@ public final class LlamaMLP: Module {
 public final class LlamaDecoderLayer: Module {
     public var selfAttn: LlamaAttention
     public var mlp: LlamaMLP
-    public var inputLayernorm: RMSNorm
+    /// Pre-norm blocks (Llama and most): the norm before attention; nil for OLMo 2.
+    public var inputLayernorm: RMSNorm?
+    /// Pre-norm: the norm before the MLP. OLMo 2: the norm of the attention output.
     public var postAttentionLayernorm: RMSNorm
+    /// OLMo 2: the norm of the MLP output; nil for pre-norm blocks.
+    public var postFeedforwardLayernorm: RMSNorm?
 
     init(_ c: LlamaConfiguration, layer: Int, rng: inout RandomGenerator) {
         selfAttn = LlamaAttention(c, layer: layer, rng: &rng)
         mlp = LlamaMLP(c, rng: &rng)
-        inputLayernorm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
+        inputLayernorm = c.normsAfterSublayers ? nil : RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
         postAttentionLayernorm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
+        postFeedforwardLayernorm = c.normsAfterSublayers ? RMSNorm(c.hiddenSize, eps: c.rmsNormEps) : nil
         super.init()
     }
 
+    /// What the attention reads: the normalised residual (pre-norm) or the residual itself (OLMo 2).
+    func attentionInput(_ x: Variable) -> Variable { inputLayernorm.map { $0(x) } ?? x }
+
     func callAsFunction(_ x: Variable, positions: [Int], layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
-        let h = x + selfAttn(inputLayernorm(x), positions: positions, layer: layer, attentionMask: attentionMask, cache: cache)
+        if let postFeedforwardLayernorm {
+            // OLMo 2 (arXiv:2501.00656): x + norm(attn(x)), then h + norm(mlp(h)).
+            let h = x + postAttentionLayernorm(selfAttn(x, positions: positions, layer: layer, attentionMask: attentionMask, cache: cache))
+            return h + postFeedforwardLayernorm(mlp(h))
+        }
+        let h = x + selfAttn(attentionInput(x), positions: positions, layer: layer, attentionMask: attentionMask, cache: cache)
         return h + mlp(postAttentionLayernorm(h))
     }
 }
@@ -197,7 +236,8 @@ public final class LlamaForCausalLM: Module, LanguageModel {
 
     public func configurationJSON() throws -> [String: Any] {
         var json = try jsonObject(config)
-        let architecture = ["qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "mistral": "MistralForCausalLM", "phi3": "Phi3ForCausalLM"]
+        let architecture = ["qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "mistral": "MistralForCausalLM", "phi3": "Phi3ForCausalLM",
+                            "olmo2": "Olmo2ForCausalLM"]
         json["architectures"] = [architecture[config.modelType] ?? "LlamaForCausalLM"]
         json["torch_dtype"] = "float32"
         return json

@@ -4,7 +4,8 @@
 // false) on q/k/v/o instead of a forced q/k/v bias, and `head_dim` 128 by default. Phi-3
 // (`model_type` "phi3") is Llama with q/k/v and gate/up stored fused (`qkv_proj`, `gate_up_proj`; split
 // on load and fused again on save), no biases, and, when `sliding_window` is set (absent: none, unlike
-// Mistral), the window on every layer. Qwen2 differs in that q/k/v
+// Mistral), the window on every layer. OLMo 2 (`model_type` "olmo2") normalises the whole q and k
+// projections and moves the block's norms after attention and the MLP. Qwen2 differs in that q/k/v
 // projections always carry a bias (Qwen2Attention hard-codes it); Mistral in that every layer uses a
 // sliding attention window (MistralConfig.sliding_window, default 4096) and no biases (MistralAttention
 // and MistralMLP hard-code bias=False); Qwen2 may window its upper layers (`use_sliding_window`).
@@ -123,9 +124,9 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "llama"
         let isQwen = modelType == "qwen2" || modelType == "qwen3"
-        let isPhi3 = modelType == "phi3"
+        let isPhi3 = modelType == "phi3", isOlmo2 = modelType == "olmo2"
         
-        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? (isQwen ? 151936 : isPhi3 ? 32064 : 32000)
+        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? (isQwen ? 151936 : isPhi3 ? 32064 : isOlmo2 ? 50304 : 32000)
         hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? (isPhi3 ? 3072 : 4096)
         intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize) ?? (isQwen ? 22016 : isPhi3 ? 8192 : 11008)
         numHiddenLayers = try c.decodeIfPresent(Int.self, forKey: .numHiddenLayers) ?? 32
@@ -135,7 +136,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         headDim = try c.decodeIfPresent(Int.self, forKey: .headDim) ?? (modelType == "qwen3" ? 128 : nil)
         hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
         maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? (isQwen ? 32768 : isPhi3 ? 4096 : 2048)
-        rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? (isPhi3 ? 1e-5 : 1e-6)
+        rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? (isPhi3 || isOlmo2 ? 1e-5 : 1e-6)
         // transformers' convert_rope_params_to_dict: a non-empty `rope_scaling` (old files) replaces
         // `rope_parameters`, and a rope_theta inside it wins over the top-level one.
         let ropeParameters = try c.decodeIfPresent(RopeFields.self, forKey: .ropeParameters)
@@ -260,12 +261,23 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         default: return attentionBias
         }
     }
-    /// q and k are RMS-normalised per head before RoPE (Qwen3Attention's q_norm / k_norm).
-    public var qkNorm: Bool { modelType == "qwen3" }
+    /// Where q and k are RMS-normalised before RoPE: per head (Qwen3Attention's q_norm / k_norm, weights
+    /// [head_dim]) or over the whole projection (Olmo2Attention, weights [H·D] and [Hkv·D]).
+    public enum QKNorm: Sendable { case none, perHead, wholeProjection }
+    public var qkNorm: QKNorm {
+        switch modelType {
+        case "qwen3": return .perHead
+        case "olmo2": return .wholeProjection
+        default: return .none
+        }
+    }
+    /// OLMo 2's block: no norm before attention; the attention output and the MLP output are
+    /// normalised before they join the residual (`post_attention_layernorm`, `post_feedforward_layernorm`).
+    public var normsAfterSublayers: Bool { modelType == "olmo2" }
     /// o_proj carries a bias (Llama and Qwen3 `attention_bias` only).
     public var outputBias: Bool { !["qwen2", "mistral", "phi3"].contains(modelType) && attentionBias }
     /// gate/up/down projections carry a bias (Llama `mlp_bias` only; Qwen2MLP and MistralMLP hard-code none).
-    public var mlpProjectionBias: Bool { !["qwen2", "qwen3", "mistral", "phi3"].contains(modelType) && mlpBias }
+    public var mlpProjectionBias: Bool { !["qwen2", "qwen3", "mistral", "phi3", "olmo2"].contains(modelType) && mlpBias }
     /// q/k/v and gate/up are stored fused in checkpoints (Phi-3's `qkv_proj`, `gate_up_proj`).
     public var fusedProjections: Bool { modelType == "phi3" }
 

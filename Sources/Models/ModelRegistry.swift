@@ -11,7 +11,7 @@ import TensorCore
 
 public enum ModelRegistry {
     /// `model_type` values we can build.
-    public static let supportedTypes = ["gpt2", "llama", "qwen2", "qwen3", "mistral", "phi3"]
+    public static let supportedTypes = ["gpt2", "llama", "qwen2", "qwen3", "mistral", "phi3", "olmo2"]
 
     /// A randomly initialised model for a `config.json` dictionary's contents.
     ///
@@ -39,7 +39,7 @@ public enum ModelRegistry {
             let config = try decode(GPT2Configuration.self, data, path)
             if let problem = config.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
             return GPT2LMHeadModel(config, seed: seed)
-        case "llama", "qwen2", "qwen3", "mistral", "phi3":
+        case "llama", "qwen2", "qwen3", "mistral", "phi3", "olmo2":
             if let refused = ConfigurationAudit.llamaFamily(fields, modelType: modelType) { throw refused.error(path: path) }
             let config = try decode(LlamaConfiguration.self, data, path)
             if let problem = config.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }

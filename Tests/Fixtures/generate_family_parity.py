@@ -2,11 +2,12 @@
 """Parity fixtures for the model families loaded through the Llama code path: a tiny random Qwen3
 (q/k RMSNorm per head, an explicit head_dim different from hidden_size / heads, attention_bias on
 q/k/v/o), a tiny random Qwen3 with `use_sliding_window` (layers >= `max_window_layers` windowed), and a
-tiny random Phi-3 (fused qkv_proj and gate_up_proj weights, a sliding window on every layer), saved as
+tiny random Phi-3 (fused qkv_proj and gate_up_proj weights, a sliding window on every layer) and a tiny
+random OLMo 2 (q/k norms over the whole projections, norms after attention and the MLP), saved as
 Hugging Face folders with transformers' logits and greedy generations for fixed inputs.
 
 Run by hand: .venv-bench/bin/python Tests/Fixtures/generate_family_parity.py
-Writes Tests/Fixtures/models/{qwen3,qwen3_sliding,phi3}/{config.json, model.safetensors, expected.safetensors}.
+Writes Tests/Fixtures/models/{qwen3,qwen3_sliding,phi3,olmo2}/{config.json, model.safetensors, expected.safetensors}.
 
 Same layout and conventions as generate_sliding_window_parity.py: weights rounded to float16 and stored
 as F16, expected outputs computed in float32 from the rounded weights; `expected.safetensors` holds
@@ -37,6 +38,12 @@ def build(name):
                                        tie_word_embeddings=True, use_sliding_window=True, sliding_window=5, max_window_layers=1)
         assert cfg.layer_types == ["full_attention", "sliding_attention"], cfg.layer_types
         return transformers.Qwen3ForCausalLM(cfg)
+    if name == "olmo2":
+        olmo = {k: v for k, v in common.items() if k != "head_dim"}
+        cfg = transformers.Olmo2Config(**olmo, rms_norm_eps=1e-6, tie_word_embeddings=False, attention_bias=False,
+                                       rope_parameters={"rope_type": "default", "rope_theta": 500000.0},
+                                       bos_token_id=None, eos_token_id=None, pad_token_id=None)
+        return transformers.Olmo2ForCausalLM(cfg)
     if name == "phi3":
         phi = {k: v for k, v in common.items() if k != "head_dim"}
         cfg = transformers.Phi3Config(**phi, rms_norm_eps=1e-5, tie_word_embeddings=False, sliding_window=6,
@@ -57,7 +64,7 @@ def perturb_and_round(model, seed):
 
 def generate():
     torch.manual_seed(0)
-    for i, name in enumerate(["qwen3", "qwen3_sliding", "phi3"]):
+    for i, name in enumerate(["qwen3", "qwen3_sliding", "phi3", "olmo2"]):
         model = build(name).eval()
         perturb_and_round(model, 40 + i)
         V = model.config.vocab_size
@@ -80,7 +87,7 @@ def generate():
 
         # Reload exactly as a user would, so the expected outputs come from the saved folder.
         model = transformers.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
-        assert (model.config.sliding_window is not None) == (name != "qwen3")
+        assert (getattr(model.config, "sliding_window", None) is not None) == (name in ("qwen3_sliding", "phi3"))
 
         g = torch.Generator().manual_seed(1)
         ids = torch.randint(0, V, (2, T), generator=g)
@@ -112,7 +119,7 @@ def generate():
                   str(out / "expected.safetensors"),
                   metadata={"transformers": transformers.__version__, "torch": torch.__version__})
 
-        if name == "qwen3":
+        if name in ("qwen3", "olmo2"):
             print(f"{name}: params {sum(p.numel() for p in model.parameters())}, greedy {gen[:, P:].tolist()} -> {out}")
             continue
         # How much the window matters on these inputs (reported, not stored).

@@ -56,12 +56,12 @@ import TestSupport
         let m = Self.model(kind)
         let w0: Tensor
         if let g = m as? GPT2LMHeadModel { w0 = g.transformer.h[0].ln1.weight.value } else {
-            w0 = (m as! LlamaForCausalLM).model.layers[0].inputLayernorm.weight.value
+            w0 = (m as! LlamaForCausalLM).model.layers[0].postAttentionLayernorm.weight.value
         }
         let ids = IndexTensor(shape: [1, 4], data: [3, 17, 5, 9])
         let result = gradcheck([w0], step: 1e-2, atol: 2e-3, rtol: 2e-2) { v in
             if let g = m as? GPT2LMHeadModel { g.transformer.h[0].ln1.weight = v[0] } else {
-                (m as! LlamaForCausalLM).model.layers[0].inputLayernorm.weight = v[0]
+                (m as! LlamaForCausalLM).model.layers[0].postAttentionLayernorm.weight = v[0]
             }
             let acts = m.layerActivations(ids, attentionMask: nil)
             // Both the layer output and the final state depend on the weight.
@@ -127,7 +127,7 @@ import TestSupport
                         kvHeads = H
                     } else {
                         let block = (m as! LlamaForCausalLM).model.layers[layer]
-                        values = block.selfAttn.vProj(block.inputLayernorm(xin)).value
+                        values = block.selfAttn.vProj(block.attentionInput(xin)).value
                         kvHeads = 2
                     }
                     let v = values.scalars, group = H / kvHeads, W = kvHeads * D
