@@ -55,7 +55,8 @@ public struct PretrainedModel {
             bosTokenID: m["tokenizer.ggml.bos_token_id"]?.int, eosTokenID: m["tokenizer.ggml.eos_token_id"]?.int,
             unknownTokenID: m["tokenizer.ggml.unknown_token_id"]?.int, paddingTokenID: m["tokenizer.ggml.padding_token_id"]?.int,
             addBOSToken: m["tokenizer.ggml.add_bos_token"]?.bool, addEOSToken: m["tokenizer.ggml.add_eos_token"]?.bool,
-            chatTemplate: m["tokenizer.chat_template"]?.string)
+            chatTemplate: m["tokenizer.chat_template"]?.string, scores: m["tokenizer.ggml.scores"]?.floatArray,
+            addSpacePrefix: m["tokenizer.ggml.add_space_prefix"]?.bool)
     }
 
     /// Writes a Hugging Face folder: `config.json`, `model.safetensors`, and (with a tokenizer)

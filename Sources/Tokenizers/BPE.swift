@@ -52,9 +52,13 @@ public final class BPEModel: Sendable {
     /// Builds a model from resolved parts. Merges must already name existing ids (loaders check
     /// this and report the file and JSON path); a merge whose result is not in the vocabulary is
     /// a caller bug.
+    /// `ranks`: each merge's priority (lower first; equal ranks go left to right), by default its
+    /// index. SentencePiece models rank by the merged piece's score, so that every split of one piece
+    /// (and pieces of equal score) share a rank, as llama.cpp's SPM tokenizer compares them.
     init(tokenBytes: [[UInt8]?], tokenStrings: [String?], merges: [Merge], isByteLevel: Bool,
-         unknownTokenID: Int?, fuseUnknown: Bool, byteFallback: Bool, ignoreMerges: Bool)
+         unknownTokenID: Int?, fuseUnknown: Bool, byteFallback: Bool, ignoreMerges: Bool, ranks: [Int]? = nil)
     {
+        precondition(ranks == nil || ranks?.count == merges.count, "BPEModel: \(ranks?.count ?? 0) ranks for \(merges.count) merges")
         precondition(tokenBytes.count == tokenStrings.count, "BPEModel: \(tokenBytes.count) byte entries vs \(tokenStrings.count) strings")
         self.tokenBytes = tokenBytes
         self.tokenStrings = tokenStrings
@@ -69,10 +73,10 @@ public final class BPEModel: Sendable {
         self.merges = merges
         var table: [UInt64: UInt64] = [:]
         table.reserveCapacity(merges.count)
-        for (rank, merge) in merges.enumerated() {
+        for (index, merge) in merges.enumerated() {
             let key = UInt64(UInt32(merge.left)) << 32 | UInt64(UInt32(merge.right))
             if table[key] == nil {  // first (lowest-rank) occurrence wins, as in llama.cpp
-                table[key] = UInt64(rank) << 32 | UInt64(UInt32(merge.result))
+                table[key] = UInt64(ranks?[index] ?? index) << 32 | UInt64(UInt32(merge.result))
             }
         }
         self.mergeTable = table

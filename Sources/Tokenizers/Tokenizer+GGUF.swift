@@ -6,7 +6,7 @@ import Foundation
 
 /// The `tokenizer.ggml.*` metadata of a GGUF file.
 public struct GGUFTokenizerMetadata: Sendable, Equatable {
-    /// `tokenizer.ggml.model`: only "gpt2" (byte-level BPE) is supported.
+    /// `tokenizer.ggml.model`: "gpt2" (byte-level BPE) or "llama" (SentencePiece BPE, scored pieces).
     public var model: String
     /// `tokenizer.ggml.pre`: llama.cpp's pre-tokenizer name ("gpt-2", "llama-bpe", "smollm", "qwen2", …).
     public var pre: String?
@@ -25,10 +25,15 @@ public struct GGUFTokenizerMetadata: Sendable, Equatable {
     public var addEOSToken: Bool?
     /// `tokenizer.chat_template`.
     public var chatTemplate: String?
+    /// `tokenizer.ggml.scores`: the pieces' scores ("llama" model: higher merges first).
+    public var scores: [Float]?
+    /// `tokenizer.ggml.add_space_prefix` ("llama" model; nil: true, llama.cpp's default).
+    public var addSpacePrefix: Bool?
 
     public init(model: String = "gpt2", pre: String?, tokens: [String], tokenTypes: [Int]? = nil, merges: [String],
                 bosTokenID: Int? = nil, eosTokenID: Int? = nil, unknownTokenID: Int? = nil, paddingTokenID: Int? = nil,
-                addBOSToken: Bool? = nil, addEOSToken: Bool? = nil, chatTemplate: String? = nil)
+                addBOSToken: Bool? = nil, addEOSToken: Bool? = nil, chatTemplate: String? = nil, scores: [Float]? = nil,
+                addSpacePrefix: Bool? = nil)
     {
         self.model = model
         self.pre = pre
@@ -42,6 +47,8 @@ public struct GGUFTokenizerMetadata: Sendable, Equatable {
         self.addBOSToken = addBOSToken
         self.addEOSToken = addEOSToken
         self.chatTemplate = chatTemplate
+        self.scores = scores
+        self.addSpacePrefix = addSpacePrefix
     }
 
     public enum TokenType: Int, Sendable {
@@ -52,9 +59,13 @@ public struct GGUFTokenizerMetadata: Sendable, Equatable {
 extension Tokenizer {
     /// A tokenizer from GGUF metadata. `file` names the source in errors.
     public convenience init(gguf meta: GGUFTokenizerMetadata, file: String = "GGUF metadata") throws {
+        if meta.model == "llama" {
+            try self.init(sentencePiece: meta, file: file)
+            return
+        }
         guard meta.model == "gpt2" else {
             throw TokenizerError.unsupported(file: file, path: "tokenizer.ggml.model",
-                                             feature: "tokenizer model \(meta.model.debugDescription) (only \"gpt2\", byte-level BPE, is implemented)")
+                                             feature: "tokenizer model \(meta.model.debugDescription) (\"gpt2\", byte-level BPE, and \"llama\", SentencePiece BPE, are implemented)")
         }
         guard let pre = LlamaCppPreTokenizer.named(meta.pre) else {
             throw TokenizerError.unsupported(file: file, path: "tokenizer.ggml.pre",

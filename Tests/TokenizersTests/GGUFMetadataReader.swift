@@ -38,6 +38,17 @@ enum GGUFValue {
         return items.compactMap(\.string)
     }
 
+    var floats: [Float]? {
+        guard case let .array(items) = self else { return nil }
+        var out: [Float] = []
+        out.reserveCapacity(items.count)
+        for item in items {
+            guard case let .float(v) = item else { return nil }
+            out.append(Float(v))
+        }
+        return out
+    }
+
     var ints: [Int]? {
         guard case let .array(items) = self else { return nil }
         return items.compactMap(\.int)
@@ -126,5 +137,7 @@ func ggufTokenizerMetadata(_ url: URL) throws -> GGUFTokenizerMetadata {
         paddingTokenID: kv["tokenizer.ggml.padding_token_id"]?.int,
         addBOSToken: kv["tokenizer.ggml.add_bos_token"]?.bool,
         addEOSToken: kv["tokenizer.ggml.add_eos_token"]?.bool,
-        chatTemplate: kv["tokenizer.chat_template"]?.string)
+        chatTemplate: kv["tokenizer.chat_template"]?.string,
+        scores: kv["tokenizer.ggml.scores"]?.floats,
+        addSpacePrefix: kv["tokenizer.ggml.add_space_prefix"]?.bool)
 }

@@ -99,3 +99,60 @@ struct LlamaCppVocabTests {
         #expect(tokenizer.encode("<|begin_of_text|>Hello", parseSpecialTokens: false).first != 128_000)
     }
 }
+
+let sentencePieceAssetsPresent = ["llama-spm", "phi-3"].allSatisfy { name in
+    ["", ".inp", ".out"].allSatisfy { Paths.assetExists("llama-vocab/ggml-vocab-\(name).gguf\($0)") }
+}
+
+/// SentencePiece BPE vocabularies (`tokenizer.ggml.model = "llama"`): Llama 2's and Phi-3's.
+@Suite("llama.cpp SentencePiece vocab test vectors", .enabled(if: sentencePieceAssetsPresent, Comment(rawValue: fetchAssetsHint)))
+struct LlamaCppSentencePieceTests {
+    static let llamaSPM: Tokenizer? = try? Tokenizer(gguf: ggufTokenizerMetadata(Paths.asset("llama-vocab/ggml-vocab-llama-spm.gguf")))
+    static let phi3: Tokenizer? = try? Tokenizer(gguf: ggufTokenizerMetadata(Paths.asset("llama-vocab/ggml-vocab-phi-3.gguf")))
+
+    @Test("the vocab files load")
+    func load() throws {
+        let llama = try Tokenizer(gguf: ggufTokenizerMetadata(Paths.asset("llama-vocab/ggml-vocab-llama-spm.gguf")))
+        #expect(llama.vocabularySize == 32_000)
+        #expect(llama.bosTokenID == 1 && llama.eosTokenID == 2)
+        #expect(!llama.model.isByteLevel && llama.model.byteFallback)
+        #expect(try Tokenizer(gguf: ggufTokenizerMetadata(Paths.asset("llama-vocab/ggml-vocab-phi-3.gguf"))).vocabularySize >= 32_000)
+    }
+
+    @Test("ggml-vocab-llama-spm: every case", arguments: (try? readLlamaCppCases("ggml-vocab-llama-spm.gguf")) ?? [])
+    func llamaCase(_ c: LlamaCppCase) throws {
+        let tokenizer = try #require(Self.llamaSPM)
+        #expect(tokenizer.encode(c.text, addSpecialTokens: false, parseSpecialTokens: false) == c.expected)
+        #expect(tokenizer.decode(c.expected) == c.text)
+    }
+
+    @Test("ggml-vocab-phi-3: every case", arguments: (try? readLlamaCppCases("ggml-vocab-phi-3.gguf")) ?? [])
+    func phi3Case(_ c: LlamaCppCase) throws {
+        let tokenizer = try #require(Self.phi3)
+        #expect(tokenizer.encode(c.text, addSpecialTokens: false, parseSpecialTokens: false) == c.expected)
+        #expect(tokenizer.decode(c.expected) == c.text)
+    }
+
+    @Test("BOS with addSpecialTokens; <s> written in the text only with parseSpecialTokens")
+    func bos() throws {
+        let tokenizer = try #require(Self.llamaSPM)
+        let plain = tokenizer.encode("Hello world")
+        #expect(tokenizer.encode("Hello world", addSpecialTokens: true) == [1] + plain)
+        #expect(tokenizer.encode("<s>Hello world").first == 1)
+        #expect(tokenizer.encode("<s>Hello world", parseSpecialTokens: false).first != 1)
+    }
+
+    @Test("a scores array of the wrong length is refused, naming the key")
+    func badScores() throws {
+        var meta = try ggufTokenizerMetadata(Paths.asset("llama-vocab/ggml-vocab-llama-spm.gguf"))
+        meta.scores = Array((meta.scores ?? []).dropLast())
+        #expect(throws: TokenizerError.self) { try Tokenizer(gguf: meta) }
+        meta.scores = nil
+        do {
+            _ = try Tokenizer(gguf: meta)
+            Issue.record("a llama tokenizer without scores was accepted")
+        } catch {
+            #expect("\(error)".contains("tokenizer.ggml.scores"))
+        }
+    }
+}
