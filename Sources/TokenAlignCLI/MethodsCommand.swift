@@ -16,6 +16,8 @@ enum MethodCatalogue {
             ("policy losses", "tokenalign grpo --policy-loss NAME", PolicyLosses.registry.entries.map(\.card)),
             ("reward functions", "tokenalign grpo --reward NAME[:ARGUMENT]", RewardFunctions.registry.entries.map(\.card)),
             ("credit sources", "tokenalign demo", CreditSources.registry.entries.map(\.card)),
+            ("reward-model ensembles", "tokenalign eval rm --ensemble MODE", RewardEnsembles.registry.entries.map(\.card)),
+            ("reward-model benchmarks", "tokenalign eval rm --scoring NAME", RMBenchmarks.registry.entries.map(\.card)),
         ]
     }
 

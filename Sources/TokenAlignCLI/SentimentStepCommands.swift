@@ -118,8 +118,8 @@ struct DataSentimentPairsCommand: ParsableCommand {
 }
 
 struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate policies.",
-                                                    subcommands: [EvalSentimentCommand.self])
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate policies and reward models.",
+                                                    subcommands: [EvalSentimentCommand.self, EvalRMCommand.self])
 }
 
 struct EvalSentimentCommand: ParsableCommand {

@@ -1,0 +1,57 @@
+// `tokenalign data rm-bench` → `tokenalign reward` → `tokenalign eval rm` end to end on the tiny
+// model (a reward model trained for a few steps ranks held-out pairs above chance), and the
+// command's refusals: a row without a field (65, naming the line and field), a model without a
+// reward head (64, suggesting how to get one), a tokenizer that is not the model's (64).
+import Foundation
+import Testing
+
+@Suite struct RMEvalCommandTests {
+    static func tinyRewardModel(data: String) throws -> URL {
+        let out = temporaryDirectory()
+        _ = try runCLI(["reward", "--model", try modelFolder().path, "--data", data, "--out", out.path, "--learning-rate", "3e-3",
+                        "--batch-size", "8", "--max-steps", "16", "--seed", "1"])
+        return out.appendingPathComponent("model")
+    }
+
+    @Test func trainedRewardModelBeatsChanceOnTheAnalogue() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let train = dir.appendingPathComponent("train.jsonl").path, test = dir.appendingPathComponent("test.jsonl").path
+        _ = try runCLI(["data", "rm-bench", "--from", "creditbench", "--tasks", "forbidden", "--n", "48", "--seed", "1", "--out", train])
+        _ = try runCLI(["data", "rm-bench", "--from", "creditbench", "--tasks", "forbidden", "--n", "32", "--seed", "2", "--out", test])
+        let rm = try Self.tinyRewardModel(data: train)
+        let out = try runCLI(["eval", "rm", "--model", rm.path, "--bench", test, "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(out.split(separator: "\n").last!.utf8)) as! [String: Any]
+        let acc = try #require(report["pairAccuracy"] as? Double)
+        #expect(acc >= 0.7, "held-out pair accuracy \(acc)")
+        let rb = try #require(report["rewardBench"] as? [String: Any])
+        #expect((rb["subsets"] as? [String: Double])?["creditbench-forbidden"] == acc)
+        // An ensemble of the same model twice is the model.
+        let ens = try runCLI(["eval", "rm", "--model", rm.path, "--model", rm.path, "--ensemble", "mean-std=0.5", "--bench", test, "--json"])
+        let er = try JSONSerialization.jsonObject(with: Data(ens.split(separator: "\n").last!.utf8)) as! [String: Any]
+        #expect(er["pairAccuracy"] as? Double == acc)
+    }
+
+    @Test func refusesBadInput() throws {
+        let rows = ["{\"prompt\": \"a\", \"chosen\": \" b\", \"rejected\": \" c\", \"subset\": \"s\"}",
+                    "{\"prompt\": \"a\", \"chosen\": \" b\", \"subset\": \"s\"}"]
+        let bench = temporaryDirectory().path + ".jsonl"
+        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: bench))
+        let plain = try modelFolder()
+        // A plain language model: no reward head.
+        let noHead = try runCLIStatus(["eval", "rm", "--model", plain.path, "--bench", bench])
+        #expect(noHead.status == 64)
+        #expect(noHead.stderr.contains("no reward head") && noHead.stderr.contains("--kind") && noHead.stderr.contains("tokenalign reward"), "\(noHead.stderr)")
+        let good = try writeJSONL([["prompt": "a", "chosen": " b", "rejected": " c"], ["prompt": "d", "chosen": " e", "rejected": " f"]])
+        let rm = try Self.tinyRewardModel(data: good)
+        let missing = try runCLIStatus(["eval", "rm", "--model", rm.path, "--bench", bench])
+        #expect(missing.status == 65)
+        #expect(missing.stderr.contains("\(bench):2") && missing.stderr.contains("rejected"), "\(missing.stderr)")
+        let other = fixtures.appendingPathComponent("tokenizers/swift_trained.tokenizer.json").path
+        let mismatch = try runCLIStatus(["eval", "rm", "--model", rm.path, "--bench", bench, "--tokenizer", other])
+        #expect(mismatch.status == 64)
+        #expect(mismatch.stderr.contains("tokenizer"), "\(mismatch.stderr)")
+        let scoring = try runCLIStatus(["eval", "rm", "--model", rm.path, "--bench", bench, "--scoring", "rb9"])
+        #expect(scoring.status == 64 && scoring.stderr.contains("rb1"))
+    }
+}
