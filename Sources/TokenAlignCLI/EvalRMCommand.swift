@@ -45,7 +45,6 @@ struct EvalRMCommand: ParsableCommand {
         let entry = try RMBenchmarks.registry.entry(named: scoring)
         let aggregation = try RewardEnsembles.make(ensemble)
         let tok = try tokenizer.map(loadTokenizer)
-        let rows = try RMBenchRow.read(bench)
         let scorer: any ResponseScorer
         if let ref {
             scorer = try ImplicitRewardScorer(policy: model[0], reference: ref, beta: beta, tokenizer: tok)
@@ -53,6 +52,7 @@ struct EvalRMCommand: ParsableCommand {
             let members = try model.map { try RewardHeadScorer(folder: $0, tokenizer: tok) as any ResponseScorer }
             scorer = members.count == 1 ? members[0] : EnsembleScorer(members: members, aggregation: aggregation)
         }
+        let rows = try RMBenchRow.read(bench)
         let (report, scores) = try RMEvaluation.run(rows, scorer: scorer, scoring: entry.scoring, robustness: robustness)
         if let out {
             try writeJSONL(rows.indices.map { i in

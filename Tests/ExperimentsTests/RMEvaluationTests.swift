@@ -15,7 +15,7 @@ import Testing
     }
 
     /// Scores = number of "+" in the response, so accuracy is known by construction.
-    static let plusCounter = FunctionScorer(name: "plus") { _, r in Double(r.filter { $0 == "+" }.count) }
+    static var plusCounter: FunctionScorer { FunctionScorer(name: "plus") { _, r in Double(r.filter { $0 == "+" }.count) } }
 
     @Test func rewardBenchV1Layout() throws {
         let rows = [Self.row(1, ["++"], ["+"], subset: "math-prm"), Self.row(2, ["+"], ["+"], subset: "math-prm"),
@@ -41,7 +41,7 @@ import Testing
         let rows = [Self.row(1, ["+", "++", "+++"], ["", "+", "++"], subset: "chat")]
         let (r, _) = try RMEvaluation.run(rows, scorer: Self.plusCounter, scoring: .rmBench, robustness: false)
         let m = try #require(r.rmBench?["chat"])
-        #expect(m.normal == 1 && m.easy == 1 && m.hard == 1.0 / 3)
+        #expect(m.normal == 1 && m.easy == 1 && m.hard == 0)
         #expect(r.rmBench?["all"] == m)
         #expect(throws: RMEvalError.self) {
             try RMEvaluation.run([Self.row(2, ["+", "++"], ["+"])], scorer: Self.plusCounter, scoring: .rmBench, robustness: false)
@@ -52,7 +52,7 @@ import Testing
     /// nothing else here.
     @Test func robustnessDropsArePaired() throws {
         let upper = FunctionScorer(name: "upper") { _, r in Double(r.filter(\.isUppercase).count) }
-        let rows = [Self.row(1, ["Good Answer"], ["bad answer"]), Self.row(2, ["Fine"], ["nope"])]
+        let rows = [Self.row(1, ["Good, answer"], ["good, answer"]), Self.row(2, ["Fine"], ["nope"])]
         let (r, _) = try RMEvaluation.run(rows, scorer: upper, scoring: .rb1, robustness: true)
         let drops = try #require(r.robustness)
         #expect(Set(drops.keys) == Set(RobustnessTransform.allCases.map(\.rawValue)))
