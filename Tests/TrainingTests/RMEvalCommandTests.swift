@@ -55,3 +55,18 @@ import Testing
         #expect(scoring.status == 64 && scoring.stderr.contains("rb1"))
     }
 }
+
+@Suite struct RMEvalBenchTests {
+    /// The bench's schema on the tiny model, without the Python baseline: one row, the scorer's
+    /// pairs per second and its per-pair time agree.
+    @Test func benchReportsPairsPerSecond() throws {
+        let out = try runCLI(["bench", "rm-eval", "--model", try modelFolder().path, "--pairs", "2", "--batch", "2", "--prompt-length", "4",
+                              "--response-length", "4", "--repeats", "5", "--warmup", "1", "--python", "none", "--json"])
+        let rows = out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(rows.count == 1)
+        let r = try #require(rows.first)
+        #expect(r["implementation"] as? String == "tokenalign" && r["pairs"] as? Int == 2)
+        let rate = try #require(r["pairs_per_s"] as? Double), ms = try #require(r["ms_per_pair"] as? Double)
+        #expect(rate > 0 && abs(rate * ms / 1000 - 1) < 1e-6)
+    }
+}
