@@ -77,6 +77,16 @@ import Testing
         #expect(throws: DatasetError.wrongType(RowLocation(file: url.path, line: 1), field: "rejected[1]", expected: "a string")) { try RMBenchRow.read(url.path) }
     }
 
+    /// The sentiment analogue's rule: best against worst continuation by the score, only when the
+    /// gap reaches the margin.
+    @Test func rankedAnalogueKeepsBestAgainstWorst() {
+        let score: (String) -> Double = { Double($0.count) }
+        let rows = RMBenchBuilder.ranked(prompts: ["a", "b"], continuations: [["xx", "x", "xxxx"], ["yy", "y"]], score: score, minimumMargin: 2)
+        #expect(rows.count == 1)
+        #expect(rows.first?["chosen"] as? String == "xxxx" && rows.first?["rejected"] as? String == "x")
+        #expect(rows.first?["subset"] as? String == "sentiment" && rows.first?["prompt"] as? String == "a")
+    }
+
     /// The CreditBench analogue: every chosen response passes the verifier, every rejected fails.
     @Test func creditBenchAnalogueHasKnownTruth() throws {
         let rows = try RMBenchBuilder.creditBench(tasks: [.add, .sort], n: 5, seed: 4, rejectedPerPrompt: 3)
