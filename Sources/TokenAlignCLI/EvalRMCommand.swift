@@ -84,10 +84,10 @@ enum RMEvalText {
             for s in b.subsets.keys.sorted() { t += "  \(s.padding(toLength: 24, withPad: " ", startingAt: 0)) \(f(b.subsets[s]))  (\(b.counts[s] ?? 0) prompts)\n" }
         }
         if let m = r.rmBench {
-            t += "RM-Bench           hard    normal  easy    avg\n"
+            t += "RM-Bench" + String(repeating: " ", count: 20) + "hard    normal  easy    avg\n"
             for d in m.keys.sorted() {
                 let x = m[d]!
-                t += "  \(d.padding(toLength: 16, withPad: " ", startingAt: 0)) \(f(x.hard))  \(f(x.normal))  \(f(x.easy))  \(f(x.average))\n"
+                t += "  \(d.padding(toLength: 24, withPad: " ", startingAt: 0))  \(f(x.hard))  \(f(x.normal))  \(f(x.easy))  \(f(x.average))\n"
             }
         }
         let l = r.length
