@@ -41,6 +41,11 @@ public enum RewardFunctions {
             guard let arg else { throw RewardError("--reward token-rm needs a folder: token-rm:DIR") }
             return try RewardModelReward(folder: arg, tokenLevel: true, vocabularySize: ctx.vocabularySize)
         },
+        RewardFunctionEntry(card: MethodCard(name: "rm-ensemble", summary: "Several sequence reward models combined: mean, median, min, mean − λ·std or mean − λ·variance",
+                                             arxiv: ["2312.09244", "2310.02743"], defaults: ["mode": "mean"]), argument: "DIR1,DIR2[:MODE]") { arg, ctx in
+            guard let arg else { throw RewardError("--reward rm-ensemble needs folders: rm-ensemble:DIR1,DIR2[:MODE]") }
+            return try RewardModelEnsembleReward(argument: arg, vocabularySize: ctx.vocabularySize)
+        },
         RewardFunctionEntry(card: MethodCard(name: "implicit-dpo", summary: "RTO's dense token reward: clip(scale·(ℓ_dpo − ℓ_ref), ±clip), ref = the run's reference",
                                              arxiv: ["2404.18922"], defaults: ["scale": "0.05", "clip": "0.05"]), argument: "DPO_DIR[,SCALE[,CLIP]]") { arg, ctx in
             let parts = (arg ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }

@@ -52,6 +52,9 @@ public enum ExitCodes {
             return badData
         case is RegistryError, is ObjectiveSettingError, is SettingsError, is CreditSourceError:
             return usage
+        case let e as RMEvalError:
+            if case .usage = e { return usage }
+            return badData
         case let e as DemoError:
             if case .invalidSetting = e { return usage }
             return failure

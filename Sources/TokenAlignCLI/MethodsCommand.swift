@@ -5,6 +5,7 @@ import Experiments
 import Objectives
 import OnlineRL
 import Support
+import Training
 
 /// The registries, one per family, in the order the methods table shows them.
 enum MethodCatalogue {
@@ -16,6 +17,9 @@ enum MethodCatalogue {
             ("policy losses", "tokenalign grpo --policy-loss NAME", PolicyLosses.registry.entries.map(\.card)),
             ("reward functions", "tokenalign grpo --reward NAME[:ARGUMENT]", RewardFunctions.registry.entries.map(\.card)),
             ("credit sources", "tokenalign credit --source NAME[:ARGS]", CreditSources.registry.entries.map(\.card)),
+            ("reward-model kinds", "tokenalign reward --kind NAME", RewardModelKinds.registry.entries.map(\.card)),
+            ("reward-model ensembles", "tokenalign eval rm --ensemble MODE", RewardEnsembles.registry.entries.map(\.card)),
+            ("reward-model benchmarks", "tokenalign eval rm --scoring NAME", RMBenchmarks.registry.entries.map(\.card)),
         ]
     }
 

@@ -118,8 +118,8 @@ struct DataSentimentPairsCommand: ParsableCommand {
 }
 
 struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate policies.",
-                                                    subcommands: [EvalSentimentCommand.self, EvalCreditCommand.self])
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate policies, reward models and credit sources.",
+                                                    subcommands: [EvalSentimentCommand.self, EvalRMCommand.self, EvalCreditCommand.self])
 }
 
 struct EvalSentimentCommand: ParsableCommand {

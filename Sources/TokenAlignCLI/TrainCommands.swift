@@ -13,12 +13,15 @@ struct SFTCommand: ParsableCommand {
 }
 
 struct RewardCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reward", abstract: "Train a reward model (Bradley–Terry, or per-token with --token-level).")
+    static let configuration = CommandConfiguration(commandName: "reward", abstract: "Train a reward model (--kind: Bradley–Terry, per-token, or a head on the frozen trunk).")
     @OptionGroup var training: TrainingArguments
-    @Flag(help: "Train a per-token reward head on token labels (error spans) instead of a sequence score.") var tokenLevel = false
+    @Flag(help: "Train a per-token reward head on token labels (error spans) instead of a sequence score (= --kind token).") var tokenLevel = false
+    @Option(help: "Reward-model kind: \(RewardModelKinds.registry.names.joined(separator: ", ")) (`tokenalign methods` gives each one's paper).")
+    var kind: String?
     func run() throws {
         var c = try training.configuration(task: .reward)
         if tokenLevel { c.tokenLevel = true }
+        if let kind { c.rewardKind = kind }
         try TrainingDriver.run(c, arguments: training, label: "reward")
     }
 }

@@ -43,6 +43,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var alpha: Float?
     public var labelSmoothing: Float = 0
     public var tokenLevel: Bool = false
+    /// The reward-model kind (`RewardModelKinds.registry`) of `tokenalign reward --kind`.
+    public var rewardKind: String = "bradley-terry"
     public var precomputeRef: Bool = false
 
     // Data
@@ -93,7 +95,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case task, model, ref, guide, data, out, seed, loss, beta, alpha, schedule, truncate, epochs
-        case lossWeights = "loss_weights", labelSmoothing = "label_smoothing", tokenLevel = "token_level"
+        case lossWeights = "loss_weights", labelSmoothing = "label_smoothing", tokenLevel = "token_level", rewardKind = "reward_kind"
         case precomputeRef = "precompute_ref_log_probs", maxLength = "max_length", maxPromptLength = "max_prompt_length"
         case appendEOS = "append_eos"
         case truncationMode = "truncation_mode", skipInvalidRows = "skip_invalid_rows", evalFraction = "eval_fraction"
@@ -126,6 +128,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         loss = try v(.loss, d.loss); lossWeights = try c.decodeIfPresent([Float].self, forKey: .lossWeights)
         beta = try v(.beta, d.beta); alpha = try c.decodeIfPresent(Float.self, forKey: .alpha)
         labelSmoothing = try v(.labelSmoothing, d.labelSmoothing); tokenLevel = try v(.tokenLevel, d.tokenLevel)
+        rewardKind = try v(.rewardKind, d.rewardKind)
         precomputeRef = try v(.precomputeRef, d.precomputeRef); maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
         maxPromptLength = try c.decodeIfPresent(Int.self, forKey: .maxPromptLength)
         truncationMode = try v(.truncationMode, d.truncationMode); truncate = try v(.truncate, d.truncate)
@@ -176,6 +179,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public func validate() throws {
         func bad(_ key: CodingKeys, _ value: Any, _ requirement: String) -> TrainingError {
             .invalidSetting(key: key.rawValue, value: "\(value)", requirement: requirement)
+        }
+        guard RewardModelKinds.registry.contains(rewardKind) else {
+            throw bad(.rewardKind, rewardKind, "one of \(RewardModelKinds.registry.names.joined(separator: ", "))")
         }
         func positive(_ key: CodingKeys, _ x: Float) throws {
             guard x.isFinite, x > 0 else { throw bad(key, x, "a finite number > 0") }

@@ -76,7 +76,10 @@ public enum TrainingSetup {
         case .sft:
             mode = .sft
         case .reward:
-            mode = .reward(head: rewardModel?.head ?? RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), tokenLevel: c.tokenLevel)
+            let kind = try RewardModelKinds.registry.entry(named: c.rewardKind)
+            if kind.freezeTrunk { pretrained.model.freeze() }
+            mode = .reward(head: rewardModel?.head ?? RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed),
+                           tokenLevel: c.tokenLevel || kind.tokenLevel)
         case .preference where isKTO:
             let settings = ObjectiveSettings(beta: c.beta, alpha: c.alpha, labelSmoothing: c.labelSmoothing)
             guard let kto = try unpairedEntry.map({ try $0.make(settings) }) as? KTO else {

@@ -1,0 +1,196 @@
+// What `tokenalign eval rm` scores responses with: a reward model (a backbone with a sequence head,
+// as `tokenalign reward` and transformers' `…ForSequenceClassification` save it), a DPO policy
+// against its reference (RewardBench's implicit reward: Σ_t log π(y_t|·) − log π_ref(y_t|·) over
+// the response tokens including the appended EOS, no length normalisation — rewardbench 0.1.4
+// `dpo.py`, `ref_free_norm = "none"` when a reference is given), or an ensemble of either.
+//
+// Texts are tokenised as `tokenalign reward` tokenises its training rows (standard format: prompt
+// + response + EOS, TRL's rule), and the reward head is read where the trainer and transformers
+// read it: at the last token that is not the pad id.
+import Autograd
+import Datasets
+import Foundation
+import Models
+import Rewards
+import TensorCore
+import Tokenizers
+import Training
+
+/// Scores (prompt, response) texts; higher is better.
+public protocol ResponseScorer {
+    var name: String { get }
+    func scores(_ items: [(prompt: String, response: String)], location: (Int) -> RowLocation) throws -> [Double]
+}
+
+enum ScorerSupport {
+    /// Token ids of prompt + response (+ EOS) and the prompt's length, one per item.
+    static func encode(_ items: [(prompt: String, response: String)], tokenizer: Tokenizer, maxLength: Int,
+                       location: (Int) -> RowLocation) throws -> [TokenizedSequence] {
+        let encoder = DatasetEncoder(tokenizer: tokenizer, options: EncodingOptions(maxLength: maxLength))
+        return try items.enumerated().map { i, it in
+            try encoder.encodeSequence(.promptCompletion(prompt: .text(it.prompt), completion: .text(it.response)), at: location(i)).sequence
+        }
+    }
+
+    /// Indices in order of length, so a batch pads little.
+    static func byLength(_ s: [TokenizedSequence]) -> [Int] { s.indices.sorted { s[$0].ids.count < s[$1].ids.count } }
+
+    /// Refuses a tokenizer that can produce ids the model has no row for.
+    static func checkVocabulary(_ tokenizer: Tokenizer, model: any LanguageModel, path: String) throws {
+        guard tokenizer.vocabularySize <= model.vocabularySize else {
+            throw RMEvalError.usage("\(path): the tokenizer has \(tokenizer.vocabularySize) ids but the model only \(model.vocabularySize) embedding rows; the tokenizer does not belong to this model")
+        }
+    }
+
+    /// Two tokenizers that map every id to the same bytes and share EOS and pad.
+    static func sameTokenizer(_ a: Tokenizer, _ b: Tokenizer) -> Bool {
+        guard a.vocabularySize == b.vocabularySize, a.eosTokenID == b.eosTokenID, a.padTokenID == b.padTokenID else { return false }
+        for id in 0 ..< a.vocabularySize where a.tokenBytes(for: id) != b.tokenBytes(for: id) { return false }
+        return true
+    }
+}
+
+/// A reward model folder: backbone + `score.weight`.
+public final class RewardHeadScorer: ResponseScorer {
+    public let name: String
+    let model: any LanguageModel
+    let head: RewardHead
+    let tokenizer: Tokenizer
+    public var batchSize = 8
+
+    /// - Parameter tokenizer: overrides (or supplies) the folder's tokenizer; it must be the
+    ///   folder's own when the folder has one.
+    public init(folder: String, tokenizer override: Tokenizer? = nil) throws {
+        guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder)) else {
+            throw RMEvalError.usage("\(folder): no reward head (score.weight) in this model; train one with `tokenalign reward --model \(folder) --data PAIRS.jsonl --out RUN` (`--kind` chooses the kind of reward model) and pass RUN/model, or score this model as a DPO policy with `--ref REFERENCE`")
+        }
+        guard let tok = override ?? loaded.tokenizer else {
+            throw RMEvalError.usage("\(folder): the folder has no tokenizer files; give --tokenizer")
+        }
+        if let own = loaded.tokenizer, let override, !ScorerSupport.sameTokenizer(own, override) {
+            throw RMEvalError.usage("\(folder): --tokenizer differs from the reward model's own tokenizer (its ids would mean other tokens)")
+        }
+        try ScorerSupport.checkVocabulary(tok, model: loaded.model, path: folder)
+        loaded.model.eval()
+        model = loaded.model
+        head = loaded.head
+        tokenizer = tok
+        name = URL(fileURLWithPath: folder).standardizedFileURL.pathComponents.suffix(2).joined(separator: "/")
+    }
+
+    /// A loaded backbone and head (benchmarks; a head made up for a speed test).
+    public init(model: any LanguageModel, head: RewardHead, tokenizer: Tokenizer, name: String) {
+        model.eval()
+        self.model = model
+        self.head = head
+        self.tokenizer = tokenizer
+        self.name = name
+    }
+
+    public func scores(_ items: [(prompt: String, response: String)], location: (Int) -> RowLocation) throws -> [Double] {
+        let seqs = try ScorerSupport.encode(items, tokenizer: tokenizer, maxLength: model.maxPositions, location: location)
+        return scores(ids: seqs.map(\.ids), padID: tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0)
+    }
+
+    /// The head's score of each token sequence at its last non-pad token: batches of `batchSize`
+    /// sequences of similar length, right-padded with `padID` (causal attention keeps real tokens
+    /// blind to the padding after them).
+    public func scores(ids seqs: [[Int]], padID: Int) -> [Double] {
+        let order = seqs.indices.sorted { seqs[$0].count < seqs[$1].count }
+        var out = [Double](repeating: 0, count: seqs.count)
+        for lo in stride(from: 0, to: order.count, by: batchSize) {
+            let chunk = Array(order[lo ..< min(lo + batchSize, order.count)])
+            let L = max(1, chunk.map { seqs[$0].count }.max() ?? 1)
+            var ids = [Int32](repeating: Int32(truncatingIfNeeded: padID), count: chunk.count * L)
+            var readAt = [Int](repeating: 0, count: chunk.count)
+            for (b, i) in chunk.enumerated() {
+                for (t, v) in seqs[i].enumerated() {
+                    ids[b * L + t] = Int32(truncatingIfNeeded: v)
+                    if v != padID { readAt[b] = t }
+                }
+            }
+            let s = withoutGradients { head.scores(model.hiddenStates(IndexTensor(shape: [chunk.count, L], data: ids), attentionMask: nil, cache: nil).value) }
+            s.scalars.withUnsafeBufferPointer { v in
+                for (b, i) in chunk.enumerated() { out[i] = Double(v[b * L + readAt[b]]) }
+            }
+        }
+        return out
+    }
+}
+
+/// RewardBench's DPO scoring: β·Σ_t (log π − log π_ref) over the response tokens.
+public final class ImplicitRewardScorer: ResponseScorer {
+    public let name: String
+    let policy: any LanguageModel
+    let reference: any LanguageModel
+    let tokenizer: Tokenizer
+    let beta: Double
+    public var batchSize = 4
+
+    public init(policy policyPath: String, reference referencePath: String, beta: Double, tokenizer override: Tokenizer? = nil) throws {
+        let p = try PretrainedModel.load(path: policyPath), r = try PretrainedModel.load(path: referencePath)
+        guard let tok = override ?? p.tokenizer ?? r.tokenizer else {
+            throw RMEvalError.usage("\(policyPath): no tokenizer in the policy or the reference; give --tokenizer")
+        }
+        for (m, path) in [(p, policyPath), (r, referencePath)] {
+            if let own = m.tokenizer, !ScorerSupport.sameTokenizer(own, tok) {
+                throw RMEvalError.usage("\(path): its tokenizer differs from the one the responses are tokenised with; the policy and the reference must share one tokenizer")
+            }
+            try ScorerSupport.checkVocabulary(tok, model: m.model, path: path)
+        }
+        guard p.model.vocabularySize == r.model.vocabularySize else {
+            throw RMEvalError.usage("\(policyPath) has \(p.model.vocabularySize) vocabulary rows, \(referencePath) \(r.model.vocabularySize): not a policy/reference pair")
+        }
+        p.model.eval(); r.model.eval()
+        policy = p.model
+        reference = r.model
+        tokenizer = tok
+        self.beta = beta
+        name = "dpo:" + URL(fileURLWithPath: policyPath).standardizedFileURL.pathComponents.suffix(2).joined(separator: "/")
+    }
+
+    public func scores(_ items: [(prompt: String, response: String)], location: (Int) -> RowLocation) throws -> [Double] {
+        let seqs = try ScorerSupport.encode(items, tokenizer: tokenizer, maxLength: min(policy.maxPositions, reference.maxPositions), location: location)
+        let order = ScorerSupport.byLength(seqs)
+        let rows = order.map { PromptResponse(prompt: Array(seqs[$0].ids[..<seqs[$0].promptLength]), response: Array(seqs[$0].ids[seqs[$0].promptLength...])) }
+        let padID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
+        let V = policy.vocabularySize
+        var sums = [Double](repeating: 0, count: rows.count)
+        ResponseScoring.visit(models: [policy, reference], rows: rows, padID: padID, batchSize: batchSize) { r, _, z, y in
+            sums[r] += Double(ResponseScoring.logProb(z[0], V, y) - ResponseScoring.logProb(z[1], V, y))
+        }
+        var out = [Double](repeating: 0, count: items.count)
+        for (k, i) in order.enumerated() { out[i] = beta * sums[k] }
+        return out
+    }
+}
+
+/// Members' scores combined by an `EnsembleAggregation`.
+public struct EnsembleScorer: ResponseScorer {
+    public var members: [any ResponseScorer]
+    public var aggregation: EnsembleAggregation
+    public var name: String { "ensemble-\(aggregation.name)(" + members.map(\.name).joined(separator: ", ") + ")" }
+
+    public init(members: [any ResponseScorer], aggregation: EnsembleAggregation) {
+        self.members = members
+        self.aggregation = aggregation
+    }
+
+    public func scores(_ items: [(prompt: String, response: String)], location: (Int) -> RowLocation) throws -> [Double] {
+        let per = try members.map { try $0.scores(items, location: location) }
+        return items.indices.map { i in Double(aggregation.aggregate(per.map { Float($0[i]) })) }
+    }
+}
+
+/// Scores from a function (tests, and scorers defined elsewhere).
+public struct FunctionScorer: ResponseScorer {
+    public var name: String
+    public var body: (String, String) -> Double
+    public init(name: String, _ body: @escaping (_ prompt: String, _ response: String) -> Double) {
+        self.name = name
+        self.body = body
+    }
+    public func scores(_ items: [(prompt: String, response: String)], location: (Int) -> RowLocation) throws -> [Double] {
+        items.map { body($0.prompt, $0.response) }
+    }
+}

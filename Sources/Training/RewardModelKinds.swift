@@ -1,0 +1,38 @@
+// The kinds of reward model `tokenalign reward --kind NAME` trains, as a registry family (the CLI,
+// `tokenalign methods` and the tests read it). Each kind is a head, a target and what trains:
+//
+// - `bradley-terry`: a scalar head read at the last token, trained with the Bradley–Terry loss
+//   −log σ(r_c − r_r − m) on the whole model (InstructGPT's reward model, arXiv 2203.02155; the
+//   optional margin m is TRL's `margin` column, Llama 2's margin loss, arXiv 2307.09288).
+// - `token`: the same head read at every response token, trained on per-token labels (error spans,
+//   or chosen = 1 / rejected = 0) or annotated token rewards, as fine-grained span reward models do
+//   (arXiv 2306.01693); `--token-level` is its older spelling.
+// - `frozen-trunk`: the Bradley–Terry head on the frozen model's final hidden states — only the
+//   head's C weights train, a cheap reward model whose quality measures what the trunk already
+//   encodes (a linear probe).
+import Support
+
+public struct RewardModelKindEntry: RegistryEntry {
+    public var card: MethodCard
+    /// Per-token head and targets (else one score per sequence).
+    public var tokenLevel: Bool
+    /// Train the head alone on the frozen backbone.
+    public var freezeTrunk: Bool
+}
+
+public enum RewardModelKinds {
+    public static let registry = Registry<RewardModelKindEntry>(family: "reward-model kind", [
+        RewardModelKindEntry(card: MethodCard(name: "bradley-terry", aliases: ["bt", "sequence"],
+                                              summary: "Scalar head at the last token, Bradley–Terry loss (with the row's margin when given), whole model trained",
+                                              arxiv: ["2203.02155", "2307.09288"], inputs: ["preference pairs", "optional margin column"]),
+                             tokenLevel: false, freezeTrunk: false),
+        RewardModelKindEntry(card: MethodCard(name: "token", aliases: ["token-level"],
+                                              summary: "Head at every response token, trained on error spans / token labels or token rewards",
+                                              arxiv: ["2306.01693"], inputs: ["preference pairs", "rejected_error_spans or token rewards"]),
+                             tokenLevel: true, freezeTrunk: false),
+        RewardModelKindEntry(card: MethodCard(name: "frozen-trunk", aliases: ["linear-probe"],
+                                              summary: "Bradley–Terry head on the frozen model's hidden states: only the head trains (a cheap reward model)",
+                                              inputs: ["preference pairs"]),
+                             tokenLevel: false, freezeTrunk: true),
+    ])
+}
