@@ -2,6 +2,7 @@
 // The committed docs/methods.md is the `--markdown` output (a test checks that they agree).
 import ArgumentParser
 import Experiments
+import Guidance
 import Objectives
 import OnlineRL
 import Support
@@ -16,6 +17,7 @@ enum MethodCatalogue {
             ("policy losses", "tokenalign grpo --policy-loss NAME", PolicyLosses.registry.entries.map(\.card)),
             ("reward functions", "tokenalign grpo --reward NAME[:ARGUMENT]", RewardFunctions.registry.entries.map(\.card)),
             ("credit sources", "tokenalign demo", CreditSources.registry.entries.map(\.card)),
+            ("decoding guides", "tokenalign generate --guide NAME:ARG --weight W", Guides.registry.entries.map(\.card)),
         ]
     }
 

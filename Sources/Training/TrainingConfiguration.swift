@@ -43,6 +43,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var alpha: Float?
     public var labelSmoothing: Float = 0
     public var tokenLevel: Bool = false
+    /// `tokenalign reward --kind`: `sequence` (a score head; `token_level` for per-token labels) or
+    /// `autoregressive` (GenARM, arXiv 2410.08193: a causal LM whose summed log-probs are the reward).
+    public var rewardKind: String = "sequence"
     public var precomputeRef: Bool = false
 
     // Data
@@ -94,6 +97,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case task, model, ref, guide, data, out, seed, loss, beta, alpha, schedule, truncate, epochs
         case lossWeights = "loss_weights", labelSmoothing = "label_smoothing", tokenLevel = "token_level"
+        case rewardKind = "reward_kind"
         case precomputeRef = "precompute_ref_log_probs", maxLength = "max_length", maxPromptLength = "max_prompt_length"
         case appendEOS = "append_eos"
         case truncationMode = "truncation_mode", skipInvalidRows = "skip_invalid_rows", evalFraction = "eval_fraction"
@@ -126,6 +130,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         loss = try v(.loss, d.loss); lossWeights = try c.decodeIfPresent([Float].self, forKey: .lossWeights)
         beta = try v(.beta, d.beta); alpha = try c.decodeIfPresent(Float.self, forKey: .alpha)
         labelSmoothing = try v(.labelSmoothing, d.labelSmoothing); tokenLevel = try v(.tokenLevel, d.tokenLevel)
+        rewardKind = try v(.rewardKind, d.rewardKind)
         precomputeRef = try v(.precomputeRef, d.precomputeRef); maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
         maxPromptLength = try c.decodeIfPresent(Int.self, forKey: .maxPromptLength)
         truncationMode = try v(.truncationMode, d.truncationMode); truncate = try v(.truncate, d.truncate)
@@ -166,6 +171,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         return scored.flatMap { $0.1 <= 3 ? $0.0 : nil }
     }
 
+    /// The kinds `reward_kind` accepts.
+    public static let rewardKinds = ["sequence", "autoregressive"]
+
     /// The schedules `schedule` accepts.
     public static let schedules = ["constant", "linear", "cosine"]
 
@@ -191,6 +199,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         }
         // Optimisation
         try positive(.learningRate, learningRate)
+        guard Self.rewardKinds.contains(rewardKind) else { throw bad(.rewardKind, rewardKind, Self.rewardKinds.joined(separator: ", ")) }
         guard Self.schedules.contains(schedule) else { throw bad(.schedule, schedule, Self.schedules.joined(separator: ", ")) }
         try atLeast(.warmupSteps, warmupSteps, 0)
         try nonNegative(.weightDecay, weightDecay)

@@ -75,6 +75,9 @@ public enum TrainingSetup {
         switch c.task {
         case .sft:
             mode = .sft
+        case .reward where c.rewardKind == "autoregressive":
+            guard !c.tokenLevel else { throw TrainingError.invalidConfiguration("--token-level and --kind autoregressive exclude each other") }
+            mode = .autoregressiveReward(GenARMLoss(beta: c.beta))
         case .reward:
             mode = .reward(head: rewardModel?.head ?? RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), tokenLevel: c.tokenLevel)
         case .preference where isKTO:
