@@ -7,7 +7,7 @@ import TensorCore
 public protocol Guide: AnyObject {
     /// The registry name ("rad", "genarm"…), for errors and reports.
     var name: String { get }
-    /// True when the guide scores only the base model's top-k candidates (RAD, ARGS); the combined
+    /// True when the guide scores only the base model's top-k candidates (RAD, ARGS, PAD); the combined
     /// distribution then puts −∞ on every other token.
     var scoresCandidates: Bool { get }
     /// Tokens the guide's own models have run through a forward pass so far (cost accounting).

@@ -2,7 +2,7 @@
 // sampler's warpers) that combines the base logits with every guide's scores,
 //   z′(v) = z(v) + Σ_i w_i · g_i(v)   for v in the candidate set, −∞ outside it,
 // where the candidate set is the base model's top-k when some active guide scores candidates (RAD,
-// ARGS), else the whole vocabulary; a guide's −∞ removes a token. A guide of weight 0 is not run
+// ARGS, PAD), else the whole vocabulary; a guide's −∞ removes a token. A guide of weight 0 is not run
 // at all, so the decoder then draws exactly the base model's tokens (docs/design/decoding.md §1).
 import Decoding
 import TensorCore

@@ -65,6 +65,16 @@ public enum Guides {
             }
             return LayerContrastGuide(model: env.policy, exitLayers: n)
         },
+        GuideEntry(
+            card: MethodCard(name: "pad", summary: "PAD-style personalisation: the policy conditioned on a preference text rescoring its top-k, z + w·(log-softmax_k(z_p) − log-softmax_k(z))",
+                             arxiv: ["2410.04070"], inputs: ["preference description (text)", "top-k candidates"],
+                             defaults: ["weight": "1.5", "guide_top_k": "10"]),
+            argument: "TEXT, the preference description put before every prompt") { arg, env in
+            guard let tokenizer = env.tokenizer else { throw GuideError("--guide pad needs the policy's tokenizer to encode the description") }
+            let ids = tokenizer.encode(arg + "\n")
+            guard !ids.isEmpty else { throw GuideError("--guide pad:\(arg): the description encodes to no tokens") }
+            return PreferenceConditionedGuide(model: env.policy, preference: ids)
+        },
     ])
 
     /// Builds the guide a `NAME:ARG` specification names.

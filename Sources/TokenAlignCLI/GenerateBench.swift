@@ -23,7 +23,7 @@ struct GenerateBench: ParsableCommand {
     @Option(help: "New tokens per row.") var newTokens: Int = 64
     @Option(parsing: .singleValue, help: "A decoding guide NAME:ARG to time beside plain decoding (repeatable; combined).") var guide: [String] = []
     @Option(parsing: .singleValue, help: "The weight of the --guide in the same position (default 1 each).") var weight: [Float] = []
-    @Option(help: "Candidates per step for RAD / ARGS.") var guideTopK: Int = 10
+    @Option(help: "Candidates per step for RAD / ARGS / PAD.") var guideTopK: Int = 10
     @OptionGroup var options: BenchOptions
 
     func validate() throws {

@@ -25,7 +25,7 @@ struct GenerateCommand: ParsableCommand {
         Reward-guided decoding: --guide NAME:ARG (repeatable) adds a guide's scores to the logits \
         before temperature/top-k/top-p, each with the --weight given in the same position (all 1 when \
         --weight is left out). Guides: \(Guides.registry.entries.map { "\($0.card.name):\($0.argument)" }.joined(separator: "; ")). \
-        RAD and ARGS keep only the base model's --guide-top-k candidates; a weight of 0 turns a guide off.
+        RAD, ARGS and PAD keep only the base model's --guide-top-k candidates; a weight of 0 turns a guide off.
         """)
 
     @OptionGroup var model: ModelArguments
@@ -50,7 +50,7 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Print the prompt before the continuation.") var echo = false
     @Option(parsing: .singleValue, help: "A decoding guide NAME:ARG (repeatable; `tokenalign methods` lists them).") var guide: [String] = []
     @Option(parsing: .singleValue, help: "The weight of the --guide in the same position (repeatable; default 1 each).") var weight: [Float] = []
-    @Option(help: "Candidates per step for RAD / ARGS (the base model's top k).") var guideTopK: Int = 10
+    @Option(help: "Candidates per step for RAD / ARGS / PAD (the base model's top k).") var guideTopK: Int = 10
 
     func validate() throws {
         guard maxNewTokens > 0 else { throw ValidationError("--max-new-tokens must be positive") }

@@ -92,6 +92,18 @@ import Training
         }
     }
 
+    @Test func padContrastsThePreferenceConditionedPolicyOnTheTopK() throws {
+        let preference = [13, 2, 8]
+        let run = try decode([(PreferenceConditionedGuide(model: base, preference: preference), 1.5)], topK: 4)
+        checkSteps(run) { seq, z in
+            let zp = lastLogits(base, preference + seq)
+            let top = z.indices.sorted { z[$0] > z[$1] || (z[$0] == z[$1] && $0 < $1) }.prefix(4)
+            func lse(_ x: [Float]) -> Double { let m = top.map { Double(x[$0]) }.max()!; return m + log(top.reduce(0.0) { $0 + exp(Double(x[$1]) - m) }) }
+            let lb = lse(z), lp = lse(zp)
+            return z.indices.map { top.contains($0) ? Double(z[$0]) + 1.5 * ((Double(zp[$0]) - lp) - (Double(z[$0]) - lb)) : nil }
+        }
+    }
+
     @Test func radsCachedScoresEqualArgsRecomputedScoresEveryStep() throws {
         let rm = tinyModel(seed: 3), head = RewardHead(hiddenSize: 16, seed: 4)
         let rad = RewardAugmentedGuide(model: rm, head: head), args = RewardSearchGuide(model: rm, head: head)

@@ -15,7 +15,7 @@ import Tokenizers
     }
 
     @Test func registryHoldsTheGuidesWithTheirPapers() {
-        #expect(Guides.registry.names == ["rad", "args", "genarm", "logits", "layer-contrast"])
+        #expect(Guides.registry.names == ["rad", "args", "genarm", "logits", "layer-contrast", "pad"])
         #expect(Guides.registry.family == "decoding guide")
         for e in Guides.registry.entries { #expect(!e.card.arxiv.isEmpty, "\(e.card.name) cites no paper") }
         #expect(Guides.registry.contains("dola") && Guides.registry.contains("unir"))
@@ -24,7 +24,7 @@ import Tokenizers
     @Test func unknownNameListsTheKnownGuides() {
         let m = message { try Guides.make("nope:1", environment: environment) }
         #expect(m.contains("unknown decoding guide 'nope'"), "\(m)")
-        #expect(m.contains("rad, args, genarm, logits, layer-contrast"), "\(m)")
+        #expect(m.contains("rad, args, genarm, logits, layer-contrast, pad"), "\(m)")
     }
 
     @Test func missingArgumentSaysWhatItShouldBe() {
@@ -40,6 +40,7 @@ import Tokenizers
         #expect(message { try Guides.make("rad:\(dir)", environment: environment) }.contains("not a reward-model folder"))
         #expect(message { try Guides.make("layer-contrast:9", environment: environment) }.contains("from 0 to 2"))
         #expect(message { try Guides.make("layer-contrast:x", environment: environment) }.contains("expected a layer count"))
+        #expect(message { try Guides.make("pad:be kind", environment: environment) }.contains("needs the policy's tokenizer"))
     }
 
     @Test func topKLargerThanTheVocabularyIsAnError() throws {

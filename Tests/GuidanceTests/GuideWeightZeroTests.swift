@@ -8,13 +8,14 @@ import Training
 
 /// A guide of weight 0 leaves decoding exactly the base model's: same tokens, greedy and sampled.
 @Suite struct GuideWeightZeroTests {
-    static let kinds = ["rad", "args", "genarm", "logits", "layer-contrast"]
+    static let kinds = ["rad", "args", "genarm", "logits", "layer-contrast", "pad"]
 
     func guide(_ kind: String, base: GPT2LMHeadModel) throws -> any Guide {
         switch kind {
         case "rad": return RewardAugmentedGuide(model: tinyModel(seed: 3), head: RewardHead(hiddenSize: 16, seed: 4))
         case "args": return RewardSearchGuide(model: tinyModel(seed: 3), head: RewardHead(hiddenSize: 16, seed: 4))
         case "genarm", "logits": return LogProbabilityGuide(name: kind, model: tinyModel(seed: 2))
+        case "pad": return PreferenceConditionedGuide(model: base, preference: [13, 2, 8])
         default: return try Guides.make("layer-contrast:1", environment: GuideEnvironment(policy: base, tokenizer: nil))
         }
     }

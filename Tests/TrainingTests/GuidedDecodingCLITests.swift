@@ -55,14 +55,15 @@ import Training
         for guides in [["--guide", "genarm:\(arm)/model", "--weight", "2"],
                        ["--guide", "rad:\(rm)/model", "--guide-top-k", "5"],
                        ["--guide", "args:\(rm)/model", "--guide", "genarm:\(arm)/model", "--weight", "1.5", "--weight", "0.5"],
-                       ["--guide", "layer-contrast:1"]] {
+                       ["--guide", "layer-contrast:1"],
+                       ["--guide", "pad:answer kindly", "--weight", "1.5", "--guide-top-k", "10"]] {
             let r = try runTokenAlign(base + guides)
             #expect(r.status == 0, "\(guides): \(r.stderr)")
             #expect(r.stderr.contains("4 tokens") || r.stderr.contains("finished"), "\(r.stderr)")
         }
         // Bad input: exit 64 and a message naming what was expected.
         let unknown = try runTokenAlign(base + ["--guide", "nope:1"])
-        #expect(unknown.status == 64 && unknown.stderr.contains("rad, args, genarm, logits, layer-contrast"), "\(unknown.stderr)")
+        #expect(unknown.status == 64 && unknown.stderr.contains("rad, args, genarm, logits, layer-contrast, pad"), "\(unknown.stderr)")
         let missing = try runTokenAlign(base + ["--guide", "rad"])
         #expect(missing.status == 64 && missing.stderr.contains("needs an argument: rad:RM_DIR"), "\(missing.stderr)")
         let bigK = try runTokenAlign(base + ["--guide", "rad:\(rm)/model", "--guide-top-k", "100000"])
