@@ -37,3 +37,29 @@ import Training
         }
     }
 }
+
+/// `generate --prompts` runs its batches through `BatchedGeneration`, which hands the guides to every
+/// batch; each batch starts the guides afresh (their caches are per batch).
+@Suite struct BatchedGuideTests {
+    @Test func batchesRestartTheGuides() throws {
+        let base = tinyModel(seed: 1)
+        let prompts = [[3, 5, 7], [4, 9], [1], [2, 2, 6, 8]]
+        let p = GenerationParameters(maxNewTokens: 6, temperature: 1, seed: 3)
+        let arm = tinyModel(seed: 2)
+        let guided = try GuidedLogits(terms: [(LogProbabilityGuide(name: "genarm", model: arm), 2)], topK: 3, maxNewTokens: 6, padTokenID: 0)
+        // Batches of 3 rows (two batches) against each batch decoded alone with a fresh guide.
+        let batched = BatchedGeneration.generate(model: base, prompts: prompts, count: 1, parameters: p, seed: 9, batchSize: 3,
+                                                 extraProcessors: [guided]).map { $0[0].tokens }
+        var alone: [[Int]] = []
+        for (k, lo) in stride(from: 0, to: prompts.count, by: 3).enumerated() {
+            var q = p
+            q.seed = BatchedGeneration.batchSeed(9, index: k)
+            let fresh = try GuidedLogits(terms: [(LogProbabilityGuide(name: "genarm", model: arm), 2)], topK: 3, maxNewTokens: 6, padTokenID: 0)
+            alone += Generator.generate(model: base, prompts: Array(prompts[lo ..< min(lo + 3, prompts.count)]), parameters: q,
+                                        extraProcessors: [fresh]).map(\.tokens)
+        }
+        #expect(batched == alone)
+        let plain = BatchedGeneration.generate(model: base, prompts: prompts, count: 1, parameters: p, seed: 9, batchSize: 3).map { $0[0].tokens }
+        #expect(batched != plain)
+    }
+}
