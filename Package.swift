@@ -83,6 +83,10 @@ let package = Package(
             dependencies: ["Training", "Models", "Decoding", "Objectives", "Datasets", "CreditBench", "Evaluation", "Reports", "Tokenizers", "Rewards",
                            "OnlineRL", "TensorCore", "Support"],
             swiftSettings: unchecked),
+        // Decoding-time guides (RAD, ARGS, GenARM, UniR-style logits, DoLa layer contrast): the guide registry
+        // and a logit processor that adds their scores to the base logits, each guide with its own KV cache.
+        .target(name: "Guidance", dependencies: ["Models", "Decoding", "Training", "Support", "TensorCore", "Autograd", "Tokenizers"],
+                swiftSettings: unchecked),
         // Markdown and self-contained HTML reports: tables, inline-SVG charts, token heatmaps.
         .target(name: "Reports"),
         // Counts heap allocations for `tokenalign bench` (interposes the C allocator on glibc).
@@ -92,7 +96,7 @@ let package = Package(
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
                 "CreditBench",
-                "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support", "OnlineRL",
+                "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support", "OnlineRL", "Guidance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -122,6 +126,8 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation", "Models", "Checkpoints",
                                                             "CreditBench", "Rewards", "Support", "Datasets", "Tokenizers"]),
         .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TokenAlignCLI"]),
+        .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Decoding", "Models", "Training", "Objectives", "Tokenizers",
+                                                         "TokenAlignCLI", "TestSupport", "Support"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
     ]
 )

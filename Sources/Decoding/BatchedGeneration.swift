@@ -13,9 +13,11 @@ public enum BatchedGeneration {
     /// `count` generations per prompt, grouped by prompt (in prompt order, then sample order).
     /// - Parameters:
     ///   - parameters: decoding settings for every batch; its `seed` is replaced by each batch's seed.
+    ///   - extraProcessors: passed to every batch's `Generator.generate` (reward guides).
     ///   - progress: called after each batch with (rows done, rows in all).
     public static func generate(model: any LanguageModel, prompts: [[Int]], count: Int, parameters: GenerationParameters,
-                                seed: UInt64, batchSize: Int, progress: ((Int, Int) -> Void)? = nil) -> [[GenerationResult]] {
+                                seed: UInt64, batchSize: Int, extraProcessors: [LogitProcessor] = [],
+                                progress: ((Int, Int) -> Void)? = nil) -> [[GenerationResult]] {
         precondition(batchSize > 0 && count >= 0, "batchSize must be positive and count non-negative")
         var rows: [Int] = []
         rows.reserveCapacity(prompts.count * count)
@@ -25,7 +27,8 @@ public enum BatchedGeneration {
             let chunk = rows[lo ..< min(lo + batchSize, rows.count)]
             var params = parameters
             params.seed = batchSeed(seed, index: k)
-            let results = Generator.generate(model: model, prompts: chunk.map { prompts[$0] }, parameters: params)
+            let results = Generator.generate(model: model, prompts: chunk.map { prompts[$0] }, parameters: params,
+                                             extraProcessors: extraProcessors)
             for (prompt, result) in zip(chunk, results) { out[prompt].append(result) }
             progress?(lo + chunk.count, rows.count)
         }

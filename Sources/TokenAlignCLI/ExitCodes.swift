@@ -11,6 +11,7 @@ import ArgumentParser
 import Datasets
 import Experiments
 import Foundation
+import Guidance
 import Objectives
 import Support
 import Training
@@ -50,7 +51,7 @@ public enum ExitCodes {
         case let e as RLInputError:
             if case .invalidSetting = e { return usage }
             return badData
-        case is RegistryError, is ObjectiveSettingError, is SettingsError, is CreditSourceError:
+        case is RegistryError, is ObjectiveSettingError, is SettingsError, is CreditSourceError, is GuideError:
             return usage
         case let e as RMEvalError:
             if case .usage = e { return usage }

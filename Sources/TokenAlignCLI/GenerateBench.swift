@@ -1,11 +1,15 @@
 // `tokenalign bench generate`: batched prefill + greedy decoding with the KV cache, the shape of
-// the PyTorch baseline's `infer` case (batch 8, 64 prompt tokens, 64 new tokens).
+// the PyTorch baseline's `infer` case (batch 8, 64 prompt tokens, 64 new tokens). With --guide, the
+// same model also decodes with the guides (docs/design/decoding.md), timed in the same run beside
+// the plain decode so the two ms/step compare like with like.
 import ArgumentParser
 import Autograd
 import Decoding
 import Foundation
+import Guidance
 import Models
 import TensorCore
+import Tokenizers
 
 struct GenerateBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "generate",
@@ -17,30 +21,62 @@ struct GenerateBench: ParsableCommand {
     @Option var batch: Int = 8
     @Option(help: "Prompt tokens per row.") var promptLength: Int = 64
     @Option(help: "New tokens per row.") var newTokens: Int = 64
+    @Option(parsing: .singleValue, help: "A decoding guide NAME:ARG to time beside plain decoding (repeatable; combined).") var guide: [String] = []
+    @Option(parsing: .singleValue, help: "The weight of the --guide in the same position (default 1 each).") var weight: [Float] = []
+    @Option(help: "Candidates per step for RAD / ARGS / PAD.") var guideTopK: Int = 10
     @OptionGroup var options: BenchOptions
 
     func validate() throws {
         for s in sizes where BenchSize.named(s) == nil { throw ValidationError("unknown size '\(s)'") }
         guard batch > 0, promptLength > 0, newTokens > 1 else { throw ValidationError("batch, prompt and new tokens must be positive") }
+        if !weight.isEmpty && weight.count != guide.count {
+            throw ValidationError("--weight given \(weight.count) times for \(guide.count) --guide; pair them in order")
+        }
     }
 
     func run() throws {
         var rows: [[String: Any]] = []
+        var models: [(any LanguageModel, String, Tokenizers.Tokenizer?)] = []
         if let path = model {
-            rows.append(measure(model: try loadLanguageModel(path), label: path))
+            let loaded = try PretrainedModel.load(path: path)
+            models.append((loaded.model, path, loaded.tokenizer))
         } else {
             for name in sizes {
                 let s = BenchSize.named(name)!
                 var config = GPT2Configuration(vocabSize: s.vocab, nPositions: s.context, nEmbd: s.dModel, nLayer: s.layers, nHead: s.heads)
                 config.nPositions = max(s.context, promptLength + newTokens)
-                rows.append(measure(model: GPT2LMHeadModel(config, seed: 0), label: name))
+                models.append((GPT2LMHeadModel(config, seed: 0), name, nil))
             }
         }
-        emit(rows, json: options.json, columns: ["case", "size", "new_tokens_per_s", "prefill_ms", "decode_ms_per_step",
-                                                "median_new_tokens_per_s", "median_decode_ms_per_step", "peak_rss_mib"])
+        for (m, label, tokenizer) in models {
+            var plain = measure(model: m, label: label)
+            guard !guide.isEmpty else {
+                rows.append(plain)
+                continue
+            }
+            let environment = GuideEnvironment(policy: m, tokenizer: tokenizer)
+            let weights = weight.isEmpty ? [Float](repeating: 1, count: guide.count) : weight
+            let terms = try zip(guide, weights).map { (guide: try Guides.make($0, environment: environment), weight: $1) }
+            let guided = try GuidedLogits(terms: terms, topK: guideTopK, maxNewTokens: newTokens, padTokenID: 0)
+            try guided.check(vocabularySize: m.vocabularySize, longestPrompt: promptLength)
+            plain["guide"] = "none"
+            var g = measure(model: m, label: label, processors: [guided])
+            let described = zip(guide, weights).map { "\($0)×\($1)" }.joined(separator: " + ")
+            g["guide"] = described + (guided.usesCandidates ? " (k \(guideTopK))" : "")
+            let runs = Double(options.warmup + options.repeats)
+            g["guide_forward_tokens_per_step"] = Double(guided.guideForwardTokens) / runs / Double(newTokens)
+            if let a = g["decode_ms_per_step"] as? Double, let b = plain["decode_ms_per_step"] as? Double, b > 0 {
+                g["decode_slowdown"] = a / b
+            }
+            rows += [plain, g]
+        }
+        var columns = ["case", "size", "new_tokens_per_s", "prefill_ms", "decode_ms_per_step",
+                       "median_new_tokens_per_s", "median_decode_ms_per_step", "peak_rss_mib"]
+        if !guide.isEmpty { columns.insert("guide", at: 2); columns += ["decode_slowdown", "guide_forward_tokens_per_step"] }
+        emit(rows, json: options.json, columns: columns)
     }
 
-    func measure(model: any LanguageModel, label: String) -> [String: Any] {
+    func measure(model: any LanguageModel, label: String, processors: [LogitProcessor] = []) -> [String: Any] {
         var rng = RandomGenerator(seed: 1)
         let V = UInt64(model.vocabularySize)
         let prompts = (0 ..< batch).map { _ in (0 ..< promptLength).map { _ in Int(rng.next() % V) } }
@@ -49,7 +85,7 @@ struct GenerateBench: ParsableCommand {
         for i in 0 ..< options.warmup + options.repeats {
             var t = GenerationTimings()
             let t0 = DispatchTime.now().uptimeNanoseconds
-            _ = Generator.generate(model: model, prompts: prompts, parameters: params, timings: &t)
+            _ = Generator.generate(model: model, prompts: prompts, parameters: params, extraProcessors: processors, timings: &t)
             let total = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             if i >= options.warmup { runs.append((total, t.prefillSeconds, t.decodeSeconds / Double(max(t.decodeSteps, 1)))) }
         }

@@ -4,6 +4,7 @@ import ArgumentParser
 import Datasets
 import Decoding
 import Foundation
+import Guidance
 import Models
 import Tokenizers
 
@@ -20,6 +21,11 @@ struct GenerateCommand: ParsableCommand {
         batch size give the same samples; `tokenalign demo sentiment` samples its training \
         continuations as --num-samples 4 --temperature 1 --top-k 50 --max-new-tokens 20 \
         --add-special-tokens --batch-size 32 --seed (its seed + 101).
+
+        Reward-guided decoding: --guide NAME:ARG (repeatable) adds a guide's scores to the logits \
+        before temperature/top-k/top-p, each with the --weight given in the same position (all 1 when \
+        --weight is left out). Guides: \(Guides.registry.entries.map { "\($0.card.name):\($0.argument)" }.joined(separator: "; ")). \
+        RAD, ARGS and PAD keep only the base model's --guide-top-k candidates; a weight of 0 turns a guide off.
         """)
 
     @OptionGroup var model: ModelArguments
@@ -42,6 +48,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Stop when the output contains this string (repeatable).") var stop: [String] = []
     @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
     @Flag(help: "Print the prompt before the continuation.") var echo = false
+    @Option(parsing: .singleValue, help: "A decoding guide NAME:ARG (repeatable; `tokenalign methods` lists them).") var guide: [String] = []
+    @Option(parsing: .singleValue, help: "The weight of the --guide in the same position (repeatable; default 1 each).") var weight: [Float] = []
+    @Option(help: "Candidates per step for RAD / ARGS / PAD (the base model's top k).") var guideTopK: Int = 10
 
     func validate() throws {
         guard maxNewTokens > 0 else { throw ValidationError("--max-new-tokens must be positive") }
@@ -49,6 +58,11 @@ struct GenerateCommand: ParsableCommand {
         guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
         guard minP >= 0 && minP <= 1 else { throw ValidationError("--min-p must be in [0, 1]") }
         guard repetitionPenalty > 0 else { throw ValidationError("--repetition-penalty must be > 0") }
+        if !weight.isEmpty && weight.count != guide.count {
+            throw ValidationError("--weight given \(weight.count) times for \(guide.count) --guide; pair them in order (or leave --weight out for 1 each)")
+        }
+        if let w = weight.first(where: { !$0.isFinite }) { throw ValidationError("--weight \(w) is not a finite number") }
+        guard guideTopK >= 1 else { throw ValidationError("--guide-top-k must be ≥ 1") }
         switch (prompt, prompts) {
         case (nil, nil): throw ValidationError("pass --prompt TEXT or --prompts FILE")
         case (.some, .some): throw ValidationError("pass either --prompt or --prompts, not both")
@@ -74,10 +88,11 @@ struct GenerateCommand: ParsableCommand {
         let (text, ids) = try render(.text(prompt ?? ""), tokenizer: tokenizer, addSpecialTokens: true)
         guard !ids.isEmpty else { throw ValidationError("the prompt encodes to no tokens") }
         let params = parameters(tokenizer)
+        let guidance = try guides(model: loaded.model, tokenizer: tokenizer, longestPrompt: ids.count)
         if echo { FileHandle.standardOutput.write(Data(text.utf8)) }
         var printed = ""
         var all: [Int] = []
-        let result = Generator.generate(model: loaded.model, prompts: [ids], parameters: params,
+        let result = Generator.generate(model: loaded.model, prompts: [ids], parameters: params, extraProcessors: guidance,
                                         decode: { tokenizer.decode($0, skipSpecialTokens: true) }) { step in
             guard let t = step[0] else { return true }
             all.append(t)
@@ -96,6 +111,18 @@ struct GenerateCommand: ParsableCommand {
         }
         FileHandle.standardOutput.write(Data("\n".utf8))
         FileHandle.standardError.write(Data("[\(result.tokens.count) tokens, finished: \(result.finishReason.rawValue)]\n".utf8))
+    }
+
+    /// The guides of --guide / --weight as one logit processor (none without --guide).
+    func guides(model: any LanguageModel, tokenizer: Tokenizer, longestPrompt: Int) throws -> [LogitProcessor] {
+        guard !guide.isEmpty else { return [] }
+        let environment = GuideEnvironment(policy: model, tokenizer: tokenizer)
+        let weights = weight.isEmpty ? [Float](repeating: 1, count: guide.count) : weight
+        let terms = try zip(guide, weights).map { (guide: try Guides.make($0, environment: environment), weight: $1) }
+        let combined = try GuidedLogits(terms: terms, topK: guideTopK, maxNewTokens: maxNewTokens,
+                                        padTokenID: tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0)
+        try combined.check(vocabularySize: model.vocabularySize, longestPrompt: longestPrompt)
+        return [combined]
     }
 
     func parameters(_ tokenizer: Tokenizer) -> GenerationParameters {
@@ -126,9 +153,10 @@ struct GenerateCommand: ParsableCommand {
         }
         guard !ids.isEmpty else { throw InputDataError("\(path): no prompts") }
         model.eval()
+        let guidance = try guides(model: model, tokenizer: tokenizer, longestPrompt: ids.map(\.count).max() ?? 0)
         let bar = ProgressLine(label: "generate")
         let results = BatchedGeneration.generate(model: model, prompts: ids, count: numSamples, parameters: parameters(tokenizer), seed: seed,
-                                                 batchSize: batchSize) { bar.update($0, of: $1) }
+                                                 batchSize: batchSize, extraProcessors: guidance) { bar.update($0, of: $1) }
         bar.finish()
         var rows: [[String: Any]] = []
         for ((row, isChat), samples) in zip(zip(input, conversational), results) {

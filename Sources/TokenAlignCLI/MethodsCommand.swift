@@ -2,6 +2,7 @@
 // The committed docs/methods.md is the `--markdown` output (a test checks that they agree).
 import ArgumentParser
 import Experiments
+import Guidance
 import Objectives
 import OnlineRL
 import Support
@@ -20,6 +21,7 @@ enum MethodCatalogue {
             ("reward-model kinds", "tokenalign reward --kind NAME", RewardModelKinds.registry.entries.map(\.card)),
             ("reward-model ensembles", "tokenalign eval rm --ensemble MODE", RewardEnsembles.registry.entries.map(\.card)),
             ("reward-model benchmarks", "tokenalign eval rm --scoring NAME", RMBenchmarks.registry.entries.map(\.card)),
+            ("decoding guides", "tokenalign generate --guide NAME:ARG --weight W", Guides.registry.entries.map(\.card)),
         ]
     }
 

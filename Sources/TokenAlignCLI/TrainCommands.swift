@@ -13,15 +13,19 @@ struct SFTCommand: ParsableCommand {
 }
 
 struct RewardCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reward", abstract: "Train a reward model (--kind: Bradley–Terry, per-token, or a head on the frozen trunk).")
+    static let configuration = CommandConfiguration(
+        commandName: "reward", abstract: "Train a reward model (--kind: Bradley–Terry, per-token, a head on the frozen trunk, or GenARM's autoregressive one).",
+        discussion: "--kind autoregressive trains GenARM's autoregressive reward model (arXiv 2410.08193): the model itself, no head; the reward of a response is β·Σ log π(y_t | x, y_<t), trained with a Bradley–Terry loss on the pairs. It guides decoding with `tokenalign generate --guide genarm:DIR`.")
     @OptionGroup var training: TrainingArguments
     @Flag(help: "Train a per-token reward head on token labels (error spans) instead of a sequence score (= --kind token).") var tokenLevel = false
     @Option(help: "Reward-model kind: \(RewardModelKinds.registry.names.joined(separator: ", ")) (`tokenalign methods` gives each one's paper).")
     var kind: String?
+    @Option(help: "With --kind autoregressive: β_r, the scale of the summed log-probs (default 0.1).") var beta: Float?
     func run() throws {
         var c = try training.configuration(task: .reward)
         if tokenLevel { c.tokenLevel = true }
         if let kind { c.rewardKind = kind }
+        if let b = beta { c.beta = b }
         try TrainingDriver.run(c, arguments: training, label: "reward")
     }
 }

@@ -10,6 +10,9 @@
 // - `frozen-trunk`: the Bradley–Terry head on the frozen model's final hidden states — only the
 //   head's C weights train, a cheap reward model whose quality measures what the trunk already
 //   encodes (a linear probe).
+// - `autoregressive`: GenARM's autoregressive reward model (arXiv 2410.08193): no head; the model's
+//   summed log-probabilities β_r·Σ log π_r(y_t | x, y_<t) are the reward, trained with the
+//   Bradley–Terry loss on the pairs; it guides decoding (`tokenalign generate --guide genarm:DIR`).
 import Support
 
 public struct RewardModelKindEntry: RegistryEntry {
@@ -18,6 +21,8 @@ public struct RewardModelKindEntry: RegistryEntry {
     public var tokenLevel: Bool
     /// Train the head alone on the frozen backbone.
     public var freezeTrunk: Bool
+    /// No head: the language model's summed log-probabilities are the reward (GenARM).
+    public var autoregressive: Bool = false
 }
 
 public enum RewardModelKinds {
@@ -34,5 +39,9 @@ public enum RewardModelKinds {
                                               summary: "Bradley–Terry head on the frozen model's hidden states: only the head trains (a cheap reward model)",
                                               inputs: ["preference pairs"]),
                              tokenLevel: false, freezeTrunk: true),
+        RewardModelKindEntry(card: MethodCard(name: "autoregressive", aliases: ["genarm"],
+                                              summary: "GenARM: the LM itself, reward β_r·Σ log π_r(y_t | x, y_<t), Bradley–Terry loss; a decoding guide",
+                                              arxiv: ["2410.08193"], inputs: ["preference pairs"], defaults: ["beta": "0.1"]),
+                             tokenLevel: false, freezeTrunk: false, autoregressive: true),
     ])
 }

@@ -22,6 +22,9 @@ public enum TrainerMode {
     case preference(PreferenceMethod)
     /// KTO on unpaired data (TRL `KTOTrainer`).
     case unpaired(KTO)
+    /// GenARM's autoregressive reward model: the policy itself is the reward model, trained on
+    /// pairs with a Bradley–Terry loss on its summed log-probs (no reference).
+    case autoregressiveReward(GenARMLoss)
 }
 
 public final class Trainer {
@@ -113,7 +116,7 @@ public final class Trainer {
         case .unpaired:
             if reference == nil { throw TrainingError.invalidConfiguration("KTO needs a reference model") }
             trainable = policy
-        case .sft:
+        case .sft, .autoregressiveReward:
             trainable = policy
         }
         var models: [(role: String, model: any LanguageModel)] = [("policy", policy)]
@@ -327,6 +330,9 @@ public final class Trainer {
             return preferenceOutput(method, b, indices: indices, set: set, normalizer: normalizer)
         case .unpaired(let kto):
             return unpairedOutput(kto, b, indices: indices, set: set, normalizer: normalizer)
+        case .autoregressiveReward(let loss):
+            let batch = TokenBatch(policyLogits: Forward.shiftedLogits(policy, b.ids), labels: b.labels, mask: b.mask, structure: .pairs)
+            return loss.compute(batch, normalizer: normalizer)
         }
     }
 

@@ -169,6 +169,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         return scored.flatMap { $0.1 <= 3 ? $0.0 : nil }
     }
 
+
     /// The schedules `schedule` accepts.
     public static let schedules = ["constant", "linear", "cosine"]
 

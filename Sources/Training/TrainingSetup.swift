@@ -75,6 +75,9 @@ public enum TrainingSetup {
         switch c.task {
         case .sft:
             mode = .sft
+        case .reward where (try? RewardModelKinds.registry.entry(named: c.rewardKind))?.autoregressive == true:
+            guard !c.tokenLevel else { throw TrainingError.invalidConfiguration("--token-level and --kind autoregressive exclude each other") }
+            mode = .autoregressiveReward(GenARMLoss(beta: c.beta))
         case .reward:
             let kind = try RewardModelKinds.registry.entry(named: c.rewardKind)
             if kind.freezeTrunk { pretrained.model.freeze() }
