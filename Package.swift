@@ -74,6 +74,14 @@ let package = Package(
             dependencies: ["Autograd", "NN", "Optim", "Models", "Decoding", "Objectives", "Datasets", "Checkpoints", "Tokenizers",
                            "Training", "CreditBench", "Rewards", "Support", "TensorCore"],
             swiftSettings: unchecked),
+        // Sequence-level search (issue 14): searchers (best-of-N, votes, early rejection, step beam, MCTS),
+        // the scorers they rank with (reward models, the CreditBench verifier, reward functions) and
+        // the cost ledger every searcher fills.
+        .target(
+            name: "Search",
+            dependencies: ["Models", "Decoding", "Tokenizers", "Rewards", "CreditBench", "Training", "OnlineRL", "Support",
+                           "TensorCore", "Autograd", "Datasets"],
+            swiftSettings: unchecked),
         // Credit-localisation metrics with bootstrap intervals (model-agnostic; more scorers later).
         .target(name: "Evaluation"),
         // End-to-end experiments behind `tokenalign demo` (CreditBench pipeline): data → tokenizer →
@@ -92,7 +100,7 @@ let package = Package(
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
                 "CreditBench",
-                "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support", "OnlineRL",
+                "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support", "OnlineRL", "Search", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -122,6 +130,8 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation", "Models", "Checkpoints",
                                                             "CreditBench", "Rewards", "Support"]),
         .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TokenAlignCLI"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "OnlineRL", "CreditBench", "Decoding", "Models", "NN", "Autograd",
+                                                        "TensorCore", "Tokenizers", "Training", "TokenAlignCLI", "Datasets", "Support"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
     ]
 )

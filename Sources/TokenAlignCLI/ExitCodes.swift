@@ -12,6 +12,7 @@ import Datasets
 import Experiments
 import Foundation
 import Objectives
+import Search
 import Support
 import Training
 
@@ -50,6 +51,9 @@ public enum ExitCodes {
         case let e as RLInputError:
             if case .invalidSetting = e { return usage }
             return badData
+        case let e as SearchError:
+            if case .badRow = e { return badData }
+            return usage
         case is RegistryError, is ObjectiveSettingError, is SettingsError:
             return usage
         case let e as DemoError:

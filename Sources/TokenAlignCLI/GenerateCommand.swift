@@ -42,6 +42,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Stop when the output contains this string (repeatable).") var stop: [String] = []
     @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
     @Flag(help: "Print the prompt before the continuation.") var echo = false
+    @OptionGroup var bestOf: BestOfOptions
 
     func validate() throws {
         guard maxNewTokens > 0 else { throw ValidationError("--max-new-tokens must be positive") }
@@ -67,6 +68,7 @@ struct GenerateCommand: ParsableCommand {
         guard let tokenizer = loaded.tokenizer else {
             throw ValidationError("\(model.path) has no tokenizer; pass --tokenizer")
         }
+        if bestOf.bestOf != nil { return try runBestOf(loaded, tokenizer: tokenizer) }
         if let prompts, let out {
             try sampleFile(prompts, out: out, model: loaded.model, tokenizer: tokenizer)
             return

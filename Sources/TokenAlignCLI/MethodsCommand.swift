@@ -4,6 +4,7 @@ import ArgumentParser
 import Experiments
 import Objectives
 import OnlineRL
+import Search
 import Support
 
 /// The registries, one per family, in the order the methods table shows them.
@@ -16,6 +17,8 @@ enum MethodCatalogue {
             ("policy losses", "tokenalign grpo --policy-loss NAME", PolicyLosses.registry.entries.map(\.card)),
             ("reward functions", "tokenalign grpo --reward NAME[:ARGUMENT]", RewardFunctions.registry.entries.map(\.card)),
             ("credit sources", "tokenalign demo", CreditSources.registry.entries.map(\.card)),
+            ("searchers", "tokenalign search --method NAME", Searchers.registry.entries.map(\.card)),
+            ("scorers", "tokenalign search --scorer NAME[:ARGUMENT]", SequenceScorers.registry.entries.map(\.card)),
         ]
     }
 
