@@ -87,6 +87,8 @@ struct BestOfOptions: ParsableArguments {
 }
 
 struct SearchCommand: ParsableCommand {
+    /// The methods whose result holds a pool of -n scored samples (what --estimate-n reads).
+    static let poolMethods: Set<String> = ["best-of-n", "weighted-majority"]
     static let configuration = CommandConfiguration(commandName: "search",
         abstract: "Sequence-level search (best-of-N, votes, early rejection, step beam, MCTS) with cost accounting.",
         discussion: """
@@ -107,7 +109,8 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Output JSONL.") var out: String
     @Option(help: "The scorer: verifier[:TASK], rm:DIR, token-rm:DIR, reward:NAME[:ARG].") var scorer: String?
     @Option(help: "Comma-separated seeds (overrides --seed); every method runs with each.") var seeds: String?
-    @Option(help: "Comma-separated n for the unbiased best-of-n accuracy of each prompt's sample pool (each ≤ -n).") var estimateN: String?
+    @Option(help: "Comma-separated n for the unbiased best-of-n accuracy of each prompt's pool of -n scored samples (best-of-n, weighted-majority; each ≤ -n).")
+    var estimateN: String?
     @Flag(help: "Add the tokenizer's special tokens (e.g. BOS) to each prompt.") var addSpecialTokens = false
     @OptionGroup var options: SearchOptions
 
@@ -165,7 +168,7 @@ struct SearchCommand: ParsableCommand {
                 let searcher = plan.entry.make(s)
                 let bar = ProgressLine(label: "\(plan.label) seed \(seed)")
                 let results = try SearchRun.run(searcher, prompts: rows, policy: policy, scorer: plan.scorerSpec.flatMap { scorers[$0] },
-                                                estimateN: estimate) { bar.update($0, of: $1) }
+                                                estimateN: Self.poolMethods.contains(plan.entry.card.name) ? estimate : []) { bar.update($0, of: $1) }
                 bar.finish()
                 for (i, (p, r)) in zip(rows, results).enumerated() {
                     let task = (p.columns["task"] as? String).flatMap(CreditTaskName.init(rawValue:))
