@@ -1,9 +1,12 @@
-// A trained reward model as a scorer (`rm:DIR`, `token-rm:DIR`, folders from `tokenalign reward`).
-// The sequence RM reads its head at the last token of prompt + answer, as its trainer and the
-// `rm` reward of online RL do; on a partial answer that is the RM used as a partial reward model
-// (the premise of early rejection, arXiv 2410.20290 / 2508.01969). The token RM's score is the mean
-// of its per-token scores over the answer: the mean, not the sum, so that prefixes of different
-// lengths (step-level beams) compare on the same scale.
+// A trained reward model as a scorer (`rm:DIR`, `token-rm:DIR`, `value:DIR`, folders from
+// `tokenalign reward`). The sequence RM reads its head at the last token of prompt + answer, as its
+// trainer and the `rm` reward of online RL do; on a partial answer that is the RM used as a partial
+// reward model (the premise of early rejection, arXiv 2410.20290 / 2508.01969), and for a value
+// model trained on rollout outcomes (TVM, arXiv 2407.12863) it is V(x, y_≤t). The token RM's score
+// is the mean of its per-token scores over the answer: the mean, not the sum, so that prefixes of
+// different lengths (step-level beams) compare on the same scale. Head outputs are logits; the
+// scorer reports σ(logit) ∈ (0, 1), which keeps every ranking and gives weighted majority votes
+// positive weights.
 import Autograd
 import Foundation
 import Models
@@ -16,23 +19,23 @@ public final class RewardModelScorer: SequenceScorer {
     public let model: any LanguageModel
     public let head: RewardHead
     public let tokenLevel: Bool
+    public let name: String
     /// Rows per forward pass.
     public let batchSize: Int
-    public var name: String { tokenLevel ? "token-rm" : "rm" }
-
-    public init(model: any LanguageModel, head: RewardHead, tokenLevel: Bool, batchSize: Int = 16) {
+    public init(model: any LanguageModel, head: RewardHead, tokenLevel: Bool, name: String? = nil, batchSize: Int = 16) {
         model.eval()
         self.model = model
         self.head = head
         self.tokenLevel = tokenLevel
+        self.name = name ?? (tokenLevel ? "token-rm" : "rm")
         self.batchSize = max(1, batchSize)
     }
 
     /// Loads a reward-model folder and checks that it reads the policy's tokens: the same
     /// vocabulary, and, when the folder has a tokenizer, the same bytes for every id (a reward model
     /// with another tokenizer would score different text than the policy wrote).
-    public convenience init(folder: String, tokenLevel: Bool, policyTokenizer: Tokenizer, policyVocabulary: Int) throws {
-        let spec = "\(tokenLevel ? "token-rm" : "rm"):\(folder)"
+    public convenience init(folder: String, tokenLevel: Bool, name: String? = nil, policyTokenizer: Tokenizer, policyVocabulary: Int) throws {
+        let spec = "\(name ?? (tokenLevel ? "token-rm" : "rm")):\(folder)"
         guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder)) else {
             throw SearchError.invalidSetting("--scorer \(spec): not a reward-model folder (no score.weight); train one with `tokenalign reward`")
         }
@@ -44,7 +47,7 @@ public final class RewardModelScorer: SequenceScorer {
             throw SearchError.invalidSetting("--scorer \(spec): the reward model's tokenizer differs from the policy's at id \(mismatch.id) "
                 + "(\(mismatch.scorer) vs \(mismatch.policy)); a scorer must use the policy's tokenizer")
         }
-        self.init(model: loaded.model, head: loaded.head, tokenLevel: tokenLevel)
+        self.init(model: loaded.model, head: loaded.head, tokenLevel: tokenLevel, name: name)
     }
 
     /// The first id whose token differs between two tokenizers (nil when they agree everywhere).
@@ -66,6 +69,8 @@ public final class RewardModelScorer: SequenceScorer {
     public func prefixScores(_ prompt: RLPrompt, _ prefixes: [Answer], ledger: inout CostLedger) throws -> [Float] {
         try score(prompt, prefixes, ledger: &ledger)
     }
+
+    static func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
 
     func score(_ prompt: RLPrompt, _ answers: [Answer], ledger: inout CostLedger) throws -> [Float] {
         let p = prompt.ids.count
@@ -95,10 +100,10 @@ public final class RewardModelScorer: SequenceScorer {
                 if tokenLevel {
                     guard n > 0 else { out.append(0); continue }
                     var sum: Float = 0
-                    for t in 0 ..< n { sum += s[i * L + p + t] }
+                    for t in 0 ..< n { sum += Self.sigmoid(s[i * L + p + t]) }
                     out.append(sum / Float(n))
                 } else {
-                    out.append(s[i * L + p + n - 1])
+                    out.append(Self.sigmoid(s[i * L + p + n - 1]))
                 }
             }
         }

@@ -50,16 +50,23 @@ public enum SequenceScorers {
             return VerifierScorer(task: kind)
         },
         SequenceScorerEntry(card: MethodCard(
-            name: "rm", summary: "A sequence reward model folder (`tokenalign reward`): its score at the answer's last token (also on prefixes)",
+            name: "rm", summary: "A sequence reward model folder (`tokenalign reward`): σ(score) at the answer's last token (also on prefixes)",
             inputs: ["reward model"]), argument: "DIR") { arg, ctx in
             guard let arg else { throw SearchError.invalidSetting("--scorer rm needs a folder: rm:DIR") }
             return try RewardModelScorer(folder: arg, tokenLevel: false, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize)
         },
         SequenceScorerEntry(card: MethodCard(
-            name: "token-rm", summary: "A token reward model folder (`tokenalign reward --token-level`): the mean of its token scores",
+            name: "token-rm", summary: "A token reward model folder (`tokenalign reward --token-level`): the mean of σ(token score)",
             inputs: ["token reward model"]), argument: "DIR") { arg, ctx in
             guard let arg else { throw SearchError.invalidSetting("--scorer token-rm needs a folder: token-rm:DIR") }
             return try RewardModelScorer(folder: arg, tokenLevel: true, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize)
+        },
+        SequenceScorerEntry(card: MethodCard(
+            name: "value", summary: "A token-supervised value model (a reward-model folder trained on `tokenalign value-targets` rows): σ(head) at the prefix's last token",
+            arxiv: ["2407.12863"], inputs: ["value model"]), argument: "DIR") { arg, ctx in
+            guard let arg else { throw SearchError.invalidSetting("--scorer value needs a folder: value:DIR") }
+            return try RewardModelScorer(folder: arg, tokenLevel: false, name: "value", policyTokenizer: ctx.tokenizer,
+                                         policyVocabulary: ctx.vocabularySize)
         },
         SequenceScorerEntry(card: MethodCard(
             name: "reward", summary: "Any model-free `--reward` function of online RL (lexicon, exact-match, regex, creditbench…): the sum of its token rewards",

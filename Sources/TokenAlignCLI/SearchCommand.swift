@@ -145,7 +145,8 @@ struct SearchCommand: ParsableCommand {
             if entry.needsScorer && scorerSpec == nil {
                 throw SettingsError("--method \(parts[0]) needs a scorer: --scorer SPEC or \(parts[0])@SPEC")
             }
-            plans.append((spec, entry, scorerSpec))
+            let scorerKind = scorerSpec.map { String($0.split(separator: ":", maxSplits: 1).first ?? "") }
+            plans.append((parts[0] + (scorerKind.map { "@" + $0 } ?? ""), entry, scorerSpec))
         }
         guard !plans.isEmpty else { throw SettingsError("--method names no searcher") }
         let rendering = PromptRendering(addSpecialTokens: addSpecialTokens)

@@ -65,3 +65,23 @@ import Testing
         #expect(abs(BestOfNEstimator.klBestOfN(4) - (1.3862943611198906 - 0.75)) < 1e-12)
     }
 }
+
+@Suite struct ValueTargetTests {
+    @Test func handComputedTrieTargets() {
+        // Paths 1-2-3 (correct), 1-2-4 (wrong), 1-5 (correct), 6 (wrong):
+        // prefix [1] is shared by three paths, two correct: 2/3; [1,2] by two, one correct: 1/2.
+        let v = ValueTargets.targets(paths: [[1, 2, 3], [1, 2, 4], [1, 5], [6]], correct: [true, false, true, false])
+        let twoThirds: Float = 2.0 / 3
+        let expected: [[Float]] = [[twoThirds, 0.5, 1], [twoThirds, 0.5, 0], [twoThirds, 1], [0]]
+        #expect(v == expected)
+    }
+
+    @Test func identicalPathsShareTheirOutcomeRate() {
+        let v = ValueTargets.targets(paths: [[7, 8], [7, 8], [7, 8], [7]], correct: [true, false, true, true])
+        let first: [Float] = [0.75, 2.0 / 3]
+        #expect(v[0] == first)
+        #expect(v[1] == v[0])
+        #expect(v[3] == [0.75])
+        #expect(ValueTargets.targets(paths: [[]], correct: [true]) == [[]])
+    }
+}
