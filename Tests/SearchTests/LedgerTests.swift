@@ -1,6 +1,7 @@
 // The cost columns against an independent count: a wrapper model that counts the positions it is
 // fed (policy and reward model), and arithmetic from the known lengths.
 import Decoding
+import Foundation
 import Models
 import OnlineRL
 import Search
@@ -106,5 +107,26 @@ import Training
         var free = CostLedger()
         let again = try scorer.scores(p, r.samples, ledger: &free)
         #expect(r.answer == r.samples[again.indices.max { again[$0] < again[$1] || (again[$0] == again[$1] && $0 > $1) }!])
+    }
+}
+
+@Suite struct RewardModelScorerTests {
+    /// The `rm` scorer is online RL's `rm` reward read the same way: σ of the reward on the last
+    /// token, computed by a separate code path (`RewardModelReward`, one unpadded-length batch).
+    @Test func rmScorerAgreesWithTheOnlineRLRewardModelReward() throws {
+        let s = try ChainSetup.shared.get()
+        let rmFolder = try rewardModelFolder(tokenizer: fixtures.appendingPathComponent("datasets/tokenizer/tokenizer.json"))
+        let scorer = try RewardModelScorer(folder: rmFolder.path, tokenLevel: false, policyTokenizer: s.tokenizer, policyVocabulary: 512)
+        let reward = try RewardModelReward(folder: rmFolder.path, tokenLevel: false, vocabularySize: 512)
+        let p = try s.promptRows()[0]
+        let texts = ["3*4=12;12+5=17\n", "1+1=2\n", "9"]
+        let answers = texts.map { Answer(ids: s.tokenizer.encode($0), text: $0) }
+        var ledger = CostLedger()
+        let got = try scorer.scores(p, answers, ledger: &ledger)
+        let want = try reward.tokenRewards(answers.map { Completion(prompt: p, ids: $0.ids, text: $0.text, finishReason: .stopString) })
+            .map { 1 / (1 + Foundation.exp(-$0.last!)) }
+        for (g, w) in zip(got, want) { #expect(abs(g - w) < 1e-5, "\(g) vs \(w)") }
+        // One batch of three rows as long as the longest prompt + answer.
+        #expect(ledger.scorers["rm"] == ModelCost(prefillTokens: 3 * (p.ids.count + answers.map(\.ids.count).max()!), forwardCalls: 1))
     }
 }
