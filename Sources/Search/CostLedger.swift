@@ -36,6 +36,9 @@ public struct CostLedger: Sendable, Equatable {
     /// Each scoring model by scorer name ("rm", "token-rm", …). Scorers without a model (a verifier,
     /// a lexicon) spend no forward tokens and have no entry.
     public var scorers: [String: ModelCost] = [:]
+    /// Policy prefill positions not run because samples of one context shared its prefill
+    /// (`SearchPolicy.sharePrefixes`); without sharing they would be in `policy.prefillTokens`.
+    public var policyPrefillSaved = 0
     /// Wall-clock seconds.
     public var wallSeconds: Double = 0
 
@@ -65,6 +68,7 @@ public struct CostLedger: Sendable, Equatable {
         var out = CostLedger()
         out.policy = a.policy + b.policy
         out.scorers = a.scorers.merging(b.scorers, uniquingKeysWith: +)
+        out.policyPrefillSaved = a.policyPrefillSaved + b.policyPrefillSaved
         out.wallSeconds = a.wallSeconds + b.wallSeconds
         return out
     }
@@ -75,6 +79,7 @@ public struct CostLedger: Sendable, Equatable {
             "policy_prefill_tokens": policy.prefillTokens, "policy_decode_tokens": policy.decodeTokens,
             "policy_forward_calls": policy.forwardCalls, "scorer_prefill_tokens": scoring.prefillTokens,
             "scorer_forward_calls": scoring.forwardCalls, "wall_seconds": wallSeconds,
+            "policy_prefill_tokens_saved": policyPrefillSaved,
         ]
         for (name, c) in scorers {
             out["scorer_\(name)_tokens"] = c.tokens

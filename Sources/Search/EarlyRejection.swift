@@ -23,7 +23,7 @@ public struct EarlyRejection: Searcher {
         guard let scorer else { throw SearchError.invalidSetting("early-reject needs --scorer") }
         let budget = policy.parameters.maxNewTokens
         let tau = min(settings.tau, budget)
-        let first = policy.continueContexts([[Int]](repeating: prompt.ids, count: settings.n), maxNewTokens: tau,
+        let first = policy.continueContexts([prompt.ids], copies: settings.n, maxNewTokens: tau,
                                             seed: SearchSeeds.seed(settings.seed, prompt: index, call: 0), ledger: &ledger)
         let partial = policy.answers(first)
         // Partial scores for unfinished answers, full scores for those that already ended.

@@ -30,24 +30,30 @@ public final class SearchPolicy: @unchecked Sendable {
     public let tokenizer: Tokenizer
     /// Temperature, top-k/p, stop tokens and strings, the pad id, the token budget of a whole answer.
     public let parameters: GenerationParameters
+    /// Prefill each distinct context once and copy its cache rows to its samples
+    /// (`SharedPrefixDecoding`); the outputs are the same, the prefill is smaller.
+    public let sharePrefixes: Bool
 
-    public init(model: any LanguageModel, tokenizer: Tokenizer, parameters: GenerationParameters) {
+    public init(model: any LanguageModel, tokenizer: Tokenizer, parameters: GenerationParameters, sharePrefixes: Bool = false) {
         self.model = model
         self.tokenizer = tokenizer
         self.parameters = parameters
+        self.sharePrefixes = sharePrefixes
     }
 
     /// Text of generated ids (special tokens skipped).
     public func text(_ ids: [Int]) -> String { tokenizer.decode(ids, skipSpecialTokens: true) }
 
-    /// Continues every context by at most `maxNewTokens` tokens in one batch.
+    /// Continues every context `copies` times (context-major order) by at most `maxNewTokens`
+    /// tokens, in one batch.
     /// - Parameters:
     ///   - greedy: argmax instead of the sampling settings.
     ///   - extraStops: stop strings for this call only (a step delimiter); a row that stops on one
     ///     is not `finished` unless it also holds one of the answer's own stop strings.
-    public func continueContexts(_ contexts: [[Int]], maxNewTokens: Int, seed: UInt64, greedy: Bool = false,
+    public func continueContexts(_ contexts: [[Int]], copies: Int = 1, maxNewTokens: Int, seed: UInt64, greedy: Bool = false,
                                  extraStops: [String] = [], ledger: inout CostLedger) -> [Continuation] {
-        guard !contexts.isEmpty, maxNewTokens > 0 else { return contexts.map { _ in Continuation(ids: [], finished: false) } }
+        let rows = contexts.flatMap { [[Int]](repeating: $0, count: copies) }
+        guard !rows.isEmpty, maxNewTokens > 0 else { return rows.map { _ in Continuation(ids: [], finished: false) } }
         var p = parameters
         p.maxNewTokens = maxNewTokens
         p.seed = seed
@@ -55,11 +61,21 @@ public final class SearchPolicy: @unchecked Sendable {
         p.stopStrings = parameters.stopStrings + extraStops
         var steps = 0
         let decode: ([Int]) -> String = { [tokenizer] in tokenizer.decode($0, skipSpecialTokens: true) }
-        let results = Generator.generate(model: model, prompts: contexts, parameters: p, decode: p.stopStrings.isEmpty ? nil : decode) { _ in
-            steps += 1
-            return true
+        let P = contexts.map(\.count).max() ?? 0
+        let results: [GenerationResult]
+        if sharePrefixes && copies > 1 {
+            (results, steps) = SharedPrefixDecoding.generate(model: model, contexts: contexts, copies: copies, parameters: p,
+                                                             decode: p.stopStrings.isEmpty ? nil : decode)
+            ledger.recordGeneration(rows: rows.count, contextLength: P, steps: steps)
+            ledger.policy.prefillTokens -= (rows.count - contexts.count) * P
+            ledger.policyPrefillSaved += (rows.count - contexts.count) * P
+        } else {
+            results = Generator.generate(model: model, prompts: rows, parameters: p, decode: p.stopStrings.isEmpty ? nil : decode) { _ in
+                steps += 1
+                return true
+            }
+            ledger.recordGeneration(rows: rows.count, contextLength: P, steps: steps)
         }
-        ledger.recordGeneration(rows: contexts.count, contextLength: contexts.map(\.count).max() ?? 0, steps: steps)
         return results.map { r in
             let ended: Bool
             switch r.finishReason {
@@ -73,7 +89,7 @@ public final class SearchPolicy: @unchecked Sendable {
 
     /// `count` samples of whole answers to one prompt, in one batch.
     public func sample(_ prompt: [Int], count: Int, seed: UInt64, greedy: Bool = false, ledger: inout CostLedger) -> [Continuation] {
-        continueContexts([[Int]](repeating: prompt, count: count), maxNewTokens: parameters.maxNewTokens, seed: seed, greedy: greedy,
+        continueContexts([prompt], copies: count, maxNewTokens: parameters.maxNewTokens, seed: seed, greedy: greedy,
                          ledger: &ledger)
     }
 

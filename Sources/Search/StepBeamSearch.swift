@@ -59,8 +59,8 @@ enum StepExpansion {
         for p in prefixes { for _ in 0 ..< count { rows.append(p) } }
         let room = rows.map { budget - $0.count }.max() ?? 0
         guard room > 0 else { return rows.map { Candidate(ids: $0, finished: true, score: 0) } }
-        let steps = policy.continueContexts(rows.map { prompt.ids + $0 }, maxNewTokens: min(settings.stepTokens, room), seed: seed,
-                                            extraStops: [settings.stepDelimiter], ledger: &ledger)
+        let steps = policy.continueContexts(prefixes.map { prompt.ids + $0 }, copies: count, maxNewTokens: min(settings.stepTokens, room),
+                                            seed: seed, extraStops: [settings.stepDelimiter], ledger: &ledger)
         var out = zip(rows, steps).map { p, s -> Candidate in
             let ids = Array((p + s.ids).prefix(budget))
             return Candidate(ids: ids, finished: s.finished || ids.count >= budget, score: 0)

@@ -33,6 +33,8 @@ struct SearchOptions: ParsableArguments {
     @Option(help: "mcts: iterations.") var iterations: Int = 16
     @Option(help: "mcts: UCT exploration constant.") var exploration: Double = 1
     @Option(help: "mcts: value backed up the path, mean or max (LE-MCTS's optimistic backup).") var backup: String = "mean"
+    @Flag(help: "Prefill each context once for all its samples (best-of-n copies, a beam's or node's next steps) and copy its KV cache; same outputs, fewer prefill tokens (policy_prefill_tokens_saved).")
+    var sharePrefixes = false
 
     func settings() throws -> SearchSettings {
         var s = SearchSettings()
@@ -59,16 +61,16 @@ struct SearchOptions: ParsableArguments {
 
     func policy(_ loaded: PretrainedModel, tokenizer: Tokenizer) -> SearchPolicy {
         Self.policy(loaded, tokenizer: tokenizer, maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP,
-                    stop: stop, seed: seed)
+                    stop: stop, seed: seed, sharePrefixes: sharePrefixes)
     }
 
     static func policy(_ loaded: PretrainedModel, tokenizer: Tokenizer, maxNewTokens: Int, temperature: Float, topK: Int, topP: Float,
-                       stop: [String], seed: UInt64) -> SearchPolicy {
+                       stop: [String], seed: UInt64, sharePrefixes: Bool = false) -> SearchPolicy {
         var p = GenerationParameters(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, stopStrings: stop, seed: seed)
         if let eos = tokenizer.eosTokenID { p.stopTokenIDs.insert(eos) }
         p.padTokenID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
         loaded.model.eval()
-        return SearchPolicy(model: loaded.model, tokenizer: tokenizer, parameters: p)
+        return SearchPolicy(model: loaded.model, tokenizer: tokenizer, parameters: p, sharePrefixes: sharePrefixes)
     }
 }
 
