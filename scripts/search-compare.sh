@@ -37,3 +37,8 @@ VALUE="value:$OUT/value/model"
     --stop $'\n' --max-new-tokens 40 --temperature 1 -n 8 --tau 6 --keep 0.25 --beam-width 2 --expansions 4 --iterations 8 \
     --method "greedy,majority,best-of-n@verifier,best-of-n@$RM,weighted-majority@$RM,early-reject@$RM,beam@verifier,beam@$VALUE,beam@$RM,mcts@verifier,mcts@$VALUE" \
     --estimate-n 1,2,4,8 | tee "$OUT/table.txt"
+# The same search with shared prefill: the same outputs, fewer prefill tokens.
+"$TA" search --model "$OUT/sft/model" --prompts "$OUT/prompts.jsonl" --out "$OUT/search_shared.jsonl" --seeds "$SEEDS" \
+    --stop $'\n' --max-new-tokens 40 --temperature 1 -n 8 --tau 6 --keep 0.25 --beam-width 2 --expansions 4 --iterations 8 \
+    --method "greedy,majority,best-of-n@verifier,best-of-n@$RM,weighted-majority@$RM,early-reject@$RM,beam@verifier,beam@$VALUE,beam@$RM,mcts@verifier,mcts@$VALUE" \
+    --share-prefixes | tee "$OUT/table_shared.txt"
