@@ -94,6 +94,13 @@ import Testing
         #expect(Voting.majority(["x"]) == Voting.Outcome(answer: "x", sample: 0, share: 1))
     }
 
+    @Test func earlyRejectionKeepsTheCeilingOfTheFraction() {
+        #expect(EarlyRejection.survivors(8, keep: 0.25) == 2)
+        #expect(EarlyRejection.survivors(6, keep: 0.34) == 3)  // ⌈2.04⌉
+        #expect(EarlyRejection.survivors(5, keep: 0.01) == 1)  // at least one
+        #expect(EarlyRejection.survivors(4, keep: 1) == 4)
+    }
+
     @Test func chainAnswersVoteByTheirFinalNumber() {
         #expect(AnswerExtraction.finalAnswer("3*4=12;12+5=17\n", task: .chain) == "17")
         #expect(AnswerExtraction.finalAnswer("3*4=13;13+4=17\nextra", task: .chain) == "17")
