@@ -27,6 +27,11 @@ public struct StepMCTS: Searcher {
         var score: Double
     }
 
+    /// UCT: q + c·sqrt(ln N_parent / N_child) (N_parent ≥ 1, N_child ≥ 1 as the search uses it).
+    public static func uct(q: Double, parentVisits: Int, childVisits: Int, exploration c: Double) -> Double {
+        q + c * (log(Double(max(parentVisits, 1))) / Double(max(childVisits, 1))).squareRoot()
+    }
+
     func q(_ n: Node) -> Double {
         n.visits == 0 ? n.score : (settings.optimisticBackup ? n.valueMax : n.valueSum / Double(n.visits))
     }
@@ -39,10 +44,10 @@ public struct StepMCTS: Searcher {
             // Selection.
             var cur = 0
             while nodes[cur].expanded && !nodes[cur].finished && !nodes[cur].children.isEmpty {
-                let lnN = log(Double(max(nodes[cur].visits, 1)))
                 var best = nodes[cur].children[0], bestU = -Double.infinity
                 for c in nodes[cur].children {
-                    let u = q(nodes[c]) + settings.exploration * (lnN / Double(max(nodes[c].visits, 1))).squareRoot()
+                    let u = Self.uct(q: q(nodes[c]), parentVisits: nodes[cur].visits, childVisits: nodes[c].visits,
+                                     exploration: settings.exploration)
                     if u > bestU { best = c; bestU = u }
                 }
                 cur = best

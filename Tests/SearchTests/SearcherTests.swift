@@ -6,6 +6,7 @@ import Models
 import OnlineRL
 import Search
 import Testing
+@testable import TokenAlignCLI
 
 @Suite(.serialized) struct SearcherTests {
     func setup() throws -> ChainSetup { try ChainSetup.shared.get() }
@@ -124,5 +125,21 @@ import Testing
         let winner = answers.first { counts[$0] == top }!
         #expect(r.answer == r.samples[answers.firstIndex(of: winner)!])
         #expect(abs(r.score! - Double(top) / 7) < 1e-12)
+    }
+}
+
+@Suite struct MCTSFormulaTests {
+    @Test func uctByHand() {
+        // q 0.5, parent visited 4 times, child once, c = 1: 0.5 + sqrt(ln 4) = 0.5 + 1.1774100225…
+        #expect(abs(StepMCTS.uct(q: 0.5, parentVisits: 4, childVisits: 1, exploration: 1) - 1.6774100225154747) < 1e-12)
+        // c = 0 is pure exploitation; more child visits explore less: 0.2 + 2·sqrt(ln 9 / 3).
+        #expect(StepMCTS.uct(q: 0.3, parentVisits: 9, childVisits: 3, exploration: 0) == 0.3)
+        #expect(abs(StepMCTS.uct(q: 0.2, parentVisits: 9, childVisits: 3, exploration: 2) - (0.2 + 2 * 0.8558085022044397)) < 1e-12)
+    }
+
+    @Test func benchSharedPrefixRefusesBadShapes() {
+        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["bench", "shared-prefix", "--copies", "1"]) }
+        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["bench", "shared-prefix", "--size", "huge"]) }
+        #expect((try? TokenAlignCommand.parseAsRoot(["bench", "shared-prefix", "--size", "tiny", "--contexts", "2"])) != nil)
     }
 }
