@@ -99,8 +99,8 @@ struct SearchCommand: ParsableCommand {
         --method takes a comma-separated list, each NAME or NAME@SCORER (overriding --scorer), and --seeds a list of \
         seeds: every method runs with every seed. Output rows: {"prompt", "method", "scorer", "seed", "completion", \
         "answer", "score", "correct" (CreditBench rows), "best_of_n_accuracy" (with --estimate-n), \
-        "policy_prefill_tokens", "policy_decode_tokens", "policy_forward_calls", "scorer_prefill_tokens", \
-        "scorer_forward_calls", "wall_seconds"}. Forward tokens count every position a model processes, padding \
+        "policy_prefill_tokens", "policy_decode_tokens", "policy_forward_calls", "policy_prefill_tokens_saved" (with --share-prefixes), \
+        "scorer_prefill_tokens", "scorer_forward_calls", "wall_seconds"}. Forward tokens count every position a model processes, padding \
         included. With CreditBench prompts (a "task" column) a table of accuracy (95% bootstrap CI over prompts) \
         against forward tokens per prompt goes to standard output.
         """)
@@ -250,7 +250,8 @@ extension GenerateCommand {
             try writeJSONL(lines, to: out)
             FileHandle.standardError.write(Data("best-of-\(n) answers of \(rows.count) prompts written to \(out)\n".utf8))
         } else if let r = results.first {
-            print(r.result.answer.text)
+            let text = r.result.answer.text
+            print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
             let c = r.ledger
             FileHandle.standardError.write(Data(("[best of \(n) by \(spec): score \(r.result.score.map { String($0) } ?? "–"), "
                 + "policy \(c.policy.prefillTokens)+\(c.policy.decodeTokens) tokens in \(c.policy.forwardCalls) calls, "
