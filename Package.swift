@@ -74,6 +74,14 @@ let package = Package(
             dependencies: ["Autograd", "NN", "Optim", "Models", "Decoding", "Objectives", "Datasets", "Checkpoints", "Tokenizers",
                            "Training", "CreditBench", "Rewards", "Support", "TensorCore"],
             swiftSettings: unchecked),
+        // Sequence-level search (issue 14): searchers (best-of-N, votes, early rejection, step beam, MCTS),
+        // the scorers they rank with (reward models, the CreditBench verifier, reward functions) and
+        // the cost ledger every searcher fills.
+        .target(
+            name: "Search",
+            dependencies: ["Models", "Decoding", "Tokenizers", "Rewards", "CreditBench", "Training", "OnlineRL", "Support",
+                           "TensorCore", "Autograd", "Datasets"],
+            swiftSettings: unchecked),
         // Credit-localisation metrics with bootstrap intervals (model-agnostic; more scorers later).
         .target(name: "Evaluation"),
         // End-to-end experiments behind `tokenalign demo` (CreditBench pipeline): data → tokenizer →
@@ -96,7 +104,7 @@ let package = Package(
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
                 "CreditBench",
-                "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support", "OnlineRL", "Guidance",
+                "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support", "OnlineRL", "Guidance", "Search", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -128,6 +136,8 @@ let package = Package(
         .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TokenAlignCLI"]),
         .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Decoding", "Models", "Training", "Objectives", "Tokenizers",
                                                          "TokenAlignCLI", "TestSupport", "Support"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "OnlineRL", "CreditBench", "Decoding", "Models", "NN", "Autograd",
+                                                        "TensorCore", "Tokenizers", "Training", "TokenAlignCLI", "Datasets", "Support"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
     ]
 )

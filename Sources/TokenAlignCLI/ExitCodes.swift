@@ -13,6 +13,7 @@ import Experiments
 import Foundation
 import Guidance
 import Objectives
+import Search
 import Support
 import Training
 
@@ -51,6 +52,9 @@ public enum ExitCodes {
         case let e as RLInputError:
             if case .invalidSetting = e { return usage }
             return badData
+        case let e as SearchError:
+            if case .badRow = e { return badData }
+            return usage
         case is RegistryError, is ObjectiveSettingError, is SettingsError, is CreditSourceError, is GuideError:
             return usage
         case let e as RMEvalError:

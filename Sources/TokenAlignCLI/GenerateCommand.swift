@@ -51,6 +51,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(parsing: .singleValue, help: "A decoding guide NAME:ARG (repeatable; `tokenalign methods` lists them).") var guide: [String] = []
     @Option(parsing: .singleValue, help: "The weight of the --guide in the same position (repeatable; default 1 each).") var weight: [Float] = []
     @Option(help: "Candidates per step for RAD / ARGS / PAD (the base model's top k).") var guideTopK: Int = 10
+    @OptionGroup var bestOf: BestOfOptions
 
     func validate() throws {
         guard maxNewTokens > 0 else { throw ValidationError("--max-new-tokens must be positive") }
@@ -63,6 +64,9 @@ struct GenerateCommand: ParsableCommand {
         }
         if let w = weight.first(where: { !$0.isFinite }) { throw ValidationError("--weight \(w) is not a finite number") }
         guard guideTopK >= 1 else { throw ValidationError("--guide-top-k must be ≥ 1") }
+        if bestOf.bestOf != nil && !guide.isEmpty {
+            throw ValidationError("--best-of samples from the base model; it does not combine with --guide (use one or the other)")
+        }
         switch (prompt, prompts) {
         case (nil, nil): throw ValidationError("pass --prompt TEXT or --prompts FILE")
         case (.some, .some): throw ValidationError("pass either --prompt or --prompts, not both")
@@ -81,6 +85,7 @@ struct GenerateCommand: ParsableCommand {
         guard let tokenizer = loaded.tokenizer else {
             throw ValidationError("\(model.path) has no tokenizer; pass --tokenizer")
         }
+        if bestOf.bestOf != nil { return try runBestOf(loaded, tokenizer: tokenizer) }
         if let prompts, let out {
             try sampleFile(prompts, out: out, model: loaded.model, tokenizer: tokenizer)
             return

@@ -5,6 +5,7 @@ import Experiments
 import Guidance
 import Objectives
 import OnlineRL
+import Search
 import Support
 import Training
 
@@ -22,6 +23,8 @@ enum MethodCatalogue {
             ("reward-model ensembles", "tokenalign eval rm --ensemble MODE", RewardEnsembles.registry.entries.map(\.card)),
             ("reward-model benchmarks", "tokenalign eval rm --scoring NAME", RMBenchmarks.registry.entries.map(\.card)),
             ("decoding guides", "tokenalign generate --guide NAME:ARG --weight W", Guides.registry.entries.map(\.card)),
+            ("searchers", "tokenalign search --method NAME", Searchers.registry.entries.map(\.card)),
+            ("scorers", "tokenalign search --scorer NAME[:ARGUMENT]", SequenceScorers.registry.entries.map(\.card)),
         ]
     }
 

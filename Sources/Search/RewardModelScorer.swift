@@ -1,0 +1,112 @@
+// A trained reward model as a scorer (`rm:DIR`, `token-rm:DIR`, `value:DIR`, folders from
+// `tokenalign reward`). The sequence RM reads its head at the last token of prompt + answer, as its
+// trainer and the `rm` reward of online RL do; on a partial answer that is the RM used as a partial
+// reward model (the premise of early rejection, arXiv 2410.20290 / 2508.01969), and for a value
+// model trained on rollout outcomes (TVM, arXiv 2407.12863) it is V(x, y_≤t). The token RM's score
+// is the mean of its per-token scores over the answer: the mean, not the sum, so that prefixes of
+// different lengths (step-level beams) compare on the same scale. Head outputs are logits; the
+// scorer reports σ(logit) ∈ (0, 1), which keeps every ranking and gives weighted majority votes
+// positive weights.
+import Autograd
+import Foundation
+import Models
+import OnlineRL
+import TensorCore
+import Tokenizers
+import Training
+
+public final class RewardModelScorer: SequenceScorer {
+    public let model: any LanguageModel
+    public let head: RewardHead
+    public let tokenLevel: Bool
+    public let name: String
+    /// Rows per forward pass.
+    public let batchSize: Int
+    public init(model: any LanguageModel, head: RewardHead, tokenLevel: Bool, name: String? = nil, batchSize: Int = 16) {
+        model.eval()
+        self.model = model
+        self.head = head
+        self.tokenLevel = tokenLevel
+        self.name = name ?? (tokenLevel ? "token-rm" : "rm")
+        self.batchSize = max(1, batchSize)
+    }
+
+    /// Loads a reward-model folder and checks that it reads the policy's tokens: the same
+    /// vocabulary, and, when the folder has a tokenizer, the same bytes for every id (a reward model
+    /// with another tokenizer would score different text than the policy wrote).
+    public convenience init(folder: String, tokenLevel: Bool, name: String? = nil, policyTokenizer: Tokenizer, policyVocabulary: Int) throws {
+        let spec = "\(name ?? (tokenLevel ? "token-rm" : "rm")):\(folder)"
+        guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder)) else {
+            throw SearchError.invalidSetting("--scorer \(spec): not a reward-model folder (no score.weight); train one with `tokenalign reward`")
+        }
+        guard loaded.model.vocabularySize == policyVocabulary else {
+            throw SearchError.invalidSetting("--scorer \(spec): the reward model's vocabulary has \(loaded.model.vocabularySize) ids, "
+                + "the policy's \(policyVocabulary); a scorer must use the policy's tokenizer")
+        }
+        if let rmTokenizer = loaded.tokenizer, let mismatch = Self.firstDifference(rmTokenizer, policyTokenizer) {
+            throw SearchError.invalidSetting("--scorer \(spec): the reward model's tokenizer differs from the policy's at id \(mismatch.id) "
+                + "(\(mismatch.scorer) vs \(mismatch.policy)); a scorer must use the policy's tokenizer")
+        }
+        self.init(model: loaded.model, head: loaded.head, tokenLevel: tokenLevel, name: name)
+    }
+
+    /// The first id whose token differs between two tokenizers (nil when they agree everywhere).
+    public static func firstDifference(_ a: Tokenizer, _ b: Tokenizer) -> (id: Int, scorer: String, policy: String)? {
+        for id in 0 ..< max(a.vocabularySize, b.vocabularySize) {
+            let x = a.tokenBytes(for: id), y = b.tokenBytes(for: id)
+            if x != y {
+                func show(_ bytes: [UInt8]?) -> String { bytes.map { String(reflecting: String(decoding: $0, as: UTF8.self)) } ?? "no token" }
+                return (id, show(x), show(y))
+            }
+        }
+        return nil
+    }
+
+    public func scores(_ prompt: RLPrompt, _ answers: [Answer], ledger: inout CostLedger) throws -> [Float] {
+        try score(prompt, answers, ledger: &ledger)
+    }
+
+    public func prefixScores(_ prompt: RLPrompt, _ prefixes: [Answer], ledger: inout CostLedger) throws -> [Float] {
+        try score(prompt, prefixes, ledger: &ledger)
+    }
+
+    static func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
+
+    func score(_ prompt: RLPrompt, _ answers: [Answer], ledger: inout CostLedger) throws -> [Float] {
+        let p = prompt.ids.count
+        if let long = answers.first(where: { p + $0.ids.count > model.maxPositions }) {
+            throw SearchError.badRow("\(prompt.location): prompt + answer (\(p + long.ids.count) tokens) exceed the reward model's "
+                + "\(model.maxPositions) positions")
+        }
+        var out: [Float] = []
+        out.reserveCapacity(answers.count)
+        var start = 0
+        while start < answers.count {
+            let chunk = answers[start ..< min(answers.count, start + batchSize)]
+            start += chunk.count
+            let L = p + (chunk.map(\.ids.count).max() ?? 0)
+            let B = chunk.count
+            // Right padding: under causal attention no real position sees the padding after it.
+            var ids = [Int32](repeating: 0, count: B * L)
+            for (i, a) in chunk.enumerated() {
+                for (t, v) in (prompt.ids + a.ids).enumerated() { ids[i * L + t] = Int32(truncatingIfNeeded: v) }
+            }
+            let s = withoutGradients {
+                head.scores(model.hiddenStates(IndexTensor(shape: [B, L], data: ids), attentionMask: nil, cache: nil).value)
+            }.scalars
+            ledger.recordScoring(name, rows: B, length: L)
+            for (i, a) in chunk.enumerated() {
+                let n = a.ids.count
+                if tokenLevel {
+                    guard n > 0 else { out.append(0); continue }
+                    var sum: Float = 0
+                    for t in 0 ..< n { sum += Self.sigmoid(s[i * L + p + t]) }
+                    out.append(sum / Float(n))
+                } else {
+                    out.append(Self.sigmoid(s[i * L + p + n - 1]))
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,101 @@
+// The base model as searchers see it: "continue these contexts for at most k tokens", batched on
+// the KV-cache decoder (`Generator.generate`), with every call's forward work written into the
+// caller's `CostLedger`. The count is arithmetic from what the call did (rows × longest context for
+// the prefill, rows per later step), so a test can check it against a model wrapper that counts
+// the positions it is really fed.
+import Decoding
+import Models
+import Tokenizers
+
+/// Seeds of a search: one per (prompt, call), so the same `--seed` reproduces every number and
+/// adding prompts does not change earlier prompts' draws.
+public enum SearchSeeds {
+    /// The seed of generation call `call` of prompt `prompt` in a run seeded with `seed`.
+    public static func seed(_ seed: UInt64, prompt: Int, call: Int) -> UInt64 {
+        seed &+ UInt64(truncatingIfNeeded: prompt) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(truncatingIfNeeded: call) &* 0xBF58_476D_1CE4_E5B9
+    }
+}
+
+/// One generated continuation.
+public struct Continuation: Sendable, Equatable {
+    /// The new ids (a stop token that ended it is included).
+    public var ids: [Int]
+    /// True when it ended on a stop token or a stop string (the answer is complete).
+    public var finished: Bool
+}
+
+/// A model plus its decoding settings.
+public final class SearchPolicy: @unchecked Sendable {
+    public let model: any LanguageModel
+    public let tokenizer: Tokenizer
+    /// Temperature, top-k/p, stop tokens and strings, the pad id, the token budget of a whole answer.
+    public let parameters: GenerationParameters
+    /// Prefill each distinct context once and copy its cache rows to its samples
+    /// (`SharedPrefixDecoding`); the outputs are the same, the prefill is smaller.
+    public let sharePrefixes: Bool
+
+    public init(model: any LanguageModel, tokenizer: Tokenizer, parameters: GenerationParameters, sharePrefixes: Bool = false) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.parameters = parameters
+        self.sharePrefixes = sharePrefixes
+    }
+
+    /// Text of generated ids (special tokens skipped).
+    public func text(_ ids: [Int]) -> String { tokenizer.decode(ids, skipSpecialTokens: true) }
+
+    /// Continues every context `copies` times (context-major order) by at most `maxNewTokens`
+    /// tokens, in one batch.
+    /// - Parameters:
+    ///   - greedy: argmax instead of the sampling settings.
+    ///   - extraStops: stop strings for this call only (a step delimiter); a row that stops on one
+    ///     is not `finished` unless it also holds one of the answer's own stop strings.
+    public func continueContexts(_ contexts: [[Int]], copies: Int = 1, maxNewTokens: Int, seed: UInt64, greedy: Bool = false,
+                                 extraStops: [String] = [], ledger: inout CostLedger) -> [Continuation] {
+        let rows = contexts.flatMap { [[Int]](repeating: $0, count: copies) }
+        guard !rows.isEmpty, maxNewTokens > 0 else { return rows.map { _ in Continuation(ids: [], finished: false) } }
+        var p = parameters
+        p.maxNewTokens = maxNewTokens
+        p.seed = seed
+        if greedy { p.temperature = 0 }
+        p.stopStrings = parameters.stopStrings + extraStops
+        var steps = 0
+        let decode: ([Int]) -> String = { [tokenizer] in tokenizer.decode($0, skipSpecialTokens: true) }
+        let P = contexts.map(\.count).max() ?? 0
+        let results: [GenerationResult]
+        if sharePrefixes && copies > 1 {
+            (results, steps) = SharedPrefixDecoding.generate(model: model, contexts: contexts, copies: copies, parameters: p,
+                                                             decode: p.stopStrings.isEmpty ? nil : decode)
+            ledger.recordGeneration(rows: rows.count, contextLength: P, steps: steps)
+            ledger.policy.prefillTokens -= (rows.count - contexts.count) * P
+            ledger.policyPrefillSaved += (rows.count - contexts.count) * P
+        } else {
+            results = Generator.generate(model: model, prompts: rows, parameters: p, decode: p.stopStrings.isEmpty ? nil : decode) { _ in
+                steps += 1
+                return true
+            }
+            ledger.recordGeneration(rows: rows.count, contextLength: P, steps: steps)
+        }
+        return results.map { r in
+            let ended: Bool
+            switch r.finishReason {
+            case .stopToken: ended = true
+            case .stopString: ended = parameters.stopStrings.contains { decode(r.tokens).contains($0) }
+            case .length: ended = false
+            }
+            return Continuation(ids: r.tokens, finished: ended)
+        }
+    }
+
+    /// `count` samples of whole answers to one prompt, in one batch.
+    public func sample(_ prompt: [Int], count: Int, seed: UInt64, greedy: Bool = false, ledger: inout CostLedger) -> [Continuation] {
+        continueContexts([prompt], copies: count, maxNewTokens: parameters.maxNewTokens, seed: seed, greedy: greedy,
+                         ledger: &ledger)
+    }
+
+    /// The generated ids without a final stop token (what scorers and verifiers read).
+    public func body(_ ids: [Int]) -> [Int] {
+        guard let last = ids.last, parameters.stopTokenIDs.contains(last) else { return ids }
+        return Array(ids.dropLast())
+    }
+}

@@ -1,0 +1,92 @@
+// Every scorer `--scorer` accepts: `NAME` or `NAME:ARGUMENT`. Adding one: write the scorer (its own
+// file), add one entry here, and test it.
+import CreditBench
+import OnlineRL
+import Support
+import Tokenizers
+
+/// What a scorer may need from the run to be built.
+public struct ScorerContext: @unchecked Sendable {
+    public var tokenizer: Tokenizer
+    public var vocabularySize: Int
+    public var maxNewTokens: Int
+
+    public init(tokenizer: Tokenizer, vocabularySize: Int, maxNewTokens: Int) {
+        self.tokenizer = tokenizer
+        self.vocabularySize = vocabularySize
+        self.maxNewTokens = maxNewTokens
+    }
+}
+
+/// One registered scorer kind.
+public struct SequenceScorerEntry: RegistryEntry {
+    public var card: MethodCard
+    /// What the argument after the colon means ("" when the kind takes none).
+    public var argument: String
+    /// True when the argument may be left out.
+    public var argumentOptional: Bool
+    public var make: @Sendable (_ argument: String?, _ context: ScorerContext) throws -> any SequenceScorer
+
+    public init(card: MethodCard, argument: String = "", argumentOptional: Bool = false,
+                make: @escaping @Sendable (_ argument: String?, _ context: ScorerContext) throws -> any SequenceScorer) {
+        self.card = card
+        self.argument = argument
+        self.argumentOptional = argumentOptional
+        self.make = make
+    }
+}
+
+public enum SequenceScorers {
+    public static let registry = Registry<SequenceScorerEntry>(family: "scorer", [
+        SequenceScorerEntry(card: MethodCard(
+            name: "verifier", aliases: ["prm-oracle"],
+            summary: "CreditBench verifier: 1 if correct, else 0; a prefix scores 1 until its first error (the oracle PRM)",
+            inputs: ["the prompt row's \"task\" column, or TASK"]), argument: "TASK", argumentOptional: true) { arg, _ in
+            guard let arg else { return VerifierScorer(task: nil) }
+            guard let kind = CreditTaskName(rawValue: arg) else {
+                throw SearchError.invalidSetting("--scorer verifier:\(arg): unknown task; expected one of "
+                    + CreditTaskName.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return VerifierScorer(task: kind)
+        },
+        SequenceScorerEntry(card: MethodCard(
+            name: "rm", summary: "A sequence reward model folder (`tokenalign reward`): σ(score) at the answer's last token (also on prefixes)",
+            inputs: ["reward model"]), argument: "DIR") { arg, ctx in
+            guard let arg else { throw SearchError.invalidSetting("--scorer rm needs a folder: rm:DIR") }
+            return try RewardModelScorer(folder: arg, tokenLevel: false, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize)
+        },
+        SequenceScorerEntry(card: MethodCard(
+            name: "token-rm", summary: "A token reward model folder (`tokenalign reward --token-level`): the mean of σ(token score)",
+            inputs: ["token reward model"]), argument: "DIR") { arg, ctx in
+            guard let arg else { throw SearchError.invalidSetting("--scorer token-rm needs a folder: token-rm:DIR") }
+            return try RewardModelScorer(folder: arg, tokenLevel: true, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize)
+        },
+        SequenceScorerEntry(card: MethodCard(
+            name: "value", summary: "A token-supervised value model (a reward-model folder trained on `tokenalign value-targets` rows): σ(head) at the prefix's last token",
+            arxiv: ["2407.12863"], inputs: ["value model"]), argument: "DIR") { arg, ctx in
+            guard let arg else { throw SearchError.invalidSetting("--scorer value needs a folder: value:DIR") }
+            return try RewardModelScorer(folder: arg, tokenLevel: false, name: "value", policyTokenizer: ctx.tokenizer,
+                                         policyVocabulary: ctx.vocabularySize)
+        },
+        SequenceScorerEntry(card: MethodCard(
+            name: "reward", summary: "Any model-free `--reward` function of online RL (lexicon, exact-match, regex, creditbench…): the sum of its token rewards",
+            inputs: ["the reward function's inputs"]), argument: "NAME[:ARG]") { arg, ctx in
+            guard let arg else { throw SearchError.invalidSetting("--scorer reward needs a reward function: reward:NAME[:ARG]") }
+            return try RewardFunctionScorer(spec: arg, context: RewardContext(tokenizer: ctx.tokenizer, maxNewTokens: ctx.maxNewTokens,
+                                                                                vocabularySize: ctx.vocabularySize))
+        },
+    ])
+
+    /// Builds `NAME` or `NAME:ARGUMENT` (the argument may itself contain colons).
+    public static func make(_ spec: String, context: ScorerContext) throws -> any SequenceScorer {
+        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        let entry: SequenceScorerEntry
+        do { entry = try registry.entry(named: parts.first ?? "") } catch {
+            throw SearchError.invalidSetting("--scorer \(spec): \(error)")
+        }
+        if parts.count > 1 && entry.argument.isEmpty {
+            throw SearchError.invalidSetting("--scorer \(parts[0]) takes no argument, got '\(parts[1])'")
+        }
+        return try entry.make(parts.count > 1 ? parts[1] : nil, context)
+    }
+}

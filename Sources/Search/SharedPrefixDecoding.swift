@@ -1,0 +1,91 @@
+// Sibling samples share their parent's prefill: a one-level form of Saffron-1's trie KV cache
+// (arXiv 2506.06444). When a searcher asks for b continuations of each of R contexts (best-of-N's N
+// copies of the prompt, a beam's b next steps, an MCTS node's b children), the R contexts are run
+// through the model once, their KV cache rows are copied b times, and decoding continues on all
+// R·b rows exactly as `Generator.generate` would on the R·b repeated contexts: same processors, same
+// seeded draws in the same row order, same stopping rules. Prefill positions drop from R·b·P to
+// R·P; the ledger counts both (`policy.prefillTokens` what ran, `prefillTokensSaved` the rest).
+// Caches are not kept across calls: a deeper trie that also reuses a beam's cache at its next step
+// is not built.
+import Autograd
+import Decoding
+import Foundation
+import Models
+import TensorCore
+
+enum SharedPrefixDecoding {
+    /// `Generator.generate` on `contexts` each repeated `copies` times (context-major row order),
+    /// prefilling every context once. Returns the results and the forward passes run.
+    static func generate(model: any LanguageModel, contexts: [[Int]], copies: Int, parameters: GenerationParameters,
+                         decode: (([Int]) -> String)?) -> (results: [GenerationResult], steps: Int) {
+        precondition(!contexts.isEmpty && contexts.allSatisfy { !$0.isEmpty } && copies >= 1, "shared-prefix decoding: empty input")
+        let R = contexts.count, B = R * copies
+        let P = contexts.map(\.count).max()!
+        let capacity = P + parameters.maxNewTokens
+        var rng = RandomGenerator(seed: parameters.seed)
+        let source = (0 ..< B).map { $0 / copies }
+        let prompts = source.map { contexts[$0] }
+        var ids = [Int32](), mask = [Float]()
+        for p in contexts {
+            ids += [Int32](repeating: Int32(parameters.padTokenID), count: P - p.count) + p.map { Int32($0) }
+            mask += [Float](repeating: 0, count: P - p.count) + [Float](repeating: 1, count: p.count)
+        }
+        let needsMask = contexts.contains { $0.count != P }
+        let small = model.makeCache(batch: R, capacity: capacity)
+        // Prefill the distinct contexts; keep the last position's logits, one row per context.
+        let first: Tensor = withoutGradients {
+            let h = model.hiddenStates(IndexTensor(shape: [R, P], data: ids), attentionMask: needsMask ? Tensor(shape: [R, P], data: mask) : nil,
+                                       cache: small).value
+            return lastLogits(model, h)
+        }
+        let cache = small.selectRows(source)
+        let V = first.shape[1]
+        var logits = Tensor(uninitializedShape: [B, V])
+        for b in 0 ..< B { (logits.unsafeMutablePointer + b * V).update(from: first.unsafePointer + source[b] * V, count: V) }
+        var maskRows = source.map { Array(mask[($0 * P) ..< (($0 + 1) * P)]) }
+
+        let processors = parameters.processors()
+        let ordered = processors.filter { $0 is RepetitionPenalty } + processors.filter { !($0 is RepetitionPenalty) }
+        var generated = [[Int]](repeating: [], count: B)
+        var finished = [FinishReason?](repeating: nil, count: B)
+        var steps = 1
+        var input: IndexTensor?
+        for step in 0 ..< parameters.maxNewTokens {
+            if let input {
+                let maskTensor: Tensor? = needsMask ? Tensor(shape: [B, maskRows[0].count], data: maskRows.flatMap { $0 }) : nil
+                logits = withoutGradients { lastLogits(model, model.hiddenStates(input, attentionMask: maskTensor, cache: cache).value) }
+                steps += 1
+            }
+            let context = DecodingContext(prompts: prompts, generated: generated, step: step)
+            for proc in ordered { proc.process(&logits, context: context) }
+            let choice = parameters.temperature > 0 ? logits.softmax().sampleCategorical(using: &rng).data : logits.argmax().data
+            // Rows that finished earlier are fed the pad id, as the generator does.
+            var next = [Int](repeating: parameters.padTokenID, count: B)
+            for b in 0 ..< B where finished[b] == nil {
+                let t = Int(choice[b])
+                next[b] = t
+                generated[b].append(t)
+                if parameters.stopTokenIDs.contains(t) {
+                    finished[b] = .stopToken
+                } else if !parameters.stopStrings.isEmpty, let decode {
+                    let text = decode(generated[b])
+                    if parameters.stopStrings.contains(where: { text.contains($0) }) { finished[b] = .stopString }
+                }
+            }
+            if finished.allSatisfy({ $0 != nil }) || step == parameters.maxNewTokens - 1 { break }
+            input = IndexTensor(shape: [B, 1], data: next.map { Int32($0) })
+            for b in 0 ..< B { maskRows[b].append(1) }
+        }
+        return ((0 ..< B).map { GenerationResult(tokens: generated[$0], finishReason: finished[$0] ?? .length) }, steps)
+    }
+
+    /// Logits [B, V] of the last position of hidden states [B, T, C].
+    static func lastLogits(_ model: any LanguageModel, _ h: Tensor) -> Tensor {
+        let B = h.shape[0], T = h.shape[1], C = h.shape[2]
+        let last = Tensor(uninitializedShape: [B, C])
+        for b in 0 ..< B {
+            (last.unsafeMutablePointer + b * C).update(from: h.unsafePointer + (b * T + T - 1) * C, count: C)
+        }
+        return model.logits(fromHidden: Variable(last)).value
+    }
+}

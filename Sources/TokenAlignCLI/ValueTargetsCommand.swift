@@ -1,0 +1,73 @@
+// `tokenalign value-targets`: the training data of a token-supervised value model (TVM, arXiv
+// 2407.12863). For each CreditBench prompt it samples --rollouts answers, verifies them, and writes
+// the answers two by two as preference-format rows whose `chosen_token_rewards` and
+// `rejected_token_rewards` are the TVM targets (the fraction of correct rollouts sharing each
+// prefix). `tokenalign reward --token-level --no-append-eos` fits a head to them with squared error
+// (the pairing is only the file format: that loss treats every row alike), and the folder it writes
+// scores prefixes as `--scorer value:DIR`.
+import ArgumentParser
+import Datasets
+import Foundation
+import OnlineRL
+import Search
+
+struct ValueTargetsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "value-targets",
+        abstract: "Sample and verify rollouts of CreditBench prompts and write TVM value targets for `tokenalign reward --token-level`.")
+
+    @OptionGroup var model: ModelArguments
+    @Option(help: "Prompt-only JSONL of CreditBench rows (\"prompt\", \"task\").") var prompts: String
+    @Option(help: "Output JSONL (preference format with token rewards).") var out: String
+    @Option(help: "Rollouts per prompt (even).") var rollouts: Int = 16
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Sampling temperature.") var temperature: Float = 1
+    @Option(help: "Token budget of an answer.") var maxNewTokens: Int = 32
+    @Option(help: "Stop an answer at this string (repeatable).") var stop: [String] = ["\n"]
+    @Flag(help: "Add the tokenizer's special tokens to each prompt.") var addSpecialTokens = false
+
+    func validate() throws {
+        guard rollouts >= 2 && rollouts % 2 == 0 else { throw ValidationError("--rollouts must be even and ≥ 2, got \(rollouts)") }
+        guard maxNewTokens > 0 else { throw ValidationError("--max-new-tokens must be positive") }
+    }
+
+    func run() throws {
+        let loaded = try model.load()
+        guard let tokenizer = loaded.tokenizer else { throw SettingsError("\(model.path) has no tokenizer; pass --tokenizer") }
+        let rows = try RLPrompts.load(prompts, tokenizer: tokenizer, rendering: PromptRendering(addSpecialTokens: addSpecialTokens))
+        let policy = SearchOptions.policy(loaded, tokenizer: tokenizer, maxNewTokens: maxNewTokens, temperature: temperature, topK: 0,
+                                          topP: 1, stop: stop, seed: seed)
+        let verifier = VerifierScorer(task: nil)
+        var output: [[String: Any]] = [], correctCount = 0, total = 0
+        let bar = ProgressLine(label: "value-targets")
+        for (i, p) in rows.enumerated() {
+            var ledger = CostLedger()
+            let samples = policy.sample(p.ids, count: rollouts, seed: SearchSeeds.seed(seed, prompt: i, call: 0), ledger: &ledger)
+            let texts = samples.map { policy.text(policy.body($0.ids)) }
+            let correct = try verifier.scores(p, texts.map { Answer(ids: [], text: $0) }, ledger: &ledger).map { $0 == 1 }
+            // Targets over the tokens the trainer will see: the completion as the dataset encoder
+            // tokenises it after the prompt.
+            let promptText = p.columns["prompt"] as? String ?? p.text
+            let promptIDs = tokenizer.encode(promptText)
+            let paths = texts.map { t -> [Int] in
+                let joint = tokenizer.encode(promptText + t)
+                return joint.starts(with: promptIDs) ? Array(joint.dropFirst(promptIDs.count)) : tokenizer.encode(t)
+            }
+            let targets = ValueTargets.targets(paths: paths, correct: correct)
+            for k in stride(from: 0, to: rollouts, by: 2) where !paths[k].isEmpty && !paths[k + 1].isEmpty {
+                var row: [String: Any] = ["prompt": promptText]
+                row["chosen"] = texts[k]
+                row["rejected"] = texts[k + 1]
+                row["chosen_token_rewards"] = targets[k].map(Double.init)
+                row["rejected_token_rewards"] = targets[k + 1].map(Double.init)
+                output.append(row)
+            }
+            correctCount += correct.filter { $0 }.count
+            total += correct.count
+            bar.update(i + 1, of: rows.count)
+        }
+        bar.finish()
+        try writeJSONL(output, to: out)
+        FileHandle.standardError.write(Data(String(format: "%d rows from %d rollouts (%.3f correct) written to %@\n",
+                                                   output.count, total, Double(correctCount) / Double(max(total, 1)), out).utf8))
+    }
+}
