@@ -44,6 +44,9 @@ let package = Package(
         ),
         // What several modules share: the method registries (Foundation only).
         .target(name: "Support"),
+        // Collectives for data-parallel training: a single process, or MPI_COMM_WORLD of an Open MPI job
+        // loaded with dlopen only under a launcher (no MPI headers or library needed to build or run alone).
+        .target(name: "Distributed"),
         .target(name: "Autograd", dependencies: ["TensorCore"], swiftSettings: unchecked),
         .target(name: "NN", dependencies: ["Autograd"], swiftSettings: unchecked),
         .target(name: "Optim", dependencies: ["NN"], swiftSettings: unchecked),
@@ -65,14 +68,14 @@ let package = Package(
         .target(
             name: "Training",
             dependencies: ["Autograd", "NN", "Optim", "Models", "Objectives", "Datasets", "Checkpoints", "Tokenizers", "Support",
-                           .product(name: "Yams", package: "Yams")],
+                           "Distributed", .product(name: "Yams", package: "Yams")],
             swiftSettings: unchecked
         ),
         // Online RL: rollouts, reward functions, the GRPO / RLOO / REINFORCE++ loop on the RL maths of Objectives.
         .target(
             name: "OnlineRL",
             dependencies: ["Autograd", "NN", "Optim", "Models", "Decoding", "Objectives", "Datasets", "Checkpoints", "Tokenizers",
-                           "Training", "CreditBench", "Rewards", "Support", "TensorCore"],
+                           "Training", "CreditBench", "Rewards", "Support", "TensorCore", "Distributed"],
             swiftSettings: unchecked),
         // Credit-localisation metrics with bootstrap intervals (model-agnostic; more scorers later).
         .target(name: "Evaluation"),
@@ -91,7 +94,7 @@ let package = Package(
             name: "TokenAlignCLI",
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
-                "CreditBench",
+                "CreditBench", "Distributed",
                 "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support", "OnlineRL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -122,6 +125,7 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation", "Models", "Checkpoints",
                                                             "CreditBench", "Rewards", "Support"]),
         .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TokenAlignCLI"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport",
+                                                         "Distributed"]),
     ]
 )
