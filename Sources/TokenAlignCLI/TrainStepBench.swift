@@ -17,6 +17,7 @@ import NN
 import Objectives
 import Optim
 import TensorCore
+import Training
 
 struct TrainStepBenchArguments: ParsableArguments {
     @Option(name: .customLong("size"), parsing: .upToNextOption, help: "tiny, small or gpt2 (random GPT-2-style weights).")

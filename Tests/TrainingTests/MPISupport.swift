@@ -35,8 +35,8 @@ func runProcess(_ path: String, _ args: [String], timeout: Double) throws -> (st
     // Files, not pipes: nothing blocks on a full pipe while we wait.
     let tmp = FileManager.default.temporaryDirectory
     let outURL = tmp.appendingPathComponent("ta-mpi-\(UUID().uuidString).out"), errURL = tmp.appendingPathComponent("ta-mpi-\(UUID().uuidString).err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: outURL)
     p.standardError = try FileHandle(forWritingTo: errURL)
     let done = DispatchSemaphore(value: 0)
