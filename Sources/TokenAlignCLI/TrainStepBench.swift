@@ -63,15 +63,19 @@ struct SFTStepBench: ParsableCommand {
             model.train()
             let world = World.current
             let reducer = GradientAllReducer(communicator: world)
-            var reduceSeconds: [Double] = []
+            var reduceSeconds: [Double] = [], waitSeconds: [Double] = []
             func step() {
                 _ = valueAndGrad(model) {
                     sft.compute(TokenBatch(policyLogits: model(x), labels: y, mask: mask), normalizer: .local).loss
                 }
                 if !world.isSingle {
+                    // A barrier first, so the all-reduce time is the transfer, not the wait for a slower rank.
                     let t0 = DispatchTime.now().uptimeNanoseconds
+                    world.orAbort("barrier") { try world.barrier() }
+                    let t1 = DispatchTime.now().uptimeNanoseconds
                     world.orAbort("gradient all-reduce") { try reducer.allReduce(model) }
-                    reduceSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+                    waitSeconds.append(Double(t1 - t0) * 1e-9)
+                    reduceSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - t1) * 1e-9)
                 }
                 opt.step(model)
             }
@@ -83,6 +87,7 @@ struct SFTStepBench: ParsableCommand {
                 // not the single-process rule of "at least 0.3 s of warm-up".
                 for _ in 0 ..< max(3, args.options.warmup) { step() }
                 reduceSeconds.removeAll()
+                waitSeconds.removeAll()
                 times = (0 ..< max(5, args.options.repeats)).map { _ in
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     step()
@@ -98,6 +103,7 @@ struct SFTStepBench: ParsableCommand {
             if !world.isSingle {
                 row["processes"] = world.size
                 row["allreduce_ms"] = median(reduceSeconds) * 1000
+                row["wait_ms"] = median(waitSeconds) * 1000
                 row["allreduce_mib"] = Double(model.parameterCount() * 4) / 1_048_576
             }
             rows.append(row)
@@ -105,7 +111,7 @@ struct SFTStepBench: ParsableCommand {
         // Every rank measured; rank 0 reports.
         guard World.current.rank == 0 else { return }
         emit(rows, json: args.options.json, columns: ["case", "size", "tokens_per_s", "ms_per_step", "median_tokens_per_s", "median_ms_per_step", "peak_rss_mib"]
-             + (World.current.isSingle ? [] : ["processes", "allreduce_ms"]))
+             + (World.current.isSingle ? [] : ["processes", "allreduce_ms", "wait_ms"]))
     }
 }
 

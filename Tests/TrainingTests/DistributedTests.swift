@@ -60,11 +60,12 @@ import Testing
 /// `mpirun -np 2` against one process with the same global batch and seed (docs/design/distributed.md
 /// §5). Tolerances: the two runs compute the very same micro-batches, but the one process adds the
 /// micro-batch gradients in sequence, g₁ + g₂ + g₃ + g₄, while two ranks add (g₁ + g₂) + (g₃ + g₄);
-/// float addition is not associative, so gradients differ by a few ulp (relative ~1e-7). Losses of
-/// later steps inherit that through the weights: relative 1e-4. AdamW divides by √v, which turns
-/// a rounding-level difference of a near-zero gradient entry into up to one learning rate of
-/// difference in that weight, so parameters are compared to 2 × learning rate × steps at most and
-/// the mean absolute difference to 1e-6.
+/// float addition is not associative, so gradients differ by a few ulp (relative ~1e-7) and the
+/// weights after a step by about as much. Measured here (tiny Llama, lr 1e-3, 2–3 steps): at most
+/// 5e-7 in any weight, 4e-10 on average, 92 % of the weights bit-identical, losses equal to 1e-7.
+/// Bounds: losses to a relative 1e-5; weights to 1e-5 at most (1 % of one learning-rate step:
+/// AdamW divides by √v, so a rounding-level difference in a near-zero gradient entry can move its
+/// weight by more than its own size) and 1e-8 on average.
 @Suite(.serialized, .enabled(if: mpiAvailable, Comment(rawValue: mpiHint))) struct MPIParityTests {
     func sftData(_ n: Int) throws -> String {
         let words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "tokens", "credit"]
@@ -92,9 +93,9 @@ import Testing
     func expectSameRun(_ one: URL, _ two: URL, learningRate: Float, steps: Int) throws {
         let l1 = try stepLosses(one), l2 = try stepLosses(two)
         #expect(l1.count == steps && l2.count == steps, "\(l1) vs \(l2)")
-        for (a, b) in zip(l1, l2) { #expect(abs(a - b) <= 1e-4 * max(1, abs(a)), "losses \(l1) vs \(l2)") }
+        for (a, b) in zip(l1, l2) { #expect(abs(a - b) <= 1e-5 * max(1, abs(a)), "losses \(l1) vs \(l2)") }
         let d = try difference(one, two)
-        #expect(d.max <= 2 * learningRate * Float(steps) && d.mean <= 1e-6, "parameters differ by max \(d.max), mean \(d.mean)")
+        #expect(d.max <= 1e-2 * learningRate && d.mean <= 1e-8, "parameters differ by max \(d.max), mean \(d.mean)")
     }
 
     func check(_ r: (status: Int32, stdout: String, stderr: String), _ what: String) {
@@ -158,7 +159,7 @@ import Testing
         // steps sample from weights that differ in rounding, and this reward is a sum of log-probs.
         let r1 = try rewards(one), r2 = try rewards(two)
         #expect(r1.count == 2 && r2.count == 2 && r1.first == r2.first, "step 1 sampled different completions: \(r1) vs \(r2)")
-        for (a, b) in zip(r1, r2) { #expect(abs(a - b) <= 1e-4 * max(1, abs(a)), "rewards \(r1) vs \(r2)") }
+        for (a, b) in zip(r1, r2) { #expect(abs(a - b) <= 1e-5 * max(1, abs(a)), "rewards \(r1) vs \(r2)") }
     }
 
     /// A two-process run stopped after its step-2 checkpoint and resumed from it (`--resume latest`,
