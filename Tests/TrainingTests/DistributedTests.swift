@@ -177,6 +177,34 @@ import Testing
         #expect(try stepLosses(full) == stepLosses(parts))
     }
 
+    /// A two-process run whose rank dies (SIGKILL to one rank once the step-3 checkpoint exists;
+    /// mpirun then ends the other and exits non-zero), resumed with `--resume latest` on two
+    /// processes, ends where the uninterrupted run does, bit for bit. Checkpoints are atomic (a kill
+    /// during a write leaves only a hidden temporary folder), so the latest one is always whole.
+    @Test func twoProcessRunKilledAfterCheckpointResumes() throws {
+        let model = try modelFolder().path, data = try sftData(12)
+        let common = ["sft", "--model", model, "--data", data, "--batch-size", "2", "--learning-rate", "1e-4",
+                      "--schedule", "constant", "--seed", "4", "--save-steps", "1", "--max-steps", "12"]
+        let full = temporaryDirectory(), killed = temporaryDirectory()
+        check(try runMPI(Array(repeating: common + ["--out", full.path], count: 2)), "uninterrupted")
+        let job = try startMPI(Array(repeating: common + ["--out", killed.path], count: 2))
+        let deadline = Date().addingTimeInterval(60)
+        while job.isRunning, Date() < deadline,
+              !FileManager.default.fileExists(atPath: killed.appendingPathComponent("checkpoint-3/trainer_state.json").path) {
+            usleep(5_000)
+        }
+        let ranks = childProcesses(of: job.processIdentifier)
+        #expect(!ranks.isEmpty, "no rank processes found under mpirun")
+        if let victim = ranks.first { kill(victim, SIGKILL) }
+        job.waitUntilExit()
+        #expect(job.terminationStatus != 0, "mpirun exited 0 after a rank was killed")
+        let latest = try #require(Trainer.latestCheckpoint(in: killed))
+        #expect(latest.lastPathComponent != "checkpoint-12", "the job finished before it was killed")
+        check(try runMPI(Array(repeating: common + ["--out", killed.path, "--resume", "latest"], count: 2)), "resumed")
+        let d = try difference(full, killed)
+        #expect(d.max == 0, "resumed from \(latest.lastPathComponent): parameters differ by up to \(d.max)")
+    }
+
     /// Rank 1 fails on its data (MPMD: it alone gets a broken file) while rank 0 waits in the first
     /// collective: the job must end non-zero with the rank and the reason, not hang.
     @Test func failingRankEndsTheJob() throws {
