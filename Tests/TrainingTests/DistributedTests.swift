@@ -205,6 +205,23 @@ import Testing
         #expect(d.max == 0, "resumed from \(latest.lastPathComponent): parameters differ by up to \(d.max)")
     }
 
+    /// `bench sft-step` under two ranks sums the gradients between the steps and reports, from rank 0
+    /// only, both ranks' tokens and the all-reduce apart (the figures of BENCHMARKS.md).
+    @Test func benchSFTStepReportsTheAllReduce() throws {
+        let r = try runMPI(Array(repeating: ["bench", "sft-step", "--size", "tiny", "--batch", "2", "--context", "16", "--warmup", "1",
+                                             "--repeats", "5", "--json"], count: 2))
+        check(r, "bench")
+        let lines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("{") }
+        #expect(lines.count == 1, "one JSON line from rank 0, got \(lines.count): \(r.stdout)")
+        let row = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(row["processes"] as? Int == 2)
+        let ms = try #require(row["ms_per_step"] as? Double), tokensPerSecond = try #require(row["tokens_per_s"] as? Double)
+        #expect(abs(tokensPerSecond - 2 * 2 * 16 / (ms / 1000)) <= 1e-6 * tokensPerSecond, "tokens/s must count both ranks: \(row)")
+        #expect((row["allreduce_ms"] as? Double ?? -1) >= 0 && (row["wait_ms"] as? Double ?? -1) >= 0)
+        // The tiny model's gradients: every parameter, 4 bytes each.
+        #expect((row["allreduce_mib"] as? Double ?? 0) > 1)
+    }
+
     /// Rank 1 fails on its data (MPMD: it alone gets a broken file) while rank 0 waits in the first
     /// collective: the job must end non-zero with the rank and the reason, not hang.
     @Test func failingRankEndsTheJob() throws {
