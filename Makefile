@@ -7,7 +7,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/tokenalign
 
-.PHONY: demo test deps assets browser build bench clean
+.PHONY: demo test deps assets browser mpi build bench clean
 
 deps:
 	@missing=""; \
@@ -38,7 +38,19 @@ browser:
 	    { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; } || \
 	    echo "warning: chromium unavailable; the report-rendering test will be skipped"; }
 
-test: deps assets browser
+# Open MPI's launcher for the multi-process tests (`mpirun -np 2`). TokenAlign loads libmpi at run
+# time only under a launcher, so neither the build nor `make demo` needs it; without it those tests
+# are skipped with a message.
+mpi:
+	@command -v mpirun >/dev/null 2>&1 || \
+	  { [ "$$(uname)" = Linux ] && echo "Installing openmpi-bin (apt; for the multi-process tests)…" && \
+	    { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openmpi-bin >/dev/null; } || \
+	    echo "warning: Open MPI unavailable; the multi-process (mpirun) tests will be skipped"; }
+
+# Open MPI refuses to run as root unless told it may (CI containers run as root).
+test: export OMPI_ALLOW_RUN_AS_ROOT = 1
+test: export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = 1
+test: deps assets browser mpi
 	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests
 	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build
 

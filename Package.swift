@@ -44,6 +44,9 @@ let package = Package(
         ),
         // What several modules share: the method registries (Foundation only).
         .target(name: "Support"),
+        // Collectives for data-parallel training: a single process, or MPI_COMM_WORLD of an Open MPI job
+        // loaded with dlopen only under a launcher (no MPI headers or library needed to build or run alone).
+        .target(name: "Distributed"),
         .target(name: "Autograd", dependencies: ["TensorCore"], swiftSettings: unchecked),
         .target(name: "NN", dependencies: ["Autograd"], swiftSettings: unchecked),
         .target(name: "Optim", dependencies: ["NN"], swiftSettings: unchecked),
@@ -65,14 +68,14 @@ let package = Package(
         .target(
             name: "Training",
             dependencies: ["Autograd", "NN", "Optim", "Models", "Objectives", "Datasets", "Checkpoints", "Tokenizers", "Support",
-                           .product(name: "Yams", package: "Yams")],
+                           "Distributed", .product(name: "Yams", package: "Yams")],
             swiftSettings: unchecked
         ),
         // Online RL: rollouts, reward functions, the GRPO / RLOO / REINFORCE++ loop on the RL maths of Objectives.
         .target(
             name: "OnlineRL",
             dependencies: ["Autograd", "NN", "Optim", "Models", "Decoding", "Objectives", "Datasets", "Checkpoints", "Tokenizers",
-                           "Training", "CreditBench", "Rewards", "Support", "TensorCore"],
+                           "Training", "CreditBench", "Rewards", "Support", "TensorCore", "Distributed"],
             swiftSettings: unchecked),
         // Sequence-level search (issue 14): searchers (best-of-N, votes, early rejection, step beam, MCTS),
         // the scorers they rank with (reward models, the CreditBench verifier, reward functions) and
@@ -103,7 +106,7 @@ let package = Package(
             name: "TokenAlignCLI",
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
-                "CreditBench",
+                "CreditBench", "Distributed",
                 "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support", "OnlineRL", "Guidance", "Search", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -138,6 +141,7 @@ let package = Package(
                                                          "TokenAlignCLI", "TestSupport", "Support"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "OnlineRL", "CreditBench", "Decoding", "Models", "NN", "Autograd",
                                                         "TensorCore", "Tokenizers", "Training", "TokenAlignCLI", "Datasets", "Support"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport",
+                                                         "Distributed"]),
     ]
 )

@@ -8,6 +8,8 @@ import Training
 extension OnlineRLTrainer {
     @discardableResult
     public func saveCheckpoint(in dir: URL) throws -> URL {
+        // Every rank holds the same state; rank 0 writes it.
+        guard writes else { return dir.appendingPathComponent("checkpoint-\(step)") }
         // The adaptive KL coefficient is state too (17 digits round-trip a Float exactly).
         let state: [String: Any] = ["step": step, "seed": String(configuration.seed), "prompts": prompts.count,
                                     "prompts_per_step": configuration.promptsPerStep, "num_generations": configuration.numGenerations,

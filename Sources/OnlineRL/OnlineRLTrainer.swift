@@ -8,6 +8,7 @@
 import Autograd
 import Datasets
 import Decoding
+import Distributed
 import Foundation
 import Models
 import NN
@@ -41,6 +42,12 @@ public final class OnlineRLTrainer {
     let stopIDs: Set<Int>
     let padID: Int
     public var outputDirectory: URL?
+    /// The world this trainer is one rank of: rank r samples the r-th block of the step's groups,
+    /// the samples are then shared and the gradients summed (docs/design/distributed.md §3).
+    public let communicator: any Communicator = World.current
+    lazy var gradientReducer = GradientAllReducer(communicator: communicator)
+    /// Only rank 0 writes the run folder.
+    var writes: Bool { communicator.rank == 0 }
 
     public init(configuration c: OnlineRLConfiguration, policy: any LanguageModel, reference: (any LanguageModel)?, tokenizer: Tokenizer,
                 prompts: [RLPrompt], evalPrompts: [RLPrompt] = [], rewardFunctions: [any RewardFunction]) throws {
@@ -97,6 +104,13 @@ public final class OnlineRLTrainer {
             trainable = policy
             valueLoss = nil
         }
+        let world = World.current
+        if world.size > 1 {
+            guard c.promptsPerStep % world.size == 0 else {
+                throw RewardError("prompts_per_step \(c.promptsPerStep) must be a multiple of the \(world.size) processes (each samples whole groups)")
+            }
+            guard !c.dynamicSampling else { throw RewardError("dynamic_sampling is not supported with more than one process") }
+        }
         klCoefficient = c.klCoef
         optimizer = AdamW(learningRate: c.learningRate, weightDecay: c.weightDecay)
         var stops = Set<Int>()
@@ -144,24 +158,31 @@ public final class OnlineRLTrainer {
 
     // MARK: Rollouts
 
-    /// Samples the completions of step `s` (seeds derived from the run's seed and the step).
+    /// Samples the completions of step `s` (seeds derived from the run's seed and the step). With
+    /// several processes rank r keeps the r-th block of groups: it decodes every generation batch
+    /// that holds one of its rows, seeded by that batch's index in the whole step, so its samples
+    /// are the ones one process would draw (a batch straddling two ranks is decoded by both).
     func rollout(step s: Int, attempt: Int = 0) throws -> [RolloutSample] {
         let c = configuration
         let indices = promptIndices(forStep: s, attempt: attempt)
         var rows: [(prompt: Int, group: Int)] = []
         for (g, i) in indices.enumerated() { for _ in 0 ..< c.numGenerations { rows.append((i, g)) } }
+        let share = rows.count / communicator.size
+        let mine = communicator.rank * share ..< (communicator.rank + 1) * share
         policy.eval()
         defer { policy.train() }
         let stepSeed = c.seed &+ 0x5EED_0000 &+ UInt64(s) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(attempt) &* 0xA24B_AED4_963E_E407
         var out: [RolloutSample] = []
         out.reserveCapacity(rows.count)
         for (k, lo) in stride(from: 0, to: rows.count, by: c.generationBatchSize).enumerated() {
-            let chunk = Array(rows[lo ..< min(lo + c.generationBatchSize, rows.count)])
+            let span = lo ..< min(lo + c.generationBatchSize, rows.count)
+            guard span.overlaps(mine) else { continue }
+            let chunk = Array(rows[span])
             var params = generationParameters(greedy: false)
             params.seed = BatchedGeneration.batchSeed(stepSeed, index: k)
             let results = Generator.generate(model: policy, prompts: chunk.map { prompts[$0.prompt].ids }, parameters: params,
                                              decode: c.stop.isEmpty ? nil : { [tokenizer] in tokenizer.decode($0, skipSpecialTokens: true) })
-            for (row, r) in zip(chunk, results) {
+            for (j, (row, r)) in zip(chunk, results).enumerated() where mine.contains(lo + j) {
                 out.append(RolloutSample(promptIndex: row.prompt, group: row.group, promptIDs: prompts[row.prompt].ids, ids: r.tokens,
                                          rolloutLogps: r.logProbs, entropies: r.entropies, truncated: r.finishReason == .length,
                                          text: tokenizer.decode(r.tokens, skipSpecialTokens: true), trained: !(c.maskTruncatedCompletions && r.finishReason == .length)))
@@ -306,13 +327,18 @@ public final class OnlineRLTrainer {
         if c.estimator == "remax" { try greedyBaselines(&samples) }
         policy.train()
         let generated = ContinuousClock.now
+        if !communicator.isSingle {
+            // Each rank scores its own samples, then every rank gets the whole batch.
+            scoreFrozen(&samples)
+            (samples, perFunction) = try gatherRollouts(samples, perFunction: perFunction)
+        }
         var metrics = rolloutMetrics(samples, perFunction: perFunction).merging(extra) { a, _ in a }
         guard !samples.isEmpty else {
             // Dynamic sampling found no group with distinct rewards: nothing to learn from.
             metrics["step_ms"] = Float(Self.milliseconds(ContinuousClock.now - clock))
             return metrics
         }
-        scoreFrozen(&samples)
+        if communicator.isSingle { scoreFrozen(&samples) }
         // Advantages over the whole batch (groups must be whole), every completion in.
         let all = PaddedRollout(samples, padID: padID, forLoss: false)
         var batch = try all.batch()
@@ -361,8 +387,11 @@ public final class OnlineRLTrainer {
     func update(_ mini: [RolloutSample]) throws -> [String: Float] {
         let c = configuration
         let micro = stride(from: 0, to: mini.count, by: c.microBatchSize).map { Array(mini[$0 ..< min($0 + c.microBatchSize, mini.count)]) }
-        let padded = micro.map { PaddedRollout($0, padID: padID, forLoss: true) }
-        let normalizer = Normalizer(tokens: padded.reduce(0) { $0 + $1.mask.sum().scalar }, sequences: Float(mini.count))
+        let all = micro.map { PaddedRollout($0, padID: padID, forLoss: true) }
+        let normalizer = Normalizer(tokens: all.reduce(0) { $0 + $1.mask.sum().scalar }, sequences: Float(mini.count))
+        // Every rank holds the whole mini-batch; rank r computes the r-th block of its micro-batches.
+        let perRank = (all.count + communicator.size - 1) / communicator.size
+        let padded = DataParallel.shard(all, perRank: perRank, rank: communicator.rank)
         trainable.zeroGrad()
         var sums: [String: Double] = [:], total = 0.0
         var failure: Error?
@@ -389,6 +418,12 @@ public final class OnlineRLTrainer {
                 }
             }
             if let failure { throw failure }
+        }
+        if !communicator.isSingle {
+            try gradientReducer.allReduce(trainable)
+            sums["\u{1}loss"] = total
+            sums = try communicator.allReduceSum(sums)
+            total = sums.removeValue(forKey: "\u{1}loss") ?? 0
         }
         let lossValue = Float(total)
         guard lossValue.isFinite else { throw RewardError("step \(step + 1): the policy loss is \(lossValue)") }
@@ -467,20 +502,27 @@ public final class OnlineRLTrainer {
     /// Runs until `max_steps` or until `progress` answers `.stop`; metrics go to the run folder.
     public func run(progress: (TrainingEvent) -> TrainingDisposition = { _ in .continue }) throws {
         let c = configuration
-        if let dir = outputDirectory { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        if writes, let dir = outputDirectory { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        if !communicator.isSingle {
+            try communicator.requireEqual(prompts.count, "the number of prompts")
+            try communicator.requireEqual(step, "the step to start from (resume every rank from the same checkpoint)")
+            try DataParallel.broadcastParameters(trainable, communicator)
+            if step > 0 { try DataParallel.broadcastOptimizer(optimizer, communicator) }
+        }
         policy.train()
         while step < c.maxSteps {
             var metrics = try trainStep()
             step += 1
             metrics["step"] = Float(step)
             metrics["epoch"] = Float(step * c.promptsPerStep) / Float(prompts.count)
-            if let dir = outputDirectory { try RunFolder.appendMetrics(metrics, to: dir) }
+            if writes, let dir = outputDirectory { try RunFolder.appendMetrics(metrics, to: dir) }
             var disposition = progress(.step(step: step, totalSteps: c.maxSteps, metrics: metrics))
             if let every = c.evalSteps, step % every == 0 {
                 let e = try evaluate()
-                if let dir = outputDirectory { try RunFolder.appendMetrics(e.merging(["step": Float(step)]) { a, _ in a }, to: dir) }
+                if writes, let dir = outputDirectory { try RunFolder.appendMetrics(e.merging(["step": Float(step)]) { a, _ in a }, to: dir) }
                 if progress(.evaluation(step: step, metrics: e)) == .stop { disposition = .stop }
             }
+            if try DataParallel.agreeToStop(disposition == .stop, communicator) { disposition = .stop }
             let due = c.saveSteps.map { step % $0 == 0 } ?? false
             if let dir = outputDirectory, due || disposition == .stop {
                 let path = try saveCheckpoint(in: dir)

@@ -9,6 +9,7 @@
 // `TokenAlignCommand.main` maps the thrown errors by type.
 import ArgumentParser
 import Datasets
+import Distributed
 import Experiments
 import Foundation
 import Guidance
@@ -75,11 +76,25 @@ extension TokenAlignCommand {
     public static func main(_ arguments: [String]?) {
         let command: ParsableCommand
         do { command = try parseAsRoot(arguments) } catch { exit(withError: error) }
+        // Under a launcher (mpirun, srun) join its MPI world first; alone, a world of one without MPI.
+        let world: any Communicator
+        do { world = try World.start() } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            exit(withError: ExitCode(ExitCodes.failure))
+        }
         do {
             var c = command
             try c.run()
+            world.finalize()
         } catch {
             let code = ExitCodes.code(for: error)
+            if world.size > 1 {
+                // One rank failing ends the whole job (MPI_Abort) instead of leaving the others
+                // waiting in a collective; the message names the rank.
+                FileHandle.standardError.write(Data("Error: rank \(world.rank) of \(world.size): \(fullMessage(for: error).replacingOccurrences(of: "Error: ", with: ""))\n".utf8))
+                world.abort(code: code)
+            }
+            world.finalize()
             // ArgumentParser's own exits (usage text with validation errors, help) where they agree.
             if code == exitCode(for: error).rawValue { exit(withError: error) }
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))

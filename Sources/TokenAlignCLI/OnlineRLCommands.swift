@@ -128,7 +128,9 @@ struct OnlineRLArguments: ParsableArguments {
         let prepared: (trainer: OnlineRLTrainer, pretrained: PretrainedModel)
         do { prepared = try OnlineRLSetup.prepare(c, tokenizer: try tokenizer.map { try loadTokenizer($0) }) } catch let e as RewardError { throw SettingsError(e.description) }
         let (trainer, pretrained) = prepared
-        if let dir = trainer.outputDirectory {
+        // Under mpirun every rank trains; rank 0 alone writes the run folder and prints.
+        let lead = trainer.communicator.rank == 0
+        if lead, let dir = trainer.outputDirectory {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try Data(try YAMLEncoder().encode(c).utf8).write(to: dir.appendingPathComponent("config.yaml"), options: .atomic)
         }
@@ -139,6 +141,7 @@ struct OnlineRLArguments: ParsableArguments {
         }
         let bar = ProgressLine(label: label)
         try trainer.run { event in
+            guard lead else { return .continue }
             switch event {
             case .step(let s, let total, let m):
                 if json { print((try? TrainingDriver.jsonLine(m)) ?? "{}") } else { bar.update(s, of: total) }
@@ -149,7 +152,7 @@ struct OnlineRLArguments: ParsableArguments {
             return .continue
         }
         bar.finish()
-        if let dir = trainer.outputDirectory {
+        if lead, let dir = trainer.outputDirectory {
             try trainer.saveCheckpoint(in: dir)
             var p = pretrained
             p.tokenizer = trainer.tokenizer

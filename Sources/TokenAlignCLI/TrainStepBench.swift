@@ -1,18 +1,23 @@
 // `tokenalign bench sft-step` and `tokenalign bench dpo-step`: one training step of a GPT-2-style
 // model at the `BenchSize` sizes, the shapes of the PyTorch baseline's `sft` and `dpo`
 // cases (batch 8 × full context, float32, AdamW lr 3e-4, betas (0.9, 0.95), weight decay 0.1).
-//   sft: forward + token-mean cross-entropy + backward + AdamW.
+//   sft: forward + token-mean cross-entropy + backward + AdamW. Under `mpirun -np N` every rank
+//        runs its own batch and the gradients are summed over ranks before AdamW (data
+//        parallelism, docs/design/distributed.md §4): throughput counts all ranks' tokens, and the
+//        all-reduce is timed on its own in the same run.
 //   dpo: reference forward (no graph) + policy forward/backward on 4 chosen + 4 rejected rows that
 //        share their first half (the prompt), loss mask on the second half, DPO sigmoid (β = 0.1)
 //        on summed masked log-probs, AdamW.
 import ArgumentParser
 import Autograd
+import Distributed
 import Foundation
 import Models
 import NN
 import Objectives
 import Optim
 import TensorCore
+import Training
 
 struct TrainStepBenchArguments: ParsableArguments {
     @Option(name: .customLong("size"), parsing: .upToNextOption, help: "tiny, small or gpt2 (random GPT-2-style weights).")
@@ -56,20 +61,57 @@ struct SFTStepBench: ParsableCommand {
             let opt = AdamW(learningRate: 3e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0.1)
             let sft = SFT(reduction: .tokenMean)
             model.train()
-            let times = measure(warmup: args.options.warmup, repeats: args.options.repeats) {
+            let world = World.current
+            let reducer = GradientAllReducer(communicator: world)
+            var reduceSeconds: [Double] = [], waitSeconds: [Double] = []
+            func step() {
                 _ = valueAndGrad(model) {
                     sft.compute(TokenBatch(policyLogits: model(x), labels: y, mask: mask), normalizer: .local).loss
                 }
+                if !world.isSingle {
+                    // A barrier first, so the all-reduce time is the transfer, not the wait for a slower rank.
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    world.orAbort("barrier") { try world.barrier() }
+                    let t1 = DispatchTime.now().uptimeNanoseconds
+                    world.orAbort("gradient all-reduce") { try reducer.allReduce(model) }
+                    waitSeconds.append(Double(t1 - t0) * 1e-9)
+                    reduceSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - t1) * 1e-9)
+                }
                 opt.step(model)
             }
-            let tokens = Double(args.batch * T)
-            rows.append([
+            let times: [Double]
+            if world.isSingle {
+                times = measure(warmup: args.options.warmup, repeats: args.options.repeats, step)
+            } else {
+                // Ranks must run the same number of steps (each holds an all-reduce): fixed counts,
+                // not the single-process rule of "at least 0.3 s of warm-up".
+                for _ in 0 ..< max(3, args.options.warmup) { step() }
+                reduceSeconds.removeAll()
+                waitSeconds.removeAll()
+                times = (0 ..< max(5, args.options.repeats)).map { _ in
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    step()
+                    return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+                }
+            }
+            let tokens = Double(args.batch * T * world.size)
+            var row: [String: Any] = [
                 "case": "sft-step", "size": name, "batch": args.batch, "seq_len": T,
                 "tokens_per_s": tokens / times.min()!, "median_tokens_per_s": tokens / median(times),
                 "ms_per_step": times.min()! * 1000, "median_ms_per_step": median(times) * 1000, "peak_rss_mib": peakRSSMiB(),
-            ])
+            ]
+            if !world.isSingle {
+                row["processes"] = world.size
+                row["allreduce_ms"] = median(reduceSeconds) * 1000
+                row["wait_ms"] = median(waitSeconds) * 1000
+                row["allreduce_mib"] = Double(model.parameterCount() * 4) / 1_048_576
+            }
+            rows.append(row)
         }
-        emit(rows, json: args.options.json, columns: ["case", "size", "tokens_per_s", "ms_per_step", "median_tokens_per_s", "median_ms_per_step", "peak_rss_mib"])
+        // Every rank measured; rank 0 reports.
+        guard World.current.rank == 0 else { return }
+        emit(rows, json: args.options.json, columns: ["case", "size", "tokens_per_s", "ms_per_step", "median_tokens_per_s", "median_ms_per_step", "peak_rss_mib"]
+             + (World.current.isSingle ? [] : ["processes", "allreduce_ms", "wait_ms"]))
     }
 }
 

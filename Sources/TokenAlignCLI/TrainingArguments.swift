@@ -110,7 +110,9 @@ enum TrainingDriver {
             }
             return
         }
-        if !c.out.isEmpty { try RunFolder.prepare(URL(fileURLWithPath: c.out), configuration: c) }
+        // Under mpirun every rank trains; rank 0 alone writes the run folder and prints.
+        let lead = trainer.communicator.rank == 0
+        if lead, !c.out.isEmpty { try RunFolder.prepare(URL(fileURLWithPath: c.out), configuration: c) }
         if let r = a.resume {
             let url = r == "latest" ? (c.out.isEmpty ? nil : Trainer.latestCheckpoint(in: URL(fileURLWithPath: c.out))) : URL(fileURLWithPath: r)
             guard let url else { throw TrainingError.checkpoint(path: c.out, reason: "--resume latest: no checkpoint-<step> folder here") }
@@ -119,6 +121,7 @@ enum TrainingDriver {
         let bar = ProgressLine(label: label)
         do {
             try trainer.run { event in
+                guard lead else { return .continue }
                 switch event {
                 case .step(let s, let total, let m):
                     if a.json { print((try? jsonLine(m)) ?? "{}") } else { bar.update(s, of: total) }
@@ -139,7 +142,7 @@ enum TrainingDriver {
             var p = prepared.pretrained
             p.tokenizer = prepared.tokenizer
             try trainer.saveModel(p, to: dir.appendingPathComponent("model"))
-            if let e = trainer.eval.map({ _ in trainer.evaluate() }) { try RunFolder.appendMetrics(e, to: dir) }
+            if let e = trainer.eval.map({ _ in trainer.evaluate() }), lead { try RunFolder.appendMetrics(e, to: dir) }
         }
     }
 

@@ -9,9 +9,11 @@ import Optim
 import TensorCore
 
 extension Trainer {
-    /// Writes `checkpoint-<step>` under `dir` and returns its URL.
+    /// Writes `checkpoint-<step>` under `dir` and returns its URL. Only rank 0 writes (every rank
+    /// holds the same state); the others return the URL it writes to.
     @discardableResult
     public func saveCheckpoint(in dir: URL) throws -> URL {
+        guard writes else { return dir.appendingPathComponent("checkpoint-\(step)") }
         // Data-order state: the order of epoch e is DataOrder.permutation(seed, e); the next
         // optimizer step reads window `next_window_in_epoch` of epoch `epoch`.
         var state: [String: Any] = ["step": step, "seed": String(configuration.seed), "train_rows": train.count,

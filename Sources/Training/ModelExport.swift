@@ -7,8 +7,9 @@ import Foundation
 import Models
 
 extension Trainer {
-    /// Writes the trained policy (and reward head) to `folder`.
+    /// Writes the trained policy (and reward head) to `folder`; only rank 0 writes.
     public func saveModel(_ pretrained: PretrainedModel, to folder: URL) throws {
+        guard writes else { return }
         if configuration.loraRank != nil { LoRA.fuse(policy) }
         try pretrained.save(to: folder)
         guard case .reward(let head, let tokenLevel) = mode else { return }

@@ -80,7 +80,7 @@ extension Trainer {
         for (set, data, indices) in ktoReferencePlan() {
             added = fillKTOReference(set: set, data: data, indices: indices) || added
         }
-        if added, let dir = outputDirectory { try? writeKTOReferenceCache(to: dir) }
+        if added, writes, let dir = outputDirectory { try? writeKTOReferenceCache(to: dir) }
     }
 
     /// Computes what the cache lacks for one batch, on exactly the batch the run builds; true when

@@ -2,7 +2,9 @@
 // row, computed once and kept in the run folder as `ref_logps.safetensors` so a resumed run reuses
 // them. Layout per split S ∈ {train, eval}: tensor `S.values` holds, row after row, the chosen then
 // the rejected response's per-token values (T_i = length − 1 each); metadata `S.lengths` is the JSON
-// list of those lengths, `S.rows` the row count.
+// list of those lengths, `S.rows` the row count. Under data parallelism batch k is scored by rank
+// k mod size and the values are summed over ranks (each entry comes from exactly one rank, so the
+// sum is exact); rank 0 writes the file.
 import Checkpoints
 import Foundation
 import Models
@@ -12,22 +14,34 @@ import TensorCore
 extension Trainer {
     func precomputeReference() {
         guard let reference else { return }
-        if referenceCache.isEmpty, let dir = outputDirectory, loadReferenceCache(from: dir) { return }
-        defer { if let dir = outputDirectory { try? writeReferenceCache(to: dir) } }
+        let c = communicator
+        if referenceCache.isEmpty, let dir = outputDirectory {
+            // Every rank must have loaded it, or they all compute it.
+            let loaded = loadReferenceCache(from: dir)
+            if !c.orAbort("reference cache", { try c.any(!loaded) }) { return }
+        }
+        defer { if writes, let dir = outputDirectory { try? writeReferenceCache(to: dir) } }
         for (set, data) in [("train", train), ("eval", eval)] {
             guard let data, referenceCache["\(set)#0"] == nil else { continue }
-            for lo in stride(from: 0, to: data.count, by: configuration.batchSize) {
+            // Rows in order, chosen then rejected values of each: offsets from the collated lengths.
+            var spans: [(index: Int, chosen: Range<Int>, rejected: Range<Int>)] = []
+            var values: [Float] = []
+            for (k, lo) in stride(from: 0, to: data.count, by: configuration.batchSize).enumerated() {
                 let indices = Array(lo ..< min(lo + configuration.batchSize, data.count))
                 let b = BatchTensors(data.subset(indices).collate(padID: padID))
-                let z = Forward.frozenLogits(reference, b.ids)
-                let lp = TokenBatch.tokenLogps(logits: z, labels: b.labels, mask: b.mask).scalars
                 let P = indices.count, T = b.mask.shape[1], lengths = b.collated.lengths
+                let mine = k % c.size == c.rank
+                let lp = mine ? TokenBatch.tokenLogps(logits: Forward.frozenLogits(reference, b.ids), labels: b.labels, mask: b.mask).scalars
+                    : [Float](repeating: 0, count: 2 * P * T)
                 for (r, i) in indices.enumerated() {
-                    let c = Array(lp[r * T ..< r * T + lengths[r] - 1])
-                    let rj = Array(lp[(P + r) * T ..< (P + r) * T + lengths[P + r] - 1])
-                    referenceCache["\(set)#\(i)"] = (c, rj)
+                    let at = values.count, nc = lengths[r] - 1, nr = lengths[P + r] - 1
+                    values += lp[r * T ..< r * T + nc]
+                    values += lp[(P + r) * T ..< (P + r) * T + nr]
+                    spans.append((i, at ..< at + nc, at + nc ..< at + nc + nr))
                 }
             }
+            c.orAbort("reference log-probs") { try c.allReduceSum(&values) }
+            for s in spans { referenceCache["\(set)#\(s.index)"] = (Array(values[s.chosen]), Array(values[s.rejected])) }
         }
     }
 

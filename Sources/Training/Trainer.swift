@@ -5,6 +5,7 @@
 // mlx-swift-lm `LoRATrain.train`.
 import Autograd
 import Datasets
+import Distributed
 import Foundation
 import Models
 import NN
@@ -62,6 +63,12 @@ public final class Trainer {
     /// For tests: replaces a micro-batch's loss before the backward pass, given (optimizer step
     /// index, micro-batch index, loss), e.g. to inject a NaN at a known step.
     var lossInjection: ((_ step: Int, _ microBatch: Int, _ loss: Variable) -> Variable)?
+    /// The world this trainer is one rank of (a single process unless a launcher started it): the
+    /// data order is sharded over its ranks and the gradients summed (docs/design/distributed.md).
+    public var communicator: any Communicator = World.current
+    lazy var gradientReducer = GradientAllReducer(communicator: communicator)
+    /// Only rank 0 writes the run folder (metrics, checkpoints, caches, the model).
+    var writes: Bool { communicator.rank == 0 }
 
     public init(configuration: TrainingConfiguration, policy: any LanguageModel, reference: (any LanguageModel)? = nil,
                 guides: [any LanguageModel] = [], mode: TrainerMode, train: TrainingExamples, eval: TrainingExamples? = nil,
@@ -148,7 +155,7 @@ public final class Trainer {
 
     /// Optimizer steps per epoch.
     public var stepsPerEpoch: Int {
-        let window = configuration.batchSize * configuration.gradientAccumulation
+        let window = configuration.batchSize * configuration.gradientAccumulation * communicator.size
         return max(1, (train.count + window - 1) / window)
     }
 
@@ -164,12 +171,18 @@ public final class Trainer {
         }
     }
 
-    /// The training-set indices of the micro-batches of optimizer step `s`: a pure function of
-    /// (seed, step), which is what makes resuming exact.
+    /// The training-set indices of this rank's micro-batches of optimizer step `s`: a pure function
+    /// of (seed, step, rank), which is what makes resuming exact.
     public func microBatches(forStep s: Int) -> [[Int]] {
+        DataParallel.shard(globalMicroBatches(forStep: s), perRank: configuration.gradientAccumulation, rank: communicator.rank)
+    }
+
+    /// Every rank's micro-batches of optimizer step `s`, in rank order: consecutive windows of
+    /// batch × accumulation × processes rows of one seeded permutation per epoch.
+    public func globalMicroBatches(forStep s: Int) -> [[Int]] {
         let epoch = s / stepsPerEpoch, k = s % stepsPerEpoch
         let order = DataOrder.permutation(count: train.count, seed: configuration.seed, epoch: epoch)
-        let window = configuration.batchSize * configuration.gradientAccumulation
+        let window = configuration.batchSize * configuration.gradientAccumulation * communicator.size
         let lo = k * window, hi = min(lo + window, order.count)
         return stride(from: lo, to: hi, by: configuration.batchSize).map { Array(order[$0 ..< min($0 + configuration.batchSize, hi)]) }
     }
@@ -181,8 +194,15 @@ public final class Trainer {
     public func run(progress: (TrainingEvent) -> TrainingDisposition = { _ in .continue }) throws {
         if configuration.precomputeRef, case .preference = mode { precomputeReference() }
         if configuration.precomputeRef, case .unpaired = mode { precomputeKTOReference() }
-        if let dir = outputDirectory, !FileManager.default.fileExists(atPath: dir.appendingPathComponent("config.yaml").path) {
+        if writes, let dir = outputDirectory, !FileManager.default.fileExists(atPath: dir.appendingPathComponent("config.yaml").path) {
             try RunFolder.prepare(dir, configuration: configuration)
+        }
+        if !communicator.isSingle {
+            // Same data, same step, then rank 0's weights and optimizer state everywhere.
+            try communicator.requireEqual(train.count, "the number of training rows")
+            try communicator.requireEqual(step, "the step to start from (resume every rank from the same checkpoint)")
+            try DataParallel.broadcastParameters(trainable, communicator)
+            if step > 0 { try DataParallel.broadcastOptimizer(optimizer, communicator) }
         }
         trainable.train()
         let total = totalSteps
@@ -202,6 +222,7 @@ public final class Trainer {
                 if progress(.evaluation(step: step, metrics: e)) == .stop { disposition = .stop }
             }
             let due = configuration.saveEvery.map { $0 > 0 && step % $0 == 0 } ?? false
+            if try DataParallel.agreeToStop(disposition == .stop, communicator) { disposition = .stop }
             if let dir = outputDirectory, due || disposition == .stop {
                 let path = try saveCheckpoint(in: dir)
                 if progress(.checkpoint(step: step, path: path.path)) == .stop { disposition = .stop }
@@ -221,6 +242,8 @@ public final class Trainer {
         let batches = micro.map { BatchTensors(train.subset($0).collate(padID: padID)) }
         var normalizer = Normalizer.global(masks: batches.map(\.mask))
         if case .unpaired = mode { normalizer.items = Float(micro.reduce(0) { $0 + $1.count }) }  // KTO averages over rows
+        // Every rank's micro-batches form the optimizer batch: the global counts (docs/design/distributed.md §2).
+        normalizer = try DataParallel.allReduce(normalizer, communicator)
         var sums: [String: Double] = [:]
         var weightTotal = 0.0, lossTotal = 0.0
         var nonFinite: (quantity: String, value: Float, rows: [Int])?
@@ -252,6 +275,20 @@ public final class Trainer {
             weightTotal += w
             lossTotal += Double(value)
             for (k, v) in out?.metrics ?? [:] { sums[k, default: 0] += Double(v) * w }
+        }
+        if !communicator.isSingle {
+            // Ranks agree on skipping or stopping; otherwise the gradients and metrics are summed.
+            if try communicator.any(nonFinite != nil), nonFinite == nil { nonFinite = ("loss or grad_norm (on another rank)", .nan, []) }
+            if nonFinite == nil {
+                try gradientReducer.allReduce(trainable)
+                var all = sums
+                all["\u{1}rows"] = weightTotal
+                all["\u{1}loss"] = lossTotal
+                all = try communicator.allReduceSum(all)
+                weightTotal = all.removeValue(forKey: "\u{1}rows") ?? 0
+                lossTotal = all.removeValue(forKey: "\u{1}loss") ?? 0
+                sums = all
+            }
         }
         let lr = schedule.learningRate(at: step)
         var gradNorm = Float.nan
@@ -303,13 +340,19 @@ public final class Trainer {
         defer { trainable.train(wasTraining) }
         var sums: [String: Double] = [:]
         var total = 0.0
-        for lo in stride(from: 0, to: data.count, by: configuration.batchSize) {
+        // Batch k is evaluated by rank k mod size; the weighted sums are then added over ranks.
+        for (k, lo) in stride(from: 0, to: data.count, by: configuration.batchSize).enumerated() where k % communicator.size == communicator.rank {
             let indices = Array(lo ..< min(lo + configuration.batchSize, data.count))
             let b = BatchTensors(data.subset(indices).collate(padID: padID))
             let o = withoutGradients { objectiveOutput(b, indices: indices, set: set, normalizer: .local) }
             let w = Double(indices.count)
             total += w
             for (k, v) in o.metrics { sums[k, default: 0] += Double(v) * w }
+        }
+        if !communicator.isSingle {
+            sums["\u{1}rows"] = total
+            sums = communicator.orAbort("evaluation") { try communicator.allReduceSum(sums) }
+            total = sums.removeValue(forKey: "\u{1}rows") ?? 0
         }
         var out: [String: Float] = [:]
         for (k, v) in sums { out["eval_" + k] = Float(v / max(total, 1)) }
@@ -339,7 +382,7 @@ public final class Trainer {
     // MARK: Run folder
 
     func appendMetrics(_ metrics: [String: Float]) throws {
-        guard let dir = outputDirectory else { return }
+        guard writes, let dir = outputDirectory else { return }
         try RunFolder.appendMetrics(metrics, to: dir)
     }
 }

@@ -53,7 +53,8 @@ import Training
 
 /// Runs the built `tokenalign` binary (beside the test bundle): its exit status, standard output
 /// and standard error.
-func runTokenAlign(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// The built `tokenalign` binary beside the test bundle.
+func tokenalignExecutable() throws -> URL {
     let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     var candidates = [dir.appendingPathComponent("tokenalign")]
     // xctest bundles on Linux: .build/<config>/TokenAlignPackageTests.xctest
@@ -61,8 +62,12 @@ func runTokenAlign(_ args: [String]) throws -> (status: Int32, stdout: String, s
     guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
         throw CLIError(message: "tokenalign binary not found near \(dir.path)")
     }
+    return exe
+}
+
+func runTokenAlign(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
-    p.executableURL = exe
+    p.executableURL = try tokenalignExecutable()
     p.arguments = args
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
