@@ -105,6 +105,23 @@ extension Tokenizer {
         let merges = try BPEModel.resolveMerges(pairs, vocabByString: { spellingToID[TokenBytes($0)] }) { index, token in
             .unknownToken(file: file, path: "tokenizer.ggml.merges[\(index)]", token: token)
         }
+        let (bos, eos, unk, pad) = try meta.specialIDs(file: file)
+        let model = BPEModel(tokenBytes: tokenBytes, tokenStrings: tokenStrings, merges: merges, isByteLevel: true,
+                             unknownTokenID: nil, fuseUnknown: false, byteFallback: false, ignoreMerges: pre.ignoreMerges)
+
+        // addSpecialTokens: BOS / EOS as llama.cpp adds them.
+        let post = meta.affixes(bos: bos, eos: eos, addBOSByDefault: pre.addBOS)
+        try self.init(model: model, preTokenizer: pre.preTokenizer, postProcessor: post, decoder: .byteLevel,
+                      addedTokens: added, bosToken: bos.map { meta.tokens[$0] }, eosToken: eos.map { meta.tokens[$0] },
+                      padToken: pad.map { meta.tokens[$0] }, unkToken: unk.map { meta.tokens[$0] },
+                      chatTemplate: meta.chatTemplate)
+    }
+}
+
+extension GGUFTokenizerMetadata {
+    /// BOS, EOS, unknown and padding ids, each checked to name a token.
+    func specialIDs(file: String) throws -> (bos: Int?, eos: Int?, unknown: Int?, padding: Int?) {
+        let n = tokens.count
         func checkID(_ id: Int?, _ key: String) throws -> Int? {
             guard let id else { return nil }
             guard id >= 0, id < n else {
@@ -112,31 +129,26 @@ extension Tokenizer {
             }
             return id
         }
-        let bos = try checkID(meta.bosTokenID, "tokenizer.ggml.bos_token_id")
-        let eos = try checkID(meta.eosTokenID, "tokenizer.ggml.eos_token_id")
-        let unk = try checkID(meta.unknownTokenID, "tokenizer.ggml.unknown_token_id")
-        let pad = try checkID(meta.paddingTokenID, "tokenizer.ggml.padding_token_id")
-        let model = BPEModel(tokenBytes: tokenBytes, tokenStrings: tokenStrings, merges: merges, isByteLevel: true,
-                             unknownTokenID: nil, fuseUnknown: false, byteFallback: false, ignoreMerges: pre.ignoreMerges)
+        return (try checkID(bosTokenID, "tokenizer.ggml.bos_token_id"), try checkID(eosTokenID, "tokenizer.ggml.eos_token_id"),
+                try checkID(unknownTokenID, "tokenizer.ggml.unknown_token_id"), try checkID(paddingTokenID, "tokenizer.ggml.padding_token_id"))
+    }
 
-        // addSpecialTokens: BOS / EOS as llama.cpp adds them.
+    /// The post-processor that adds BOS / EOS as llama.cpp does with `add_special` (`add_bos_token` /
+    /// `add_eos_token`, else the vocabulary type's default), nil when it adds nothing.
+    func affixes(bos: Int?, eos: Int?, addBOSByDefault: Bool) -> PostProcessor? {
         var single: [TemplatePiece] = []
         var specials: [TemplateSpecialToken] = []
-        if meta.addBOSToken ?? pre.addBOS, let bos {
-            single.append(.specialToken(id: meta.tokens[bos], typeID: 0))
-            specials.append(TemplateSpecialToken(id: meta.tokens[bos], ids: [bos], tokens: [meta.tokens[bos]]))
+        if addBOSToken ?? addBOSByDefault, let bos {
+            single.append(.specialToken(id: tokens[bos], typeID: 0))
+            specials.append(TemplateSpecialToken(id: tokens[bos], ids: [bos], tokens: [tokens[bos]]))
         }
         single.append(.sequence(id: "A", typeID: 0))
-        if meta.addEOSToken ?? false, let eos {
-            single.append(.specialToken(id: meta.tokens[eos], typeID: 0))
-            if !specials.contains(where: { $0.id == meta.tokens[eos] }) {
-                specials.append(TemplateSpecialToken(id: meta.tokens[eos], ids: [eos], tokens: [meta.tokens[eos]]))
+        if addEOSToken ?? false, let eos {
+            single.append(.specialToken(id: tokens[eos], typeID: 0))
+            if !specials.contains(where: { $0.id == tokens[eos] }) {
+                specials.append(TemplateSpecialToken(id: tokens[eos], ids: [eos], tokens: [tokens[eos]]))
             }
         }
-        let post: PostProcessor? = single.count > 1 ? .template(single: single, pair: [], specialTokens: specials) : nil
-        try self.init(model: model, preTokenizer: pre.preTokenizer, postProcessor: post, decoder: .byteLevel,
-                      addedTokens: added, bosToken: bos.map { meta.tokens[$0] }, eosToken: eos.map { meta.tokens[$0] },
-                      padToken: pad.map { meta.tokens[$0] }, unkToken: unk.map { meta.tokens[$0] },
-                      chatTemplate: meta.chatTemplate)
+        return single.count > 1 ? .template(single: single, pair: [], specialTokens: specials) : nil
     }
 }

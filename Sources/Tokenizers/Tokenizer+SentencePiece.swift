@@ -64,17 +64,7 @@ extension Tokenizer {
             if i > 0, c.score != candidates[i - 1].score { rank += 1 }
             ranks.append(rank)
         }
-        func checkID(_ id: Int?, _ key: String) throws -> Int? {
-            guard let id else { return nil }
-            guard id >= 0, id < n else {
-                throw TokenizerError.invalidValue(file: file, path: key, reason: "token id \(id) outside 0..<\(n)")
-            }
-            return id
-        }
-        let bos = try checkID(meta.bosTokenID, "tokenizer.ggml.bos_token_id")
-        let eos = try checkID(meta.eosTokenID, "tokenizer.ggml.eos_token_id")
-        let unk = try checkID(meta.unknownTokenID, "tokenizer.ggml.unknown_token_id")
-        let pad = try checkID(meta.paddingTokenID, "tokenizer.ggml.padding_token_id")
+        let (bos, eos, unk, pad) = try meta.specialIDs(file: file)
         let model = BPEModel(tokenBytes: tokenBytes, tokenStrings: meta.tokens.map { Optional($0) }, merges: candidates.map(\.merge),
                              isByteLevel: false, unknownTokenID: unk, fuseUnknown: false, byteFallback: true, ignoreMerges: false,
                              ranks: ranks)
@@ -82,20 +72,7 @@ extension Tokenizer {
         if meta.addSpacePrefix ?? true { steps.append(.prepend("▁")) }
         steps.append(.replace(pattern: .string(" "), content: "▁"))
         // BOS by default, as llama.cpp adds it for SPM vocabularies.
-        var single: [TemplatePiece] = []
-        var specials: [TemplateSpecialToken] = []
-        if meta.addBOSToken ?? true, let bos {
-            single.append(.specialToken(id: meta.tokens[bos], typeID: 0))
-            specials.append(TemplateSpecialToken(id: meta.tokens[bos], ids: [bos], tokens: [meta.tokens[bos]]))
-        }
-        single.append(.sequence(id: "A", typeID: 0))
-        if meta.addEOSToken ?? false, let eos {
-            single.append(.specialToken(id: meta.tokens[eos], typeID: 0))
-            if !specials.contains(where: { $0.id == meta.tokens[eos] }) {
-                specials.append(TemplateSpecialToken(id: meta.tokens[eos], ids: [eos], tokens: [meta.tokens[eos]]))
-            }
-        }
-        let post: PostProcessor? = single.count > 1 ? .template(single: single, pair: [], specialTokens: specials) : nil
+        let post = meta.affixes(bos: bos, eos: eos, addBOSByDefault: true)
         var decoding: [TokenDecoder] = [.replace(pattern: .string("▁"), content: " "), .byteFallback, .fuse]
         if meta.addSpacePrefix ?? true { decoding.append(.strip(content: " ", start: 1, stop: 0)) }
         try self.init(model: model, normalizer: .sequence(steps), preTokenizer: nil, postProcessor: post, decoder: .sequence(decoding),

@@ -143,9 +143,12 @@ struct ErrorTests {
         {
             GGUFTokenizerMetadata(model: model, pre: pre, tokens: tokens, tokenTypes: types, merges: merges, bosTokenID: bos)
         }
-        #expect(tokenizerError { _ = try Tokenizer(gguf: meta(model: "llama")) }
+        #expect(tokenizerError { _ = try Tokenizer(gguf: meta(model: "t5")) }
             == .unsupported(file: "GGUF metadata", path: "tokenizer.ggml.model",
-                            feature: #"tokenizer model "llama" (only "gpt2", byte-level BPE, is implemented)"#))
+                            feature: #"tokenizer model "t5" ("gpt2", byte-level BPE, and "llama", SentencePiece BPE, are implemented)"#))
+        // A SentencePiece ("llama") vocabulary merges by score: without scores it is refused.
+        #expect(tokenizerError { _ = try Tokenizer(gguf: meta(model: "llama")) }
+            == .invalidValue(file: "GGUF metadata", path: "tokenizer.ggml.scores", reason: #"missing (a "llama" tokenizer merges by score)"#))
         #expect(tokenizerError { _ = try Tokenizer(gguf: meta(pre: "no-such-pre")) }
             == .unsupported(file: "GGUF metadata", path: "tokenizer.ggml.pre", feature: #"llama.cpp pre-tokenizer "no-such-pre""#))
         #expect(tokenizerError { _ = try Tokenizer(gguf: meta(merges: ["a b", "ab"])) }
