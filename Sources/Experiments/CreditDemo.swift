@@ -211,7 +211,8 @@ public final class CreditDemo {
         timer.begin("credit localisation", log: log)
         let positive = try PretrainedModel.load(path: url("models/positive").path).model
         let negative = try PretrainedModel.load(path: url("models/negative").path).model
-        let credit = CreditScoring(settings: s, task: task, tokenizer: tokenizer, pairs: evalPairs)
+        let localised = s.localisationSet == "all-wrong" ? wrongSamples(evalExamples, evalSamples, seed: s.seed &+ 606) : evalPairs
+        let credit = CreditScoring(settings: s, task: task, tokenizer: tokenizer, pairs: localised)
         data.rejectedResponses = credit.rows.count
         data.rejectedEndingEarly = credit.firstErrors.enumerated().filter { $0.element == credit.rows[$0.offset].response.count - 1 }.count
         let models = CreditDemoModels(settings: s, task: task, tokenizer: tokenizer, sft: reference.model,
@@ -431,6 +432,23 @@ public final class CreditDemo {
             guard !good.isEmpty, !bad.isEmpty else { continue }
             let c = good[Int(rng.next() % UInt64(good.count))], r = bad[Int(rng.next() % UInt64(bad.count))]
             out.append(Pair(promptIndex: i, example: e, chosen: c, rejected: r, verdict: task.verify(r, for: e),
+                            correctSamples: ss.filter(\.isCorrect).count, samples: ss.count))
+        }
+        return out
+    }
+
+    /// One wrong sample per held-out prompt that has any (chosen one seeded among the distinct wrong
+    /// texts), beside the canonical answer: the `all-wrong` localisation set. Unlike `makePairs` it
+    /// keeps prompts whose samples were all wrong — where a model that learned a bug makes it with
+    /// high probability — which the paired set leaves out (docs/design/rewards.md §3.6).
+    func wrongSamples(_ examples: [CreditExample], _ samples: [[SampledResponse]], seed: UInt64) -> [Pair] {
+        var rng = Evaluation.SplitMix64(seed: seed)
+        var out: [Pair] = []
+        for (i, (e, ss)) in zip(examples, samples).enumerated() {
+            let bad = Array(Set(ss.filter { !$0.isCorrect }.map(\.text))).sorted()
+            guard !bad.isEmpty else { continue }
+            let r = bad[Int(rng.next() % UInt64(bad.count))]
+            out.append(Pair(promptIndex: i, example: e, chosen: e.completion, rejected: r, verdict: task.verify(r, for: e),
                             correctSamples: ss.filter(\.isCorrect).count, samples: ss.count))
         }
         return out

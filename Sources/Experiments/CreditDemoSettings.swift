@@ -35,6 +35,11 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
     public var errorRate = 0.3
     /// Fraction of the demonstrations admitting the bug that follow it (`systematic` regime).
     public var systematicShare = 0.8
+    /// Which held-out wrong samples credit sources localise on: `paired` — the rejected side of the
+    /// held-out preference pairs (prompts that also gave a right sample); `all-wrong` — one wrong
+    /// sample of every held-out prompt that gave any, which keeps the errors a model makes almost
+    /// always (the paired set drops them: docs/results.md, systematic regime).
+    public var localisationSet = "paired"
     /// SFT demonstrations.
     public var sftExamples = 8000
     /// Prompts sampled to build training preference pairs.
@@ -140,6 +145,9 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
         try positive(auxiliarySteps, "auxiliary_steps"); try positive(evalEvery, "eval_every")
         if !(0 ... 1).contains(errorRate) { throw .invalidSetting("error_rate must be in [0, 1], got \(errorRate)") }
         if !(0 ... 1).contains(systematicShare) { throw .invalidSetting("systematic_share must be in [0, 1], got \(systematicShare)") }
+        guard Self.localisationSets.contains(localisationSet) else {
+            throw .invalidSetting("unknown localisation_set '\(localisationSet)'; expected one of \(Self.localisationSets.joined(separator: ", "))")
+        }
         guard Self.regimes.contains(regime) else {
             throw .invalidSetting("unknown regime '\(regime)'; expected one of \(Self.regimes.joined(separator: ", "))")
         }
@@ -166,11 +174,14 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
 
     /// The error regimes of the SFT demonstrations.
     public static let regimes = ["injected", "systematic"]
+    /// The localisation sets.
+    public static let localisationSets = ["paired", "all-wrong"]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case task, regime, digits, reversed, methods, seed, beta, alpha, heads, layers, heatmaps, length
         case maxValue = "max_value", sftModel = "sft_model"
         case minDigits = "min_digits", errorRate = "error_rate", systematicShare = "systematic_share", sftExamples = "sft_examples"
+        case localisationSet = "localisation_set"
         case preferencePrompts = "preference_prompts", evalPrompts = "eval_prompts", samplesPerPrompt = "samples_per_prompt"
         case evalSamples = "eval_samples", maxNewTokens = "max_new_tokens", vocabularySize = "vocabulary_size"
         case hiddenSize = "hidden_size", kvHeads = "kv_heads", intermediateSize = "intermediate_size"
@@ -195,7 +206,7 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
         if let x = try c.decodeIfPresent(Int.self, forKey: .maxValue) { s.maxValue = x }
         if let x = try c.decodeIfPresent(String.self, forKey: .sftModel) { s.sftModel = x }
         try v(.task, \.task); try v(.digits, \.digits); try v(.minDigits, \.minDigits); try v(.reversed, \.reversed)
-        try v(.regime, \.regime); try v(.systematicShare, \.systematicShare)
+        try v(.regime, \.regime); try v(.systematicShare, \.systematicShare); try v(.localisationSet, \.localisationSet)
         try v(.errorRate, \.errorRate); try v(.sftExamples, \.sftExamples); try v(.preferencePrompts, \.preferencePrompts)
         try v(.evalPrompts, \.evalPrompts); try v(.samplesPerPrompt, \.samplesPerPrompt); try v(.evalSamples, \.evalSamples)
         try v(.maxNewTokens, \.maxNewTokens); try v(.vocabularySize, \.vocabularySize); try v(.hiddenSize, \.hiddenSize)

@@ -10,6 +10,7 @@ import Testing
         var s = CreditDemoSettings.quick
         s.regime = "systematic"
         s.systematicShare = 1
+        s.localisationSet = "all-wrong"
         s.methods = ["dpo"]
         s.preferenceSteps = 5
         s.auxiliarySteps = 5
@@ -20,6 +21,9 @@ import Testing
         #expect(r.data.plantedPrompts > 10)
         let rate = try #require(r.data.plantedErrorRate)
         #expect(rate > 0.5, "only \(rate) of the SFT samples on prompts admitting the bug are the planted answer")
+        // The all-wrong set keeps prompts whose samples were all wrong, which the paired set drops.
+        #expect(r.data.rejectedResponses > r.data.evalPairs,
+                "all-wrong localised \(r.data.rejectedResponses) responses, the pairs \(r.data.evalPairs)")
         let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("the systematic bug (numbers are sorted as strings"))
         #expect(report.contains("Systematic regime:"))
@@ -39,6 +43,9 @@ import Testing
         }
         s.task = "add"
         s.systematicShare = 1.5
+        #expect(throws: DemoError.self) { try s.validate() }
+        s.systematicShare = 1
+        s.localisationSet = "some"
         #expect(throws: DemoError.self) { try s.validate() }
         let o = try CreditDemoSettings.quick.overriding(with: ["regime": "systematic", "systematic_share": 0.5], source: "x.yaml")
         #expect(o.regime == "systematic" && o.systematicShare == 0.5)
