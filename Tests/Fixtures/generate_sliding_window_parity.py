@@ -54,78 +54,97 @@ def perturb_and_round(model, seed):
             p.copy_(p.half().float())
 
 
+def window_off_everywhere(cfg):
+    """Mistral / Phi-3: one window on every layer; turning it off is dropping it."""
+    cfg.sliding_window = None
+
+
+def window_off_qwen(cfg):
+    """Qwen2 / Qwen3: the window is gated by use_sliding_window and placed by layer_types."""
+    cfg.use_sliding_window = False
+    cfg.sliding_window = None
+    cfg.layer_types = ["full_attention"] * cfg.num_hidden_layers
+
+
+def export(name, model, seed, window_off=None, drop_layer_types=False):
+    """Perturbs and rounds `model`, saves it as HERE/name, reloads it as a user would and writes
+    expected.safetensors from the reloaded model. With `window_off` (the model is windowed), also
+    reports how much the window changes the logits on these inputs (not stored). With
+    `drop_layer_types`, config.json leaves out layer_types so loaders rebuild them from
+    use_sliding_window / max_window_layers."""
+    perturb_and_round(model, seed)
+    V = model.config.vocab_size
+    out = HERE / name
+    out.mkdir(parents=True, exist_ok=True)
+    model.config.save_pretrained(out)
+    cfg_path = out / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    if drop_layer_types:
+        cfg.pop("layer_types", None)
+    cfg["dtype"] = "float16"
+    cfg_path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    weights = {k: v.detach().half().contiguous() for k, v in model.state_dict().items()}
+    if model.config.tie_word_embeddings:
+        weights.pop("lm_head.weight", None)
+    save_file(weights, str(out / "model.safetensors"), metadata={"format": "pt"})
+    (out / "generation_config.json").unlink(missing_ok=True)
+
+    # Reload exactly as a user would, so the expected outputs come from the saved folder.
+    model = transformers.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
+    assert (getattr(model.config, "sliding_window", None) is not None) == (window_off is not None)
+
+    g = torch.Generator().manual_seed(1)
+    ids = torch.randint(0, V, (2, T), generator=g)
+    mask = torch.ones(2, T)
+    mask[1, :PAD] = 0
+    pos = (mask.cumsum(-1) - 1).clamp(min=0).long()
+    with torch.no_grad():
+        masked = model(input_ids=ids, attention_mask=mask.long(), position_ids=pos).logits
+        plain = model(input_ids=ids).logits
+
+    prompt = torch.randint(0, V, (2, P), generator=g)
+    pmask = torch.ones(2, P)
+    pmask[1, :GEN_PAD] = 0
+    prompt[1, :GEN_PAD] = 0
+    model.generation_config.eos_token_id = None
+    model.generation_config.pad_token_id = 0
+    with torch.no_grad():
+        gen = model.generate(input_ids=prompt, attention_mask=pmask.long(), max_new_tokens=N, min_new_tokens=N,
+                             do_sample=False)
+        # transformers' cached greedy must equal the argmax of a full forward over its output.
+        full_mask = torch.cat([pmask, torch.ones(2, N)], dim=1)
+        full_pos = (full_mask.cumsum(-1) - 1).clamp(min=0).long()
+        re = model(input_ids=gen, attention_mask=full_mask.long(), position_ids=full_pos).logits
+        assert torch.equal(re[:, P - 1:-1].argmax(-1), gen[:, P:]), "cached greedy != full forward argmax"
+
+    save_file({"input_ids": ids, "attention_mask": mask, "position_ids": pos,
+               "logits": masked.contiguous(), "logits_plain": plain.contiguous(),
+               "gen_prompt": prompt, "gen_prompt_mask": pmask, "gen_ids": gen.contiguous()},
+              str(out / "expected.safetensors"),
+              metadata={"transformers": transformers.__version__, "torch": torch.__version__})
+
+    params = sum(p.numel() for p in model.parameters())
+    if window_off is None:
+        print(f"{name}: params {params}, greedy {gen[:, P:].tolist()} -> {out}")
+        return
+    # How much the window matters on these inputs (reported, not stored).
+    cfg_nowin = type(model.config).from_pretrained(out)
+    window_off(cfg_nowin)
+    nowin = type(model)(cfg_nowin).eval()
+    nowin.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        plain_nowin = nowin(input_ids=ids).logits
+    lp = torch.log_softmax(plain, -1) - torch.log_softmax(plain_nowin, -1)
+    print(f"{name}: params {params}, window {model.config.sliding_window}, "
+          f"max |log p(window) - log p(no window)| = {lp.abs().max().item():.3f}; greedy {gen[:, P:].tolist()} -> {out}")
+
+
 def generate():
     torch.manual_seed(0)
-    for i, name in enumerate(["mistral", "qwen2_sliding"]):
-        model = build(name).eval()
-        perturb_and_round(model, 20 + i)
-        V = model.config.vocab_size
-        out = HERE / name
-        out.mkdir(parents=True, exist_ok=True)
-        model.config.save_pretrained(out)
-        cfg_path = out / "config.json"
-        cfg = json.loads(cfg_path.read_text())
-        if name == "qwen2_sliding":
-            # Exercise the use_sliding_window / max_window_layers path (transformers rebuilds the
-            # same layer_types from them on load).
-            cfg.pop("layer_types", None)
-        cfg["dtype"] = "float16"
-        cfg_path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
-        weights = {k: v.detach().half().contiguous() for k, v in model.state_dict().items()}
-        if model.config.tie_word_embeddings:
-            weights.pop("lm_head.weight", None)
-        save_file(weights, str(out / "model.safetensors"), metadata={"format": "pt"})
-        (out / "generation_config.json").unlink(missing_ok=True)
-
-        # Reload exactly as a user would, so the expected outputs come from the saved folder.
-        model = transformers.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
-        assert model.config.sliding_window is not None
-
-        g = torch.Generator().manual_seed(1)
-        ids = torch.randint(0, V, (2, T), generator=g)
-        mask = torch.ones(2, T)
-        mask[1, :PAD] = 0
-        pos = (mask.cumsum(-1) - 1).clamp(min=0).long()
-        with torch.no_grad():
-            masked = model(input_ids=ids, attention_mask=mask.long(), position_ids=pos).logits
-            plain = model(input_ids=ids).logits
-
-        prompt = torch.randint(0, V, (2, P), generator=g)
-        pmask = torch.ones(2, P)
-        pmask[1, :GEN_PAD] = 0
-        prompt[1, :GEN_PAD] = 0
-        model.generation_config.eos_token_id = None
-        model.generation_config.pad_token_id = 0
-        with torch.no_grad():
-            gen = model.generate(input_ids=prompt, attention_mask=pmask.long(), max_new_tokens=N, min_new_tokens=N,
-                                 do_sample=False)
-            # transformers' cached greedy must equal the argmax of a full forward over its output.
-            full_mask = torch.cat([pmask, torch.ones(2, N)], dim=1)
-            full_pos = (full_mask.cumsum(-1) - 1).clamp(min=0).long()
-            re = model(input_ids=gen, attention_mask=full_mask.long(), position_ids=full_pos).logits
-            assert torch.equal(re[:, P - 1:-1].argmax(-1), gen[:, P:]), "cached greedy != full forward argmax"
-
-        save_file({"input_ids": ids, "attention_mask": mask, "position_ids": pos,
-                   "logits": masked.contiguous(), "logits_plain": plain.contiguous(),
-                   "gen_prompt": prompt, "gen_prompt_mask": pmask, "gen_ids": gen.contiguous()},
-                  str(out / "expected.safetensors"),
-                  metadata={"transformers": transformers.__version__, "torch": torch.__version__})
-
-        # How much the window matters on these inputs (reported, not stored).
-        cfg_nowin = type(model.config).from_pretrained(out)
-        if name == "mistral":
-            cfg_nowin.sliding_window = None
-        else:
-            cfg_nowin.use_sliding_window = False
-            cfg_nowin.sliding_window = None
-            cfg_nowin.layer_types = ["full_attention"] * cfg_nowin.num_hidden_layers
-        nowin = type(model)(cfg_nowin).eval()
-        nowin.load_state_dict(model.state_dict())
-        with torch.no_grad():
-            plain_nowin = nowin(input_ids=ids).logits
-        lp = torch.log_softmax(plain, -1) - torch.log_softmax(plain_nowin, -1)
-        print(f"{name}: params {sum(p.numel() for p in model.parameters())}, window {model.config.sliding_window}, "
-              f"max |log p(window) - log p(no window)| = {lp.abs().max().item():.3f}; greedy {gen[:, P:].tolist()} -> {out}")
+    export("mistral", build("mistral").eval(), 20, window_off=window_off_everywhere)
+    # Exercise the use_sliding_window / max_window_layers path (transformers rebuilds the same
+    # layer_types from them on load).
+    export("qwen2_sliding", build("qwen2_sliding").eval(), 21, window_off=window_off_qwen, drop_layer_types=True)
 
 
 if __name__ == "__main__":
