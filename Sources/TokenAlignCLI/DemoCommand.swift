@@ -84,16 +84,14 @@ struct CreditDemoCommand: ParsableCommand {
         if let seed { s.seed = seed }
         if let regime { s.regime = regime }
         if let sftModel { s.sftModel = sftModel }
-        if let methods { s.methods = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let methods { s.methods = CommaList.strings(methods) }
         let folder = URL(fileURLWithPath: out)
-        let taskList = tasks.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [s.task]
+        let taskList = tasks.map(CommaList.strings) ?? [s.task]
         var seedList = [s.seed]
         if let seeds {
             guard seed == nil else { throw ValidationError("give --seed or --seeds, not both") }
-            seedList = try seeds.split(separator: ",").map {
-                guard let v = UInt64($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--seeds: '\($0)' is not a seed") }
-                return v
-            }
+            guard let v = CommaList.integers(seeds, as: UInt64.self) else { throw ValidationError("--seeds takes comma-separated integers, got '\(seeds)'") }
+            seedList = v
         }
         if taskList.count > 1 || seedList.count > 1 {
             guard s.sftModel == nil else { throw ValidationError("--sft-model fits one task and seed; drop it to run several") }
@@ -161,7 +159,7 @@ struct SentimentDemoCommand: ParsableCommand {
     func run() throws {
         var s = try settings.settings()
         if let model { s.model = model }
-        if let methods { s.methods = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let methods { s.methods = CommaList.strings(methods) }
         if let betas {
             let values = betas.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
             guard values.allSatisfy({ $0 != nil }) else { throw ValidationError("--betas must be comma-separated numbers") }
@@ -207,11 +205,10 @@ struct RLDemoCommand: ParsableCommand {
     func run() throws {
         var s = quick ? RLDemoSettings.quick : RLDemoSettings()
         if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
-        if let methods { s.methods = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let methods { s.methods = CommaList.strings(methods) }
         if let seeds {
-            let v = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
-            guard v.allSatisfy({ $0 != nil }) else { throw ValidationError("--seeds must be comma-separated integers") }
-            s.seeds = v.compactMap { $0 }
+            guard let v = CommaList.integers(seeds, as: UInt64.self) else { throw ValidationError("--seeds takes comma-separated integers, got '\(seeds)'") }
+            s.seeds = v
         }
         let printer = DemoPrinter()
         let result = try RLDemo.run(s, folder: URL(fileURLWithPath: out)) { printer.handle($0) }

@@ -122,17 +122,15 @@ struct SearchCommand: ParsableCommand {
         guard let tokenizer = loaded.tokenizer else { throw SettingsError("\(model.path) has no tokenizer; pass --tokenizer") }
         var seedList = [base.seed]
         if let seeds {
-            let parsed = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
-            guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { throw SettingsError("--seeds takes comma-separated integers, got '\(seeds)'") }
-            seedList = parsed.map { $0! }
+            guard let v = CommaList.integers(seeds, as: UInt64.self) else { throw SettingsError("--seeds takes comma-separated integers, got '\(seeds)'") }
+            seedList = v
         }
         var estimate: [Int] = []
         if let estimateN {
-            let parsed = estimateN.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            guard let parsed = CommaList.integers(estimateN, as: Int.self), parsed.allSatisfy({ $0 >= 1 }) else {
                 throw SettingsError("--estimate-n takes comma-separated integers ≥ 1, got '\(estimateN)'")
             }
-            estimate = parsed.map { $0! }
+            estimate = parsed
             if let big = estimate.first(where: { $0 > base.n }) {
                 throw SettingsError("--estimate-n \(big) needs at least \(big) samples per prompt, but -n is \(base.n) (N ≥ n)")
             }
