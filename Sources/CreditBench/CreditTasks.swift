@@ -70,6 +70,8 @@ public enum CreditBenchError: Error, Sendable, Equatable, CustomStringConvertibl
     case unknownTask(String)
     case invalidKnob(task: String, knob: String, value: Int, allowed: ClosedRange<Int>)
     case malformedPrompt(task: String, prompt: String, reason: String)
+    /// A `task_knobs` entry of a data row that is not a knob or not of the knob's type.
+    case invalidKnobColumn(key: String, reason: String)
 
     public var description: String {
         switch self {
@@ -79,6 +81,8 @@ public enum CreditBenchError: Error, Sendable, Equatable, CustomStringConvertibl
             return "\(task): --\(knob) \(value) is outside \(allowed.lowerBound)...\(allowed.upperBound)"
         case .malformedPrompt(let task, let prompt, let reason):
             return "\(task): cannot read prompt \(String(reflecting: prompt)): \(reason)"
+        case .invalidKnobColumn(let key, let reason):
+            return "task_knobs.\(key): \(reason)"
         }
     }
 }

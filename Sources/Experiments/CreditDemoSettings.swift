@@ -119,6 +119,11 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
     /// The task these settings describe.
     public func makeTask() throws -> any CreditTask {
         guard let name = CreditTaskName(rawValue: task) else { throw CreditBenchError.unknownTask(task) }
+        return try name.task(knobs(for: name))
+    }
+
+    /// The difficulty knobs of `name` these settings set (the others keep the task's defaults).
+    public func knobs(for name: CreditTaskName) -> TaskKnobs {
         var k = TaskKnobs()
         if name == .add {
             k.digits = digits
@@ -127,7 +132,7 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
         }
         if name != .add && name != .chain { k.length = length }
         if name == .sort || name == .chain { k.maxValue = maxValue }
-        return try name.task(k)
+        return k
     }
 
     /// Checks every knob, naming the one that is wrong.

@@ -1,326 +1,215 @@
 // `tokenalign demo rl`: does token-level credit beat GRPO in online RL with a verifiable reward?
-// CreditBench's one-digit addition: a tiny Llama trained from scratch to be partly right, then
-// every method from that same start with the same number of sampled completions, on several seeds,
-// measured on held-out problems (greedy accuracy, KL to the start) and compared with GRPO pairwise
-// (same seed, same held-out problems).
+// The CreditBench demo's SFT model is the start and its held-out prompts the test set; its DPO
+// policy, token RM and sequence RM are the auxiliary models of the methods that read one. Every
+// method trains from that start with the same number of sampled completions, on several seeds,
+// on fresh problems of the same task, and is compared with GRPO pairwise (same seed, same held-out
+// prompts). Design and results: docs/design/online-rl.md, docs/results.md.
 import CreditBench
-import Datasets
-import Decoding
 import Evaluation
 import Foundation
 import Models
-import Objectives
 import OnlineRL
-import TensorCore
 import Tokenizers
-import Training
-
-/// One method of the comparison: how it sets up the shared online-RL loop.
-public struct RLDemoMethod: Sendable {
-    public var label: String
-    public var summary: String
-    let configure: @Sendable (inout OnlineRLConfiguration, RLDemoSettings) -> Void
-}
-
-/// Greedy accuracy at a point of the run, on the training problems and on the held-out ones.
-public struct RLCurvePoint: Codable, Sendable, Equatable {
-    public var completions: Int
-    public var trainAccuracy: Double
-    public var accuracy: Double
-}
-
-/// One method × seed.
-public struct RLDemoRun: Codable, Sendable {
-    public var method: String
-    public var seed: UInt64
-    public var curve: [RLCurvePoint]
-    /// Greedy correctness (0/1) on each held-out problem after training.
-    public var correct: [Double]
-    /// The same on each training problem.
-    public var trainCorrect: [Double]
-    /// KL(π‖π_SFT) per token, on sampled completions of the held-out problems.
-    public var kl: Double
-    public var sampledTokens: Int
-    public var wallSeconds: Double
-}
-
-/// One method over the seeds.
-public struct RLDemoRow: Codable, Sendable {
-    public var method: String
-    public var summary: String
-    /// Held-out greedy accuracy: mean over seeds and problems, bootstrap CI over problems.
-    public var accuracy: Estimate
-    /// Greedy accuracy on the training problems (what the reward optimised).
-    public var trainAccuracy: Estimate
-    public var trainDifferenceFromGRPO: Estimate
-    public var kl: Estimate
-    /// Accuracy minus GRPO's, paired by seed and problem (bootstrap over problems).
-    public var differenceFromGRPO: Estimate
-    /// Seeds where the method ends above / below GRPO.
-    public var seedsAbove: Int
-    public var seedsBelow: Int
-}
-
-public struct RLDemoResult: Codable, Sendable {
-    public var settings: RLDemoSettings
-    public var startAccuracy: [Double]
-    public var startTrainAccuracy: [Double]
-    public var trainProblems: Int
-    public var heldOutProblems: Int
-    public var rows: [RLDemoRow]
-    public var runs: [RLDemoRun]
-    public var wallSeconds: Double
-}
 
 public enum RLDemo {
-    /// Every method the demo can run, by label.
-    public static let methods: [RLDemoMethod] = [
-        RLDemoMethod(label: "grpo", summary: "GRPO: group-normalised outcome reward, PPO clip") { _, _ in },
-        RLDemoMethod(label: "dr-grpo", summary: "Dr. GRPO: no std scaling, constant length normaliser") { c, s in
-            c.estimator = "dr-grpo"
-            c.lossAggMode = "seq-mean-token-sum-norm"
-        },
-        RLDemoMethod(label: "rloo", summary: "RLOO: leave-one-out baseline") { c, _ in c.estimator = "rloo" },
-        RLDemoMethod(label: "reinforce++-baseline", summary: "REINFORCE++ with a group-mean baseline, batch whitening") { c, _ in
-            c.estimator = "reinforce++-baseline"
-        },
-        RLDemoMethod(label: "ktae", summary: "KTAE: GRPO plus key-token bonuses from correct-vs-wrong statistics") { c, _ in
-            c.estimator = "ktae"
-        },
-        RLDemoMethod(label: "grpo-token-credit", summary: "GRPO with the verifier's first-error token penalty (−1 on the wrong token)") { c, _ in
-            c.rewards = ["creditbench-token"]
-        },
-        RLDemoMethod(label: "gspo", summary: "GSPO: sequence-level ratio") { c, _ in c.policyLoss = "gspo" },
-        RLDemoMethod(label: "ppo", summary: "PPO: GAE over a value head, KL 0.05 in the reward, 4 epochs") { c, s in
-            c.estimator = "gae"
-            c.promptsPerStep = s.completionsPerStep
-            c.numGenerations = 1
-            c.klCoef = 0.05
-            c.numIterations = 4
-            c.learningRate = s.ppoLearningRate
-        },
-    ]
-
-    public static func method(_ label: String) -> RLDemoMethod? { methods.first { $0.label == label } }
-
     public static func run(_ settings: RLDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> RLDemoResult {
         try settings.validate()
         let start = ContinuousClock.now
         try prepareRunFolder(folder)
         try writeJSON(settings, to: folder.appendingPathComponent("settings.json"))
         var timer = StageTimer()
-        let task = AdditionTask(digits: 1)
 
-        // Data: every one-digit problem, split in half (seeded); demonstrations sampled as
-        // `tokenalign data make --task add --digits 1` does.
+        // 1. The start: a finished CreditBench run, or one made now.
+        let creditRun: URL
+        if let given = settings.creditRun {
+            creditRun = URL(fileURLWithPath: given)
+        } else {
+            timer.begin("creditbench demo", log: log)
+            var cs = settings.creditPreset == "quick" ? CreditDemoSettings.quick : CreditDemoSettings()
+            cs.methods = ["dpo"]
+            creditRun = folder.appendingPathComponent("credit")
+            _ = try CreditDemo.run(cs, folder: creditRun) { event in if case .stage(let s) = event { log(.note("creditbench demo: \(s)")) } }
+        }
+        let creditSettings = try readJSON(CreditDemoSettings.self, from: creditRun.appendingPathComponent("settings.json"))
+        let inputs = RLDemoInputs(creditRun: creditRun)
+        for label in settings.methods {
+            for need in method(label)?.needs ?? [] where !FileManager.default.fileExists(atPath: inputs.model(need)) {
+                throw DemoError.invalidSetting("credit_run \(creditRun.path) has no models/\(need), which \(label) reads; run `tokenalign demo` with dpo among its methods")
+            }
+        }
+        guard let taskName = CreditTaskName(rawValue: creditSettings.task) else { throw CreditBenchError.unknownTask(creditSettings.task) }
+        let knobs = creditSettings.knobs(for: taskName)
+        let task = try taskName.task(knobs)
+        let sftPath = inputs.model("sft")
+        let sft = try PretrainedModel.load(path: sftPath)
+        guard let tokenizer = sft.tokenizer, tokenizer.eosTokenID != nil else {
+            throw DemoError.invalidSetting("\(sftPath): needs a tokenizer with an EOS token")
+        }
+        sft.model.eval()
+
+        // 2. Prompts: the credit run's held-out prompts, and fresh training problems (none held out).
         timer.begin("data", log: log)
-        var problems: [String] = []
-        for a in 0 ... 9 { for b in 0 ... 9 { problems.append("\(a)+\(b)=") } }
-        let order = DataOrder.permutation(count: problems.count, seed: 0xADD, epoch: 0)
-        let train = order.prefix(50).map { problems[$0] }, heldOut = order.dropFirst(50).map { problems[$0] }
-        func promptRows(_ ps: [String]) throws -> [[String: Any]] {
-            try ps.map { p in ["prompt": p, "task": "add", "answer": try task.example(fromPrompt: p).answer] }
+        let heldOut = try heldOutExamples(creditRun.appendingPathComponent("data/eval_prompts.jsonl"), task: task)
+        let heldOutSet = Set(heldOut.map(\.prompt))
+        var seen = Set<String>(), train: [CreditExample] = []
+        var index = 0
+        while train.count < settings.trainPrompts && index < settings.trainPrompts * 20 {
+            let e = task.example(seed: creditSettings.seed &+ 0x7A1, index: index)
+            index += 1
+            if !heldOutSet.contains(e.prompt) && seen.insert(e.prompt).inserted { train.append(e) }
         }
-        let trainPath = folder.appendingPathComponent("data/train_prompts.jsonl"), evalPath = folder.appendingPathComponent("data/eval_prompts.jsonl")
-        try FileManager.default.createDirectory(at: trainPath.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try writeRows(try promptRows(train), to: trainPath)
-        try writeRows(try promptRows(heldOut), to: evalPath)
-        let demonstrations = (0 ..< settings.sftExamples).map { task.example(seed: 1, index: $0) }
-        let sftPath = folder.appendingPathComponent("data/sft.jsonl")
-        try writeRows(demonstrations.map { ["prompt": $0.prompt, "completion": $0.completion] }, to: sftPath)
-
-        // The starting model: a byte-level BPE and a tiny Llama, fine-tuned to be partly right.
-        timer.begin("sft", log: log)
-        let special = ["<|endoftext|>", "<|pad|>"]
-        let raw = try BPETrainer(vocabularySize: 300, specialTokens: special,
-                                 preTokenizer: .sequence([.digits(individualDigits: true), .gpt2]))
-            .train(demonstrations.map { $0.prompt + $0.completion })
-        let tokenizer = try Tokenizer(model: raw.model, normalizer: raw.normalizer, preTokenizer: raw.preTokenizer, decoder: raw.decoder,
-                                      addedTokens: raw.addedTokens, eosToken: special[0], padToken: special[1])
-        let config = LlamaConfiguration(vocabSize: tokenizer.vocabularySize, hiddenSize: 64, intermediateSize: 172, numHiddenLayers: 2,
-                                        numAttentionHeads: 4, numKeyValueHeads: 2, tieWordEmbeddings: true, maxPositionEmbeddings: 64)
-        let sftModel = PretrainedModel(model: LlamaForCausalLM(config, seed: 7), tokenizer: tokenizer,
-                                       source: folder.appendingPathComponent("models/sft"))
-        var sc = TrainingConfiguration()
-        sc.task = .sft
-        sc.maxSteps = settings.sftSteps
-        sc.batchSize = settings.sftBatch
-        sc.learningRate = settings.sftLearningRate
-        sc.schedule = "constant"
-        sc.maxLength = 64
-        let examples = TrainingExamples.sequences(try DatasetLoader.sequences(
-            sftPath.path, encoder: DatasetEncoder(tokenizer: tokenizer, options: sc.encodingOptions)).examples)
-        let sft = try Trainer(configuration: sc, policy: sftModel.model, mode: .sft, train: examples, padID: tokenizer.padTokenID ?? 0)
-        try sft.run()
-        let modelFolder = folder.appendingPathComponent("models/sft")
-        try sft.saveModel(sftModel, to: modelFolder)
-        let reference = try PretrainedModel.load(path: modelFolder.path).model
-        reference.eval()
-        let evalPrompts = try RLPrompts.load(evalPath.path, tokenizer: tokenizer)
-        let trainPrompts = try RLPrompts.load(trainPath.path, tokenizer: tokenizer)
-        func accuracies(_ model: any LanguageModel) throws -> (train: [Double], heldOut: [Double]) {
-            (try greedyCorrect(model, trainPrompts, tokenizer: tokenizer, task: task, maxNewTokens: settings.maxNewTokens),
-             try greedyCorrect(model, evalPrompts, tokenizer: tokenizer, task: task, maxNewTokens: settings.maxNewTokens))
+        guard train.count == settings.trainPrompts else {
+            throw DemoError.emptyStage("the task has only \(train.count) distinct problems outside the held-out set; lower train_prompts")
         }
-        let (startTrain, startCorrect) = try accuracies(reference)
-        log(.note(String(format: "start: greedy accuracy %.3f on the training problems, %.3f on the held-out ones", mean(startTrain), mean(startCorrect))))
+        func rows(_ examples: [CreditExample]) -> [[String: Any]] {
+            examples.map { e in
+                var r: [String: Any] = ["prompt": e.prompt, "answer": e.answer, "task": task.name]
+                if !knobs.columns.isEmpty { r["task_knobs"] = knobs.columns }
+                return r
+            }
+        }
+        let trainPath = folder.appendingPathComponent("data/train_prompts.jsonl")
+        try JSONL.write(rows(train), to: trainPath)
+        try JSONL.write(rows(heldOut), to: folder.appendingPathComponent("data/eval_prompts.jsonl"))
+        log(.note("\(creditSettings.task): \(train.count) training problems, \(heldOut.count) held-out prompts from \(creditRun.path)"))
 
-        // Every method × seed from the same start, the same number of sampled completions.
+        let evaluator = RLDemoEvaluator(task: task, tokenizer: tokenizer, examples: heldOut, start: sft.model,
+                                        maxNewTokens: creditSettings.maxNewTokens, samples: settings.evalSamples)
+        timer.begin("start", log: log)
+        let startEval = evaluator.accuracies(sft.model, seed: 0x57A7)
+        log(.note(String(format: "start: greedy %.3f, sampled %.3f on the held-out prompts", mean(startEval.greedy), mean(startEval.sampled.joined()))))
+
+        // 3. Every method × seed from the same start, the same number of sampled completions.
         var runs: [RLDemoRun] = []
         for label in settings.methods {
-            let m = method(label)!
+            guard let m = method(label) else { continue }
             timer.begin(label, log: log)
             for seed in settings.seeds {
-                let runStart = ContinuousClock.now
-                var c = OnlineRLConfiguration()
-                c.model = modelFolder.path
-                c.prompts = trainPath.path
-                c.rewards = ["creditbench"]
-                c.maxNewTokens = settings.maxNewTokens
-                c.stop = ["\n"]
-                c.numGenerations = settings.numGenerations
-                c.promptsPerStep = settings.completionsPerStep / settings.numGenerations
-                c.microBatchSize = 32
-                c.learningRate = settings.learningRate
-                c.maxSteps = settings.steps
-                c.seed = seed
-                m.configure(&c, settings)
-                let (trainer, _) = try OnlineRLSetup.prepare(c, tokenizer: tokenizer)
-                var curve = [RLCurvePoint(completions: 0, trainAccuracy: mean(startTrain), accuracy: mean(startCorrect))]
-                var tokens = 0, failure: Error?
-                try trainer.run { event in
-                    if case .step(let step, let total, let metrics) = event {
-                        tokens += Int((metrics["completions/mean_length"] ?? 0) * Float(c.rolloutSize))
-                        if step % settings.evalEvery == 0 || step == total {
-                            do {
-                                let (tr, ho) = try accuracies(trainer.policy)
-                                curve.append(RLCurvePoint(completions: step * c.rolloutSize, trainAccuracy: mean(tr), accuracy: mean(ho)))
-                            } catch { failure = error; return .stop }
-                        }
-                        log(.progress(label: "\(label) seed \(seed)", done: step, total: total))
-                    }
-                    return .continue
-                }
-                if let failure { throw failure }
-                let (trainCorrect, correct) = try accuracies(trainer.policy)
-                let kl = klToStart(trainer.policy, reference, evalPrompts, tokenizer: tokenizer, maxNewTokens: settings.maxNewTokens, seed: seed)
-                runs.append(RLDemoRun(method: label, seed: seed, curve: curve, correct: correct, trainCorrect: trainCorrect, kl: kl, sampledTokens: tokens,
-                                      wallSeconds: StageTimer.seconds(since: runStart)))
+                let run = try runMethod(m, seed: seed, settings: settings, inputs: inputs, sftPath: sftPath, trainPath: trainPath,
+                                        creditSettings: creditSettings, task: task, train: train, tokenizer: tokenizer,
+                                        evaluator: evaluator, startEval: (startEval.greedy, startEval.sampled), log: log)
+                runs.append(run)
             }
         }
         timer.finish()
 
-        // Rows: mean over seeds and problems; paired differences from GRPO.
-        let grpo = runs.filter { $0.method == "grpo" }
-        var rows: [RLDemoRow] = []
-        for label in settings.methods {
-            let mine = runs.filter { $0.method == label }
-            let perProblem = (0 ..< heldOut.count).map { p in mine.map { $0.correct[p] } }
-            let diffs = (0 ..< heldOut.count).map { p in zip(mine, grpo).filter { $0.0.seed == $0.1.seed }.map { $0.0.correct[p] - $0.1.correct[p] } }
-            let trainPerProblem = (0 ..< train.count).map { p in mine.map { $0.trainCorrect[p] } }
-            let trainDiffs = (0 ..< train.count).map { p in
-                zip(mine, grpo).filter { $0.0.seed == $0.1.seed }.map { $0.0.trainCorrect[p] - $0.1.trainCorrect[p] }
-            }
-            let seedPairs = zip(mine, grpo).map { (mean($0.0.correct), mean($0.1.correct)) }
-            rows.append(RLDemoRow(method: label, summary: method(label)!.summary,
-                                  accuracy: Bootstrap.meanOverGroups(perProblem, seed: 11),
-                                  trainAccuracy: Bootstrap.meanOverGroups(trainPerProblem, seed: 14),
-                                  trainDifferenceFromGRPO: Bootstrap.meanOverGroups(trainDiffs, seed: 15),
-                                  kl: Bootstrap.meanOverGroups(mine.map { [$0.kl] }, seed: 12),
-                                  differenceFromGRPO: Bootstrap.meanOverGroups(diffs, seed: 13),
-                                  seedsAbove: seedPairs.filter { $0.0 > $0.1 }.count, seedsBelow: seedPairs.filter { $0.0 < $0.1 }.count))
-        }
-        let result = RLDemoResult(settings: settings, startAccuracy: startCorrect, startTrainAccuracy: startTrain, trainProblems: train.count, heldOutProblems: heldOut.count,
-                                  rows: rows, runs: runs, wallSeconds: StageTimer.seconds(since: start))
+        let result = RLDemoResult(settings: settings, creditRun: creditRun.path, creditSettings: creditSettings,
+                                  modelParameters: sft.model.parameterCount(), startGreedy: startEval.greedy, startSampled: startEval.sampled,
+                                  trainPrompts: train.count, heldOutPrompts: heldOut.count,
+                                  rows: summarise(runs, settings: settings, prompts: heldOut.count), runs: runs,
+                                  stages: timer.stages, wallSeconds: StageTimer.seconds(since: start))
         try writeJSON(result, to: folder.appendingPathComponent("results.json"))
-        try Data(report(result).utf8).write(to: folder.appendingPathComponent("report.md"))
+        do { try RLDemoReport.make(result).write(to: folder) } catch {
+            throw DemoError.cannotWrite(path: folder.path, reason: "\(error)")
+        }
         return result
     }
 
-    /// Greedy correctness (0/1) of `model` on each prompt, judged by the task's verifier.
-    static func greedyCorrect(_ model: any LanguageModel, _ prompts: [RLPrompt], tokenizer: Tokenizer, task: AdditionTask,
-                              maxNewTokens: Int) throws -> [Double] {
-        let wasTraining = model.isTraining
-        model.eval()
-        defer { model.train(wasTraining) }
-        var params = GenerationParameters(maxNewTokens: maxNewTokens, stopTokenIDs: Set([tokenizer.eosTokenID].compactMap { $0 }), stopStrings: ["\n"])
-        params.padTokenID = tokenizer.padTokenID ?? 0
-        let results = Generator.generate(model: model, prompts: prompts.map(\.ids), parameters: params) { tokenizer.decode($0, skipSpecialTokens: true) }
-        return try zip(prompts, results).map { p, r in
-            let example = try task.example(fromPrompt: p.text)
-            return task.verify(tokenizer.decode(r.tokens, skipSpecialTokens: true), for: example).isCorrect ? 1 : 0
+    /// One method on one seed: train, evaluating along the way, then the final measurements.
+    static func runMethod(_ m: RLDemoMethod, seed: UInt64, settings: RLDemoSettings, inputs: RLDemoInputs, sftPath: String, trainPath: URL,
+                          creditSettings: CreditDemoSettings, task: any CreditTask, train: [CreditExample], tokenizer: Tokenizer,
+                          evaluator: RLDemoEvaluator, startEval: (greedy: [Double], sampled: [[Double]]),
+                          log: @escaping (DemoEvent) -> Void) throws -> RLDemoRun {
+        let runStart = ContinuousClock.now
+        var c = OnlineRLConfiguration()
+        c.model = sftPath
+        c.prompts = trainPath.path
+        c.rewards = ["creditbench"]
+        c.maxNewTokens = creditSettings.maxNewTokens
+        c.numGenerations = settings.numGenerations
+        c.promptsPerStep = settings.completionsPerStep / settings.numGenerations
+        c.microBatchSize = 32
+        c.learningRate = settings.learningRate
+        c.maxSteps = settings.steps
+        c.seed = seed
+        m.configure(&c, settings, inputs)
+        let (trainer, _) = try OnlineRLSetup.prepare(c, tokenizer: tokenizer)
+        var curve = [RLCurvePoint(completions: 0, greedyAccuracy: mean(startEval.greedy), sampledAccuracy: mean(startEval.sampled.joined()),
+                                  rolloutAccuracy: nil)]
+        var credit = AdvantageLocalisation()
+        var completions = 0, tokens = 0, windowCorrect = 0, windowTotal = 0
+        try trainer.run { event in
+            guard case .step(let step, let total, _) = event else { return .continue }
+            let rollouts = trainer.lastRollouts
+            completions += rollouts.count
+            tokens += rollouts.reduce(0) { $0 + $1.ids.count }
+            for r in rollouts {
+                let example = train[r.promptIndex]
+                let verdict = task.verify(r.text, for: example)
+                windowTotal += 1
+                if verdict.isCorrect { windowCorrect += 1 } else if let first = verdict.firstError, !r.ids.isEmpty {
+                    let token = CreditBenchVerifierReward.token(holding: first, text: r.text, ids: r.ids, tokenizer: tokenizer)
+                    credit.add(advantages: r.advantages, firstError: token)
+                    if step == total && seed == settings.seeds[0] && credit.maps.count < settings.heatmaps {
+                        credit.maps.append(RLAdvantageMap(prompt: example.prompt, tokens: r.ids.map { tokenizer.decode([$0]) },
+                                                          advantages: r.advantages, firstError: token))
+                    }
+                }
+            }
+            if step % settings.evalEvery == 0 || step == total {
+                let e = evaluator.accuracies(trainer.policy, seed: seed &+ UInt64(step))
+                curve.append(RLCurvePoint(completions: completions, greedyAccuracy: mean(e.greedy), sampledAccuracy: mean(e.sampled.joined()),
+                                          rolloutAccuracy: windowTotal > 0 ? Double(windowCorrect) / Double(windowTotal) : nil))
+                windowCorrect = 0
+                windowTotal = 0
+            }
+            log(.progress(label: "\(m.label) seed \(seed)", done: step, total: total))
+            return .continue
+        }
+        let final = evaluator.accuracies(trainer.policy, seed: seed &+ 0xF1A1)
+        return RLDemoRun(method: m.label, seed: seed, curve: curve, greedyCorrect: final.greedy, sampledCorrect: final.sampled,
+                         kl: evaluator.kl(trainer.policy, samples: final.samples), sampledCompletions: completions, sampledTokens: tokens,
+                         advantageTop1: credit.top1, advantageTop1Chance: credit.chance, wrongRollouts: credit.count, heatmaps: credit.maps,
+                         wallSeconds: StageTimer.seconds(since: runStart))
+    }
+
+    /// The held-out prompts of a CreditBench run (`data/eval_prompts.jsonl`), read back into examples.
+    static func heldOutExamples(_ u: URL, task: any CreditTask) throws -> [CreditExample] {
+        let text: String
+        do { text = try String(contentsOf: u, encoding: .utf8) } catch {
+            throw DemoError.invalidSetting("\(u.path): cannot read the credit run's held-out prompts (\(error.localizedDescription))")
+        }
+        var out: [CreditExample] = []
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let prompt = object["prompt"] as? String else {
+                throw DemoError.invalidSetting("\(u.path):\(n + 1): expected a JSON object with a \"prompt\" string")
+            }
+            do { out.append(try task.example(fromPrompt: prompt)) } catch {
+                throw DemoError.invalidSetting("\(u.path):\(n + 1): \(error)")
+            }
+        }
+        guard !out.isEmpty else { throw DemoError.emptyStage("\(u.path) holds no held-out prompts") }
+        return out
+    }
+
+    /// Rows: means over seeds and prompts; paired differences from GRPO.
+    static func summarise(_ runs: [RLDemoRun], settings s: RLDemoSettings, prompts: Int) -> [RLDemoRow] {
+        let B = s.bootstrapResamples
+        let grpo = Dictionary(uniqueKeysWithValues: runs.filter { $0.method == "grpo" }.map { ($0.seed, $0) })
+        return s.methods.map { label in
+            let mine = runs.filter { $0.method == label }
+            let pairs = mine.compactMap { r in grpo[r.seed].map { (r, $0) } }
+            let greedy = (0 ..< prompts).map { p in mine.map { $0.greedyCorrect[p] } }
+            let sampled = (0 ..< prompts).map { p in mine.flatMap { $0.sampledCorrect[p] } }
+            let greedyDiff = (0 ..< prompts).map { p in pairs.map { $0.0.greedyCorrect[p] - $0.1.greedyCorrect[p] } }
+            let sampledDiff = (0 ..< prompts).map { p in pairs.map { mean($0.0.sampledCorrect[p]) - mean($0.1.sampledCorrect[p]) } }
+            let kl = (0 ..< prompts).map { p in mine.flatMap { $0.kl[p] } }
+            let seedPairs = pairs.map { (mean($0.0.sampledCorrect.joined()), mean($0.1.sampledCorrect.joined())) }
+            return RLDemoRow(method: label, summary: method(label)?.summary ?? "",
+                             greedyAccuracy: Bootstrap.meanOverGroups(greedy, resamples: B, seed: 11),
+                             greedyDifference: Bootstrap.meanOverGroups(greedyDiff, resamples: B, seed: 12),
+                             sampledAccuracy: Bootstrap.meanOverGroups(sampled, resamples: B, seed: 13),
+                             sampledDifference: Bootstrap.meanOverGroups(sampledDiff, resamples: B, seed: 14),
+                             seedsAbove: seedPairs.filter { $0.0 > $0.1 }.count, seedsBelow: seedPairs.filter { $0.0 < $0.1 }.count,
+                             kl: Bootstrap.meanOverGroups(kl, resamples: B, seed: 15),
+                             advantageTop1: mean(mine.map(\.advantageTop1)), advantageTop1Chance: mean(mine.map(\.advantageTop1Chance)),
+                             sampledTokens: mean(mine.map { Double($0.sampledTokens) }), wallSeconds: mean(mine.map(\.wallSeconds)))
         }
     }
 
-    /// KL(π‖π_start) per token, estimated on four sampled completions per prompt (temperature 1):
-    /// the mean over sampled tokens of log π − log π_start.
-    static func klToStart(_ policy: any LanguageModel, _ start: any LanguageModel, _ prompts: [RLPrompt], tokenizer: Tokenizer,
-                          maxNewTokens: Int, seed: UInt64) -> Double {
-        let wasTraining = policy.isTraining
-        policy.eval()
-        defer { policy.train(wasTraining) }
-        var params = GenerationParameters(maxNewTokens: maxNewTokens, temperature: 1, stopTokenIDs: Set([tokenizer.eosTokenID].compactMap { $0 }),
-                                          seed: seed &+ 0x4B1)
-        params.padTokenID = tokenizer.padTokenID ?? 0
-        params.recordLogProbs = true
-        let rows = prompts.flatMap { p in [[Int]](repeating: p.ids, count: 4) }
-        let results = Generator.generate(model: policy, prompts: rows, parameters: params)
-        var sum = 0.0, count = 0
-        for (prompt, r) in zip(rows, results) where !r.tokens.isEmpty {
-            let ids = prompt + r.tokens, L = ids.count
-            let input = IndexTensor(shape: [1, L], data: ids.map { Int32($0) })
-            let labels = IndexTensor(shape: [1, L - 1], data: ids.dropFirst().map { Int32($0) })
-            var mask = [Float](repeating: 0, count: L - 1)
-            for k in r.tokens.indices { mask[prompt.count - 1 + k] = 1 }
-            let ref = TokenBatch.tokenLogps(logits: Forward.frozenLogits(start, input), labels: labels, mask: Tensor(shape: [1, L - 1], data: mask)).scalars
-            for (k, lp) in r.logProbs.enumerated() {
-                sum += Double(lp - ref[prompt.count - 1 + k])
-                count += 1
-            }
-        }
-        return count > 0 ? sum / Double(count) : 0
-    }
+    /// The Markdown report (as `report.md`).
+    public static func report(_ r: RLDemoResult) -> String { RLDemoReport.make(r).markdown() }
 
     static func mean(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count) }
-
-    static func writeRows(_ rows: [[String: Any]], to u: URL) throws {
-        var out = Data()
-        for r in rows {
-            out.append(try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]))
-            out.append(UInt8(ascii: "\n"))
-        }
-        try out.write(to: u, options: .atomic)
-    }
-
-    /// The Markdown report: settings, the comparison table, the curves as a table.
-    public static func report(_ r: RLDemoResult) -> String {
-        let s = r.settings
-        var md = "# Online RL on CreditBench addition: token credit against GRPO\n\n"
-        md += "One-digit addition, \(r.trainProblems) training and \(r.heldOutProblems) held-out problems (disjoint). A tiny Llama "
-        md += "(2 layers, d = 64) trained from scratch on \(s.sftExamples) demonstrations for \(s.sftSteps) steps starts at greedy "
-        md += String(format: "accuracy %.3f on the training problems and %.3f on the held-out ones. ", mean(r.startTrainAccuracy), mean(r.startAccuracy))
-        md += "Every method: \(s.steps) rollout batches of \(s.completionsPerStep) sampled completions (the same budget), "
-        md += "seeds \(s.seeds.map(String.init).joined(separator: ", ")). 95% bootstrap CIs over held-out problems (pooled over seeds); "
-        md += "the difference from GRPO is paired by seed and problem.\n\n"
-        md += "| method | training-problem accuracy | Δ vs GRPO | held-out accuracy | Δ vs GRPO | seeds above / below GRPO (held-out) | KL(π‖π_SFT)/token | what it is |\n"
-        md += "|---|---|---|---|---|---|---|---|\n"
-        for row in r.rows {
-            md += "| \(row.method) | \(row.trainAccuracy.interval()) | \(row.method == "grpo" ? "–" : row.trainDifferenceFromGRPO.interval()) | "
-            md += "\(row.accuracy.interval()) | \(row.method == "grpo" ? "–" : row.differenceFromGRPO.interval()) | "
-            md += "\(row.method == "grpo" ? "–" : "\(row.seedsAbove) / \(row.seedsBelow)") | \(row.kl.interval()) | \(row.summary) |\n"
-        }
-        for (title, key) in [("training-problem", \RLCurvePoint.trainAccuracy), ("held-out", \RLCurvePoint.accuracy)] {
-            md += "\n## Greedy \(title) accuracy along the run (mean over seeds; columns: sampled completions)\n\n| method | "
-            md += (r.runs.first?.curve.map { "\($0.completions)" }.joined(separator: " | ") ?? "") + " |\n"
-            md += "|---|" + String(repeating: "---|", count: r.runs.first?.curve.count ?? 0) + "\n"
-            for label in s.methods {
-                let curves = r.runs.filter { $0.method == label }.map(\.curve)
-                guard let first = curves.first else { continue }
-                let means = first.indices.map { i in mean(curves.map { $0[i][keyPath: key] }) }
-                md += "| \(label) | " + means.map { String(format: "%.3f", $0) }.joined(separator: " | ") + " |\n"
-            }
-        }
-        md += String(format: "\nWall time %.0f s.\n", r.wallSeconds)
-        return md
-    }
+    static func mean<S: Sequence>(_ v: S) -> Double where S.Element == Double { mean(Array(v)) }
 }

@@ -7,7 +7,7 @@ import Rewards
 import Tokenizers
 
 /// CreditBench's verifier on rows made by `tokenalign data make --kind prompts` (columns `prompt`,
-/// `task`): 1 for a correct completion, 0 otherwise. With `tokenLevel`, a wrong completion also gets
+/// `task`, and `task_knobs` when a knob differs from the task's default): 1 for a correct completion, 0 otherwise. With `tokenLevel`, a wrong completion also gets
 /// −1 on the token that holds its first error (the verifier's ground truth), so credit lands on
 /// the token that went wrong instead of being spread over the whole answer.
 public struct CreditBenchVerifierReward: RewardFunction {
@@ -28,8 +28,21 @@ public struct CreditBenchVerifierReward: RewardFunction {
             guard let name = c.prompt.columns["task"] as? String, let kind = CreditTaskName(rawValue: name) else {
                 throw RewardError("\(c.prompt.location): the creditbench reward needs a \"task\" column naming a CreditBench task")
             }
+            // The row's `task_knobs` (written by `data make --kind prompts` and the RL demo) pick the
+            // task that made the prompt: a reversed addition prompt is verified as one.
+            var knobs = TaskKnobs()
+            if let raw = c.prompt.columns["task_knobs"] {
+                guard let object = raw as? [String: Any] else {
+                    throw RewardError("\(c.prompt.location): \"task_knobs\" must be an object of task knobs, got \(raw)")
+                }
+                do { knobs = try TaskKnobs(columns: object) } catch { throw RewardError("\(c.prompt.location): \(error)") }
+            }
+            let key = "\(name) \(knobs)"
             let task: any CreditTask
-            if let t = tasks[name] { task = t } else { task = try kind.task(); tasks[name] = task }
+            if let t = tasks[key] { task = t } else {
+                do { task = try kind.task(knobs) } catch { throw RewardError("\(c.prompt.location): \(error)") }
+                tasks[key] = task
+            }
             guard let promptText = c.prompt.columns["prompt"] as? String else {
                 throw RewardError("\(c.prompt.location): the creditbench reward needs a plain-string prompt")
             }
@@ -50,10 +63,15 @@ public struct CreditBenchVerifierReward: RewardFunction {
     /// The index of the generated token whose bytes hold Unicode-scalar offset `scalar` of the
     /// completion text (the last token when the error is "missing text" at the very end).
     static func token(holding scalar: Int, in c: Completion, tokenizer: Tokenizer) -> Int {
-        let byte = c.text.unicodeScalars.prefix(scalar).reduce(0) { $0 + String($1).utf8.count }
-        let laid = TokenizedText(tokenIDs: c.ids, tokenizer: tokenizer)
+        token(holding: scalar, text: c.text, ids: c.ids, tokenizer: tokenizer)
+    }
+
+    /// The same for any generated `ids` whose decoded text (special tokens skipped) is `text`.
+    public static func token(holding scalar: Int, text: String, ids: [Int], tokenizer: Tokenizer) -> Int {
+        let byte = text.unicodeScalars.prefix(scalar).reduce(0) { $0 + String($1).utf8.count }
+        let laid = TokenizedText(tokenIDs: ids, tokenizer: tokenizer)
         for (t, range) in laid.offsets.enumerated() where !laid.specialTokensMask[t] && range.upperBound > byte { return t }
-        return c.ids.count - 1
+        return ids.count - 1
     }
 }
 

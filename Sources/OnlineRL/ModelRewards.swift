@@ -12,6 +12,8 @@ public struct RewardModelReward: RewardFunction {
     public let tokenLevel: Bool
     let model: any LanguageModel
     let head: RewardHead
+    /// The loaded reward model's backbone (ABC reads its attention).
+    var backbone: any LanguageModel { model }
     public var name: String { tokenLevel ? "token-rm" : "rm" }
 
     public init(folder: String, tokenLevel: Bool, vocabularySize: Int) throws {
@@ -28,17 +30,24 @@ public struct RewardModelReward: RewardFunction {
         head = loaded.head
     }
 
-    public func tokenRewards(_ completions: [Completion]) throws -> [[Float]] {
+    /// Prompt + completion of every row, right-padded with 0 into [B, L] (nil when every row is
+    /// empty). Causal attention keeps every real token blind to the padding after it.
+    func paddedInput(_ completions: [Completion]) throws -> IndexTensor? {
         let rows = completions.map { $0.prompt.ids + $0.ids }
-        guard let L = rows.map(\.count).max(), L > 0 else { return completions.map { _ in [] } }
+        guard let L = rows.map(\.count).max(), L > 0 else { return nil }
         if let long = completions.first(where: { $0.prompt.ids.count + $0.ids.count > model.maxPositions }) {
             throw RewardError("\(long.prompt.location): prompt + completion exceed the reward model's \(model.maxPositions) positions")
         }
         let B = rows.count
         var ids = [Int32](repeating: 0, count: B * L)
         for (i, r) in rows.enumerated() { for (t, v) in r.enumerated() { ids[i * L + t] = Int32(truncatingIfNeeded: v) } }
-        // Right padding: causal attention keeps every real token blind to the padding after it.
-        let scores = withoutGradients { head.scores(model.hiddenStates(IndexTensor(shape: [B, L], data: ids), attentionMask: nil, cache: nil).value) }
+        return IndexTensor(shape: [B, L], data: ids)
+    }
+
+    public func tokenRewards(_ completions: [Completion]) throws -> [[Float]] {
+        guard let input = try paddedInput(completions) else { return completions.map { _ in [] } }
+        let L = input.shape[1]
+        let scores = withoutGradients { head.scores(model.hiddenStates(input, attentionMask: nil, cache: nil).value) }
         let s = scores.scalars
         return completions.enumerated().map { i, c in
             let p = c.prompt.ids.count, n = c.ids.count

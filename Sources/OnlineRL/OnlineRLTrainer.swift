@@ -42,6 +42,9 @@ public final class OnlineRLTrainer {
     let stopIDs: Set<Int>
     let padID: Int
     public var outputDirectory: URL?
+    /// The completions of the last training step with their rewards and advantages (empty before
+    /// the first step, and after a step whose dynamic sampling kept nothing).
+    public private(set) var lastRollouts: [RolloutRecord] = []
     /// The world this trainer is one rank of: rank r samples the r-th block of the step's groups,
     /// the samples are then shared and the gradients summed (docs/design/distributed.md §3).
     public let communicator: any Communicator = World.current
@@ -334,6 +337,7 @@ public final class OnlineRLTrainer {
         }
         var metrics = rolloutMetrics(samples, perFunction: perFunction).merging(extra) { a, _ in a }
         guard !samples.isEmpty else {
+            lastRollouts = []
             // Dynamic sampling found no group with distinct rewards: nothing to learn from.
             metrics["step_ms"] = Float(Self.milliseconds(ContinuousClock.now - clock))
             return metrics
@@ -357,6 +361,9 @@ public final class OnlineRLTrainer {
         for i in samples.indices {
             samples[i].advantages = all.completion(estimate.advantages, row: i)
             samples[i].returns = all.completion(estimate.returns, row: i)
+        }
+        lastRollouts = samples.map {
+            RolloutRecord(promptIndex: $0.promptIndex, group: $0.group, ids: $0.ids, text: $0.text, rewards: $0.rewards, advantages: $0.advantages)
         }
 
         let miniSize = min(c.miniBatchSize ?? samples.count, samples.count)

@@ -41,6 +41,17 @@ public enum RewardFunctions {
             guard let arg else { throw RewardError("--reward token-rm needs a folder: token-rm:DIR") }
             return try RewardModelReward(folder: arg, tokenLevel: true, vocabularySize: ctx.vocabularySize)
         },
+        RewardFunctionEntry(card: MethodCard(name: "abc", summary: "ABC: a sequence RM's score spread over the tokens by its last-layer attention, β·R·α_t + (1 − β)·R at the end",
+                                             arxiv: ["2402.00782"], defaults: ["beta": "0.5"]), argument: "DIR[,BETA]") { arg, ctx in
+            let parts = (arg ?? "").split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard let dir = parts.first, !dir.isEmpty, parts.count <= 2 else { throw RewardError("--reward abc needs a reward-model folder: abc:DIR[,BETA]") }
+            var beta: Float = 0.5
+            if parts.count == 2 {
+                guard let b = Float(parts[1]) else { throw RewardError("--reward abc:\(arg ?? ""): BETA must be a number, got '\(parts[1])'") }
+                beta = b
+            }
+            return try AttentionCreditRLReward(folder: dir, beta: beta, vocabularySize: ctx.vocabularySize)
+        },
         RewardFunctionEntry(card: MethodCard(name: "rm-ensemble", summary: "Several sequence reward models combined: mean, median, min, mean − λ·std or mean − λ·variance",
                                              arxiv: ["2312.09244", "2310.02743"], defaults: ["mode": "mean"]), argument: "DIR1,DIR2[:MODE]") { arg, ctx in
             guard let arg else { throw RewardError("--reward rm-ensemble needs folders: rm-ensemble:DIR1,DIR2[:MODE]") }

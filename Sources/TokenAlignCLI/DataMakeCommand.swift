@@ -96,6 +96,8 @@ struct DataMakeCommand: ParsableCommand {
     func makeRow(_ task: some CreditTask, index: Int, tokenizer: Tokenizer?) -> [String: Any] {
         let ex = task.example(seed: seed, index: index)
         var row: [String: Any] = ["prompt": ex.prompt, "task": task.name]
+        // The knobs travel with the row, so the verifier reward rebuilds the same task.
+        if !knobs.columns.isEmpty { row["task_knobs"] = knobs.columns }
         // Whether this row's demonstration is wrong: its own stream, so it does not disturb the examples.
         var coin = CreditRNG(seed: seed ^ 0x5EED_E22, stream: UInt64(index))
         switch kind {

@@ -189,15 +189,17 @@ struct SentimentDemoCommand: ParsableCommand {
 struct RLDemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rl",
-        abstract: "Online RL on CreditBench addition: GRPO, Dr. GRPO, RLOO, REINFORCE++, KTAE, token credit, GSPO and PPO from one start, same budget, several seeds.",
+        abstract: "Online RL from the CreditBench demo's SFT model: GRPO, its variants, PPO, token credit, RTO, token and sequence RMs, ABC and EM-RL, same budget, several seeds.",
         discussion: """
-        Trains a tiny Llama from scratch to be partly right on one-digit addition, then runs every method from that start with \
-        the same number of sampled completions on each seed, and reports held-out greedy accuracy, KL to the start and the \
-        paired difference from GRPO. Writes data, the start model, results.json and report.md into --out.
+        Starts from the SFT model of a `tokenalign demo` run (--credit-run; without it the CreditBench demo runs first, DPO only, \
+        into --out/credit), trains every method on fresh problems of its task with the same number of sampled completions on each \
+        seed, and reports held-out greedy and sampled accuracy, KL to the start, where each method's advantages land on wrong \
+        rollouts, and the paired difference from GRPO. Writes data, results.json, report.md and report.html into --out.
         """)
     @Option(help: "Run folder.") var out = "runs/rl"
     @Flag(help: "The CI-sized run.") var quick = false
     @Option(help: "YAML/JSON settings overriding the defaults (keys of settings.json).") var config: String?
+    @Option(help: "A finished `tokenalign demo` run folder to start from (its models/sft, held-out prompts and auxiliary models).") var creditRun: String?
     @Option(help: ArgumentHelp("Comma-separated methods: \(RLDemo.methods.map(\.label).joined(separator: ", ")).")) var methods: String?
     @Option(help: "Comma-separated seeds.") var seeds: String?
     @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
@@ -205,6 +207,7 @@ struct RLDemoCommand: ParsableCommand {
     func run() throws {
         var s = quick ? RLDemoSettings.quick : RLDemoSettings()
         if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
+        if let creditRun { s.creditRun = creditRun }
         if let methods { s.methods = CommaList.strings(methods) }
         if let seeds {
             guard let v = CommaList.integers(seeds, as: UInt64.self) else { throw ValidationError("--seeds takes comma-separated integers, got '\(seeds)'") }

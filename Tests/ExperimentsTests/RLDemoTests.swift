@@ -2,41 +2,67 @@ import Experiments
 import Foundation
 import Testing
 
-/// `tokenalign demo rl --quick`: every stage runs, the table has every method, and a second run with
-/// the same settings gives the same numbers (wall times aside).
+/// `tokenalign demo rl --quick`: the CreditBench stage and every method run, the table has every
+/// method, and a second run from the first run's CreditBench folder gives the same numbers.
 @Suite struct RLDemoTests {
-    func run(_ folder: URL) throws -> RLDemoResult {
-        try RLDemo.run(.quick, folder: folder)
-    }
-
     @Test func quickRunIsCompleteAndReproducible() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("ta-rl-demo-\(UUID().uuidString)")
-        let a = try run(base.appendingPathComponent("a"))
         let s = RLDemoSettings.quick
+        let a = try RLDemo.run(s, folder: base.appendingPathComponent("a"))
         #expect(a.rows.map(\.method) == s.methods)
         #expect(a.runs.count == s.methods.count * s.seeds.count)
-        #expect(a.trainProblems == 50 && a.heldOutProblems == 50 && a.startAccuracy.count == 50)
+        #expect(a.trainPrompts == s.trainPrompts && a.heldOutPrompts == a.startGreedy.count && a.heldOutPrompts > 0)
         for r in a.runs {
-            #expect(r.correct.count == 50 && r.trainCorrect.count == 50 && r.curve.first?.completions == 0 && r.curve.last?.completions == s.steps * s.completionsPerStep)
-            #expect(r.kl.isFinite && r.sampledTokens > 0)
+            #expect(r.greedyCorrect.count == a.heldOutPrompts && r.sampledCorrect.count == a.heldOutPrompts)
+            #expect(r.sampledCorrect.allSatisfy { $0.count == s.evalSamples })
+            #expect(r.curve.first?.completions == 0 && r.curve.count == s.steps / s.evalEvery + 1)
+            // The same budget: every method sampled steps × completions_per_step completions.
+            #expect(r.sampledCompletions == s.steps * s.completionsPerStep, "\(r.method)")
+            #expect(r.sampledTokens > 0 && r.kl.joined().allSatisfy(\.isFinite))
+            if r.wrongRollouts > 0 { #expect((0 ... 1).contains(r.advantageTop1) && r.advantageTop1Chance > 0) }
         }
-        for f in ["settings.json", "results.json", "report.md", "models/sft/model.safetensors", "data/train_prompts.jsonl"] {
+        // GRPO's advantage is one number per sequence: it localises exactly at chance.
+        for r in a.runs where r.method == "grpo" && r.wrongRollouts > 0 { #expect(abs(r.advantageTop1 - r.advantageTop1Chance) < 1e-9) }
+        for f in ["settings.json", "results.json", "report.md", "report.html", "credit/models/sft/model.safetensors", "credit/models/dpo/model.safetensors",
+                  "data/train_prompts.jsonl", "data/eval_prompts.jsonl"] {
             #expect(FileManager.default.fileExists(atPath: base.appendingPathComponent("a/\(f)").path), "missing \(f)")
         }
-        let b = try run(base.appendingPathComponent("b"))
-        #expect(a.runs.map(\.correct) == b.runs.map(\.correct))
+        var again = s
+        again.creditRun = base.appendingPathComponent("a/credit").path
+        let b = try RLDemo.run(again, folder: base.appendingPathComponent("b"))
+        #expect(a.startGreedy == b.startGreedy && a.startSampled == b.startSampled)
+        #expect(a.runs.map(\.greedyCorrect) == b.runs.map(\.greedyCorrect))
+        #expect(a.runs.map(\.sampledCorrect) == b.runs.map(\.sampledCorrect))
         #expect(a.runs.map(\.kl) == b.runs.map(\.kl))
         #expect(a.runs.map(\.curve) == b.runs.map(\.curve))
+        #expect(a.runs.map(\.heatmaps) == b.runs.map(\.heatmaps))
+
+        // A credit run without the model a method reads is refused before anything trains.
+        let missing = base.appendingPathComponent("missing")
+        try FileManager.default.createDirectory(at: missing.appendingPathComponent("models"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: base.appendingPathComponent("a/credit/settings.json"), to: missing.appendingPathComponent("settings.json"))
+        var lacking = s
+        lacking.creditRun = missing.path
+        lacking.methods = ["grpo", "rto"]
+        #expect { try RLDemo.run(lacking, folder: base.appendingPathComponent("c")) } throws: { "\($0)".contains("models/dpo") }
     }
 
     @Test func settingsAreChecked() {
         var s = RLDemoSettings.quick
-        s.methods = ["ktae"]
-        #expect(throws: DemoError.self) { try s.validate() }
-        s.methods = ["grpo", "nope"]
-        #expect(throws: DemoError.self) { try s.validate() }
+        for bad in [["ktae"], ["grpo", "nope"], ["grpo", "grpo"]] {
+            s.methods = bad
+            #expect(throws: DemoError.self, "\(bad)") { try s.validate() }
+        }
         s = .quick
         s.completionsPerStep = 30
         #expect(throws: DemoError.self) { try s.validate() }
+        s = .quick
+        s.creditPreset = "huge"
+        #expect(throws: DemoError.self) { try s.validate() }
+        s = .quick
+        s.numGenerations = 1
+        s.completionsPerStep = 4
+        #expect(throws: DemoError.self) { try s.validate() }
+        #expect(throws: DemoError.self) { try RLDemoSettings.quick.overriding(with: ["stepz": 3], source: "x.yaml") }
     }
 }

@@ -1,0 +1,94 @@
+// The methods `tokenalign demo rl` compares: each is a reward (verifier, token credit, a trained
+// reward model, an implicit DPO reward, or none) plus an advantage estimator and a policy loss, set
+// on the shared online-RL configuration. Budgets are the demo's, never the method's.
+import Foundation
+import OnlineRL
+
+/// Where a method's auxiliary models come from: a finished CreditBench demo run folder.
+public struct RLDemoInputs: Sendable {
+    public var creditRun: URL
+    func model(_ name: String) -> String { creditRun.appendingPathComponent("models/\(name)").path }
+}
+
+/// One method of the comparison: how it sets up the shared online-RL loop.
+public struct RLDemoMethod: Sendable {
+    public var label: String
+    public var summary: String
+    /// Folders under the credit run's `models/` it reads (checked before anything trains).
+    public var needs: [String] = []
+    let configure: @Sendable (inout OnlineRLConfiguration, RLDemoSettings, RLDemoInputs) -> Void
+}
+
+extension RLDemo {
+    /// PPO as the demo runs it: one completion per prompt, GAE over a value head, KL 0.05 in the
+    /// reward, 4 epochs per batch, its own learning rate.
+    static func ppo(_ c: inout OnlineRLConfiguration, _ s: RLDemoSettings) {
+        c.estimator = "gae"
+        c.promptsPerStep = s.completionsPerStep
+        c.numGenerations = 1
+        c.klCoef = 0.05
+        c.numIterations = 4
+        c.learningRate = s.ppoLearningRate
+    }
+
+    /// Every method the demo can run, by label.
+    public static let methods: [RLDemoMethod] = [
+        RLDemoMethod(label: "grpo", summary: "GRPO: group-normalised verifier reward, PPO clip") { _, _, _ in },
+        RLDemoMethod(label: "dr-grpo", summary: "Dr. GRPO: no std scaling, constant length normaliser") { c, _, _ in
+            c.estimator = "dr-grpo"
+            c.lossAggMode = "seq-mean-token-sum-norm"
+        },
+        RLDemoMethod(label: "dapo", summary: "DAPO: clip-higher (0.2, 0.28), token-mean loss, soft overlong penalty; no dynamic sampling (it would sample past the budget)") { c, _, _ in
+            c.clipRatioLow = 0.2
+            c.clipRatioHigh = 0.28
+            c.lossAggMode = "token-mean"
+            c.rewards += ["overlong"]
+        },
+        RLDemoMethod(label: "rloo", summary: "RLOO: leave-one-out baseline") { c, _, _ in c.estimator = "rloo" },
+        RLDemoMethod(label: "reinforce++", summary: "REINFORCE++: discounted token returns, batch whitening, no group baseline") { c, _, _ in
+            c.estimator = "reinforce++"
+        },
+        RLDemoMethod(label: "reinforce++-baseline", summary: "REINFORCE++ with a group-mean baseline, batch whitening") { c, _, _ in
+            c.estimator = "reinforce++-baseline"
+        },
+        RLDemoMethod(label: "gspo", summary: "GSPO: sequence-level importance ratio") { c, _, _ in c.policyLoss = "gspo" },
+        RLDemoMethod(label: "ktae", summary: "KTAE: GRPO plus key-token bonuses from correct-vs-wrong token statistics") { c, _, _ in
+            c.estimator = "ktae"
+        },
+        RLDemoMethod(label: "grpo-token-credit", summary: "GRPO on the verifier's first-error token penalty (−1 on the wrong token)") { c, _, _ in
+            c.rewards = ["creditbench-token"]
+        },
+        RLDemoMethod(label: "ppo", summary: "PPO: GAE over a value head on the verifier reward, KL 0.05 in the reward, 4 epochs") { c, s, _ in
+            ppo(&c, s)
+        },
+        RLDemoMethod(label: "ppo-token-credit", summary: "PPO on the verifier reward plus its first-error token penalty (ground-truth dense credit)") { c, s, _ in
+            ppo(&c, s)
+            c.rewards = ["creditbench-token"]
+        },
+        RLDemoMethod(label: "rto", summary: "RTO: PPO on the verifier reward plus the DPO policy's implicit token reward (credit run's models/dpo)",
+                     needs: ["dpo"]) { c, s, i in
+            ppo(&c, s)
+            c.rewards = ["creditbench", "implicit-dpo:\(i.model("dpo"))"]
+        },
+        RLDemoMethod(label: "ppo-token-rm", summary: "PPO on the verifier reward plus a token RM's dense reward (credit run's models/token-rm)",
+                     needs: ["token-rm"]) { c, s, i in
+            ppo(&c, s)
+            c.rewards = ["creditbench", "token-rm:\(i.model("token-rm"))"]
+        },
+        RLDemoMethod(label: "ppo-rm", summary: "PPO on a sequence RM's score alone (credit run's models/sequence-rm; the verifier only judges)",
+                     needs: ["sequence-rm"]) { c, s, i in
+            ppo(&c, s)
+            c.rewards = ["rm:\(i.model("sequence-rm"))"]
+        },
+        RLDemoMethod(label: "abc", summary: "ABC: PPO on the same sequence RM's score spread by its attention (β = 0.5); same return as ppo-rm",
+                     needs: ["sequence-rm"]) { c, s, i in
+            ppo(&c, s)
+            c.rewards = ["abc:\(i.model("sequence-rm"))"]
+        },
+        RLDemoMethod(label: "em-rl", summary: "EM-RL: GRPO on the trajectory log-probability alone (no verifier reward at all)") { c, _, _ in
+            c.rewards = ["neg-trajectory-entropy"]
+        },
+    ]
+
+    public static func method(_ label: String) -> RLDemoMethod? { methods.first { $0.label == label } }
+}

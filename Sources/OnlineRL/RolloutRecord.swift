@@ -1,0 +1,16 @@
+// What a finished training step keeps of each rollout, for reports: which tokens were sampled,
+// what the rewards said and where the estimator put the credit.
+
+/// One completion of the last training step, after its advantages were estimated.
+public struct RolloutRecord: Sendable, Equatable {
+    /// Index of the prompt in the run's prompt set.
+    public var promptIndex: Int
+    /// The rollout group (one per prompt of the batch).
+    public var group: Int
+    public var ids: [Int]
+    public var text: String
+    /// The summed reward functions per token (before any KL-in-reward shaping).
+    public var rewards: [Float]
+    /// The estimator's advantage per token.
+    public var advantages: [Float]
+}
