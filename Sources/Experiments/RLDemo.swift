@@ -146,7 +146,7 @@ public enum RLDemo {
                     }
                 }
             }
-            if step % settings.evalEvery == 0 || step == total {
+            if step % settings.evalEvery == 0 && step < total {
                 let e = evaluator.accuracies(trainer.policy, seed: seed &+ UInt64(step))
                 curve.append(RLCurvePoint(completions: completions, greedyAccuracy: mean(e.greedy), sampledAccuracy: mean(e.sampled.joined()),
                                           rolloutAccuracy: windowTotal > 0 ? Double(windowCorrect) / Double(windowTotal) : nil))
@@ -156,7 +156,10 @@ public enum RLDemo {
             log(.progress(label: "\(m.label) seed \(seed)", done: step, total: total))
             return .continue
         }
+        // The final measurement is also the curve's last point.
         let final = evaluator.accuracies(trainer.policy, seed: seed &+ 0xF1A1)
+        curve.append(RLCurvePoint(completions: completions, greedyAccuracy: mean(final.greedy), sampledAccuracy: mean(final.sampled.joined()),
+                                  rolloutAccuracy: windowTotal > 0 ? Double(windowCorrect) / Double(windowTotal) : nil))
         return RLDemoRun(method: m.label, seed: seed, curve: curve, greedyCorrect: final.greedy, sampledCorrect: final.sampled,
                          kl: evaluator.kl(trainer.policy, samples: final.samples), sampledCompletions: completions, sampledTokens: tokens,
                          advantageTop1: credit.top1, advantageTop1Chance: credit.chance, wrongRollouts: credit.count, heatmaps: credit.maps,

@@ -15,7 +15,9 @@ import Testing
         for r in a.runs {
             #expect(r.greedyCorrect.count == a.heldOutPrompts && r.sampledCorrect.count == a.heldOutPrompts)
             #expect(r.sampledCorrect.allSatisfy { $0.count == s.evalSamples })
-            #expect(r.curve.first?.completions == 0 && r.curve.count == s.steps / s.evalEvery + 1)
+            #expect(r.curve.first?.completions == 0 && r.curve.count == (s.steps - 1) / s.evalEvery + 2)
+            // The curve ends at the final measurement.
+            #expect(r.curve.last?.greedyAccuracy == r.greedyCorrect.reduce(0, +) / Double(r.greedyCorrect.count))
             // The same budget: every method sampled steps × completions_per_step completions.
             #expect(r.sampledCompletions == s.steps * s.completionsPerStep, "\(r.method)")
             #expect(r.sampledTokens > 0 && r.kl.joined().allSatisfy(\.isFinite))
