@@ -36,7 +36,10 @@ struct DataMakeCommand: ParsableCommand {
                       after the prompt; = token count when text is missing
                       at the end) and "rejected_token_labels" (per response
                       token: 0 before the first error, 1 at it, 2 after)
-          prompts     {"prompt", "answer"} (count: one of many answers)
+          prompts     {"prompt", "answer"} (count: one of many answers), and
+                      "task_knobs" ({"digits": 2, "reversed": true}, …) when
+                      a knob is set, so `--reward creditbench` rebuilds the
+                      same task
           stepwise    chain only, TRL stepwise: {"prompt", "completions":
                       [steps], "labels": [bool]}; a step is true if it and
                       all steps before it are the true steps
@@ -96,13 +99,13 @@ struct DataMakeCommand: ParsableCommand {
     func makeRow(_ task: some CreditTask, index: Int, tokenizer: Tokenizer?) -> [String: Any] {
         let ex = task.example(seed: seed, index: index)
         var row: [String: Any] = ["prompt": ex.prompt, "task": task.name]
-        // The knobs travel with the row, so the verifier reward rebuilds the same task.
-        if !knobs.columns.isEmpty { row["task_knobs"] = knobs.columns }
         // Whether this row's demonstration is wrong: its own stream, so it does not disturb the examples.
         var coin = CreditRNG(seed: seed ^ 0x5EED_E22, stream: UInt64(index))
         switch kind {
         case .prompts:
             row["answer"] = ex.answer
+            // The knobs travel with the prompt, so the `creditbench` reward rebuilds the same task.
+            if !knobs.columns.isEmpty { row["task_knobs"] = knobs.columns }
         case .sft:
             if coin.chance(errorRate ?? 0) {
                 let bad = task.injectedError(for: ex, seed: seed, index: index)

@@ -79,7 +79,8 @@ private func rows(_ url: URL) throws -> [[String: Any]] {
         let prompts = dir.appendingPathComponent("prompts.jsonl")
         try runCLI(["data", "make", "--task", "count", "--n", "10", "--out", prompts.path, "--kind", "prompts", "--length", "6"])
         let p = try rows(prompts)
-        #expect(p.count == 10 && p.allSatisfy { Set($0.keys) == ["prompt", "answer", "task"] })
+        #expect(p.count == 10 && p.allSatisfy { Set($0.keys) == ["prompt", "answer", "task", "task_knobs"] })
+        #expect(p.allSatisfy { ($0["task_knobs"] as? [String: Any])?["length"] as? Int == 6 })
         #expect(p.allSatisfy { ($0["answer"] as? String)?.count == 6 })
 
         let stepwise = dir.appendingPathComponent("steps.jsonl")
