@@ -459,37 +459,17 @@ public final class CreditDemo {
     func evaluatePolicy(name: String, model: any LanguageModel, reference: any LanguageModel, tokenizer: Tokenizer,
                         examples: [CreditExample], seed: UInt64) -> PolicyResult {
         let s = settings
+        let evaluator = HeldOutEvaluator(task: task, tokenizer: tokenizer, examples: examples, start: reference,
+                                         maxNewTokens: s.maxNewTokens, samples: s.evalSamples)
+        let (g, a, sampled) = evaluator.accuracies(model, seed: seed)
+        let groups = evaluator.kl(model, samples: sampled)
         model.eval()
-        let greedy = Sampling.sample(model: model, tokenizer: tokenizer, task: task, examples: examples, count: 1, temperature: 0,
-                                     maxNewTokens: s.maxNewTokens, seed: seed)
-        let sampled = Sampling.sample(model: model, tokenizer: tokenizer, task: task, examples: examples, count: s.evalSamples,
-                                      temperature: 1, maxNewTokens: s.maxNewTokens, seed: seed &+ 1)
-        let g = greedy.map { $0.map { $0.isCorrect ? 1.0 : 0.0 } }
-        let a = sampled.map { $0.map { $0.isCorrect ? 1.0 : 0.0 } }
-        // KL(π ‖ π_ref) summed over the vocabulary at every position of the policy's own samples.
-        var rows: [PromptResponse] = [], owner: [Int] = []
-        for (i, e) in examples.enumerated() {
-            let p = tokenizer.encode(e.prompt)
-            for r in sampled[i] where !r.ids.isEmpty {
-                rows.append(PromptResponse(prompt: p, response: r.ids))
-                owner.append(i)
-            }
-        }
-        let V = model.vocabularySize
-        let kl = ResponseScoring.perToken(models: [model, reference], rows: rows, padID: tokenizer.padTokenID ?? 0) { z, _ in
-            ResponseScoring.kl(z[0], z[1], V)
-        }
-        var groups = [[Double]](repeating: [], count: examples.count)
-        for (r, k) in zip(owner, kl) { groups[r] += k.map(Double.init) }
         let B = s.bootstrapResamples
-        return PolicyResult(name: name, greedyAccuracy: Bootstrap.meanOverGroups(g, resamples: B, seed: seed),
+        return PolicyResult(name: name, greedyAccuracy: Bootstrap.meanOverGroups(g.map { [$0] }, resamples: B, seed: seed),
                             sampledAccuracy: Bootstrap.meanOverGroups(a, resamples: B, seed: seed &+ 2),
                             klToReference: Bootstrap.meanOverGroups(groups, resamples: B, seed: seed &+ 3),
                             heldOutRewardAccuracy: nil, trainSeconds: 0)
     }
-
-    // MARK: Files
-
 
 }
 

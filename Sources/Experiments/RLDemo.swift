@@ -73,7 +73,7 @@ public enum RLDemo {
         try JSONL.write(rows(heldOut), to: folder.appendingPathComponent("data/eval_prompts.jsonl"))
         log(.note("\(creditSettings.task): \(train.count) training problems, \(heldOut.count) held-out prompts from \(creditRun.path)"))
 
-        let evaluator = RLDemoEvaluator(task: task, tokenizer: tokenizer, examples: heldOut, start: sft.model,
+        let evaluator = HeldOutEvaluator(task: task, tokenizer: tokenizer, examples: heldOut, start: sft.model,
                                         maxNewTokens: creditSettings.maxNewTokens, samples: settings.evalSamples)
         timer.begin("start", log: log)
         let startEval = evaluator.accuracies(sft.model, seed: 0x57A7)
@@ -108,7 +108,7 @@ public enum RLDemo {
     /// One method on one seed: train, evaluating along the way, then the final measurements.
     static func runMethod(_ m: RLDemoMethod, seed: UInt64, settings: RLDemoSettings, inputs: RLDemoInputs, sftPath: String, trainPath: URL,
                           creditSettings: CreditDemoSettings, task: any CreditTask, train: [CreditExample], tokenizer: Tokenizer,
-                          evaluator: RLDemoEvaluator, startEval: (greedy: [Double], sampled: [[Double]]),
+                          evaluator: HeldOutEvaluator, startEval: (greedy: [Double], sampled: [[Double]]),
                           log: @escaping (DemoEvent) -> Void) throws -> RLDemoRun {
         let runStart = ContinuousClock.now
         var c = OnlineRLConfiguration()

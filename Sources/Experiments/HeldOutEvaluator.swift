@@ -1,11 +1,11 @@
-// Held-out measurements of a policy in `tokenalign demo rl`, the same as the CreditBench demo's:
+// Held-out measurements of a policy, shared by the CreditBench demo and `tokenalign demo rl`:
 // greedy and sampled (T = 1) accuracy judged by the task's verifier, and KL to the start on the
 // policy's own samples.
 import CreditBench
 import Models
 import Tokenizers
 
-struct RLDemoEvaluator {
+struct HeldOutEvaluator {
     var task: any CreditTask
     var tokenizer: Tokenizer
     var examples: [CreditExample]
