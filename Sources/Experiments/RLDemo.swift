@@ -99,6 +99,33 @@ public enum RLDemo {
             c.numIterations = 4
             c.learningRate = s.ppoLearningRate
         },
+        RLDemoMethod(label: "gtpo", summary: "GTPO: entropy-weighted token rewards, normalised over the group's tokens") { c, _ in
+            c.estimator = "gtpo"
+        },
+        RLDemoMethod(label: "grpo-s", summary: "GRPO-S: outcome rewards reshaped by each response's mean entropy") { c, _ in
+            c.estimator = "grpo-s"
+        },
+        RLDemoMethod(label: "ma-rlhf", summary: "MA-RLHF: PPO with GAE over macro actions of 2 tokens") { c, s in
+            c.estimator = "ma-gae"
+            c.macro = "ngram:2"
+            c.promptsPerStep = s.completionsPerStep
+            c.numGenerations = 1
+            c.klCoef = 0.05
+            c.numIterations = 4
+            c.learningRate = s.ppoLearningRate
+        },
+        RLDemoMethod(label: "constrained", summary: "Constrained RLHF: the overlong penalty's mean kept ≥ −0.05 by a Lagrange multiplier") { c, _ in
+            c.rewards = ["creditbench", "overlong"]
+            c.constraints = ["2:-0.05"]
+        },
+        RLDemoMethod(label: "em-ft", summary: "EM-FT: token-entropy minimisation on the policy's own samples, KL 0.04 (no reward)") { c, _ in
+            c.policyLoss = "em-ft"
+            c.beta = 0.04
+        },
+        RLDemoMethod(label: "em-rl", summary: "EM-RL: negative token entropy as the only reward, KL 0.04") { c, _ in
+            c.rewards = ["neg-entropy"]
+            c.beta = 0.04
+        },
     ]
 
     public static func method(_ label: String) -> RLDemoMethod? { methods.first { $0.label == label } }

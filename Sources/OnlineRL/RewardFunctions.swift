@@ -41,6 +41,11 @@ public enum RewardFunctions {
             guard let arg else { throw RewardError("--reward token-rm needs a folder: token-rm:DIR") }
             return try RewardModelReward(folder: arg, tokenLevel: true, vocabularySize: ctx.vocabularySize)
         },
+        RewardFunctionEntry(card: MethodCard(name: "rm-span", summary: "A reward model folder read at the end of every sentence or clause and at the last token (fine-grained RLHF's span density)",
+                                             arxiv: ["2306.01693"]), argument: "DIR") { arg, ctx in
+            guard let arg else { throw RewardError("--reward rm-span needs a folder: rm-span:DIR") }
+            return try RewardModelReward(folder: arg, density: .span, vocabularySize: ctx.vocabularySize, tokenizer: ctx.tokenizer)
+        },
         RewardFunctionEntry(card: MethodCard(name: "rm-ensemble", summary: "Several sequence reward models combined: mean, median, min, mean − λ·std or mean − λ·variance",
                                              arxiv: ["2312.09244", "2310.02743"], defaults: ["mode": "mean"]), argument: "DIR1,DIR2[:MODE]") { arg, ctx in
             guard let arg else { throw RewardError("--reward rm-ensemble needs folders: rm-ensemble:DIR1,DIR2[:MODE]") }
