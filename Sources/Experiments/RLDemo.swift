@@ -105,14 +105,10 @@ public enum RLDemo {
         RLDemoMethod(label: "grpo-s", summary: "GRPO-S: outcome rewards reshaped by each response's mean entropy") { c, _ in
             c.estimator = "grpo-s"
         },
-        RLDemoMethod(label: "ma-rlhf", summary: "MA-RLHF: PPO with GAE over macro actions of 2 tokens") { c, s in
+        RLDemoMethod(label: "ma-rlhf", summary: "MA-RLHF: the ppo method with GAE over macro actions of 2 tokens") { c, s in
+            RLDemo.method("ppo")?.configure(&c, s)
             c.estimator = "ma-gae"
             c.macro = "ngram:2"
-            c.promptsPerStep = s.completionsPerStep
-            c.numGenerations = 1
-            c.klCoef = 0.05
-            c.numIterations = 4
-            c.learningRate = s.ppoLearningRate
         },
         RLDemoMethod(label: "constrained", summary: "Constrained RLHF: the overlong penalty's mean kept ≥ −0.05 by a Lagrange multiplier") { c, _ in
             c.rewards = ["creditbench", "overlong"]

@@ -29,13 +29,13 @@ struct TokenCreditRLTests {
     func gtpoUniformEntropyIsGRPO() throws {
         let L = 5, k = 4
         let batch = try Self.binaryBatch(lengths: [Int](repeating: L, count: 8), outcomes: Self.outcomes) { _, _ in 0.7 }
-        let gtpo = try GTPOAdvantage(entropyWeight: 0.3, epsilon: 0).estimate(batch).advantages.scalars
+        let gtpo = try EntropyWeightedAdvantage.gtpo(entropyWeight: 0.3, epsilon: 0).estimate(batch).advantages.scalars
         let grpo = try GRPOAdvantage(scaleRewards: .group, epsilon: 0).estimate(batch).advantages.scalars
         let factor = Float((Double(k * L - 1) / Double(L * (k - 1))).squareRoot())
         for (a, b) in zip(gtpo, grpo) { #expect(abs(a - b * factor) < 1e-5, "\(a) vs \(b)·\(factor)") }
         // At H = 0 everywhere the shares are uniform too.
         let zero = try Self.binaryBatch(lengths: [Int](repeating: L, count: 8), outcomes: Self.outcomes) { _, _ in 0 }
-        let g0 = try GTPOAdvantage(entropyWeight: 0.3, epsilon: 0).estimate(zero).advantages.scalars
+        let g0 = try EntropyWeightedAdvantage.gtpo(entropyWeight: 0.3, epsilon: 0).estimate(zero).advantages.scalars
         for (a, b) in zip(g0, gtpo) { #expect(abs(a - b) < 1e-6) }
     }
 
@@ -43,7 +43,7 @@ struct TokenCreditRLTests {
     func gtpoUniformEntropyUnequalLengths() throws {
         let lengths = [3, 5, 2, 4, 5, 1, 3, 4]
         let batch = try Self.binaryBatch(lengths: lengths, outcomes: Self.outcomes) { _, _ in 1.3 }
-        let a = try GTPOAdvantage().estimate(batch).advantages.scalars
+        let a = try EntropyWeightedAdvantage.gtpo().estimate(batch).advantages.scalars
         let g = try GRPOAdvantage().estimate(batch).advantages.scalars
         let T = 5
         for i in 0 ..< 8 {
@@ -59,18 +59,18 @@ struct TokenCreditRLTests {
         let batch = try Self.binaryBatch(lengths: [Int](repeating: 3, count: 8), outcomes: Self.outcomes) { i, t in
             (i == 0 && t == 0) ? 2.0 : (i == 1 && t == 0) ? 0.05 : 0.8
         }
-        let a = try GTPOAdvantage(entropyWeight: 0.5).estimate(batch).advantages.scalars
+        let a = try EntropyWeightedAdvantage.gtpo(entropyWeight: 0.5).estimate(batch).advantages.scalars
         #expect(a[0 * 3 + 0] > a[3 * 3 + 0], "unsure correct token should get more than the sure one")
         #expect(a[1 * 3 + 0] < a[2 * 3 + 0], "confident wrong token should get the most blame")
         #expect(throws: RLInputError.self) {
-            try GTPOAdvantage().estimate(try RolloutBatch(mask: batch.mask, tokenRewards: batch.tokenRewards, groupIDs: batch.groupIDs))
+            try EntropyWeightedAdvantage.gtpo().estimate(try RolloutBatch(mask: batch.mask, tokenRewards: batch.tokenRewards, groupIDs: batch.groupIDs))
         }
     }
 
     @Test("GRPO-S with uniform entropy equals GRPO (ε = 0), any lengths")
     func grpoSUniformEntropyIsGRPO() throws {
         let batch = try Self.binaryBatch(lengths: [3, 5, 2, 4, 5, 1, 3, 4], outcomes: Self.outcomes) { _, _ in 0.9 }
-        let s = try GRPOSAdvantage(entropyWeight: 0.4, epsilon: 0).estimate(batch).advantages.scalars
+        let s = try EntropyWeightedAdvantage.grpoS(entropyWeight: 0.4, epsilon: 0).estimate(batch).advantages.scalars
         let g = try GRPOAdvantage(scaleRewards: .group, epsilon: 0).estimate(batch).advantages.scalars
         for (a, b) in zip(s, g) { #expect(abs(a - b) < 1e-5) }
     }

@@ -63,16 +63,7 @@ import Training
         }
         let final = try #require(straight.multipliers).values
 
-        var first = c
-        first.maxSteps = 2
-        first.out = temporaryPath("constrained")
-        let a = try OnlineRLSetup.prepare(first).trainer
-        try a.run()
-        let checkpoint = try a.saveCheckpoint(in: URL(fileURLWithPath: first.out))
-        var second = c
-        second.out = first.out
-        let b = try OnlineRLSetup.prepare(second).trainer
-        try b.resume(from: checkpoint)
+        let (a, b, _) = try resumedTrainer(c, split: 2)
         #expect(b.multipliers?.values == a.multipliers?.values)
         try b.run()
         #expect(b.multipliers?.values.map(\.bitPattern) == final.map(\.bitPattern))
@@ -105,10 +96,7 @@ import Training
         let rm = try RMEnsembleRewardTests.rewardModel(seed: 3)
         let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: rm))
         let ctx = RewardContext(tokenizer: tokenizer, maxNewTokens: 16, vocabularySize: 512)
-        let completions = ["1, 2. 3", " good; bad!\nok", "plain words here"].enumerated().map { i, t in
-            Completion(prompt: RLPrompt(location: RowLocation(file: "p.jsonl", line: i + 1), text: "x\(i)", ids: tokenizer.encode("x\(i)")),
-                       ids: tokenizer.encode(t), text: t, finishReason: .length)
-        }
+        let completions = makeCompletions(["1, 2. 3", " good; bad!\nok", "plain words here"], tokenizer: tokenizer)
         let scores = try RewardFunctions.make("token-rm:\(rm)", context: ctx).tokenRewards(completions)
         let weights: [Float] = [0.5, 2, -1]
         let functions = try ["token-rm:\(rm)", "rm-span:\(rm)", "rm:\(rm)"].map { try RewardFunctions.make($0, context: ctx) }

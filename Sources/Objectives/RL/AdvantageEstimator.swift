@@ -117,7 +117,7 @@ public enum AdvantageEstimators {
     public static let registry = Registry<AdvantageEstimatorEntry>(family: "advantage estimator", [
         GAE.entry, GRPOAdvantage.entry, GRPOAdvantage.drGRPOEntry, RLOOAdvantage.entry,
         ReinforcePlusPlusAdvantage.entry, ReinforcePlusPlusBaselineAdvantage.entry, ReMaxAdvantage.entry,
-        GRPOPassKAdvantage.entry, KTAEAdvantage.entry, GTPOAdvantage.entry, GRPOSAdvantage.entry, MacroGAE.entry,
+        GRPOPassKAdvantage.entry, KTAEAdvantage.entry, EntropyWeightedAdvantage.gtpoEntry, EntropyWeightedAdvantage.grpoSEntry, MacroGAE.entry,
     ])
 
     /// The estimator registered under `name` (or an alias), built from `settings`.

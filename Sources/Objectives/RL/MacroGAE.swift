@@ -16,46 +16,39 @@ import TensorCore
 /// `RolloutBatch.macroStarts`, which the trainer fills from the decoded tokens.
 public struct MacroGAE: AdvantageEstimator {
     public var rule: MacroRule
-    public var gamma: Float
-    public var lambda: Float
-    public var whiten: Bool
+    /// γ, λ and whitening, validated as token-level GAE's.
+    public var gae: GAE
 
     public init(rule: MacroRule = .ngram(5), gamma: Float = 1, lambda: Float = 0.95, whiten: Bool = true) throws {
-        try requireRange("gamma", gamma, 0 ... 1)
-        try requireRange("lam", lambda, 0 ... 1)
         self.rule = rule
-        self.gamma = gamma
-        self.lambda = lambda
-        self.whiten = whiten
+        gae = try GAE(gamma: gamma, lambda: lambda, whiten: whiten)
     }
 
     public var name: String { "ma-gae" }
     public var readsValues: Bool { true }
 
     public func estimate(_ batch: RolloutBatch) throws -> Advantages {
-        let r = try batch.finiteRows(batch.tokenRewards, "tokenRewards")
-        let v = try batch.required(batch.values, "values", by: name)
+        let rewards = try batch.finiteRows(batch.tokenRewards, "tokenRewards")
+        let values = try batch.required(batch.values, "values", by: name)
         let marks = rule.readsText ? try batch.required(batch.macroStarts, "macroStarts (macro: \(rule))", by: name) : nil
-        let m = batch.mask.scalars
-        let B = batch.rowCount, T = batch.length
-        var adv = [Float](repeating: 0, count: B * T)
-        var ret = [Float](repeating: 0, count: B * T)
-        let g = Double(gamma), gl = Double(gamma) * Double(lambda)
+        let m = batch.mask.scalars, B = batch.rowCount, T = batch.length
+        var adv = [Float](repeating: 0, count: B * T), ret = adv
+        let g = Double(gae.gamma), gl = Double(gae.gamma) * Double(gae.lambda)
         for i in 0 ..< B {
             let positions = batch.trainedPositions(row: i, mask: m)
             // Macro start indices (into `positions`); the first trained token always starts one.
             var starts: [Int] = []
             for (k, t) in positions.enumerated() {
                 let isStart: Bool
-                if case .ngram(let n) = rule { isStart = k % n == 0 } else { isStart = marks![i * T + t] != 0 }
+                if case .ngram(let n) = rule { isStart = k % n == 0 } else { isStart = (marks?[i * T + t] ?? 0) != 0 }
                 if k == 0 || isStart { starts.append(k) }
             }
             var nextValue = 0.0, lastGAE = 0.0
             for (w, lo) in starts.enumerated().reversed() {
                 let hi = w + 1 < starts.count ? starts[w + 1] : positions.count
                 var reward = 0.0
-                for k in lo ..< hi { reward += Double(r[i * T + positions[k]]) }
-                let value = Double(v[i * T + positions[lo]])
+                for k in lo ..< hi { reward += Double(rewards[i * T + positions[k]]) }
+                let value = Double(values[i * T + positions[lo]])
                 lastGAE = reward + g * nextValue - value + gl * lastGAE
                 for k in lo ..< hi {
                     adv[i * T + positions[k]] = Float(lastGAE)
@@ -64,7 +57,7 @@ public struct MacroGAE: AdvantageEstimator {
                 nextValue = value
             }
         }
-        if whiten { adv = AdvantageStatistics.maskedWhiten(adv, mask: m) }
+        if gae.whiten { adv = AdvantageStatistics.maskedWhiten(adv, mask: m) }
         return Advantages(advantages: Tensor(shape: [B, T], data: adv), returns: Tensor(shape: [B, T], data: ret))
     }
 
