@@ -67,6 +67,17 @@ struct TokenCreditRLTests {
         }
     }
 
+    @Test("GTPO and GRPO-S: a group with one outcome (all wrong, all correct, or a single response) gets 0, whatever the entropies")
+    func oneOutcomeGroupsGetNothing() throws {
+        let batch = try Self.binaryBatch(lengths: [3, 2, 3, 1, 2, 3, 3, 2], outcomes: [0, 0, 0, 0, 1, 1, 1, 1]) { i, t in 0.1 + Float(i * 3 + t) * 0.17 }
+        for estimator in [try EntropyWeightedAdvantage.gtpo(), try EntropyWeightedAdvantage.grpoS()] {
+            #expect(try estimator.estimate(batch).advantages.scalars.allSatisfy { $0 == 0 }, "\(estimator.name)")
+        }
+        let single = try RolloutBatch(mask: Tensor(shape: [1, 2], data: [1, 1]), tokenRewards: Tensor(shape: [1, 2], data: [0, 1]),
+                                      entropies: Tensor(shape: [1, 2], data: [0.5, 1.5]))
+        #expect(try EntropyWeightedAdvantage.gtpo().estimate(single).advantages.scalars == [0, 0])
+    }
+
     @Test("GRPO-S with uniform entropy equals GRPO (ε = 0), any lengths")
     func grpoSUniformEntropyIsGRPO() throws {
         let batch = try Self.binaryBatch(lengths: [3, 5, 2, 4, 5, 1, 3, 4], outcomes: Self.outcomes) { _, _ in 0.9 }

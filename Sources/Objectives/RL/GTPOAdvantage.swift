@@ -9,8 +9,9 @@ extension EntropyWeightedAdvantage {
     ///   r̃_{i,k} = α₁ R_i + α₂ · d_k H_{i,k} / Σ_{j∈O⁺_k} H_{j,k}              (i correct)
     ///   r̃_{i,k} = −α₁ − α₂ · h_k H⁻¹_{i,k} / Σ_{j∈O⁻_k} H⁻¹_{j,k}             (i wrong, H⁻¹ = 1/(H + 1e-6))
     /// The advantage of each token is r̃ normalised over all trained tokens of its group,
-    /// (r̃ − mean)/(std + ε) (unbiased std); a group of one keeps mean 0 and std 1, as GRPO does
-    /// (verl's rule).
+    /// (r̃ − mean)/(std + ε) (unbiased std). A group whose responses are all correct or all wrong
+    /// (a group of one included) gets 0, as under GRPO: the paper trains with DAPO's dynamic
+    /// sampling, which never lets such a group through.
     ///
     /// What could not be pinned down: no official code was found. The shaped rewards (the paper's
     /// Eq. 3 and 5) and α₂ = 0.1 follow the paper as a public re-implementation quotes it; its
@@ -25,6 +26,10 @@ extension EntropyWeightedAdvantage {
         for rows in batch.groups {
             let positions = rows.map { batch.trainedPositions(row: $0, mask: m) }
             let correct = rows.map { R[$0] > 0 }
+            // One outcome only: GRPO's advantage is 0 there, and the paper trains under DAPO's
+            // dynamic sampling, which drops such groups; normalising the entropy shares alone
+            // would blow tiny entropy differences up to unit advantages.
+            guard correct.contains(true) && correct.contains(false) else { continue }
             var shaped = positions.map { [Double](repeating: 0, count: $0.count) }
             let longest = positions.map(\.count).max() ?? 0
             for k in 0 ..< longest {
@@ -37,13 +42,8 @@ extension EntropyWeightedAdvantage {
                 }
             }
             let all = shaped.flatMap { $0 }
-            var mean = 0.0, scale = 1.0
-            if rows.count > 1 && all.count > 1 {
-                mean = all.reduce(0, +) / Double(all.count)
-                let ss = all.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-                scale = (ss / Double(all.count - 1)).squareRoot()
-            }
-            scale += Double(epsilon)
+            let mean = all.reduce(0, +) / Double(all.count)
+            let scale = (all.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(all.count - 1)).squareRoot() + Double(epsilon)
             for (j, i) in rows.enumerated() {
                 for (k, t) in positions[j].enumerated() { out[i * T + t] = Float((shaped[j][k] - mean) / scale) }
             }

@@ -253,6 +253,8 @@ def gtpo(alpha2=0.1, eps=1e-6, inv_eps=1e-6):
     R, H = seq_rewards(), z(entropies)
     A = np.zeros((B, T))
     for rows in group_rows():
+        if all(R[i] > 0 for i in rows) or all(R[i] <= 0 for i in rows):
+            continue  # one outcome only: no advantage (as GRPO, and DAPO's dynamic sampling)
         pos = {i: [t for t in range(T) if M[i, t]] for i in rows}
         shaped = {i: np.zeros(len(pos[i])) for i in rows}
         for k in range(max(len(p) for p in pos.values())):
@@ -265,7 +267,7 @@ def gtpo(alpha2=0.1, eps=1e-6, inv_eps=1e-6):
                 for i, sh in zip(act, share):
                     shaped[i][k] = R[i] + alpha2 * sh if correct else -1.0 - alpha2 * sh
         allv = np.concatenate([shaped[i] for i in rows])
-        mu, sd = (allv.mean(), allv.std(ddof=1)) if len(rows) > 1 and allv.size > 1 else (0.0, 1.0)
+        mu, sd = allv.mean(), allv.std(ddof=1)
         for i in rows:
             for k, t in enumerate(pos[i]):
                 A[i, t] = (shaped[i][k] - mu) / (sd + eps)
@@ -279,6 +281,8 @@ def grpo_s(beta2=0.1, eps=1e-6, inv_eps=1e-6):
     hbar = np.array([H[i][M[i]].mean() if M[i].any() else 0.0 for i in range(B)])
     a = np.zeros(B)
     for rows in group_rows():
+        if all(R[i] > 0 for i in rows) or all(R[i] <= 0 for i in rows):
+            continue  # one outcome only: no advantage
         shaped = {}
         for correct in (True, False):
             act = [i for i in rows if (R[i] > 0) == correct]
@@ -289,7 +293,7 @@ def grpo_s(beta2=0.1, eps=1e-6, inv_eps=1e-6):
             for i, sh in zip(act, share):
                 shaped[i] = R[i] + beta2 * sh if correct else -1.0 - beta2 * sh
         g = np.array([shaped[i] for i in rows])
-        mu, sd = (g.mean(), g.std(ddof=1)) if len(rows) > 1 else (0.0, 1.0)
+        mu, sd = g.mean(), g.std(ddof=1)
         for k, i in enumerate(rows):
             a[i] = (g[k] - mu) / (sd + eps)
     A = per_row(a)
