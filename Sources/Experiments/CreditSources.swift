@@ -155,6 +155,26 @@ public enum CreditSources {
                              source: LogProbReward(ModelLogProbs(m.sft, padID: m.padID), name: "confidence"))]
         },
         CreditSourceEntry(card: MethodCard(
+            name: "advantage", summary: "an advantage estimator's per-token advantages on the response inside a group sampled from the model and judged by the verifier (one row per estimator in the demo)",
+            inputs: ["the SFT model (samples G − 1 more responses per prompt)", "the task's verifier"],
+            defaults: ["G": "8", "demo estimators": AdvantageCredit.demoEstimators.joined(separator: " ")]),
+            argument: "ESTIMATOR,MODEL,TASK[,G]", load: { arg, spec, l in
+                let p = try CreditSourceLoader.parts(arg, of: spec, required: 3, optional: 1, shape: "advantage:ESTIMATOR,MODEL,TASK[,G]")
+                guard let name = CreditTaskName(rawValue: p[2]) else {
+                    throw CreditSourceError.invalidArgument("\(spec): TASK '\(p[2])' is not one of \(CreditTaskName.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                guard let g = p.count > 3 ? Int(p[3]) : 8 else { throw CreditSourceError.invalidArgument("\(spec): G '\(p[3])' is not an integer") }
+                let groups = try AdvantageGroups(model: try l.model(p[1]), task: try name.task(), tokenizer: l.tokenizer, groupSize: g, seed: l.seed &+ 555)
+                return try AdvantageCredit(estimator: p[0], groups: groups)
+            }) { m in
+            guard let groups = try? AdvantageGroups(model: m.sft, task: m.task, tokenizer: m.tokenizer, seed: m.settings.seed &+ 555) else { return [] }
+            return AdvantageCredit.demoEstimators.compactMap { try? AdvantageCredit(estimator: $0, groups: groups) }.map { source in
+                CreditSourceRow(name: "advantage (\(source.estimator.name))",
+                                explanation: "\(source.estimator.name)'s per-token advantage of the response in a group of 8 sampled from π_SFT, verifier reward",
+                                source: source)
+            }
+        },
+        CreditSourceEntry(card: MethodCard(
             name: "random", summary: "uniform noise: the chance level", defaults: ["seed": "seed + 999"]),
             argument: "[SEED]", load: { arg, spec, l in
                 let p = try CreditSourceLoader.parts(arg, of: spec, required: 0, optional: 1, shape: "random or random:SEED")

@@ -88,6 +88,25 @@ extension RLDemo {
         RLDemoMethod(label: "em-rl", summary: "EM-RL: GRPO on the trajectory log-probability alone (no verifier reward at all)") { c, _, _ in
             c.rewards = ["neg-trajectory-entropy"]
         },
+        RLDemoMethod(label: "em-rl-token", summary: "EM-RL, token variant: negative token entropy as the only reward, KL 0.04") { c, _, _ in
+            c.rewards = ["neg-entropy"]
+            c.beta = 0.04
+        },
+        RLDemoMethod(label: "em-ft", summary: "EM-FT: token-entropy minimisation on the policy's own samples, KL 0.04 (no reward)") { c, _, _ in
+            c.policyLoss = "em-ft"
+            c.beta = 0.04
+        },
+        RLDemoMethod(label: "gtpo", summary: "GTPO: entropy-weighted token rewards, normalised over the group's tokens") { c, _, _ in
+            c.estimator = "gtpo"
+        },
+        RLDemoMethod(label: "grpo-s", summary: "GRPO-S: outcome rewards reshaped by each response's mean entropy") { c, _, _ in
+            c.estimator = "grpo-s"
+        },
+        RLDemoMethod(label: "ma-rlhf", summary: "MA-RLHF: the ppo method with GAE over macro actions of 2 tokens") { c, s, _ in
+            ppo(&c, s)
+            c.estimator = "ma-gae"
+            c.macro = "ngram:2"
+        },
     ]
 
     public static func method(_ label: String) -> RLDemoMethod? { methods.first { $0.label == label } }

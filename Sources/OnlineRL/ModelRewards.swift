@@ -1,22 +1,53 @@
-// Rewards read from trained reward models: a sequence reward model (`rm:DIR`, a folder that
-// `tokenalign reward` wrote: the score at the last token) and a token-level one (`token-rm:DIR`,
-// trained with `--token-level`: the score at every response token).
+// Rewards read from trained reward models at three densities (fine-grained RLHF, arXiv
+// 2306.01693): a sequence reward model (`rm:DIR`, a folder that `tokenalign reward` wrote: the
+// score at the last token), a token-level one (`token-rm:DIR`, trained with `--token-level`: the
+// score at every response token), and the span density (`rm-span:DIR`: the score at the end of
+// every sentence or clause and at the last token). Several of them with `--reward-weights` under
+// `tokenalign ppo` are fine-grained RLHF's mixture of densities.
 import Autograd
 import Foundation
 import Models
+import Objectives
 import TensorCore
+import Tokenizers
 import Training
+
+/// Where a reward model's scores are read.
+public enum RewardDensity: String, Sendable {
+    /// Every response token.
+    case token
+    /// The last token of every segment: a token whose text closes a sentence or clause
+    /// (`MacroRule.endsSegment`), and the response's last token.
+    case span
+    /// The last response token only.
+    case sequence
+}
 
 public struct RewardModelReward: RewardFunction {
     public let folder: String
-    public let tokenLevel: Bool
+    public let density: RewardDensity
     let model: any LanguageModel
     let head: RewardHead
     /// The loaded reward model's backbone (ABC reads its attention).
     var backbone: any LanguageModel { model }
-    public var name: String { tokenLevel ? "token-rm" : "rm" }
+    /// Decodes single tokens for the span density.
+    let tokenizer: Tokenizer?
+    public var tokenLevel: Bool { density == .token }
+    public var name: String {
+        switch density {
+        case .token: "token-rm"
+        case .span: "rm-span"
+        case .sequence: "rm"
+        }
+    }
 
     public init(folder: String, tokenLevel: Bool, vocabularySize: Int) throws {
+        try self.init(folder: folder, density: tokenLevel ? .token : .sequence, vocabularySize: vocabularySize)
+    }
+
+    /// - Parameter tokenizer: required by the span density (segments are found in the text).
+    public init(folder: String, density: RewardDensity, vocabularySize: Int, tokenizer: Tokenizer? = nil) throws {
+        if density == .span && tokenizer == nil { throw RewardError("rm-span needs the run's tokenizer to find segment ends") }
         guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder)) else {
             throw RewardError("\(folder): not a reward-model folder (no score.weight); train one with `tokenalign reward`")
         }
@@ -25,7 +56,8 @@ public struct RewardModelReward: RewardFunction {
         }
         loaded.model.eval()
         self.folder = folder
-        self.tokenLevel = tokenLevel
+        self.density = density
+        self.tokenizer = tokenizer
         model = loaded.model
         head = loaded.head
     }
@@ -52,9 +84,29 @@ public struct RewardModelReward: RewardFunction {
         return completions.enumerated().map { i, c in
             let p = c.prompt.ids.count, n = c.ids.count
             guard n > 0 else { return [] }
-            if tokenLevel { return (0 ..< n).map { s[i * L + p + $0] } }
+            let scores = (0 ..< n).map { s[i * L + p + $0] }
+            return Self.place(scores, density: density, segmentEnds: density == .span ? segmentEnds(c.ids) : [])
+        }
+    }
+}
+
+extension RewardModelReward {
+    /// The positions (into the completion) whose token closes a segment.
+    func segmentEnds(_ ids: [Int]) -> Set<Int> {
+        guard let tokenizer else { return [] }
+        return Set(ids.indices.filter { MacroRule.endsSegment(tokenizer.decode([ids[$0]], skipSpecialTokens: false)) })
+    }
+
+    /// The reward of each completion token from the model's score at every position: all of them
+    /// (token), those at segment ends and the last token (span), or the last token (sequence);
+    /// 0 elsewhere.
+    static func place(_ scores: [Float], density: RewardDensity, segmentEnds: Set<Int>) -> [Float] {
+        let n = scores.count
+        switch density {
+        case .token: return scores
+        case .span, .sequence:
             var r = [Float](repeating: 0, count: n)
-            r[n - 1] = s[i * L + p + n - 1]
+            for t in 0 ..< n where t == n - 1 || (density == .span && segmentEnds.contains(t)) { r[t] = scores[t] }
             return r
         }
     }

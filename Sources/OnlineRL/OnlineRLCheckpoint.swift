@@ -11,9 +11,10 @@ extension OnlineRLTrainer {
         // Every rank holds the same state; rank 0 writes it.
         guard writes else { return dir.appendingPathComponent("checkpoint-\(step)") }
         // The adaptive KL coefficient is state too (17 digits round-trip a Float exactly).
-        let state: [String: Any] = ["step": step, "seed": String(configuration.seed), "prompts": prompts.count,
+        var state: [String: Any] = ["step": step, "seed": String(configuration.seed), "prompts": prompts.count,
                                     "prompts_per_step": configuration.promptsPerStep, "num_generations": configuration.numGenerations,
                                     "kl_coef": String(format: "%.17g", Double(klCoefficient))]
+        if let lagrange = multipliers { state["lagrange_multipliers"] = lagrange.values.map { String(format: "%.17g", Double($0)) } }
         return try CheckpointFolder.write(in: dir, step: step, module: trainable, optimizer: optimizer, state: state)
     }
 
@@ -32,6 +33,14 @@ extension OnlineRLTrainer {
             }
             try CheckpointFolder.restore(checkpoint, module: trainable, optimizer: optimizer)
             if let k = (state["kl_coef"] as? String).flatMap(Double.init) { klCoefficient = Float(k) }
+            if var lagrange = multipliers {
+                guard let saved = state["lagrange_multipliers"] as? [String], saved.allSatisfy({ Double($0) != nil }) else {
+                    throw TrainingError.checkpoint(path: path, reason: "this run has constraints but the checkpoint holds no lagrange_multipliers")
+                }
+                try lagrange.restore(saved.map { Float(Double($0)!) })
+                multipliers = lagrange
+                rewards.weights = lagrange.mixedWeights(baseRewardWeights, constraintIndices: constraintIndices)
+            }
             step = s
         } catch let e as TrainingError {
             throw e

@@ -53,6 +53,19 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     public var klTarget: Float?
     public var klHorizon: Float = 10_000
 
+    /// GTPO / GRPO-S: weight of the entropy share (α₂, β₂); nil = the estimator's default.
+    public var entropyWeight: Float?
+    /// MA-RLHF (estimator ma-gae): `ngram:N`, `punct` or `space`; nil = the estimator's default.
+    public var macro: String?
+
+    // Constrained RLHF (arXiv 2310.04373): `K:THRESHOLD` makes the K-th reward (1-based, in the
+    // order of `rewards`) a constraint whose batch mean must stay ≥ THRESHOLD; its weight is
+    // multiplied by a Lagrange multiplier λ (from `constraint_init`) updated by projected gradient
+    // steps of size `constraint_lr` after every rollout batch.
+    public var constraints: [String] = []
+    public var constraintLr: Float = 0.1
+    public var constraintInit: Float = 1
+
     // PPO (estimator gae: a value head on the policy's trunk)
     /// Weight of the value loss.
     public var vfCoef: Float = 0.1
@@ -125,6 +138,7 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         case rolloutIsMode = "rollout_is_mode", klCoef = "kl_coef", klPenalty = "kl_penalty", klTarget = "kl_target", klHorizon = "kl_horizon"
         case vfCoef = "vf_coef", clipRangeValue = "cliprange_value", gamma, lam, whitenAdvantages = "whiten_advantages"
         case dynamicSampling = "dynamic_sampling", maxNumGenBatches = "max_num_gen_batches"
+        case entropyWeight = "entropy_weight", macro, constraints, constraintLr = "constraint_lr", constraintInit = "constraint_init"
     }
 
     /// Any key, to find the ones a YAML file has that are not settings.
@@ -167,6 +181,24 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         try v(.klPenalty, \.klPenalty); try o(.klTarget, \.klTarget); try v(.klHorizon, \.klHorizon); try v(.vfCoef, \.vfCoef)
         try v(.clipRangeValue, \.clipRangeValue); try o(.gamma, \.gamma); try o(.lam, \.lam); try o(.whitenAdvantages, \.whitenAdvantages)
         try v(.dynamicSampling, \.dynamicSampling); try v(.maxNumGenBatches, \.maxNumGenBatches)
+        try o(.entropyWeight, \.entropyWeight); try o(.macro, \.macro); try v(.constraints, \.constraints)
+        try v(.constraintLr, \.constraintLr); try v(.constraintInit, \.constraintInit)
+    }
+
+    /// The constraints as (0-based reward index, threshold), checked against `rewards`.
+    public func parsedConstraints() throws -> [(index: Int, threshold: Float)] {
+        var seen = Set<Int>()
+        return try constraints.map { spec in
+            let parts = spec.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let k = Int(parts[0]), let t = Float(parts[1]), t.isFinite else {
+                throw RewardError("constraints: '\(spec)' is not K:THRESHOLD (K the 1-based position of a --reward, THRESHOLD a number)")
+            }
+            guard (1 ... rewards.count).contains(k) else {
+                throw RewardError("constraints: '\(spec)' names reward \(k), but there are \(rewards.count) rewards")
+            }
+            guard seen.insert(k).inserted else { throw RewardError("constraints: reward \(k) is constrained twice") }
+            return (k - 1, t)
+        }
     }
 
     /// Completions per rollout batch.
@@ -203,6 +235,11 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         if let s = saveSteps, s < 1 { throw fail("save_steps", "must be ≥ 1, got \(s)") }
         if maxNumGenBatches < 1 { throw fail("max_num_gen_batches", "must be ≥ 1, got \(maxNumGenBatches)") }
         if let t = klTarget, !(t > 0) { throw fail("kl_target", "must be > 0, got \(t)") }
+        if !constraints.isEmpty {
+            _ = try parsedConstraints()
+            if !(constraintLr.isFinite && constraintLr > 0) { throw fail("constraint_lr", "must be a finite number > 0, got \(constraintLr)") }
+            if !(constraintInit.isFinite && constraintInit >= 0) { throw fail("constraint_init", "must be a finite number ≥ 0, got \(constraintInit)") }
+        }
         if !["constant", "linear", "cosine"].contains(schedule) { throw fail("schedule", "expected constant, linear or cosine, got \(schedule)") }
     }
 }

@@ -27,7 +27,12 @@ public final class OnlineRLTrainer {
     public let tokenizer: Tokenizer
     public let prompts: [RLPrompt]
     public let evalPrompts: [RLPrompt]
-    let rewards: WeightedRewards
+    var rewards: WeightedRewards
+    /// The weights the run was given; under constraints the judged weights are these times λ.
+    let baseRewardWeights: [Float]
+    /// Constrained RLHF's multipliers and the rewards they weigh (nil without constraints).
+    public internal(set) var multipliers: LagrangeMultipliers?
+    let constraintIndices: [Int]
     let estimator: any AdvantageEstimator
     let loss: any PolicyLoss
     public let optimizer: AdamW
@@ -61,7 +66,22 @@ public final class OnlineRLTrainer {
         self.prompts = prompts
         self.evalPrompts = evalPrompts
         rewards = try WeightedRewards(rewardFunctions, weights: c.rewardWeights)
-        var advantageSettings = AdvantageSettings(gamma: c.gamma, lambda: c.lam, whiten: c.whitenAdvantages)
+        baseRewardWeights = rewards.weights
+        let constraints = try c.parsedConstraints()
+        constraintIndices = constraints.map(\.index)
+        if constraints.isEmpty {
+            multipliers = nil
+        } else {
+            let names = rewardFunctions.map(\.name)
+            for k in constraintIndices where names.filter({ $0 == names[k] }).count > 1 {
+                throw RewardError("constraints: reward \(k + 1) (\(names[k])) shares its name with another reward; its mean could not be told apart")
+            }
+            let lagrange = try LagrangeMultipliers(thresholds: constraints.map(\.threshold), learningRate: c.constraintLr, initial: c.constraintInit)
+            multipliers = lagrange
+            rewards.weights = lagrange.mixedWeights(baseRewardWeights, constraintIndices: constraintIndices)
+        }
+        var advantageSettings = AdvantageSettings(gamma: c.gamma, lambda: c.lam, whiten: c.whitenAdvantages,
+                                                  entropyWeight: c.entropyWeight, macro: c.macro)
         if let s = c.scaleRewards {
             guard let v = RewardScaling(rawValue: s) else { throw RewardError("scale_rewards: expected group, batch or none, got \(s)") }
             advantageSettings.scaleRewards = v
@@ -97,7 +117,7 @@ public final class OnlineRLTrainer {
             let n = LoRA.apply(to: policy, configuration: LoRAConfiguration(rank: r, alpha: c.loraAlpha, dropout: 0), targets: c.loraTargets, rng: &rng)
             guard n > 0 else { throw RewardError("lora_target_modules \(c.loraTargets) matched no linear layer") }
         }
-        if c.estimator == "gae" {
+        if estimator.readsValues {
             let head = ValueHead(hiddenSize: policy.hiddenSize, seed: c.seed &+ 0x7A1E)
             valueHead = head
             trainable = PolicyWithValueHead(model: policy, valueHead: head)
@@ -342,10 +362,12 @@ public final class OnlineRLTrainer {
             metrics["step_ms"] = Float(Self.milliseconds(ContinuousClock.now - clock))
             return metrics
         }
+        try updateMultipliers(perFunction: perFunction, metrics: &metrics)
         if communicator.isSingle { scoreFrozen(&samples) }
         // Advantages over the whole batch (groups must be whole), every completion in.
         let all = PaddedRollout(samples, padID: padID, forLoss: false)
         var batch = try all.batch()
+        if let macro = estimator as? MacroGAE, macro.rule.readsText { batch.macroStarts = macroStarts(all, rule: macro.rule) }
         if c.klCoef > 0 {
             let shaped = try KLPenalty.rewards(batch, coefficient: klCoefficient, estimator: try KLEstimator(name: c.klPenalty))
             batch.tokenRewards = shaped.rewards
@@ -384,6 +406,26 @@ public final class OnlineRLTrainer {
         return metrics
     }
 
+    /// MA-RLHF's text rules: 1 where a macro starts, from each completion token's decoded text.
+    func macroStarts(_ p: PaddedRollout, rule: MacroRule) -> Tensor {
+        p.field { s in rule.starts(tokenTexts: s.ids.map { tokenizer.decode([$0], skipSpecialTokens: false) }).map { $0 ? 1 : 0 } }!
+    }
+
+    /// Constrained RLHF: logs each constraint's batch mean and multiplier, takes the dual step, and
+    /// sets the judged weights for the next batch (the multipliers used are the ones before it).
+    func updateMultipliers(perFunction: [String: [Float]], metrics: inout [String: Float]) throws {
+        guard var lagrange = multipliers else { return }
+        let names = rewards.functions.map(\.name)
+        let means = constraintIndices.map { mean(perFunction[names[$0]] ?? []) }
+        for (j, k) in constraintIndices.enumerated() {
+            metrics["constraint/\(names[k])/mean"] = means[j]
+            metrics["constraint/\(names[k])/lambda"] = lagrange.values[j]
+        }
+        try lagrange.update(constraintMeans: means)
+        multipliers = lagrange
+        rewards.weights = lagrange.mixedWeights(baseRewardWeights, constraintIndices: constraintIndices)
+    }
+
     func shuffled(_ n: Int, _ rng: inout RandomGenerator) -> [Int] {
         var a = Array(0 ..< n)
         for i in stride(from: n - 1, to: 0, by: -1) { a.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
@@ -406,7 +448,7 @@ public final class OnlineRLTrainer {
             let batch = try p.batch()
             let advantages = p.field { $0.advantages }!
             _ = valueAndGrad(trainable, accumulate: i > 0) {
-                let f = self.forward(self.policy, p, grad: true, values: self.valueHead != nil, entropy: c.entropyCoeff > 0)
+                let f = self.forward(self.policy, p, grad: true, values: self.valueHead != nil, entropy: c.entropyCoeff > 0 || self.loss.needsEntropy)
                 do {
                     var out = try self.loss.compute(PolicyLossInput(logps: f.logps, advantages: advantages, batch: batch, entropy: f.entropy),
                                                     normalizer: normalizer)

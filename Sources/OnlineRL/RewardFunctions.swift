@@ -41,6 +41,11 @@ public enum RewardFunctions {
             guard let arg else { throw RewardError("--reward token-rm needs a folder: token-rm:DIR") }
             return try RewardModelReward(folder: arg, tokenLevel: true, vocabularySize: ctx.vocabularySize)
         },
+        RewardFunctionEntry(card: MethodCard(name: "rm-span", summary: "A reward model folder read at the end of every sentence or clause and at the last token (fine-grained RLHF's span density)",
+                                             arxiv: ["2306.01693"]), argument: "DIR") { arg, ctx in
+            guard let arg else { throw RewardError("--reward rm-span needs a folder: rm-span:DIR") }
+            return try RewardModelReward(folder: arg, density: .span, vocabularySize: ctx.vocabularySize, tokenizer: ctx.tokenizer)
+        },
         RewardFunctionEntry(card: MethodCard(name: "abc", summary: "ABC: a sequence RM's score spread over the tokens by its last-layer attention, β·R·α_t + (1 − β)·R at the end",
                                              arxiv: ["2402.00782"], defaults: ["beta": "0.5"]), argument: "DIR[,BETA]") { arg, ctx in
             let parts = (arg ?? "").split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }

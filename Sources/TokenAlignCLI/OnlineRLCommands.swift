@@ -60,6 +60,10 @@ struct OnlineRLArguments: ParsableArguments {
     @Flag(help: "DAPO dynamic sampling: drop groups whose rewards are all equal and sample more.") var dynamicSampling = false
     @Option(help: "Dynamic sampling: rollout batches per step at most.") var maxNumGenBatches: Int?
     @Option(help: "Entropy bonus coefficient.") var entropyCoeff: Float?
+    @Option(help: "gtpo / grpo-s: weight of the entropy share (default 0.1).") var entropyWeight: Float?
+    @Option(help: "ma-gae macro actions: ngram:N, punct or space (default ngram:5).") var macro: String?
+    @Option(parsing: .singleValue, help: "Constrained RLHF: K:THRESHOLD keeps the mean of the K-th --reward (1-based) ≥ THRESHOLD with a Lagrange multiplier (repeatable).") var constraint: [String] = []
+    @Option(help: "Step size of the Lagrange multipliers (default 0.1).") var constraintLr: Float?
 
     func configuration(defaults: OnlineRLConfiguration) throws -> OnlineRLConfiguration {
         var c = defaults
@@ -115,6 +119,10 @@ struct OnlineRLArguments: ParsableArguments {
         if dynamicSampling { c.dynamicSampling = true }
         if let v = maxNumGenBatches { c.maxNumGenBatches = v }
         if let v = entropyCoeff { c.entropyCoeff = v }
+        if let v = entropyWeight { c.entropyWeight = v }
+        if let v = macro { c.macro = v }
+        if !constraint.isEmpty { c.constraints = constraint }
+        if let v = constraintLr { c.constraintLr = v }
         do { try c.validate() } catch { throw ValidationError("\(error)") }
         return c
     }

@@ -10,7 +10,7 @@ import XCTest
 final class CreditSourceRegistryTests: XCTestCase {
     func testTheBuiltInSourcesAreTheTablesRows() {
         XCTAssertEqual(CreditSources.registry.names.filter { !$0.hasPrefix("x-test-") },
-                       ["implicit-reward", "cdpo-contrastive", "token-rm", "attention-abc", "entropy", "confidence", "random"])
+                       ["implicit-reward", "cdpo-contrastive", "token-rm", "attention-abc", "entropy", "confidence", "advantage", "random"])
     }
 
     /// Registers CreditBench's verifier (−1 on the first wrong token) as a throw-away source: it must
@@ -35,7 +35,8 @@ final class CreditSourceRegistryTests: XCTestCase {
 
         for table in [r.credit, r.creditInjected] {
             XCTAssertEqual(table.map(\.name), ["implicit reward (dpo)", "cDPO contrastive", "token RM", "attention (ABC)", "entropy (SFT)",
-                                               "confidence (SFT)", "random", "x-test verifier"])
+                                               "confidence (SFT)"] + AdvantageCredit.demoEstimators.map { "advantage (\($0))" }
+                                              + ["random", "x-test verifier"])
             let row = try XCTUnwrap(table.last)
             XCTAssertEqual(row.explanation, "−1 on the verifier's first wrong token")
             XCTAssertGreaterThan(row.responses, 0)

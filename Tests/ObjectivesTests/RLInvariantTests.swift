@@ -298,7 +298,8 @@ struct RLLossInvariantTests {
     }
 
     /// At ρ = 1 (ℓ^old = ℓ; for REINFORCE-IS also ℓ^μ = ℓ^old so w = 1) every loss's gradient is −A
-    /// times the aggregation weight of the token (for GMPO, −Ā_i/(N|y_i|)).
+    /// times the aggregation weight of the token (for GMPO, −Ā_i/(N|y_i|)); EM-FT's is 0 in ℓ and the
+    /// weight itself in H.
     @Test("on-policy (ρ = 1) gradient = −A · aggregation weight", arguments: RLCatalogue.labels)
     func onPolicyGradient(_ label: String) throws {
         var rr = RandomRollout(seed: 64)
@@ -328,7 +329,13 @@ struct RLLossInvariantTests {
                     case .seqMeanTokenSumNorm(let l): weight = 1 / (Float(B) * l)
                     }
                 }
-                expectClose(r.grad[i, t], -adv[i, t] * weight, atol: 1e-6, rtol: 1e-5, "\(label) at \(i),\(t)")
+                if loss is EntropyMinimizationLoss {
+                    // EM-FT ignores A: no ℓ-gradient, and the entropy's gradient is the aggregation weight.
+                    expectClose(r.grad[i, t], 0, atol: 1e-7, "\(label) at \(i),\(t)")
+                    expectClose(try #require(r.entropyGrad)[i, t], weight, atol: 1e-6, rtol: 1e-5, "\(label) H at \(i),\(t)")
+                } else {
+                    expectClose(r.grad[i, t], -adv[i, t] * weight, atol: 1e-6, rtol: 1e-5, "\(label) at \(i),\(t)")
+                }
             }
         }
     }

@@ -148,6 +148,8 @@ enum RLCatalogue {
         ("reinforce-is-token-mask", "reinforce-is", ["rollout_is_mode": "mask"], "token", false),
         ("reinforce-is-sequence", "reinforce-is", ["rollout_is_level": "sequence"], "sequence", false),
         ("reinforce-is-sequence-mask", "reinforce-is", ["rollout_is_level": "sequence", "rollout_is_mode": "mask"], "token", false),
+        ("em-ft", "em-ft", [:], "token", true),
+        ("em-ft-kl", "em-ft", ["kl_loss_coef": "0.05", "loss_agg_mode": "token-mean"], "token", true),
     ]
 
     static var labels: [String] { losses.map(\.0) }

@@ -59,16 +59,7 @@ import Training
         let straight = try OnlineRLSetup.prepare(c).trainer
         try straight.run()
 
-        var first = c
-        first.maxSteps = 3
-        first.out = temporaryPath("run")
-        let a = try OnlineRLSetup.prepare(first).trainer
-        try a.run()
-        let checkpoint = try a.saveCheckpoint(in: URL(fileURLWithPath: first.out))
-        var second = c
-        second.out = first.out
-        let b = try OnlineRLSetup.prepare(second).trainer
-        try b.resume(from: checkpoint)
+        let (_, b, checkpoint) = try resumedTrainer(c, split: 3)
         #expect(b.step == 3)
         try b.run()
         let x = straight.policy.stateDict(), y = b.policy.stateDict()
@@ -76,7 +67,7 @@ import Training
         for (k, t) in x { #expect(t.scalars.map(\.bitPattern) == y[k]!.scalars.map(\.bitPattern), "\(k) differs after resume") }
 
         // A checkpoint of another run shape is refused, naming what differs.
-        var other = second
+        var other = c
         other.numGenerations = 4
         let c2 = try OnlineRLSetup.prepare(other).trainer
         #expect(throws: TrainingError.self) { try c2.resume(from: checkpoint) }

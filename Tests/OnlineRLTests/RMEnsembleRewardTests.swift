@@ -21,10 +21,7 @@ import Decoding
         let a = try Self.rewardModel(seed: 1), b = try Self.rewardModel(seed: 2)
         let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: a))
         let ctx = RewardContext(tokenizer: tokenizer, maxNewTokens: 8, vocabularySize: 512)
-        let completions = ["1 2", " good", " bad day"].enumerated().map { i, t in
-            Completion(prompt: RLPrompt(location: RowLocation(file: "p.jsonl", line: i + 1), text: "x\(i)", ids: tokenizer.encode("x\(i)")),
-                       ids: tokenizer.encode(t), text: t, finishReason: .length)
-        }
+        let completions = makeCompletions(["1 2", " good", " bad day"], tokenizer: tokenizer)
         let single = try RewardFunctions.make("rm:\(a)", context: ctx).tokenRewards(completions)
         for mode in ["mean", "median", "min", "mean-std=2", "uwo=3"] {
             let same = try RewardFunctions.make("rm-ensemble:\(a),\(a):\(mode)", context: ctx).tokenRewards(completions)

@@ -2,6 +2,9 @@ import Foundation
 import OnlineRL
 @testable import TokenAlignCLI
 import Training
+import Tokenizers
+import Datasets
+import Decoding
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
@@ -85,5 +88,29 @@ struct AdditionSetup: @unchecked Sendable {
         c.maxSteps = steps
         c.seed = 7
         return c
+    }
+}
+
+/// Runs `c` for `split` steps, saves a checkpoint, and builds a fresh trainer resumed from it (not
+/// yet run on to `c.maxSteps`): the exact-resume tests compare it with an uninterrupted run.
+func resumedTrainer(_ c: OnlineRLConfiguration, split: Int) throws -> (first: OnlineRLTrainer, resumed: OnlineRLTrainer, checkpoint: URL) {
+    var first = c
+    first.maxSteps = split
+    first.out = temporaryPath("run")
+    let a = try OnlineRLSetup.prepare(first).trainer
+    try a.run()
+    let checkpoint = try a.saveCheckpoint(in: URL(fileURLWithPath: first.out))
+    var second = c
+    second.out = first.out
+    let b = try OnlineRLSetup.prepare(second).trainer
+    try b.resume(from: checkpoint)
+    return (a, b, checkpoint)
+}
+
+/// Completions of `texts` for prompts "x0", "x1", … (rows of `p.jsonl`), tokenised by `tokenizer`.
+func makeCompletions(_ texts: [String], tokenizer: Tokenizer) -> [Completion] {
+    texts.enumerated().map { i, t in
+        Completion(prompt: RLPrompt(location: RowLocation(file: "p.jsonl", line: i + 1), text: "x\(i)", ids: tokenizer.encode("x\(i)")),
+                   ids: tokenizer.encode(t), text: t, finishReason: .length)
     }
 }

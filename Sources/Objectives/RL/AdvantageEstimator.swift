@@ -25,6 +25,12 @@ public protocol AdvantageEstimator: Sendable {
     /// - Throws: `RLInputError` for missing inputs, non-finite rewards/values (naming the row), or
     ///   groups the estimator cannot handle.
     func estimate(_ batch: RolloutBatch) throws -> Advantages
+    /// Whether the estimator reads a critic's values (the trainer then trains a value head).
+    var readsValues: Bool { get }
+}
+
+extension AdvantageEstimator {
+    public var readsValues: Bool { false }
 }
 
 /// How GRPO-style group advantages are scaled (TRL `GRPOConfig.scale_rewards`).
@@ -49,18 +55,24 @@ public struct AdvantageSettings: Sendable, Equatable {
     public var scaleRewards: RewardScaling?
     /// ε added to the standard deviation.
     public var epsilon: Float?
+    /// GTPO's α₂ / GRPO-S's β₂: the weight of the entropy share (arXiv 2508.04349).
+    public var entropyWeight: Float?
+    /// MA-RLHF's macro-action rule (arXiv 2410.02743), as text: `ngram:N`, `punct` or `space`.
+    public var macro: String?
 
     public init(gamma: Float? = nil, lambda: Float? = nil, whiten: Bool? = nil,
-                scaleRewards: RewardScaling? = nil, epsilon: Float? = nil) {
+                scaleRewards: RewardScaling? = nil, epsilon: Float? = nil, entropyWeight: Float? = nil, macro: String? = nil) {
         self.gamma = gamma
         self.lambda = lambda
         self.whiten = whiten
         self.scaleRewards = scaleRewards
         self.epsilon = epsilon
+        self.entropyWeight = entropyWeight
+        self.macro = macro
     }
 
     /// The setting keys, as a run's `config.yaml` and the cards' `defaults` spell them.
-    public static let keys = ["gamma", "lam", "whiten_advantages", "scale_rewards", "epsilon"]
+    public static let keys = ["gamma", "lam", "whiten_advantages", "scale_rewards", "epsilon", "entropy_weight", "macro"]
 
     /// Parses `config.yaml`-style text values; unknown keys are an error (a typo must not silently
     /// fall back to a default).
@@ -77,6 +89,10 @@ public struct AdvantageSettings: Sendable, Equatable {
                 }
                 scaleRewards = s
             case "epsilon": epsilon = try parseFloat(key, text)
+            case "entropy_weight": entropyWeight = try parseFloat(key, text)
+            case "macro":
+                _ = try MacroRule(parsing: text)
+                macro = text
             default:
                 throw RLInputError.invalidSetting(key: key, value: text, reason: "unknown key; expected one of \(Self.keys.joined(separator: ", "))")
             }
@@ -101,7 +117,7 @@ public enum AdvantageEstimators {
     public static let registry = Registry<AdvantageEstimatorEntry>(family: "advantage estimator", [
         GAE.entry, GRPOAdvantage.entry, GRPOAdvantage.drGRPOEntry, RLOOAdvantage.entry,
         ReinforcePlusPlusAdvantage.entry, ReinforcePlusPlusBaselineAdvantage.entry, ReMaxAdvantage.entry,
-        GRPOPassKAdvantage.entry, KTAEAdvantage.entry,
+        GRPOPassKAdvantage.entry, KTAEAdvantage.entry, EntropyWeightedAdvantage.gtpoEntry, EntropyWeightedAdvantage.grpoSEntry, MacroGAE.entry,
     ])
 
     /// The estimator registered under `name` (or an alias), built from `settings`.

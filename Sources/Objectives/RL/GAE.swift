@@ -27,6 +27,7 @@ public struct GAE: AdvantageEstimator {
     }
 
     public var name: String { "gae" }
+    public var readsValues: Bool { true }
 
     public func estimate(_ batch: RolloutBatch) throws -> Advantages {
         let r = try batch.finiteRows(batch.tokenRewards, "tokenRewards")

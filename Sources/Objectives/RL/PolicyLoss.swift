@@ -36,6 +36,8 @@ public struct PolicyGradientInputs {
     public let advantages: Tensor
     public let mask: Tensor
     public let batch: RolloutBatch
+    /// H, 0 at masked positions: [B, T], differentiable, when the input has one (EM-FT's loss).
+    public let entropy: Variable?
 
     init(_ input: PolicyLossInput, method: String) throws {
         let batch = input.batch, mask = batch.mask
@@ -53,6 +55,12 @@ public struct PolicyGradientInputs {
             oldLogps = logps.value
         }
         advantages = Masking.zeroed(input.advantages, mask: mask)
+        if let h = input.entropy, h.shape == mask.shape {
+            _ = try batch.finiteRows(h.value, "entropy")
+            entropy = Masking.zeroed(h, mask: mask)
+        } else {
+            entropy = nil
+        }
         self.mask = mask
         self.batch = batch
     }
@@ -88,11 +96,15 @@ public protocol PolicyLoss: Sendable {
     /// The registry's canonical name.
     var name: String { get }
     var regularizers: PolicyRegularizers { get }
+    /// Whether the trainer must pass a differentiable entropy even without an entropy bonus.
+    var needsEntropy: Bool { get }
     /// The policy-gradient term (a scalar, already aggregated with `normalizer`) and its metrics.
     func policyGradient(_ x: PolicyGradientInputs, normalizer: Normalizer) throws -> (loss: Variable, metrics: [String: Float])
 }
 
 extension PolicyLoss {
+    public var needsEntropy: Bool { false }
+
     /// loss = pg + β · agg(k(ℓ, ℓ^ref)) − c_H · agg(H).
     ///
     /// Metrics (this micro-batch; token means over trained tokens): `loss`, `pg_loss`, `ppo_kl`

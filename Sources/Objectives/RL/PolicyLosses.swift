@@ -113,7 +113,7 @@ public struct PolicyLossEntry: RegistryEntry {
 /// The policy-loss family.
 public enum PolicyLosses {
     public static let registry = Registry<PolicyLossEntry>(family: "policy loss", [
-        PPOLoss.entry, GSPOLoss.entry, GMPOLoss.entry, ReinforceISLoss.entry,
+        PPOLoss.entry, GSPOLoss.entry, GMPOLoss.entry, ReinforceISLoss.entry, EntropyMinimizationLoss.entry,
     ])
 
     /// The loss registered under `name` (or an alias), built from `settings`.

@@ -36,12 +36,16 @@ public struct RolloutBatch: Sendable {
     public var tokenIDs: IndexTensor?
     /// A per-row reward baseline b_i: [B] (ReMax: the reward of the greedy response, arXiv 2310.10505).
     public var rewardBaselines: Tensor?
+    /// 1 on the trained tokens that start a macro action: [B, T] (MA-RLHF, arXiv 2410.02743, with a
+    /// text rule; the trainer fills it from the decoded tokens).
+    public var macroStarts: Tensor?
 
     /// - Parameter groupIDs: nil puts every row in its own group.
     /// - Throws: `RLInputError.shape` when a field does not match the mask.
     public init(mask: Tensor, tokenRewards: Tensor, groupIDs: [Int]? = nil, values: Tensor? = nil,
                 oldLogps: Tensor? = nil, referenceLogps: Tensor? = nil, rolloutLogps: Tensor? = nil,
-                entropies: Tensor? = nil, tokenIDs: IndexTensor? = nil, rewardBaselines: Tensor? = nil) throws {
+                entropies: Tensor? = nil, tokenIDs: IndexTensor? = nil, rewardBaselines: Tensor? = nil,
+                macroStarts: Tensor? = nil) throws {
         guard mask.rank == 2 else { throw RLInputError.shape(field: "mask", got: mask.shape, expected: [-1, -1]) }
         let bt = mask.shape
         func check(_ t: Tensor?, _ name: String) throws {
@@ -53,6 +57,7 @@ public struct RolloutBatch: Sendable {
         try check(referenceLogps, "referenceLogps")
         try check(rolloutLogps, "rolloutLogps")
         try check(entropies, "entropies")
+        try check(macroStarts, "macroStarts")
         if let tokenIDs, tokenIDs.shape != bt { throw RLInputError.shape(field: "tokenIDs", got: tokenIDs.shape, expected: bt) }
         if let rewardBaselines, rewardBaselines.shape != [bt[0]] {
             throw RLInputError.shape(field: "rewardBaselines", got: rewardBaselines.shape, expected: [bt[0]])
@@ -69,6 +74,7 @@ public struct RolloutBatch: Sendable {
         self.entropies = entropies
         self.tokenIDs = tokenIDs
         self.rewardBaselines = rewardBaselines
+        self.macroStarts = macroStarts
     }
 
     /// B, the number of responses.
@@ -125,6 +131,12 @@ public struct RolloutBatch: Sendable {
     func required(_ x: Tensor?, _ field: String, by method: String) throws -> [Float] {
         guard let x else { throw RLInputError.missing(field: field, method: method) }
         return try finiteRows(x, field)
+    }
+
+    /// The positions of row i's trained tokens, in order (its response as the estimators walk it).
+    func trainedPositions(row i: Int, mask m: [Float]) -> [Int] {
+        let T = length
+        return (0 ..< T).filter { m[i * T + $0] != 0 }
     }
 
     /// Row indices per group, groups in order of first appearance.

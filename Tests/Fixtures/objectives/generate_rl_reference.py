@@ -3,7 +3,8 @@
 independently with numpy in float64 from the published formulas (PPO arXiv 1707.06347, GAE
 arXiv 1506.02438, GRPO arXiv 2402.03300, Dr. GRPO arXiv 2503.20783, RLOO arXiv 2402.14740,
 REINFORCE++ arXiv 2501.03262, ReMax arXiv 2310.10505, Pass@k arXiv 2503.19595, KTAE arXiv
-2505.16826 (Fisher's exact test by SciPy), DAPO arXiv
+2505.16826 (Fisher's exact test by SciPy), GTPO / GRPO-S arXiv 2508.04349, MA-RLHF arXiv
+2410.02743, EM-FT arXiv 2505.15134, DAPO arXiv
 2503.14476, GSPO arXiv 2507.18071, GMPO arXiv 2507.20673, REINFORCE + IS arXiv 2512.01374) and
 the reference code the Swift types cite (volcengine/verl:verl/trainer/ppo/core_algos.py).
 Writes `rl_reference.json` next to this file:
@@ -245,6 +246,79 @@ def ktae(alpha=1.0, beta=1.0, top=1.0, eps=1e-6):
     return A, A
 
 
+def gtpo(alpha2=0.1, eps=1e-6, inv_eps=1e-6):
+    """GTPO (arXiv 2508.04349): entropy shares per position among the active correct (H) and wrong
+    (1/(H + 1e-6)) responses of a group, r = R + a2*share (correct) or -1 - a2*share (wrong),
+    normalised over the group's trained tokens (unbiased std + eps)."""
+    R, H = seq_rewards(), z(entropies)
+    A = np.zeros((B, T))
+    for rows in group_rows():
+        if all(R[i] > 0 for i in rows) or all(R[i] <= 0 for i in rows):
+            continue  # one outcome only: no advantage (as GRPO, and DAPO's dynamic sampling)
+        pos = {i: [t for t in range(T) if M[i, t]] for i in rows}
+        shaped = {i: np.zeros(len(pos[i])) for i in rows}
+        for k in range(max(len(p) for p in pos.values())):
+            for correct in (True, False):
+                act = [i for i in rows if (R[i] > 0) == correct and len(pos[i]) > k]
+                if not act:
+                    continue
+                w = np.array([H[i, pos[i][k]] if correct else 1.0 / (H[i, pos[i][k]] + inv_eps) for i in act])
+                share = len(act) * w / w.sum() if w.sum() > 0 else np.ones(len(act))
+                for i, sh in zip(act, share):
+                    shaped[i][k] = R[i] + alpha2 * sh if correct else -1.0 - alpha2 * sh
+        allv = np.concatenate([shaped[i] for i in rows])
+        mu, sd = allv.mean(), allv.std(ddof=1)
+        for i in rows:
+            for k, t in enumerate(pos[i]):
+                A[i, t] = (shaped[i][k] - mu) / (sd + eps)
+    return A, A
+
+
+def grpo_s(beta2=0.1, eps=1e-6, inv_eps=1e-6):
+    """GRPO-S (arXiv 2508.04349): mean token entropy per response, shares within the correct
+    (Hbar) and wrong (1/(Hbar + 1e-6)) sets, then GRPO on the shaped rewards."""
+    R, H = seq_rewards(), z(entropies)
+    hbar = np.array([H[i][M[i]].mean() if M[i].any() else 0.0 for i in range(B)])
+    a = np.zeros(B)
+    for rows in group_rows():
+        if all(R[i] > 0 for i in rows) or all(R[i] <= 0 for i in rows):
+            continue  # one outcome only: no advantage
+        shaped = {}
+        for correct in (True, False):
+            act = [i for i in rows if (R[i] > 0) == correct]
+            if not act:
+                continue
+            w = np.array([hbar[i] if correct else 1.0 / (hbar[i] + inv_eps) for i in act])
+            share = len(act) * w / w.sum() if w.sum() > 0 else np.ones(len(act))
+            for i, sh in zip(act, share):
+                shaped[i] = R[i] + beta2 * sh if correct else -1.0 - beta2 * sh
+        g = np.array([shaped[i] for i in rows])
+        mu, sd = g.mean(), g.std(ddof=1)
+        for k, i in enumerate(rows):
+            a[i] = (g[k] - mu) / (sd + eps)
+    A = per_row(a)
+    return A, A
+
+
+def ma_gae(n, gamma=1.0, lam=0.95, whiten_adv=True):
+    """MA-RLHF (arXiv 2410.02743): GAE over macros of n trained tokens: rewards summed, the value
+    at the macro's first token, the advantage and return shared by its tokens."""
+    r, v = z(token_rewards), z(values)
+    adv, ret = np.zeros((B, T)), np.zeros((B, T))
+    for i in range(B):
+        valid = [t for t in range(T) if M[i, t]]
+        macros = [valid[k:k + n] for k in range(0, len(valid), n)]
+        nxt_v, nxt_a = 0.0, 0.0
+        for w in reversed(macros):
+            d = sum(r[i, t] for t in w) + gamma * nxt_v - v[i, w[0]]
+            nxt_a = d + gamma * lam * nxt_a
+            for t in w:
+                adv[i, t] = nxt_a
+                ret[i, t] = nxt_a + v[i, w[0]]
+            nxt_v = v[i, w[0]]
+    return (whiten(adv) if whiten_adv else adv), ret
+
+
 estimator_cases = {
     "gae_default": ("gae", {}, gae()),
     "gae_gamma0.9_lam0.8_raw": ("gae", {"gamma": "0.9", "lam": "0.8", "whiten_advantages": "false"},
@@ -262,6 +336,13 @@ estimator_cases = {
     "grpo_passk": ("grpo-passk", {}, grpo_passk()),
     "grpo_passk_unscaled": ("grpo-passk", {"scale_rewards": "none"}, grpo_passk(False)),
     "ktae": ("ktae", {}, ktae()),
+    "gtpo": ("gtpo", {}, gtpo()),
+    "gtpo_weight0.5": ("gtpo", {"entropy_weight": "0.5", "epsilon": "1e-4"}, gtpo(0.5, 1e-4)),
+    "grpo_s": ("grpo-s", {}, grpo_s()),
+    "grpo_s_weight0.5": ("grpo_s", {"entropy_weight": "0.5"}, grpo_s(0.5)),
+    "ma_gae_ngram2": ("ma-gae", {"macro": "ngram:2"}, ma_gae(2)),
+    "ma_gae_ngram3_raw": ("ma-rlhf", {"macro": "ngram:3", "gamma": "0.9", "lam": "0.8", "whiten_advantages": "false"},
+                          ma_gae(3, 0.9, 0.8, False)),
 }
 
 
@@ -356,7 +437,10 @@ PG = {"ppo": ppo_pg, "gspo": gspo_pg, "gmpo": gmpo_pg, "reinforce-is": reinforce
 
 
 def total_loss(name, s, lp, lsg, A, H):
-    pg, met = PG[name](lp, lsg, A, s)
+    if name == "em-ft":  # EM-FT (arXiv 2505.15134): the aggregated token entropy, no advantage
+        pg, met = aggregate(H, s["agg"], s.get("lnorm")), {}
+    else:
+        pg, met = PG[name](lp, lsg, A, s)
     met = dict(met)
     met["pg_loss"] = pg
     met["ppo_kl"] = mmean(z(old_logps) - z(lsg))
@@ -413,11 +497,14 @@ loss_specs = {
     "reinforce_is_sequence_mask_c1.5": ("reinforce-is", {"rollout_is_level": "sequence", "rollout_is_mode": "mask",
                                                          "rollout_is_threshold": "1.5"}, "sequence", False,
                                         dict(C=1.5, level="sequence", mode="mask", agg="seq-mean-token-sum")),
+    "em_ft_default": ("em-ft", {}, "token", True, dict(agg="seq-mean-token-mean")),
+    "em_ft_kl_token_mean": ("entropy-min", {"kl_loss_coef": "0.05", "loss_agg_mode": "token-mean"}, "token", True,
+                            dict(agg="token-mean", beta=0.05)),
 }
 
 loss_cases = {}
 for case, (name, settings, adv_key, with_entropy, s) in loss_specs.items():
-    canonical = {"vanilla": "ppo", "geo_mean": "gmpo", "reinforce": "reinforce-is"}.get(name, name)
+    canonical = {"vanilla": "ppo", "geo_mean": "gmpo", "reinforce": "reinforce-is", "entropy-min": "em-ft"}.get(name, name)
     A = z(ADV[adv_key])
     H = entropies if with_entropy else None
     loss, met = total_loss(canonical, s, logps, logps, A, H)
@@ -473,6 +560,17 @@ for kl, steps in [(0.05, 256), (0.3, 512), (0.11, 1024), (0.0, 64)]:
     beta = beta * (1 + err * steps / 10000)
     ctrl.append({"kl": kl, "steps": steps, "value": beta})
 
+# Constrained RLHF (arXiv 2310.04373): projected dual steps lam <- max(0, lam - lr (J - theta)).
+lagrange_steps = []
+lam = np.array([1.0, 1.0, 0.3])
+theta = np.array([0.5, -0.1, 0.2])
+for J in ([0.3, 0.4, 0.25], [0.45, -0.3, 0.9], [0.7, 0.1, 0.6], [0.5, 0.2, 0.21]):
+    lam = np.maximum(0.0, lam - 0.2 * (np.array(J) - theta))
+    lagrange_steps.append({"means": list(J), "values": lam.tolist()})
+lagrange = {"thresholds": theta.tolist(), "learning_rate": 0.2, "initial": [1.0, 1.0, 0.3], "steps": lagrange_steps,
+            "weights": [1.0, 2.0, 3.0, 0.5], "constraint_indices": [1, 3, 2],
+            "mixed_weights": [1.0, 2.0 * lam[0], 3.0 * lam[2], 0.5 * lam[1]]}
+
 inputs = {
     "B": B, "T": T, "groups": groups,
     "mask": mask.reshape(-1).tolist(),
@@ -501,6 +599,7 @@ out = {
     "value_loss": value_case,
     "kl_in_reward": kl_cases,
     "adaptive_kl": {"initial": 0.05, "target": 0.1, "horizon": 10000, "updates": ctrl},
+    "lagrange": lagrange,
 }
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rl_reference.json")
 with open(path, "w") as fh:

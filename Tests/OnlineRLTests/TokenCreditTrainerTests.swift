@@ -1,0 +1,120 @@
+// The second wave of token-credit methods inside the loop: GTPO, GRPO-S, MA-RLHF (text macros,
+// with a value head), EM-FT run from the configuration; constrained RLHF logs its multipliers,
+// follows the dual step, and resumes exactly; fine-grained RLHF's densities land where they should.
+import Foundation
+import Objectives
+import OnlineRL
+import Testing
+import Tokenizers
+import Datasets
+import Decoding
+import Training
+
+@Suite(.serialized) struct TokenCreditTrainerTests {
+    func small(_ setup: AdditionSetup, steps: Int) -> OnlineRLConfiguration {
+        var c = setup.configuration(steps: steps)
+        c.promptsPerStep = 4
+        c.numGenerations = 4
+        c.microBatchSize = 16
+        return c
+    }
+
+    @Test func newMethodsTrainFromTheConfiguration() throws {
+        let setup = try AdditionSetup.shared.get()
+        for (estimator, loss, macro) in [("gtpo", "ppo", nil), ("grpo-s", "ppo", nil), ("ma-gae", "ppo", "punct"),
+                                         ("ma-gae", "ppo", "space"), ("grpo", "em-ft", nil)] as [(String, String, String?)] {
+            var c = small(setup, steps: 2)
+            c.estimator = estimator
+            c.policyLoss = loss
+            c.macro = macro
+            let trainer = try OnlineRLSetup.prepare(c).trainer
+            #expect((trainer.valueHead != nil) == (estimator == "ma-gae"), "\(estimator): a value head exactly when the estimator reads values")
+            var last: [String: Float] = [:]
+            try trainer.run { event in
+                if case .step(_, _, let m) = event { last = m }
+                return .continue
+            }
+            #expect(last["loss"]?.isFinite == true, "\(estimator)/\(loss): \(last)")
+            if loss == "em-ft" { #expect(last["entropy"] != nil) }
+        }
+        var bad = small(setup, steps: 1)
+        bad.estimator = "ma-gae"
+        bad.macro = "ngram:0"
+        #expect(throws: (any Error).self) { try OnlineRLSetup.prepare(bad) }
+    }
+
+    @Test func constrainedMultipliersFollowTheDualStepAndResumeExactly() throws {
+        let setup = try AdditionSetup.shared.get()
+        var c = small(setup, steps: 4)
+        c.rewards = ["creditbench", "overlong:4,3"]
+        c.constraints = ["2:-0.05"]
+        c.constraintLr = 0.5
+        let straight = try OnlineRLSetup.prepare(c).trainer
+        var logged: [(mean: Float, lambda: Float)] = []
+        try straight.run { event in
+            if case .step(_, _, let m) = event, let l = m["constraint/overlong/lambda"], let j = m["constraint/overlong/mean"] { logged.append((j, l)) }
+            return .continue
+        }
+        #expect(logged.count == 4)
+        #expect(logged[0].lambda == 1, "λ starts at constraint_init")
+        for s in 0 ..< 3 {
+            let next = max(0, logged[s].lambda - 0.5 * (logged[s].mean + 0.05))
+            #expect(abs(logged[s + 1].lambda - next) < 1e-6, "step \(s + 1): \(logged)")
+        }
+        let final = try #require(straight.multipliers).values
+
+        let (a, b, _) = try resumedTrainer(c, split: 2)
+        #expect(b.multipliers?.values == a.multipliers?.values)
+        try b.run()
+        #expect(b.multipliers?.values.map(\.bitPattern) == final.map(\.bitPattern))
+        let x = straight.policy.stateDict(), y = b.policy.stateDict()
+        for (k, t) in x { #expect(t.scalars.map(\.bitPattern) == y[k]!.scalars.map(\.bitPattern), "\(k) differs after resume") }
+
+        // A checkpoint without multipliers cannot resume a constrained run; bad specs are refused.
+        var plain = c
+        plain.constraints = []
+        plain.maxSteps = 1
+        plain.out = temporaryPath("plain")
+        let p = try OnlineRLSetup.prepare(plain).trainer
+        try p.run()
+        let plainCheckpoint = try p.saveCheckpoint(in: URL(fileURLWithPath: plain.out))
+        let d = try OnlineRLSetup.prepare(c).trainer
+        #expect(throws: TrainingError.self) { try d.resume(from: plainCheckpoint) }
+        for spec in ["3:0", "0:1", "2", "2:x", "1:0,1:1"] {
+            var e = c
+            e.constraints = spec.split(separator: ",").map(String.init)
+            #expect(throws: RewardError.self, "\(spec)") { try e.validate() }
+        }
+    }
+}
+
+@Suite struct FineGrainedRewardTests {
+    /// Token, span and sequence densities of one reward model, weighted: every token gets w₁·s_t,
+    /// the last token of each sentence or clause and of the response also w₂·s_t, the last token
+    /// also w₃·s_t, with s_t the model's score after token t.
+    @Test func densitiesSumAtTheirPositions() throws {
+        let rm = try RMEnsembleRewardTests.rewardModel(seed: 3)
+        let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: rm))
+        let ctx = RewardContext(tokenizer: tokenizer, maxNewTokens: 16, vocabularySize: 512)
+        let completions = makeCompletions(["1, 2. 3", " good; bad!\nok", "plain words here"], tokenizer: tokenizer)
+        let scores = try RewardFunctions.make("token-rm:\(rm)", context: ctx).tokenRewards(completions)
+        let weights: [Float] = [0.5, 2, -1]
+        let functions = try ["token-rm:\(rm)", "rm-span:\(rm)", "rm:\(rm)"].map { try RewardFunctions.make($0, context: ctx) }
+        let combined = try WeightedRewards(functions, weights: weights).evaluate(completions)
+        var sawInnerEnd = false
+        for (k, c) in completions.enumerated() {
+            let s = scores[k], n = c.ids.count
+            for t in 0 ..< n {
+                let text = tokenizer.decode([c.ids[t]], skipSpecialTokens: false)
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                let closes = text.contains("\n") || [",", ".", ";", "!", "?", ":"].contains { trimmed.hasSuffix($0) }
+                if closes && t < n - 1 { sawInnerEnd = true }
+                let expected = weights[0] * s[t] + ((closes || t == n - 1) ? weights[1] * s[t] : 0) + (t == n - 1 ? weights[2] * s[t] : 0)
+                #expect(abs(combined.tokenRewards[k][t] - expected) < 1e-5, "completion \(k) token \(t) '\(text)'")
+            }
+        }
+        #expect(sawInnerEnd, "the examples must have a segment end before the last token")
+        #expect(Set(combined.perFunction.keys) == ["token-rm", "rm-span", "rm"])
+        #expect(throws: (any Error).self) { try RewardFunctions.make("rm-span", context: ctx) }
+    }
+}
