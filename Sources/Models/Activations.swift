@@ -111,6 +111,42 @@ extension LlamaForCausalLM: ActivationInspecting {
     }
 }
 
+// MARK: - Gemma 2 / Gemma 3
+
+extension GemmaForCausalLM: ActivationInspecting {
+    /// Scaled embeddings, then layers 0 ..< `upTo`, with the positions `hiddenStates` uses.
+    func residual(_ ids: IndexTensor, attentionMask: Tensor?, upTo: Int, collect: ((Variable) -> Void)? = nil) -> (Variable, [Int]) {
+        precondition(ids.rank == 2, "Gemma: ids must be [B, T], got \(ids.shape)")
+        let positions = tokenPositions(start: 0, count: ids.shape[1], batch: ids.shape[0], attentionMask: attentionMask)
+        var x = embed(ids)
+        for i in 0 ..< upTo {
+            x = model.layers[i](x, positions: positions, layer: i, attentionMask: attentionMask, cache: nil)
+            collect?(x)
+        }
+        return (x, positions)
+    }
+
+    public func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?) -> LayerActivations {
+        var layers: [Variable] = []
+        let (x, _) = residual(ids, attentionMask: attentionMask, upTo: model.layers.count) { layers.append($0) }
+        return LayerActivations(layers: layers, final: model.norm(x))
+    }
+
+    /// The forward's own scores: query_pre_attn_scalar scaling and soft-capping included.
+    public func attentionProbabilities(_ ids: IndexTensor, layer: Int, attentionMask: Tensor?) -> Tensor {
+        precondition(model.layers.indices.contains(layer), "Gemma: layer \(layer) of \(model.layers.count)")
+        return withoutGradients {
+            let (x, positions) = residual(ids, attentionMask: attentionMask, upTo: layer)
+            let block = model.layers[layer]
+            let a = block.selfAttn
+            let p = a.projections(block.inputLayernorm(x), positions: positions)
+            let probs = CPU.attentionForward(q: p.q.value, k: p.k.value, v: p.v.value, scale: a.scale, keyMask: attentionMask,
+                                             window: a.window, softcap: a.softcap).1.probabilities
+            return exactZeros(probs, keyMask: attentionMask, window: a.window)
+        }
+    }
+}
+
 // MARK: - GPT-2
 
 extension GPT2LMHeadModel: ActivationInspecting {

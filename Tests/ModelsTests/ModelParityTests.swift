@@ -39,8 +39,10 @@ struct ParityCase {
 @Suite struct ModelParityTests {
     /// `llama_rope_*` use RoPE scaling ("linear", "llama3"; generate_rope_scaling_parity.py); `qwen3`
     /// has q/k norms, an explicit head_dim and biases on q/k/v/o, `olmo2` whole-projection q/k norms and
-    /// norms after the sublayers (generate_family_parity.py).
-    static let names = ["gpt2", "llama", "qwen2", "llama_rope_linear", "llama_rope_llama3", "qwen3", "olmo2"]
+    /// norms after the sublayers (generate_family_parity.py); `gemma2`, `gemma3` and `gemma2_variant`
+    /// soft-capping, the sliding/global layer pattern and Gemma's norms (generate_gemma_parity.py).
+    static let names = ["gpt2", "llama", "qwen2", "llama_rope_linear", "llama_rope_llama3", "qwen3", "olmo2",
+                        "gemma2", "gemma3", "gemma2_variant"]
     /// Also the sliding-window fixtures (their transformers parity is in SlidingWindowTests).
     static let allNames = names + ["mistral", "qwen2_sliding", "qwen3_sliding", "phi3"]
 
