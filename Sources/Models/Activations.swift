@@ -78,23 +78,8 @@ func exactZeros(_ probs: Tensor, keyMask: Tensor?, window: Int? = nil) -> Tensor
 // MARK: - Llama / Qwen2 / Qwen3 / Mistral / Phi-3 / OLMo 2
 
 extension LlamaForCausalLM: ActivationInspecting {
-    /// Embeddings, then layers 0 ..< `upTo`, with the positions `hiddenStates` uses.
-    func residual(_ ids: IndexTensor, attentionMask: Tensor?, upTo: Int, collect: ((Variable) -> Void)? = nil) -> (Variable, [Int]) {
-        precondition(ids.rank == 2, "Llama: ids must be [B, T], got \(ids.shape)")
-        let B = ids.shape[0], T = ids.shape[1]
-        let positions = tokenPositions(start: 0, count: T, batch: B, attentionMask: attentionMask)
-        var x = model.embedTokens(ids)
-        for i in 0 ..< upTo {
-            x = model.layers[i](x, positions: positions, layer: i, attentionMask: attentionMask, cache: nil)
-            collect?(x)
-        }
-        return (x, positions)
-    }
-
     public func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?) -> LayerActivations {
-        var layers: [Variable] = []
-        let (x, _) = residual(ids, attentionMask: attentionMask, upTo: model.layers.count) { layers.append($0) }
-        return LayerActivations(layers: layers, final: model.norm(x))
+        stackActivations(ids, attentionMask: attentionMask)
     }
 
     public func attentionProbabilities(_ ids: IndexTensor, layer: Int, attentionMask: Tensor?) -> Tensor {
@@ -114,22 +99,8 @@ extension LlamaForCausalLM: ActivationInspecting {
 // MARK: - Gemma 2 / Gemma 3
 
 extension GemmaForCausalLM: ActivationInspecting {
-    /// Scaled embeddings, then layers 0 ..< `upTo`, with the positions `hiddenStates` uses.
-    func residual(_ ids: IndexTensor, attentionMask: Tensor?, upTo: Int, collect: ((Variable) -> Void)? = nil) -> (Variable, [Int]) {
-        precondition(ids.rank == 2, "Gemma: ids must be [B, T], got \(ids.shape)")
-        let positions = tokenPositions(start: 0, count: ids.shape[1], batch: ids.shape[0], attentionMask: attentionMask)
-        var x = embed(ids)
-        for i in 0 ..< upTo {
-            x = model.layers[i](x, positions: positions, layer: i, attentionMask: attentionMask, cache: nil)
-            collect?(x)
-        }
-        return (x, positions)
-    }
-
     public func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?) -> LayerActivations {
-        var layers: [Variable] = []
-        let (x, _) = residual(ids, attentionMask: attentionMask, upTo: model.layers.count) { layers.append($0) }
-        return LayerActivations(layers: layers, final: model.norm(x))
+        stackActivations(ids, attentionMask: attentionMask)
     }
 
     /// The forward's own scores: query_pre_attn_scalar scaling and soft-capping included.

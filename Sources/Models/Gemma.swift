@@ -148,7 +148,7 @@ public final class GemmaModel: Module {
     }
 }
 
-public final class GemmaForCausalLM: Module, LanguageModel {
+public final class GemmaForCausalLM: Module, LanguageModel, DecoderStack {
     public let config: GemmaConfiguration
     public var model: GemmaModel
     /// Only when `tie_word_embeddings` is false (released Gemma checkpoints tie them).
@@ -168,19 +168,15 @@ public final class GemmaForCausalLM: Module, LanguageModel {
     public var layerCount: Int { config.numHiddenLayers }
     public var maxPositions: Int { config.maxPositionEmbeddings }
 
-    /// Scaled token embeddings: what the first layer reads.
-    func embed(_ ids: IndexTensor) -> Variable { model.embedTokens(ids) * config.embeddingScale }
+    /// Scaled token embeddings (× √hidden): what the first layer reads.
+    func embedInputs(_ ids: IndexTensor) -> Variable { model.embedTokens(ids) * config.embeddingScale }
+    func decoderLayer(_ layer: Int, _ x: Variable, positions: [Int], attentionMask: Tensor?, cache: KVCache?) -> Variable {
+        model.layers[layer](x, positions: positions, layer: layer, attentionMask: attentionMask, cache: cache)
+    }
+    func finalNorm(_ x: Variable) -> Variable { model.norm(x) }
 
     public func hiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?) -> Variable {
-        precondition(ids.rank == 2, "Gemma: ids must be [B, T], got \(ids.shape)")
-        let B = ids.shape[0], T = ids.shape[1]
-        let positions = tokenPositions(start: cache?.length ?? 0, count: T, batch: B, attentionMask: attentionMask)
-        var x = embed(ids)
-        for (i, layer) in model.layers.enumerated() {
-            x = layer(x, positions: positions, layer: i, attentionMask: attentionMask, cache: cache)
-        }
-        if let cache { cache.length += T }
-        return model.norm(x)
+        stackHiddenStates(ids, attentionMask: attentionMask, cache: cache)
     }
 
     /// lm_head (or the tied embeddings), then Gemma 2's final soft-capping c·tanh(logits / c).
