@@ -195,6 +195,9 @@ public struct GemmaConfiguration: Codable, Sendable, Equatable {
         try c.encodeIfPresent(padTokenId, forKey: .padTokenId)
     }
 
+    /// Fields Gemma2Config / Gemma3TextConfig type as float (a saved `30` would be refused on reload).
+    static let floatFields = ["final_logit_softcapping", "attn_logit_softcapping", "rms_norm_eps"]
+
     /// The sliding window of decoder layer `layer`, nil for a global (full-attention) layer.
     public func attentionWindow(layer: Int) -> Int? {
         layerTypes.indices.contains(layer) && layerTypes[layer] == "sliding_attention" ? slidingWindow : nil

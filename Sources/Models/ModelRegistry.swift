@@ -123,7 +123,8 @@ public enum ModelRegistry {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var json = try model.configurationJSON()
             for (k, v) in extraConfiguration { json[k] = v }
-            let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+            var data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+            if model is GemmaForCausalLM { data = forcingFloatLiterals(data, keys: GemmaConfiguration.floatFields) }
             try data.write(to: folder.appendingPathComponent("config.json"), options: .atomic)
             try SafeTensors.write(model.checkpointTensors(), to: folder.appendingPathComponent("model.safetensors"),
                                   metadata: ["format": "pt"])

@@ -60,4 +60,63 @@ import TestSupport
         #expect(compareClose(stored, loaded + 1, atol: 1e-6).ok)
         #expect(loaded.scalars == folder.model.layers[0].postFeedforwardLayernorm.weight.value.scalars)
     }
+
+    /// Gemma hyperparameters llama.cpp hard-codes: the layer pattern (2 for Gemma 2, 6 for Gemma 3,
+    /// unless `sliding_window_pattern` says otherwise), Gemma 3's local RoPE base, the attention scale.
+    @Test func gemmaHyperparametersFollowLlamaCpp() throws {
+        func config(_ arch: String, _ extra: [(String, ConfigurationAuditTests.GGUFTestValue)]) throws -> GemmaConfiguration {
+            let url = try ConfigurationAuditTests.gguf(extra, arch: arch)
+            defer { try? FileManager.default.removeItem(at: url) }
+            return try ModelRegistry.gemmaConfiguration(gguf: try GGUFFile(url: url))
+        }
+        let g3 = try config("gemma3", [("gemma3.block_count", .u32(7)), ("gemma3.attention.sliding_window", .u32(512)),
+                                       ("gemma3.attention.key_length", .u32(16))])
+        #expect(g3.layerTypes == Array(repeating: "sliding_attention", count: 5) + ["full_attention", "sliding_attention"])
+        #expect(g3.localRopeTheta == 10_000 && g3.ropeTheta == 1_000_000 && g3.queryPreAttnScalar == 16)
+        #expect(g3.finalLogitSoftcapping == nil && g3.attnLogitSoftcapping == nil)
+        let g2 = try config("gemma2", [("gemma2.block_count", .u32(3)), ("gemma2.attention.sliding_window", .u32(8))])
+        #expect(g2.layerTypes == ["sliding_attention", "full_attention", "sliding_attention"])
+        #expect(g2.attnLogitSoftcapping == 50 && g2.finalLogitSoftcapping == 30 && g2.headDim == 256)
+        let patterned = try config("gemma3", [("gemma3.block_count", .u32(3)), ("gemma3.attention.sliding_window", .u32(4)),
+                                              ("gemma3.attention.sliding_window_pattern", .u32(3))])
+        #expect(patterned.layerTypes == ["sliding_attention", "sliding_attention", "full_attention"])
+        // Gemma 2 27B (46 layers) scales scores by (hidden / heads)^(−½), as llama.cpp does.
+        let big = try config("gemma2", [("gemma2.block_count", .u32(46)), ("gemma2.attention.sliding_window", .u32(8))])
+        #expect(big.queryPreAttnScalar == 16)
+    }
+
+    /// GGUF metadata the newer families do not implement is refused by key, with the file's path.
+    @Test func unsupportedGGUFMetadataIsRefused() throws {
+        let cases: [(String, [(String, ConfigurationAuditTests.GGUFTestValue)], String)] = [
+            ("gemma2", [("gemma2.attention.sliding_window", .u32(8)), ("gemma2.rope.scaling.type", .string("linear")),
+                        ("gemma2.rope.scaling.factor", .f32(2))], "gemma2.rope.scaling.type"),
+            ("gemma3", [("gemma3.rope.scaling.type", .string("yarn"))], "gemma3.rope.scaling.type"),
+            ("gemma3", [("gemma3.attn_logit_softcapping", .f32(50))], "gemma3.attn_logit_softcapping"),
+            ("gemma3", [("gemma3.attention.key_length", .u32(16)), ("gemma3.attention.value_length", .u32(8))], "gemma3.attention.value_length"),
+            ("qwen3", [("qwen3.attention.sliding_window", .u32(8))], "qwen3.attention.sliding_window"),
+            ("olmo2", [("olmo2.final_logit_softcapping", .f32(30))], "olmo2.final_logit_softcapping"),
+        ]
+        for (arch, entries, key) in cases {
+            let url = try ConfigurationAuditTests.gguf(entries, arch: arch)
+            defer { try? FileManager.default.removeItem(at: url) }
+            do {
+                _ = try ModelRegistry.load(gguf: url)
+                Issue.record("\(key) was not refused")
+            } catch let ModelError.unsupportedSetting(path, field, _, _) {
+                #expect(path == url.path && field == key)
+            }
+        }
+        // Gemma 2 needs its window; an architecture we do not build is named.
+        let noWindow = try ConfigurationAuditTests.gguf([], arch: "gemma2")
+        defer { try? FileManager.default.removeItem(at: noWindow) }
+        #expect(throws: ModelError.self) { _ = try ModelRegistry.load(gguf: noWindow) }
+        let unknown = try ConfigurationAuditTests.gguf([], arch: "gemma4")
+        defer { try? FileManager.default.removeItem(at: unknown) }
+        do {
+            _ = try ModelRegistry.load(gguf: unknown)
+            Issue.record("gemma4 was not refused")
+        } catch let ModelError.unsupportedArchitecture(path, type, _) {
+            #expect(path == unknown.path && type == "gemma4")
+        }
+    }
 }

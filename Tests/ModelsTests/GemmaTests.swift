@@ -171,6 +171,19 @@ import Training
         }
     }
 
+    /// A saved folder writes the float fields as floats (transformers' strict Gemma2Config refuses
+    /// `3` for `final_logit_softcapping`), and explicit nulls for what is absent.
+    @Test func savedConfigurationKeepsFloatsAndNulls() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ta-gemma-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try ModelRegistry.save(try Self.load("gemma2"), to: dir)
+        let text = try String(contentsOf: dir.appendingPathComponent("config.json"), encoding: .utf8)
+        #expect(text.contains("\"final_logit_softcapping\" : 3.0") && text.contains("\"attn_logit_softcapping\" : 5.0"), "\(text)")
+        try ModelRegistry.save(try Self.load("gemma3"), to: dir)
+        let three = try String(contentsOf: dir.appendingPathComponent("config.json"), encoding: .utf8)
+        #expect(three.contains("\"final_logit_softcapping\" : null") && three.contains("\"sliding_window\" : 5"), "\(three)")
+    }
+
     /// Config fields Gemma does not implement are refused, naming the field.
     @Test func unsupportedGemmaSettingsAreRefused() throws {
         let cases: [(String, String)] = [
