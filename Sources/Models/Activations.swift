@@ -83,15 +83,11 @@ extension LlamaForCausalLM: ActivationInspecting {
     }
 
     public func attentionProbabilities(_ ids: IndexTensor, layer: Int, attentionMask: Tensor?) -> Tensor {
-        precondition(model.layers.indices.contains(layer), "Llama: layer \(layer) of \(model.layers.count)")
-        return withoutGradients {
-            let (x, positions) = residual(ids, attentionMask: attentionMask, upTo: layer)
-            let block = model.layers[layer]
+        let block = model.layers[layer]
+        return inspectAttention(ids, layer: layer, attentionMask: attentionMask, window: block.selfAttn.window) { x, positions in
             let p = block.selfAttn.projections(block.attentionInput(x), positions: positions)
-            let window = block.selfAttn.window
-            let probs = CPU.attentionForward(q: p.q.value, k: p.k.value, v: p.v.value, keyMask: attentionMask, window: window)
+            return CPU.attentionForward(q: p.q.value, k: p.k.value, v: p.v.value, keyMask: attentionMask, window: block.selfAttn.window)
                 .1.probabilities
-            return exactZeros(probs, keyMask: attentionMask, window: window)
         }
     }
 }
@@ -105,15 +101,11 @@ extension GemmaForCausalLM: ActivationInspecting {
 
     /// The forward's own scores: query_pre_attn_scalar scaling and soft-capping included.
     public func attentionProbabilities(_ ids: IndexTensor, layer: Int, attentionMask: Tensor?) -> Tensor {
-        precondition(model.layers.indices.contains(layer), "Gemma: layer \(layer) of \(model.layers.count)")
-        return withoutGradients {
-            let (x, positions) = residual(ids, attentionMask: attentionMask, upTo: layer)
-            let block = model.layers[layer]
-            let a = block.selfAttn
+        let block = model.layers[layer], a = block.selfAttn
+        return inspectAttention(ids, layer: layer, attentionMask: attentionMask, window: a.window) { x, positions in
             let p = a.projections(block.inputLayernorm(x), positions: positions)
-            let probs = CPU.attentionForward(q: p.q.value, k: p.k.value, v: p.v.value, scale: a.scale, keyMask: attentionMask,
-                                             window: a.window, softcap: a.softcap).1.probabilities
-            return exactZeros(probs, keyMask: attentionMask, window: a.window)
+            return CPU.attentionForward(q: p.q.value, k: p.k.value, v: p.v.value, scale: a.scale, keyMask: attentionMask,
+                                        window: a.window, softcap: a.softcap).1.probabilities
         }
     }
 }

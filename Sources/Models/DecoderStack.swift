@@ -48,4 +48,16 @@ extension DecoderStack {
         let (x, _) = residual(ids, attentionMask: attentionMask, upTo: layerCount) { layers.append($0) }
         return LayerActivations(layers: layers, final: finalNorm(x))
     }
+
+    /// Attention weights of decoder layer `layer` (no gradient), exact zeros outside what a query
+    /// may see: `probabilities` maps the layer's input residual and positions to the kernel's
+    /// probabilities [B, H, T, T], computed as that layer's forward computes them.
+    func inspectAttention(_ ids: IndexTensor, layer: Int, attentionMask: Tensor?, window: Int?,
+                          probabilities: (Variable, [Int]) -> Tensor) -> Tensor {
+        precondition((0 ..< layerCount).contains(layer), "\(modelType): layer \(layer) of \(layerCount)")
+        return withoutGradients {
+            let (x, positions) = residual(ids, attentionMask: attentionMask, upTo: layer)
+            return exactZeros(probabilities(x, positions), keyMask: attentionMask, window: window)
+        }
+    }
 }
