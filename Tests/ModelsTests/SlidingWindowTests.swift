@@ -63,11 +63,8 @@ import TestSupport
         let model = try Self.load(name)
         let c = try ParityCase(name)
         #expect(c.ids.shape == [2, 40])
-        let plain = withoutGradients { model(c.ids) }.value
-        let r1 = compareClose(plain, c.logitsPlain, atol: 1e-4, rtol: 1e-4)
+        let (r1, r2) = c.compare(model)
         #expect(r1.ok, "\(name) plain: \(r1)")
-        let masked = withoutGradients { model(c.ids, attentionMask: c.mask) }.value
-        let r2 = compareClose(c.realRows(masked), c.realRows(c.logits), atol: 1e-4, rtol: 1e-4)
         #expect(r2.ok, "\(name) left-padded: \(r2)")
         print("\(name): max |Δlogits| vs transformers plain \(r1.maxAbsDifference), left-padded \(r2.maxAbsDifference)")
     }
