@@ -31,10 +31,11 @@ public enum Functional {
     /// q [B, Tq, Hq, D], k/v [B, Tk, Hkv, D] → [B, Tq, Hq, D]. `keyMask` [B, Tk] (1 keep, 0 pad).
     /// `window` W restricts a query at p to keys p − W < j ≤ p (Mistral's sliding window, as
     /// transformers masks it); the backward honours it through the saved probabilities' context.
+    /// `softcap` c replaces each score by c·tanh(score / c) (Gemma 2's attention logit soft-capping).
     public static func attention(q: Variable, k: Variable, v: Variable, scale: Float? = nil, causal: Bool = true,
-                                 keyMask: Tensor? = nil, window: Int? = nil) -> Variable {
+                                 keyMask: Tensor? = nil, window: Int? = nil, softcap: Float? = nil) -> Variable {
         let (y, ctx) = CPU.attentionForward(q: q.value, k: k.value, v: v.value, scale: scale, causal: causal, keyMask: keyMask,
-                                            window: window)
+                                            window: window, softcap: softcap)
         let qv = q.value, kv = k.value, vv = v.value
         return record(.attention, y, [q, k, v]) { g in
             let (dq, dk, dv) = CPU.attentionBackward(g, q: qv, k: kv, v: vv, context: ctx)

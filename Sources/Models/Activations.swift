@@ -78,35 +78,34 @@ func exactZeros(_ probs: Tensor, keyMask: Tensor?, window: Int? = nil) -> Tensor
 // MARK: - Llama / Qwen2 / Qwen3 / Mistral / Phi-3 / OLMo 2
 
 extension LlamaForCausalLM: ActivationInspecting {
-    /// Embeddings, then layers 0 ..< `upTo`, with the positions `hiddenStates` uses.
-    func residual(_ ids: IndexTensor, attentionMask: Tensor?, upTo: Int, collect: ((Variable) -> Void)? = nil) -> (Variable, [Int]) {
-        precondition(ids.rank == 2, "Llama: ids must be [B, T], got \(ids.shape)")
-        let B = ids.shape[0], T = ids.shape[1]
-        let positions = tokenPositions(start: 0, count: T, batch: B, attentionMask: attentionMask)
-        var x = model.embedTokens(ids)
-        for i in 0 ..< upTo {
-            x = model.layers[i](x, positions: positions, layer: i, attentionMask: attentionMask, cache: nil)
-            collect?(x)
-        }
-        return (x, positions)
-    }
-
     public func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?) -> LayerActivations {
-        var layers: [Variable] = []
-        let (x, _) = residual(ids, attentionMask: attentionMask, upTo: model.layers.count) { layers.append($0) }
-        return LayerActivations(layers: layers, final: model.norm(x))
+        stackActivations(ids, attentionMask: attentionMask)
     }
 
     public func attentionProbabilities(_ ids: IndexTensor, layer: Int, attentionMask: Tensor?) -> Tensor {
-        precondition(model.layers.indices.contains(layer), "Llama: layer \(layer) of \(model.layers.count)")
-        return withoutGradients {
-            let (x, positions) = residual(ids, attentionMask: attentionMask, upTo: layer)
-            let block = model.layers[layer]
+        let block = model.layers[layer]
+        return inspectAttention(ids, layer: layer, attentionMask: attentionMask, window: block.selfAttn.window) { x, positions in
             let p = block.selfAttn.projections(block.attentionInput(x), positions: positions)
-            let window = block.selfAttn.window
-            let probs = CPU.attentionForward(q: p.q.value, k: p.k.value, v: p.v.value, keyMask: attentionMask, window: window)
+            return CPU.attentionForward(q: p.q.value, k: p.k.value, v: p.v.value, keyMask: attentionMask, window: block.selfAttn.window)
                 .1.probabilities
-            return exactZeros(probs, keyMask: attentionMask, window: window)
+        }
+    }
+}
+
+// MARK: - Gemma 2 / Gemma 3
+
+extension GemmaForCausalLM: ActivationInspecting {
+    public func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?) -> LayerActivations {
+        stackActivations(ids, attentionMask: attentionMask)
+    }
+
+    /// The forward's own scores: query_pre_attn_scalar scaling and soft-capping included.
+    public func attentionProbabilities(_ ids: IndexTensor, layer: Int, attentionMask: Tensor?) -> Tensor {
+        let block = model.layers[layer], a = block.selfAttn
+        return inspectAttention(ids, layer: layer, attentionMask: attentionMask, window: a.window) { x, positions in
+            let p = a.projections(block.inputLayernorm(x), positions: positions)
+            return CPU.attentionForward(q: p.q.value, k: p.k.value, v: p.v.value, scale: a.scale, keyMask: attentionMask,
+                                        window: a.window, softcap: a.softcap).1.probabilities
         }
     }
 }

@@ -25,21 +25,86 @@ enum ConfigurationAudit {
     /// RoPE types we implement (`rope_scaling.rope_type` / `.type`, `rope_parameters.rope_type`).
     static let ropeTypes: Set<String> = ["default", "linear", "llama3"]
 
-    /// Fields refused for every family.
-    static func common(_ d: [String: JSONValue]) -> UnsupportedField? {
+    /// Fields refused for every family; `softcapping`: the family implements Gemma's soft-capping.
+    static func common(_ d: [String: JSONValue], softcapping: Bool = false) -> UnsupportedField? {
         if let q = d["quantization_config"], !q.isNull {
             return UnsupportedField(field: "quantization_config", value: q.description,
                                     supported: "unquantised safetensors (F32, F16, BF16) folders, or GGUF files (F32, F16, BF16, Q8_0, Q4_0, Q4_1)")
         }
         // Gemma-2-style soft-capping: transformers' Llama/Mistral/Qwen2/GPT-2 classes never read these,
         // so a file carrying them was made for a model that does; computing without them would be wrong.
-        for key in ["attn_logit_softcapping", "final_logit_softcapping"] {
+        for key in ["attn_logit_softcapping", "final_logit_softcapping"] where !softcapping {
             if let v = d[key], !v.isNull {
-                return UnsupportedField(field: key, value: v.description, supported: "null (no soft-capping)")
+                return UnsupportedField(field: key, value: v.description, supported: "null (no soft-capping; only gemma2 / gemma3_text implement it)")
             }
         }
         if let v = d["is_causal"], v == .bool(false) {
             return UnsupportedField(field: "is_causal", value: "false", supported: "true (causal language models only)")
+        }
+        return nil
+    }
+
+    /// GELU variants Gemma's `hidden_activation` may name: the tanh approximation, or "gelu" (erf).
+    static let gemmaActivations: Set<String> = ["gelu_pytorch_tanh", "gelu_new", "gelu_fast", "gelu"]
+
+    /// Gemma 2 and Gemma 3 text (`model_type` "gemma2", "gemma3_text"), per Gemma2Config / Gemma3TextConfig.
+    static func gemma(_ d: [String: JSONValue], modelType: String) -> UnsupportedField? {
+        if let problem = common(d, softcapping: true) { return problem }
+        if let act = d["hidden_activation"], !act.isNull, !(act.string.map(gemmaActivations.contains) ?? false) {
+            return UnsupportedField(field: "hidden_activation", value: act.plain,
+                                    supported: gemmaActivations.sorted().map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+        if let v = d["use_bidirectional_attention"], v == .bool(true) {
+            return UnsupportedField(field: "use_bidirectional_attention", value: "true", supported: "false or null (causal attention)")
+        }
+        for key in ["final_logit_softcapping", "attn_logit_softcapping", "query_pre_attn_scalar"] {
+            if let v = d[key], !v.isNull, !((v.number ?? 0) > 0) {
+                return UnsupportedField(field: key, value: v.description, supported: "a positive number" + (key == "query_pre_attn_scalar" ? "" : " or null"))
+            }
+        }
+        // RoPE: one dict (Gemma 2, legacy rope_scaling) or one per layer type (Gemma 3, transformers ≥ 5).
+        var ropes: [(String, [String: JSONValue])] = []
+        for key in ["rope_scaling", "rope_parameters"] {
+            guard let v = d[key], !v.isNull else { continue }
+            guard let o = v.object else {
+                return UnsupportedField(field: key, value: v.description, supported: "null or an object with a rope_type")
+            }
+            let nested = o.keys.contains("full_attention") || o.keys.contains("sliding_attention")
+            if nested {
+                for (type, inner) in o {
+                    guard let io = inner.object else {
+                        return UnsupportedField(field: "\(key).\(type)", value: inner.description, supported: "an object with a rope_type")
+                    }
+                    ropes.append(("\(key).\(type)", io))
+                }
+            } else {
+                ropes.append((key, o))
+            }
+        }
+        for (key, o) in ropes {
+            let type = o["rope_type"] ?? o["type"]
+            if let type, !type.isNull, type.string != "default", type.string != "linear" {
+                return UnsupportedField(field: "\(key).\(o["rope_type"] != nil ? "rope_type" : "type")", value: type.plain,
+                                        supported: "\"default\", \"linear\" (dynamic, yarn, llama3, longrope and others are not implemented for Gemma)")
+            }
+            if let f = o["partial_rotary_factor"], !f.isNull, f.number != 1 {
+                return UnsupportedField(field: "\(key).partial_rotary_factor", value: f.description, supported: "1 (RoPE over the whole head)")
+            }
+        }
+        if let w = d["sliding_window"], !w.isNull, !(w.number.map { $0 >= 1 && $0 == $0.rounded() } ?? false) {
+            return UnsupportedField(field: "sliding_window", value: w.description, supported: "null or a positive integer")
+        }
+        if let types = d["layer_types"], !types.isNull {
+            guard let a = types.array, a.allSatisfy({ $0.string == "full_attention" || $0.string == "sliding_attention" }) else {
+                return UnsupportedField(field: "layer_types", value: types.description,
+                                        supported: "a list of \"full_attention\" / \"sliding_attention\"")
+            }
+            if let n = d["num_hidden_layers"]?.number, Int(n) != a.count {
+                return UnsupportedField(field: "layer_types", value: types.description, supported: "one entry per layer (num_hidden_layers = \(Int(n)))")
+            }
+        }
+        if let p = d["sliding_window_pattern"], !p.isNull, !(p.number.map { $0 >= 1 && $0 == $0.rounded() } ?? false) {
+            return UnsupportedField(field: "sliding_window_pattern", value: p.description, supported: "a positive integer")
         }
         return nil
     }

@@ -1,20 +1,27 @@
 // Building a model from a GGUF file (llama.cpp's format), e.g. SmolLM2-135M-Instruct.
 //
-// Only `general.architecture = llama` (and `qwen2`) is supported. Quantised tensors are dequantised
-// to Float32 by `GGUFFile`. llama.cpp's converter (convert_hf_to_gguf.py, `LlamaModel.permute`) stores
-// the rows of `attn_q` / `attn_k` reordered so that its RoPE can rotate interleaved pairs (2i, 2i+1);
-// loading undoes that permutation so the weights match the Hugging Face (rotate-half) layout and the
-// same model code serves both sources.
-//
-// As for config.json, metadata that changes the computation and that we do not implement (sliding
-// window, RoPE scaling, partial rotary, soft-capping, experts) is refused by name, never ignored.
+// Supported `general.architecture` values: llama, qwen2, qwen3, phi3, olmo2 (LlamaForCausalLM) and
+// gemma2, gemma3 (GemmaForCausalLM, text only). Quantised tensors are dequantised to Float32 by
+// `GGUFFile`. Tensor names and layouts follow llama.cpp's converter (convert_hf_to_gguf.py with
+// gguf-py's tensor map), undone here so the same model code serves both sources:
+// - llama: rows of `attn_q` / `attn_k` are reordered (`LlamaModel.permute`) so that llama.cpp's RoPE
+//   can rotate interleaved pairs (2i, 2i+1); loading undoes the permutation (Hugging Face rotates
+//   halves). The other architectures use llama.cpp's "neox" rotation and are stored unpermuted.
+// - phi3: `attn_qkv` holds q, k, v stacked; `ffn_up` holds gate then up (there is no `ffn_gate`):
+//   Phi-3's own fused `qkv_proj` / `gate_up_proj`, split by LlamaForCausalLM.sanitize.
+// - qwen3 / olmo2: `attn_q_norm` / `attn_k_norm` (per head for Qwen3, whole projection for OLMo 2);
+//   OLMo 2 has `post_attention_norm` / `post_ffw_norm` and no pre-norms.
+// - gemma2 / gemma3: `attn_norm`, `post_attention_norm`, `ffn_norm` (the pre-feed-forward norm) and
+//   `post_ffw_norm`; the converter stores every Gemma norm weight as 1 + w (the scale Gemma's RMSNorm
+//   applies), so loading subtracts 1 to get back transformers' w.
+// GGUFConfiguration.swift reads the metadata and refuses what we do not implement.
 import Checkpoints
 import Foundation
 import TensorCore
 
 extension ModelRegistry {
-    /// GGUF tensor-name stems → Hugging Face names for the llama family.
-    static func huggingFaceName(ggufName name: String) -> String? {
+    /// GGUF tensor name → Hugging Face name for architecture `arch`, nil for a name we do not know.
+    static func huggingFaceName(ggufName name: String, arch: String = "llama") -> String? {
         switch name {
         case "token_embd.weight": return "model.embed_tokens.weight"
         case "output_norm.weight": return "model.norm.weight"
@@ -24,98 +31,30 @@ extension ModelRegistry {
         let parts = name.split(separator: ".")
         guard parts.count >= 3, parts[0] == "blk", let layer = Int(parts[1]) else { return nil }
         let rest = parts[2...].joined(separator: ".")
-        let p = "model.layers.\(layer)."
-        let table: [String: String] = [
-            "attn_norm.weight": "input_layernorm.weight", "ffn_norm.weight": "post_attention_layernorm.weight",
+        var table: [String: String] = [
             "attn_q.weight": "self_attn.q_proj.weight", "attn_k.weight": "self_attn.k_proj.weight",
             "attn_v.weight": "self_attn.v_proj.weight", "attn_output.weight": "self_attn.o_proj.weight",
             "attn_q.bias": "self_attn.q_proj.bias", "attn_k.bias": "self_attn.k_proj.bias",
-            "attn_v.bias": "self_attn.v_proj.bias",
+            "attn_v.bias": "self_attn.v_proj.bias", "attn_output.bias": "self_attn.o_proj.bias",
+            "attn_q_norm.weight": "self_attn.q_norm.weight", "attn_k_norm.weight": "self_attn.k_norm.weight",
             "ffn_gate.weight": "mlp.gate_proj.weight", "ffn_up.weight": "mlp.up_proj.weight", "ffn_down.weight": "mlp.down_proj.weight",
+            "attn_norm.weight": "input_layernorm.weight", "ffn_norm.weight": "post_attention_layernorm.weight",
         ]
-        return table[rest].map { p + $0 }
-    }
-
-    /// The Llama configuration a GGUF's metadata describes.
-    public static func llamaConfiguration(gguf: GGUFFile) throws -> LlamaConfiguration {
-        let path = gguf.url.path
-        guard let arch = gguf.architecture else {
-            throw ModelError.invalidConfiguration(path: path, reason: "missing general.architecture")
+        switch arch {
+        case "phi3":
+            table["attn_qkv.weight"] = "self_attn.qkv_proj.weight"
+            table["ffn_up.weight"] = "mlp.gate_up_proj.weight"
+        case "olmo2":
+            table["ffn_norm.weight"] = nil
+            table["post_attention_norm.weight"] = "post_attention_layernorm.weight"
+            table["post_ffw_norm.weight"] = "post_feedforward_layernorm.weight"
+        case "gemma2", "gemma3":
+            table["ffn_norm.weight"] = "pre_feedforward_layernorm.weight"
+            table["post_attention_norm.weight"] = "post_attention_layernorm.weight"
+            table["post_ffw_norm.weight"] = "post_feedforward_layernorm.weight"
+        default: break
         }
-        guard arch == "llama" || arch == "qwen2" else {
-            throw ModelError.unsupportedArchitecture(path: path, modelType: arch, supported: ["llama", "qwen2"])
-        }
-        func int(_ key: String) throws -> Int {
-            guard let v = gguf.metadata["\(arch).\(key)"]?.int else {
-                throw ModelError.invalidConfiguration(path: path, reason: "missing integer metadata '\(arch).\(key)'")
-            }
-            return v
-        }
-        let heads = try int("attention.head_count")
-        let vocab = gguf.metadata["\(arch).vocab_size"]?.int ?? gguf.metadata["tokenizer.ggml.tokens"]?.array?.count
-            ?? gguf.info("token_embd.weight")?.shape.first
-        guard let vocab else { throw ModelError.invalidConfiguration(path: path, reason: "cannot determine the vocabulary size") }
-        var c = LlamaConfiguration(
-            modelType: arch, vocabSize: vocab, hiddenSize: try int("embedding_length"),
-            intermediateSize: try int("feed_forward_length"), numHiddenLayers: try int("block_count"),
-            numAttentionHeads: heads, numKeyValueHeads: gguf.metadata["\(arch).attention.head_count_kv"]?.int ?? heads,
-            rmsNormEps: gguf.metadata["\(arch).attention.layer_norm_rms_epsilon"]?.float ?? 1e-5,
-            ropeTheta: gguf.metadata["\(arch).rope.freq_base"]?.float ?? 10_000,
-            tieWordEmbeddings: gguf.info("output.weight") == nil,
-            maxPositionEmbeddings: gguf.metadata["\(arch).context_length"]?.int ?? 2048)
-        if let problem = unsupportedGGUFMetadata(gguf, arch: arch) { throw problem.error(path: path) }
-        // Head dimension: `attention.key_length` when written (convert_hf_to_gguf writes it for a
-        // head_dim ≠ hidden/heads); older files only say it through the rotary dimension count.
-        let keyLength = gguf.metadata["\(arch).attention.key_length"]?.int
-        let ropeDims = gguf.metadata["\(arch).rope.dimension_count"]?.int
-        if let keyLength, keyLength != c.hiddenSize / heads {
-            c.headDim = keyLength
-        } else if keyLength == nil, let ropeDims, ropeDims != c.hiddenSize / heads {
-            c.headDim = ropeDims
-        }
-        if let valueLength = gguf.metadata["\(arch).attention.value_length"]?.int, valueLength != c.headDimension {
-            throw UnsupportedField(field: "\(arch).attention.value_length", value: "\(valueLength)",
-                                   supported: "equal to the key length \(c.headDimension)").error(path: path)
-        }
-        if let ropeDims, ropeDims != c.headDimension {
-            throw UnsupportedField(field: "\(arch).rope.dimension_count", value: "\(ropeDims)",
-                                   supported: "the head dimension \(c.headDimension) (partial rotary embeddings are not implemented)").error(path: path)
-        }
-        c.bosTokenId = gguf.metadata["tokenizer.ggml.bos_token_id"]?.int
-        c.eosTokenId = gguf.metadata["tokenizer.ggml.eos_token_id"]?.int
-        if let problem = c.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
-        return c
-    }
-
-    /// GGUF metadata (llama.cpp's key names) that changes the computation and that we do not
-    /// implement. llama.cpp's llama/qwen2 graphs use none of these; a file carrying one was converted
-    /// from a model that needs it.
-    static func unsupportedGGUFMetadata(_ gguf: GGUFFile, arch: String) -> UnsupportedField? {
-        let m = gguf.metadata
-        if let w = m["\(arch).attention.sliding_window"] {
-            return UnsupportedField(field: "\(arch).attention.sliding_window", value: "\(w.int.map(String.init) ?? "\(w)")",
-                                    supported: "no sliding window in GGUF files (load the Hugging Face folder of a Mistral/Qwen2 windowed model instead)")
-        }
-        if let t = m["\(arch).rope.scaling.type"]?.string, t != "none" {
-            return UnsupportedField(field: "\(arch).rope.scaling.type", value: t, supported: "\"none\" (plain RoPE)")
-        }
-        if let f = m["\(arch).rope.scaling.factor"]?.double, f != 1, f != 0 {
-            return UnsupportedField(field: "\(arch).rope.scaling.factor", value: "\(f)", supported: "1 (plain RoPE)")
-        }
-        for key in ["attn_logit_softcapping", "final_logit_softcapping"] {
-            if let v = m["\(arch).\(key)"]?.double, v != 0 {
-                return UnsupportedField(field: "\(arch).\(key)", value: "\(v)", supported: "absent (no soft-capping)")
-            }
-        }
-        if let n = m["\(arch).expert_count"]?.int, n > 0 {
-            return UnsupportedField(field: "\(arch).expert_count", value: "\(n)", supported: "0 (dense models; mixture-of-experts is not implemented)")
-        }
-        // Llama 3.1's rope scaling travels as a per-frequency factor tensor.
-        if gguf.info("rope_freqs.weight") != nil {
-            return UnsupportedField(field: "rope_freqs.weight", value: "present",
-                                    supported: "absent (Llama 3 / long-context RoPE frequency scaling is not implemented)")
-        }
-        return nil
+        return table[rest].map { "model.layers.\(layer)." + $0 }
     }
 
     /// Undoes llama.cpp's q/k row permutation: within each head, GGUF row 2i holds HF row i and GGUF row
@@ -134,26 +73,37 @@ extension ModelRegistry {
         return out
     }
 
-    /// Loads a llama-architecture GGUF as a `LlamaForCausalLM` (weights dequantised to Float32).
-    public static func load(gguf url: URL) throws -> LlamaForCausalLM {
+    /// Loads a GGUF model (weights dequantised to Float32): a `LlamaForCausalLM` for llama, qwen2,
+    /// qwen3, phi3 and olmo2, a `GemmaForCausalLM` for gemma2 and gemma3.
+    public static func load(gguf url: URL) throws -> any LanguageModel {
         let gguf: GGUFFile
         do { gguf = try GGUFFile(url: url) } catch { throw ModelError.cannotRead(path: url.path, reason: error.description) }
-        let config = try llamaConfiguration(gguf: gguf)
-        let model = LlamaForCausalLM(config)
+        guard let arch = gguf.architecture else {
+            throw ModelError.invalidConfiguration(path: url.path, reason: "missing general.architecture")
+        }
+        let model: any LanguageModel
+        var heads = 0, kvHeads = 0
+        if ggufGemmaArchitectures.contains(arch) {
+            model = GemmaForCausalLM(try gemmaConfiguration(gguf: gguf))
+        } else if ggufLlamaArchitectures.contains(arch) {
+            let config = try llamaConfiguration(gguf: gguf)
+            (heads, kvHeads) = (config.numAttentionHeads, config.kvHeads)
+            model = LlamaForCausalLM(config)
+        } else {
+            throw ModelError.unsupportedArchitecture(path: url.path, modelType: arch, supported: ggufLlamaArchitectures + ggufGemmaArchitectures)
+        }
         var weights: [String: Tensor] = [:]
         var unknown: [String] = []
         for info in gguf.tensorInfos {
-            guard let name = huggingFaceName(ggufName: info.name) else { unknown.append(info.name); continue }
+            guard let name = huggingFaceName(ggufName: info.name, arch: arch) else { unknown.append(info.name); continue }
             var t: Tensor
             do { t = try gguf.tensor(info.name) } catch { throw ModelError.cannotRead(path: url.path, reason: error.description) }
-            // Only the llama architecture (RoPE type "norm" in llama.cpp) is stored permuted; qwen2 uses
-            // the rotate-half ("neox") rotation and is stored as in Hugging Face.
-            if config.modelType != "llama" {
-                // no permutation
-            } else if name.hasSuffix("q_proj.weight") || name.hasSuffix("q_proj.bias") {
-                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: config.numAttentionHeads).reshaped(t.shape)
-            } else if name.hasSuffix("k_proj.weight") || name.hasSuffix("k_proj.bias") {
-                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: config.kvHeads).reshaped(t.shape)
+            if arch == "llama" && (name.hasSuffix("q_proj.weight") || name.hasSuffix("q_proj.bias")) {
+                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: heads).reshaped(t.shape)
+            } else if arch == "llama" && (name.hasSuffix("k_proj.weight") || name.hasSuffix("k_proj.bias")) {
+                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: kvHeads).reshaped(t.shape)
+            } else if model is GemmaForCausalLM && name.hasSuffix("norm.weight") {
+                t = t + Float(-1)
             }
             weights[name] = t
         }

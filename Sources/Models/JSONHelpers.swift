@@ -51,3 +51,14 @@ enum JSONValue: Decodable, Equatable, CustomStringConvertible {
     var object: [String: JSONValue]? { if case .object(let o) = self { return o }; return nil }
     var array: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
 }
+
+/// JSONSerialization writes an integral floating-point value as `3`, and transformers' strictly
+/// typed configuration classes refuse an int for a float field (Gemma2Config's
+/// `final_logit_softcapping: float | None`). Rewrites `"key" : 3` as `"key" : 3.0` for `keys`.
+func forcingFloatLiterals(_ data: Data, keys: [String]) -> Data {
+    guard !keys.isEmpty, let text = String(data: data, encoding: .utf8),
+          let pattern = try? NSRegularExpression(pattern: "(\"(?:\(keys.joined(separator: "|")))\"\\s*:\\s*)(-?[0-9]+)(?=\\s*[,}\\n])")
+    else { return data }
+    let range = NSRange(text.startIndex..., in: text)
+    return Data(pattern.stringByReplacingMatches(in: text, range: range, withTemplate: "$1$2.0").utf8)
+}

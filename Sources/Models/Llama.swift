@@ -146,7 +146,7 @@ public final class LlamaModel: Module {
     }
 }
 
-public final class LlamaForCausalLM: Module, LanguageModel {
+public final class LlamaForCausalLM: Module, LanguageModel, DecoderStack {
     public let config: LlamaConfiguration
     public var model: LlamaModel
     /// Only when `tie_word_embeddings` is false.
@@ -167,15 +167,7 @@ public final class LlamaForCausalLM: Module, LanguageModel {
     public var maxPositions: Int { config.maxPositionEmbeddings }
 
     public func hiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?) -> Variable {
-        precondition(ids.rank == 2, "Llama: ids must be [B, T], got \(ids.shape)")
-        let B = ids.shape[0], T = ids.shape[1]
-        let positions = tokenPositions(start: cache?.length ?? 0, count: T, batch: B, attentionMask: attentionMask)
-        var x = model.embedTokens(ids)
-        for (i, layer) in model.layers.enumerated() {
-            x = layer(x, positions: positions, layer: i, attentionMask: attentionMask, cache: cache)
-        }
-        if let cache { cache.length += T }
-        return model.norm(x)
+        stackHiddenStates(ids, attentionMask: attentionMask, cache: cache)
     }
 
     public func logits(fromHidden h: Variable) -> Variable {
@@ -186,6 +178,12 @@ public final class LlamaForCausalLM: Module, LanguageModel {
     public func makeCache(batch: Int, capacity: Int) -> KVCache {
         KVCache(layers: config.numHiddenLayers, batch: batch, capacity: capacity, kvHeads: config.kvHeads, headDimension: config.headDimension)
     }
+
+    func embedInputs(_ ids: IndexTensor) -> Variable { model.embedTokens(ids) }
+    func decoderLayer(_ layer: Int, _ x: Variable, positions: [Int], attentionMask: Tensor?, cache: KVCache?) -> Variable {
+        model.layers[layer](x, positions: positions, layer: layer, attentionMask: attentionMask, cache: cache)
+    }
+    func finalNorm(_ x: Variable) -> Variable { model.norm(x) }
 
     /// Drops RoPE buffers some checkpoints carry and a tied `lm_head`; splits Phi-3's fused
     /// projections (rows of `qkv_proj`: q, then k, then v; of `gate_up_proj`: gate, then up).

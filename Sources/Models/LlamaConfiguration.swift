@@ -33,6 +33,9 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     public var mlpBias: Bool = false
     public var bosTokenId: Int?
     public var eosTokenId: Int?
+    /// Written back on save: Phi3Config defaults it to 32000, which transformers refuses as an
+    /// embedding padding index for a smaller vocabulary, so phi3 writes an explicit null when absent.
+    public var padTokenId: Int?
     /// The RoPE type of `rope_scaling` / `rope_parameters` ("default", "linear", "llama3", …);
     /// ConfigurationAudit refuses the types we do not implement.
     public var ropeScalingType: String?
@@ -57,7 +60,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         case numAttentionHeads = "num_attention_heads", numKeyValueHeads = "num_key_value_heads", headDim = "head_dim"
         case hiddenAct = "hidden_act", maxPositionEmbeddings = "max_position_embeddings", rmsNormEps = "rms_norm_eps"
         case ropeTheta = "rope_theta", tieWordEmbeddings = "tie_word_embeddings", attentionBias = "attention_bias"
-        case mlpBias = "mlp_bias", bosTokenId = "bos_token_id", eosTokenId = "eos_token_id", ropeScaling = "rope_scaling"
+        case mlpBias = "mlp_bias", bosTokenId = "bos_token_id", eosTokenId = "eos_token_id", padTokenId = "pad_token_id", ropeScaling = "rope_scaling"
         case ropeParameters = "rope_parameters", useSlidingWindow = "use_sliding_window"
         case slidingWindow = "sliding_window", maxWindowLayers = "max_window_layers", layerTypes = "layer_types"
         case originalMaxPositionEmbeddings = "original_max_position_embeddings"
@@ -147,6 +150,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         mlpBias = try c.decodeIfPresent(Bool.self, forKey: .mlpBias) ?? false
         bosTokenId = try? c.decodeIfPresent(Int.self, forKey: .bosTokenId)
         eosTokenId = try? c.decodeIfPresent(Int.self, forKey: .eosTokenId)
+        padTokenId = try? c.decodeIfPresent(Int.self, forKey: .padTokenId)
         if let rope {
             let type = rope.ropeType ?? rope.type ?? "default"
             ropeScalingType = type
@@ -193,6 +197,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         if modelType != "qwen2" { try c.encode(attentionBias, forKey: .attentionBias); try c.encode(mlpBias, forKey: .mlpBias) }
         try c.encodeIfPresent(bosTokenId, forKey: .bosTokenId)
         try c.encodeIfPresent(eosTokenId, forKey: .eosTokenId)
+        if let padTokenId { try c.encode(padTokenId, forKey: .padTokenId) } else if modelType == "phi3" { try c.encodeNil(forKey: .padTokenId) }
         // Written explicitly so transformers reloads the same window: an absent key would mean 4096.
         switch modelType {
         case "mistral", "phi3":

@@ -11,7 +11,7 @@ import TensorCore
 
 public enum ModelRegistry {
     /// `model_type` values we can build.
-    public static let supportedTypes = ["gpt2", "llama", "qwen2", "qwen3", "mistral", "phi3", "olmo2"]
+    public static let supportedTypes = ["gpt2", "llama", "qwen2", "qwen3", "mistral", "phi3", "olmo2", "gemma2", "gemma3_text"]
 
     /// A randomly initialised model for a `config.json` dictionary's contents.
     ///
@@ -48,6 +48,15 @@ public enum ModelRegistry {
                                                    supported: ConfigurationAudit.ropeTypes.sorted().joined(separator: ", "))
             }
             return LlamaForCausalLM(config, seed: seed)
+        case "gemma2", "gemma3_text":
+            if let refused = ConfigurationAudit.gemma(fields, modelType: modelType) { throw refused.error(path: path) }
+            let config = try decode(GemmaConfiguration.self, data, path)
+            if let problem = config.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
+            return GemmaForCausalLM(config, seed: seed)
+        case "gemma3":
+            // Gemma3ForConditionalGeneration: a vision tower and projector around a nested text_config.
+            throw ModelError.unsupportedSetting(path: path, field: "model_type", value: "gemma3",
+                                               supported: "\"gemma3_text\" (text-only Gemma 3 folders, e.g. gemma-3-1b; the multimodal gemma3 checkpoints with a vision tower are not loaded)")
         default:
             throw ModelError.unsupportedArchitecture(path: path, modelType: modelType, supported: supportedTypes)
         }
@@ -96,6 +105,7 @@ public enum ModelRegistry {
         switch model {
         case let g as GPT2LMHeadModel: sanitized = g.sanitize(weights)
         case let l as LlamaForCausalLM: sanitized = l.sanitize(weights)
+        case let g as GemmaForCausalLM: sanitized = g.sanitize(weights)
         default: sanitized = weights
         }
         do {
@@ -113,7 +123,8 @@ public enum ModelRegistry {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var json = try model.configurationJSON()
             for (k, v) in extraConfiguration { json[k] = v }
-            let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+            var data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+            if model is GemmaForCausalLM { data = forcingFloatLiterals(data, keys: GemmaConfiguration.floatFields) }
             try data.write(to: folder.appendingPathComponent("config.json"), options: .atomic)
             try SafeTensors.write(model.checkpointTensors(), to: folder.appendingPathComponent("model.safetensors"),
                                   metadata: ["format": "pt"])

