@@ -162,7 +162,7 @@ struct ErrorTests {
     }
 
     @Test("every llama.cpp pre-tokenizer listed compiles",
-          arguments: ["default", "llama3", "llama-bpe", "gpt-2", "smollm", "qwen2", "qwen35", "falcon", "deepseek-coder",
+          arguments: ["default", "llama3", "llama-bpe", "gpt-2", "smollm", "qwen2", "qwen35", "falcon", "deepseek-coder", "deepseek-llm",
                       "deepseek-v3", "poro-chat", "viking", "tekken", "gpt-4o", "seed-coder", "dbrx", "chatglm-bpe"])
     func llamaCppPatternsCompile(_ name: String) throws {
         let entry = try #require(LlamaCppPreTokenizer.named(name))

@@ -1,0 +1,172 @@
+// How values become text: Python's `str()` for `{{ }}` output and `~`, `repr()` inside containers,
+// and `json.dumps(…, ensure_ascii=False)` for the `tojson` filter as transformers defines it.
+import Foundation
+
+extension TemplateValue {
+    /// Python's `str(value)`; `Undefined` prints as the empty string.
+    public var pythonString: String {
+        switch self {
+        case .undefined: return ""
+        case let .string(s), let .markup(s): return s
+        default: return pythonRepr
+        }
+    }
+
+    /// Python's `repr(value)` (what `str()` of a list or dict shows for its elements).
+    var pythonRepr: String {
+        switch self {
+        case .undefined: return ""
+        case .none: return "None"
+        case let .bool(v): return v ? "True" : "False"
+        case let .int(v): return String(v)
+        case let .double(v): return TemplateValue.pythonFloat(v)
+        case let .string(s), let .markup(s): return TemplateValue.pythonQuoted(s)
+        case let .array(items): return "[" + items.map(\.pythonRepr).joined(separator: ", ") + "]"
+        case let .dict(pairs):
+            return "{" + pairs.map { TemplateValue.pythonQuoted($0.key) + ": " + $0.value.pythonRepr }.joined(separator: ", ") + "}"
+        case .namespace: return "<Namespace>"
+        case .macro: return "<Macro>"
+        case let .function(name): return "<function \(name)>"
+        }
+    }
+
+    /// Python's float repr: shortest round-tripping digits, always with a `.0` or exponent.
+    static func pythonFloat(_ v: Double) -> String {
+        if v.isNaN { return "nan" }
+        if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+        var text = "\(v)"
+        if let e = text.firstIndex(of: "e") {
+            // Swift writes 1e-05 as "1e-05"; Python also uses a two-digit exponent.
+            let mantissa = text[..<e]
+            var exponent = String(text[text.index(after: e)...])
+            let sign = exponent.hasPrefix("-") ? "-" : "+"
+            exponent = String(exponent.drop { $0 == "-" || $0 == "+" })
+            if exponent.count < 2 { exponent = "0" + exponent }
+            text = mantissa + "e" + sign + exponent
+        }
+        return text
+    }
+
+    /// Python's `repr` of a string: single quotes unless the text holds a single quote and no double quote.
+    static func pythonQuoted(_ s: String) -> String {
+        let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
+        var out = String(quote)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if Character(scalar) == quote {
+                    out += "\\" + String(quote)
+                } else if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\x" + String(format: "%02x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out.append(quote)
+        return out
+    }
+}
+
+/// `json.dumps` options the `tojson` filter takes.
+struct JSONStyle {
+    /// `indent`: nil for one line; otherwise the text repeated per nesting level.
+    var indent: String?
+    var itemSeparator: String
+    var keySeparator: String
+    var sortKeys: Bool
+    /// `ensure_ascii=True`: non-ASCII characters written as `\uXXXX` (UTF-16 surrogate pairs above the BMP).
+    var asciiOnly = false
+
+    init(indent: String?, separators: (String, String)?, sortKeys: Bool) {
+        self.indent = indent
+        // Python's defaults: ", " on one line, "," when indenting (no trailing spaces), ": " always.
+        self.itemSeparator = separators?.0 ?? (indent == nil ? ", " : ",")
+        self.keySeparator = separators?.1 ?? ": "
+        self.sortKeys = sortKeys
+    }
+}
+
+extension TemplateValue {
+    /// `json.dumps(self, ensure_ascii=False, …)`. Fails for values JSON cannot hold (undefined, macros).
+    func json(_ style: JSONStyle, level: Int = 0) throws -> String {
+        switch self {
+        case .none: return "null"
+        case let .bool(v): return v ? "true" : "false"
+        case let .int(v): return String(v)
+        case let .double(v):
+            if v.isNaN { return "NaN" }
+            if v.isInfinite { return v > 0 ? "Infinity" : "-Infinity" }
+            return TemplateValue.pythonFloat(v)
+        case let .string(s), let .markup(s): return TemplateValue.jsonQuoted(s, asciiOnly: style.asciiOnly)
+        case let .array(items):
+            if items.isEmpty { return "[]" }
+            var parts: [String] = []
+            for item in items { parts.append(try item.json(style, level: level + 1)) }
+            return wrap("[", parts, "]", style, level)
+        case let .dict(pairs):
+            if pairs.isEmpty { return "{}" }
+            let ordered = style.sortKeys
+                ? pairs.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) } : pairs
+            var parts: [String] = []
+            for pair in ordered {
+                parts.append(TemplateValue.jsonQuoted(pair.key, asciiOnly: style.asciiOnly) + style.keySeparator + (try pair.value.json(style, level: level + 1)))
+            }
+            return wrap("{", parts, "}", style, level)
+        case .undefined, .namespace, .macro, .function:
+            throw TemplateFailure.type("Object of type \(typeName) is not JSON serializable")
+        }
+    }
+
+    private func wrap(_ open: String, _ parts: [String], _ close: String, _ style: JSONStyle, _ level: Int) -> String {
+        guard let indent = style.indent else { return open + parts.joined(separator: style.itemSeparator) + close }
+        let inner = "\n" + String(repeating: indent, count: level + 1)
+        let outer = "\n" + String(repeating: indent, count: level)
+        return open + inner + parts.joined(separator: style.itemSeparator + inner) + outer + close
+    }
+
+    /// Jinja's `escape`: the five HTML-special characters as entities.
+    static func htmlEscaped(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&#34;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// A JSON string as Python writes it with `ensure_ascii=False`: only `"`, `\` and control characters escaped.
+    static func jsonQuoted(_ s: String, asciiOnly: Bool = false) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if scalar.value < 0x20 {
+                    out += "\\u" + String(format: "%04x", scalar.value)
+                } else if asciiOnly, scalar.value > 0x7E {
+                    for unit in String(scalar).utf16 { out += "\\u" + String(format: "%04x", unit) }
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
