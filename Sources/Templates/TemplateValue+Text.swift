@@ -47,29 +47,8 @@ extension TemplateValue {
         return text
     }
 
-    /// Python's `repr` of a string: single quotes unless the text holds a single quote and no double quote.
-    static func pythonQuoted(_ s: String) -> String {
-        let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
-        var out = String(quote)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if Character(scalar) == quote {
-                    out += "\\" + String(quote)
-                } else if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\x" + String(format: "%02x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out.append(quote)
-        return out
-    }
+    /// Python's `repr` of a string.
+    static func pythonQuoted(_ s: String) -> String { StringLiteral.python(s) }
 }
 
 /// `json.dumps` options the `tojson` filter takes.
@@ -129,44 +108,11 @@ extension TemplateValue {
         return open + inner + parts.joined(separator: style.itemSeparator + inner) + outer + close
     }
 
-    /// Jinja's `escape`: the five HTML-special characters as entities.
+    /// Jinja's `escape` (markupsafe): the five HTML-special characters as entities.
     static func htmlEscaped(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&#34;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
+        let entities: [Character: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&#34;", "'": "&#39;"]
+        return s.reduce(into: "") { out, ch in out += entities[ch] ?? String(ch) }
     }
 
-    /// A JSON string as Python writes it with `ensure_ascii=False`: only `"`, `\` and control characters escaped.
-    static func jsonQuoted(_ s: String, asciiOnly: Bool = false) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    out += "\\u" + String(format: "%04x", scalar.value)
-                } else if asciiOnly, scalar.value > 0x7E {
-                    for unit in String(scalar).utf16 { out += "\\u" + String(format: "%04x", unit) }
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonQuoted(_ s: String, asciiOnly: Bool = false) -> String { StringLiteral.json(s, asciiOnly: asciiOnly) }
 }
