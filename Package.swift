@@ -51,8 +51,10 @@ let package = Package(
         .target(name: "NN", dependencies: ["Autograd"], swiftSettings: unchecked),
         .target(name: "Optim", dependencies: ["NN"], swiftSettings: unchecked),
         .target(name: "Checkpoints", dependencies: ["TensorCore"], swiftSettings: unchecked),
-        // Byte-level BPE tokenizers, chat templates, BPE trainer. Foundation only.
-        .target(name: "Tokenizers"),
+        // The Jinja subset Hugging Face chat templates use: lexer, parser, bounded evaluator. Foundation only.
+        .target(name: "Templates"),
+        // Byte-level BPE tokenizers, chat templates (rendered by Templates), BPE trainer. Foundation only.
+        .target(name: "Tokenizers", dependencies: ["Templates"]),
         .target(name: "Models", dependencies: ["NN", "Checkpoints", "Tokenizers"], swiftSettings: unchecked),
         .target(name: "Decoding", dependencies: ["Models"], swiftSettings: unchecked),
         .target(name: "Objectives", dependencies: ["Autograd", "TensorCore", "Support", "Rewards"], swiftSettings: unchecked),
@@ -124,7 +126,8 @@ let package = Package(
             dependencies: ["Checkpoints", "TestSupport"],
             resources: []
         ),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Templates"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Decoding", "Checkpoints", "TestSupport", "Training"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "TestSupport"]),
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "Datasets", "TestSupport"]),

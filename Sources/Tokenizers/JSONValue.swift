@@ -6,6 +6,7 @@
 // `NSString` keys). This reader keeps every object member, in file order, with its exact scalars,
 // and tracks JSON paths so that errors name the field (errors caused by data say where they are).
 import Foundation
+import Templates
 
 /// A parsed JSON value. Objects keep their members in file order with the keys' exact scalars.
 public enum JSONValue: Sendable, Equatable {
@@ -399,26 +400,7 @@ extension JSONValue {
     /// Writes `value` as a JSON string literal. Non-ASCII scalars are written as themselves (as
     /// serde_json does); quotes, backslashes and control characters are escaped.
     static func writeString(_ value: String, to out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        out += StringLiteral.json(value, escapeDelete: true)
     }
 }
 

@@ -36,6 +36,12 @@ public struct LlamaCppPreTokenizer: Sendable, Equatable {
     static let tekken =
         #"[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))*((?=[\p{L}])([^A-Z]))+|[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))+((?=[\p{L}])([^A-Z]))*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let poro = #" ?[^(\s|.,!?…。，、।۔،)]+"#
+    /// deepseek-llm's letter class (explicit ranges instead of \p{L}) and its ASCII + full-width punctuation.
+    static let deepseekLetters = #"[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]"#
+    static let deepseekPunctuation = #"[!-/:-~！-／：-～‘-‟　-。]"#
+    /// `\s` as llama.cpp's std::wregex sees it: ASCII whitespace (with \v) plus every non-ASCII
+    /// whitespace code point (mapped to \v before matching); ICU's `\s` lacks \v and U+0085.
+    static let wregexSpace = #"[\s\x{0B}\x{85}]"#
 
     /// The entry for `name`, or nil when llama.cpp does not know it or it is not supported here.
     /// A missing or empty name means llama.cpp's "default" (with its "quality will be degraded" warning).
@@ -68,6 +74,10 @@ public struct LlamaCppPreTokenizer: Sendable, Equatable {
             return entry([qwen35])
         case "deepseek-coder":
             return entry(["[\r\n]", #"\s?\p{L}+"#, #"\s?\p{P}+"#, "[一-龥ࠀ-一가-퟿]+", #"\p{N}"#])
+        case "deepseek-llm":
+            // `\s+$`: std::regex's `$` (no multiline) is the end of the piece, ICU's `\z`.
+            return entry(["[\r\n]", wregexSpace + "?" + deepseekLetters + "+", wregexSpace + "?" + deepseekPunctuation + "+",
+                          wregexSpace + #"+\z"#, "[一-龥ࠀ-一가-퟿]+", #"\p{N}+"#])
         case "deepseek-v3":
             return entry([#"\p{N}{1,3}"#, "[一-龥぀-ゟ゠-ヿ]+",
                           ##"[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"##])

@@ -20,8 +20,12 @@ public enum TokenizerError: Error, Sendable, Equatable {
     case unsupported(file: String, path: String, feature: String)
     /// A token named by the file (a merge part, a template's special token…) is not in the vocabulary.
     case unknownToken(file: String, path: String, token: String)
-    /// A chat template this package does not recognise (only ChatML and Llama-3 are built in).
+    /// A chat template that is not valid Jinja or uses a construct outside the supported subset
+    /// (`reason` names the construct and its line).
     case unsupportedChatTemplate(source: String, reason: String)
+    /// A chat template that failed while rendering: its `raise_exception` (e.g. roles that do not
+    /// alternate), a read through an undefined value, or an exceeded bound.
+    case chatTemplateFailed(source: String, reason: String)
     /// Caller-supplied data that cannot be used (e.g. a trainer vocabulary smaller than its alphabet).
     case invalidArgument(String)
 }
@@ -43,6 +47,8 @@ extension TokenizerError: CustomStringConvertible, LocalizedError {
             return "\(file): token \(token.debugDescription) at \(path) is not in the vocabulary"
         case let .unsupportedChatTemplate(source, reason):
             return "\(source): unsupported chat template: \(reason)"
+        case let .chatTemplateFailed(source, reason):
+            return "\(source): chat template failed: \(reason)"
         case let .invalidArgument(message):
             return message
         }

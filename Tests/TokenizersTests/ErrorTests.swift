@@ -64,6 +64,9 @@ struct ErrorTests {
         let model = #""model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}"#
         #expect(loadError(#"{"model": {"type": "WordPiece", "vocab": {}}}"#)
             == .unsupported(file: "tokenizer.json", path: "model.type", feature: #"model type "WordPiece" (only BPE is implemented)"#))
+        // Unigram (T5-style SentencePiece) is refused too: none of the supported families uses it.
+        #expect(loadError(#"{"model": {"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0], ["a", -1.5]]}}"#)
+            == .unsupported(file: "tokenizer.json", path: "model.type", feature: #"model type "Unigram" (only BPE is implemented)"#))
         #expect(loadError(#"{"normalizer": {"type": "BertNormalizer"}, "# + model + "}")
             == .unsupported(file: "tokenizer.json", path: "normalizer.type", feature: #"normalizer type "BertNormalizer""#))
         #expect(loadError(#"{"pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Digits"}, {"type": "UnicodeScripts"}]}, "# + model + "}")
@@ -162,7 +165,7 @@ struct ErrorTests {
     }
 
     @Test("every llama.cpp pre-tokenizer listed compiles",
-          arguments: ["default", "llama3", "llama-bpe", "gpt-2", "smollm", "qwen2", "qwen35", "falcon", "deepseek-coder",
+          arguments: ["default", "llama3", "llama-bpe", "gpt-2", "smollm", "qwen2", "qwen35", "falcon", "deepseek-coder", "deepseek-llm",
                       "deepseek-v3", "poro-chat", "viking", "tekken", "gpt-4o", "seed-coder", "dbrx", "chatglm-bpe"])
     func llamaCppPatternsCompile(_ name: String) throws {
         let entry = try #require(LlamaCppPreTokenizer.named(name))

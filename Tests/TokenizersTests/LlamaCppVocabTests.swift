@@ -156,3 +156,28 @@ struct LlamaCppSentencePieceTests {
         }
     }
 }
+
+let deepseekAssetsPresent = ["", ".inp", ".out"].allSatisfy { Paths.assetExists("llama-vocab/ggml-vocab-deepseek-llm.gguf\($0)") }
+
+/// The `deepseek-llm` pre-tokenizer (DeepSeek LLM 7B/67B): newline isolation, explicit letter and
+/// punctuation ranges with an optional leading space, trailing whitespace, CJK runs, number runs.
+@Suite("llama.cpp deepseek-llm vocab test vectors", .enabled(if: deepseekAssetsPresent, Comment(rawValue: fetchAssetsHint)))
+struct LlamaCppDeepSeekTests {
+    static let tokenizer: Tokenizer? = try? Tokenizer(gguf: ggufTokenizerMetadata(Paths.asset("llama-vocab/ggml-vocab-deepseek-llm.gguf")))
+
+    @Test("the vocab file loads with the deepseek-llm pre-tokenizer")
+    func load() throws {
+        let meta = try ggufTokenizerMetadata(Paths.asset("llama-vocab/ggml-vocab-deepseek-llm.gguf"))
+        #expect(meta.pre == "deepseek-llm")
+        let tokenizer = try Tokenizer(gguf: meta)
+        #expect(tokenizer.model.isByteLevel)
+        #expect(try readLlamaCppCases("ggml-vocab-deepseek-llm.gguf").count == 46)
+    }
+
+    @Test("ggml-vocab-deepseek-llm: every case", arguments: (try? readLlamaCppCases("ggml-vocab-deepseek-llm.gguf")) ?? [])
+    func deepseekCase(_ c: LlamaCppCase) throws {
+        let tokenizer = try #require(Self.tokenizer)
+        #expect(tokenizer.encode(c.text, addSpecialTokens: false, parseSpecialTokens: false) == c.expected)
+        #expect(tokenizer.decode(c.expected) == c.text)
+    }
+}
