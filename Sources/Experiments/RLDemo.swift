@@ -98,10 +98,7 @@ public enum RLDemo {
                                   trainPrompts: train.count, heldOutPrompts: heldOut.count,
                                   rows: summarise(runs, settings: settings, prompts: heldOut.count), runs: runs,
                                   stages: timer.stages, wallSeconds: StageTimer.seconds(since: start))
-        try writeJSON(result, to: folder.appendingPathComponent("results.json"))
-        do { try RLDemoReport.make(result).write(to: folder) } catch {
-            throw DemoError.cannotWrite(path: folder.path, reason: "\(error)")
-        }
+        try write(result, to: folder)
         return result
     }
 
@@ -185,28 +182,88 @@ public enum RLDemo {
         return out
     }
 
-    /// Rows: means over seeds and prompts; paired differences from GRPO.
+    /// Rows: means over seeds and prompts; paired differences from GRPO and from each method's
+    /// own baseline.
     static func summarise(_ runs: [RLDemoRun], settings s: RLDemoSettings, prompts: Int) -> [RLDemoRow] {
         let B = s.bootstrapResamples
-        let grpo = Dictionary(uniqueKeysWithValues: runs.filter { $0.method == "grpo" }.map { ($0.seed, $0) })
+        func byMethod(_ label: String) -> [UInt64: RLDemoRun] {
+            Dictionary(runs.filter { $0.method == label }.map { ($0.seed, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        /// Sampled-accuracy difference of `mine` from `other`, paired by seed and prompt, and the
+        /// seeds where it ends above / below.
+        func paired(_ mine: [RLDemoRun], _ other: [UInt64: RLDemoRun], seed: UInt64) -> (Estimate, Int, Int)? {
+            let pairs = mine.compactMap { r in other[r.seed].map { (r, $0) } }
+            guard !pairs.isEmpty else { return nil }
+            let diff = (0 ..< prompts).map { p in pairs.map { mean($0.0.sampledCorrect[p]) - mean($0.1.sampledCorrect[p]) } }
+            let seedPairs = pairs.map { (mean($0.0.sampledCorrect.joined()), mean($0.1.sampledCorrect.joined())) }
+            return (Bootstrap.meanOverGroups(diff, resamples: B, seed: seed), seedPairs.filter { $0.0 > $0.1 }.count,
+                    seedPairs.filter { $0.0 < $0.1 }.count)
+        }
+        let grpo = byMethod("grpo")
         return s.methods.map { label in
             let mine = runs.filter { $0.method == label }
             let pairs = mine.compactMap { r in grpo[r.seed].map { (r, $0) } }
             let greedy = (0 ..< prompts).map { p in mine.map { $0.greedyCorrect[p] } }
             let sampled = (0 ..< prompts).map { p in mine.flatMap { $0.sampledCorrect[p] } }
             let greedyDiff = (0 ..< prompts).map { p in pairs.map { $0.0.greedyCorrect[p] - $0.1.greedyCorrect[p] } }
-            let sampledDiff = (0 ..< prompts).map { p in pairs.map { mean($0.0.sampledCorrect[p]) - mean($0.1.sampledCorrect[p]) } }
             let kl = (0 ..< prompts).map { p in mine.flatMap { $0.kl[p] } }
-            let seedPairs = pairs.map { (mean($0.0.sampledCorrect.joined()), mean($0.1.sampledCorrect.joined())) }
+            let vsGRPO = paired(mine, grpo, seed: 14)
+            let base = method(label)?.baseline ?? "grpo"
+            let vsBase = base == label ? nil : paired(mine, byMethod(base), seed: 16)
             return RLDemoRow(method: label, summary: method(label)?.summary ?? "",
                              greedyAccuracy: Bootstrap.meanOverGroups(greedy, resamples: B, seed: 11),
                              greedyDifference: Bootstrap.meanOverGroups(greedyDiff, resamples: B, seed: 12),
                              sampledAccuracy: Bootstrap.meanOverGroups(sampled, resamples: B, seed: 13),
-                             sampledDifference: Bootstrap.meanOverGroups(sampledDiff, resamples: B, seed: 14),
-                             seedsAbove: seedPairs.filter { $0.0 > $0.1 }.count, seedsBelow: seedPairs.filter { $0.0 < $0.1 }.count,
+                             sampledDifference: vsGRPO?.0 ?? Bootstrap.meanOverGroups([], resamples: B, seed: 14),
+                             seedsAbove: vsGRPO?.1 ?? 0, seedsBelow: vsGRPO?.2 ?? 0,
+                             baseline: vsBase == nil ? nil : base, baselineDifference: vsBase?.0,
+                             baselineSeedsAbove: vsBase?.1, baselineSeedsBelow: vsBase?.2,
                              kl: Bootstrap.meanOverGroups(kl, resamples: B, seed: 15),
                              advantageTop1: mean(mine.map(\.advantageTop1)), advantageTop1Chance: mean(mine.map(\.advantageTop1Chance)),
                              sampledTokens: mean(mine.map { Double($0.sampledTokens) }), wallSeconds: mean(mine.map(\.wallSeconds)))
+        }
+    }
+
+    /// Several runs of the demo from the same start with the same budget (e.g. a later run of new
+    /// methods) as one result: their runs pooled and summarised again. A method that ran in more
+    /// than one must have given the same numbers (same seed, same numbers), and the runs must share
+    /// the CreditBench start, the held-out prompts, the seeds and the budget.
+    public static func combine(_ results: [RLDemoResult]) throws -> RLDemoResult {
+        guard var out = results.first else { throw DemoError.invalidSetting("combine: no results") }
+        func budget(_ s: RLDemoSettings) -> [Int] {
+            [s.steps, s.completionsPerStep, s.numGenerations, s.evalEvery, s.evalSamples, s.trainPrompts, s.bootstrapResamples]
+        }
+        for (k, r) in results.enumerated().dropFirst() {
+            guard r.creditRun == out.creditRun, r.startGreedy == out.startGreedy, r.startSampled == out.startSampled else {
+                throw DemoError.invalidSetting("combine: result \(k + 1) starts from another CreditBench run or held-out set")
+            }
+            guard r.settings.seeds == out.settings.seeds, budget(r.settings) == budget(out.settings),
+                  r.settings.learningRate == out.settings.learningRate, r.settings.ppoLearningRate == out.settings.ppoLearningRate else {
+                throw DemoError.invalidSetting("combine: result \(k + 1) has other seeds, budget or learning rates")
+            }
+            for run in r.runs {
+                if let seen = out.runs.first(where: { $0.method == run.method && $0.seed == run.seed }) {
+                    guard seen.greedyCorrect == run.greedyCorrect, seen.sampledCorrect == run.sampledCorrect, seen.curve == run.curve else {
+                        throw DemoError.invalidSetting("combine: \(run.method) seed \(run.seed) differs between the results (not the same code or settings)")
+                    }
+                } else {
+                    out.runs.append(run)
+                    if !out.settings.methods.contains(run.method) { out.settings.methods.append(run.method) }
+                }
+            }
+            out.wallSeconds += r.wallSeconds
+            out.stages += r.stages
+        }
+        out.rows = summarise(out.runs, settings: out.settings, prompts: out.heldOutPrompts)
+        return out
+    }
+
+    /// Writes `results.json`, `report.md` and `report.html` of `result` into `folder`.
+    public static func write(_ result: RLDemoResult, to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try writeJSON(result, to: folder.appendingPathComponent("results.json"))
+        do { try RLDemoReport.make(result).write(to: folder) } catch {
+            throw DemoError.cannotWrite(path: folder.path, reason: "\(error)")
         }
     }
 

@@ -16,6 +16,9 @@ public struct RLDemoMethod: Sendable {
     public var summary: String
     /// Folders under the credit run's `models/` it reads (checked before anything trains).
     public var needs: [String] = []
+    /// The method it changes one thing of, for the paired comparison that isolates that change
+    /// (GRPO's variants against GRPO, PPO's against PPO, ABC against PPO on the same RM).
+    public var baseline = "grpo"
     let configure: @Sendable (inout OnlineRLConfiguration, RLDemoSettings, RLDemoInputs) -> Void
 }
 
@@ -61,27 +64,27 @@ extension RLDemo {
         RLDemoMethod(label: "ppo", summary: "PPO: GAE over a value head on the verifier reward, KL 0.05 in the reward, 4 epochs") { c, s, _ in
             ppo(&c, s)
         },
-        RLDemoMethod(label: "ppo-token-credit", summary: "PPO on the verifier reward plus its first-error token penalty (ground-truth dense credit)") { c, s, _ in
+        RLDemoMethod(label: "ppo-token-credit", summary: "PPO on the verifier reward plus its first-error token penalty (ground-truth dense credit)", baseline: "ppo") { c, s, _ in
             ppo(&c, s)
             c.rewards = ["creditbench-token"]
         },
         RLDemoMethod(label: "rto", summary: "RTO: PPO on the verifier reward plus the DPO policy's implicit token reward (credit run's models/dpo)",
-                     needs: ["dpo"]) { c, s, i in
+                     needs: ["dpo"], baseline: "ppo") { c, s, i in
             ppo(&c, s)
             c.rewards = ["creditbench", "implicit-dpo:\(i.model("dpo"))"]
         },
         RLDemoMethod(label: "ppo-token-rm", summary: "PPO on the verifier reward plus a token RM's dense reward (credit run's models/token-rm)",
-                     needs: ["token-rm"]) { c, s, i in
+                     needs: ["token-rm"], baseline: "ppo") { c, s, i in
             ppo(&c, s)
             c.rewards = ["creditbench", "token-rm:\(i.model("token-rm"))"]
         },
         RLDemoMethod(label: "ppo-rm", summary: "PPO on a sequence RM's score alone (credit run's models/sequence-rm; the verifier only judges)",
-                     needs: ["sequence-rm"]) { c, s, i in
+                     needs: ["sequence-rm"], baseline: "ppo") { c, s, i in
             ppo(&c, s)
             c.rewards = ["rm:\(i.model("sequence-rm"))"]
         },
         RLDemoMethod(label: "abc", summary: "ABC: PPO on the same sequence RM's score spread by its attention (β = 0.5); same return as ppo-rm",
-                     needs: ["sequence-rm"]) { c, s, i in
+                     needs: ["sequence-rm"], baseline: "ppo-rm") { c, s, i in
             ppo(&c, s)
             c.rewards = ["abc:\(i.model("sequence-rm"))"]
         },
@@ -102,7 +105,7 @@ extension RLDemo {
         RLDemoMethod(label: "grpo-s", summary: "GRPO-S: outcome rewards reshaped by each response's mean entropy") { c, _, _ in
             c.estimator = "grpo-s"
         },
-        RLDemoMethod(label: "ma-rlhf", summary: "MA-RLHF: the ppo method with GAE over macro actions of 2 tokens") { c, s, _ in
+        RLDemoMethod(label: "ma-rlhf", summary: "MA-RLHF: the ppo method with GAE over macro actions of 2 tokens", baseline: "ppo") { c, s, _ in
             ppo(&c, s)
             c.estimator = "ma-gae"
             c.macro = "ngram:2"

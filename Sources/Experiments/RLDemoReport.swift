@@ -18,7 +18,8 @@ enum RLDemoReport {
             \(s.seeds.map(String.init).joined(separator: ", ")). Accuracies are on the held-out prompts (sampled: \(s.evalSamples) \
             completions per prompt at T = 1), with 95% bootstrap intervals over prompts pooled over seeds; Δ is paired with GRPO by seed \
             and prompt. KL(π‖π_SFT) is summed over the vocabulary per sampled token. "advantage top-1" is the chance that a wrong \
-            training rollout's most negative advantage lies on its first wrong token (chance level in brackets). Wall time \
+            training rollout's most negative advantage lies on its first wrong token (chance level in brackets). A method that changes one \
+            thing of another (PPO's variants, ABC against PPO on the same RM) is also compared with that baseline. Wall time \
             \(String(format: "%.0f", r.wallSeconds)) s.
             """))
         report.add(.table(table(r)))
@@ -51,12 +52,16 @@ enum RLDemoReport {
 
     static func table(_ r: RLDemoResult) -> Table {
         Table(headers: ["method", "held-out greedy", "Δ vs GRPO", "held-out sampled", "Δ vs GRPO", "seeds above / below GRPO (sampled)",
-                        "KL(π‖π_SFT)/token", "advantage top-1 (chance)", "sampled tokens", "s per run", "what it is"],
+                        "sampled Δ vs its baseline (seeds above / below)", "KL(π‖π_SFT)/token", "advantage top-1 (chance)", "sampled tokens",
+                        "s per run", "what it is"],
               rows: r.rows.map { row in
                   let base = row.method == "grpo"
+                  let own = row.baselineDifference.map { d in
+                      "\(row.baseline ?? ""): \(d.interval()) (\(row.baselineSeedsAbove ?? 0) / \(row.baselineSeedsBelow ?? 0))"
+                  } ?? "–"
                   return [row.method, row.greedyAccuracy.interval(), base ? "–" : row.greedyDifference.interval(),
                           row.sampledAccuracy.interval(), base ? "–" : row.sampledDifference.interval(),
-                          base ? "–" : "\(row.seedsAbove) / \(row.seedsBelow)", row.kl.interval(digits: 4),
+                          base ? "–" : "\(row.seedsAbove) / \(row.seedsBelow)", row.baseline == "grpo" ? "–" : own, row.kl.interval(digits: 4),
                           String(format: "%.3f (%.3f)", row.advantageTop1, row.advantageTop1Chance),
                           String(format: "%.0f", row.sampledTokens), String(format: "%.0f", row.wallSeconds), row.summary]
               })

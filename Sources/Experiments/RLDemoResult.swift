@@ -59,6 +59,12 @@ public struct RLDemoRow: Codable, Sendable {
     /// Seeds where the method's sampled accuracy ends above / below GRPO's.
     public var seedsAbove: Int
     public var seedsBelow: Int
+    /// The method it changes one thing of (`RLDemoMethod.baseline`), when that method ran, and the
+    /// sampled-accuracy difference from it, paired by seed and prompt.
+    public var baseline: String?
+    public var baselineDifference: Estimate?
+    public var baselineSeedsAbove: Int?
+    public var baselineSeedsBelow: Int?
     public var kl: Estimate
     public var advantageTop1: Double
     public var advantageTop1Chance: Double
@@ -67,6 +73,9 @@ public struct RLDemoRow: Codable, Sendable {
 }
 
 public struct RLDemoResult: Codable, Sendable {
+    /// A run's `results.json`.
+    public static func load(from url: URL) throws -> RLDemoResult { try readJSON(RLDemoResult.self, from: url) }
+
     public var settings: RLDemoSettings
     /// The CreditBench run the start model and the held-out prompts came from, and its settings.
     public var creditRun: String

@@ -7,7 +7,7 @@ import Reports
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "Figures from finished runs.",
-                                                    subcommands: [FrontierReportCommand.self])
+                                                    subcommands: [FrontierReportCommand.self, RLReportCommand.self])
 }
 
 struct FrontierReportCommand: ParsableCommand {
@@ -36,5 +36,30 @@ struct FrontierReportCommand: ParsableCommand {
         let chart = SentimentDemoReport.frontier(runs, labels: label.isEmpty ? nil : label)
         try Data(chart.svg().utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
         FileHandle.standardError.write(Data("frontier of \(runs.count) run(s), \(chart.series.count) lines → \(out)\n".utf8))
+    }
+}
+
+struct RLReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rl",
+        abstract: "One `demo rl` table from several runs of it (e.g. new methods run later from the same start and budget).",
+        discussion: """
+        Each --results is a `tokenalign demo rl` run's results.json. The runs must share the CreditBench start, held-out \
+        prompts, seeds, budget and learning rates; a method in more than one must have the same numbers in each. Writes \
+        results.json, report.md and report.html of the pooled runs into --out.
+        """)
+
+    @Option(parsing: .singleValue, help: "A results.json (repeatable).") var results: [String]
+    @Option(help: "Output folder.") var out: String
+
+    func validate() throws {
+        guard !results.isEmpty else { throw ValidationError("give at least one --results") }
+    }
+
+    func run() throws {
+        let runs = try results.map { try RLDemoResult.load(from: URL(fileURLWithPath: $0)) }
+        let combined = try RLDemo.combine(runs)
+        try RLDemo.write(combined, to: URL(fileURLWithPath: out))
+        print(RLDemo.report(combined))
     }
 }

@@ -39,6 +39,28 @@ import Testing
         #expect(a.runs.map(\.curve) == b.runs.map(\.curve))
         #expect(a.runs.map(\.heatmaps) == b.runs.map(\.heatmaps))
 
+        // Own baselines: ABC is paired with PPO on the same RM when that ran; here it did not.
+        #expect(a.rows.first { $0.method == "abc" }?.baseline == nil)
+        #expect(a.rows.first { $0.method == "grpo" }?.baseline == nil)
+
+        // Two runs of parts of the methods combine into the whole table.
+        func part(_ methods: [String]) -> RLDemoResult {
+            var r = a
+            r.settings.methods = methods
+            r.runs = a.runs.filter { methods.contains($0.method) }
+            return r
+        }
+        let combined = try RLDemo.combine([part(["grpo", "ppo-token-credit"]), part(["grpo", "rto", "abc"])])
+        #expect(combined.settings.methods == s.methods)
+        #expect(combined.rows.map(\.sampledAccuracy) == a.rows.map(\.sampledAccuracy))
+        #expect(combined.rows.map(\.sampledDifference) == a.rows.map(\.sampledDifference))
+        var tampered = part(["grpo"])
+        tampered.runs[0].sampledCorrect[0][0] = 1 - tampered.runs[0].sampledCorrect[0][0]
+        #expect { try RLDemo.combine([a, tampered]) } throws: { "\($0)".contains("differs") }
+        var otherBudget = part(["grpo"])
+        otherBudget.settings.steps += 1
+        #expect(throws: DemoError.self) { try RLDemo.combine([a, otherBudget]) }
+
         // A credit run without the model a method reads is refused before anything trains.
         let missing = base.appendingPathComponent("missing")
         try FileManager.default.createDirectory(at: missing.appendingPathComponent("models"), withIntermediateDirectories: true)
