@@ -49,31 +49,46 @@ extension ModelRegistry {
             guard let v = gguf.metadata["\(arch).\(key)"]?.int else {
                 throw ModelError.invalidConfiguration(path: path, reason: "missing integer metadata '\(arch).\(key)'")
             }
+            return try bounded(key, v)
+        }
+        // Sizes from metadata are bounded under their own key names before any arithmetic.
+        func bounded(_ key: String, _ v: Int) throws -> Int {
+            let limits = ["attention.head_count": ModelLimits.heads, "attention.head_count_kv": ModelLimits.heads,
+                          "embedding_length": ModelLimits.hidden, "feed_forward_length": ModelLimits.intermediate,
+                          "block_count": ModelLimits.layers, "context_length": ModelLimits.positions,
+                          "vocab_size": ModelLimits.vocabulary, "attention.key_length": ModelLimits.headDimension,
+                          "attention.value_length": ModelLimits.headDimension, "rope.dimension_count": ModelLimits.headDimension]
+            if let max = limits[key], let problem = ModelLimits.check("\(arch).\(key)", v, max: max) {
+                throw ModelError.invalidConfiguration(path: path, reason: "metadata " + problem)
+            }
             return v
         }
+        func optionalInt(_ key: String) throws -> Int? {
+            try gguf.metadata["\(arch).\(key)"]?.int.map { try bounded(key, $0) }
+        }
         let heads = try int("attention.head_count")
-        let vocab = gguf.metadata["\(arch).vocab_size"]?.int ?? gguf.metadata["tokenizer.ggml.tokens"]?.array?.count
+        let vocab = try optionalInt("vocab_size") ?? gguf.metadata["tokenizer.ggml.tokens"]?.array?.count
             ?? gguf.info("token_embd.weight")?.shape.first
         guard let vocab else { throw ModelError.invalidConfiguration(path: path, reason: "cannot determine the vocabulary size") }
         var c = LlamaConfiguration(
             modelType: arch, vocabSize: vocab, hiddenSize: try int("embedding_length"),
             intermediateSize: try int("feed_forward_length"), numHiddenLayers: try int("block_count"),
-            numAttentionHeads: heads, numKeyValueHeads: gguf.metadata["\(arch).attention.head_count_kv"]?.int ?? heads,
+            numAttentionHeads: heads, numKeyValueHeads: try optionalInt("attention.head_count_kv") ?? heads,
             rmsNormEps: gguf.metadata["\(arch).attention.layer_norm_rms_epsilon"]?.float ?? 1e-5,
             ropeTheta: gguf.metadata["\(arch).rope.freq_base"]?.float ?? 10_000,
             tieWordEmbeddings: gguf.info("output.weight") == nil,
-            maxPositionEmbeddings: gguf.metadata["\(arch).context_length"]?.int ?? 2048)
+            maxPositionEmbeddings: try optionalInt("context_length") ?? 2048)
         if let problem = unsupportedGGUFMetadata(gguf, arch: arch) { throw problem.error(path: path) }
         // Head dimension: `attention.key_length` when written (convert_hf_to_gguf writes it for a
         // head_dim ≠ hidden/heads); older files only say it through the rotary dimension count.
-        let keyLength = gguf.metadata["\(arch).attention.key_length"]?.int
-        let ropeDims = gguf.metadata["\(arch).rope.dimension_count"]?.int
+        let keyLength = try optionalInt("attention.key_length")
+        let ropeDims = try optionalInt("rope.dimension_count")
         if let keyLength, keyLength != c.hiddenSize / heads {
             c.headDim = keyLength
         } else if keyLength == nil, let ropeDims, ropeDims != c.hiddenSize / heads {
             c.headDim = ropeDims
         }
-        if let valueLength = gguf.metadata["\(arch).attention.value_length"]?.int, valueLength != c.headDimension {
+        if let valueLength = try optionalInt("attention.value_length"), valueLength != c.headDimension {
             throw UnsupportedField(field: "\(arch).attention.value_length", value: "\(valueLength)",
                                    supported: "equal to the key length \(c.headDimension)").error(path: path)
         }
@@ -134,11 +149,25 @@ extension ModelRegistry {
         return out
     }
 
+    /// The configuration of a GGUF file, checked before anything is allocated: metadata sizes
+    /// bounded, the memory for the model and the dequantised tensors estimated, and every tensor
+    /// the metadata implies compared with the tensor infos (whose byte ranges `GGUFFile` has
+    /// already checked against the file's length).
+    public static func checkedConfiguration(gguf: GGUFFile) throws -> LlamaConfiguration {
+        let config = try llamaConfiguration(gguf: gguf)
+        let spec = ModelSpec.llama(config)
+        try spec.checkMemory(copies: 2, path: gguf.url.path, present: nil)
+        var shapes: [String: [Int]] = [:]
+        for info in gguf.tensorInfos { if let name = huggingFaceName(ggufName: info.name) { shapes[name] = info.shape } }
+        try WeightShapeCheck.check(spec, shapes: shapes, configurationPath: gguf.url.path, weights: { _ in gguf.url.lastPathComponent })
+        return config
+    }
+
     /// Loads a llama-architecture GGUF as a `LlamaForCausalLM` (weights dequantised to Float32).
     public static func load(gguf url: URL) throws -> LlamaForCausalLM {
         let gguf: GGUFFile
         do { gguf = try GGUFFile(url: url) } catch { throw ModelError.cannotRead(path: url.path, reason: error.description) }
-        let config = try llamaConfiguration(gguf: gguf)
+        let config = try checkedConfiguration(gguf: gguf)
         let model = LlamaForCausalLM(config)
         var weights: [String: Tensor] = [:]
         var unknown: [String] = []

@@ -1,0 +1,83 @@
+// A model configuration read, bounded and validated, before anything is allocated: the step
+// between `config.json` and a built model where sizes are checked (ConfigurationBounds.swift), the
+// memory is estimated (ModelFootprint.swift) and the weight files' shapes are compared with what
+// the configuration implies (WeightShapeCheck.swift).
+import Foundation
+
+/// A validated configuration of an architecture we build.
+public enum ModelSpec: Sendable, Equatable {
+    case gpt2(GPT2Configuration)
+    case llama(LlamaConfiguration)
+
+    /// The parameter count (the bounds make it finite: `sizeProblem` refuses an overflow).
+    public var footprint: ModelFootprint {
+        switch self {
+        case .gpt2(let c): return c.footprint ?? ModelFootprint(parameters: .max)
+        case .llama(let c): return c.footprint ?? ModelFootprint(parameters: .max)
+        }
+    }
+
+    /// A randomly initialised model of this configuration.
+    public func build(seed: UInt64) -> any LanguageModel {
+        switch self {
+        case .gpt2(let c): return GPT2LMHeadModel(c, seed: seed)
+        case .llama(let c): return LlamaForCausalLM(c, seed: seed)
+        }
+    }
+
+    func sizeSummary(present: Set<String>?) -> String {
+        switch self {
+        case .gpt2(let c): return c.sizeSummary(present: present)
+        case .llama(let c): return c.sizeSummary(present: present)
+        }
+    }
+
+    /// Refuses a model whose `copies` Float32 copies would not fit in physical memory.
+    func checkMemory(copies: Int, path: String, present: Set<String>?) throws {
+        try ModelMemory.check(footprint, copies: copies, path: path, sizes: sizeSummary(present: present))
+    }
+}
+
+extension ModelRegistry {
+    /// Reads, audits, bounds and validates a `config.json`'s contents; returns the configuration and
+    /// the keys the file set. Nothing is allocated.
+    public static func specification(configurationData data: Data, path: String) throws -> (spec: ModelSpec, present: Set<String>) {
+        let fields: [String: JSONValue]
+        do {
+            guard let top = try JSONDecoder().decode(JSONValue.self, from: data).object else {
+                throw ModelError.invalidConfiguration(path: path, reason: "top level is not an object")
+            }
+            fields = top
+        } catch let e as ModelError {
+            throw e
+        } catch {
+            throw ModelError.invalidConfiguration(path: path, reason: "not valid JSON (\(error.localizedDescription))")
+        }
+        guard let modelType = fields["model_type"]?.string else {
+            throw ModelError.invalidConfiguration(path: path, reason: "missing string field 'model_type'")
+        }
+        let present = Set(fields.keys)
+        switch modelType {
+        case "gpt2":
+            if let refused = ConfigurationAudit.gpt2(fields) { throw refused.error(path: path) }
+            let config = try decode(GPT2Configuration.self, data, path)
+            if let problem = config.sizeProblem(present: present) ?? config.validationProblem() {
+                throw ModelError.invalidConfiguration(path: path, reason: problem)
+            }
+            return (.gpt2(config), present)
+        case "llama", "qwen2", "qwen3", "mistral", "phi3", "olmo2":
+            if let refused = ConfigurationAudit.llamaFamily(fields, modelType: modelType) { throw refused.error(path: path) }
+            let config = try decode(LlamaConfiguration.self, data, path)
+            if let problem = config.sizeProblem(present: present) ?? config.validationProblem() {
+                throw ModelError.invalidConfiguration(path: path, reason: problem)
+            }
+            if let scaling = config.ropeScalingType, !ConfigurationAudit.ropeTypes.contains(scaling) {
+                throw ModelError.unsupportedSetting(path: path, field: "rope_scaling.rope_type", value: scaling,
+                                                   supported: ConfigurationAudit.ropeTypes.sorted().joined(separator: ", "))
+            }
+            return (.llama(config), present)
+        default:
+            throw ModelError.unsupportedArchitecture(path: path, modelType: modelType, supported: supportedTypes)
+        }
+    }
+}

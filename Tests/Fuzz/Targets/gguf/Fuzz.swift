@@ -1,0 +1,9 @@
+// libFuzzer entry point for the gguf parser (FuzzHarness.targets["gguf"]); built by scripts/fuzz.sh.
+import Foundation
+import FuzzHarness
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    _ = FuzzHarness.targets["gguf"]?(Data(bytes: bytes, count: count))
+    return 0
+}
