@@ -39,11 +39,18 @@ public enum FuzzHarness {
         return url
     }
 
-    /// safetensors: header, offsets and every tensor's conversion to Float32.
+    /// safetensors: header, offsets, every float tensor converted to Float32 and every integer
+    /// tensor read (other dtypes are parsed but have no reader).
     @Sendable public static func safetensors(_ data: Data) -> Outcome {
         outcome {
             let f = try SafeTensorsFile(url: file(data, "model.safetensors"))
-            for name in f.tensorNames { _ = try f.tensor(name) }
+            for name in f.tensorNames {
+                if let info = f.info(name), SafeTensorsDType.integerReadable.contains(info.dtype) {
+                    _ = try f.integers(name)
+                } else if let info = f.info(name), [.f32, .f16, .bf16].contains(info.dtype) {
+                    _ = try f.tensor(name)
+                }
+            }
         }
     }
 

@@ -56,6 +56,14 @@ extension ModelRegistry {
         guard let modelType = fields["model_type"]?.string else {
             throw ModelError.invalidConfiguration(path: path, reason: "missing string field 'model_type'")
         }
+        // An integer beyond Int64 is valid JSON that no size can hold: name the field (the typed
+        // decoder would only say the data is not valid JSON).
+        if let (key, value) = fields.sorted(by: { $0.key < $1.key }).first(where: { _, v in
+            guard let d = v.number else { return false }
+            return d == d.rounded() && abs(d) > 9_223_372_036_854_775_808.0
+        }) {
+            throw ModelError.invalidConfiguration(path: path, reason: "field '\(key)': \(value) is beyond the 64-bit integer range")
+        }
         let present = Set(fields.keys)
         switch modelType {
         case "gpt2":
