@@ -152,8 +152,9 @@ let package = Package(
 // libFuzzer executables, one per input format, only when TOKENALIGN_FUZZ=1 (scripts/fuzz.sh builds
 // them with -sanitize=fuzzer,address into .build-fuzz), so the normal build and CI never see them.
 if ProcessInfo.processInfo.environment["TOKENALIGN_FUZZ"] == "1" {
+    package.targets.append(.target(name: "FuzzDriver", dependencies: ["FuzzHarness"], path: "Tests/Fuzz/Driver"))
     for name in ["safetensors", "gguf", "config", "tokenizer", "jsonl", "yaml"] {
-        package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzHarness"], path: "Tests/Fuzz/Targets/\(name)",
+        package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzDriver"], path: "Tests/Fuzz/Targets/\(name)",
                                                  swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
     }
 }

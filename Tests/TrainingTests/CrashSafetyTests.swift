@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import TensorCore
 import Testing
 @testable import Training
 
@@ -80,7 +81,7 @@ import Testing
         let straight = try runTokenAlign(Self.arguments(model: model, data: data, out: reference))
         try #require(straight.status == 0, "\(straight.stderr)")
         let expected = try Self.bytes(reference.appendingPathComponent("model/model.safetensors"))
-        var seeded = SplitMix(seed: 0xC0FFEE)
+        var seeded = RandomGenerator(seed: 0xC0FFEE)  // the same kill points every run
         var killedInside = 0
         for trial in 0 ..< 22 {
             let out = temporaryDirectory()
@@ -172,18 +173,5 @@ import Testing
         #expect(Trainer.latestCheckpoint(in: out)?.lastPathComponent == "checkpoint-2")
         let left = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".checkpoint-") }
         #expect(left.isEmpty, "temporaries left: \(left)")
-    }
-}
-
-/// A small seeded generator (SplitMix64) for the kill points: the same trials every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,9 +1,5 @@
-// libFuzzer entry point for the config parser (FuzzHarness.targets["config"]); built by scripts/fuzz.sh.
-import Foundation
-import FuzzHarness
+// libFuzzer target for FuzzHarness.targets["config"]; built only by scripts/fuzz.sh.
+import FuzzDriver
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
-    _ = FuzzHarness.targets["config"]?(Data(bytes: bytes, count: count))
-    return 0
-}
+@_cdecl("fuzz_config_main")
+func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt { runFuzzer(argc, argv) }

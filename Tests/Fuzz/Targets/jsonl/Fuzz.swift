@@ -1,9 +1,5 @@
-// libFuzzer entry point for the jsonl parser (FuzzHarness.targets["jsonl"]); built by scripts/fuzz.sh.
-import Foundation
-import FuzzHarness
+// libFuzzer target for FuzzHarness.targets["jsonl"]; built only by scripts/fuzz.sh.
+import FuzzDriver
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
-    _ = FuzzHarness.targets["jsonl"]?(Data(bytes: bytes, count: count))
-    return 0
-}
+@_cdecl("fuzz_jsonl_main")
+func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt { runFuzzer(argc, argv) }
