@@ -7,7 +7,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/tokenalign
 
-.PHONY: demo test deps assets browser mpi build bench clean
+.PHONY: demo test deps assets browser mpi build bench fuzz clean
 
 deps:
 	@missing=""; \
@@ -60,5 +60,11 @@ bench: build
 	$(BIN) bench attention-step --size tiny small --json
 	$(BIN) bench block-step --size tiny small --json
 
+# libFuzzer targets (safetensors, GGUF, config.json, tokenizer.json, JSONL, YAML), built apart from
+# the normal build with -sanitize=fuzzer,address; each runs SECONDS seconds (docs/design/hardening.md).
+SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz.sh $(SECONDS)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -116,6 +116,9 @@ let package = Package(
         ),
         .executableTarget(name: "tokenalign", dependencies: ["TokenAlignCLI"]),
         .target(name: "TestSupport", dependencies: ["TensorCore", "Autograd"]),
+        // The parsers behind the libFuzzer targets (docs/design/hardening.md): bytes in, parsed or refused.
+        .target(name: "FuzzHarness", dependencies: ["Checkpoints", "Models", "Tokenizers", "Datasets", "Training"]),
+        .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
@@ -148,3 +151,13 @@ let package = Package(
                                                          "Distributed"]),
     ]
 )
+
+// libFuzzer executables, one per input format, only when TOKENALIGN_FUZZ=1 (scripts/fuzz.sh builds
+// them with -sanitize=fuzzer,address into .build-fuzz), so the normal build and CI never see them.
+if ProcessInfo.processInfo.environment["TOKENALIGN_FUZZ"] == "1" {
+    package.targets.append(.target(name: "FuzzDriver", dependencies: ["FuzzHarness"], path: "Tests/Fuzz/Driver"))
+    for name in ["safetensors", "gguf", "config", "tokenizer", "jsonl", "yaml"] {
+        package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzDriver"], path: "Tests/Fuzz/Targets/\(name)",
+                                                 swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    }
+}

@@ -13,8 +13,15 @@ public enum JSONLReader {
     /// Reads every non-empty line of `path` as a JSON object.
     /// - Throws: `DatasetError.cannotRead` or `.malformedJSON` naming the line.
     public static func read(_ path: String) throws -> [JSONLRow] {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // Through a FileHandle: FileManager.contents(atPath:) leaks a buffer on an empty file
+        // (LeakSanitizer, found by the jsonl fuzz target; docs/design/hardening.md §5).
+        guard let handle = FileHandle(forReadingAtPath: path) else {
             throw DatasetError.cannotRead(file: path, reason: "no such file or not readable")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do { data = try handle.readToEnd() ?? Data() } catch {
+            throw DatasetError.cannotRead(file: path, reason: error.localizedDescription)
         }
         return try parse(data, file: path)
     }

@@ -25,16 +25,36 @@ extension ModelRegistry {
             guard let v = value(key)?.int else {
                 throw ModelError.invalidConfiguration(path: path, reason: "missing integer metadata '\(arch).\(key)'")
             }
+            return try bounded(key, v)
+        }
+
+        /// An optional integer, bounded like `int`.
+        func optionalInt(_ key: String) throws -> Int? {
+            try value(key)?.int.map { try bounded(key, $0) }
+        }
+
+        /// Sizes from metadata are bounded under their own key names before any arithmetic (check
+        /// before allocate: a zero head count divides by zero, a huge vocabulary wraps an allocation).
+        func bounded(_ key: String, _ v: Int) throws -> Int {
+            let limits = ["attention.head_count": ModelLimits.heads, "attention.head_count_kv": ModelLimits.heads,
+                          "embedding_length": ModelLimits.hidden, "feed_forward_length": ModelLimits.intermediate,
+                          "block_count": ModelLimits.layers, "context_length": ModelLimits.positions,
+                          "vocab_size": ModelLimits.vocabulary, "attention.key_length": ModelLimits.headDimension,
+                          "attention.value_length": ModelLimits.headDimension, "rope.dimension_count": ModelLimits.headDimension,
+                          "attention.sliding_window": ModelLimits.positions]
+            if let max = limits[key], let problem = ModelLimits.check("\(arch).\(key)", v, max: max) {
+                throw ModelError.invalidConfiguration(path: path, reason: "metadata " + problem)
+            }
             return v
         }
 
         /// Vocabulary size: `{arch}.vocab_size`, else the tokenizer's token count, else token_embd's rows.
         func vocabularySize() throws -> Int {
-            guard let v = value("vocab_size")?.int ?? gguf.metadata["tokenizer.ggml.tokens"]?.array?.count
+            guard let v = try optionalInt("vocab_size") ?? gguf.metadata["tokenizer.ggml.tokens"]?.array?.count
                 ?? gguf.info("token_embd.weight")?.shape.first else {
                 throw ModelError.invalidConfiguration(path: path, reason: "cannot determine the vocabulary size")
             }
-            return v
+            return try bounded("vocab_size", v)
         }
 
         func refuse(_ key: String, _ value: String, _ supported: String) -> ModelError {
@@ -55,25 +75,25 @@ extension ModelRegistry {
         let heads = try h.int("attention.head_count")
         if let problem = unsupportedGGUFMetadata(gguf, arch: arch) { throw problem.error(path: path) }
         // Phi-3 windows every layer (convert_hf_to_gguf writes its sliding_window); the others have none.
-        let window = arch == "phi3" ? h.value("attention.sliding_window")?.int : nil
+        let window = arch == "phi3" ? (try h.optionalInt("attention.sliding_window")) : nil
         var c = LlamaConfiguration(
             modelType: arch, vocabSize: try h.vocabularySize(), hiddenSize: try h.int("embedding_length"),
             intermediateSize: try h.int("feed_forward_length"), numHiddenLayers: try h.int("block_count"),
-            numAttentionHeads: heads, numKeyValueHeads: h.value("attention.head_count_kv")?.int ?? heads,
+            numAttentionHeads: heads, numKeyValueHeads: (try h.optionalInt("attention.head_count_kv")) ?? heads,
             rmsNormEps: h.value("attention.layer_norm_rms_epsilon")?.float ?? 1e-5,
             ropeTheta: h.value("rope.freq_base")?.float ?? 10_000,
             tieWordEmbeddings: gguf.info("output.weight") == nil,
-            maxPositionEmbeddings: h.value("context_length")?.int ?? 2048, slidingWindow: window)
+            maxPositionEmbeddings: (try h.optionalInt("context_length")) ?? 2048, slidingWindow: window)
         // Head dimension: `attention.key_length` when written (convert_hf_to_gguf writes it for a
         // head_dim ≠ hidden/heads); older files only say it through the rotary dimension count.
-        let keyLength = h.value("attention.key_length")?.int
-        let ropeDims = h.value("rope.dimension_count")?.int
+        let keyLength = (try h.optionalInt("attention.key_length"))
+        let ropeDims = (try h.optionalInt("rope.dimension_count"))
         if let keyLength, keyLength != c.hiddenSize / heads {
             c.headDim = keyLength
         } else if keyLength == nil, let ropeDims, ropeDims != c.hiddenSize / heads {
             c.headDim = ropeDims
         }
-        if let valueLength = h.value("attention.value_length")?.int, valueLength != c.headDimension {
+        if let valueLength = (try h.optionalInt("attention.value_length")), valueLength != c.headDimension {
             throw h.refuse("attention.value_length", "\(valueLength)", "equal to the key length \(c.headDimension)")
         }
         if let ropeDims, ropeDims != c.headDimension {
@@ -101,23 +121,23 @@ extension ModelRegistry {
         let h = GGUFHyperparameters(gguf: gguf, arch: arch)
         let three = arch == "gemma3"
         let heads = try h.int("attention.head_count"), layers = try h.int("block_count"), hidden = try h.int("embedding_length")
-        let headDim = h.value("attention.key_length")?.int ?? 256
-        let window = h.value("attention.sliding_window")?.int
+        let headDim = (try h.optionalInt("attention.key_length")) ?? 256
+        let window = (try h.optionalInt("attention.sliding_window"))
         var c = GemmaConfiguration(modelType: three ? "gemma3_text" : "gemma2", vocabSize: try h.vocabularySize(), hiddenSize: hidden,
                                    intermediateSize: try h.int("feed_forward_length"), numHiddenLayers: layers, numAttentionHeads: heads,
-                                   numKeyValueHeads: h.value("attention.head_count_kv")?.int ?? heads, headDim: headDim,
+                                   numKeyValueHeads: (try h.optionalInt("attention.head_count_kv")) ?? heads, headDim: headDim,
                                    slidingWindow: window)
-        if let valueLength = h.value("attention.value_length")?.int, valueLength != headDim {
+        if let valueLength = (try h.optionalInt("attention.value_length")), valueLength != headDim {
             throw h.refuse("attention.value_length", "\(valueLength)", "equal to the key length \(headDim)")
         }
-        if let ropeDims = h.value("rope.dimension_count")?.int, ropeDims != headDim {
+        if let ropeDims = (try h.optionalInt("rope.dimension_count")), ropeDims != headDim {
             throw h.refuse("rope.dimension_count", "\(ropeDims)", "the head dimension \(headDim) (partial rotary embeddings are not implemented)")
         }
         if let n = h.value("expert_count")?.int, n > 0 {
             throw h.refuse("expert_count", "\(n)", "0 (dense models; mixture-of-experts is not implemented)")
         }
         c.rmsNormEps = h.value("attention.layer_norm_rms_epsilon")?.float ?? 1e-6
-        c.maxPositionEmbeddings = h.value("context_length")?.int ?? c.maxPositionEmbeddings
+        c.maxPositionEmbeddings = (try h.optionalInt("context_length")) ?? c.maxPositionEmbeddings
         c.tieWordEmbeddings = gguf.info("output.weight") == nil
         c.ropeTheta = h.value("rope.freq_base")?.float ?? (three ? 1_000_000 : 10_000)
         c.localRopeTheta = three ? (h.value("rope.freq_base_swa")?.float ?? 10_000) : c.ropeTheta

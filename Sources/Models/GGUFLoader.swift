@@ -73,6 +73,37 @@ extension ModelRegistry {
         return out
     }
 
+    /// The configuration of a GGUF file, checked before anything is allocated: metadata sizes
+    /// bounded (`GGUFHyperparameters.int`), the memory for the model and the dequantised tensors
+    /// estimated, and every tensor the metadata implies compared with the tensor infos (whose byte
+    /// ranges `GGUFFile` has already checked against the file's length).
+    public static func checkedSpecification(gguf: GGUFFile) throws -> ModelSpec {
+        guard let arch = gguf.architecture else {
+            throw ModelError.invalidConfiguration(path: gguf.url.path, reason: "missing general.architecture")
+        }
+        let spec: ModelSpec
+        if ggufGemmaArchitectures.contains(arch) {
+            spec = .gemma(try gemmaConfiguration(gguf: gguf))
+        } else if ggufLlamaArchitectures.contains(arch) {
+            spec = .llama(try llamaConfiguration(gguf: gguf))
+        } else {
+            throw ModelError.unsupportedArchitecture(path: gguf.url.path, modelType: arch, supported: ggufLlamaArchitectures + ggufGemmaArchitectures)
+        }
+        try spec.checkMemory(copies: 2, path: gguf.url.path, present: nil)
+        var shapes: [String: [Int]] = [:]
+        for info in gguf.tensorInfos { if let name = huggingFaceName(ggufName: info.name, arch: arch) { shapes[name] = info.shape } }
+        try WeightShapeCheck.check(spec, shapes: shapes, configurationPath: gguf.url.path, weights: { _ in gguf.url.lastPathComponent })
+        return spec
+    }
+
+    /// The Llama-family configuration of a GGUF file, checked as `checkedSpecification` checks it.
+    public static func checkedConfiguration(gguf: GGUFFile) throws -> LlamaConfiguration {
+        guard case .llama(let c) = try checkedSpecification(gguf: gguf) else {
+            throw ModelError.unsupportedArchitecture(path: gguf.url.path, modelType: gguf.architecture ?? "?", supported: ggufLlamaArchitectures)
+        }
+        return c
+    }
+
     /// Loads a GGUF model (weights dequantised to Float32): a `LlamaForCausalLM` for llama, qwen2,
     /// qwen3, phi3 and olmo2, a `GemmaForCausalLM` for gemma2 and gemma3.
     public static func load(gguf url: URL) throws -> any LanguageModel {
@@ -81,16 +112,15 @@ extension ModelRegistry {
         guard let arch = gguf.architecture else {
             throw ModelError.invalidConfiguration(path: url.path, reason: "missing general.architecture")
         }
+        let spec = try checkedSpecification(gguf: gguf)
         let model: any LanguageModel
         var heads = 0, kvHeads = 0
-        if ggufGemmaArchitectures.contains(arch) {
-            model = GemmaForCausalLM(try gemmaConfiguration(gguf: gguf))
-        } else if ggufLlamaArchitectures.contains(arch) {
-            let config = try llamaConfiguration(gguf: gguf)
+        switch spec {
+        case .gemma(let config): model = GemmaForCausalLM(config)
+        case .llama(let config):
             (heads, kvHeads) = (config.numAttentionHeads, config.kvHeads)
             model = LlamaForCausalLM(config)
-        } else {
-            throw ModelError.unsupportedArchitecture(path: url.path, modelType: arch, supported: ggufLlamaArchitectures + ggufGemmaArchitectures)
+        case .gpt2: throw ModelError.unsupportedArchitecture(path: url.path, modelType: arch, supported: ggufLlamaArchitectures + ggufGemmaArchitectures)
         }
         var weights: [String: Tensor] = [:]
         var unknown: [String] = []

@@ -53,6 +53,7 @@ public struct GPT2Configuration: Codable, Sendable, Equatable {
 
     /// Checks the values the model relies on; returns a reason when invalid.
     func validationProblem() -> String? {
+        if let problem = sizeProblem() { return problem }
         if nEmbd <= 0 || nLayer <= 0 || nHead <= 0 || vocabSize <= 0 || nPositions <= 0 { return "sizes must be positive" }
         if nEmbd % nHead != 0 { return "n_embd (\(nEmbd)) is not divisible by n_head (\(nHead))" }
         if !ConfigurationAudit.gpt2Activations.contains(activationFunction) {

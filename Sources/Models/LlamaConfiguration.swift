@@ -287,6 +287,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     public var fusedProjections: Bool { modelType == "phi3" }
 
     func validationProblem() -> String? {
+        if let problem = sizeProblem() { return problem }
         if hiddenSize <= 0 || numHiddenLayers <= 0 || numAttentionHeads <= 0 || vocabSize <= 0 || intermediateSize <= 0 {
             return "sizes must be positive"
         }

@@ -18,6 +18,8 @@ public enum ModelError: Error, CustomStringConvertible, LocalizedError, Equatabl
     case noWeights(path: String)
     /// Writing failed.
     case cannotWrite(path: String, reason: String)
+    /// The model would not fit in physical memory (`ModelMemory.check`); the reason holds the estimate.
+    case exceedsMemory(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum ModelError: Error, CustomStringConvertible, LocalizedError, Equatabl
             return "\(p): weights do not match the model: \(parts.joined(separator: "; "))"
         case .noWeights(let p): return "\(p): no model.safetensors, model.safetensors.index.json or *.safetensors found"
         case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"
+        case .exceedsMemory(let p, let r): return "\(p): too large: \(r)"
         }
     }
 

@@ -19,47 +19,9 @@ public enum ModelRegistry {
     /// supported) any field that would change the computation in a way we do not implement:
     /// `ConfigurationAudit` holds the rules, docs/models.md the list.
     public static func makeModel(configurationData data: Data, path: String, seed: UInt64 = 0) throws -> any LanguageModel {
-        let fields: [String: JSONValue]
-        do {
-            guard let top = try JSONDecoder().decode(JSONValue.self, from: data).object else {
-                throw ModelError.invalidConfiguration(path: path, reason: "top level is not an object")
-            }
-            fields = top
-        } catch let e as ModelError {
-            throw e
-        } catch {
-            throw ModelError.invalidConfiguration(path: path, reason: "not valid JSON (\(error.localizedDescription))")
-        }
-        guard let modelType = fields["model_type"]?.string else {
-            throw ModelError.invalidConfiguration(path: path, reason: "missing string field 'model_type'")
-        }
-        switch modelType {
-        case "gpt2":
-            if let refused = ConfigurationAudit.gpt2(fields) { throw refused.error(path: path) }
-            let config = try decode(GPT2Configuration.self, data, path)
-            if let problem = config.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
-            return GPT2LMHeadModel(config, seed: seed)
-        case "llama", "qwen2", "qwen3", "mistral", "phi3", "olmo2":
-            if let refused = ConfigurationAudit.llamaFamily(fields, modelType: modelType) { throw refused.error(path: path) }
-            let config = try decode(LlamaConfiguration.self, data, path)
-            if let problem = config.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
-            if let scaling = config.ropeScalingType, !ConfigurationAudit.ropeTypes.contains(scaling) {
-                throw ModelError.unsupportedSetting(path: path, field: "rope_scaling.rope_type", value: scaling,
-                                                   supported: ConfigurationAudit.ropeTypes.sorted().joined(separator: ", "))
-            }
-            return LlamaForCausalLM(config, seed: seed)
-        case "gemma2", "gemma3_text":
-            if let refused = ConfigurationAudit.gemma(fields, modelType: modelType) { throw refused.error(path: path) }
-            let config = try decode(GemmaConfiguration.self, data, path)
-            if let problem = config.validationProblem() { throw ModelError.invalidConfiguration(path: path, reason: problem) }
-            return GemmaForCausalLM(config, seed: seed)
-        case "gemma3":
-            // Gemma3ForConditionalGeneration: a vision tower and projector around a nested text_config.
-            throw ModelError.unsupportedSetting(path: path, field: "model_type", value: "gemma3",
-                                               supported: "\"gemma3_text\" (text-only Gemma 3 folders, e.g. gemma-3-1b; the multimodal gemma3 checkpoints with a vision tower are not loaded)")
-        default:
-            throw ModelError.unsupportedArchitecture(path: path, modelType: modelType, supported: supportedTypes)
-        }
+        let (spec, present) = try specification(configurationData: data, path: path)
+        try spec.checkMemory(copies: 1, path: path, present: present)
+        return spec.build(seed: seed)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ data: Data, _ path: String) throws -> T {
@@ -69,7 +31,9 @@ public enum ModelRegistry {
             let field = ctx.codingPath.map(\.stringValue).joined(separator: ".")
             throw ModelError.invalidConfiguration(path: path, reason: "field '\(field)': \(ctx.debugDescription)")
         } catch let DecodingError.dataCorrupted(ctx) {
-            throw ModelError.invalidConfiguration(path: path, reason: ctx.debugDescription)
+            // e.g. an integer beyond Int64: valid JSON, a value we cannot hold; name the field.
+            let field = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ModelError.invalidConfiguration(path: path, reason: (field.isEmpty ? "" : "field '\(field)': ") + ctx.debugDescription)
         } catch {
             throw ModelError.invalidConfiguration(path: path, reason: "\(error)")
         }
@@ -82,8 +46,24 @@ public enum ModelRegistry {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelError.cannotRead(path: path, reason: "no such file")
         }
-        let model = try makeModel(configurationData: data, path: path)
-        let weights = try readWeights(folder: folder)
+        // Check before allocate: sizes, memory (the model and the loaded tensors), then the weight
+        // files' headers against the configuration; only then build and read.
+        let (spec, present) = try specification(configurationData: data, path: path)
+        try spec.checkMemory(copies: 2, path: path, present: present)
+        let checkpoint: ShardedSafeTensors
+        do {
+            checkpoint = try ShardedSafeTensors(folder: folder)
+        } catch let e {
+            if case .noCheckpointFound = e { throw ModelError.noWeights(path: folder.path) }
+            throw ModelError.cannotRead(path: folder.path, reason: e.description)
+        }
+        let shapes = Dictionary(checkpoint.tensorNames.compactMap { n in checkpoint.info(n).map { (n, $0.shape) } },
+                                uniquingKeysWith: { a, _ in a })
+        try WeightShapeCheck.check(spec, shapes: shapes, configurationPath: path,
+                                   weights: { checkpoint.shard(containing: $0)?.url.lastPathComponent ?? "the weights" })
+        let model = spec.build(seed: 0)
+        let weights: [String: Tensor]
+        do { weights = try checkpoint.loadAll() } catch let e { throw ModelError.cannotRead(path: folder.path, reason: e.description) }
         try assign(weights, to: model, path: folder.path)
         return model
     }

@@ -2,6 +2,7 @@
 // exact match against a dataset column, regex and format rewards, DAPO's overlong shaping, and the
 // VADER lexicon per token.
 import CreditBench
+import Datasets
 import Foundation
 import Rewards
 import Tokenizers
@@ -25,8 +26,11 @@ public struct CreditBenchVerifierReward: RewardFunction {
         return try completions.map { c in
             var r = [Float](repeating: 0, count: c.ids.count)
             guard !r.isEmpty else { return r }
-            guard let name = c.prompt.columns["task"] as? String, let kind = CreditTaskName(rawValue: name) else {
-                throw RewardError("\(c.prompt.location): the creditbench reward needs a \"task\" column naming a CreditBench task")
+            // Row problems are data errors (DatasetError, exit code 65) naming file:line and the column.
+            guard let value = c.prompt.columns["task"] else { throw DatasetError.missingField(c.prompt.location, field: "task") }
+            guard let name = value as? String, let kind = CreditTaskName(rawValue: name) else {
+                throw DatasetError.invalidValue(c.prompt.location, field: "task",
+                                                reason: "the creditbench reward needs a CreditBench task name (\(CreditTaskName.allCases.map(\.rawValue).joined(separator: ", "))), got \(value)")
             }
             // The row's `task_knobs` (written by `data make --kind prompts` and the RL demo) pick the
             // task that made the prompt: a reversed addition prompt is verified as one.
@@ -44,11 +48,11 @@ public struct CreditBenchVerifierReward: RewardFunction {
                 tasks[key] = task
             }
             guard let promptText = c.prompt.columns["prompt"] as? String else {
-                throw RewardError("\(c.prompt.location): the creditbench reward needs a plain-string prompt")
+                throw DatasetError.wrongType(c.prompt.location, field: "prompt", expected: "a plain string (the creditbench reward parses it)")
             }
             let example: CreditExample
             do { example = try task.example(fromPrompt: promptText) } catch {
-                throw RewardError("\(c.prompt.location): \(error)")
+                throw DatasetError.invalidValue(c.prompt.location, field: "prompt", reason: "\(error)")
             }
             let verdict = task.verify(c.text, for: example)
             if verdict.isCorrect {
@@ -83,7 +87,7 @@ public struct ExactMatchReward: SequenceRewardFunction {
 
     public func score(_ c: Completion) throws -> Float {
         guard let target = c.prompt.columns[column] else {
-            throw RewardError("\(c.prompt.location): exact-match reads column \"\(column)\", which this row lacks")
+            throw DatasetError.missingField(c.prompt.location, field: column)
         }
         let expected = (target as? String) ?? "\(target)"
         return c.text.trimmingCharacters(in: .whitespacesAndNewlines) == expected.trimmingCharacters(in: .whitespacesAndNewlines) ? 1 : 0

@@ -551,7 +551,9 @@ public final class OnlineRLTrainer {
     /// Runs until `max_steps` or until `progress` answers `.stop`; metrics go to the run folder.
     public func run(progress: (TrainingEvent) -> TrainingDisposition = { _ in .continue }) throws {
         let c = configuration
-        if writes, let dir = outputDirectory { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        // One writer per run folder (RunLock; re-entrant, the CLI holds it too).
+        let lock = try writes ? outputDirectory.map(RunLock.acquire) : nil
+        defer { lock?.release() }
         if !communicator.isSingle {
             try communicator.requireEqual(prompts.count, "the number of prompts")
             try communicator.requireEqual(step, "the step to start from (resume every rank from the same checkpoint)")
@@ -566,6 +568,7 @@ public final class OnlineRLTrainer {
             metrics["epoch"] = Float(step * c.promptsPerStep) / Float(prompts.count)
             if writes, let dir = outputDirectory { try RunFolder.appendMetrics(metrics, to: dir) }
             var disposition = progress(.step(step: step, totalSteps: c.maxSteps, metrics: metrics))
+            if StopSignals.received != nil { disposition = .stop }
             if let every = c.evalSteps, step % every == 0 {
                 let e = try evaluate()
                 if writes, let dir = outputDirectory { try RunFolder.appendMetrics(e.merging(["step": Float(step)]) { a, _ in a }, to: dir) }
@@ -573,9 +576,14 @@ public final class OnlineRLTrainer {
             }
             if try DataParallel.agreeToStop(disposition == .stop, communicator) { disposition = .stop }
             let due = c.saveSteps.map { step % $0 == 0 } ?? false
+            var saved: URL?
             if let dir = outputDirectory, due || disposition == .stop {
                 let path = try saveCheckpoint(in: dir)
+                saved = path
                 if progress(.checkpoint(step: step, path: path.path)) == .stop { disposition = .stop }
+            }
+            if let signal = StopSignals.received {
+                throw TrainingError.interrupted(signal: signal, step: step, checkpoint: saved?.path)
             }
             if disposition == .stop { break }
         }

@@ -4,7 +4,9 @@
 //      fit together (ArgumentParser's parse and `ValidationError` exits, EX_USAGE)
 //   65 input data that cannot be used: a dataset, prompts or rollouts file, or one of its rows; the
 //      message names file:line and the field (EX_DATAERR)
-//   1  anything else: I/O, model and checkpoint files, a run stopped by a non-finite loss
+//   1  anything else: I/O, model and checkpoint files, a run stopped by a non-finite loss, a run
+//      folder locked by another run
+//   130 / 143 training stopped by SIGINT / SIGTERM after writing a final checkpoint
 // ArgumentParser alone exits 64 for `ValidationError` and 1 for every other thrown error, so
 // `TokenAlignCommand.main` maps the thrown errors by type.
 import ArgumentParser
@@ -39,6 +41,10 @@ public enum ExitCodes {
     public static let usage: Int32 = 64
     public static let badData: Int32 = 65
     public static let failure: Int32 = 1
+    /// Training stopped by SIGINT / SIGTERM after writing its final checkpoint: 128 + the signal
+    /// number, as a shell reports a process the signal ended.
+    public static let interruptedByInt: Int32 = 130
+    public static let interruptedByTerm: Int32 = 143
 
     /// The exit code for an error a command threw.
     public static func code(for error: Error) -> Int32 {
@@ -48,7 +54,8 @@ public enum ExitCodes {
         case let e as TrainingError:
             switch e {
             case .invalidConfiguration, .invalidSetting, .unknownSetting, .configurationFile, .modelMismatch: return usage
-            case .checkpoint, .nonFinite: return failure
+            case .checkpoint, .nonFinite, .runFolderLocked: return failure
+            case .interrupted(let signal, _, _): return signal == "SIGINT" ? interruptedByInt : interruptedByTerm
             }
         case let e as RLInputError:
             if case .invalidSetting = e { return usage }

@@ -13,12 +13,18 @@ struct ModelArguments: ParsableArguments {
     @Option(help: "A tokenizer.json or tokenizer folder to use instead of the model's own.")
     var tokenizer: String?
 
+    @Flag(help: ArgumentHelp(allowLargeHelp)) var allowLarge = false
+
     func load() throws -> PretrainedModel {
+        if allowLarge { ModelMemory.allowLarge = true }
         var loaded = try PretrainedModel.load(path: path)
         if let t = tokenizer { loaded.tokenizer = try loadTokenizer(t) }
         return loaded
     }
 }
+
+/// The help of `--allow-large`, on every command that loads models.
+let allowLargeHelp = "Load a model even when its estimated memory exceeds the machine's physical memory (refused by default, with the estimate)."
 
 /// A tokenizer from a `tokenizer.json`, a folder, or a `.gguf` file.
 func loadTokenizer(_ path: String) throws -> Tokenizer {

@@ -49,6 +49,7 @@ struct OnlineRLArguments: ParsableArguments {
     @Option(help: "Seed of the prompt order and the sampler.") var seed: UInt64?
     @Option(help: "Resume from a checkpoint folder, or `latest` in --out.") var resume: String?
     @Flag(help: "Print every step's metrics as one JSON line.") var json = false
+    @Flag(help: ArgumentHelp(allowLargeHelp)) var allowLarge = false
     @Option(help: "Tokenizer (tokenizer.json, a model folder or a .gguf), if the model has none.") var tokenizer: String?
     @Option(help: "KL in the reward: r_t − kl_coef · k(ℓ_old, ℓ_ref) before the advantages (0: off).") var klCoef: Float?
     @Option(help: "Adaptive KL controller target (with --kl-coef).") var klTarget: Float?
@@ -129,6 +130,7 @@ struct OnlineRLArguments: ParsableArguments {
 
     /// Trains, writing the run folder; prints progress (or JSON lines).
     func run(defaults: OnlineRLConfiguration, label: String) throws {
+        if allowLarge { ModelMemory.allowLarge = true }
         let c = try configuration(defaults: defaults)
         // Setting up reports settings that cannot work (reward names and arguments, estimator,
         // vocabularies, LoRA targets) as RewardError: a usage error here (exit code 64); the same
@@ -138,8 +140,10 @@ struct OnlineRLArguments: ParsableArguments {
         let (trainer, pretrained) = prepared
         // Under mpirun every rank trains; rank 0 alone writes the run folder and prints.
         let lead = trainer.communicator.rank == 0
+        let lock = try lead ? trainer.outputDirectory.map(RunLock.acquire) : nil
+        defer { lock?.release() }
+        StopSignals.install()
         if lead, let dir = trainer.outputDirectory {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try Data(try YAMLEncoder().encode(c).utf8).write(to: dir.appendingPathComponent("config.yaml"), options: .atomic)
         }
         if let r = resume {

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Models
 import Training
 
 struct TrainingArguments: ParsableArguments {
@@ -44,6 +45,7 @@ struct TrainingArguments: ParsableArguments {
 
     @Option(help: "Resume from a checkpoint folder (or 'latest' in --out).") var resume: String?
     @Flag(help: "Only evaluate, do not train.") var evalOnly = false
+    @Flag(help: ArgumentHelp(allowLargeHelp)) var allowLarge = false
     @Flag(help: "Print metrics as JSON (with --eval-only: one JSON object as the last line).") var json = false
 
     // Ranges are checked once, for flags and YAML alike, by `TrainingConfiguration.validate`
@@ -91,6 +93,7 @@ extension NonFinitePolicy: ExpressibleByArgument {}
 /// Runs a prepared configuration: eval-only, or train with a progress bar, then save.
 enum TrainingDriver {
     static func run(_ c: TrainingConfiguration, arguments a: TrainingArguments, label: String) throws {
+        if a.allowLarge { ModelMemory.allowLarge = true }
         let tok = try a.tokenizer.map { try loadTokenizer($0) }
         // Dataset and training errors print as "Error: <file>:<line>: field '…': …" (no usage text).
         let prepared = try TrainingSetup.prepare(c, tokenizer: tok)
@@ -112,6 +115,11 @@ enum TrainingDriver {
         }
         // Under mpirun every rank trains; rank 0 alone writes the run folder and prints.
         let lead = trainer.communicator.rank == 0
+        // The run folder is locked from here to the saved model (RunLock); SIGINT / SIGTERM stop
+        // after the current step with a final checkpoint (StopSignals, exit code 130 / 143).
+        let lock = try lead && !c.out.isEmpty ? RunLock.acquire(URL(fileURLWithPath: c.out)) : nil
+        defer { lock?.release() }
+        StopSignals.install()
         if lead, !c.out.isEmpty { try RunFolder.prepare(URL(fileURLWithPath: c.out), configuration: c) }
         if let r = a.resume {
             let url = r == "latest" ? (c.out.isEmpty ? nil : Trainer.latestCheckpoint(in: URL(fileURLWithPath: c.out))) : URL(fileURLWithPath: r)

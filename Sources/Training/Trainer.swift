@@ -74,8 +74,11 @@ public final class Trainer {
                 guides: [any LanguageModel] = [], mode: TrainerMode, train: TrainingExamples, eval: TrainingExamples? = nil,
                 padID: Int, outputDirectory: URL? = nil) throws {
         let c = configuration
-        guard c.batchSize > 0, c.gradientAccumulation > 0 else {
-            throw TrainingError.invalidConfiguration("batch size and gradient accumulation must be ≥ 1")
+        // The one validation path: the CLI's flags and YAML, the demos and library callers alike.
+        try c.validate()
+        if let r = c.loraRank, r > policy.hiddenSize {
+            // A LoRA adapter of rank r allocates r × (in + out) per layer: bounded by the model.
+            throw TrainingError.invalidSetting(key: "lora_rank", value: "\(r)", requirement: "at most the model's hidden size \(policy.hiddenSize)")
         }
         self.configuration = c
         self.policy = policy
@@ -194,6 +197,9 @@ public final class Trainer {
     public func run(progress: (TrainingEvent) -> TrainingDisposition = { _ in .continue }) throws {
         if configuration.precomputeRef, case .preference = mode { precomputeReference() }
         if configuration.precomputeRef, case .unpaired = mode { precomputeKTOReference() }
+        // One writer per run folder (re-entrant: the CLI already holds it around setup and saving).
+        let lock = try writes ? outputDirectory.map(RunLock.acquire) : nil
+        defer { lock?.release() }
         if writes, let dir = outputDirectory, !FileManager.default.fileExists(atPath: dir.appendingPathComponent("config.yaml").path) {
             try RunFolder.prepare(dir, configuration: configuration)
         }
@@ -216,6 +222,8 @@ public final class Trainer {
             metrics["epoch"] = Float(step) / Float(stepsPerEpoch)
             try appendMetrics(metrics)
             var disposition = progress(.step(step: step, totalSteps: total, metrics: metrics))
+            // SIGINT / SIGTERM (StopSignals): stop here, through the final checkpoint below.
+            if StopSignals.received != nil { disposition = .stop }
             if let every = configuration.evalEvery, every > 0, step % every == 0, eval != nil {
                 let e = evaluate()
                 try appendMetrics(e.merging(["step": Float(step)]) { a, _ in a })
@@ -223,9 +231,14 @@ public final class Trainer {
             }
             let due = configuration.saveEvery.map { $0 > 0 && step % $0 == 0 } ?? false
             if try DataParallel.agreeToStop(disposition == .stop, communicator) { disposition = .stop }
+            var saved: URL?
             if let dir = outputDirectory, due || disposition == .stop {
                 let path = try saveCheckpoint(in: dir)
+                saved = path
                 if progress(.checkpoint(step: step, path: path.path)) == .stop { disposition = .stop }
+            }
+            if let signal = StopSignals.received {
+                throw TrainingError.interrupted(signal: signal, step: step, checkpoint: saved?.path)
             }
             if disposition == .stop { break }
         }

@@ -34,6 +34,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// would have been written): which quantity, its value, and the rows of the micro-batch it
     /// came from (all rows of the step when the micro-batch cannot be told).
     case nonFinite(step: Int, quantity: String, value: Float, rows: [RowLocation])
+    /// Another live process holds the run folder's lock (`RunLock`): the lock file and its label.
+    case runFolderLocked(path: String, holder: String)
+    /// SIGINT or SIGTERM stopped training after a final checkpoint (`StopSignals`).
+    case interrupted(signal: String, step: Int, checkpoint: String?)
 
     public var description: String {
         switch self {
@@ -43,6 +47,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .configurationFile(let p, let l, let r): "\(p)\(l.map { ":\($0)" } ?? ""): \(r)"
         case .checkpoint(let p, let r): "\(p): \(r)"
         case .modelMismatch(let s): s
+        case .runFolderLocked(let p, let h):
+            "\(p): the run folder is in use by \(h); wait for that run to end or choose another --out"
+        case .interrupted(let sig, let step, let checkpoint):
+            "\(sig) at step \(step): " + (checkpoint.map { "wrote \($0); continue with --resume latest" } ?? "no output folder, nothing saved")
         case .nonFinite(let step, let q, let v, let rows):
             "step \(step): \(q) is \(v) (not finite) on the micro-batch of rows \(Self.list(rows)); "
                 + "the step was not applied and no checkpoint was written (on_nonfinite: skip / --on-nonfinite skip drops such steps instead)"

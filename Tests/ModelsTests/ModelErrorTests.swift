@@ -52,22 +52,36 @@ func folder(_ files: [String: Data]) throws -> URL {
         #expect(throws: ModelError.noWeights(path: dir.path)) { try ModelRegistry.load(folder: dir) }
     }
 
+    /// A missing projection and a wrong shape are found from the file's header, before the model
+    /// is built, naming config.json, the weight file and the configuration fields.
     @Test func weightMismatchesAreListedByName() throws {
         let src = fixtureRoot.appendingPathComponent("llama")
         var weights = try SafeTensorsFile(url: src.appendingPathComponent("model.safetensors")).loadAll()
         weights["model.layers.1.mlp.up_proj.weight"] = nil
         weights["model.layers.0.self_attn.q_proj.weight"] = Tensor(shape: [64, 63])
-        weights["model.extra.weight"] = Tensor(shape: [2])
         let dir = try folder(["config.json": try Data(contentsOf: src.appendingPathComponent("config.json"))])
         defer { try? FileManager.default.removeItem(at: dir) }
         try SafeTensors.write(weights, to: dir.appendingPathComponent("model.safetensors"))
         do {
             _ = try ModelRegistry.load(folder: dir)
             Issue.record("should have thrown")
-        } catch let ModelError.weightsMismatch(_, missing, unused, shapes) {
-            #expect(missing == ["model.layers.1.mlp.up_proj.weight"])
-            #expect(unused == ["model.extra.weight"])
-            #expect(shapes.count == 1 && shapes[0].contains("model.layers.0.self_attn.q_proj.weight"))
+        } catch let ModelError.invalidConfiguration(path, reason) {
+            #expect(path == dir.appendingPathComponent("config.json").path)
+            #expect(reason.contains("the weights lack model.layers.1.mlp.up_proj.weight"), "\(reason)")
+            #expect(reason.contains("model.safetensors has model.layers.0.self_attn.q_proj.weight of shape [64, 63], the configuration gives [64, 64] (num_attention_heads × head_dim, hidden_size)"), "\(reason)")
+        }
+    }
+
+    /// Tensors the model has no parameter for are listed by the strict assignment after building.
+    @Test func unusedWeightsAreListedByName() throws {
+        let src = fixtureRoot.appendingPathComponent("llama")
+        var weights = try SafeTensorsFile(url: src.appendingPathComponent("model.safetensors")).loadAll()
+        weights["model.extra.weight"] = Tensor(shape: [2])
+        let dir = try folder(["config.json": try Data(contentsOf: src.appendingPathComponent("config.json"))])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SafeTensors.write(weights, to: dir.appendingPathComponent("model.safetensors"))
+        #expect(throws: ModelError.weightsMismatch(path: dir.path, missing: [], unused: ["model.extra.weight"], shapes: [])) {
+            try ModelRegistry.load(folder: dir)
         }
     }
 

@@ -1,8 +1,10 @@
 // Bad input to the online-RL commands is a clear error naming the file, line or setting; and
 // `tokenalign advantages` runs an estimator on stored rollouts.
+import Datasets
 import Foundation
 import Testing
 @testable import OnlineRL
+@testable import TokenAlignCLI
 
 @Suite struct OnlineRLInputTests {
     func expectError(_ c: OnlineRLConfiguration, mentions: [String]) {
@@ -82,6 +84,28 @@ import Testing
         #expect(throws: (any Error).self) { try runCommand(["advantages", "--input", bad, "--out", out]) }
         let missing = try writeLines([["response_mask": [1]]])
         #expect(throws: (any Error).self) { try runCommand(["advantages", "--input", missing, "--out", out]) }
+    }
+
+    /// A prompt row without the column a reward function reads is bad data (exit code 65) naming
+    /// the file, the line and the column, not a generic failure (exit 1).
+    @Test func rowsLackingARewardColumnExit65NamingFileLineAndColumn() throws {
+        let model = try tinyModelFolder().path
+        let cases: [([[String: Any]], String, String)] = [
+            ([["prompt": "a b", "answer": "c"], ["prompt": "d e"]], "exact-match", "answer"),
+            ([["prompt": "1+2=", "task": "add"], ["prompt": "3+4="]], "creditbench", "task"),
+        ]
+        for (rows, reward, column) in cases {
+            let prompts = try writeLines(rows)
+            do {
+                try runCommand(["grpo", "--model", model, "--prompts", prompts, "--reward", reward, "--max-completion-length", "2",
+                                "--max-steps", "1", "--prompts-per-step", "2", "--num-generations", "2"])
+                Issue.record("\(reward): a row without '\(column)' was accepted")
+            } catch {
+                #expect(error as? DatasetError == .missingField(RowLocation(file: prompts, line: 2), field: column), "\(error)")
+                #expect(ExitCodes.code(for: error) == 65)
+                #expect("\(error)" == "\(prompts):2: field '\(column)' is missing")
+            }
+        }
     }
 
     @Test func grpoCommandWritesARunFolderWithTRLMetricNames() throws {

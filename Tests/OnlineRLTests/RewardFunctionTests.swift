@@ -25,7 +25,10 @@ import Tokenizers
         let r = try ExactMatchReward(column: "answer").tokenRewards([c])[0]
         #expect(r.count == c.ids.count && r.last == 1 && r.dropLast().allSatisfy { $0 == 0 })
         #expect(try ExactMatchReward(column: "answer").score(completion("41", columns: ["answer": "42"])) == 0)
-        #expect(throws: RewardError.self) { try ExactMatchReward(column: "answer").score(completion("4")) }
+        // A row without the column is bad data naming file:line and the column (exit code 65).
+        #expect(throws: DatasetError.missingField(RowLocation(file: "p.jsonl", line: 3), field: "answer")) {
+            try ExactMatchReward(column: "answer").score(completion("4"))
+        }
     }
 
     /// An empty completion (the model stopped at once) still has one token, its EOS, and that token
@@ -77,7 +80,9 @@ import Tokenizers
         // Without token credit: 0 for wrong, 1 for right.
         let plain = CreditBenchVerifierReward(tokenLevel: false, tokenizer: tokenizer)
         #expect(try plain.tokenRewards([wrong])[0].allSatisfy { $0 == 0 })
-        #expect(throws: RewardError.self) { try plain.tokenRewards([completion("1", columns: ["prompt": "x"])]) }
+        #expect(throws: DatasetError.missingField(RowLocation(file: "p.jsonl", line: 3), field: "task")) {
+            try plain.tokenRewards([completion("1", columns: ["prompt": "x"])])
+        }
     }
 
     struct NaNReward: SequenceRewardFunction {
