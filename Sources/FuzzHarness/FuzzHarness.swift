@@ -64,7 +64,7 @@ public enum FuzzHarness {
                 let t = try Tokenizer(gguf: try PretrainedModel.ggufTokenizerMetadata(g), file: "model.gguf")
                 _ = t.decode(t.encode("Hello, wörld 123!"))
             }
-            _ = try ModelRegistry.checkedConfiguration(gguf: g)
+            _ = try ModelRegistry.checkedSpecification(gguf: g)
         }
     }
 

@@ -93,6 +93,12 @@ import Testing
                                                    path: "config.json").spec
         #expect(gpt2.footprint.parameters == gpt2.build(seed: 0).stateDict().values.reduce(0) { $0 + $1.count })
         #expect(ModelFootprint.total([[1 << 40, 1 << 30]]) == nil)
+        // Every family's fixture, Gemma's four norms, q/k norms and biases included.
+        for family in ["gemma2", "gemma2_variant", "gemma3", "qwen3", "phi3", "olmo2", "qwen2"] {
+            let spec = try ModelRegistry.specification(configurationData: Data(contentsOf: fixtureRoot.appendingPathComponent("\(family)/config.json")),
+                                                       path: "config.json").spec
+            #expect(spec.footprint.parameters == spec.build(seed: 0).stateDict().values.reduce(0) { $0 + $1.count }, "\(family)")
+        }
     }
 
     /// A config.json whose layer count or sizes disagree with the weights fails on the headers.
