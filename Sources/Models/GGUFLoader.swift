@@ -1,7 +1,7 @@
 // Building a model from a GGUF file (llama.cpp's format), e.g. SmolLM2-135M-Instruct.
 //
 // Only `general.architecture = llama` (and `qwen2`) is supported. Quantised tensors are dequantised
-// to Float32 by `GGUFFile`. llama.cpp's converter (convert_hf_to_gguf.py, `LlamaModel.permute`) stores
+// to Float32 by `GGUFFile`, or kept as blocks under `--weights keep` (docs/design/quantized.md). llama.cpp's converter (convert_hf_to_gguf.py, `LlamaModel.permute`) stores
 // the rows of `attn_q` / `attn_k` reordered so that its RoPE can rotate interleaved pairs (2i, 2i+1);
 // loading undoes that permutation so the weights match the Hugging Face (rotate-half) layout and the
 // same model code serves both sources.
@@ -10,6 +10,7 @@
 // window, RoPE scaling, partial rotary, soft-capping, experts) is refused by name, never ignored.
 import Checkpoints
 import Foundation
+import NN
 import TensorCore
 
 extension ModelRegistry {
@@ -134,26 +135,68 @@ extension ModelRegistry {
         return out
     }
 
-    /// Loads a llama-architecture GGUF as a `LlamaForCausalLM` (weights dequantised to Float32).
-    public static func load(gguf url: URL) throws -> LlamaForCausalLM {
+    /// Row `r` of the Hugging Face layout is row `order[r]` of llama.cpp's permuted q/k rows
+    /// (`unpermuteRoPERows` as an index map, for moving quantised rows without dequantising them).
+    static func unpermutedRowOrder(rows: Int, heads: Int) -> [Int] {
+        let D = rows / heads, half = D / 2
+        var order = [Int](repeating: 0, count: rows)
+        for h in 0 ..< heads {
+            for i in 0 ..< half {
+                order[h * D + i] = h * D + 2 * i
+                order[h * D + half + i] = h * D + 2 * i + 1
+            }
+        }
+        return order
+    }
+
+    /// Loads a llama-architecture GGUF as a `LlamaForCausalLM`. With `.f32` (and `.bf16`, `.q8_0`,
+    /// which convert afterwards) every tensor is dequantised to Float32; with `.keep` the Q8_0, Q4_0
+    /// and Q4_1 matrices stay in their blocks (`QuantizedMatrix`) and the rest loads as Float32.
+    public static func load(gguf url: URL, weights format: WeightFormat = .f32) throws -> LlamaForCausalLM {
+        try loadReporting(gguf: url, weights: format).model
+    }
+
+    /// `load(gguf:weights:)`, with what `.keep` kept (bf16 and q8_0 are applied by the caller).
+    static func loadReporting(gguf url: URL, weights format: WeightFormat) throws -> (model: LlamaForCausalLM, report: WeightFormatReport) {
         let gguf: GGUFFile
         do { gguf = try GGUFFile(url: url) } catch { throw ModelError.cannotRead(path: url.path, reason: error.description) }
         let config = try llamaConfiguration(gguf: gguf)
-        let model = LlamaForCausalLM(config)
+        // Every parameter is assigned strictly below (or the load fails), so skip the random values.
+        let model = ParameterInitialization.$skipsRandomValues.withValue(true) { LlamaForCausalLM(config) }
+        let modules = Dictionary(model.namedModules().map { ($0.key, $0.module) }, uniquingKeysWith: { a, _ in a })
         var weights: [String: Tensor] = [:]
         var unknown: [String] = []
+        var summary = WeightFormatReport()
         for info in gguf.tensorInfos {
             guard let name = huggingFaceName(ggufName: info.name) else { unknown.append(info.name); continue }
-            var t: Tensor
-            do { t = try gguf.tensor(info.name) } catch { throw ModelError.cannotRead(path: url.path, reason: error.description) }
             // Only the llama architecture (RoPE type "norm" in llama.cpp) is stored permuted; qwen2 uses
             // the rotate-half ("neox") rotation and is stored as in Hugging Face.
-            if config.modelType != "llama" {
-                // no permutation
-            } else if name.hasSuffix("q_proj.weight") || name.hasSuffix("q_proj.bias") {
-                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: config.numAttentionHeads).reshaped(t.shape)
-            } else if name.hasSuffix("k_proj.weight") || name.hasSuffix("k_proj.bias") {
-                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: config.kvHeads).reshaped(t.shape)
+            let permutedHeads: Int? = config.modelType != "llama" ? nil
+                : name.hasSuffix("q_proj.weight") || name.hasSuffix("q_proj.bias") ? config.numAttentionHeads
+                : name.hasSuffix("k_proj.weight") || name.hasSuffix("k_proj.bias") ? config.kvHeads : nil
+            if format == .keep, info.shape.count == 2, name.hasSuffix(".weight"),
+               let type = try WeightFormat.keptType(info.type, tensor: info.name, path: url.path),
+               let module = modules[String(name.dropLast(".weight".count))] {
+                let rows = info.shape[0], columns = info.shape[1]
+                let order = permutedHeads.map { unpermutedRowOrder(rows: rows, heads: $0) }
+                let q = try gguf.withRawBytes(of: info.name) { raw in
+                    try QuantizedMatrix(type: type, rows: rows, columns: columns, copying: raw, rowOrder: order)
+                }
+                if let linear = module as? Linear {
+                    linear.setQuantizedWeight(q)
+                } else if let embedding = module as? Embedding {
+                    embedding.setQuantizedWeight(q)
+                } else {
+                    throw ModelError.cannotRead(path: url.path, reason: "tensor '\(info.name)' is not a linear or embedding weight")
+                }
+                summary.record(q)
+                weights[name] = Tensor(shape: [0, columns])
+                continue
+            }
+            var t: Tensor
+            do { t = try gguf.tensor(info.name) } catch { throw ModelError.cannotRead(path: url.path, reason: error.description) }
+            if let heads = permutedHeads {
+                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: heads).reshaped(t.shape)
             }
             weights[name] = t
         }
@@ -161,6 +204,9 @@ extension ModelRegistry {
             throw ModelError.weightsMismatch(path: url.path, missing: [], unused: unknown.sorted(), shapes: [])
         }
         try assign(weights, to: model, path: url.path)
-        return model
+        if format == .keep && summary.quantized.isEmpty {
+            summary.note = "--weights keep: \(url.lastPathComponent) stores no Q8_0/Q4_0/Q4_1 matrices, so every weight loaded as float32 (nothing was quantized; --weights q8_0 quantizes on load)"
+        }
+        return (model, summary)
     }
 }

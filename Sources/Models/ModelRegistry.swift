@@ -73,7 +73,8 @@ public enum ModelRegistry {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelError.cannotRead(path: path, reason: "no such file")
         }
-        let model = try makeModel(configurationData: data, path: path)
+        // Every parameter is assigned strictly below (or the load fails), so skip the random values.
+        let model = try ParameterInitialization.$skipsRandomValues.withValue(true) { try makeModel(configurationData: data, path: path) }
         let weights = try readWeights(folder: folder)
         try assign(weights, to: model, path: folder.path)
         return model

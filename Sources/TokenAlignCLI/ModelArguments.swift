@@ -13,8 +13,10 @@ struct ModelArguments: ParsableArguments {
     @Option(help: "A tokenizer.json or tokenizer folder to use instead of the model's own.")
     var tokenizer: String?
 
-    func load() throws -> PretrainedModel {
-        var loaded = try PretrainedModel.load(path: path)
+    /// Loads the model, its matrices stored as `weights` says (float32 unless asked).
+    func load(weights: WeightsOption? = nil) throws -> PretrainedModel {
+        var loaded = try PretrainedModel.load(path: path, weights: weights?.weights ?? .f32)
+        weights?.report(loaded)
         if let t = tokenizer { loaded.tokenizer = try loadTokenizer(t) }
         return loaded
     }
