@@ -18,13 +18,14 @@ dot(const int type, const uint8_t *w, const tq_act_block *act, int act_stride, i
     for (int r = 0; r < rows; r++) { acc[r] = _mm256_setzero_ps(); accm[r] = 0; }
     for (int b = 0; b < nb; b++) {
         const uint8_t *blk = w + (size_t)b * bb;
-        float dw = tq_load_f16(blk);
+        float dw = tq_f16_hw(blk);
+        float mw = type == TQ_Q4_1 ? tq_f16_hw(blk + 2) : 0;
         __m256i wv = tq_weights(type, blk);
         for (int r = 0; r < rows; r++) {
             const tq_act_block *a = act + (size_t)r * act_stride + b;
             __m256i lanes = lane_sums(type, wv, _mm256_loadu_si256((const __m256i *)a->qs));
             acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dw * a->d), _mm256_cvtepi32_ps(lanes), acc[r]);
-            if (type == TQ_Q4_1) accm[r] = __builtin_fmaf(tq_load_f16(blk + 2), a->s, accm[r]);
+            if (type == TQ_Q4_1) accm[r] = __builtin_fmaf(mw, a->s, accm[r]);
         }
     }
     for (int r = 0; r < rows; r++) out[r] = tq_hsum8(acc[r]) + accm[r];

@@ -133,15 +133,16 @@ void tq_quantize_bf16(const float *x, size_t count, uint16_t *out) {
     for (size_t i = 0; i < count; i++) out[i] = tq_f32_to_bf16(x[i]);
 }
 
-static _Thread_local void *scratch = NULL;
-static _Thread_local size_t scratch_bytes = 0;
+static _Thread_local void *scratch[2] = {NULL, NULL};
+static _Thread_local size_t scratch_bytes[2] = {0, 0};
 
-void *tq_thread_scratch(size_t bytes) {
-    if (bytes > scratch_bytes) {
-        free(scratch);
+void *tq_thread_scratch(int slot, size_t bytes) {
+    if (slot < 0 || slot > 1) return NULL;
+    if (bytes > scratch_bytes[slot]) {
+        free(scratch[slot]);
         size_t grown = bytes + bytes / 2 + 4096;
-        scratch = malloc(grown);
-        scratch_bytes = scratch ? grown : 0;
+        scratch[slot] = malloc(grown);
+        scratch_bytes[slot] = scratch[slot] ? grown : 0;
     }
-    return scratch;
+    return scratch[slot];
 }

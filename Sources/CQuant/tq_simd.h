@@ -4,14 +4,19 @@
 #include <immintrin.h>
 #include "tq_kernels.h"
 
-#define TQ_AVX2_TARGET __attribute__((target("avx2,fma")))
-#define TQ_VNNI_TARGET __attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512vnni")))
+#define TQ_AVX2_TARGET __attribute__((target("avx2,fma,f16c")))
+#define TQ_VNNI_TARGET __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")))
 
 /// ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7)), as tq_reduce8.
 static inline TQ_AVX2_TARGET float tq_hsum8(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     __m128 s2 = _mm_add_ps(s, _mm_movehl_ps(s, s));
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+}
+
+/// A block's f16 scale by the F16C instruction (exact, as tq_f16_to_f32).
+static inline TQ_AVX2_TARGET float tq_f16_hw(const uint8_t *p) {
+    return _cvtsh_ss((unsigned short)(p[0] | (p[1] << 8)));
 }
 
 /// The 32 nibbles of a Q4 block in element order (low nibbles first), as unsigned bytes 0…15.

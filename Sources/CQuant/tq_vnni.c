@@ -11,7 +11,8 @@ dot(const int type, const uint8_t *w, const tq_act_block *act, int act_stride, i
     for (int r = 0; r < rows; r++) { acc[r] = _mm256_setzero_ps(); accm[r] = 0; }
     for (int b = 0; b < nb; b++) {
         const uint8_t *blk = w + (size_t)b * bb;
-        float dw = tq_load_f16(blk);
+        float dw = tq_f16_hw(blk);
+        float mw = type == TQ_Q4_1 ? tq_f16_hw(blk + 2) : 0;
         __m256i wv = tq_weights(type, blk);
         __m256i wu = type == TQ_Q4_1 ? wv : _mm256_sign_epi8(wv, wv);
         for (int r = 0; r < rows; r++) {
@@ -20,7 +21,7 @@ dot(const int type, const uint8_t *w, const tq_act_block *act, int act_stride, i
             if (type != TQ_Q4_1) av = _mm256_sign_epi8(av, wv);
             __m256i lanes = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wu, av);
             acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dw * a->d), _mm256_cvtepi32_ps(lanes), acc[r]);
-            if (type == TQ_Q4_1) accm[r] = __builtin_fmaf(tq_load_f16(blk + 2), a->s, accm[r]);
+            if (type == TQ_Q4_1) accm[r] = __builtin_fmaf(mw, a->s, accm[r]);
         }
     }
     for (int r = 0; r < rows; r++) out[r] = tq_hsum8(acc[r]) + accm[r];

@@ -102,13 +102,15 @@ private func matrix(_ type: QuantizedType, rows: Int, columns: Int, seed: UInt64
     /// |y_q − y| ≤ Σ_b max|x_b|/254 · Σ_{j∈b} |w̃_j| + 2⁻¹²·Σ_j |w̃_j·x_j| + 10⁻⁶, where y = x·w̃ᵀ
     /// in double over the dequantised weights w̃. The first term is the activation rounding: each
     /// code is off by at most half a step, d/2 = max|x_b|/254, and the integer block sums are exact;
-    /// the second covers float accumulation (K ≤ 2¹⁰ terms, relative 2⁻²⁴ each, with slack).
+    /// the second covers float accumulation (K ≤ 2¹⁰ terms, relative 2⁻²⁴ each, with slack). Calls of
+    /// more than 32 rows multiply dequantised panels in float32 (no activation rounding), so only the
+    /// second term applies to them.
     @Test(arguments: QuantizedType.allCases)
     func productWithinBoundOfDequantisedFloat(_ type: QuantizedType) throws {
         for (N, K) in [(37, 96), (5, 32), (129, 320)] {
             let w = try matrix(type, rows: N, columns: K, seed: UInt64(N * K))
             let wf = w.dequantized()
-            for M in [1, 3, 4, 5, 8, 13, 33] {
+            for M in [1, 3, 4, 5, 8, 13, 32, 33, 70] {
                 let x = randomTensor([M, K], seed: UInt64(M + K), scale: 2)
                 let y = w.product(x)
                 var worst = 0.0
@@ -126,14 +128,15 @@ private func matrix(_ type: QuantizedType, rows: Int, columns: Int, seed: UInt64
                             }
                             quantisation += amax / 254 * wsum
                         }
-                        let bound = (type == .bf16 ? 0 : quantisation) + magnitude * 0x1p-12 + 1e-6
+                        let rounded = type != .bf16 && M <= QuantizedMatrix.blockKernelRowLimit
+                        let bound = (rounded ? quantisation : 0) + magnitude * 0x1p-12 + 1e-6
                         let error = abs(Double(y[m, n]) - exact)
                         #expect(error <= bound, "\(type) N=\(N) K=\(K) M=\(M) [\(m), \(n)]: |Δ| \(error) > \(bound)")
                         worst = max(worst, error / bound)
                     }
                 }
                 // The bound is not vacuous: the activation rounding shows (bf16 uses float activations).
-                if type != .bf16 && M >= 3 { #expect(worst > 1e-3, "\(type) N=\(N) K=\(K) M=\(M): worst error/bound \(worst)") }
+                if type != .bf16 && M >= 3 && M <= QuantizedMatrix.blockKernelRowLimit { #expect(worst > 1e-3, "\(type) N=\(N) K=\(K) M=\(M): worst error/bound \(worst)") }
             }
         }
     }

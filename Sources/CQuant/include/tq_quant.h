@@ -57,6 +57,6 @@ void tq_quantize_bf16(const float *x, size_t count, uint16_t *out);
 void tq_matmul(int path, int type, const void *w, size_t row_bytes, int k, const tq_act_block *act,
                const float *x, int ldx, int rows, float *y, int ldy, int n0, int n1);
 
-/// A per-thread scratch buffer of at least `bytes` bytes, reused across calls (grown when needed),
-/// so the decode loop does not allocate.
-void *tq_thread_scratch(size_t bytes);
+/// Per-thread scratch buffer `slot` (0 or 1) of at least `bytes` bytes, reused across calls (grown
+/// when needed), so the decode loop does not allocate. NULL if the allocation fails.
+void *tq_thread_scratch(int slot, size_t bytes);

@@ -99,17 +99,32 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// Work per thread below which splitting the rows costs more than it saves (multiply-adds).
     static let parallelGrain = 1 << 15
+    /// Calls with more rows than this (prefill, teacher-forced scoring) multiply dequantised panels
+    /// of weight rows with BLAS; up to this many (decoding) use the integer block kernels.
+    public static let blockKernelRowLimit = 32
+    /// Weight rows per dequantised panel (≤ 64 · 1536 floats = 384 KB, within L2).
+    static let panelRows = 64
 
-    /// y [m, rows] = x [m, columns] · Wᵀ. The activation blocks live in a per-thread scratch buffer
-    /// (no allocation once it has grown); the weight rows are split over the cores.
+    /// y [m, rows] = x [m, columns] · Wᵀ.
+    ///
+    /// Up to `blockKernelRowLimit` rows: the activation rows are quantised into a per-thread scratch
+    /// buffer (no allocation once it has grown) and the integer block kernels run over the weight
+    /// rows, split over the cores. More rows: each thread dequantises panels of `panelRows` weight
+    /// rows into its scratch and multiplies them with BLAS — the weights still stream from their
+    /// blocks once per call, and the float32 product has no activation rounding.
     public func multiply(_ x: UnsafePointer<Float>, rowCount m: Int, into y: UnsafeMutablePointer<Float>,
                          path: QuantizedKernelPath = .best) {
         if m == 0 || rows == 0 { return }
+        if m > Self.blockKernelRowLimit {
+            multiplyByPanels(x, rowCount: m, into: y)
+            return
+        }
         var activations: UnsafeMutablePointer<tq_act_block>?
         if type != .bf16 {
             let blocks = m * (columns / 32)
-            let scratch = tq_thread_scratch(blocks * MemoryLayout<tq_act_block>.stride)
-            guard let scratch else { fatalError("QuantizedMatrix: cannot allocate \(blocks) activation blocks") }
+            guard let scratch = tq_thread_scratch(0, blocks * MemoryLayout<tq_act_block>.stride) else {
+                fatalError("QuantizedMatrix: cannot allocate \(blocks) activation blocks")
+            }
             activations = scratch.assumingMemoryBound(to: tq_act_block.self)
             tq_quantize_activations(x, Int32(m), Int32(columns), Int32(columns), activations)
         }
@@ -120,6 +135,25 @@ public final class QuantizedMatrix: @unchecked Sendable {
             let (w, a, x, y) = box.value
             tq_matmul(path.rawValue, code, w, rowBytes, columns, a, x, columns, Int32(m), y, rows,
                       Int32(r.lowerBound), Int32(r.upperBound))
+        }
+    }
+
+    private func multiplyByPanels(_ x: UnsafePointer<Float>, rowCount m: Int, into y: UnsafeMutablePointer<Float>) {
+        let panel = Self.panelRows, panels = (rows + panel - 1) / panel
+        let box = UnsafeSendableBox((UnsafeRawPointer(storage), x, y))
+        let (code, rowBytes, columns, rows) = (type.code, rowBytes, columns, rows)
+        Parallel.forRanges(panels, grain: 1) { range in
+            let (w, x, y) = box.value
+            guard let raw = tq_thread_scratch(1, panel * columns * MemoryLayout<Float>.stride) else {
+                fatalError("QuantizedMatrix: cannot allocate a \(panel)×\(columns) panel")
+            }
+            let scratch = raw.assumingMemoryBound(to: Float.self)
+            for p in range {
+                let n0 = p * panel, n = Swift.min(panel, rows - n0)
+                tq_dequantize(code, w + n0 * rowBytes, n * columns, scratch)
+                BLAS.gemm(transA: false, transB: true, M: m, N: n, K: columns, A: x, lda: columns, B: scratch, ldb: columns,
+                          C: y + n0, ldc: rows, parallel: false)
+            }
         }
     }
 }
