@@ -9,7 +9,7 @@ int tq_path_supported(int path) {
 #if defined(__x86_64__)
     case TQ_PATH_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     case TQ_PATH_VNNI:
-        return tq_path_supported(TQ_PATH_AVX2) && __builtin_cpu_supports("avx512vl") &&
+        return tq_path_supported(TQ_PATH_AVX2) && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
 #endif
     default: return 0;

@@ -14,7 +14,7 @@ static inline int weight_at(int type, const uint8_t *blk, int j) {
 
 void tq_dot_scalar(int type, const uint8_t *w, const tq_act_block *act, int act_stride, int nb, int rows, float *out) {
     int bb = tq_block_bytes(type);
-    float acc[TQ_TILE_ROWS][8] = {{0}};
+    float acc[2][TQ_TILE_ROWS][8] = {{{0}}};   /* even blocks, odd blocks */
     float accm[TQ_TILE_ROWS] = {0};
     for (int b = 0; b < nb; b++) {
         const uint8_t *blk = w + (size_t)b * bb;
@@ -28,12 +28,16 @@ void tq_dot_scalar(int type, const uint8_t *w, const tq_act_block *act, int act_
             for (int l = 0; l < 8; l++) {
                 int lane = 0;
                 for (int j = 4 * l; j < 4 * l + 4; j++) lane += wq[j] * a->qs[j];
-                acc[r][l] = fmaf(scale, (float)lane, acc[r][l]);
+                acc[b & 1][r][l] = fmaf(scale, (float)lane, acc[b & 1][r][l]);
             }
             if (type == TQ_Q4_1) accm[r] = fmaf(mw, a->s, accm[r]);
         }
     }
-    for (int r = 0; r < rows; r++) out[r] = tq_reduce8(acc[r]) + accm[r];
+    for (int r = 0; r < rows; r++) {
+        float sum[8];
+        for (int l = 0; l < 8; l++) sum[l] = acc[0][r][l] + acc[1][r][l];
+        out[r] = tq_reduce8(sum) + accm[r];
+    }
 }
 
 void tq_dot_bf16_scalar(const uint16_t *w, const float *x, int ldx, int k, int rows, float *out) {

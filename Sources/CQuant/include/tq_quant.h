@@ -5,8 +5,10 @@
 //
 // Every path (scalar, AVX2, AVX-512 VNNI) accumulates in the same order: per block, eight int32
 // lane sums of four products each, each lane converted to float and fused-multiply-added with the
-// block's scale into one of eight float accumulators; the accumulators are reduced as
-// ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7)). Integer sums are exact, so the paths agree bit for bit.
+// block's scale into one of eight float accumulators of the block's parity (even and odd blocks
+// have separate sets, so AVX-512 can take two blocks per register); at the end the two sets are
+// added lane by lane and reduced as ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7)). Q4_1's m·s terms go into
+// a scalar accumulator in block order. Integer sums are exact, so the paths agree bit for bit.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
