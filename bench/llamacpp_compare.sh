@@ -11,6 +11,7 @@ BIN=.build/release/tokenalign
 Q41=.assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 Q80="${TMPDIR:-/tmp}/SmolLM2-135M-Instruct.Q8_0.gguf"
 REPEATS="${REPEATS:-5}"
+# ROUNDS (default 2): how many times the engines alternate.
 mkdir -p bench/results
 [ -x "$BIN" ] || swift build -c release --product tokenalign >/dev/null
 bench/build_llamacpp.sh >/dev/null
@@ -19,7 +20,7 @@ bench/build_llamacpp.sh >/dev/null
 out=bench/results/llamacpp_compare.jsonl
 : > "$out"
 # Alternate the engines so a change in the machine's load hits both.
-for round in 1 2; do
+for round in $(seq 1 "${ROUNDS:-2}"); do
     "$BIN" bench generate --model "$Q41" --weights f32 q8_0 keep --batch 1 8 --repeats "$REPEATS" --json \
         | grep '^{' | sed "s/^{/{\"engine\":\"tokenalign\",\"round\":$round,\"file\":\"$(basename "$Q41")\",/" >> "$out"
     "$BIN" bench generate --model "$Q80" --weights keep --batch 1 8 --repeats "$REPEATS" --json \
