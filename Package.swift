@@ -37,9 +37,16 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // Products on weights kept in GGML block formats (Q8_0, Q4_0, Q4_1) and bfloat16: scalar, AVX2
+        // and AVX-512 VNNI kernels chosen at run time (cpuid). No contraction of a·b + c into fused
+        // multiply-adds the source does not spell out, so every path rounds alike.
+        .target(
+            name: "CQuant",
+            cSettings: [.unsafeFlags(["-ffp-contract=off"]), .unsafeFlags(["-O3"], .when(configuration: .release))]
+        ),
         .target(
             name: "TensorCore",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["CQuant", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: unchecked
         ),
         // What several modules share: the method registries (Foundation only).

@@ -2,7 +2,7 @@
 //
 // Supported `general.architecture` values: llama, qwen2, qwen3, phi3, olmo2 (LlamaForCausalLM) and
 // gemma2, gemma3 (GemmaForCausalLM, text only). Quantised tensors are dequantised to Float32 by
-// `GGUFFile`. Tensor names and layouts follow llama.cpp's converter (convert_hf_to_gguf.py with
+// `GGUFFile`, or kept as blocks under `--weights keep` (docs/design/quantized.md). Tensor names and layouts follow llama.cpp's converter (convert_hf_to_gguf.py with
 // gguf-py's tensor map), undone here so the same model code serves both sources:
 // - llama: rows of `attn_q` / `attn_k` are reordered (`LlamaModel.permute`) so that llama.cpp's RoPE
 //   can rotate interleaved pairs (2i, 2i+1); loading undoes the permutation (Hugging Face rotates
@@ -17,6 +17,7 @@
 // GGUFConfiguration.swift reads the metadata and refuses what we do not implement.
 import Checkpoints
 import Foundation
+import NN
 import TensorCore
 
 extension ModelRegistry {
@@ -104,35 +105,71 @@ extension ModelRegistry {
         return c
     }
 
-    /// Loads a GGUF model (weights dequantised to Float32): a `LlamaForCausalLM` for llama, qwen2,
-    /// qwen3, phi3 and olmo2, a `GemmaForCausalLM` for gemma2 and gemma3.
-    public static func load(gguf url: URL) throws -> any LanguageModel {
+    /// Row `r` of the Hugging Face layout is row `order[r]` of llama.cpp's permuted q/k rows
+    /// (`unpermuteRoPERows` as an index map, for moving quantised rows without dequantising them).
+    static func unpermutedRowOrder(rows: Int, heads: Int) -> [Int] {
+        let D = rows / heads, half = D / 2
+        var order = [Int](repeating: 0, count: rows)
+        for h in 0 ..< heads {
+            for i in 0 ..< half {
+                order[h * D + i] = h * D + 2 * i
+                order[h * D + half + i] = h * D + 2 * i + 1
+            }
+        }
+        return order
+    }
+
+    /// Loads a GGUF model: a `LlamaForCausalLM` for llama, qwen2, qwen3, phi3 and olmo2, a
+    /// `GemmaForCausalLM` for gemma2 and gemma3. With `.f32` (and `.bf16`, `.q8_0`, which convert
+    /// afterwards) every tensor is dequantised to Float32; with `.keep` the Q8_0, Q4_0 and Q4_1
+    /// matrices stay in their blocks (`QuantizedMatrix`) and the rest loads as Float32.
+    public static func load(gguf url: URL, weights format: WeightFormat = .f32) throws -> any LanguageModel {
+        try loadReporting(gguf: url, weights: format).model
+    }
+
+    /// `load(gguf:weights:)`, with what `.keep` kept (bf16 and q8_0 are applied by the caller).
+    static func loadReporting(gguf url: URL, weights format: WeightFormat) throws -> (model: any LanguageModel, report: WeightFormatReport) {
         let gguf: GGUFFile
         do { gguf = try GGUFFile(url: url) } catch { throw ModelError.cannotRead(path: url.path, reason: error.description) }
         guard let arch = gguf.architecture else {
             throw ModelError.invalidConfiguration(path: url.path, reason: "missing general.architecture")
         }
         let spec = try checkedSpecification(gguf: gguf)
-        let model: any LanguageModel
         var heads = 0, kvHeads = 0
-        switch spec {
-        case .gemma(let config): model = GemmaForCausalLM(config)
-        case .llama(let config):
-            (heads, kvHeads) = (config.numAttentionHeads, config.kvHeads)
-            model = LlamaForCausalLM(config)
-        case .gpt2: throw ModelError.unsupportedArchitecture(path: url.path, modelType: arch, supported: ggufLlamaArchitectures + ggufGemmaArchitectures)
-        }
+        if case .llama(let config) = spec { (heads, kvHeads) = (config.numAttentionHeads, config.kvHeads) }
+        // Every parameter is assigned strictly below (or the load fails), so skip the random values.
+        let model = ParameterInitialization.$skipsRandomValues.withValue(true) { spec.build(seed: 0) }
+        let isGemma = model is GemmaForCausalLM
+        let modules = Dictionary(model.namedModules().map { ($0.key, $0.module) }, uniquingKeysWith: { a, _ in a })
         var weights: [String: Tensor] = [:]
         var unknown: [String] = []
+        var summary = WeightFormatReport()
         for info in gguf.tensorInfos {
             guard let name = huggingFaceName(ggufName: info.name, arch: arch) else { unknown.append(info.name); continue }
+            // Only the llama architecture (RoPE type "norm" in llama.cpp) is stored permuted; the others
+            // use the rotate-half ("neox") rotation and are stored as in Hugging Face.
+            let permutedHeads: Int? = arch != "llama" ? nil
+                : name.hasSuffix("q_proj.weight") || name.hasSuffix("q_proj.bias") ? heads
+                : name.hasSuffix("k_proj.weight") || name.hasSuffix("k_proj.bias") ? kvHeads : nil
+            // Gemma's tied head reads the embedding as floats, so its table stays Float32.
+            if format == .keep, info.shape.count == 2, name.hasSuffix(".weight"),
+               let type = try WeightFormat.keptType(info.type, tensor: info.name, path: url.path),
+               let module = modules[String(name.dropLast(".weight".count))], module is Linear || (module is Embedding && !isGemma) {
+                let rows = info.shape[0], columns = info.shape[1]
+                let order = permutedHeads.map { unpermutedRowOrder(rows: rows, heads: $0) }
+                let q = try gguf.withRawBytes(of: info.name) { raw in
+                    try QuantizedMatrix(type: type, rows: rows, columns: columns, copying: raw, rowOrder: order)
+                }
+                if let linear = module as? Linear { linear.setQuantizedWeight(q) } else if let embedding = module as? Embedding { embedding.setQuantizedWeight(q) }
+                summary.record(q)
+                weights[name] = Tensor(shape: [0, columns])
+                continue
+            }
             var t: Tensor
             do { t = try gguf.tensor(info.name) } catch { throw ModelError.cannotRead(path: url.path, reason: error.description) }
-            if arch == "llama" && (name.hasSuffix("q_proj.weight") || name.hasSuffix("q_proj.bias")) {
-                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: heads).reshaped(t.shape)
-            } else if arch == "llama" && (name.hasSuffix("k_proj.weight") || name.hasSuffix("k_proj.bias")) {
-                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: kvHeads).reshaped(t.shape)
-            } else if model is GemmaForCausalLM && name.hasSuffix("norm.weight") {
+            if let h = permutedHeads {
+                t = unpermuteRoPERows(t.rank == 1 ? t.reshaped([t.count, 1]) : t, heads: h).reshaped(t.shape)
+            } else if isGemma && name.hasSuffix("norm.weight") {
                 t = t + Float(-1)
             }
             weights[name] = t
@@ -141,6 +178,9 @@ extension ModelRegistry {
             throw ModelError.weightsMismatch(path: url.path, missing: [], unused: unknown.sorted(), shapes: [])
         }
         try assign(weights, to: model, path: url.path)
-        return model
+        if format == .keep && summary.quantized.isEmpty {
+            summary.note = "--weights keep: \(url.lastPathComponent) stores no Q8_0/Q4_0/Q4_1 matrices, so every weight loaded as float32 (nothing was quantized; --weights q8_0 quantizes on load)"
+        }
+        return (model, summary)
     }
 }

@@ -141,7 +141,7 @@ public final class GPT2LMHeadModel: Module, LanguageModel {
 
     public func logits(fromHidden h: Variable) -> Variable {
         if let lmHead { return lmHead(h) }
-        return h.matmul(transformer.wte.weight, transposeOther: true)
+        return transformer.wte.tiedLogits(h)
     }
 
     public func makeCache(batch: Int, capacity: Int) -> KVCache {

@@ -172,7 +172,7 @@ public final class LlamaForCausalLM: Module, LanguageModel, DecoderStack {
 
     public func logits(fromHidden h: Variable) -> Variable {
         if let lmHead { return lmHead(h) }
-        return h.matmul(model.embedTokens.weight, transposeOther: true)
+        return model.embedTokens.tiedLogits(h)
     }
 
     public func makeCache(batch: Int, capacity: Int) -> KVCache {

@@ -61,7 +61,8 @@ public enum ModelRegistry {
                                 uniquingKeysWith: { a, _ in a })
         try WeightShapeCheck.check(spec, shapes: shapes, configurationPath: path,
                                    weights: { checkpoint.shard(containing: $0)?.url.lastPathComponent ?? "the weights" })
-        let model = spec.build(seed: 0)
+        // Every parameter is assigned strictly below (or the load fails), so skip the random values.
+        let model = ParameterInitialization.$skipsRandomValues.withValue(true) { spec.build(seed: 0) }
         let weights: [String: Tensor]
         do { weights = try checkpoint.loadAll() } catch let e { throw ModelError.cannotRead(path: folder.path, reason: e.description) }
         try assign(weights, to: model, path: folder.path)

@@ -10,6 +10,8 @@ public struct PretrainedModel {
     public var tokenizer: Tokenizer?
     /// Where it was loaded from.
     public var source: URL
+    /// How the matrices are stored (`--weights`); empty for float32.
+    public var weightReport = WeightFormatReport()
 
     public init(model: any LanguageModel, tokenizer: Tokenizer?, source: URL) {
         self.model = model
@@ -17,9 +19,24 @@ public struct PretrainedModel {
         self.source = source
     }
 
-    /// Loads `path`: a `.gguf` file (weights dequantised, tokenizer from its metadata) or a folder
-    /// (`config.json` + safetensors, tokenizer files if present).
-    public static func load(path: String) throws -> PretrainedModel {
+    /// Loads `path`: a `.gguf` file (tokenizer from its metadata) or a folder (`config.json` +
+    /// safetensors, tokenizer files if present), its matrices stored as `weights` says
+    /// (`WeightFormat`; float32 by default).
+    public static func load(path: String, weights: WeightFormat = .f32) throws -> PretrainedModel {
+        var loaded = try loadFloatOrKept(path: path, weights: weights)
+        switch weights {
+        case .f32: break
+        case .keep:
+            if loaded.source.pathExtension.lowercased() != "gguf" {
+                loaded.weightReport.note = "--weights keep: \(loaded.source.lastPathComponent) is a float checkpoint, so its weights load as float32 (nothing is quantized; --weights q8_0 or bf16 convert on load)"
+            }
+        case .q8_0, .bf16:
+            loaded.weightReport = try ModelRegistry.quantizeMatrices(of: loaded.model, to: weights == .q8_0 ? .q8_0 : .bf16)
+        }
+        return loaded
+    }
+
+    private static func loadFloatOrKept(path: String, weights: WeightFormat) throws -> PretrainedModel {
         let url = URL(fileURLWithPath: path)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
@@ -36,11 +53,13 @@ public struct PretrainedModel {
         guard url.pathExtension.lowercased() == "gguf" else {
             throw ModelError.cannotRead(path: url.path, reason: "expected a model folder or a .gguf file")
         }
-        let model = try ModelRegistry.load(gguf: url)
+        let (model, report) = try ModelRegistry.loadReporting(gguf: url, weights: weights == .keep ? .keep : .f32)
         let gguf: GGUFFile
         do { gguf = try GGUFFile(url: url) } catch { throw ModelError.cannotRead(path: url.path, reason: error.description) }
         let tokenizer = try Tokenizer(gguf: try ggufTokenizerMetadata(gguf), file: url.lastPathComponent)
-        return PretrainedModel(model: model, tokenizer: tokenizer, source: url)
+        var loaded = PretrainedModel(model: model, tokenizer: tokenizer, source: url)
+        loaded.weightReport = report
+        return loaded
     }
 
     /// The `tokenizer.ggml.*` metadata of a GGUF file.

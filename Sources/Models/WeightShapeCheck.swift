@@ -110,6 +110,7 @@ enum WeightShapeCheck {
         switch spec {
         case .gpt2(let c): configured = c.nLayer
         case .llama(let c): configured = c.numHiddenLayers
+        case .gemma(let c): configured = c.numHiddenLayers
         }
         let layers = shapes.keys.compactMap { k -> Int? in
             guard k.hasPrefix(layerPrefix) else { return nil }

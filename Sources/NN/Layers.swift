@@ -3,6 +3,14 @@
 import Autograd
 import TensorCore
 
+/// Loaders that assign every parameter strictly right after building a model set
+/// `skipsRandomValues`, so `Linear` and `Embedding` leave their matrices unwritten: the pages of a
+/// random initialisation that is about to be replaced are never touched, which keeps a load's peak
+/// memory at the weights it keeps (a float32 SmolLM2 would otherwise hold two copies at once).
+public enum ParameterInitialization {
+    @TaskLocal public static var skipsRandomValues = false
+}
+
 /// y = x·Wᵀ + b, optionally with a LoRA adapter (Hu et al. 2021, arXiv:2106.09685):
 /// y += (α/r)·dropout(x)·Aᵀ·Bᵀ with A [r, in] (random) and B [out, r] (zero), so training starts
 /// from the base model exactly.
@@ -20,12 +28,22 @@ public final class Linear: Module {
     /// The generator behind the adapter's dropout masks. Public so checkpoints can save and restore it:
     /// with dropout on, an exactly resumed run needs the same masks after the resume.
     public var dropoutGenerator = RandomGenerator(seed: 0)
+    /// Inference-only weights in a block format or bf16 (docs/design/quantized.md). When set, the
+    /// product runs on them and `weight` is an empty [0, in] placeholder (the float copy is dropped).
+    public private(set) var quantizedWeight: QuantizedMatrix?
 
-    public var inputDimensions: Int { weight.shape[1] }
-    public var outputDimensions: Int { weight.shape[0] }
+    public var inputDimensions: Int { quantizedWeight?.columns ?? weight.shape[1] }
+    public var outputDimensions: Int { quantizedWeight?.rows ?? weight.shape[0] }
 
-    /// PyTorch's default initialisation: U(−1/√in, 1/√in) for weight and bias.
+    /// PyTorch's default initialisation: U(−1/√in, 1/√in) for weight and bias (left unwritten under
+    /// `ParameterInitialization.skipsRandomValues`).
     public init(_ inputDimensions: Int, _ outputDimensions: Int, bias: Bool = true, rng: inout RandomGenerator) {
+        if ParameterInitialization.skipsRandomValues {
+            weight = Variable(Tensor(uninitializedShape: [outputDimensions, inputDimensions]), requiresGrad: true)
+            self.bias = bias ? Variable(Tensor(uninitializedShape: [outputDimensions]), requiresGrad: true) : nil
+            super.init()
+            return
+        }
         let bound = 1 / Float(inputDimensions).squareRoot()
         weight = Variable(Tensor.randomUniform([outputDimensions, inputDimensions], low: -bound, high: bound, using: &rng),
                           requiresGrad: true)
@@ -50,7 +68,21 @@ public final class Linear: Module {
         }
     }
 
+    /// Serves inference from `quantized` (same [out, in] shape) and drops the float weight. The
+    /// weight is frozen from then on: a backward pass through the layer stops with an error.
+    public func setQuantizedWeight(_ quantized: QuantizedMatrix) {
+        precondition(lora == nil, "Linear: a layer with a LoRA adapter keeps float weights")
+        precondition(weight.value.count == 0 || quantized.shape == weight.shape,
+                     "Linear: quantized weight \(quantized.shape) for a layer of \(weight.shape)")
+        quantizedWeight = quantized
+        weight = Variable(Tensor(shape: [0, quantized.columns]), requiresGrad: false)
+    }
+
     public func callAsFunction(_ x: Variable) -> Variable {
+        if let quantizedWeight {
+            let y = x.matmul(quantized: quantizedWeight)
+            return bias.map { y + $0 } ?? y
+        }
         var y = x.matmul(weight, transposeOther: true)
         if let bias { y = y + bias }
         if let lora, let a = loraA, let b = loraB, !isMerged, adaptersEnabled {
@@ -69,6 +101,7 @@ public final class Linear: Module {
     /// Adds a LoRA adapter and freezes the base weight and bias.
     public func addLoRA(_ config: LoRAConfiguration, rng: inout RandomGenerator) {
         precondition(lora == nil, "Linear already has a LoRA adapter")
+        precondition(quantizedWeight == nil, "Linear: LoRA on quantized weights is not supported (load the model with --weights f32)")
         // A ~ Kaiming-uniform (as PEFT), B = 0.
         let bound = 1 / Float(inputDimensions).squareRoot()
         loraA = Variable(Tensor.randomUniform([config.rank, inputDimensions], low: -bound, high: bound, using: &rng), requiresGrad: true)
@@ -124,8 +157,29 @@ public struct LoRAConfiguration: Sendable, Equatable, Codable {
 /// Token embedding table [V, C].
 public final class Embedding: Module {
     public var weight: Variable
+    /// Inference-only table in a block format or bf16; `weight` is then an empty [0, C] placeholder.
+    public private(set) var quantizedWeight: QuantizedMatrix?
+
+    /// Serves lookups (and a tied output head) from `quantized` and drops the float table.
+    public func setQuantizedWeight(_ quantized: QuantizedMatrix) {
+        precondition(weight.value.count == 0 || quantized.shape == weight.shape,
+                     "Embedding: quantized table \(quantized.shape) for a table of \(weight.shape)")
+        quantizedWeight = quantized
+        weight = Variable(Tensor(shape: [0, quantized.columns]), requiresGrad: false)
+    }
+
+    /// h [..., C] · tableᵀ → [..., V]: the output head of models that tie it to the embedding.
+    public func tiedLogits(_ h: Variable) -> Variable {
+        if let quantizedWeight { return h.matmul(quantized: quantizedWeight) }
+        return h.matmul(weight, transposeOther: true)
+    }
 
     public init(_ vocabularySize: Int, _ dimensions: Int, std: Float = 1, rng: inout RandomGenerator) {
+        if ParameterInitialization.skipsRandomValues {
+            weight = Variable(Tensor(uninitializedShape: [vocabularySize, dimensions]), requiresGrad: true)
+            super.init()
+            return
+        }
         weight = Variable(Tensor.randomNormal([vocabularySize, dimensions], std: std, using: &rng), requiresGrad: true)
         super.init()
     }
@@ -135,7 +189,10 @@ public final class Embedding: Module {
         super.init()
     }
 
-    public func callAsFunction(_ ids: IndexTensor) -> Variable { Variable.embedding(weight, ids: ids) }
+    public func callAsFunction(_ ids: IndexTensor) -> Variable {
+        if let quantizedWeight { return Variable.embedding(quantized: quantizedWeight, ids: ids) }
+        return Variable.embedding(weight, ids: ids)
+    }
 }
 
 /// Layer normalisation over the last axis (arXiv:1607.06450), fused kernel.

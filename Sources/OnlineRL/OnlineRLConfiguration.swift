@@ -2,12 +2,16 @@
 // folder as `config.yaml`. Names follow TRL's `GRPOConfig` where TRL has the setting and verl's
 // otherwise (`clip_ratio_low`, `loss_agg_mode`…).
 import Foundation
+import Models
 
 public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     public var model = ""
     /// Reference model; nil = the policy at the start (the base model with adapters off under LoRA,
     /// else a frozen copy).
     public var ref: String?
+    /// How a separate reference model stores its matrices (`ref_weights`, docs/design/quantized.md);
+    /// the policy always trains in float32, and the LoRA reference (adapters off) shares its weights.
+    public var refWeights: WeightFormat = .f32
     /// Prompt-only JSONL (TRL format; extra columns reach the reward functions).
     public var prompts = ""
     /// Held-out prompts for evaluation (greedy decoding, mean reward).
@@ -137,7 +141,7 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         case dualClip = "dual_clip", clipRatioC = "clip_ratio_c", rolloutIsThreshold = "rollout_is_threshold", rolloutIsLevel = "rollout_is_level"
         case rolloutIsMode = "rollout_is_mode", klCoef = "kl_coef", klPenalty = "kl_penalty", klTarget = "kl_target", klHorizon = "kl_horizon"
         case vfCoef = "vf_coef", clipRangeValue = "cliprange_value", gamma, lam, whitenAdvantages = "whiten_advantages"
-        case dynamicSampling = "dynamic_sampling", maxNumGenBatches = "max_num_gen_batches"
+        case dynamicSampling = "dynamic_sampling", maxNumGenBatches = "max_num_gen_batches", refWeights = "ref_weights"
         case entropyWeight = "entropy_weight", macro, constraints, constraintLr = "constraint_lr", constraintInit = "constraint_init"
     }
 
@@ -163,7 +167,7 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         func o<T: Decodable>(_ k: CodingKeys, _ p: WritableKeyPath<OnlineRLConfiguration, T?>) throws {
             if let x = try c.decodeIfPresent(T.self, forKey: k) { self[keyPath: p] = x }
         }
-        try v(.model, \.model); try o(.ref, \.ref); try v(.prompts, \.prompts); try o(.evalPrompts, \.evalPrompts); try v(.out, \.out)
+        try v(.model, \.model); try o(.ref, \.ref); try v(.refWeights, \.refWeights); try v(.prompts, \.prompts); try o(.evalPrompts, \.evalPrompts); try v(.out, \.out)
         try v(.seed, \.seed); try v(.rewards, \.rewards); try o(.rewardWeights, \.rewardWeights); try v(.estimator, \.estimator)
         try v(.policyLoss, \.policyLoss); try o(.scaleRewards, \.scaleRewards); try v(.beta, \.beta); try v(.klEstimator, \.klEstimator)
         try o(.clipRatioLow, \.clipRatioLow); try o(.clipRatioHigh, \.clipRatioHigh); try o(.lossAggMode, \.lossAggMode)

@@ -18,17 +18,21 @@ struct GenerateBench: ParsableCommand {
     var sizes: [String] = ["tiny", "small"]
     @Option(help: "A model folder or .gguf file to benchmark instead of the synthetic sizes.")
     var model: String?
-    @Option var batch: Int = 8
+    @Option(parsing: .upToNextOption, help: "Rows decoded together (several values: each timed in the same run).")
+    var batch: [Int] = [8]
     @Option(help: "Prompt tokens per row.") var promptLength: Int = 64
     @Option(help: "New tokens per row.") var newTokens: Int = 64
     @Option(parsing: .singleValue, help: "A decoding guide NAME:ARG to time beside plain decoding (repeatable; combined).") var guide: [String] = []
     @Option(parsing: .singleValue, help: "The weight of the --guide in the same position (default 1 each).") var weight: [Float] = []
     @Option(help: "Candidates per step for RAD / ARGS / PAD.") var guideTopK: Int = 10
+    @Option(parsing: .upToNextOption, help: "With --model: weight storages to time in the same run (f32, bf16, q8_0, keep).")
+    var weights: [WeightFormat] = [.f32]
     @OptionGroup var options: BenchOptions
 
     func validate() throws {
         for s in sizes where BenchSize.named(s) == nil { throw ValidationError("unknown size '\(s)'") }
-        guard batch > 0, promptLength > 0, newTokens > 1 else { throw ValidationError("batch, prompt and new tokens must be positive") }
+        if model == nil && weights != [.f32] { throw ValidationError("--weights needs --model (the synthetic sizes are float32 GPT-2s)") }
+        guard !batch.isEmpty, batch.allSatisfy({ $0 > 0 }), promptLength > 0, newTokens > 1 else { throw ValidationError("batch, prompt and new tokens must be positive") }
         if !weight.isEmpty && weight.count != guide.count {
             throw ValidationError("--weight given \(weight.count) times for \(guide.count) --guide; pair them in order")
         }
@@ -36,20 +40,34 @@ struct GenerateBench: ParsableCommand {
 
     func run() throws {
         var rows: [[String: Any]] = []
-        var models: [(any LanguageModel, String, Tokenizers.Tokenizer?)] = []
         if let path = model {
-            let loaded = try PretrainedModel.load(path: path)
-            models.append((loaded.model, path, loaded.tokenizer))
+            // One storage at a time, so each is measured without the others resident.
+            for format in weights {
+                let loaded = try PretrainedModel.load(path: path, weights: format)
+                let label = weights == [.f32] ? path : "\(URL(fileURLWithPath: path).lastPathComponent) \(format.rawValue)"
+                rows += try measureAll(model: loaded.model, label: label, tokenizer: loaded.tokenizer, format: format)
+            }
         } else {
             for name in sizes {
                 let s = BenchSize.named(name)!
                 var config = GPT2Configuration(vocabSize: s.vocab, nPositions: s.context, nEmbd: s.dModel, nLayer: s.layers, nHead: s.heads)
                 config.nPositions = max(s.context, promptLength + newTokens)
-                models.append((GPT2LMHeadModel(config, seed: 0), name, nil))
+                rows += try measureAll(model: GPT2LMHeadModel(config, seed: 0), label: name, tokenizer: nil, format: nil)
             }
         }
-        for (m, label, tokenizer) in models {
-            var plain = measure(model: m, label: label)
+        var columns = ["case", "size", "batch", "new_tokens_per_s", "prefill_ms", "decode_ms_per_step",
+                       "median_new_tokens_per_s", "median_decode_ms_per_step", "peak_rss_mib"]
+        if model != nil && weights != [.f32] { columns.insert("weights", at: 2) }
+        if !guide.isEmpty { columns.insert("guide", at: 2); columns += ["decode_slowdown", "guide_forward_tokens_per_step"] }
+        emit(rows, json: options.json, columns: columns)
+    }
+
+    /// Every batch size for one model: plain decoding, and guided decoding beside it with --guide.
+    func measureAll(model m: any LanguageModel, label: String, tokenizer: Tokenizers.Tokenizer?, format: WeightFormat?) throws -> [[String: Any]] {
+        var rows: [[String: Any]] = []
+        for batch in batch {
+            var plain = measure(model: m, label: label, batch: batch)
+            if let format { plain["weights"] = format.rawValue }
             guard !guide.isEmpty else {
                 rows.append(plain)
                 continue
@@ -60,7 +78,7 @@ struct GenerateBench: ParsableCommand {
             let guided = try GuidedLogits(terms: terms, topK: guideTopK, maxNewTokens: newTokens, padTokenID: 0)
             try guided.check(vocabularySize: m.vocabularySize, longestPrompt: promptLength)
             plain["guide"] = "none"
-            var g = measure(model: m, label: label, processors: [guided])
+            var g = measure(model: m, label: label, batch: batch, processors: [guided])
             let described = zip(guide, weights).map { "\($0)×\($1)" }.joined(separator: " + ")
             g["guide"] = described + (guided.usesCandidates ? " (k \(guideTopK))" : "")
             let runs = Double(options.warmup + options.repeats)
@@ -70,13 +88,10 @@ struct GenerateBench: ParsableCommand {
             }
             rows += [plain, g]
         }
-        var columns = ["case", "size", "new_tokens_per_s", "prefill_ms", "decode_ms_per_step",
-                       "median_new_tokens_per_s", "median_decode_ms_per_step", "peak_rss_mib"]
-        if !guide.isEmpty { columns.insert("guide", at: 2); columns += ["decode_slowdown", "guide_forward_tokens_per_step"] }
-        emit(rows, json: options.json, columns: columns)
+        return rows
     }
 
-    func measure(model: any LanguageModel, label: String, processors: [LogitProcessor] = []) -> [String: Any] {
+    func measure(model: any LanguageModel, label: String, batch: Int, processors: [LogitProcessor] = []) -> [String: Any] {
         var rng = RandomGenerator(seed: 1)
         let V = UInt64(model.vocabularySize)
         let prompts = (0 ..< batch).map { _ in (0 ..< promptLength).map { _ in Int(rng.next() % V) } }

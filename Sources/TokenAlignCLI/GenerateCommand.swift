@@ -29,6 +29,7 @@ struct GenerateCommand: ParsableCommand {
         """)
 
     @OptionGroup var model: ModelArguments
+    @OptionGroup var weights: WeightsOption
     @Option(help: "The prompt text.") var prompt: String?
     @Option(help: "A JSONL file of prompts (\"prompt\" field): sample continuations for each into --out.") var prompts: String?
     @Option(help: "With --prompts: output JSONL.") var out: String?
@@ -81,7 +82,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try model.load()
+        let loaded = try model.load(weights: weights)
         guard let tokenizer = loaded.tokenizer else {
             throw ValidationError("\(model.path) has no tokenizer; pass --tokenizer")
         }

@@ -15,9 +15,11 @@ struct ModelArguments: ParsableArguments {
 
     @Flag(help: ArgumentHelp(allowLargeHelp)) var allowLarge = false
 
-    func load() throws -> PretrainedModel {
+    /// Loads the model, its matrices stored as `weights` says (float32 unless asked).
+    func load(weights: WeightsOption? = nil) throws -> PretrainedModel {
         if allowLarge { ModelMemory.allowLarge = true }
-        var loaded = try PretrainedModel.load(path: path)
+        var loaded = try PretrainedModel.load(path: path, weights: weights?.weights ?? .f32)
+        weights?.report(loaded)
         if let t = tokenizer { loaded.tokenizer = try loadTokenizer(t) }
         return loaded
     }

@@ -15,6 +15,7 @@ struct ScoreCommand: ParsableCommand {
         """)
 
     @OptionGroup var model: ModelArguments
+    @OptionGroup var weights: WeightsOption
     @Option(help: "Input JSONL.") var data: String
     @Option(help: "Output JSONL.") var out: String
     @Option(help: "Rows per forward pass.") var batchSize: Int = 8
@@ -25,7 +26,7 @@ struct ScoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try model.load()
+        let loaded = try model.load(weights: weights)
         let rows = try readJSONL(data)
         var sequences: [[Int]] = [], starts: [Int?] = []
         for (line, obj) in rows {

@@ -106,6 +106,7 @@ struct SearchCommand: ParsableCommand {
         """)
 
     @OptionGroup var model: ModelArguments
+    @OptionGroup var weights: WeightsOption
     @Option(help: "Searcher(s): NAME or NAME@SCORER, comma-separated.") var method: String
     @Option(help: "Prompt-only JSONL (\"prompt\"; CreditBench rows also carry \"task\").") var prompts: String
     @Option(help: "Output JSONL.") var out: String
@@ -118,7 +119,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let base = try options.settings()
-        let loaded = try model.load()
+        let loaded = try model.load(weights: weights)
         guard let tokenizer = loaded.tokenizer else { throw SettingsError("\(model.path) has no tokenizer; pass --tokenizer") }
         var seedList = [base.seed]
         if let seeds {

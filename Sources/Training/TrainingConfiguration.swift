@@ -3,6 +3,7 @@
 // snake_case where they exist).
 import Datasets
 import Foundation
+import Models
 
 /// Which trainer a run uses.
 public enum TrainingTask: String, Codable, Sendable {
@@ -26,6 +27,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var model: String = ""
     /// Reference model path (preference); nil = a frozen copy of the policy at start.
     public var ref: String?
+    /// How the frozen models (reference and guides) store their matrices (`ref_weights`,
+    /// docs/design/quantized.md); the policy always trains in float32.
+    public var refWeights: WeightFormat = .f32
     /// Auxiliary ("guide") model paths: TGDPO's token-reward model, cDPO's positive and negative
     /// models, AlignDistil's DPO model (and optional reverse-DPO model).
     public var guide: [String] = []
@@ -103,7 +107,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case maxGradNorm = "max_grad_norm", batchSize = "batch_size", gradientAccumulation = "gradient_accumulation_steps"
         case maxSteps = "max_steps", loraRank = "lora_rank", loraAlpha = "lora_alpha", loraDropout = "lora_dropout"
         case loraTargets = "lora_target_modules", evalEvery = "eval_steps", saveEvery = "save_steps", logEvery = "logging_steps"
-        case onNonFinite = "on_nonfinite"
+        case onNonFinite = "on_nonfinite", refWeights = "ref_weights"
     }
 
     /// Any key of a YAML mapping, to find the ones that are not settings.
@@ -124,6 +128,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         let d = TrainingConfiguration()
         func v<T: Decodable>(_ k: CodingKeys, _ def: T) throws -> T { try c.decodeIfPresent(T.self, forKey: k) ?? def }
         task = try v(.task, d.task); model = try v(.model, d.model); ref = try c.decodeIfPresent(String.self, forKey: .ref)
+        refWeights = try v(.refWeights, d.refWeights)
         guide = try v(.guide, d.guide); data = try v(.data, d.data); out = try v(.out, d.out); seed = try v(.seed, d.seed)
         loss = try v(.loss, d.loss); lossWeights = try c.decodeIfPresent([Float].self, forKey: .lossWeights)
         beta = try v(.beta, d.beta); alpha = try c.decodeIfPresent(Float.self, forKey: .alpha)

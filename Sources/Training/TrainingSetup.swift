@@ -89,7 +89,7 @@ public enum TrainingSetup {
                 throw TrainingError.invalidConfiguration("\(c.loss[0]) is registered for unpaired rows but does not build a KTO objective")
             }
             mode = .unpaired(kto)
-            reference = try PretrainedModel.load(path: c.ref ?? c.model).model
+            reference = try PretrainedModel.load(path: c.ref ?? c.model, weights: c.refWeights).model
         case .preference:
             var method = try PreferenceMethod.make(losses: c.loss, weights: c.lossWeights, beta: c.beta, alpha: c.alpha,
                                                    labelSmoothing: c.labelSmoothing)
@@ -97,8 +97,8 @@ public enum TrainingSetup {
                 method.contrastivePrefixIDs = (tokenizer.encode(p.better), tokenizer.encode(p.worse))
             }
             mode = .preference(method)
-            reference = try PretrainedModel.load(path: c.ref ?? c.model).model
-            guides = try c.guide.map { try PretrainedModel.load(path: $0).model }
+            reference = try PretrainedModel.load(path: c.ref ?? c.model, weights: c.refWeights).model
+            guides = try c.guide.map { try PretrainedModel.load(path: $0, weights: c.refWeights).model }
             for g in guides + [reference!] where g.vocabularySize != pretrained.model.vocabularySize {
                 throw TrainingError.modelMismatch("reference/guide vocabulary \(g.vocabularySize) ≠ policy vocabulary \(pretrained.model.vocabularySize)")
             }

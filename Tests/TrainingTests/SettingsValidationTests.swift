@@ -137,6 +137,18 @@ import Testing
         #expect(back == c)
         #expect(try RunFolder.readConfiguration(try yaml("on_nonfinite: skip\n")).onNonFinite == .skip)
     }
+
+    /// `ref_weights` (the frozen models' storage, docs/design/quantized.md) round-trips and rejects
+    /// a value it does not know.
+    @Test func referenceWeightStorageIsASetting() throws {
+        var c = TrainingConfiguration()
+        c.refWeights = .keep
+        let dir = temporaryDirectory()
+        try RunFolder.prepare(dir, configuration: c)
+        #expect(try RunFolder.readConfiguration(dir.appendingPathComponent("config.yaml").path).refWeights == .keep)
+        #expect(try RunFolder.readConfiguration(try yaml("ref_weights: q8_0\n")).refWeights == .q8_0)
+        #expect(throws: (any Error).self) { try RunFolder.readConfiguration(try yaml("ref_weights: q4_k\n")) }
+    }
 }
 
 /// Settings files are bounded before the YAML parser sees them: size, nesting, entries, aliases.
