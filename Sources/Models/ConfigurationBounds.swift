@@ -7,17 +7,8 @@ extension LlamaConfiguration {
     /// The first size that is out of bounds or inconsistent, naming the JSON field; `present` holds
     /// the keys the file set (nil: unknown), so a value taken from a default says so.
     func sizeProblem(present: Set<String>? = nil) -> String? {
-        func d(_ key: String) -> Bool { present.map { !$0.contains(key) } ?? false }
-        let checks: [(String, Int, Int)] = [
-            ("vocab_size", vocabSize, ModelLimits.vocabulary), ("hidden_size", hiddenSize, ModelLimits.hidden),
-            ("intermediate_size", intermediateSize, ModelLimits.intermediate),
-            ("num_hidden_layers", numHiddenLayers, ModelLimits.layers),
-            ("num_attention_heads", numAttentionHeads, ModelLimits.heads),
-            ("max_position_embeddings", maxPositionEmbeddings, ModelLimits.positions),
-        ]
-        for (field, value, max) in checks {
-            if let p = ModelLimits.check(field, value, max: max, defaulted: d(field)) { return p }
-        }
+        if let p = ModelLimits.decoderSizeProblem(vocab: vocabSize, hidden: hiddenSize, intermediate: intermediateSize, layers: numHiddenLayers,
+                                                  heads: numAttentionHeads, positions: maxPositionEmbeddings, present: present) { return p }
         if let kv = numKeyValueHeads, let p = ModelLimits.check("num_key_value_heads", kv, max: numAttentionHeads) {
             return p + " (num_attention_heads)"
         }
@@ -90,5 +81,22 @@ extension LlamaConfiguration {
     func sizeSummary(present: Set<String>?) -> String {
         ModelLimits.summary([("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
                              ("num_hidden_layers", numHiddenLayers)], present: present)
+    }
+}
+
+extension ModelLimits {
+    /// The first out-of-bounds size of a Llama-layout decoder (Llama family, Gemma), naming the
+    /// config.json field and whether its value was a default.
+    static func decoderSizeProblem(vocab: Int, hidden: Int, intermediate: Int, layers: Int, heads: Int, positions: Int,
+                                   present: Set<String>?) -> String? {
+        let checks: [(String, Int, Int)] = [
+            ("vocab_size", vocab, vocabulary), ("hidden_size", hidden, Self.hidden), ("intermediate_size", intermediate, Self.intermediate),
+            ("num_hidden_layers", layers, Self.layers), ("num_attention_heads", heads, Self.heads),
+            ("max_position_embeddings", positions, Self.positions),
+        ]
+        for (field, value, max) in checks {
+            if let p = check(field, value, max: max, defaulted: present.map { !$0.contains(field) } ?? false) { return p }
+        }
+        return nil
     }
 }

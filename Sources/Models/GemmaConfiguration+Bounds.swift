@@ -7,17 +7,10 @@ extension GemmaConfiguration {
     /// The first size that is out of bounds or inconsistent, naming the JSON field; `present` holds
     /// the keys the file set (nil: unknown), so a value taken from a default says so.
     func sizeProblem(present: Set<String>? = nil) -> String? {
-        func d(_ key: String) -> Bool { present.map { !$0.contains(key) } ?? false }
-        let checks: [(String, Int, Int)] = [
-            ("vocab_size", vocabSize, ModelLimits.vocabulary), ("hidden_size", hiddenSize, ModelLimits.hidden),
-            ("intermediate_size", intermediateSize, ModelLimits.intermediate),
-            ("num_hidden_layers", numHiddenLayers, ModelLimits.layers),
-            ("num_attention_heads", numAttentionHeads, ModelLimits.heads),
-            ("head_dim", headDim, ModelLimits.headDimension),
-            ("max_position_embeddings", maxPositionEmbeddings, ModelLimits.positions),
-        ]
-        for (field, value, max) in checks {
-            if let p = ModelLimits.check(field, value, max: max, defaulted: d(field)) { return p }
+        if let p = ModelLimits.decoderSizeProblem(vocab: vocabSize, hidden: hiddenSize, intermediate: intermediateSize, layers: numHiddenLayers,
+                                                  heads: numAttentionHeads, positions: maxPositionEmbeddings, present: present) { return p }
+        if let p = ModelLimits.check("head_dim", headDim, max: ModelLimits.headDimension, defaulted: present.map { !$0.contains("head_dim") } ?? false) {
+            return p
         }
         if let p = ModelLimits.check("num_key_value_heads", numKeyValueHeads, max: numAttentionHeads) { return p + " (num_attention_heads)" }
         if !(rmsNormEps.isFinite && rmsNormEps > 0) { return "rms_norm_eps = \(rmsNormEps) must be positive and finite" }

@@ -21,46 +21,14 @@ enum WeightShapeCheck {
         var out: [Expected] = []
         switch spec {
         case .llama(let c):
-            let H = c.hiddenSize, V = c.vocabSize, I = c.intermediateSize, q = c.numAttentionHeads * c.headDimension
-            let kv = c.kvHeads * c.headDimension
-            let qF = "num_attention_heads × head_dim", kvF = "num_key_value_heads × head_dim"
-            out.append(Expected(name: "model.embed_tokens.weight", shape: [V, H], fields: "vocab_size, hidden_size"))
-            out.append(Expected(name: "model.norm.weight", shape: [H], fields: "hidden_size"))
-            if !c.tieWordEmbeddings { out.append(Expected(name: "lm_head.weight", shape: [V, H], fields: "vocab_size, hidden_size (tie_word_embeddings false)")) }
-            for l in 0 ..< c.numHiddenLayers {
-                let p = "model.layers.\(l)."
-                if c.fusedProjections && shapes["model.layers.0.self_attn.q_proj.weight"] == nil {
-                    out.append(Expected(name: p + "self_attn.qkv_proj.weight", shape: [q + 2 * kv, H], fields: "\(qF) + 2 × \(kvF), hidden_size"))
-                    out.append(Expected(name: p + "mlp.gate_up_proj.weight", shape: [2 * I, H], fields: "2 × intermediate_size, hidden_size"))
-                } else {
-                    out.append(Expected(name: p + "self_attn.q_proj.weight", shape: [q, H], fields: "\(qF), hidden_size"))
-                    out.append(Expected(name: p + "self_attn.k_proj.weight", shape: [kv, H], fields: "\(kvF), hidden_size"))
-                    out.append(Expected(name: p + "self_attn.v_proj.weight", shape: [kv, H], fields: "\(kvF), hidden_size"))
-                    out.append(Expected(name: p + "mlp.gate_proj.weight", shape: [I, H], fields: "intermediate_size, hidden_size"))
-                    out.append(Expected(name: p + "mlp.up_proj.weight", shape: [I, H], fields: "intermediate_size, hidden_size"))
-                }
-                out.append(Expected(name: p + "self_attn.o_proj.weight", shape: [H, q], fields: "hidden_size, \(qF)"))
-                out.append(Expected(name: p + "mlp.down_proj.weight", shape: [H, I], fields: "hidden_size, intermediate_size"))
-            }
-            return (out, "model.layers.", "num_hidden_layers")
+            let fused = c.fusedProjections && shapes["model.layers.0.self_attn.q_proj.weight"] == nil
+            return (decoder(vocab: c.vocabSize, hidden: c.hiddenSize, intermediate: c.intermediateSize, layers: c.numHiddenLayers,
+                            q: c.numAttentionHeads * c.headDimension, kv: c.kvHeads * c.headDimension, tied: c.tieWordEmbeddings,
+                            fused: fused), "model.layers.", "num_hidden_layers")
         case .gemma(let c):
-            let H = c.hiddenSize, V = c.vocabSize, I = c.intermediateSize, q = c.numAttentionHeads * c.headDim
-            let kv = c.numKeyValueHeads * c.headDim
-            let qF = "num_attention_heads × head_dim", kvF = "num_key_value_heads × head_dim"
-            out.append(Expected(name: "model.embed_tokens.weight", shape: [V, H], fields: "vocab_size, hidden_size"))
-            out.append(Expected(name: "model.norm.weight", shape: [H], fields: "hidden_size"))
-            if !c.tieWordEmbeddings { out.append(Expected(name: "lm_head.weight", shape: [V, H], fields: "vocab_size, hidden_size (tie_word_embeddings false)")) }
-            for l in 0 ..< c.numHiddenLayers {
-                let p = "model.layers.\(l)."
-                out.append(Expected(name: p + "self_attn.q_proj.weight", shape: [q, H], fields: "\(qF), hidden_size"))
-                out.append(Expected(name: p + "self_attn.k_proj.weight", shape: [kv, H], fields: "\(kvF), hidden_size"))
-                out.append(Expected(name: p + "self_attn.v_proj.weight", shape: [kv, H], fields: "\(kvF), hidden_size"))
-                out.append(Expected(name: p + "self_attn.o_proj.weight", shape: [H, q], fields: "hidden_size, \(qF)"))
-                out.append(Expected(name: p + "mlp.gate_proj.weight", shape: [I, H], fields: "intermediate_size, hidden_size"))
-                out.append(Expected(name: p + "mlp.up_proj.weight", shape: [I, H], fields: "intermediate_size, hidden_size"))
-                out.append(Expected(name: p + "mlp.down_proj.weight", shape: [H, I], fields: "hidden_size, intermediate_size"))
-            }
-            return (out, "model.layers.", "num_hidden_layers")
+            return (decoder(vocab: c.vocabSize, hidden: c.hiddenSize, intermediate: c.intermediateSize, layers: c.numHiddenLayers,
+                            q: c.numAttentionHeads * c.headDim, kv: c.numKeyValueHeads * c.headDim, tied: c.tieWordEmbeddings,
+                            fused: false), "model.layers.", "num_hidden_layers")
         case .gpt2(let c):
             let E = c.nEmbd, I = c.nInner ?? 4 * c.nEmbd
             out.append(Expected(name: "wte.weight", shape: [c.vocabSize, E], fields: "vocab_size, n_embd"))
@@ -81,6 +49,32 @@ enum WeightShapeCheck {
     /// Throws `ModelError.invalidConfiguration` naming `configurationPath`, the fields and the
     /// weight file when a tensor the configuration implies is missing, has another shape, or the
     /// weights hold more decoder layers than the configuration says.
+    /// The tensors of a Llama-layout decoder (Llama, Qwen, Mistral, Phi-3, OLMo 2, Gemma): embedding,
+    /// final norm, untied head, and per layer the attention and MLP projections (q/k/v and
+    /// gate/up fused as Phi-3 stores them when `fused`).
+    static func decoder(vocab V: Int, hidden H: Int, intermediate I: Int, layers: Int, q: Int, kv: Int, tied: Bool, fused: Bool) -> [Expected] {
+        let qF = "num_attention_heads × head_dim", kvF = "num_key_value_heads × head_dim"
+        var out = [Expected(name: "model.embed_tokens.weight", shape: [V, H], fields: "vocab_size, hidden_size"),
+                   Expected(name: "model.norm.weight", shape: [H], fields: "hidden_size")]
+        if !tied { out.append(Expected(name: "lm_head.weight", shape: [V, H], fields: "vocab_size, hidden_size (tie_word_embeddings false)")) }
+        for l in 0 ..< layers {
+            let p = "model.layers.\(l)."
+            if fused {
+                out.append(Expected(name: p + "self_attn.qkv_proj.weight", shape: [q + 2 * kv, H], fields: "\(qF) + 2 × \(kvF), hidden_size"))
+                out.append(Expected(name: p + "mlp.gate_up_proj.weight", shape: [2 * I, H], fields: "2 × intermediate_size, hidden_size"))
+            } else {
+                out.append(Expected(name: p + "self_attn.q_proj.weight", shape: [q, H], fields: "\(qF), hidden_size"))
+                out.append(Expected(name: p + "self_attn.k_proj.weight", shape: [kv, H], fields: "\(kvF), hidden_size"))
+                out.append(Expected(name: p + "self_attn.v_proj.weight", shape: [kv, H], fields: "\(kvF), hidden_size"))
+                out.append(Expected(name: p + "mlp.gate_proj.weight", shape: [I, H], fields: "intermediate_size, hidden_size"))
+                out.append(Expected(name: p + "mlp.up_proj.weight", shape: [I, H], fields: "intermediate_size, hidden_size"))
+            }
+            out.append(Expected(name: p + "self_attn.o_proj.weight", shape: [H, q], fields: "hidden_size, \(qF)"))
+            out.append(Expected(name: p + "mlp.down_proj.weight", shape: [H, I], fields: "hidden_size, intermediate_size"))
+        }
+        return out
+    }
+
     static func check(_ spec: ModelSpec, shapes raw: [String: [Int]], configurationPath: String, weights: (String) -> String) throws {
         var shapes: [String: [Int]] = [:]
         var original: [String: String] = [:]
