@@ -151,10 +151,9 @@ extension ModelRegistry {
             let permutedHeads: Int? = arch != "llama" ? nil
                 : name.hasSuffix("q_proj.weight") || name.hasSuffix("q_proj.bias") ? heads
                 : name.hasSuffix("k_proj.weight") || name.hasSuffix("k_proj.bias") ? kvHeads : nil
-            // Gemma's tied head reads the embedding as floats, so its table stays Float32.
             if format == .keep, info.shape.count == 2, name.hasSuffix(".weight"),
                let type = try WeightFormat.keptType(info.type, tensor: info.name, path: url.path),
-               let module = modules[String(name.dropLast(".weight".count))], module is Linear || (module is Embedding && !isGemma) {
+               let module = modules[String(name.dropLast(".weight".count))], module is Linear || module is Embedding {
                 let rows = info.shape[0], columns = info.shape[1]
                 let order = permutedHeads.map { unpermutedRowOrder(rows: rows, heads: $0) }
                 let q = try gguf.withRawBytes(of: info.name) { raw in

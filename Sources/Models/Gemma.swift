@@ -181,7 +181,7 @@ public final class GemmaForCausalLM: Module, LanguageModel, DecoderStack {
 
     /// lm_head (or the tied embeddings), then Gemma 2's final soft-capping c·tanh(logits / c).
     public func logits(fromHidden h: Variable) -> Variable {
-        let logits = lmHead.map { $0(h) } ?? h.matmul(model.embedTokens.weight, transposeOther: true)
+        let logits = lmHead.map { $0(h) } ?? model.embedTokens.tiedLogits(h)
         guard let cap = config.finalLogitSoftcapping else { return logits }
         return logits.affine(scale: 1 / cap).tanh().affine(scale: cap)
     }
