@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "Search",
             dependencies: ["Models", "Decoding", "Tokenizers", "Rewards", "CreditBench", "Training", "OnlineRL", "Support",
-                           "TensorCore", "Autograd", "Datasets"],
+                           "TensorCore", "Autograd", "Datasets", "Evaluation"],
             swiftSettings: unchecked),
         // Credit-localisation metrics with bootstrap intervals (model-agnostic; more scorers later).
         .target(name: "Evaluation"),
@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "Experiments",
             dependencies: ["Training", "Models", "Decoding", "Objectives", "Datasets", "CreditBench", "Evaluation", "Reports", "Tokenizers", "Rewards",
-                           "OnlineRL", "TensorCore", "Support"],
+                           "OnlineRL", "TensorCore", "Support", "Search"],
             swiftSettings: unchecked),
         // Decoding-time guides (RAD, ARGS, GenARM, UniR-style logits, DoLa layer contrast): the guide registry
         // and a logit processor that adds their scores to the base logits, each guide with its own KV cache.
@@ -149,7 +149,8 @@ let package = Package(
         .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "TokenAlignCLI", "Datasets", "Rewards"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation", "Models", "Checkpoints",
                                                             "CreditBench", "Rewards", "Support", "Datasets", "Tokenizers"]),
-        .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TokenAlignCLI"]),
+        .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TokenAlignCLI",
+                                                         "Experiments", "Search"]),
         .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Decoding", "Models", "Training", "Objectives", "Tokenizers",
                                                          "TokenAlignCLI", "TestSupport", "Support"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "OnlineRL", "CreditBench", "Decoding", "Models", "NN", "Autograd",

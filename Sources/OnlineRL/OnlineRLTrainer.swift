@@ -214,6 +214,30 @@ public final class OnlineRLTrainer {
         return out
     }
 
+    /// `copies` completions of each of `set[indices]` from the run's sampler (its temperature,
+    /// top-k/p, stops and budget), prompt-major, seeded by `seed` alone: what the policy would draw
+    /// as rollouts, without training on them (best-of-n pools, evaluation).
+    public func sampleCompletions(of set: [RLPrompt], indices: [Int], copies: Int, seed: UInt64) -> [Completion] {
+        let c = configuration
+        let rows = indices.flatMap { [Int](repeating: $0, count: max(copies, 0)) }
+        policy.eval()
+        defer { policy.train() }
+        var out: [Completion] = []
+        out.reserveCapacity(rows.count)
+        for (k, lo) in stride(from: 0, to: rows.count, by: c.generationBatchSize).enumerated() {
+            let chunk = Array(rows[lo ..< min(lo + c.generationBatchSize, rows.count)])
+            var params = generationParameters(greedy: false)
+            params.seed = BatchedGeneration.batchSeed(seed, index: k)
+            let results = Generator.generate(model: policy, prompts: chunk.map { set[$0].ids }, parameters: params,
+                                             decode: c.stop.isEmpty ? nil : { [tokenizer] in tokenizer.decode($0, skipSpecialTokens: true) })
+            for (i, r) in zip(chunk, results) {
+                out.append(Completion(prompt: set[i], ids: r.tokens, text: tokenizer.decode(r.tokens, skipSpecialTokens: true),
+                                      finishReason: r.finishReason, logProbs: r.logProbs, entropies: r.entropies))
+            }
+        }
+        return out
+    }
+
     func completions(_ samples: [RolloutSample], from set: [RLPrompt]) -> [Completion] {
         samples.map {
             Completion(prompt: set[$0.promptIndex], ids: $0.ids, text: $0.text, finishReason: $0.truncated ? .length : .stopToken,
@@ -385,7 +409,8 @@ public final class OnlineRLTrainer {
             samples[i].returns = all.completion(estimate.returns, row: i)
         }
         lastRollouts = samples.map {
-            RolloutRecord(promptIndex: $0.promptIndex, group: $0.group, ids: $0.ids, text: $0.text, rewards: $0.rewards, advantages: $0.advantages)
+            RolloutRecord(promptIndex: $0.promptIndex, group: $0.group, ids: $0.ids, text: $0.text, rewards: $0.rewards, advantages: $0.advantages,
+                          logProbs: $0.rolloutLogps, truncated: $0.truncated)
         }
 
         let miniSize = min(c.miniBatchSize ?? samples.count, samples.count)

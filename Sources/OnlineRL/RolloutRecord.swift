@@ -13,4 +13,8 @@ public struct RolloutRecord: Sendable, Equatable {
     public var rewards: [Float]
     /// The estimator's advantage per token.
     public var advantages: [Float]
+    /// The sampler's log-probability of each token (under the rollout policy, before the update).
+    public var logProbs: [Float]
+    /// True when the completion was cut by the token budget.
+    public var truncated: Bool
 }

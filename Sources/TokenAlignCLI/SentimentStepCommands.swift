@@ -119,7 +119,7 @@ struct DataSentimentPairsCommand: ParsableCommand {
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate policies, reward models and credit sources.",
-                                                    subcommands: [EvalSentimentCommand.self, EvalRMCommand.self, EvalCreditCommand.self])
+                                                    subcommands: [EvalSentimentCommand.self, EvalRMCommand.self, EvalCreditCommand.self, EvalOveroptimisationCommand.self])
 }
 
 struct EvalSentimentCommand: ParsableCommand {
