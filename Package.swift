@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Tokenizers", "Models", "Checkpoints"]),
         .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "TokenAlignCLI", "Datasets", "Rewards"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation", "Models", "Checkpoints",
-                                                            "CreditBench", "Rewards", "Support", "Datasets", "Tokenizers"]),
+                                                            "CreditBench", "Rewards", "Support", "Datasets", "Tokenizers", "Search"]),
         .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TokenAlignCLI",
                                                          "Experiments", "Search"]),
         .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Decoding", "Models", "Training", "Objectives", "Tokenizers",

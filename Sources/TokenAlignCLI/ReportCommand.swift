@@ -7,7 +7,7 @@ import Reports
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "Figures from finished runs.",
-                                                    subcommands: [FrontierReportCommand.self, RLReportCommand.self])
+                                                    subcommands: [FrontierReportCommand.self, RLReportCommand.self, OveroptimisationReportCommand.self])
 }
 
 struct FrontierReportCommand: ParsableCommand {
@@ -61,5 +61,44 @@ struct RLReportCommand: ParsableCommand {
         let combined = try RLDemo.combine(runs)
         try RLDemo.write(combined, to: URL(fileURLWithPath: out))
         print(RLDemo.report(combined))
+    }
+}
+
+struct OveroptimisationReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "overoptimisation",
+        abstract: "Pool several seeds of `eval overoptimisation`: per proxy, means over seeds with t-intervals and paired differences.",
+        discussion: """
+        Each --results is an `eval overoptimisation` folder (or its overoptimisation.json). The runs must share the gold \
+        reward, the proxies (in the same order), the pool size and the RL budget, and differ in the seed. Writes \
+        summary.json, report.md, report.html and the figure into --out.
+        """,
+        aliases: ["overoptimization"])
+
+    @Option(parsing: .singleValue, help: "A result folder or overoptimisation.json (repeatable).") var results: [String]
+    @Option(help: "RL: average the last N steps for the final gold gain and KL.") var window: Int = 10
+    @Option(help: "Output folder.") var out: String
+
+    func validate() throws {
+        guard !results.isEmpty else { throw ValidationError("give at least one --results") }
+    }
+
+    func run() throws {
+        let runs = try results.map { path -> OveroptimisationResult in
+            var url = URL(fileURLWithPath: path)
+            if url.pathExtension != "json" { url.appendPathComponent("overoptimisation.json") }
+            do { return try JSONDecoder().decode(OveroptimisationResult.self, from: Data(contentsOf: url)) } catch {
+                throw ValidationError("\(url.path): not an `eval overoptimisation` result (\(error))")
+            }
+        }
+        let summary = try OveroptimisationSeedSummary.summarise(runs, window: window)
+        let dir = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(summary).write(to: dir.appendingPathComponent("summary.json"), options: .atomic)
+        let report = summary.report()
+        try report.write(to: dir)
+        print(report.markdown())
     }
 }
