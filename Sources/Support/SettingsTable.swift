@@ -105,7 +105,8 @@ public struct SettingsTable<Root> {
         entries.filter(\.hasFlag).map { e in
             let value = e.isSwitch ? "" : " <\(e.valueName)>"
             let aliases = e.flagAliases.isEmpty ? "" : " (also " + e.flagAliases.map { "--" + $0 }.joined(separator: ", ") + ")"
-            var line = "--\(e.flag)\(value)\(aliases)\n    \(e.doc) [\(e.key); default \(e.text(defaults))"
+            let current = e.text(defaults)
+            var line = "--\(e.flag)\(value)\(aliases)\n    \(e.doc) [\(e.key); default \(current.isEmpty ? "\"\"" : current)"
             if let r = e.requirement { line += "; \(r)" }
             return line + "]"
         }.joined(separator: "\n")

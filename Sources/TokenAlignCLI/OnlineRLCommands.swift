@@ -101,25 +101,36 @@ struct OnlineRLArguments: ParsableArguments {
     }
 }
 
-struct GRPOCommand: ParsableCommand {
-    static var configuration: CommandConfiguration {
-        CommandConfiguration(
-            commandName: "grpo", abstract: "Online RL with group-relative advantages (GRPO, Dr. GRPO, REINFORCE++…) and per-token rewards.",
-            discussion: "Defaults: estimator grpo, policy loss ppo (clip 0.2), 4 generations per prompt, β 0 (no reference pass). `tokenalign methods` lists every estimator, loss and reward function with its paper.\n\n"
-                + OnlineRLArguments.settingsHelp(defaults: defaults))
-    }
-    static var defaults: OnlineRLConfiguration { OnlineRLConfiguration() }
-    @OptionGroup var options: OnlineRLArguments
-    func run() throws { try options.run(defaults: Self.defaults, label: "grpo") }
+/// `grpo`, `rloo` and `ppo`: one loop and one settings table, with different defaults (which their
+/// `--help` shows).
+protocol OnlineRLCommand: ParsableCommand {
+    static var name: String { get }
+    static var abstract: String { get }
+    static var about: String { get }
+    static var defaults: OnlineRLConfiguration { get }
+    var options: OnlineRLArguments { get }
 }
 
-struct RLOOCommand: ParsableCommand {
+extension OnlineRLCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(
-            commandName: "rloo", abstract: "REINFORCE with a leave-one-out baseline (RLOO): `grpo` with --estimator rloo.",
-            discussion: "TRL's RLOOTrainer defaults: 2 generations per prompt. The policy loss is the token-level PPO clip on the RLOO advantage (verl's rloo).\n\n"
-                + OnlineRLArguments.settingsHelp(defaults: defaults))
+        CommandConfiguration(commandName: name, abstract: abstract, discussion: about + "\n\n" + OnlineRLArguments.settingsHelp(defaults: defaults))
     }
+
+    func run() throws { try options.run(defaults: Self.defaults, label: Self.name) }
+}
+
+struct GRPOCommand: OnlineRLCommand {
+    static let name = "grpo"
+    static let abstract = "Online RL with group-relative advantages (GRPO, Dr. GRPO, REINFORCE++…) and per-token rewards."
+    static let about = "Defaults: estimator grpo, policy loss ppo (clip 0.2), 4 generations per prompt, β 0 (no reference pass). `tokenalign methods` lists every estimator, loss and reward function with its paper."
+    static var defaults: OnlineRLConfiguration { OnlineRLConfiguration() }
+    @OptionGroup var options: OnlineRLArguments
+}
+
+struct RLOOCommand: OnlineRLCommand {
+    static let name = "rloo"
+    static let abstract = "REINFORCE with a leave-one-out baseline (RLOO): `grpo` with --estimator rloo."
+    static let about = "TRL's RLOOTrainer defaults: 2 generations per prompt. The policy loss is the token-level PPO clip on the RLOO advantage (verl's rloo)."
     static var defaults: OnlineRLConfiguration {
         var d = OnlineRLConfiguration()
         d.estimator = "rloo"
@@ -127,16 +138,12 @@ struct RLOOCommand: ParsableCommand {
         return d
     }
     @OptionGroup var options: OnlineRLArguments
-    func run() throws { try options.run(defaults: Self.defaults, label: "rloo") }
 }
 
-struct PPOCommand: ParsableCommand {
-    static var configuration: CommandConfiguration {
-        CommandConfiguration(
-            commandName: "ppo", abstract: "PPO with per-token rewards: GAE over a value head on the policy's trunk, KL in the reward.",
-            discussion: "`grpo` with --estimator gae. Defaults follow TRL's PPO: kl_coef 0.05 (k1, in the reward), 4 optimisation epochs per rollout batch, clip 0.2, value clip 0.2, vf_coef 0.1, γ 1, λ 0.95, whitened advantages, one completion per prompt.\n\n"
-                + OnlineRLArguments.settingsHelp(defaults: defaults))
-    }
+struct PPOCommand: OnlineRLCommand {
+    static let name = "ppo"
+    static let abstract = "PPO with per-token rewards: GAE over a value head on the policy's trunk, KL in the reward."
+    static let about = "`grpo` with --estimator gae. Defaults follow TRL's PPO: kl_coef 0.05 (k1, in the reward), 4 optimisation epochs per rollout batch, clip 0.2, value clip 0.2, vf_coef 0.1, γ 1, λ 0.95, whitened advantages, one completion per prompt."
     static var defaults: OnlineRLConfiguration {
         var d = OnlineRLConfiguration()
         d.estimator = "gae"
@@ -147,7 +154,6 @@ struct PPOCommand: ParsableCommand {
         return d
     }
     @OptionGroup var options: OnlineRLArguments
-    func run() throws { try options.run(defaults: Self.defaults, label: "ppo") }
 }
 
 extension DecodingError {
