@@ -356,7 +356,7 @@ public final class CreditDemo {
         var c = baseConfiguration(label, task: .reward, steps: s.auxiliarySteps, batch: s.preferenceBatch,
                                   learningRate: s.auxiliaryLearningRate, warmup: 0)
         c.tokenLevel = tokenLevel
-        c.evalEvery = s.evalEvery
+        c.evalSteps = s.evalEvery
         let m = try PretrainedModel.load(path: sftPath)
         let head = RewardHead(hiddenSize: m.model.hiddenSize, seed: s.seed &+ 13)
         let trainer = try Trainer(configuration: c, policy: m.model, mode: .reward(head: head, tokenLevel: tokenLevel), train: pairs,
@@ -373,7 +373,7 @@ public final class CreditDemo {
         let s = settings
         var c = baseConfiguration(method, task: .preference, steps: s.preferenceSteps, batch: s.preferenceBatch,
                                   learningRate: s.preferenceLearningRate, warmup: 0)
-        c.evalEvery = s.evalEvery
+        c.evalSteps = s.evalEvery
         var guides: [String] = []
         switch method {
         case "dpo": c.loss = ["sigmoid"]

@@ -2,11 +2,29 @@
 // writing JSON results atomically.
 import Evaluation
 import Foundation
+import Support
 
-/// Settings that a YAML/JSON mapping can override key by key (`--config`).
+/// Settings that a YAML/JSON mapping can override key by key (`--config`), each declared once in
+/// a `SettingsTable`.
 public protocol DemoSettings: Codable {
+    /// The declared settings: keys (the `settings.json` names), docs, fields, rules.
+    static var settings: SettingsTable<Self> { get }
+}
+
+extension DemoSettings {
     /// Every settings key (the `settings.json` names).
-    static var keys: [String] { get }
+    public static var keys: [String] { settings.keys }
+}
+
+extension SettingsTable {
+    /// `validate` with the demos' error: "key must be …, got value".
+    func validateForDemo(_ root: Root) throws(DemoError) {
+        do { try validate(root) } catch let SettingError.invalid(key, value, requirement) {
+            throw .invalidSetting("\(key) must be \(requirement), got \(value)")
+        } catch {
+            throw .invalidSetting("\(error)")
+        }
+    }
 }
 
 extension DemoSettings {

@@ -112,10 +112,10 @@ public enum RLDemo {
         c.model = sftPath
         c.prompts = trainPath.path
         c.rewards = ["creditbench"]
-        c.maxNewTokens = creditSettings.maxNewTokens
+        c.maxCompletionLength = creditSettings.maxNewTokens
         c.numGenerations = settings.numGenerations
         c.promptsPerStep = settings.completionsPerStep / settings.numGenerations
-        c.microBatchSize = 32
+        c.perDeviceTrainBatchSize = 32
         c.learningRate = settings.learningRate
         c.maxSteps = settings.steps
         c.seed = seed

@@ -1,35 +1,24 @@
 // The knobs of `tokenalign demo rl`, written to the run folder as `settings.json`.
 import Foundation
+import Support
 
 /// Online RL with verifiable rewards from the CreditBench demo's SFT model: every method from the
 /// same start with the same sampling budget, on several seeds, against GRPO.
+/// Each field is declared once more, with its key, doc and rule, in `settings` (below).
 public struct RLDemoSettings: DemoSettings, Sendable, Equatable {
-    /// Methods by label (`RLDemo.methods` lists the labels and what each runs).
     public var methods = ["grpo", "dr-grpo", "dapo", "rloo", "reinforce++", "reinforce++-baseline", "gspo", "ktae",
                           "grpo-token-credit", "ppo", "ppo-token-credit", "rto", "ppo-token-rm", "ppo-rm", "abc", "em-rl"]
     public var seeds: [UInt64] = [0, 1, 2]
-    /// A finished `tokenalign demo` run folder: its SFT model is the start, its held-out prompts the
-    /// test set, its DPO policy, token RM and sequence RM the auxiliary models of RTO, PPO with a
-    /// token RM, and ABC. Unset: the demo runs the CreditBench demo first (`credit_preset`, DPO only)
-    /// into `credit/` of the run folder.
     public var creditRun: String?
-    /// The CreditBench demo settings used when `credit_run` is unset: `default` or `quick`.
     public var creditPreset = "default"
-    /// Fresh training problems of the run's task (none is a held-out prompt).
     public var trainPrompts = 4000
-    /// Rollout batches per method and seed; every method samples `steps × completions_per_step`
-    /// completions.
     public var steps = 60
     public var completionsPerStep = 64
-    /// Completions per prompt for the group methods (PPO samples one per prompt).
     public var numGenerations = 8
     public var learningRate: Float = 1e-4
-    /// PPO's learning rate (its value head and 4 epochs per batch want a smaller step).
     public var ppoLearningRate: Float = 5e-5
     public var evalEvery = 20
-    /// Sampled completions (T = 1) per held-out prompt for the sampled accuracy and the KL.
     public var evalSamples = 2
-    /// Wrong rollouts of the last step shown as advantage heatmaps, per method (first seed).
     public var heatmaps = 2
     public var bootstrapResamples = 1000
 
@@ -54,44 +43,41 @@ public struct RLDemoSettings: DemoSettings, Sendable, Equatable {
     /// The credit presets.
     public static let creditPresets = ["default", "quick"]
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case methods, seeds, steps, heatmaps
-        case creditRun = "credit_run", creditPreset = "credit_preset", trainPrompts = "train_prompts"
-        case completionsPerStep = "completions_per_step", numGenerations = "num_generations", learningRate = "learning_rate"
-        case ppoLearningRate = "ppo_learning_rate", evalEvery = "eval_every", evalSamples = "eval_samples"
-        case bootstrapResamples = "bootstrap_resamples"
+    /// The table the settings file, the flags, `--help` and `validate()` read.
+    public static var settings: SettingsTable<RLDemoSettings> {
+        typealias S = Setting<RLDemoSettings>
+        let positiveRate = SettingRule<Float>("a positive number") { $0.isFinite && $0 > 0 }
+        return SettingsTable([
+            S("methods", \.methods, "Methods by label: \(RLDemo.methods.map(\.label).joined(separator: ", ")); grpo, the baseline, stays."),
+            S("seeds", \.seeds, "Seeds; every method runs once per seed."),
+            S("steps", \.steps, "Rollout batches per method and seed.", rule: .atLeast(1)),
+            S("heatmaps", \.heatmaps, "Wrong rollouts of the last step shown as advantage heatmaps, per method (first seed).", rule: .atLeast(0)),
+            S("credit_run", \.creditRun, "A finished `tokenalign demo` run folder: its SFT model is the start, its held-out prompts the test set, its DPO policy, token RM and sequence RM the auxiliary models (default: run the CreditBench demo first into credit/).",
+              rule: .ifSet(SettingRule("a folder path, not empty") { !$0.isEmpty })),
+            S("credit_preset", \.creditPreset, "The CreditBench demo settings used without credit_run: default or quick.", rule: .oneOf(creditPresets)),
+            S("train_prompts", \.trainPrompts, "Fresh training problems of the run's task (none is a held-out prompt).", rule: .atLeast(1)),
+            S("completions_per_step", \.completionsPerStep, "Completions sampled per rollout batch (every method: steps × this many).", rule: .atLeast(1)),
+            S("num_generations", \.numGenerations, "Completions per prompt for the group methods (PPO samples one per prompt).", rule: .atLeast(2)),
+            S("learning_rate", \.learningRate, "Learning rate.", rule: positiveRate),
+            S("ppo_learning_rate", \.ppoLearningRate, "PPO's learning rate (its value head and 4 epochs per batch want a smaller step).", rule: positiveRate),
+            S("eval_every", \.evalEvery, "Evaluate every this many steps.", rule: .atLeast(1)),
+            S("eval_samples", \.evalSamples, "Sampled completions (T = 1) per held-out prompt for the sampled accuracy and the KL.", rule: .atLeast(1)),
+            S("bootstrap_resamples", \.bootstrapResamples, "Bootstrap resamples for confidence intervals.", rule: .atLeast(1)),
+        ])
     }
 
-    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
-
-    /// Every key optional: a settings file may override any subset of the defaults.
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        var s = RLDemoSettings()
-        func v<T: Decodable>(_ k: CodingKeys, _ p: WritableKeyPath<RLDemoSettings, T>) throws {
-            if let x = try c.decodeIfPresent(T.self, forKey: k) { s[keyPath: p] = x }
-        }
-        if let x = try c.decodeIfPresent(String.self, forKey: .creditRun) { s.creditRun = x }
-        try v(.methods, \.methods); try v(.seeds, \.seeds); try v(.steps, \.steps); try v(.heatmaps, \.heatmaps)
-        try v(.creditPreset, \.creditPreset); try v(.trainPrompts, \.trainPrompts); try v(.completionsPerStep, \.completionsPerStep)
-        try v(.numGenerations, \.numGenerations); try v(.learningRate, \.learningRate); try v(.ppoLearningRate, \.ppoLearningRate)
-        try v(.evalEvery, \.evalEvery); try v(.evalSamples, \.evalSamples); try v(.bootstrapResamples, \.bootstrapResamples)
-        self = s
+        self.init()
+        try Self.settings.decode(decoder, into: &self)
     }
 
+    public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
+
+    /// Each setting's rule, then the rules that relate settings.
     public func validate() throws(DemoError) {
-        for (v, k) in [(trainPrompts, "train_prompts"), (steps, "steps"), (completionsPerStep, "completions_per_step"),
-                       (numGenerations, "num_generations"), (evalEvery, "eval_every"), (evalSamples, "eval_samples"),
-                       (bootstrapResamples, "bootstrap_resamples")] where v < 1 {
-            throw .invalidSetting("\(k) must be ≥ 1, got \(v)")
-        }
-        if heatmaps < 0 { throw .invalidSetting("heatmaps must be ≥ 0, got \(heatmaps)") }
-        if numGenerations < 2 { throw .invalidSetting("num_generations must be ≥ 2 (group estimators need a group), got \(numGenerations)") }
+        try Self.settings.validateForDemo(self)
         if completionsPerStep % numGenerations != 0 {
             throw .invalidSetting("completions_per_step \(completionsPerStep) must be a multiple of num_generations \(numGenerations)")
-        }
-        for (x, k) in [(learningRate, "learning_rate"), (ppoLearningRate, "ppo_learning_rate")] where !(x.isFinite && x > 0) {
-            throw .invalidSetting("\(k) must be a positive number, got \(x)")
         }
         if seeds.isEmpty { throw .invalidSetting("seeds: at least one seed") }
         if Set(seeds).count != seeds.count { throw .invalidSetting("seeds: each seed once, got \(seeds)") }
@@ -100,9 +86,5 @@ public struct RLDemoSettings: DemoSettings, Sendable, Equatable {
             throw .invalidSetting("unknown method '\(m)'; expected some of \(RLDemo.methods.map(\.label).joined(separator: ", "))")
         }
         if !methods.contains("grpo") { throw .invalidSetting("methods: grpo is the baseline every method is compared with; keep it") }
-        if !Self.creditPresets.contains(creditPreset) {
-            throw .invalidSetting("unknown credit_preset '\(creditPreset)'; expected one of \(Self.creditPresets.joined(separator: ", "))")
-        }
-        if let creditRun, creditRun.isEmpty { throw .invalidSetting("credit_run: a folder path, got an empty string") }
     }
 }

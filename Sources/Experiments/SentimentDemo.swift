@@ -214,8 +214,8 @@ public final class SentimentDemo {
         c.alpha = s.alpha
         c.loraRank = s.loraRank
         c.loraAlpha = s.loraAlpha
-        c.loraTargets = ["q_proj", "k_proj", "v_proj", "o_proj"]
-        c.evalEvery = max(1, s.steps / 3)
+        c.loraTargetModules = ["q_proj", "k_proj", "v_proj", "o_proj"]
+        c.evalSteps = max(1, s.steps / 3)
         var guides: [any LanguageModel] = []
         switch method {
         case "dpo": c.loss = ["sigmoid"]

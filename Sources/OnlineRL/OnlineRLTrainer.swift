@@ -100,13 +100,13 @@ public final class OnlineRLTrainer {
         }
         _ = try KLEstimator(name: c.klPenalty)
         if let mode = c.lossAggMode {
-            lossSettings.aggregation = try LossAggregation(name: mode, lengthNormalizer: Float(c.maxNewTokens))
+            lossSettings.aggregation = try LossAggregation(name: mode, lengthNormalizer: Float(c.maxCompletionLength))
         }
         loss = try PolicyLosses.make(c.policyLoss, settings: lossSettings)
         // Prompts must leave room for the completion in every model's positions.
         let positions = min(policy.maxPositions, reference?.maxPositions ?? .max)
-        for p in prompts + evalPrompts where p.ids.count + c.maxNewTokens > positions {
-            throw RewardError("\(p.location): prompt of \(p.ids.count) tokens + max_completion_length \(c.maxNewTokens) exceed the model's \(positions) positions")
+        for p in prompts + evalPrompts where p.ids.count + c.maxCompletionLength > positions {
+            throw RewardError("\(p.location): prompt of \(p.ids.count) tokens + max_completion_length \(c.maxCompletionLength) exceed the model's \(positions) positions")
         }
         if let r = reference, r.vocabularySize != policy.vocabularySize {
             throw RewardError("reference vocabulary \(r.vocabularySize) ≠ policy vocabulary \(policy.vocabularySize)")
@@ -114,14 +114,14 @@ public final class OnlineRLTrainer {
         self.reference = reference
         if let r = c.loraRank {
             var rng = RandomGenerator(seed: c.seed &+ 0x10FA)
-            let n = LoRA.apply(to: policy, configuration: LoRAConfiguration(rank: r, alpha: c.loraAlpha, dropout: 0), targets: c.loraTargets, rng: &rng)
-            guard n > 0 else { throw RewardError("lora_target_modules \(c.loraTargets) matched no linear layer") }
+            let n = LoRA.apply(to: policy, configuration: LoRAConfiguration(rank: r, alpha: c.loraAlpha, dropout: 0), targets: c.loraTargetModules, rng: &rng)
+            guard n > 0 else { throw RewardError("lora_target_modules \(c.loraTargetModules) matched no linear layer") }
         }
         if estimator.readsValues {
             let head = ValueHead(hiddenSize: policy.hiddenSize, seed: c.seed &+ 0x7A1E)
             valueHead = head
             trainable = PolicyWithValueHead(model: policy, valueHead: head)
-            valueLoss = try ClippedValueLoss(clipRange: c.clipRangeValue, aggregation: lossSettings.aggregation ?? .tokenMean)
+            valueLoss = try ClippedValueLoss(clipRange: c.cliprangeValue, aggregation: lossSettings.aggregation ?? .tokenMean)
         } else {
             valueHead = nil
             trainable = policy
@@ -172,7 +172,7 @@ public final class OnlineRLTrainer {
 
     func generationParameters(greedy: Bool) -> GenerationParameters {
         let c = configuration
-        var p = GenerationParameters(maxNewTokens: c.maxNewTokens, temperature: greedy ? 0 : c.temperature, topK: c.topK, topP: c.topP,
+        var p = GenerationParameters(maxNewTokens: c.maxCompletionLength, temperature: greedy ? 0 : c.temperature, topK: c.topK, topP: c.topP,
                                      stopTokenIDs: stopIDs, stopStrings: c.stop)
         p.padTokenID = padID
         p.recordLogProbs = true
@@ -289,8 +289,8 @@ public final class OnlineRLTrainer {
         let needOld = reusesBatch || c.klCoef > 0 || valueHead != nil
         let needRef = c.beta > 0 || c.klCoef > 0
         guard needOld || needRef else { return }
-        for lo in stride(from: 0, to: samples.count, by: c.microBatchSize) {
-            let range = lo ..< min(lo + c.microBatchSize, samples.count)
+        for lo in stride(from: 0, to: samples.count, by: c.perDeviceTrainBatchSize) {
+            let range = lo ..< min(lo + c.perDeviceTrainBatchSize, samples.count)
             let p = PaddedRollout(Array(samples[range]), padID: padID, forLoss: false)
             if needOld {
                 let out = forward(policy, p, grad: false, values: valueHead != nil)
@@ -460,7 +460,7 @@ public final class OnlineRLTrainer {
     /// One optimizer step on a mini-batch, micro-batch by micro-batch with the global normaliser.
     func update(_ mini: [RolloutSample]) throws -> [String: Float] {
         let c = configuration
-        let micro = stride(from: 0, to: mini.count, by: c.microBatchSize).map { Array(mini[$0 ..< min($0 + c.microBatchSize, mini.count)]) }
+        let micro = stride(from: 0, to: mini.count, by: c.perDeviceTrainBatchSize).map { Array(mini[$0 ..< min($0 + c.perDeviceTrainBatchSize, mini.count)]) }
         let all = micro.map { PaddedRollout($0, padID: padID, forLoss: true) }
         let normalizer = Normalizer(tokens: all.reduce(0) { $0 + $1.mask.sum().scalar }, sequences: Float(mini.count))
         // Every rank holds the whole mini-batch; rank r computes the r-th block of its micro-batches.

@@ -3,6 +3,7 @@ import ArgumentParser
 import Evaluation
 import Experiments
 import Foundation
+import Support
 import Training
 import Yams
 
@@ -56,40 +57,41 @@ func printJSONLine<T: Encodable>(_ value: T) throws {
 }
 
 struct CreditDemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "credit",
-        abstract: "CreditBench end to end: does each token-level method put credit on the token that went wrong?",
-        discussion: """
-        Generates task data, trains a byte-level BPE tokenizer and a tiny Llama from scratch on demonstrations with \
-        injected errors, samples and verifies responses, builds preference pairs whose first erroneous token is known, \
-        trains DPO, TDPO2, TGDPO, SparsePO and critical-token cDPO from the same start with equal budgets, and measures \
-        held-out accuracy, KL to the start and the localisation of the first error by every token-credit source. \
-        Writes data, models, run folders, results.json, report.md and report.html into --out.
-        """)
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "credit",
+            abstract: "CreditBench end to end: does each token-level method put credit on the token that went wrong?",
+            discussion: """
+            Generates task data, trains a byte-level BPE tokenizer and a tiny Llama from scratch on demonstrations with \
+            injected errors, samples and verifies responses, builds preference pairs whose first erroneous token is known, \
+            trains DPO, TDPO2, TGDPO, SparsePO and critical-token cDPO from the same start with equal budgets, and measures \
+            held-out accuracy, KL to the start and the localisation of the first error by every token-credit source. \
+            Writes data, models, run folders, results.json, report.md and report.html into --out.
+
+
+            """ + demoSettingsHelp(CreditDemoSettings.settings, defaults: CreditDemoSettings()))
+    }
 
     @Option(help: "Run folder.") var out = "runs/demo"
     @Flag(help: "The CI-sized run (every stage shrunk; ≤ 2 minutes on 2 cores).") var quick = false
     @Option(help: "A YAML or JSON file overriding any of the settings (snake_case keys, see settings.json of a run).") var config: String?
-    @Option(help: "Seed for every random choice.") var seed: UInt64?
     @Option(help: "Comma-separated CreditBench tasks (add, chain, sort, cipher, forbidden, count); several run the whole benchmark.") var tasks: String?
     @Option(help: "Comma-separated seeds; several run the benchmark once per seed and summarise across them.") var seeds: String?
-    @Option(help: ArgumentHelp("How the SFT demonstrations go wrong: \(CreditDemoSettings.regimes.joined(separator: " or ")) (systematic: a consistent, plausible bug the SFT model makes confidently).")) var regime: String?
-    @Option(help: ArgumentHelp("Comma-separated methods: \(CreditDemo.knownMethods.joined(separator: ", ")).")) var methods: String?
-    @Option(help: "Start from this SFT model folder (models/sft of an earlier run) instead of training one.") var sftModel: String?
     @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Settings as --flag value (listed below).", valueName: "setting"))
+    var settingFlags: [String] = []
+
+    func validate() throws { try CreditDemoSettings.settings.checkFlags(settingFlags, on: CreditDemoSettings()) }
 
     func run() throws {
         var s = quick ? CreditDemoSettings.quick : CreditDemoSettings()
         if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
-        if let seed { s.seed = seed }
-        if let regime { s.regime = regime }
-        if let sftModel { s.sftModel = sftModel }
-        if let methods { s.methods = CommaList.strings(methods) }
+        try CreditDemoSettings.settings.apply(flags: settingFlags, to: &s)
         let folder = URL(fileURLWithPath: out)
         let taskList = tasks.map(CommaList.strings) ?? [s.task]
         var seedList = [s.seed]
         if let seeds {
-            guard seed == nil else { throw ValidationError("give --seed or --seeds, not both") }
+            guard !settingFlags.contains(where: { $0 == "--seed" || $0.hasPrefix("--seed=") }) else { throw ValidationError("give --seed or --seeds, not both") }
             guard let v = CommaList.integers(seeds, as: UInt64.self) else { throw ValidationError("--seeds takes comma-separated integers, got '\(seeds)'") }
             seedList = v
         }
@@ -139,32 +141,26 @@ enum DemoSummary {
 }
 
 struct SentimentDemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sentiment",
-        abstract: "Controlled-sentiment alignment of SmolLM2-135M with VADER's per-word reward: reward vs KL for each method and β.",
-        discussion: """
-        Samples continuations of Shakespeare prompts from the model, scores them with VADER (− profanity), builds \
-        best-vs-worst pairs with per-token lexicon rewards, LoRA-trains DPO, TDPO2, TGDPO (lexicon-guided and DPO-guided) \
-        and SparsePO at several β with equal budgets, and measures held-out reward, KL, distinct-n, self-BLEU, reference \
-        perplexity and the rank correlation of each implicit token reward with the lexicon. Needs scripts/fetch-assets.sh.
-        """)
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "sentiment",
+            abstract: "Controlled-sentiment alignment of SmolLM2-135M with VADER's per-word reward: reward vs KL for each method and β.",
+            discussion: """
+            Samples continuations of Shakespeare prompts from the model, scores them with VADER (− profanity), builds \
+            best-vs-worst pairs with per-token lexicon rewards, LoRA-trains DPO, TDPO2, TGDPO (lexicon-guided and DPO-guided) \
+            and SparsePO at several β with equal budgets, and measures held-out reward, KL, distinct-n, self-BLEU, reference \
+            perplexity and the rank correlation of each implicit token reward with the lexicon. Needs scripts/fetch-assets.sh.
+
+
+            """ + demoSettingsHelp(SentimentDemoSettings.settings, defaults: SentimentDemoSettings()))
+    }
 
     @Option(help: "Run folder.") var out = "runs/sentiment"
     @OptionGroup var settings: SentimentSettingsOptions
-    @Option(help: "Policy/reference model (folder or .gguf).") var model: String?
-    @Option(help: "Comma-separated β values.") var betas: String?
-    @Option(help: ArgumentHelp("Comma-separated methods: \(SentimentDemoSettings.knownMethods.joined(separator: ", ")).")) var methods: String?
     @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
 
     func run() throws {
-        var s = try settings.settings()
-        if let model { s.model = model }
-        if let methods { s.methods = CommaList.strings(methods) }
-        if let betas {
-            let values = betas.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-            guard values.allSatisfy({ $0 != nil }) else { throw ValidationError("--betas must be comma-separated numbers") }
-            s.betas = values.compactMap { $0 }
-        }
+        let s = try settings.settings()
         let folder = URL(fileURLWithPath: out)
         let printer = DemoPrinter()
         let result = try SentimentDemo.run(s, folder: folder) { printer.handle($0) }
@@ -187,36 +183,42 @@ struct SentimentDemoCommand: ParsableCommand {
 }
 
 struct RLDemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rl",
-        abstract: "Online RL from the CreditBench demo's SFT model: GRPO, its variants, PPO, token credit, RTO, token and sequence RMs, ABC and EM-RL, same budget, several seeds.",
-        discussion: """
-        Starts from the SFT model of a `tokenalign demo` run (--credit-run; without it the CreditBench demo runs first, DPO only, \
-        into --out/credit), trains every method on fresh problems of its task with the same number of sampled completions on each \
-        seed, and reports held-out greedy and sampled accuracy, KL to the start, where each method's advantages land on wrong \
-        rollouts, and the paired difference from GRPO. Writes data, results.json, report.md and report.html into --out.
-        """)
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "rl",
+            abstract: "Online RL from the CreditBench demo's SFT model: GRPO, its variants, PPO, token credit, RTO, token and sequence RMs, ABC and EM-RL, same budget, several seeds.",
+            discussion: """
+            Starts from the SFT model of a `tokenalign demo` run (--credit-run; without it the CreditBench demo runs first, DPO only, \
+            into --out/credit), trains every method on fresh problems of its task with the same number of sampled completions on each \
+            seed, and reports held-out greedy and sampled accuracy, KL to the start, where each method's advantages land on wrong \
+            rollouts, and the paired difference from GRPO. Writes data, results.json, report.md and report.html into --out.
+
+
+            """ + demoSettingsHelp(RLDemoSettings.settings, defaults: RLDemoSettings()))
+    }
     @Option(help: "Run folder.") var out = "runs/rl"
     @Flag(help: "The CI-sized run.") var quick = false
     @Option(help: "YAML/JSON settings overriding the defaults (keys of settings.json).") var config: String?
-    @Option(help: "A finished `tokenalign demo` run folder to start from (its models/sft, held-out prompts and auxiliary models).") var creditRun: String?
-    @Option(help: ArgumentHelp("Comma-separated methods: \(RLDemo.methods.map(\.label).joined(separator: ", ")).")) var methods: String?
-    @Option(help: "Comma-separated seeds.") var seeds: String?
     @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Settings as --flag value (listed below).", valueName: "setting"))
+    var settingFlags: [String] = []
+
+    func validate() throws { try RLDemoSettings.settings.checkFlags(settingFlags, on: RLDemoSettings()) }
 
     func run() throws {
         var s = quick ? RLDemoSettings.quick : RLDemoSettings()
         if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
-        if let creditRun { s.creditRun = creditRun }
-        if let methods { s.methods = CommaList.strings(methods) }
-        if let seeds {
-            guard let v = CommaList.integers(seeds, as: UInt64.self) else { throw ValidationError("--seeds takes comma-separated integers, got '\(seeds)'") }
-            s.seeds = v
-        }
+        try RLDemoSettings.settings.apply(flags: settingFlags, to: &s)
         let printer = DemoPrinter()
         let result = try RLDemo.run(s, folder: URL(fileURLWithPath: out)) { printer.handle($0) }
         printer.finish()
         print("\n" + RLDemo.report(result))
         if json { try printJSONLine(result) }
     }
+}
+
+/// The settings part of a demo's `--help`: every setting's flag, doc, key and default.
+func demoSettingsHelp<Root>(_ table: SettingsTable<Root>, defaults: Root) -> String {
+    "Settings (flag, then its doc, [settings.json key; default; requirement]); --config FILE sets any of them by key, and flags override the file:\n"
+        + table.help(defaults: defaults)
 }

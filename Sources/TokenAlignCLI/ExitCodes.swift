@@ -63,7 +63,7 @@ public enum ExitCodes {
         case let e as SearchError:
             if case .badRow = e { return badData }
             return usage
-        case is RegistryError, is ObjectiveSettingError, is SettingsError, is CreditSourceError, is GuideError:
+        case is RegistryError, is ObjectiveSettingError, is SettingsError, is SettingError, is CreditSourceError, is GuideError:
             return usage
         case let e as RMEvalError:
             if case .usage = e { return usage }

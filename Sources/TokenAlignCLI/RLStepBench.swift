@@ -90,10 +90,10 @@ struct RLStepBench: ParsableCommand {
         c.numIterations = 1
         c.promptsPerStep = prompts
         c.numGenerations = generations
-        c.maxNewTokens = newTokens
+        c.maxCompletionLength = newTokens
         c.temperature = 1
         c.generationBatchSize = c.rolloutSize
-        c.microBatchSize = microBatch ?? c.rolloutSize
+        c.perDeviceTrainBatchSize = microBatch ?? c.rolloutSize
         c.learningRate = 1e-6
         c.weightDecay = 0
         c.maxGradNorm = 1
@@ -122,7 +122,7 @@ struct RLStepBench: ParsableCommand {
         return [
             "case": "rl-step", "implementation": "tokenalign", "size": s.name,
             "prompts": prompts, "generations": generations, "completions": c.rolloutSize, "prompt_tokens": promptLength,
-            "new_tokens": newTokens, "micro_batch": c.microBatchSize, "steps": steps, "warmup": warmup,
+            "new_tokens": newTokens, "micro_batch": c.perDeviceTrainBatchSize, "steps": steps, "warmup": warmup,
             "generated_tokens_per_step": timed.map(\.tokens).reduce(0, +) / Double(timed.count),
             "ms_per_step": stepMs.min()!, "median_ms_per_step": median(stepMs),
             "generated_tokens_per_s": rates.max()!, "median_generated_tokens_per_s": median(rates),

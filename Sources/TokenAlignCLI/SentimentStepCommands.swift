@@ -15,6 +15,7 @@ import Evaluation
 import Experiments
 import Foundation
 import Models
+import Support
 import Tokenizers
 
 /// The sentiment settings the demo and each step read: the defaults, the `--quick` sizes, a settings
@@ -22,12 +23,18 @@ import Tokenizers
 struct SentimentSettingsOptions: ParsableArguments {
     @Option(help: "A YAML or JSON file overriding any of the sentiment settings (see settings.json of a demo run).") var config: String?
     @Flag(help: "The test-sized settings (the demo runs in ≤ 5 minutes on 2 cores).") var quick = false
-    @Option(help: "Seed for every random choice.") var seed: UInt64?
+    /// Every setting of `SentimentDemoSettings.settings` as `--kebab-case value` (`--seed 3`, `--betas 0.1,0.5`).
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Sentiment settings as --flag value (`tokenalign demo sentiment --help` lists them).",
+                                                          valueName: "setting"))
+    var settingFlags: [String] = []
 
+    func validate() throws { try SentimentDemoSettings.settings.checkFlags(settingFlags, on: SentimentDemoSettings()) }
+
+    /// The preset, then the settings file's keys, then the flags.
     func settings() throws -> SentimentDemoSettings {
         var s = quick ? SentimentDemoSettings.quick : SentimentDemoSettings()
         if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
-        if let seed { s.seed = seed }
+        try SentimentDemoSettings.settings.apply(flags: settingFlags, to: &s)
         return s
     }
 }

@@ -19,7 +19,7 @@ extension Trainer {
         var state: [String: Any] = ["step": step, "seed": String(configuration.seed), "train_rows": train.count,
                                     "steps_per_epoch": stepsPerEpoch, "total_steps": totalSteps,
                                     "epoch": step / stepsPerEpoch, "next_window_in_epoch": step % stepsPerEpoch,
-                                    "window_rows": configuration.batchSize * configuration.gradientAccumulation,
+                                    "window_rows": configuration.batchSize * configuration.gradientAccumulationSteps,
                                     "skipped_nonfinite": skippedNonFinite]
         // LoRA dropout generators: the masks after the resume must be the ones the run would draw.
         var dropout: [String: [String]] = [:]

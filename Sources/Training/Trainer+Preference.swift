@@ -14,7 +14,7 @@ extension Trainer {
         var refLogps: Tensor
         var activationMask: Tensor?
         var learnedMask: Variable?, learnedKLMask: Variable?
-        if configuration.precomputeRef {
+        if configuration.precomputeRefLogProbs {
             refLogps = cachedReference(indices: indices, set: set, shape: b.mask.shape)
         } else {
             let L = b.ids.shape[1]
@@ -98,7 +98,7 @@ extension Trainer {
         let logits = Forward.shiftedLogits(policy, b.ids)
         // With --precompute-ref the reference's row log-probs and KL sums come from the cache
         // (ReferenceCache+KTO.swift), computed on the same batches.
-        let cached = configuration.precomputeRef ? cachedKTOReference(set: set, data: data, indices: indices, shape: b.mask.shape) : nil
+        let cached = configuration.precomputeRefLogProbs ? cachedKTOReference(set: set, data: data, indices: indices, shape: b.mask.shape) : nil
         let refLogps = cached?.logps ?? referenceTokenLogps(b)
         var values: [SequenceValueKey: Tensor] = [:]
         if kto.lossType == .kto, let kl = rows.mismatchedCollate(padID: padID) {

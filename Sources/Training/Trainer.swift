@@ -31,7 +31,7 @@ public enum TrainerMode {
 public final class Trainer {
     public let configuration: TrainingConfiguration
     public let policy: any LanguageModel
-    /// The frozen reference (preference); nil when `precomputeRef` cached everything or not needed.
+    /// The frozen reference (preference); nil when `precomputeRefLogProbs` cached everything or not needed.
     public let reference: (any LanguageModel)?
     /// Frozen auxiliary models, in `--guide` order.
     public let guides: [any LanguageModel]
@@ -103,7 +103,7 @@ public final class Trainer {
             guard guides.count <= need && guides.count >= need - optional else {
                 throw TrainingError.invalidConfiguration("the loss needs \(need - optional)\(optional > 0 ? "–\(need)" : "") --guide model(s) (\(m.auxiliary.map(\.key.rawValue).joined(separator: ", "))), got \(guides.count)")
             }
-            if c.precomputeRef && (m.needsReferenceLogits) {
+            if c.precomputeRefLogProbs && (m.needsReferenceLogits) {
                 throw TrainingError.invalidConfiguration("--precompute-ref caches per-token log-probs, but this loss needs the reference's full logits")
             }
             guard let reference else { throw TrainingError.invalidConfiguration("preference training needs a reference model") }
@@ -146,8 +146,8 @@ public final class Trainer {
         if let r = c.loraRank {
             var rng = RandomGenerator(seed: c.seed &+ 0x10FA)
             let n = LoRA.apply(to: policy, configuration: LoRAConfiguration(rank: r, alpha: c.loraAlpha, dropout: c.loraDropout),
-                               targets: c.loraTargets, rng: &rng)
-            guard n > 0 else { throw TrainingError.invalidConfiguration("--lora-target-modules \(c.loraTargets) matched no linear layer") }
+                               targets: c.loraTargetModules, rng: &rng)
+            guard n > 0 else { throw TrainingError.invalidConfiguration("--lora-target-modules \(c.loraTargetModules) matched no linear layer") }
         }
         optimizer = AdamW(learningRate: c.learningRate, weightDecay: c.weightDecay)
         reference?.eval()
@@ -158,7 +158,7 @@ public final class Trainer {
 
     /// Optimizer steps per epoch.
     public var stepsPerEpoch: Int {
-        let window = configuration.batchSize * configuration.gradientAccumulation * communicator.size
+        let window = configuration.batchSize * configuration.gradientAccumulationSteps * communicator.size
         return max(1, (train.count + window - 1) / window)
     }
 
@@ -177,7 +177,7 @@ public final class Trainer {
     /// The training-set indices of this rank's micro-batches of optimizer step `s`: a pure function
     /// of (seed, step, rank), which is what makes resuming exact.
     public func microBatches(forStep s: Int) -> [[Int]] {
-        DataParallel.shard(globalMicroBatches(forStep: s), perRank: configuration.gradientAccumulation, rank: communicator.rank)
+        DataParallel.shard(globalMicroBatches(forStep: s), perRank: configuration.gradientAccumulationSteps, rank: communicator.rank)
     }
 
     /// Every rank's micro-batches of optimizer step `s`, in rank order: consecutive windows of
@@ -185,7 +185,7 @@ public final class Trainer {
     public func globalMicroBatches(forStep s: Int) -> [[Int]] {
         let epoch = s / stepsPerEpoch, k = s % stepsPerEpoch
         let order = DataOrder.permutation(count: train.count, seed: configuration.seed, epoch: epoch)
-        let window = configuration.batchSize * configuration.gradientAccumulation * communicator.size
+        let window = configuration.batchSize * configuration.gradientAccumulationSteps * communicator.size
         let lo = k * window, hi = min(lo + window, order.count)
         return stride(from: lo, to: hi, by: configuration.batchSize).map { Array(order[$0 ..< min($0 + configuration.batchSize, hi)]) }
     }
@@ -195,8 +195,8 @@ public final class Trainer {
     /// Trains until `totalSteps` or until `progress` answers `.stop` (then a checkpoint is written
     /// when there is an output directory).
     public func run(progress: (TrainingEvent) -> TrainingDisposition = { _ in .continue }) throws {
-        if configuration.precomputeRef, case .preference = mode { precomputeReference() }
-        if configuration.precomputeRef, case .unpaired = mode { precomputeKTOReference() }
+        if configuration.precomputeRefLogProbs, case .preference = mode { precomputeReference() }
+        if configuration.precomputeRefLogProbs, case .unpaired = mode { precomputeKTOReference() }
         // One writer per run folder (re-entrant: the CLI already holds it around setup and saving).
         let lock = try writes ? outputDirectory.map(RunLock.acquire) : nil
         defer { lock?.release() }
@@ -217,19 +217,19 @@ public final class Trainer {
             // anything is updated, logged or checkpointed.
             var metrics = try trainStep(microBatches(forStep: step))
             step += 1
-            if configuration.onNonFinite == .skip { metrics[Trainer.skippedNonFiniteMetric] = Float(skippedNonFinite) }
+            if configuration.onNonfinite == .skip { metrics[Trainer.skippedNonFiniteMetric] = Float(skippedNonFinite) }
             metrics["step"] = Float(step)
             metrics["epoch"] = Float(step) / Float(stepsPerEpoch)
             try appendMetrics(metrics)
             var disposition = progress(.step(step: step, totalSteps: total, metrics: metrics))
             // SIGINT / SIGTERM (StopSignals): stop here, through the final checkpoint below.
             if StopSignals.received != nil { disposition = .stop }
-            if let every = configuration.evalEvery, every > 0, step % every == 0, eval != nil {
+            if let every = configuration.evalSteps, every > 0, step % every == 0, eval != nil {
                 let e = evaluate()
                 try appendMetrics(e.merging(["step": Float(step)]) { a, _ in a })
                 if progress(.evaluation(step: step, metrics: e)) == .stop { disposition = .stop }
             }
-            let due = configuration.saveEvery.map { $0 > 0 && step % $0 == 0 } ?? false
+            let due = configuration.saveSteps.map { $0 > 0 && step % $0 == 0 } ?? false
             if try DataParallel.agreeToStop(disposition == .stop, communicator) { disposition = .stop }
             var saved: URL?
             if let dir = outputDirectory, due || disposition == .stop {
@@ -311,7 +311,7 @@ public final class Trainer {
         }
         if let bad = nonFinite {
             trainable.zeroGrad()
-            guard configuration.onNonFinite == .skip else {
+            guard configuration.onNonfinite == .skip else {
                 throw TrainingError.nonFinite(step: step + 1, quantity: bad.quantity, value: bad.value, rows: train.locations(bad.rows))
             }
             skippedNonFinite += 1
@@ -346,8 +346,8 @@ public final class Trainer {
     public func evaluate() -> [String: Float] {
         let data = eval ?? train
         let set = eval == nil ? "train" : "eval"
-        if configuration.precomputeRef, case .preference = mode { precomputeReference() }
-        if configuration.precomputeRef, case .unpaired = mode { precomputeKTOReference() }
+        if configuration.precomputeRefLogProbs, case .preference = mode { precomputeReference() }
+        if configuration.precomputeRefLogProbs, case .unpaired = mode { precomputeKTOReference() }
         let wasTraining = trainable.isTraining
         trainable.eval()
         defer { trainable.train(wasTraining) }

@@ -21,7 +21,7 @@ import Testing
         c.model = try tinyModelFolder().path
         c.prompts = try writeLines([["prompt": "1+2=", "task": "add"]])
         c.rewards = ["creditbench"]
-        c.maxNewTokens = 4
+        c.maxCompletionLength = 4
         return c
     }
 
@@ -38,7 +38,7 @@ import Testing
     @Test func promptLongerThanTheContextIsRefused() throws {
         var c = try base()
         c.prompts = try writeLines([["prompt": "1+2="], ["prompt": String(repeating: "1+2+3+4+", count: 20)]])
-        c.maxNewTokens = 8
+        c.maxCompletionLength = 8
         expectError(c, mentions: [":2", "positions"])
     }
 

@@ -40,7 +40,7 @@ import Tokenizers
         let c = Completion(prompt: prompt, ids: [eos], text: "", finishReason: .stopToken)
         #expect(try ExactMatchReward(column: "answer").tokenRewards([c]) == [[1]])
         var config = OnlineRLConfiguration()
-        config.model = "m"; config.prompts = "p"; config.rewards = ["creditbench"]; config.maxNewTokens = 0
+        config.model = "m"; config.prompts = "p"; config.rewards = ["creditbench"]; config.maxCompletionLength = 0
         #expect(throws: RewardError.self) { try config.validate() }
     }
 

@@ -79,12 +79,12 @@ struct AdditionSetup: @unchecked Sendable {
         c.prompts = trainPrompts
         c.evalPrompts = evalPrompts
         c.rewards = ["creditbench"]
-        c.maxNewTokens = 6
+        c.maxCompletionLength = 6
         c.stop = ["\n"]
         c.learningRate = 3e-4
         c.promptsPerStep = 8
         c.numGenerations = 8
-        c.microBatchSize = 32
+        c.perDeviceTrainBatchSize = 32
         c.maxSteps = steps
         c.seed = 7
         return c

@@ -15,7 +15,7 @@ import Training
         var c = setup.configuration(steps: steps)
         c.promptsPerStep = 4
         c.numGenerations = 4
-        c.microBatchSize = 16
+        c.perDeviceTrainBatchSize = 16
         return c
     }
 

@@ -23,8 +23,8 @@ import Training
     }
 
     @Test func onNonFiniteFlagReachesTheConfiguration() throws {
-        #expect(try TrainingArguments.parse(["--on-nonfinite", "skip"]).configuration(task: .sft).onNonFinite == .skip)
-        #expect(try TrainingArguments.parse([]).configuration(task: .sft).onNonFinite == .stop)
+        #expect(try TrainingArguments.parse(["--on-nonfinite", "skip"]).configuration(task: .sft).onNonfinite == .skip)
+        #expect(try TrainingArguments.parse([]).configuration(task: .sft).onNonfinite == .stop)
         #expect(throws: (any Error).self) { _ = try TrainingArguments.parse(["--on-nonfinite", "ignore"]) }
     }
 

@@ -27,7 +27,7 @@ import Testing
         // Window 6 over 16 rows: 3 steps per epoch, the last one short, so the 12 steps cross epochs
         // (new data orders, new mismatched pairs).
         c.batchSize = 3
-        c.gradientAccumulation = 2
+        c.gradientAccumulationSteps = 2
         c.maxSteps = 12
         c.seed = 4
         return c
@@ -48,7 +48,7 @@ import Testing
         let c = try configuration(loss)
         let live = try trace(try TrainingSetup.prepare(c).trainer)
         var p = c
-        p.precomputeRef = true
+        p.precomputeRefLogProbs = true
         p.out = temporaryDirectory().path
         let run = try TrainingSetup.prepare(p)
         let cached = try trace(run.trainer)
@@ -88,7 +88,7 @@ import Testing
     /// did not (computed on demand).
     @Test func cachedValuesEqualLiveReferenceValues() throws {
         var c = try configuration("kto")
-        c.precomputeRef = true
+        c.precomputeRefLogProbs = true
         let t = try TrainingSetup.prepare(c).trainer
         t.precomputeKTOReference()
         let foreseen = t.microBatches(forStep: 4)[1]

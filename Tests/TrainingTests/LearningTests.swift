@@ -151,7 +151,7 @@ import Training
         full.batchSize = 4
         var accumulated = c
         accumulated.batchSize = 2
-        accumulated.gradientAccumulation = 2
+        accumulated.gradientAccumulationSteps = 2
         let a = try TrainingSetup.prepare(full).trainer, b = try TrainingSetup.prepare(accumulated).trainer
         let ma = try a.trainStep(a.microBatches(forStep: 0)), mb = try b.trainStep(b.microBatches(forStep: 0))
         #expect(abs(ma["loss"]! - mb["loss"]!) < 1e-5, "loss \(ma["loss"]!) vs \(mb["loss"]!)")

@@ -15,9 +15,9 @@ import Testing
         c.data = try syntheticPreferences(train: 8, heldOut: 2).train
         c.out = out?.path ?? ""
         c.batchSize = 2
-        c.gradientAccumulation = accumulation
+        c.gradientAccumulationSteps = accumulation
         c.maxSteps = 6
-        c.saveEvery = 2
+        c.saveSteps = 2
         c.learningRate = 1e-3
         c.seed = 3
         return c
@@ -88,7 +88,7 @@ import Testing
     @Test func skipDropsTheStepAndCountsIt() throws {
         let dir = temporaryDirectory()
         var c = try configuration(out: dir)
-        c.onNonFinite = .skip
+        c.onNonfinite = .skip
         let trainer = try TrainingSetup.prepare(c).trainer
         try trainer.trainStep(trainer.microBatches(forStep: 0))
         trainer.step = 1

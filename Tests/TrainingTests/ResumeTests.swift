@@ -12,7 +12,7 @@ import Testing
         c.data = try syntheticPreferences(train: 10, heldOut: 2).train
         c.out = out.path
         c.batchSize = 2
-        c.gradientAccumulation = 2
+        c.gradientAccumulationSteps = 2
         c.maxSteps = 6
         c.learningRate = 1e-3
         c.warmupSteps = 2
@@ -103,7 +103,7 @@ import Testing
         }
         let live = try losses(try TrainingSetup.prepare(c).trainer)
         var p = c
-        p.precomputeRef = true
+        p.precomputeRefLogProbs = true
         p.out = temporaryDirectory().path
         let cached = try losses(try TrainingSetup.prepare(p).trainer)
         #expect(FileManager.default.fileExists(atPath: URL(fileURLWithPath: p.out).appendingPathComponent("ref_logps.safetensors").path))

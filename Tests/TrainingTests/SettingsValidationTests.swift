@@ -18,7 +18,7 @@ import Testing
         ("max_grad_norm", { $0.maxGradNorm = .nan }),
         ("max_grad_norm", { $0.maxGradNorm = -1 }),
         ("batch_size", { $0.batchSize = 0 }),
-        ("gradient_accumulation_steps", { $0.gradientAccumulation = 0 }),
+        ("gradient_accumulation_steps", { $0.gradientAccumulationSteps = 0 }),
         ("epochs", { $0.epochs = 0 }),
         ("max_steps", { $0.maxSteps = 0 }),
         ("beta", { $0.beta = 0 }),
@@ -35,9 +35,9 @@ import Testing
         ("lora_rank", { $0.loraRank = 0 }),
         ("lora_alpha", { $0.loraAlpha = 0 }),
         ("lora_dropout", { $0.loraDropout = 1 }),
-        ("eval_steps", { $0.evalEvery = 0 }),
-        ("save_steps", { $0.saveEvery = 0 }),
-        ("logging_steps", { $0.logEvery = 0 }),
+        ("eval_steps", { $0.evalSteps = 0 }),
+        ("save_steps", { $0.saveSteps = 0 }),
+        ("logging_steps", { $0.loggingSteps = 0 }),
     ]
 
     @Test(arguments: 0 ..< invalid.count)
@@ -65,7 +65,7 @@ import Testing
         c.maxLength = 2
         c.maxPromptLength = 1
         c.maxSteps = 1
-        c.saveEvery = 1
+        c.saveSteps = 1
         try c.validate()
     }
 
@@ -128,14 +128,14 @@ import Testing
     @Test func writtenConfigurationsReadBack() throws {
         var c = TrainingConfiguration()
         c.loraRank = 8
-        c.onNonFinite = .skip
+        c.onNonfinite = .skip
         c.lossWeights = [1, 0.5]
         c.loss = ["sigmoid", "ipo"]
         let dir = temporaryDirectory()
         try RunFolder.prepare(dir, configuration: c)
         let back = try RunFolder.readConfiguration(dir.appendingPathComponent("config.yaml").path)
         #expect(back == c)
-        #expect(try RunFolder.readConfiguration(try yaml("on_nonfinite: skip\n")).onNonFinite == .skip)
+        #expect(try RunFolder.readConfiguration(try yaml("on_nonfinite: skip\n")).onNonfinite == .skip)
     }
 
     /// `ref_weights` (the frozen models' storage, docs/design/quantized.md) round-trips and rejects

@@ -97,7 +97,7 @@ import Testing
     @Test func resumeIsBitIdenticalWithTheMaskNetwork() throws {
         var c = try configuration()
         c.batchSize = 2
-        c.gradientAccumulation = 2
+        c.gradientAccumulationSteps = 2
         c.maxSteps = 6
         c.learningRate = 1e-3
         c.warmupSteps = 2

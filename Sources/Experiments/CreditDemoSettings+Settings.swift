@@ -1,0 +1,55 @@
+// Every setting of `tokenalign demo` (credit), declared once: key (`settings.json` key, YAML key of
+// --config; `--kebab-case` flag), doc (the help text), field, rule.
+import CreditBench
+import Support
+
+extension CreditDemoSettings {
+    /// The table the settings file, the flags, `--help` and `validate()` read.
+    public static var settings: SettingsTable<CreditDemoSettings> {
+        typealias S = Setting<CreditDemoSettings>
+        return SettingsTable([
+            S("task", \.task, "CreditBench task (`sort` by default: a tiny model learns it to ~90% greedy accuracy in minutes, and its answers are long enough for first errors to fall at many positions).",
+              rule: .oneOf(CreditTaskName.allCases.map(\.rawValue))),
+            S("length", \.length, "sort: elements per list; cipher, forbidden: words; count: letters (default: the task's)."),
+            S("max_value", \.maxValue, "sort: largest element; chain: largest intermediate value (default: the task's)."),
+            S("digits", \.digits, "add: most digits per operand."),
+            S("min_digits", \.minDigits, "add: fewest digits per operand."),
+            S("reversed", \.reversed, "add: sum written least-significant digit first (learnable left to right by a tiny model)."),
+            S("regime", \.regime, "How the SFT demonstrations go wrong (docs/design/rewards.md §3.6): injected (a share error_rate carry a random slip, which the SFT model finds unlikely) or systematic (a share systematic_share follow the task's systematic bug, which the SFT model then makes confidently).",
+              rule: .oneOf(regimes)),
+            S("error_rate", \.errorRate, "Fraction of SFT demonstrations with an injected error (injected regime).", rule: .within(0, 1)),
+            S("systematic_share", \.systematicShare, "Fraction of the demonstrations admitting the bug that follow it (systematic regime).", rule: .within(0, 1)),
+            S("localisation_set", \.localisationSet, "Which held-out wrong samples credit sources localise on: paired (the rejected side of held-out pairs) or all-wrong (one wrong sample of every held-out prompt that gave any).",
+              rule: .oneOf(localisationSets)),
+            S("sft_examples", \.sftExamples, "SFT demonstrations.", rule: .atLeast(1)),
+            S("preference_prompts", \.preferencePrompts, "Prompts sampled to build training preference pairs.", rule: .atLeast(1)),
+            S("eval_prompts", \.evalPrompts, "Held-out prompts (accuracy, KL, and the rejected responses used for credit localisation).", rule: .atLeast(1)),
+            S("samples_per_prompt", \.samplesPerPrompt, "Responses sampled per prompt to build pairs.", rule: .atLeast(1)),
+            S("eval_samples", \.evalSamples, "Sampled responses per held-out prompt for sampled accuracy and KL.", rule: .atLeast(1)),
+            S("max_new_tokens", \.maxNewTokens, "Longest response in tokens.", rule: .atLeast(1)),
+            S("vocabulary_size", \.vocabularySize, "Vocabulary of the trained BPE tokenizer.",
+              rule: SettingRule("an integer > 258 (256 bytes + 2 special tokens)") { $0 > 258 }),
+            S("hidden_size", \.hiddenSize, "Hidden size of the tiny Llama.", rule: .atLeast(1)),
+            S("layers", \.layers, "Decoder layers.", rule: .atLeast(1)),
+            S("heads", \.heads, "Attention heads.", rule: .atLeast(1)),
+            S("kv_heads", \.kvHeads, "Key/value heads.", rule: .atLeast(1)),
+            S("intermediate_size", \.intermediateSize, "MLP width.", rule: .atLeast(1)),
+            S("sft_model", \.sftModel, "Start from this SFT model folder (models/sft of an earlier run with the same task and seed) instead of training a tokenizer and model; its own tokenizer is used."),
+            S("sft_steps", \.sftSteps, "SFT optimizer steps.", rule: .atLeast(1)),
+            S("sft_batch", \.sftBatch, "SFT sequences per step.", rule: .atLeast(1)),
+            S("sft_learning_rate", \.sftLearningRate, "SFT learning rate."),
+            S("preference_steps", \.preferenceSteps, "Optimizer steps of every preference method.", rule: .atLeast(1)),
+            S("preference_batch", \.preferenceBatch, "Pairs per preference step.", rule: .atLeast(1)),
+            S("preference_learning_rate", \.preferenceLearningRate, "Learning rate of every preference method."),
+            S("beta", \.beta, "β of every preference method.", rule: SettingRule("> 0") { $0 > 0 }),
+            S("alpha", \.alpha, "α of TDPO2 and TGDPO."),
+            S("methods", \.methods, "Methods trained from the same SFT start (\(CreditDemo.knownMethods.joined(separator: ", "))); tgdpo is guided by the dpo run, so dpo comes first."),
+            S("eval_every", \.evalEvery, "Evaluate held-out pairs every this many preference steps (learning curves).", rule: .atLeast(1)),
+            S("auxiliary_steps", \.auxiliarySteps, "Steps of the auxiliary models (cDPO's positive and negative models, the reward models).", rule: .atLeast(1)),
+            S("auxiliary_learning_rate", \.auxiliaryLearningRate, "Learning rate of the auxiliary models."),
+            S("bootstrap_resamples", \.bootstrapResamples, "Bootstrap resamples for confidence intervals."),
+            S("heatmaps", \.heatmaps, "Rejected responses shown as heatmaps per credit source."),
+            S("seed", \.seed, "Seed for every random choice."),
+        ])
+    }
+}
