@@ -132,7 +132,7 @@ public enum Overoptimisation {
     /// the last token, so the sum is it).
     static func scores(_ spec: String, _ completions: [Completion], configuration c: OnlineRLConfiguration,
                        tokenizer: Tokenizer, vocabularySize: Int) throws -> [Double] {
-        let context = RewardContext(tokenizer: tokenizer, maxNewTokens: c.maxNewTokens, vocabularySize: vocabularySize,
+        let context = RewardContext(tokenizer: tokenizer, maxNewTokens: c.maxCompletionLength, vocabularySize: vocabularySize,
                                     referencePath: c.ref ?? c.model)
         let function = try RewardFunctions.make(spec, context: context)
         var out: [Double] = []
@@ -170,7 +170,7 @@ public enum Overoptimisation {
         // π_init: a frozen copy of the starting policy, scored on the rollouts' tokens.
         let initial = try PretrainedModel.load(path: c.model).model
         initial.eval()
-        let context = RewardContext(tokenizer: trainer.tokenizer, maxNewTokens: c.maxNewTokens, vocabularySize: trainer.policy.vocabularySize,
+        let context = RewardContext(tokenizer: trainer.tokenizer, maxNewTokens: c.maxCompletionLength, vocabularySize: trainer.policy.vocabularySize,
                                     referencePath: c.ref ?? c.model)
         let goldFunction = try RewardFunctions.make(s.gold, context: context)
         var points: [OveroptimisationPoint] = []

@@ -6,7 +6,6 @@ import Foundation
 import Models
 import OnlineRL
 import Training
-import Yams
 
 struct EvalOveroptimisationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,14 +37,11 @@ struct EvalOveroptimisationCommand: ParsableCommand {
 
     func settings() throws -> OveroptimisationSettings {
         var c = OnlineRLConfiguration()
-        if let path = config {
-            let text = try YAMLBounds.read(path)
-            do { c = try YAMLDecoder().decode(OnlineRLConfiguration.self, from: text) } catch { throw ValidationError("\(path): \(error)") }
-        }
+        if let path = config { try OnlineRLArguments.overlay(file: path, on: &c) }
         if let v = model { c.model = v }
         if let v = prompts { c.prompts = v }
         if let v = evalPrompts { c.evalPrompts = v }
-        if let v = maxCompletionLength { c.maxNewTokens = v }
+        if let v = maxCompletionLength { c.maxCompletionLength = v }
         if let v = seed { c.seed = v }
         // The proxy stands in for the rewards: validate the rest of the run with it.
         c.rewards = proxy.isEmpty ? [gold] : [proxy[0]]

@@ -29,20 +29,23 @@ struct OnlineRLArguments: ParsableArguments {
     /// The command's defaults, then the settings file's keys, then the flags; validated once.
     func configuration(defaults: OnlineRLConfiguration) throws -> OnlineRLConfiguration {
         var c = defaults
-        if let path = config {
-            let text = try YAMLBounds.read(path)  // size and nesting bounded before Yams parses it
-            do {
-                let file = try YAMLDecoder().decode(OnlineRLConfiguration.self, from: text)
-                let keys = try YAMLDecoder().decode(SettingKeysPresent.self, from: text).keys
-                OnlineRLConfiguration.settings.overlay(file, keys: keys, on: &c)
-            } catch let e as SettingError { throw SettingsError("\(path): \(e)") } catch {
-                if let e = (error as? DecodingError).flatMap(\.underlyingSettingError) { throw SettingsError("\(path): \(e)") }
-                throw ValidationError("\(path): \(error)")
-            }
-        }
+        if let path = config { try Self.overlay(file: path, on: &c) }
         try OnlineRLConfiguration.settings.apply(flags: settingFlags, to: &c)
         do { try c.validate() } catch { throw ValidationError("\(error)") }
         return c
+    }
+
+    /// Lays the keys a settings file sets over `c` (the others keep their values).
+    static func overlay(file path: String, on c: inout OnlineRLConfiguration) throws {
+        let text = try YAMLBounds.read(path)  // size and nesting bounded before Yams parses it
+        do {
+            let file = try YAMLDecoder().decode(OnlineRLConfiguration.self, from: text)
+            let keys = try YAMLDecoder().decode(SettingKeysPresent.self, from: text).keys
+            OnlineRLConfiguration.settings.overlay(file, keys: keys, on: &c)
+        } catch let e as SettingError { throw SettingsError("\(path): \(e)") } catch {
+            if let e = (error as? DecodingError).flatMap(\.underlyingSettingError) { throw SettingsError("\(path): \(e)") }
+            throw ValidationError("\(path): \(error)")
+        }
     }
 
     /// The settings part of an online-RL command's `--help`, with that command's defaults.

@@ -33,7 +33,7 @@ import Testing
         c.rewards = ["creditbench"]
         let trainer = try OnlineRLSetup.prepare(c).trainer
         let pool = trainer.sampleCompletions(of: trainer.evalPrompts, indices: [0, 1, 2], copies: 6, seed: c.seed &+ 0xB0_0000)
-        let verifier = try RewardFunctions.make("creditbench", context: RewardContext(tokenizer: trainer.tokenizer, maxNewTokens: c.maxNewTokens,
+        let verifier = try RewardFunctions.make("creditbench", context: RewardContext(tokenizer: trainer.tokenizer, maxNewTokens: c.maxCompletionLength,
                                                                                      vocabularySize: trainer.policy.vocabularySize))
         let gold = try verifier.tokenRewards(pool).map { Double($0.reduce(0, +)) }
         let proxy = pool.map { $0.text.contains("1") ? 1.0 : 0.0 }
