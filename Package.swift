@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Autograd", "TensorCore", "TestSupport"]),
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "Datasets", "Training", "TestSupport",
                                                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Support"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "Rewards", "Autograd", "TensorCore", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),

@@ -6,6 +6,7 @@ import Foundation
 import Models
 import Reports
 import Rewards
+import Support
 import Tokenizers
 
 /// One sampled continuation.
@@ -156,7 +157,7 @@ final class SentimentEvaluator {
         let groups = byPrompt.keys.sorted().map { byPrompt[$0]! }
         let x = groups.flatMap(\.x), y = groups.flatMap(\.y)
         guard let rho = RankCorrelation.spearman(x, y) else { return nil }
-        var rng = Evaluation.SplitMix64(seed: settings.seed &+ 77)
+        var rng = SplitMix64(seed: settings.seed &+ 77)
         var stats: [Double] = []
         for _ in 0 ..< (bootstrap ? settings.bootstrapResamples : 0) where groups.count > 1 {
             var xs: [Double] = [], ys: [Double] = []
