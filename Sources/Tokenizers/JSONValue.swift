@@ -6,7 +6,7 @@
 // `NSString` keys). This reader keeps every object member, in file order, with its exact scalars,
 // and tracks JSON paths so that errors name the field (errors caused by data say where they are).
 import Foundation
-import Templates
+import Support
 
 /// A parsed JSON value. Objects keep their members in file order with the keys' exact scalars.
 public enum JSONValue: Sendable, Equatable {
