@@ -3,6 +3,7 @@ import ArgumentParser
 import Evaluation
 import Experiments
 import Foundation
+import Support
 import Training
 import Yams
 
