@@ -1,0 +1,59 @@
+// Files the test targets share: the committed fixtures folder, fresh temporary paths, a model
+// folder built from fixture weights and the committed dataset tokenizer, and JSONL rows on disk.
+// One copy here instead of one per test target.
+import Foundation
+
+public enum TestFiles {
+    /// `Tests/Fixtures` of this checkout (found from this source file's path, so tests run from
+    /// any working directory).
+    public static let fixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Tests/Fixtures")
+
+    /// A path in the temporary directory that no other call returns (`name` keeps the extension).
+    public static func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ta-test-\(UUID().uuidString)-\(name)").path
+    }
+
+    /// A temporary model folder: `config.json` and `model.safetensors` from the fixture folder
+    /// `weights`, with the committed dataset tokenizer (vocabulary 512) beside them.
+    public static func modelFolder(_ weights: String = "models/llama") throws -> URL {
+        let dir = URL(fileURLWithPath: temporaryPath("model"))
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for f in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(at: fixtures.appendingPathComponent("\(weights)/\(f)"), to: dir.appendingPathComponent(f))
+        }
+        for f in ["tokenizer.json", "tokenizer_config.json"] {
+            try FileManager.default.copyItem(at: fixtures.appendingPathComponent("datasets/tokenizer/\(f)"), to: dir.appendingPathComponent(f))
+        }
+        return dir
+    }
+
+    /// `rows` as a JSONL file (keys sorted) at a fresh temporary path, which is returned.
+    public static func writeRows(_ rows: [[String: Any]], name: String = "rows.jsonl") throws -> String {
+        let path = temporaryPath(name)
+        var out = Data()
+        for r in rows {
+            out.append(try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]))
+            out.append(UInt8(ascii: "\n"))
+        }
+        try out.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// The objects of a JSONL file, one per non-empty line.
+    public static func readRows(_ path: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").enumerated().map { i, line in
+            guard let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw TestFileError("\(path):\(i + 1): not a JSON object")
+            }
+            return row
+        }
+    }
+}
+
+/// A test fixture that is not what the test expects.
+public struct TestFileError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
