@@ -30,11 +30,9 @@ struct ContinuationSampler {
         var params = GenerationParameters(maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK,
                                           stopTokenIDs: eos.map { [$0] } ?? [])
         params.padTokenID = tokenizer.padTokenID ?? eos ?? 0
-        let results = BatchedGeneration.generate(model: model, prompts: prompts.map(promptIDs), count: count, parameters: params,
-                                               seed: seed, batchSize: batchSize, progress: progress)
-        return results.map { rows in
-            rows.map { Continuation(text: tokenizer.decode(BatchedGeneration.body($0, stopToken: eos), skipSpecialTokens: true), ids: $0.tokens) }
-        }
+        return BatchedGeneration.generateText(model: model, tokenizer: tokenizer, prompts: prompts.map(promptIDs), count: count,
+                                              parameters: params, seed: seed, batchSize: batchSize, stopToken: eos, skipSpecialTokens: true,
+                                              progress: progress).map { rows in rows.map { Continuation(text: $0.text, ids: $0.ids) } }
     }
 }
 
