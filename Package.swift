@@ -123,7 +123,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "tokenalign", dependencies: ["TokenAlignCLI"]),
-        .target(name: "TestSupport", dependencies: ["TensorCore", "Autograd", "Tokenizers"]),
+        .target(name: "TestSupport", dependencies: ["TensorCore", "Autograd", "Tokenizers", "Datasets"]),
         // Tiny models trained once per test process on CreditBench tasks (library calls only, no CLI), shared by
         // the online-RL, search and command-line tests.
         .target(name: "TrainedFixtures", dependencies: ["TestSupport", "Training", "OnlineRL", "Search", "CreditBench", "Decoding", "Models",

@@ -1,6 +1,7 @@
 // Files the test targets share: the committed fixtures folder, fresh temporary paths, a model
 // folder built from fixture weights and the committed dataset tokenizer, and JSONL rows on disk.
 // One copy here instead of one per test target.
+import Datasets
 import Foundation
 
 public enum TestFiles {
@@ -29,31 +30,15 @@ public enum TestFiles {
         return dir
     }
 
-    /// `rows` as a JSONL file (keys sorted) at a fresh temporary path, which is returned.
+    /// `rows` as a JSONL file (Datasets' writer: keys sorted) at a fresh temporary path, which is returned.
     public static func writeRows(_ rows: [[String: Any]], name: String = "rows.jsonl") throws -> String {
         let path = temporaryPath(name)
-        var out = Data()
-        for r in rows {
-            out.append(try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]))
-            out.append(UInt8(ascii: "\n"))
-        }
-        try out.write(to: URL(fileURLWithPath: path))
+        try JSONLWriter.encode(rows, file: path).write(to: URL(fileURLWithPath: path))
         return path
     }
 
-    /// The objects of a JSONL file, one per non-empty line.
+    /// The objects of a JSONL file (Datasets' reader: one per non-empty line).
     public static func readRows(_ path: String) throws -> [[String: Any]] {
-        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").enumerated().map { i, line in
-            guard let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw TestFileError("\(path):\(i + 1): not a JSON object")
-            }
-            return row
-        }
+        try JSONLReader.read(path).map(\.object)
     }
-}
-
-/// A test fixture that is not what the test expects.
-public struct TestFileError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }
