@@ -18,6 +18,16 @@ func creditRows(_ name: CreditTaskName, _ knobs: TaskKnobs, kind: CreditRowKind,
     try TestFiles.writeRows(name.task(knobs).rows(kind: kind, count: count, seed: seed, knobs: knobs), name: "\(kind.rawValue).jsonl")
 }
 
+/// A tiny model fine-tuned on `sftRows` SFT rows (seed 1) of a CreditBench task for `steps` steps,
+/// and prompt files of that task with the given sizes and seeds.
+func creditModel(_ name: CreditTaskName, _ knobs: TaskKnobs, sftRows: Int, steps: Int,
+                 prompts: [(count: Int, seed: UInt64)]) throws -> (model: String, tokenizer: Tokenizer, prompts: [String]) {
+    let sft = try creditRows(name, knobs, kind: .sft, count: sftRows, seed: 1)
+    let files = try prompts.map { try creditRows(name, knobs, kind: .prompts, count: $0.count, seed: $0.seed) }
+    let tuned = try trainTinyModel(data: sft, steps: steps)
+    return (tuned.folder, tuned.tokenizer, files)
+}
+
 /// The tiny fixture Llama trained for `task` on `data` for `steps` steps, saved with its tokenizer to
 /// a temporary folder (what `tokenalign sft|reward --out DIR` saves as `DIR/model`). The defaults
 /// are the SFT fixtures' settings: batch 16, lr 3e-3 constant.
@@ -51,10 +61,8 @@ public struct AdditionSetup: @unchecked Sendable {
     public static let shared: Result<AdditionSetup, Error> = Result {
         var knobs = TaskKnobs()
         knobs.digits = 1
-        let sft = try creditRows(.add, knobs, kind: .sft, count: 400, seed: 1)
-        let train = try creditRows(.add, knobs, kind: .prompts, count: 64, seed: 2)
-        let eval = try creditRows(.add, knobs, kind: .prompts, count: 64, seed: 3)
-        return AdditionSetup(sftModel: try trainTinyModel(data: sft, steps: 40).folder, trainPrompts: train, evalPrompts: eval)
+        let m = try creditModel(.add, knobs, sftRows: 400, steps: 40, prompts: [(64, 2), (64, 3)])
+        return AdditionSetup(sftModel: m.model, trainPrompts: m.prompts[0], evalPrompts: m.prompts[1])
     }
 
     /// The GRPO settings the learning tests use.
@@ -88,10 +96,8 @@ public struct ChainSetup: @unchecked Sendable {
         knobs.steps = 2
         knobs.maxOperand = 5
         knobs.maxValue = 30
-        let sft = try creditRows(.chain, knobs, kind: .sft, count: 400, seed: 1)
-        let prompts = try creditRows(.chain, knobs, kind: .prompts, count: 6, seed: 2)
-        let tuned = try trainTinyModel(data: sft, steps: 60)
-        return ChainSetup(model: tuned.folder, prompts: prompts, tokenizer: tuned.tokenizer)
+        let m = try creditModel(.chain, knobs, sftRows: 400, steps: 60, prompts: [(6, 2)])
+        return ChainSetup(model: m.model, prompts: m.prompts[0], tokenizer: m.tokenizer)
     }
 
     public func policy(_ model: any LanguageModel, temperature: Float = 1, maxNewTokens: Int = 24) -> SearchPolicy {
