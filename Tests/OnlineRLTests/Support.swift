@@ -1,9 +1,11 @@
-// Helpers of the online-RL tests; the shared TestFiles.fixtures (files, the addition SFT model) are in
+// Helpers of the online-RL tests; the shared fixtures (files, the addition SFT model) are in
 // TestSupport and TrainedFixtures.
 import Foundation
 import OnlineRL
 import Tokenizers
 import Datasets
+import Decoding
+import Training
 import TestSupport
 
 /// Runs `c` for `split` steps, saves a checkpoint, and builds a fresh trainer resumed from it (not
