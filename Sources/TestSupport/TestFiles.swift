@@ -30,6 +30,18 @@ public enum TestFiles {
         return dir
     }
 
+    /// The fixture sequence reward model (LlamaForSequenceClassification, vocabulary 512) in a
+    /// temporary folder with `tokenizer` as its `tokenizer.json`.
+    public static func rewardModelFolder(tokenizer: URL) throws -> URL {
+        let dir = URL(fileURLWithPath: temporaryPath("rm"))
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for f in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(at: fixtures.appendingPathComponent("trl/reward_model/\(f)"), to: dir.appendingPathComponent(f))
+        }
+        try FileManager.default.copyItem(at: tokenizer, to: dir.appendingPathComponent("tokenizer.json"))
+        return dir
+    }
+
     /// `rows` as a JSONL file (Datasets' writer: keys sorted) at a fresh temporary path, which is returned.
     public static func writeRows(_ rows: [[String: Any]], name: String = "rows.jsonl") throws -> String {
         let path = temporaryPath(name)

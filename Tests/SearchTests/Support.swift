@@ -11,18 +11,6 @@ import TestSupport
 import Tokenizers
 import Training
 
-/// The fixture sequence reward model (LlamaForSequenceClassification, vocabulary 512) with a
-/// tokenizer file of our choosing.
-func rewardModelFolder(tokenizer: URL) throws -> URL {
-    let dir = URL(fileURLWithPath: TestFiles.temporaryPath("rm"))
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    for f in ["config.json", "model.safetensors"] {
-        try FileManager.default.copyItem(at: TestFiles.fixtures.appendingPathComponent("trl/reward_model/\(f)"), to: dir.appendingPathComponent(f))
-    }
-    try FileManager.default.copyItem(at: tokenizer, to: dir.appendingPathComponent("tokenizer.json"))
-    return dir
-}
-
 /// A prompt row as `RLPrompts.load` makes it.
 func promptRow(_ text: String, task: String?, tokenizer: Tokenizer, line: Int = 1) -> RLPrompt {
     var columns: [String: Any] = ["prompt": text]

@@ -94,10 +94,10 @@ import TrainedFixtures
         let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: s.model))
         let context = ScorerContext(tokenizer: tokenizer, vocabularySize: 512, maxNewTokens: 16)
         // The same tokenizer: accepted.
-        let same = try rewardModelFolder(tokenizer: fixtures.appendingPathComponent("datasets/tokenizer/tokenizer.json"))
+        let same = try TestFiles.rewardModelFolder(tokenizer: TestFiles.fixtures.appendingPathComponent("datasets/tokenizer/tokenizer.json"))
         #expect(try SequenceScorers.make("rm:\(same.path)", context: context).name == "rm")
         // Another tokenizer with the same model vocabulary: refused, naming the first differing id.
-        let other = try rewardModelFolder(tokenizer: fixtures.appendingPathComponent("tokenizers/tiny_lower.json"))
+        let other = try TestFiles.rewardModelFolder(tokenizer: TestFiles.fixtures.appendingPathComponent("tokenizers/tiny_lower.json"))
         do {
             _ = try SequenceScorers.make("rm:\(other.path)", context: context)
             Issue.record("a reward model with another tokenizer must be refused")
