@@ -46,38 +46,39 @@ let package = Package(
         ),
         .target(
             name: "TensorCore",
-            dependencies: ["CQuant", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["CQuant", "Support", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: unchecked
         ),
-        // What several modules share: the method registries (Foundation only).
+        // What several modules share (Foundation only): the method registries, the seeded SplitMix64
+        // generator, JSON string escaping.
         .target(name: "Support"),
         // Collectives for data-parallel training: a single process, or MPI_COMM_WORLD of an Open MPI job
         // loaded with dlopen only under a launcher (no MPI headers or library needed to build or run alone).
         .target(name: "Distributed"),
         .target(name: "Autograd", dependencies: ["TensorCore"], swiftSettings: unchecked),
-        .target(name: "NN", dependencies: ["Autograd"], swiftSettings: unchecked),
-        .target(name: "Optim", dependencies: ["NN"], swiftSettings: unchecked),
-        .target(name: "Checkpoints", dependencies: ["TensorCore"], swiftSettings: unchecked),
+        .target(name: "NN", dependencies: ["Autograd", "TensorCore"], swiftSettings: unchecked),
+        .target(name: "Optim", dependencies: ["NN", "Autograd", "TensorCore"], swiftSettings: unchecked),
+        .target(name: "Checkpoints", dependencies: ["TensorCore", "Support"], swiftSettings: unchecked),
         // The Jinja subset Hugging Face chat templates use: lexer, parser, bounded evaluator. Foundation only.
-        .target(name: "Templates"),
+        .target(name: "Templates", dependencies: ["Support"]),
         // Byte-level BPE tokenizers, chat templates (rendered by Templates), BPE trainer. Foundation only.
-        .target(name: "Tokenizers", dependencies: ["Templates"]),
-        .target(name: "Models", dependencies: ["NN", "Checkpoints", "Tokenizers"], swiftSettings: unchecked),
-        .target(name: "Decoding", dependencies: ["Models"], swiftSettings: unchecked),
+        .target(name: "Tokenizers", dependencies: ["Templates", "Support"]),
+        .target(name: "Models", dependencies: ["NN", "Autograd", "TensorCore", "Checkpoints", "Tokenizers"], swiftSettings: unchecked),
+        .target(name: "Decoding", dependencies: ["Models", "Autograd", "TensorCore", "Tokenizers"], swiftSettings: unchecked),
         .target(name: "Objectives", dependencies: ["Autograd", "TensorCore", "Support", "Rewards"], swiftSettings: unchecked),
         // TRL-format JSONL datasets, token annotations, collation, splits. Tokenizers only.
-        .target(name: "Datasets", dependencies: ["Tokenizers"]),
+        .target(name: "Datasets", dependencies: ["Tokenizers", "Support"]),
         // Synthetic verifiable tasks with ground-truth token credit (first error, labels, minimal edits); the
         // verifier as a token-reward source. Tokenizers and Rewards only.
-        .target(name: "CreditBench", dependencies: ["Tokenizers", "Rewards"]),
+        .target(name: "CreditBench", dependencies: ["Tokenizers", "Rewards", "Support"]),
         // The token-reward contract (Episode → TokenRewards) and its adapters; lexicon (VADER) and profanity
         // token rewards, corpus prompts for sentiment alignment. Tokenizers only.
-        .target(name: "Rewards", dependencies: ["Tokenizers"]),
+        .target(name: "Rewards", dependencies: ["Tokenizers", "Support"]),
         // Trainers (SFT, reward models, preference optimisation), checkpoints, exact resume, run folders.
         .target(
             name: "Training",
             dependencies: ["Autograd", "NN", "Optim", "Models", "Objectives", "Datasets", "Checkpoints", "Tokenizers", "Support",
-                           "Distributed", .product(name: "Yams", package: "Yams")],
+                           "Distributed", "TensorCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: unchecked
         ),
         // Online RL: rollouts, reward functions, the GRPO / RLOO / REINFORCE++ loop on the RL maths of Objectives.
@@ -95,13 +96,13 @@ let package = Package(
                            "TensorCore", "Autograd", "Datasets", "Evaluation"],
             swiftSettings: unchecked),
         // Credit-localisation metrics with bootstrap intervals (model-agnostic; more scorers later).
-        .target(name: "Evaluation"),
+        .target(name: "Evaluation", dependencies: ["Support"]),
         // End-to-end experiments behind `tokenalign demo` (CreditBench pipeline): data → tokenizer →
         // SFT → sampling → preference methods → accuracy, KL and credit localisation → report.
         .target(
             name: "Experiments",
             dependencies: ["Training", "Models", "Decoding", "Objectives", "Datasets", "CreditBench", "Evaluation", "Reports", "Tokenizers", "Rewards",
-                           "OnlineRL", "TensorCore", "Support", "Search"],
+                           "OnlineRL", "TensorCore", "Support", "Autograd", "Search"],
             swiftSettings: unchecked),
         // Decoding-time guides (RAD, ARGS, GenARM, UniR-style logits, DoLa layer contrast): the guide registry
         // and a logit processor that adds their scores to the base logits, each guide with its own KV cache.
@@ -115,48 +116,54 @@ let package = Package(
             name: "TokenAlignCLI",
             dependencies: [
                 "TensorCore", "Autograd", "NN", "Optim", "Checkpoints", "Tokenizers", "Models", "Decoding", "CAllocationCounter",
-                "CreditBench", "Distributed",
+                "CreditBench", "Distributed", "Rewards",
                 "Datasets", "Training", "Objectives", "Experiments", "Reports", "Support", "OnlineRL", "Guidance", "Search", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(name: "tokenalign", dependencies: ["TokenAlignCLI"]),
-        .target(name: "TestSupport", dependencies: ["TensorCore", "Autograd"]),
+        .target(name: "TestSupport", dependencies: ["TensorCore", "Autograd", "Tokenizers", "Datasets"]),
+        // Tiny models trained once per test process on CreditBench tasks (library calls only, no CLI), shared by
+        // the online-RL, search and command-line tests.
+        .target(name: "TrainedFixtures", dependencies: ["TestSupport", "Training", "OnlineRL", "Search", "CreditBench", "Decoding", "Models",
+                                                       "Tokenizers"]),
         // The parsers behind the libFuzzer targets (docs/design/hardening.md): bytes in, parsed or refused.
         .target(name: "FuzzHarness", dependencies: ["Checkpoints", "Models", "Tokenizers", "Datasets", "Training"]),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Optim", "TestSupport"]),
-        .testTarget(name: "OptimTests", dependencies: ["Optim", "Checkpoints", "TestSupport"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TensorCore", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Optim", "Autograd", "TensorCore", "TestSupport"]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Autograd", "TensorCore", "Checkpoints", "TestSupport"]),
         .testTarget(
             name: "CheckpointsTests",
-            dependencies: ["Checkpoints", "TestSupport"],
+            dependencies: ["Checkpoints", "TensorCore", "Support", "TestSupport"],
             resources: []
         ),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Templates"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Decoding", "Checkpoints", "TestSupport", "Training"]),
-        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "TestSupport"]),
-        .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "Datasets", "TestSupport"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Decoding", "Checkpoints", "NN", "Autograd", "TensorCore", "TestSupport", "Training"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Autograd", "TensorCore", "TestSupport"]),
+        .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "Datasets", "Training", "TestSupport", "TrainedFixtures",
+                                                              "CreditBench", "Experiments", "Objectives", "Autograd", "Support", "Search",
+                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Support"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "Rewards", "TestSupport"]),
+        .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "Rewards", "Autograd", "TensorCore", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Tokenizers", "Models", "Checkpoints"]),
-        .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "TokenAlignCLI", "Datasets", "Rewards"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TokenAlignCLI", "Evaluation", "Models", "Checkpoints",
+        .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "Datasets", "Rewards", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Evaluation", "Models", "Checkpoints", "Objectives",
                                                             "CreditBench", "Rewards", "Support", "Datasets", "Tokenizers", "Search"]),
-        .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TokenAlignCLI",
-                                                         "Experiments", "Search"]),
+        .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TensorCore", "TestSupport",
+                                                         "TrainedFixtures", "Experiments", "Search"]),
         .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Decoding", "Models", "Training", "Objectives", "Tokenizers",
-                                                         "TokenAlignCLI", "TestSupport", "Support"]),
+                                                         "TestSupport", "Support", "Autograd", "TensorCore"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "OnlineRL", "CreditBench", "Decoding", "Models", "NN", "Autograd",
-                                                        "TensorCore", "Tokenizers", "Training", "TokenAlignCLI", "Datasets", "Support"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TokenAlignCLI", "TestSupport",
-                                                         "Distributed"]),
+                                                        "TensorCore", "Tokenizers", "Training", "Datasets", "Support", "TestSupport", "TrainedFixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "Objectives", "Tokenizers", "TestSupport",
+                                                         "Distributed", "Autograd", "Checkpoints", "NN", "Support", "TensorCore"]),
     ]
 )
 

@@ -1,5 +1,6 @@
 // Writing safetensors files (https://github.com/huggingface/safetensors, README "Format").
 import Foundation
+import Support
 import TensorCore
 #if canImport(Glibc)
 import Glibc
@@ -83,11 +84,11 @@ public enum SafeTensors {
         func key(_ k: String) {
             json += first ? "" : ","
             first = false
-            json += jsonString(k) + ":"
+            json += StringLiteral.json(k) + ":"
         }
         if !metadata.isEmpty {
             key("__metadata__")
-            let members = metadata.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + jsonString($0.value) }
+            let members = metadata.sorted { $0.key < $1.key }.map { StringLiteral.json($0.key) + ":" + StringLiteral.json($0.value) }
             json += "{" + members.joined(separator: ",") + "}"
         }
         var offset = 0
@@ -102,25 +103,6 @@ public enum SafeTensors {
         var bytes = Array(json.utf8)
         bytes += repeatElement(UInt8(ascii: " "), count: (8 - bytes.count % 8) % 8)
         return bytes
-    }
-
-    /// `string` as a JSON string literal: quotes, backslashes and control characters escaped, all
-    /// other characters written as UTF-8.
-    static func jsonString(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     /// Elements converted to BF16 per `write` call: bounds the scratch buffer.

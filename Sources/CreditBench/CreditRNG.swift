@@ -1,36 +1,28 @@
 // A small seeded random number generator for CreditBench.
 //
 // CreditBench must not import TensorCore (docs/design/README.md: it sits beside Datasets, above Tokenizers
-// only), so it carries its own generator: SplitMix64 (Steele, Lea & Flood 2014), the same mixer that
-// seeds xoshiro. It is tiny, fast, passes BigCrush and — what matters here — gives the same numbers
-// on every platform and Swift version, unlike `SystemRandomNumberGenerator` or the standard
-// library's `Int.random(in:)` algorithms, whose exact draws are not specified. That is why every
-// draw below goes through our own `int(in:)` rather than `Int.random(in:using:)`.
+// only), so it draws from Support's SplitMix64 (Steele, Lea & Flood 2014), the same mixer that
+// seeds xoshiro. It gives the same numbers on every platform and Swift version, unlike
+// `SystemRandomNumberGenerator` or the standard library's `Int.random(in:)` algorithms, whose exact
+// draws are not specified. That is why every draw below goes through our own `int(in:)` rather
+// than `Int.random(in:using:)`.
+import Support
 
-/// SplitMix64: a deterministic 64-bit generator. Example `i` of a data set uses stream `i`, so an
-/// example does not change when more examples are requested.
+/// A SplitMix64 stream per (seed, stream) with the draws the tasks need. Example `i` of a data set
+/// uses stream `i`, so an example does not change when more examples are requested.
 public struct CreditRNG: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
+    private var base: SplitMix64
+
+    /// The generator's position (SplitMix64's Weyl state).
+    public var state: UInt64 { base.state }
 
     /// A generator for `seed`; `stream` selects an independent sequence (e.g. the example index).
     public init(seed: UInt64, stream: UInt64 = 0) {
         // Mix the stream in through one SplitMix step so neighbouring streams are uncorrelated.
-        var s = seed ^ 0x9E37_79B9_7F4A_7C15
-        s = Self.mix(s &+ stream &* 0xBF58_476D_1CE4_E5B9)
-        state = s
+        base = SplitMix64(seed: SplitMix64.mix((seed ^ SplitMix64.golden) &+ stream &* 0xBF58_476D_1CE4_E5B9))
     }
 
-    static func mix(_ z0: UInt64) -> UInt64 {
-        var z = z0
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return Self.mix(state)
-    }
+    public mutating func next() -> UInt64 { base.next() }
 
     /// A uniform integer in `range` (Lemire's multiply-shift; the tiny bias is irrelevant here and
     /// the result is reproducible everywhere).

@@ -1,18 +1,6 @@
-// Seeded data order: per-epoch shuffles and the train/eval split. SplitMix64 (Steele et al. 2014)
-// keeps this target free of TensorCore; the same seed gives the same order on every platform.
-
-/// SplitMix64 generator.
-public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable, Codable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+// Seeded data order: per-epoch shuffles and the train/eval split. Support's SplitMix64 (Steele et
+// al. 2014) keeps this target free of TensorCore; the same seed gives the same order on every platform.
+import Support
 
 public enum DataOrder {
     /// A permutation of 0..<count for one epoch: a pure function of (seed, epoch), so a resumed run

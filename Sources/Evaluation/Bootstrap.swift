@@ -1,6 +1,8 @@
 // Percentile bootstrap confidence intervals (Efron & Tibshirani 1993). Resampling is over groups
 // (prompts), not individual responses: responses to one prompt are correlated, and resampling them
-// independently would understate the uncertainty.
+// independently would understate the uncertainty. Resampling draws from Support's SplitMix64, so
+// Evaluation needs no tensor engine.
+import Support
 
 /// A point estimate with a confidence interval.
 public struct Estimate: Sendable, Equatable, Codable, CustomStringConvertible {
@@ -53,18 +55,5 @@ public enum Bootstrap {
         let lo = stats[min(stats.count - 1, max(0, Int((alpha * Double(stats.count)).rounded(.down))))]
         let hi = stats[min(stats.count - 1, max(0, Int(((1 - alpha) * Double(stats.count)).rounded(.up)) - 1))]
         return Estimate(value: mean, low: lo, high: hi, count: all.count)
-    }
-}
-
-/// SplitMix64 (Steele et al. 2014): a small seeded generator so Evaluation needs no tensor engine.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

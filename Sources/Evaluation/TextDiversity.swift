@@ -12,6 +12,7 @@
 // `whitespaceTokens(_:lowercased:)`. Numbers from different tokenisations are not comparable.
 
 import Foundation
+import Support
 
 public enum TextDiversity {
     // MARK: Tokens

@@ -16,6 +16,7 @@ import Evaluation
 import Foundation
 import Models
 import Objectives
+import Support
 import Tokenizers
 import Training
 
@@ -264,7 +265,7 @@ public final class CreditDemo {
     /// systematic regime, by the task's systematic bug when the example admits it.
     func makeDemonstrations() -> [Demonstration] {
         let s = settings
-        var rng = Evaluation.SplitMix64(seed: s.seed &+ 11)
+        var rng = SplitMix64(seed: s.seed &+ 11)
         let buggy = s.regime == "systematic" ? task as? any SystematicBugTask : nil
         return (0 ..< s.sftExamples).map { i in
             let e = task.example(seed: s.seed, index: i)
@@ -424,7 +425,7 @@ public final class CreditDemo {
     /// chosen, a random wrong one rejected (on-policy pairs; prompts the SFT model always or never
     /// solves give no pair, as in on-policy DPO data pipelines).
     func makePairs(_ examples: [CreditExample], _ samples: [[SampledResponse]], seed: UInt64) -> [Pair] {
-        var rng = Evaluation.SplitMix64(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var out: [Pair] = []
         for (i, (e, ss)) in zip(examples, samples).enumerated() {
             let good = Array(Set(ss.filter(\.isCorrect).map(\.text))).sorted()
@@ -442,7 +443,7 @@ public final class CreditDemo {
     /// keeps prompts whose samples were all wrong — where a model that learned a bug makes it with
     /// high probability — which the paired set leaves out (docs/design/rewards.md §3.6).
     func wrongSamples(_ examples: [CreditExample], _ samples: [[SampledResponse]], seed: UInt64) -> [Pair] {
-        var rng = Evaluation.SplitMix64(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var out: [Pair] = []
         for (i, (e, ss)) in zip(examples, samples).enumerated() {
             let bad = Array(Set(ss.filter { !$0.isCorrect }.map(\.text))).sorted()

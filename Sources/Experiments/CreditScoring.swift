@@ -4,6 +4,7 @@
 import CreditBench
 import Evaluation
 import Foundation
+import Models
 import Reports
 import Rewards
 import Tokenizers

@@ -7,6 +7,7 @@ import Evaluation
 import Models
 import Objectives
 import Rewards
+import Support
 import TensorCore
 import Training
 
@@ -95,7 +96,7 @@ public struct UniformNoiseReward: TokenRewardSource {
     public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
-        var rng = Evaluation.SplitMix64(seed: seed)
+        var rng = SplitMix64(seed: seed)
         return episodes.map { e in
             TokenRewards(values: e.response.map { _ in Float(Double(rng.next() >> 11) / Double(1 << 53)) }, source: name)
         }

@@ -1,5 +1,5 @@
-// Sampling responses from a policy for CreditBench prompts and judging them with the task's
-// verifier.
+// Sampling responses from a policy for CreditBench prompts (Decoding's batched sampling) and judging
+// them with the task's verifier.
 import CreditBench
 import Decoding
 import Models
@@ -24,13 +24,11 @@ enum Sampling {
         let eos = tokenizer.eosTokenID ?? 0
         var params = GenerationParameters(maxNewTokens: maxNewTokens, temperature: temperature, stopTokenIDs: [eos])
         params.padTokenID = tokenizer.padTokenID ?? eos
-        let results = BatchedGeneration.generate(model: model, prompts: examples.map { tokenizer.encode($0.prompt) }, count: count,
-                                               parameters: params, seed: seed, batchSize: batchSize, progress: progress)
+        let results = BatchedGeneration.generateText(model: model, tokenizer: tokenizer, prompts: examples.map { tokenizer.encode($0.prompt) },
+                                                     count: count, parameters: params, seed: seed, batchSize: batchSize, stopToken: eos,
+                                                     skipSpecialTokens: false, progress: progress)
         return zip(examples, results).map { example, rows in
-            rows.map { result in
-                let text = tokenizer.decode(BatchedGeneration.body(result, stopToken: eos), skipSpecialTokens: false)
-                return SampledResponse(text: text, ids: result.tokens, isCorrect: task.verify(text, for: example).isCorrect)
-            }
+            rows.map { SampledResponse(text: $0.text, ids: $0.ids, isCorrect: task.verify($0.text, for: example).isCorrect) }
         }
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 import Models
 import Reports
 import Rewards
+import Support
 import Tokenizers
 
 /// One sampled continuation.
@@ -29,11 +30,9 @@ struct ContinuationSampler {
         var params = GenerationParameters(maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK,
                                           stopTokenIDs: eos.map { [$0] } ?? [])
         params.padTokenID = tokenizer.padTokenID ?? eos ?? 0
-        let results = BatchedGeneration.generate(model: model, prompts: prompts.map(promptIDs), count: count, parameters: params,
-                                               seed: seed, batchSize: batchSize, progress: progress)
-        return results.map { rows in
-            rows.map { Continuation(text: tokenizer.decode(BatchedGeneration.body($0, stopToken: eos), skipSpecialTokens: true), ids: $0.tokens) }
-        }
+        return BatchedGeneration.generateText(model: model, tokenizer: tokenizer, prompts: prompts.map(promptIDs), count: count,
+                                              parameters: params, seed: seed, batchSize: batchSize, stopToken: eos, skipSpecialTokens: true,
+                                              progress: progress).map { rows in rows.map { Continuation(text: $0.text, ids: $0.ids) } }
     }
 }
 
@@ -156,7 +155,7 @@ final class SentimentEvaluator {
         let groups = byPrompt.keys.sorted().map { byPrompt[$0]! }
         let x = groups.flatMap(\.x), y = groups.flatMap(\.y)
         guard let rho = RankCorrelation.spearman(x, y) else { return nil }
-        var rng = Evaluation.SplitMix64(seed: settings.seed &+ 77)
+        var rng = SplitMix64(seed: settings.seed &+ 77)
         var stats: [Double] = []
         for _ in 0 ..< (bootstrap ? settings.bootstrapResamples : 0) where groups.count > 1 {
             var xs: [Double] = [], ys: [Double] = []

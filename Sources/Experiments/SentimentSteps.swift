@@ -6,6 +6,7 @@ import Evaluation
 import Foundation
 import Models
 import Rewards
+import Support
 import Tokenizers
 
 public enum SentimentSteps {
@@ -32,7 +33,7 @@ public enum SentimentSteps {
         do { split = try ShakespearePrompts.load(directory: try requireFile(s.corpus, "Shakespeare corpus")) } catch let e as DemoError {
             throw e
         } catch { throw DemoError.invalidSetting("\(s.corpus): \(error)") }
-        var rng = Evaluation.SplitMix64(seed: s.seed &+ 17)
+        var rng = SplitMix64(seed: s.seed &+ 17)
         let train = Array(seededShuffle(split.train, &rng).prefix(s.trainPrompts))
         let test = Array(seededShuffle(split.test, &rng).prefix(s.testPrompts))
         guard !train.isEmpty, !test.isEmpty else { throw DemoError.emptyStage("the corpus gave no prompts") }
@@ -97,7 +98,7 @@ public enum SentimentSteps {
     }
 
     /// Fisher–Yates with the demo's generator (the same seed gives the same prompts on any machine).
-    static func seededShuffle(_ a: [String], _ rng: inout Evaluation.SplitMix64) -> [String] {
+    static func seededShuffle(_ a: [String], _ rng: inout SplitMix64) -> [String] {
         var a = a
         guard a.count > 1 else { return a }
         for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, Int(rng.next() % UInt64(i + 1))) }

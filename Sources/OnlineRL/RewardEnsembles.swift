@@ -59,7 +59,7 @@ public struct RewardModelEnsembleReward: RewardFunction {
     /// `DIR1,DIR2[,…][:MODE]` (MODE as `RewardEnsembles.make`; default mean).
     public init(argument: String, vocabularySize: Int) throws {
         let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
-        let dirs = (parts.first ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let dirs = CommaList.strings(parts.first ?? "").filter { !$0.isEmpty }
         guard !dirs.isEmpty else { throw RewardError("--reward rm-ensemble needs folders: rm-ensemble:DIR1,DIR2[:MODE]") }
         let mode: EnsembleAggregation
         do { mode = try parts.count > 1 ? RewardEnsembles.make(parts[1]) : .mean } catch let e as RegistryError {

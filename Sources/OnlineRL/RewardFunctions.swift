@@ -25,7 +25,7 @@ public enum RewardFunctions {
         },
         RewardFunctionEntry(card: MethodCard(name: "overlong", summary: "DAPO's soft overlong punishment: 0, then a ramp to −1 over the last CACHE tokens before MAX",
                                              arxiv: ["2503.14476"], defaults: ["max": "max_new_tokens", "cache": "max/4"]), argument: "MAX,CACHE") { arg, ctx in
-            let parts = (arg ?? "").split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let parts = CommaList.strings(arg ?? "").map { Int($0) }
             if arg != nil && (parts.count != 2 || parts.contains(nil)) { throw RewardError("--reward overlong:MAX,CACHE takes two integers, got '\(arg!)'") }
             let maxLength = parts.first.flatMap { $0 } ?? ctx.maxNewTokens
             return try OverlongPenalty(maxLength: maxLength, cache: parts.count == 2 ? parts[1]! : max(1, maxLength / 4))
@@ -64,7 +64,7 @@ public enum RewardFunctions {
         },
         RewardFunctionEntry(card: MethodCard(name: "implicit-dpo", summary: "RTO's dense token reward: clip(scale·(ℓ_dpo − ℓ_ref), ±clip), ref = the run's reference",
                                              arxiv: ["2404.18922"], defaults: ["scale": "0.05", "clip": "0.05"]), argument: "DPO_DIR[,SCALE[,CLIP]]") { arg, ctx in
-            let parts = (arg ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            let parts = CommaList.strings(arg ?? "")
             guard let dir = parts.first, !dir.isEmpty else { throw RewardError("--reward implicit-dpo needs a DPO model: implicit-dpo:DIR") }
             let numbers = parts.dropFirst().map { Float($0) }
             guard numbers.allSatisfy({ $0 != nil }), numbers.count <= 2 else {

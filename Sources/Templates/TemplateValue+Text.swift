@@ -1,6 +1,7 @@
 // How values become text: Python's `str()` for `{{ }}` output and `~`, `repr()` inside containers,
 // and `json.dumps(…, ensure_ascii=False)` for the `tojson` filter as transformers defines it.
 import Foundation
+import Support
 
 extension TemplateValue {
     /// Python's `str(value)`; `Undefined` prints as the empty string.

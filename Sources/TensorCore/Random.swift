@@ -1,5 +1,6 @@
 // Seeded randomness. Every random choice in TokenAlign takes a `RandomGenerator` built from a seed,
 // so the same seed gives the same numbers on every run and platform.
+import Support
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,15 +13,8 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
     public var state: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
-        var z = seed
-        func splitmix(_ z: inout UInt64) -> UInt64 {
-            z &+= 0x9E37_79B9_7F4A_7C15
-            var x = z
-            x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-            return x ^ (x >> 31)
-        }
-        state = (splitmix(&z), splitmix(&z), splitmix(&z), splitmix(&z))
+        var seeder = SplitMix64(seed: seed)
+        state = (seeder.next(), seeder.next(), seeder.next(), seeder.next())
     }
 
     public static func == (a: RandomGenerator, b: RandomGenerator) -> Bool {

@@ -47,9 +47,7 @@ struct DataMakeCommand: ParsableCommand {
         """
     )
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case sft, preference, prompts, stepwise
-    }
+    typealias Kind = CreditRowKind
 
     @Option(help: "Task: \(CreditTaskName.allCases.map(\.rawValue).joined(separator: "|")).") var task: String
     @Option(help: "Number of rows.") var n: Int
@@ -91,50 +89,9 @@ struct DataMakeCommand: ParsableCommand {
         let creditTask: any CreditTask
         do { creditTask = try name.task(knobs) } catch { throw ValidationError(error.description) }
         let tok = try tokenizer.map(loadTokenizer)
-        let rows = (0 ..< n).map { makeRow(creditTask, index: $0, tokenizer: tok) }
+        let rows = creditTask.rows(kind: kind, count: n, seed: seed, knobs: knobs, errorRate: errorRate, tokenizer: tok)
         try writeJSONL(rows, to: out)
     }
-
-    /// Row `index`: a pure function of the task, seed and index.
-    func makeRow(_ task: some CreditTask, index: Int, tokenizer: Tokenizer?) -> [String: Any] {
-        let ex = task.example(seed: seed, index: index)
-        var row: [String: Any] = ["prompt": ex.prompt, "task": task.name]
-        // Whether this row's demonstration is wrong: its own stream, so it does not disturb the examples.
-        var coin = CreditRNG(seed: seed ^ 0x5EED_E22, stream: UInt64(index))
-        switch kind {
-        case .prompts:
-            row["answer"] = ex.answer
-            // The knobs travel with the prompt, so the `creditbench` reward rebuilds the same task.
-            if !knobs.columns.isEmpty { row["task_knobs"] = knobs.columns }
-        case .sft:
-            if coin.chance(errorRate ?? 0) {
-                let bad = task.injectedError(for: ex, seed: seed, index: index)
-                row["completion"] = bad.response; row["is_correct"] = false; row["error_kind"] = bad.kind
-            } else {
-                row["completion"] = ex.completion; row["is_correct"] = true
-            }
-        case .preference:
-            let bad = task.injectedError(for: ex, seed: seed, index: index)
-            let verdict = task.verify(bad.response, for: ex)
-            row["chosen"] = ex.completion
-            row["rejected"] = bad.response
-            row["rejected_error_kind"] = bad.kind
-            row["rejected_first_error_char"] = verdict.firstError ?? NSNull()
-            row["rejected_error_spans"] = verdict.errorSpans.map { ["start": $0.start, "end": $0.end, "severity": $0.severity.rawValue] as [String: Any] }
-            if let e = verdict.edit { row["rejected_correction"] = ["start": e.start, "end": e.end, "replacement": e.replacement] as [String: Any] }
-            if let tokenizer {
-                let credit = TokenCredit(response: bad.response, firstError: verdict.firstError, tokenizer: tokenizer, prompt: ex.prompt)
-                row["rejected_first_error_token"] = credit.firstErrorToken ?? NSNull()
-                row["rejected_token_labels"] = credit.labels.map(\.rawValue)
-            }
-        case .stepwise:
-            guard let chain = task as? ChainTask else { return row }
-            let response = coin.chance(errorRate ?? 0.5) ? task.injectedError(for: ex, seed: seed, index: index).response : ex.completion
-            let steps = chain.steps(of: response, for: ex)
-            let scalars = Array(response.unicodeScalars)
-            row["completions"] = steps.map { String(String.UnicodeScalarView(scalars[$0.range])) }
-            row["labels"] = steps.map(\.isCorrect)
-        }
-        return row
-    }
 }
+
+extension CreditRowKind: ExpressibleByArgument {}

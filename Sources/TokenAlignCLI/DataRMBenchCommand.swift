@@ -5,6 +5,7 @@ import CreditBench
 import Datasets
 import Experiments
 import Foundation
+import Support
 
 struct DataRMBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +38,7 @@ struct DataRMBenchCommand: ParsableCommand {
         guard minimumMargin.isFinite, minimumMargin >= 0 else { throw ValidationError("--minimum-margin must be ≥ 0") }
         if from == .sentiment, samples == nil { throw ValidationError("--from sentiment needs --samples FILE (continuations to rank)") }
         if let tasks {
-            for t in tasks.split(separator: ",") where CreditTaskName(rawValue: String(t)) == nil {
+            for t in CommaList.strings(tasks) where CreditTaskName(rawValue: t) == nil {
                 throw ValidationError("--tasks: unknown task '\(t)'; expected \(CreditTaskName.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
@@ -47,7 +48,7 @@ struct DataRMBenchCommand: ParsableCommand {
         let rows: [[String: Any]]
         switch from {
         case .creditbench:
-            let names = tasks.map { $0.split(separator: ",").compactMap { CreditTaskName(rawValue: String($0)) } } ?? CreditTaskName.allCases
+            let names = tasks.map { CommaList.strings($0).compactMap { CreditTaskName(rawValue: $0) } } ?? CreditTaskName.allCases
             rows = try RMBenchBuilder.creditBench(tasks: names, n: n, seed: seed, rejectedPerPrompt: rejected)
         case .sentiment:
             let scorer = try SentimentSteps.scorer(try settings.settings())

@@ -161,16 +161,17 @@ struct GenerateCommand: ParsableCommand {
         model.eval()
         let guidance = try guides(model: model, tokenizer: tokenizer, longestPrompt: ids.map(\.count).max() ?? 0)
         let bar = ProgressLine(label: "generate")
-        let results = BatchedGeneration.generate(model: model, prompts: ids, count: numSamples, parameters: parameters(tokenizer), seed: seed,
-                                                 batchSize: batchSize, extraProcessors: guidance) { bar.update($0, of: $1) }
+        let results = BatchedGeneration.generateText(model: model, tokenizer: tokenizer, prompts: ids, count: numSamples,
+                                                     parameters: parameters(tokenizer), seed: seed, batchSize: batchSize,
+                                                     stopToken: tokenizer.eosTokenID, skipSpecialTokens: true,
+                                                     extraProcessors: guidance) { bar.update($0, of: $1) }
         bar.finish()
         var rows: [[String: Any]] = []
         for ((row, isChat), samples) in zip(zip(input, conversational), results) {
             for (j, r) in samples.enumerated() {
-                let text = tokenizer.decode(BatchedGeneration.body(r, stopToken: tokenizer.eosTokenID), skipSpecialTokens: true)
-                let completion: Any = isChat ? [["role": "assistant", "content": text]] : text
+                let completion: Any = isChat ? [["role": "assistant", "content": r.text]] : r.text
                 rows.append(["prompt": row.object["prompt"] ?? "", "completion": completion,
-                             "sample": j, "completion_tokens": r.tokens.count, "finish_reason": r.finishReason.rawValue])
+                             "sample": j, "completion_tokens": r.ids.count, "finish_reason": r.finishReason.rawValue])
             }
         }
         try writeJSONL(rows, to: out)

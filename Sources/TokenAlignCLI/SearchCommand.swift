@@ -12,6 +12,7 @@ import Foundation
 import Models
 import OnlineRL
 import Search
+import Support
 import Tokenizers
 
 /// Decoding and search knobs shared by `search` and `generate --best-of`.
@@ -138,7 +139,7 @@ struct SearchCommand: ParsableCommand {
         }
         // Every method and scorer is checked before any search runs.
         var plans: [(label: String, entry: SearcherEntry, scorerSpec: String?)] = []
-        for spec in method.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
+        for spec in CommaList.strings(method) {
             let parts = spec.split(separator: "@", maxSplits: 1).map(String.init)
             let entry: SearcherEntry
             do { entry = try Searchers.registry.entry(named: parts[0]) } catch { throw SettingsError("--method \(parts[0]): \(error)") }

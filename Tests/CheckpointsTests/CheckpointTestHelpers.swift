@@ -51,19 +51,6 @@ func openingError(_ url: URL) -> CheckpointError? {
     }
 }
 
-/// Deterministic random numbers (SplitMix64), so that failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Float32 → bfloat16 (as the Float32 it widens back to) rounded to nearest, ties to even, computed
 /// independently of the bit trick in `FloatConversion.bfloat16Bits`: the two bfloat16 neighbours of
 /// `x` are compared by exact distance in Double.

@@ -3,6 +3,7 @@
 // and a typed error (never a crash) for every kind of malformed file.
 import Foundation
 import Testing
+import Support
 import TensorCore
 @testable import Checkpoints
 

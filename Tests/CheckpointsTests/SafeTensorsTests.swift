@@ -1,6 +1,7 @@
 // Reading and writing safetensors: round trips, dtype conversion, metadata, atomic writes, and
 // interchange with Python's safetensors through committed fixtures.
 import Foundation
+import Support
 import Testing
 import TensorCore
 @testable import Checkpoints

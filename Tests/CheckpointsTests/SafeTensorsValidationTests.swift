@@ -1,6 +1,7 @@
 // Malformed safetensors files: each defect is reported as its own `CheckpointError` case, whose
 // description names the file and, where one is involved, the tensor. Nothing traps.
 import Foundation
+import Support
 import Testing
 import TensorCore
 @testable import Checkpoints

@@ -1,4 +1,5 @@
 import Evaluation
+import Support
 import Testing
 
 @Suite struct CreditLocalisationTests {

@@ -3,6 +3,7 @@
 // Tests/Fixtures/evaluation/generate_diversity.py (diversity_reference.json), matched to 1e-6.
 
 import Foundation
+import Support
 import Testing
 @testable import Evaluation
 

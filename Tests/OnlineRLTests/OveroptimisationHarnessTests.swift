@@ -6,6 +6,7 @@ import Foundation
 import OnlineRL
 import Search
 import Testing
+import TrainedFixtures
 
 @Suite(.serialized) struct OveroptimisationHarnessTests {
     /// Proxy: "the answer contains a 1" (a bad stand-in for correctness); gold: the verifier.

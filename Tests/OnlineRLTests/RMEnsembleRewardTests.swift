@@ -3,18 +3,19 @@
 // follow the hand formulas (mean, min, mean − λ·|a − b|/2, mean − λ·(a − b)²/4).
 import Foundation
 import OnlineRL
+import TestSupport
+import Training
 import Testing
 import Tokenizers
 import Datasets
 import Decoding
+import TrainedFixtures
 
 @Suite struct RMEnsembleRewardTests {
     static func rewardModel(seed: Int) throws -> String {
-        let data = try writeLines((0 ..< 8).map { ["prompt": "p\($0)", "chosen": " good", "rejected": " bad"] })
-        let out = temporaryPath("rm")
-        try runCommand(["reward", "--model", try tinyModelFolder().path, "--data", data, "--out", out, "--max-steps", "2",
-                        "--batch-size", "4", "--seed", "\(seed)"])
-        return out + "/model"
+        let data = try TestFiles.writeRows((0 ..< 8).map { ["prompt": "p\($0)", "chosen": " good", "rejected": " bad"] })
+        // `tokenalign reward`'s defaults: lr 5e-5, linear schedule.
+        return try trainTinyModel(.reward, data: data, steps: 2, batchSize: 4, learningRate: 5e-5, schedule: "linear", seed: UInt64(seed)).folder
     }
 
     @Test func ensembleOfRewardModels() throws {

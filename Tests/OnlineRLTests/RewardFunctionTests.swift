@@ -6,12 +6,14 @@ import Testing
 @testable import OnlineRL
 import Rewards
 import Tokenizers
+import TestSupport
+import TrainedFixtures
 
 @Suite struct RewardFunctionTests {
     let tokenizer: Tokenizer
 
     init() throws {
-        tokenizer = try Tokenizer(directory: fixtures.appendingPathComponent("datasets/tokenizer"))
+        tokenizer = try Tokenizer(directory: TestFiles.fixtures.appendingPathComponent("datasets/tokenizer"))
     }
 
     func completion(_ text: String, columns: [String: Any] = [:], finish: FinishReason = .stopString) -> Completion {
@@ -126,7 +128,7 @@ import Tokenizers
         let same = try ImplicitDPOReward(dpoPath: setup.sftModel, referencePath: setup.sftModel, vocabularySize: 512)
         #expect(try same.tokenRewards([c])[0].allSatisfy { $0 == 0 })
         // Against the untrained base: scale × log-ratio, clipped at ±clip.
-        let base = try tinyModelFolder().path
+        let base = try TestFiles.modelFolder().path
         let unclipped = try ImplicitDPOReward(dpoPath: setup.sftModel, referencePath: base, scale: 1, clip: 0, vocabularySize: 512)
         let clipped = try ImplicitDPOReward(dpoPath: setup.sftModel, referencePath: base, scale: 1, clip: 0.05, vocabularySize: 512)
         let u = try unclipped.tokenRewards([c])[0], k = try clipped.tokenRewards([c])[0]

@@ -7,6 +7,7 @@ import Foundation
 import OnlineRL
 import Testing
 import Tokenizers
+import TestSupport
 
 @Suite struct TaskKnobsRewardTests {
     func completion(_ row: [String: Any], _ text: String, _ tokenizer: Tokenizer) -> Completion {
@@ -15,14 +16,14 @@ import Tokenizers
     }
 
     @Test func reversedAdditionIsVerifiedWithItsKnobs() throws {
-        let tokenizer = try Tokenizer(directory: try tinyModelFolder())
+        let tokenizer = try Tokenizer(directory: try TestFiles.modelFolder())
         var knobs = TaskKnobs()
         knobs.digits = 2
         knobs.reversed = true
         let task = try CreditTaskName.add.task(knobs)
         let e = task.example(seed: 4, index: 0)
         // Written and read back as JSON, as the reward sees rows.
-        let path = try writeLines([["prompt": e.prompt, "task": "add", "task_knobs": knobs.columns]])
+        let path = try TestFiles.writeRows([["prompt": e.prompt, "task": "add", "task_knobs": knobs.columns]])
         let row = try JSONLReader.read(path)[0].object
         let reward = try RewardFunctions.make("creditbench", context: RewardContext(tokenizer: tokenizer, maxNewTokens: 8, vocabularySize: 512))
         #expect(try reward.tokenRewards([completion(row, e.completion, tokenizer)])[0].last == 1)
@@ -37,19 +38,5 @@ import Tokenizers
         var bad = row
         bad["task_knobs"] = ["digits": 99]
         #expect { try reward.tokenRewards([completion(bad, e.completion, tokenizer)]) } throws: { "\($0)".contains("p.jsonl:1") }
-    }
-
-    @Test func dataMakeWritesTheKnobs() throws {
-        let out = temporaryPath("prompts.jsonl")
-        try runCommand(["data", "make", "--task", "add", "--digits", "2", "--reversed", "--kind", "prompts", "--n", "3", "--out", out])
-        let rows = try JSONLReader.read(out)
-        #expect(rows.count == 3)
-        for r in rows {
-            let knobs = try TaskKnobs(columns: r.object["task_knobs"] as! [String: Any])
-            #expect(knobs.digits == 2 && knobs.reversed)
-        }
-        let plain = temporaryPath("plain.jsonl")
-        try runCommand(["data", "make", "--task", "sort", "--kind", "prompts", "--n", "2", "--out", plain])
-        #expect(try JSONLReader.read(plain).allSatisfy { $0.object["task_knobs"] == nil })
     }
 }

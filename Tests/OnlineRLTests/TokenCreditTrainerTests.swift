@@ -9,6 +9,8 @@ import Tokenizers
 import Datasets
 import Decoding
 import Training
+import TestSupport
+import TrainedFixtures
 
 @Suite(.serialized) struct TokenCreditTrainerTests {
     func small(_ setup: AdditionSetup, steps: Int) -> OnlineRLConfiguration {
@@ -74,7 +76,7 @@ import Training
         var plain = c
         plain.constraints = []
         plain.maxSteps = 1
-        plain.out = temporaryPath("plain")
+        plain.out = TestFiles.temporaryPath("plain")
         let p = try OnlineRLSetup.prepare(plain).trainer
         try p.run()
         let plainCheckpoint = try p.saveCheckpoint(in: URL(fileURLWithPath: plain.out))

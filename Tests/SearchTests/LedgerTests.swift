@@ -7,6 +7,8 @@ import OnlineRL
 import Search
 import Testing
 import Training
+import TestSupport
+import TrainedFixtures
 
 @Suite(.serialized) struct LedgerTests {
     func setup() throws -> ChainSetup { try ChainSetup.shared.get() }
@@ -87,7 +89,7 @@ import Training
     @Test func rewardModelLedgerMatchesTheCountedForwardPasses() throws {
         let s = try setup()
         let policy = s.policy(try s.loadModel())
-        let rmFolder = try rewardModelFolder(tokenizer: fixtures.appendingPathComponent("datasets/tokenizer/tokenizer.json"))
+        let rmFolder = try TestFiles.rewardModelFolder(tokenizer: TestFiles.fixtures.appendingPathComponent("datasets/tokenizer/tokenizer.json"))
         let loaded = try #require(try RewardModelLoader.load(folder: rmFolder))
         let counter = CountingModel(loaded.model)
         let scorer = RewardModelScorer(model: counter, head: loaded.head, tokenLevel: false, batchSize: 4)
@@ -115,7 +117,7 @@ import Training
     /// token, computed by a separate code path (`RewardModelReward`, one unpadded-length batch).
     @Test func rmScorerAgreesWithTheOnlineRLRewardModelReward() throws {
         let s = try ChainSetup.shared.get()
-        let rmFolder = try rewardModelFolder(tokenizer: fixtures.appendingPathComponent("datasets/tokenizer/tokenizer.json"))
+        let rmFolder = try TestFiles.rewardModelFolder(tokenizer: TestFiles.fixtures.appendingPathComponent("datasets/tokenizer/tokenizer.json"))
         let scorer = try RewardModelScorer(folder: rmFolder.path, tokenLevel: false, policyTokenizer: s.tokenizer, policyVocabulary: 512)
         let reward = try RewardModelReward(folder: rmFolder.path, tokenLevel: false, vocabularySize: 512)
         let p = try s.promptRows()[0]

@@ -6,7 +6,7 @@ import Models
 import OnlineRL
 import Search
 import Testing
-@testable import TokenAlignCLI
+import TrainedFixtures
 
 @Suite(.serialized) struct SearcherTests {
     func setup() throws -> ChainSetup { try ChainSetup.shared.get() }
@@ -135,11 +135,5 @@ import Testing
         // c = 0 is pure exploitation; more child visits explore less: 0.2 + 2·sqrt(ln 9 / 3).
         #expect(StepMCTS.uct(q: 0.3, parentVisits: 9, childVisits: 3, exploration: 0) == 0.3)
         #expect(abs(StepMCTS.uct(q: 0.2, parentVisits: 9, childVisits: 3, exploration: 2) - (0.2 + 2 * 0.8558085022044397)) < 1e-12)
-    }
-
-    @Test func benchSharedPrefixRefusesBadShapes() {
-        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["bench", "shared-prefix", "--copies", "1"]) }
-        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["bench", "shared-prefix", "--size", "huge"]) }
-        #expect((try? TokenAlignCommand.parseAsRoot(["bench", "shared-prefix", "--size", "tiny", "--contexts", "2"])) != nil)
     }
 }

@@ -4,6 +4,7 @@ import Models
 import OnlineRL
 import Search
 import Testing
+import TrainedFixtures
 
 @Suite(.serialized) struct SharedPrefixTests {
     @Test func sharedPrefillGivesTheSameAnswersAndCountsWhatItSaves() throws {

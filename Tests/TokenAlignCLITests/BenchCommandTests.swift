@@ -4,6 +4,12 @@ import Testing
 @testable import TokenAlignCLI
 
 @Suite struct BenchCommandTests {
+    @Test func benchSharedPrefixRefusesBadShapes() {
+        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["bench", "shared-prefix", "--copies", "1"]) }
+        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["bench", "shared-prefix", "--size", "huge"]) }
+        #expect((try? TokenAlignCommand.parseAsRoot(["bench", "shared-prefix", "--size", "tiny", "--contexts", "2"])) != nil)
+    }
+
     @Test func parsesEveryBenchCase() throws {
         for args in [["bench", "matmul", "--size", "64", "128", "--json"], ["bench", "mlp-step", "--size", "tiny"],
                      ["bench", "attention-step", "--size", "tiny", "small", "--repeats", "5"], ["bench", "block-step"]] {

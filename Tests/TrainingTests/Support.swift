@@ -1,37 +1,19 @@
 import Foundation
 import Models
+import TestSupport
 import Tokenizers
 import Training
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
 /// A temporary model folder: weights from `weights` (a fixture folder) and the committed dataset tokenizer.
-func modelFolder(_ weights: String = "models/llama") throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ta-train-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    for f in ["config.json", "model.safetensors"] {
-        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("\(weights)/\(f)"), to: dir.appendingPathComponent(f))
-    }
-    for f in ["tokenizer.json", "tokenizer_config.json"] {
-        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("datasets/tokenizer/\(f)"), to: dir.appendingPathComponent(f))
-    }
-    return dir
-}
+func modelFolder(_ weights: String = "models/llama") throws -> URL { try TestFiles.modelFolder(weights) }
 
 func temporaryDirectory() -> URL {
     FileManager.default.temporaryDirectory.appendingPathComponent("ta-run-\(UUID().uuidString)")
 }
 
-func writeJSONL(_ rows: [[String: Any]]) throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ta-data-\(UUID().uuidString).jsonl")
-    var out = Data()
-    for r in rows {
-        out.append(try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]))
-        out.append(UInt8(ascii: "\n"))
-    }
-    try out.write(to: url)
-    return url.path
-}
+func writeJSONL(_ rows: [[String: Any]]) throws -> String { try TestFiles.writeRows(rows, name: "data.jsonl") }
 
 /// A learnable synthetic preference task: whatever the prompt, the chosen completion mentions the
 /// fox and the rejected one the dog. Train and held-out prompts differ.

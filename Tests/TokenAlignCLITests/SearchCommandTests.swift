@@ -2,20 +2,22 @@
 import Foundation
 import Search
 import Support
+import TestSupport
 import Testing
 @testable import TokenAlignCLI
 import Tokenizers
+import TrainedFixtures
 
 @Suite(.serialized) struct SearchCommandTests {
     func setup() throws -> ChainSetup { try ChainSetup.shared.get() }
 
     @Test func searchWritesOneRowPerPromptMethodAndSeedWithCostColumns() throws {
         let s = try setup()
-        let out = temporaryPath("out.jsonl")
-        try runCommand(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "greedy,best-of-n@verifier,early-reject",
+        let out = TestFiles.temporaryPath("out.jsonl")
+        try run(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "greedy,best-of-n@verifier,early-reject",
                         "--scorer", "verifier", "-n", "4", "--tau", "2", "--seeds", "1,2", "--stop", "\n", "--max-new-tokens", "24",
                         "--estimate-n", "1,2,4"])
-        let rows = try readLines(out)
+        let rows = try TestFiles.readRows(out)
         #expect(rows.count == 6 * 3 * 2)
         for r in rows {
             for key in ["policy_prefill_tokens", "policy_decode_tokens", "policy_forward_calls", "scorer_prefill_tokens", "wall_seconds",
@@ -38,48 +40,48 @@ import Tokenizers
 
     @Test func generateBestOfOneIsPlainSampling() throws {
         let s = try setup()
-        let prompts = try writeLines([["prompt": "chain 3+4*2=", "task": "chain"]])
-        let a = temporaryPath("a.jsonl"), b = temporaryPath("b.jsonl")
-        try runCommand(["generate", "--model", s.model, "--prompts", prompts, "--out", a, "--temperature", "1", "--seed", "4",
+        let prompts = try TestFiles.writeRows([["prompt": "chain 3+4*2=", "task": "chain"]])
+        let a = TestFiles.temporaryPath("a.jsonl"), b = TestFiles.temporaryPath("b.jsonl")
+        try run(["generate", "--model", s.model, "--prompts", prompts, "--out", a, "--temperature", "1", "--seed", "4",
                         "--max-new-tokens", "20", "--stop", "\n"])
-        try runCommand(["search", "--model", s.model, "--prompts", prompts, "--out", b, "--method", "best-of-n", "--scorer", "verifier",
+        try run(["search", "--model", s.model, "--prompts", prompts, "--out", b, "--method", "best-of-n", "--scorer", "verifier",
                         "-n", "1", "--seed", "4", "--max-new-tokens", "20", "--stop", "\n"])
-        let bo = temporaryPath("c.jsonl")
-        try runCommand(["generate", "--model", s.model, "--prompts", prompts, "--out", bo, "--temperature", "1", "--seed", "4",
+        let bo = TestFiles.temporaryPath("c.jsonl")
+        try run(["generate", "--model", s.model, "--prompts", prompts, "--out", bo, "--temperature", "1", "--seed", "4",
                         "--max-new-tokens", "20", "--stop", "\n", "--best-of", "1", "--scorer", "verifier"])
         // `generate --prompts` seeds its first batch with the seed itself; search and best-of seed
         // prompt 0's call 0 with SearchSeeds.seed(4, 0, 0) = 4 too.
         #expect(SearchSeeds.seed(4, prompt: 0, call: 0) == 4)
-        let plain = try readLines(a)[0]["completion"] as! String
-        #expect(try readLines(b)[0]["completion"] as! String == plain)
-        #expect(try readLines(bo)[0]["completion"] as! String == plain)
+        let plain = try TestFiles.readRows(a)[0]["completion"] as! String
+        #expect(try TestFiles.readRows(b)[0]["completion"] as! String == plain)
+        #expect(try TestFiles.readRows(bo)[0]["completion"] as! String == plain)
     }
 
     @Test func unknownNamesListTheKnownOnes() throws {
         let s = try setup()
-        let out = temporaryPath("out.jsonl")
+        let out = TestFiles.temporaryPath("out.jsonl")
         do {
-            try runCommand(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "beem", "--scorer", "verifier"])
+            try run(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "beem", "--scorer", "verifier"])
             Issue.record("an unknown searcher must be refused")
         } catch {
             #expect("\(error)".contains("beem") && "\(error)".contains("best-of-n") && "\(error)".contains("mcts"))
             #expect(ExitCodes.code(for: error) == ExitCodes.usage)
         }
         do {
-            try runCommand(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "best-of-n", "--scorer", "judge:x"])
+            try run(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "best-of-n", "--scorer", "judge:x"])
             Issue.record("an unknown scorer must be refused")
         } catch {
             #expect("\(error)".contains("judge") && "\(error)".contains("verifier") && "\(error)".contains("token-rm"))
             #expect(ExitCodes.code(for: error) == ExitCodes.usage)
         }
         do {
-            try runCommand(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "best-of-n"])
+            try run(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "best-of-n"])
             Issue.record("best-of-n without a scorer must be refused")
         } catch {
             #expect("\(error)".contains("needs a scorer"))
         }
         do {
-            try runCommand(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "best-of-n", "--scorer", "verifier",
+            try run(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "best-of-n", "--scorer", "verifier",
                             "-n", "4", "--estimate-n", "8"])
             Issue.record("n > N must be refused")
         } catch {
@@ -92,10 +94,10 @@ import Tokenizers
         let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: s.model))
         let context = ScorerContext(tokenizer: tokenizer, vocabularySize: 512, maxNewTokens: 16)
         // The same tokenizer: accepted.
-        let same = try rewardModelFolder(tokenizer: fixtures.appendingPathComponent("datasets/tokenizer/tokenizer.json"))
+        let same = try TestFiles.rewardModelFolder(tokenizer: TestFiles.fixtures.appendingPathComponent("datasets/tokenizer/tokenizer.json"))
         #expect(try SequenceScorers.make("rm:\(same.path)", context: context).name == "rm")
         // Another tokenizer with the same model vocabulary: refused, naming the first differing id.
-        let other = try rewardModelFolder(tokenizer: fixtures.appendingPathComponent("tokenizers/tiny_lower.json"))
+        let other = try TestFiles.rewardModelFolder(tokenizer: TestFiles.fixtures.appendingPathComponent("tokenizers/tiny_lower.json"))
         do {
             _ = try SequenceScorers.make("rm:\(other.path)", context: context)
             Issue.record("a reward model with another tokenizer must be refused")
@@ -116,9 +118,9 @@ import Tokenizers
 
     @Test func badPromptRowForTheVerifierNamesFileAndLine() throws {
         let s = try setup()
-        let prompts = try writeLines([["prompt": "chain 1+2="], ["prompt": "no task here"]])
+        let prompts = try TestFiles.writeRows([["prompt": "chain 1+2="], ["prompt": "no task here"]])
         do {
-            try runCommand(["search", "--model", s.model, "--prompts", prompts, "--out", temporaryPath("o.jsonl"), "--method", "best-of-n",
+            try run(["search", "--model", s.model, "--prompts", prompts, "--out", TestFiles.temporaryPath("o.jsonl"), "--method", "best-of-n",
                             "--scorer", "verifier", "-n", "2", "--max-new-tokens", "4"])
             Issue.record("a row without a task must be refused by the verifier scorer")
         } catch {

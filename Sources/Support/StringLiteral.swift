@@ -1,5 +1,6 @@
 // String literals as Python writes them: `repr(str)` for printed containers and `json.dumps`
-// strings for `tojson`. One escaper serves both (and Tokenizers' JSON writer), each with its table.
+// strings for `tojson`. The one string escaper of the package: chat templates, the tokenizer JSON
+// writer and the safetensors header writer all call it, each with its table.
 import Foundation
 
 public enum StringLiteral {

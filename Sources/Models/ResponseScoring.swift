@@ -3,7 +3,6 @@
 // right-padded forward per model per batch; everything after it reads contiguous logits rows.
 import Autograd
 import Foundation
-import Models
 import TensorCore
 
 /// A prompt and a response as token ids. The response includes its final EOS when it has one, so
@@ -17,11 +16,13 @@ public struct PromptResponse: Sendable, Equatable {
     }
 }
 
-enum ResponseScoring {
+/// Per-token scoring of prompt + response rows under frozen models (Experiments scores CreditBench and
+/// sentiment responses with it; `LanguageModel.scoreTokens` is the whole-sequence variant).
+public enum ResponseScoring {
     /// Visits every response token of every row: `body(row, j, logits, label)` gets, for each model
     /// in `models`, the logits row [V] that predicts response token `j` of `row`.
-    static func visit(models: [any LanguageModel], rows: [PromptResponse], padID: Int, batchSize: Int = 64,
-                      _ body: (_ row: Int, _ j: Int, _ logits: [UnsafePointer<Float>], _ label: Int) -> Void) {
+    public static func visit(models: [any LanguageModel], rows: [PromptResponse], padID: Int, batchSize: Int = 64,
+                             _ body: (_ row: Int, _ j: Int, _ logits: [UnsafePointer<Float>], _ label: Int) -> Void) {
         guard let first = models.first else { return }
         let V = first.vocabularySize
         for lo in stride(from: 0, to: rows.count, by: batchSize) {
@@ -43,7 +44,7 @@ enum ResponseScoring {
 
     /// Prompt + response of each row, right-padded with `padID` to one [B, L] batch. Right padding
     /// only follows real tokens, which causal attention never lets them see, so no mask is needed.
-    static func paddedInput(_ rows: ArraySlice<PromptResponse>, padID: Int) -> IndexTensor {
+    public static func paddedInput(_ rows: ArraySlice<PromptResponse>, padID: Int) -> IndexTensor {
         let L = rows.map { $0.prompt.count + $0.response.count }.max() ?? 1
         var ids = [Int32](repeating: Int32(truncatingIfNeeded: padID), count: rows.count * L)
         for (b, r) in rows.enumerated() {
@@ -54,7 +55,7 @@ enum ResponseScoring {
 
     /// log softmax(z)[label], the entropy of softmax(z), and log Σ exp(z), for one logits row.
     @inline(__always)
-    static func logSumExp(_ z: UnsafePointer<Float>, _ V: Int) -> Float {
+    public static func logSumExp(_ z: UnsafePointer<Float>, _ V: Int) -> Float {
         var m = -Float.infinity
         for v in 0 ..< V { m = max(m, z[v]) }
         var s: Float = 0
@@ -62,9 +63,9 @@ enum ResponseScoring {
         return m + logf(s)
     }
 
-    static func logProb(_ z: UnsafePointer<Float>, _ V: Int, _ label: Int) -> Float { z[label] - logSumExp(z, V) }
+    public static func logProb(_ z: UnsafePointer<Float>, _ V: Int, _ label: Int) -> Float { z[label] - logSumExp(z, V) }
 
-    static func entropy(_ z: UnsafePointer<Float>, _ V: Int) -> Float {
+    public static func entropy(_ z: UnsafePointer<Float>, _ V: Int) -> Float {
         let lse = logSumExp(z, V)
         var h: Float = 0
         for v in 0 ..< V {
@@ -75,7 +76,7 @@ enum ResponseScoring {
     }
 
     /// KL(softmax(p) ‖ softmax(q)) over the vocabulary.
-    static func kl(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ V: Int) -> Float {
+    public static func kl(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ V: Int) -> Float {
         let lp = logSumExp(p, V), lq = logSumExp(q, V)
         var k: Float = 0
         for v in 0 ..< V {
@@ -86,8 +87,8 @@ enum ResponseScoring {
     }
 
     /// Per-token values `f(logits rows, label)` for every response, as one array per row.
-    static func perToken(models: [any LanguageModel], rows: [PromptResponse], padID: Int,
-                         _ f: (_ logits: [UnsafePointer<Float>], _ label: Int) -> Float) -> [[Float]] {
+    public static func perToken(models: [any LanguageModel], rows: [PromptResponse], padID: Int,
+                                _ f: (_ logits: [UnsafePointer<Float>], _ label: Int) -> Float) -> [[Float]] {
         var out = rows.map { [Float](repeating: 0, count: $0.response.count) }
         visit(models: models, rows: rows, padID: padID) { r, j, z, y in out[r][j] = f(z, y) }
         return out

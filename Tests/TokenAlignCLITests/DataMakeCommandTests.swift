@@ -1,14 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 import Tokenizers
 import Datasets
 @testable import CreditBench
 @testable import TokenAlignCLI
-
-private func runCLI(_ args: [String]) throws {
-    var cmd = try TokenAlignCommand.parseAsRoot(args)
-    try cmd.run()
-}
 
 private func rows(_ url: URL) throws -> [[String: Any]] {
     let text = try String(contentsOf: url, encoding: .utf8)
@@ -31,7 +27,7 @@ private func rows(_ url: URL) throws -> [[String: Any]] {
         let tokURL = dir.appendingPathComponent("tokenizer-\(name).json")
         try handMadeTokenizer().save(to: tokURL)
         let out = dir.appendingPathComponent("\(name).jsonl")
-        try runCLI(["data", "make", "--task", name.rawValue, "--n", "25", "--seed", "3", "--out", out.path,
+        try run(["data", "make", "--task", name.rawValue, "--n", "25", "--seed", "3", "--out", out.path,
                     "--kind", "preference", "--tokenizer", tokURL.path])
         let rs = try rows(out)
         #expect(rs.count == 25)
@@ -64,7 +60,7 @@ private func rows(_ url: URL) throws -> [[String: Any]] {
 
     @Test func sftPromptsAndStepwiseRows() throws {
         let sft = dir.appendingPathComponent("sft.jsonl")
-        try runCLI(["data", "make", "--task", "add", "--n", "200", "--seed", "1", "--out", sft.path, "--digits", "4", "--error-rate", "0.3"])
+        try run(["data", "make", "--task", "add", "--n", "200", "--seed", "1", "--out", sft.path, "--digits", "4", "--error-rate", "0.3"])
         let s = try rows(sft)
         #expect(s.count == 200)
         let wrong = s.filter { ($0["is_correct"] as? Bool) == false }
@@ -73,18 +69,18 @@ private func rows(_ url: URL) throws -> [[String: Any]] {
         #expect(s.allSatisfy { ($0["completion"] as? String)?.hasSuffix("\n") == true && ($0["prompt"] as? String)?.count == 10 })
         // Deterministic: the same command writes the same bytes.
         let again = dir.appendingPathComponent("sft2.jsonl")
-        try runCLI(["data", "make", "--task", "add", "--n", "200", "--seed", "1", "--out", again.path, "--digits", "4", "--error-rate", "0.3"])
+        try run(["data", "make", "--task", "add", "--n", "200", "--seed", "1", "--out", again.path, "--digits", "4", "--error-rate", "0.3"])
         #expect(try Data(contentsOf: sft) == Data(contentsOf: again))
 
         let prompts = dir.appendingPathComponent("prompts.jsonl")
-        try runCLI(["data", "make", "--task", "count", "--n", "10", "--out", prompts.path, "--kind", "prompts", "--length", "6"])
+        try run(["data", "make", "--task", "count", "--n", "10", "--out", prompts.path, "--kind", "prompts", "--length", "6"])
         let p = try rows(prompts)
         #expect(p.count == 10 && p.allSatisfy { Set($0.keys) == ["prompt", "answer", "task", "task_knobs"] })
         #expect(p.allSatisfy { ($0["task_knobs"] as? [String: Any])?["length"] as? Int == 6 })
         #expect(p.allSatisfy { ($0["answer"] as? String)?.count == 6 })
 
         let stepwise = dir.appendingPathComponent("steps.jsonl")
-        try runCLI(["data", "make", "--task", "chain", "--n", "40", "--out", stepwise.path, "--kind", "stepwise", "--steps", "4"])
+        try run(["data", "make", "--task", "chain", "--n", "40", "--out", stepwise.path, "--kind", "stepwise", "--steps", "4"])
         let st = try rows(stepwise)
         for r in st {
             let c = try #require(r["completions"] as? [String]), l = try #require(r["labels"] as? [Bool])
@@ -101,6 +97,20 @@ private func rows(_ url: URL) throws -> [[String: Any]] {
         #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["data", "make", "--task", "add", "--n", "1", "--out", "/tmp/x.jsonl", "--digits", "40"]) }
         #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["data", "make", "--task", "add", "--n", "0", "--out", "/tmp/x.jsonl"]) }
     }
+
+    @Test func dataMakeWritesTheKnobs() throws {
+        let out = TestFiles.temporaryPath("prompts.jsonl")
+        try run(["data", "make", "--task", "add", "--digits", "2", "--reversed", "--kind", "prompts", "--n", "3", "--out", out])
+        let rows = try JSONLReader.read(out)
+        #expect(rows.count == 3)
+        for r in rows {
+            let knobs = try TaskKnobs(columns: r.object["task_knobs"] as! [String: Any])
+            #expect(knobs.digits == 2 && knobs.reversed)
+        }
+        let plain = TestFiles.temporaryPath("plain.jsonl")
+        try run(["data", "make", "--task", "sort", "--kind", "prompts", "--n", "2", "--out", plain])
+        #expect(try JSONLReader.read(plain).allSatisfy { $0.object["task_knobs"] == nil })
+    }
 }
 
 /// The preference rows load with `Datasets` (the trainers' reader), and its span-derived token
@@ -116,7 +126,7 @@ private func rows(_ url: URL) throws -> [[String: Any]] {
         let tokURL = dir.appendingPathComponent("tokenizer.json")
         try tok.save(to: tokURL)
         let out = dir.appendingPathComponent("prefs.jsonl")
-        try runCLI(["data", "make", "--task", name.rawValue, "--n", "40", "--seed", "8", "--out", out.path,
+        try run(["data", "make", "--task", name.rawValue, "--n", "40", "--seed", "8", "--out", out.path,
                     "--kind", "preference", "--tokenizer", tokURL.path])
         var options = EncodingOptions()
         options.appendEOS = false

@@ -4,6 +4,7 @@ import Autograd
 import Foundation
 import Objectives
 import Support
+import TestSupport
 import Testing
 @testable import TokenAlignCLI
 import Training
@@ -43,18 +44,20 @@ struct DoubledSigmoidDPO: Objective {
         #expect(PreferenceMethod.allNames.contains(name))
         #expect(MethodCatalogue.markdown().contains("`\(name)`"))
 
-        let model = try modelFolder()
-        let data = try syntheticPreferences(train: 8, heldOut: 4)
-        func run(_ loss: String) throws -> [String: Double] {
-            let out = temporaryDirectory()
-            var cmd = try TokenAlignCommand.parseAsRoot(["dpo", "--model", model.path, "--data", data.train, "--loss", loss,
-                                                         "--max-steps", "1", "--batch-size", "4", "--seed", "3", "--out", out.path])
-            try cmd.run()
-            let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
-            let first = try #require(lines.first)
-            return try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Double])
+        let model = try TestFiles.modelFolder()
+        let data = try TestFiles.writeRows((0 ..< 8).map { k in
+            ["prompt": "tokens are credit \(k)", "chosen": k % 2 == 0 ? " the quick fox" : " quick brown fox",
+             "rejected": k % 2 == 0 ? " the lazy dog" : " lazy brown dog"]
+        })
+        func firstMetrics(_ loss: String) throws -> [String: Double] {
+            let out = TestFiles.temporaryPath("run")
+            try run(["dpo", "--model", model.path, "--data", data, "--loss", loss, "--max-steps", "1", "--batch-size", "4", "--seed", "3",
+                     "--out", out])
+            let rows = try TestFiles.readRows(out + "/metrics.jsonl")
+            let first = try #require(rows.first)
+            return first.compactMapValues { $0 as? Double }
         }
-        let doubled = try run(name), plain = try run("sigmoid")
+        let doubled = try firstMetrics(name), plain = try firstMetrics("sigmoid")
         let a = try #require(doubled["loss"]), b = try #require(plain["loss"])
         #expect(abs(a - 2 * b) < 1e-5, "registered objective's loss \(a) should be twice DPO's \(b)")
     }
