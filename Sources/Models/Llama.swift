@@ -22,8 +22,10 @@ public final class LlamaAttention: Module {
     let normWholeProjection: Bool
     let heads: Int, kvHeads: Int, headDim: Int
     let ropeTheta: Float
-    /// RoPE scaling as per-frequency factors (nil: plain RoPE).
-    let ropeScale: [Float]?
+    /// RoPE scaling (RopeScaling.swift); the static types' frequencies are computed once, the
+    /// length-dependent ones (dynamic, longrope) per call from the largest position.
+    let rope: LlamaConfiguration
+    let staticRope: LlamaConfiguration.RopeFrequencies?
     /// Sliding window of this layer (nil: full causal attention), applied in the full-sequence kernel,
     /// its backward, and cached decoding alike.
     let window: Int?
@@ -34,7 +36,8 @@ public final class LlamaAttention: Module {
         kvHeads = c.kvHeads
         headDim = c.headDimension
         ropeTheta = c.ropeTheta
-        ropeScale = c.ropeFrequencyScale
+        rope = c
+        staticRope = ["dynamic", "longrope"].contains(c.ropeScaling?.type ?? "") ? nil : c.ropeFrequencies(sequenceLength: 1)
         qProj = Linear(c.hiddenSize, heads * headDim, bias: c.qkvBias, rng: &rng)
         kProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
         vProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
@@ -70,8 +73,10 @@ public final class LlamaAttention: Module {
             q = qNorm(q)
             k = kNorm(k)
         }
-        q = Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale)
-        k = Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale)
+        // transformers' dynamic_rope_update: the length is max(position_ids) + 1 over the batch.
+        let f = staticRope ?? rope.ropeFrequencies(sequenceLength: (positions.max() ?? 0) + 1)
+        q = Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: f.scale, amplitude: f.amplitude)
+        k = Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: f.scale, amplitude: f.amplitude)
         return (q, k, v)
     }
 
