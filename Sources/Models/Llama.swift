@@ -170,6 +170,12 @@ public final class LlamaForCausalLM: Module, LanguageModel, DecoderStack {
     public var hiddenSize: Int { config.hiddenSize }
     public var layerCount: Int { config.numHiddenLayers }
     public var maxPositions: Int { config.maxPositionEmbeddings }
+    /// Phi-3 with LongRoPE: the cache is recomputed when the width first passes the original context.
+    public var cacheRecomputeWidth: Int? {
+        guard config.modelType == "phi3", let scaling = config.ropeScaling, scaling.type == "longrope",
+              let original = scaling.parameters.originalMaxPositionEmbeddings else { return nil }
+        return original + 1
+    }
 
     public func hiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?) -> Variable {
         stackHiddenStates(ids, attentionMask: attentionMask, cache: cache)

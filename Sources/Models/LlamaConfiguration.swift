@@ -72,23 +72,29 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         var ropeTheta: Float?
         var ropeType: String?
         var type: String?
-        var factor: Float?
-        var lowFreqFactor: Float?
-        var highFreqFactor: Float?
-        var originalMaxPositionEmbeddings: Int?
-        var attentionFactor: Float?
-        var betaFast: Float?
-        var betaSlow: Float?
-        var mscale: Float?
-        var mscaleAllDim: Float?
-        var truncate: Bool?
-        var shortFactor: [Float]?
-        var longFactor: [Float]?
-        enum CodingKeys: String, CodingKey {
-            case ropeTheta = "rope_theta", ropeType = "rope_type", type, factor, lowFreqFactor = "low_freq_factor"
-            case highFreqFactor = "high_freq_factor", originalMaxPositionEmbeddings = "original_max_position_embeddings"
-            case attentionFactor = "attention_factor", betaFast = "beta_fast", betaSlow = "beta_slow", mscale
-            case mscaleAllDim = "mscale_all_dim", truncate, shortFactor = "short_factor", longFactor = "long_factor"
+        var parameters: RopeParameters
+        enum CodingKeys: String, CodingKey { case ropeTheta = "rope_theta", ropeType = "rope_type", type }
+
+        init(ropeTheta: Float?, ropeType: String?, parameters: RopeParameters) {
+            self.ropeTheta = ropeTheta
+            self.ropeType = ropeType
+            self.parameters = parameters
+        }
+
+        /// The base and type, and the parameters from the same object.
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            ropeTheta = try c.decodeIfPresent(Float.self, forKey: .ropeTheta)
+            ropeType = try c.decodeIfPresent(String.self, forKey: .ropeType)
+            type = try c.decodeIfPresent(String.self, forKey: .type)
+            parameters = try RopeParameters(from: decoder)
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(ropeTheta, forKey: .ropeTheta)
+            try c.encodeIfPresent(ropeType, forKey: .ropeType)
+            try parameters.encode(to: encoder)
         }
     }
 
@@ -169,20 +175,12 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     /// refuse it; longrope derives it from the two context lengths.
     static func ropeScaling(type: String, _ rope: RopeFields, _ c: KeyedDecodingContainer<CodingKeys>, maxPositions: Int,
                             isPhi3: Bool) throws -> RopeScaling {
-        var original = try c.decodeIfPresent(Int.self, forKey: .originalMaxPositionEmbeddings) ?? (isPhi3 ? 4096 : rope.originalMaxPositionEmbeddings)
+        var s = RopeScaling(type: type, factor: 0)
+        s.parameters = rope.parameters
+        var original = try c.decodeIfPresent(Int.self, forKey: .originalMaxPositionEmbeddings) ?? (isPhi3 ? 4096 : rope.parameters.originalMaxPositionEmbeddings)
         if original == nil && ["llama3", "yarn", "longrope"].contains(type) { original = maxPositions }
-        var factor = rope.factor ?? 0
-        if rope.factor == nil, type == "longrope", let original, original > 0 { factor = Float(maxPositions) / Float(original) }
-        var s = RopeScaling(type: type, factor: factor, lowFreqFactor: rope.lowFreqFactor, highFreqFactor: rope.highFreqFactor,
-                            originalMaxPositionEmbeddings: original)
-        s.attentionFactor = rope.attentionFactor
-        s.betaFast = rope.betaFast
-        s.betaSlow = rope.betaSlow
-        s.mscale = rope.mscale
-        s.mscaleAllDim = rope.mscaleAllDim
-        s.truncate = rope.truncate
-        s.shortFactor = rope.shortFactor
-        s.longFactor = rope.longFactor
+        s.parameters.originalMaxPositionEmbeddings = original
+        if s.parameters.factor == nil, type == "longrope", let original, original > 0 { s.parameters.factor = Float(maxPositions) / Float(original) }
         return s
     }
 
@@ -201,14 +199,10 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         try c.encode(rmsNormEps, forKey: .rmsNormEps)
         try c.encode(ropeTheta, forKey: .ropeTheta)
         let r = ropeScaling
-        try c.encode(RopeFields(ropeTheta: ropeTheta, ropeType: r?.type ?? "default", factor: r?.factor,
-                                lowFreqFactor: r?.lowFreqFactor, highFreqFactor: r?.highFreqFactor,
-                                originalMaxPositionEmbeddings: r?.originalMaxPositionEmbeddings, attentionFactor: r?.attentionFactor,
-                                betaFast: r?.betaFast, betaSlow: r?.betaSlow, mscale: r?.mscale, mscaleAllDim: r?.mscaleAllDim,
-                                truncate: r?.truncate, shortFactor: r?.shortFactor, longFactor: r?.longFactor),
+        try c.encode(RopeFields(ropeTheta: ropeTheta, ropeType: r?.type ?? "default", parameters: r?.parameters ?? RopeParameters()),
                      forKey: .ropeParameters)
         // Phi3Config's own original_max_position_embeddings (default 4096) overrides the dict's on load.
-        if modelType == "phi3", let original = r?.originalMaxPositionEmbeddings { try c.encode(original, forKey: .originalMaxPositionEmbeddings) }
+        if modelType == "phi3", let original = r?.parameters.originalMaxPositionEmbeddings { try c.encode(original, forKey: .originalMaxPositionEmbeddings) }
         try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
         if modelType != "qwen2" { try c.encode(attentionBias, forKey: .attentionBias); try c.encode(mlpBias, forKey: .mlpBias) }
         try c.encodeIfPresent(bosTokenId, forKey: .bosTokenId)

@@ -7,17 +7,11 @@
 import Foundation
 
 extension LlamaConfiguration {
-    /// RoPE scaling as transformers' `ROPE_INIT_FUNCTIONS` computes it (modeling_rope_utils.py).
-    public struct RopeScaling: Codable, Sendable, Equatable {
-        /// "linear" (Chen et al. 2023, arXiv:2306.15595: positions / factor), "llama3" (Llama 3.1,
-        /// arXiv:2407.21783: long wavelengths / factor, short ones unchanged, smooth in between),
-        /// "dynamic" (NTK-aware base growth with the sequence length), "yarn" (Peng et al. 2023,
-        /// arXiv:2309.00071) or "longrope" (Ding et al. 2024, arXiv:2402.13753; Phi-3's short/long factors).
-        public var type: String
-        /// longrope: `max_position_embeddings / original_max_position_embeddings` when the file gives
-        /// none, as transformers derives it (the other types require it).
-        public var factor: Float
-        /// llama3 only.
+    /// The scaling parameters of a `rope_scaling` / `rope_parameters` object besides its type and
+    /// base, under their JSON names; each type reads the ones it needs.
+    public struct RopeParameters: Codable, Sendable, Equatable {
+        public var factor: Float?
+        /// llama3: the wavelength bounds (in units of the original context).
         public var lowFreqFactor: Float?
         public var highFreqFactor: Float?
         /// llama3, yarn, longrope: the pretraining context.
@@ -36,13 +30,37 @@ extension LlamaConfiguration {
         public var shortFactor: [Float]?
         public var longFactor: [Float]?
 
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case factor, lowFreqFactor = "low_freq_factor", highFreqFactor = "high_freq_factor"
+            case originalMaxPositionEmbeddings = "original_max_position_embeddings", attentionFactor = "attention_factor"
+            case betaFast = "beta_fast", betaSlow = "beta_slow", mscale, mscaleAllDim = "mscale_all_dim", truncate
+            case shortFactor = "short_factor", longFactor = "long_factor"
+        }
+    }
+
+    /// RoPE scaling as transformers' `ROPE_INIT_FUNCTIONS` computes it (modeling_rope_utils.py).
+    public struct RopeScaling: Codable, Sendable, Equatable {
+        /// "linear" (Chen et al. 2023, arXiv:2306.15595: positions / factor), "llama3" (Llama 3.1,
+        /// arXiv:2407.21783: long wavelengths / factor, short ones unchanged, smooth in between),
+        /// "dynamic" (NTK-aware base growth with the sequence length), "yarn" (Peng et al. 2023,
+        /// arXiv:2309.00071) or "longrope" (Ding et al. 2024, arXiv:2402.13753; Phi-3's short/long factors).
+        public var type: String
+        /// The parameters as transformers completes them: `factor` (0 when missing, which validation
+        /// refuses; longrope: `max_position_embeddings / original_max_position_embeddings` when the
+        /// file gives none) and `original_max_position_embeddings` always set for llama3, yarn, longrope.
+        public var parameters: RopeParameters
+        public var factor: Float { parameters.factor ?? 0 }
+
         public init(type: String, factor: Float, lowFreqFactor: Float? = nil, highFreqFactor: Float? = nil,
                     originalMaxPositionEmbeddings: Int? = nil) {
             self.type = type
-            self.factor = factor
-            self.lowFreqFactor = lowFreqFactor
-            self.highFreqFactor = highFreqFactor
-            self.originalMaxPositionEmbeddings = originalMaxPositionEmbeddings
+            parameters = RopeParameters()
+            parameters.factor = factor
+            parameters.lowFreqFactor = lowFreqFactor
+            parameters.highFreqFactor = highFreqFactor
+            parameters.originalMaxPositionEmbeddings = originalMaxPositionEmbeddings
         }
     }
 
@@ -74,11 +92,12 @@ extension LlamaConfiguration {
     /// - longrope: frequency i / long_factorᵢ when L > L₀, else / short_factorᵢ; amplitude
     ///   `attention_factor`, else √(1 + ln f / ln L₀) (1 for f ≤ 1), whichever set is active.
     public func ropeFrequencies(sequenceLength L: Int) -> RopeFrequencies {
-        guard let s = ropeScaling else { return RopeFrequencies(scale: nil, amplitude: 1) }
-        let D = headDimension, half = D / 2, theta = Double(ropeTheta), f = Double(s.factor)
+        guard let scaling = ropeScaling else { return RopeFrequencies(scale: nil, amplitude: 1) }
+        let s = scaling.parameters
+        let D = headDimension, half = D / 2, theta = Double(ropeTheta), f = Double(scaling.factor)
         let original = Double(s.originalMaxPositionEmbeddings ?? maxPositionEmbeddings)
         func exponent(_ i: Int) -> Double { Double(2 * i) / Double(D) }
-        switch s.type {
+        switch scaling.type {
         case "linear":
             return RopeFrequencies(scale: [Float](repeating: Float(1 / f), count: half), amplitude: 1)
         case "llama3":
@@ -132,19 +151,20 @@ extension LlamaConfiguration {
     /// frequencies), nil when they are usable.
     func ropeScalingProblem() -> String? {
         guard let scaling = ropeScaling else { return nil }
+        let p = scaling.parameters
         if !(scaling.factor > 0) { return "rope scaling '\(scaling.type)' needs a positive factor" }
         switch scaling.type {
         case "llama3":
-            guard let low = scaling.lowFreqFactor, let high = scaling.highFreqFactor, low < high else {
+            guard let low = p.lowFreqFactor, let high = p.highFreqFactor, low < high else {
                 return "rope scaling 'llama3' needs low_freq_factor < high_freq_factor"
             }
         case "yarn", "longrope":
-            guard let original = scaling.originalMaxPositionEmbeddings, original > 1 else {
+            guard let original = p.originalMaxPositionEmbeddings, original > 1 else {
                 return "rope scaling '\(scaling.type)' needs original_max_position_embeddings > 1"
             }
-            if let a = scaling.attentionFactor, !(a > 0) { return "rope scaling '\(scaling.type)' needs a positive attention_factor" }
+            if let a = p.attentionFactor, !(a > 0) { return "rope scaling '\(scaling.type)' needs a positive attention_factor" }
             if scaling.type == "longrope" {
-                for (name, list) in [("short_factor", scaling.shortFactor), ("long_factor", scaling.longFactor)] {
+                for (name, list) in [("short_factor", p.shortFactor), ("long_factor", p.longFactor)] {
                     guard let list, list.count == headDimension / 2, list.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                         return "rope scaling 'longrope' needs \(name): \(headDimension / 2) positive numbers (head_dim / 2)"
                     }

@@ -4,6 +4,7 @@
 // factor sets with the length, and a check that the fixtures would catch a model ignoring the scaling.
 import Autograd
 import Checkpoints
+import Decoding
 import Foundation
 import Models
 import TensorCore
@@ -55,7 +56,7 @@ import TestSupport
     @Test func dynamicGrowsTheBaseWithTheLength() {
         let c = Self.configuration(.init(type: "dynamic", factor: 2), headDim: 4, theta: 100, maxPositions: 10)
         Self.expectClose(c.ropeFrequencies(sequenceLength: 15).scale, [1, 0.5], "L 15")
-        #expect(c.ropeFrequencies(sequenceLength: 10) == .init(scale: nil, amplitude: 1))
+        #expect(c.ropeFrequencies(sequenceLength: 10).scale == nil && c.ropeFrequencies(sequenceLength: 10).amplitude == 1)
         #expect(c.ropeFrequencies(sequenceLength: 15).amplitude == 1)
     }
 
@@ -67,17 +68,17 @@ import TestSupport
     /// default amplitude 0.1·ln 2 + 1 = 1.06931.
     @Test func yarnBlendsByRotationCount() {
         var y = LlamaConfiguration.RopeScaling(type: "yarn", factor: 2, originalMaxPositionEmbeddings: 64)
-        y.betaFast = 4
-        y.betaSlow = 1
-        y.truncate = false
-        y.mscale = 2
-        y.mscaleAllDim = 1
+        y.parameters.betaFast = 4
+        y.parameters.betaSlow = 1
+        y.parameters.truncate = false
+        y.parameters.mscale = 2
+        y.parameters.mscaleAllDim = 1
         let f = Self.configuration(y, headDim: 8, theta: 100, maxPositions: 128).ropeFrequencies(sequenceLength: 1)
         Self.expectClose(f.scale, [1, 0.92188, 0.50664, 0.5], "no truncation")
         #expect(abs(f.amplitude - 1.06482) < 1e-5)
-        y.truncate = nil
-        y.mscale = nil
-        y.mscaleAllDim = nil
+        y.parameters.truncate = nil
+        y.parameters.mscale = nil
+        y.parameters.mscaleAllDim = nil
         let t = Self.configuration(y, headDim: 8, theta: 100, maxPositions: 128).ropeFrequencies(sequenceLength: 1000)
         Self.expectClose(t.scale, [1, 5.0 / 6, 2.0 / 3, 0.5], "truncated")
         #expect(abs(t.amplitude - 1.06931) < 1e-5)
@@ -88,8 +89,8 @@ import TestSupport
     /// beyond / long_factor.
     @Test func longropeSwitchesFactorSetsAtTheOriginalContext() {
         var l = LlamaConfiguration.RopeScaling(type: "longrope", factor: 4, originalMaxPositionEmbeddings: 16)
-        l.shortFactor = [1, 2]
-        l.longFactor = [4, 8]
+        l.parameters.shortFactor = [1, 2]
+        l.parameters.longFactor = [4, 8]
         let c = Self.configuration(l, headDim: 4, theta: 100, maxPositions: 64)
         let short = c.ropeFrequencies(sequenceLength: 16), long = c.ropeFrequencies(sequenceLength: 17)
         Self.expectClose(short.scale, [1, 0.5], "short")
@@ -147,6 +148,23 @@ import TestSupport
         let again = try Self.load(dir.path, absolute: true)
         #expect(again.config.ropeScaling == model.config.ropeScaling)
         #expect(again.config.ropeScaling != nil)
+    }
+
+    /// Phi-3 LongRoPE through the Generator (left-padded batch, 28 new tokens after 8): transformers'
+    /// Phi-3 drops its cache when the width first reaches original_max_position_embeddings + 1 (25)
+    /// and recomputes every position with the long factors; the Generator does the same and gives
+    /// transformers' greedy tokens. A plain cached loop (no recompute) diverges from them, so the
+    /// recompute is what makes them agree.
+    @Test func phi3LongropeGenerationRecomputesAtTheSwitch() throws {
+        let model = try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent("phi3_longrope"))
+        #expect(model.cacheRecomputeWidth == 25)
+        #expect(try ModelRegistry.load(folder: fixtureRoot.appendingPathComponent("llama_rope_dynamic")).cacheRecomputeWidth == nil)
+        let g = try SlidingWindowTests.GenerationCase("phi3_longrope")
+        let P = g.prompt[0].count, N = g.ids[0].count - P
+        let mask = g.promptMask.scalars
+        let prompts = g.prompt.enumerated().map { b, row in row.indices.filter { mask[b * P + $0] != 0 }.map { Int(row[$0]) } }
+        let out = Generator.generate(model: model, prompts: prompts, parameters: GenerationParameters(maxNewTokens: N))
+        #expect(out.map(\.tokens) == g.ids.map { $0[P...].map(Int.init) })
     }
 
     /// The same weights with plain RoPE are far from transformers' scaled logits.

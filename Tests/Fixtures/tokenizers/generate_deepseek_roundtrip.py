@@ -5,7 +5,7 @@ Builds a `tokenizers.Tokenizer` from the vocabulary and merges of llama.cpp's
 `ggml-vocab-deepseek-llm.gguf` (fetched into .assets/llama-vocab by scripts/fetch-assets.sh) with the
 pre-tokenizer llama.cpp names `deepseek-llm` written as `tokenizers` components: one `Split` (Isolated)
 per regex of llama.cpp's list (llama-vocab.cpp, LLAMA_VOCAB_PRE_TYPE_DEEPSEEK_LLM), then
-`ByteLevel(use_regex=False)`. Encodes a varied text set (the committed corpus.json documents plus
+`ByteLevel(use_regex=False)`, with the file's control and user-defined tokens as added tokens. Encodes a varied text set (the committed corpus.json documents plus
 strings aimed at the pre-tokenizer's classes: newlines, explicit letter ranges, ASCII and full-width
 punctuation, trailing whitespace, CJK / Hangul runs, digit runs, other scripts and emoji) and writes
 text -> ids to deepseek_llm_roundtrip.json; TokenizersTests checks that TokenAlign's `deepseek-llm`
@@ -20,7 +20,7 @@ import tarfile
 
 import gguf
 import tokenizers
-from tokenizers import Regex, decoders, models, pre_tokenizers
+from tokenizers import AddedToken, Regex, decoders, models, pre_tokenizers
 
 HERE = pathlib.Path(__file__).parent
 GGUF = HERE.parents[2] / ".assets/llama-vocab/ggml-vocab-deepseek-llm.gguf"
@@ -61,6 +61,12 @@ def build():
         [pre_tokenizers.Split(Regex(r), behavior="isolated") for r in llama_cpp_regexes()]
         + [pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
     tok.decoder = decoders.ByteLevel()
+    # llama.cpp's token types: CONTROL (3) tokens are special, USER_DEFINED (4) ones (DeepSeek's
+    # single-letter tokens such as "ö" and its [PAD…] slots) are matched in the text before
+    # pre-tokenisation, as added tokens are in tokenizers.
+    types = [int(field("tokenizer.ggml.token_type").parts[i][0]) for i in field("tokenizer.ggml.token_type").data]
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t, k in zip(tokens, types) if k == 3])
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t, k in zip(tokens, types) if k == 4])
     return tok
 
 
