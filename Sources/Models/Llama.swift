@@ -151,7 +151,7 @@ public final class LlamaModel: Module {
     }
 }
 
-public final class LlamaForCausalLM: Module, LanguageModel, DecoderStack {
+public final class LlamaForCausalLM: Module, DecoderShell, DecoderStack {
     public let config: LlamaConfiguration
     public var model: LlamaModel
     /// Only when `tie_word_embeddings` is false.
@@ -161,15 +161,10 @@ public final class LlamaForCausalLM: Module, LanguageModel, DecoderStack {
         self.config = config
         var rng = RandomGenerator(seed: seed)
         model = LlamaModel(config, rng: &rng)
-        lmHead = config.tieWordEmbeddings ? nil : Linear(config.hiddenSize, config.vocabSize, bias: false, rng: &rng)
+        lmHead = Self.untiedHead(config, rng: &rng)
         super.init()
     }
 
-    public var modelType: String { config.modelType }
-    public var vocabularySize: Int { config.vocabSize }
-    public var hiddenSize: Int { config.hiddenSize }
-    public var layerCount: Int { config.numHiddenLayers }
-    public var maxPositions: Int { config.maxPositionEmbeddings }
     /// Phi-3 with LongRoPE: the cache is recomputed when the width first passes the original context.
     public var cacheRecomputeWidth: Int? {
         guard config.modelType == "phi3", let scaling = config.ropeScaling, scaling.type == "longrope",
@@ -184,10 +179,6 @@ public final class LlamaForCausalLM: Module, LanguageModel, DecoderStack {
     public func logits(fromHidden h: Variable) -> Variable {
         if let lmHead { return lmHead(h) }
         return model.embedTokens.tiedLogits(h)
-    }
-
-    public func makeCache(batch: Int, capacity: Int) -> KVCache {
-        KVCache(layers: config.numHiddenLayers, batch: batch, capacity: capacity, kvHeads: config.kvHeads, headDimension: config.headDimension)
     }
 
     func embedInputs(_ ids: IndexTensor) -> Variable { model.embedTokens(ids) }
