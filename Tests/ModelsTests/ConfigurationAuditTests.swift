@@ -163,7 +163,7 @@ import Testing
 
         let cases: [[(String, GGUFTestValue)]] = [
             [("llama.attention.sliding_window", .u32(4096))],
-            [("llama.rope.scaling.type", .string("linear"))],
+            [("llama.rope.scaling.type", .string("dynamic"))],
             [("llama.rope.scaling.factor", .f32(4))],
             [("llama.attn_logit_softcapping", .f32(50))],
             [("llama.final_logit_softcapping", .f32(30))],
