@@ -44,14 +44,16 @@ public enum Functional {
     }
 
     /// Rotary position embedding of x [B, T, H, D] at `positions` (arXiv:2104.09864).
-    /// `frequencyScale` multiplies each inverse frequency (RoPE scaling: linear, Llama 3).
+    /// `frequencyScale` multiplies each inverse frequency (RoPE scaling: linear, Llama 3, YaRN,
+    /// dynamic NTK, LongRoPE); `amplitude` multiplies cos and sin (YaRN / LongRoPE attention factor).
     public static func rope(_ x: Variable, positions: [Int], rotaryDimensions: Int? = nil, theta: Float = 10_000,
-                            convention: RoPEConvention = .rotateHalf, frequencyScale: [Float]? = nil) -> Variable {
+                            convention: RoPEConvention = .rotateHalf, frequencyScale: [Float]? = nil,
+                            amplitude: Float = 1) -> Variable {
         let y = CPU.rope(x.value, positions: positions, rotaryDimensions: rotaryDimensions, theta: theta, convention: convention,
-                         frequencyScale: frequencyScale)
+                         frequencyScale: frequencyScale, amplitude: amplitude)
         return record(.rope, y, [x]) { g in
             [CPU.rope(g, positions: positions, rotaryDimensions: rotaryDimensions, theta: theta, convention: convention, inverse: true,
-                      frequencyScale: frequencyScale)]
+                      frequencyScale: frequencyScale, amplitude: amplitude)]
         }
     }
 

@@ -122,8 +122,14 @@ public enum Generator {
         var logProbs = [[Float]](repeating: [], count: B), entropies = [[Float]](repeating: [], count: B)
         var finished = [FinishReason?](repeating: nil, count: B)
         var input = IndexTensor(shape: [B, P], data: ids)
+        // Every row's ids so far (padded), for a model that recomputes its cache (Phi-3 LongRoPE).
+        var idRows = (0 ..< B).map { Array(ids[($0 * P) ..< (($0 + 1) * P)]) }
         var clock = ContinuousClock.now
         for step in 0 ..< parameters.maxNewTokens {
+            if let width = model.cacheRecomputeWidth, cache.length > 0, cache.length < width, cache.length + input.shape[1] >= width {
+                cache.reset()
+                input = IndexTensor(shape: [B, idRows[0].count], data: idRows.flatMap { $0 })
+            }
             let maskTensor: Tensor? = needsMask ? Tensor(shape: [B, maskRows[0].count], data: maskRows.flatMap { $0 }) : nil
             // Only the last position's logits are needed: project just those rows to the vocabulary.
             var logits: Tensor = withoutGradients {
@@ -166,7 +172,7 @@ public enum Generator {
             if let onTokens, !onTokens(emitted) { break }
             if finished.allSatisfy({ $0 != nil }) || step == parameters.maxNewTokens - 1 { break }
             input = IndexTensor(shape: [B, 1], data: next.map { Int32($0) })
-            for b in 0 ..< B { maskRows[b].append(1) }
+            for b in 0 ..< B { maskRows[b].append(1); idRows[b].append(Int32(next[b])) }
         }
         return (0 ..< B).map {
             GenerationResult(tokens: generated[$0], finishReason: finished[$0] ?? .length, logProbs: logProbs[$0], entropies: entropies[$0])

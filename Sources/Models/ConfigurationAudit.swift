@@ -22,8 +22,6 @@ enum ConfigurationAudit {
     /// GPT-2 `activation_function` values we compute exactly as transformers' `ACT2FN` does:
     /// gelu_new, gelu_pytorch_tanh and gelu_fast are all the tanh approximation.
     static let gpt2Activations: Set<String> = ["gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu", "silu", "swish"]
-    /// RoPE types we implement (`rope_scaling.rope_type` / `.type`, `rope_parameters.rope_type`).
-    static let ropeTypes: Set<String> = ["default", "linear", "llama3"]
 
     /// Fields refused for every family; `softcapping`: the family implements Gemma's soft-capping.
     static func common(_ d: [String: JSONValue], softcapping: Bool = false) -> UnsupportedField? {
@@ -122,9 +120,13 @@ enum ConfigurationAudit {
                 return UnsupportedField(field: key, value: v.description, supported: "null or an object with a rope_type")
             }
             let type = o["rope_type"] ?? o["type"]
-            if let type, !type.isNull, !(type.string.map(ropeTypes.contains) ?? false) {
+            // Phi3Config renames "su" and "yarn" to "longrope" and accepts nothing else.
+            let name = type?.string.map { modelType == "phi3" && ($0 == "su" || $0 == "yarn") ? "longrope" : $0 }
+            let allowed = LlamaConfiguration.ropeTypes(modelType: modelType)
+            if let type, !type.isNull, !(name.map(allowed.contains) ?? false) {
                 return UnsupportedField(field: "\(key).\(o["rope_type"] != nil ? "rope_type" : "type")", value: type.plain,
-                                        supported: "\"default\", \"linear\", \"llama3\" (dynamic, yarn, longrope and others are not implemented)")
+                                        supported: modelType == "phi3" ? "\"default\", \"longrope\" (or its old names \"su\", \"yarn\"; Phi3Config accepts no other)"
+                                            : "\"default\", \"linear\", \"llama3\", \"dynamic\", \"yarn\", \"longrope\" (others, such as \"proportional\", are not implemented)")
             }
             if let f = o["partial_rotary_factor"], !f.isNull, f.number != 1 {
                 return UnsupportedField(field: "\(key).partial_rotary_factor", value: f.description, supported: "1 (RoPE over the whole head)")

@@ -3,8 +3,8 @@
 // storing: Gemma's layer pattern, Gemma 3's local RoPE base, Gemma's attention scale).
 //
 // As for config.json, metadata that changes the computation and that we do not implement (RoPE
-// scaling types other than linear, long-rope factor tensors, partial rotary, experts, a sliding
-// window where the architecture has none) is refused by name, never ignored.
+// scaling keys GGUFRopeScaling.swift does not map, partial rotary, experts, a sliding window where
+// the architecture has none) is refused by name, never ignored.
 import Checkpoints
 import Foundation
 
@@ -100,6 +100,8 @@ extension ModelRegistry {
             throw h.refuse("rope.dimension_count", "\(ropeDims)",
                            "the head dimension \(c.headDimension) (partial rotary embeddings are not implemented)")
         }
+        c.ropeScaling = try ggufRopeScaling(h, headDimension: c.headDimension, contextLength: c.maxPositionEmbeddings)
+        c.ropeScalingType = c.ropeScaling?.type
         // Qwen3 (like Llama) carries q/k/v/o biases only when the checkpoint had them.
         c.attentionBias = gguf.info("blk.0.attn_q.bias") != nil
         c.bosTokenId = gguf.metadata["tokenizer.ggml.bos_token_id"]?.int
@@ -187,12 +189,6 @@ extension ModelRegistry {
             return UnsupportedField(field: "\(arch).attention.sliding_window", value: "\(w.int.map(String.init) ?? "\(w)")",
                                     supported: "no sliding window in \(arch) GGUF files (load the Hugging Face folder of a windowed model instead)")
         }
-        if let t = m["\(arch).rope.scaling.type"]?.string, t != "none" {
-            return UnsupportedField(field: "\(arch).rope.scaling.type", value: t, supported: "\"none\" (plain RoPE)")
-        }
-        if let f = m["\(arch).rope.scaling.factor"]?.double, f != 1, f != 0 {
-            return UnsupportedField(field: "\(arch).rope.scaling.factor", value: "\(f)", supported: "1 (plain RoPE)")
-        }
         for key in ["attn_logit_softcapping", "final_logit_softcapping"] {
             if let v = m["\(arch).\(key)"]?.double, v != 0 {
                 return UnsupportedField(field: "\(arch).\(key)", value: "\(v)", supported: "absent (no soft-capping)")
@@ -200,11 +196,6 @@ extension ModelRegistry {
         }
         if let n = m["\(arch).expert_count"]?.int, n > 0 {
             return UnsupportedField(field: "\(arch).expert_count", value: "\(n)", supported: "0 (dense models; mixture-of-experts is not implemented)")
-        }
-        // Llama 3.1's rope scaling and Phi-3's long-rope travel as per-frequency factor tensors.
-        for name in ["rope_freqs.weight", "rope_factors_long.weight", "rope_factors_short.weight"] where gguf.info(name) != nil {
-            return UnsupportedField(field: name, value: "present",
-                                    supported: "absent (Llama 3 / long-rope RoPE frequency factors are not implemented)")
         }
         return nil
     }

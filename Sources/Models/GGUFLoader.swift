@@ -145,6 +145,8 @@ extension ModelRegistry {
         var unknown: [String] = []
         var summary = WeightFormatReport()
         for info in gguf.tensorInfos {
+            // RoPE factor tensors are part of the Llama-path configuration (GGUFRopeScaling.swift).
+            if !isGemma && ggufRopeFactorTensors.contains(info.name) { continue }
             guard let name = huggingFaceName(ggufName: info.name, arch: arch) else { unknown.append(info.name); continue }
             // Only the llama architecture (RoPE type "norm" in llama.cpp) is stored permuted; the others
             // use the rotate-half ("neox") rotation and are stored as in Hugging Face.

@@ -148,7 +148,7 @@ public final class GemmaModel: Module {
     }
 }
 
-public final class GemmaForCausalLM: Module, LanguageModel, DecoderStack {
+public final class GemmaForCausalLM: Module, DecoderShell, DecoderStack {
     public let config: GemmaConfiguration
     public var model: GemmaModel
     /// Only when `tie_word_embeddings` is false (released Gemma checkpoints tie them).
@@ -158,15 +158,9 @@ public final class GemmaForCausalLM: Module, LanguageModel, DecoderStack {
         self.config = config
         var rng = RandomGenerator(seed: seed)
         model = GemmaModel(config, rng: &rng)
-        lmHead = config.tieWordEmbeddings ? nil : Linear(config.hiddenSize, config.vocabSize, bias: false, rng: &rng)
+        lmHead = Self.untiedHead(config, rng: &rng)
         super.init()
     }
-
-    public var modelType: String { config.modelType }
-    public var vocabularySize: Int { config.vocabSize }
-    public var hiddenSize: Int { config.hiddenSize }
-    public var layerCount: Int { config.numHiddenLayers }
-    public var maxPositions: Int { config.maxPositionEmbeddings }
 
     /// Scaled token embeddings (× √hidden): what the first layer reads.
     func embedInputs(_ ids: IndexTensor) -> Variable { model.embedTokens(ids) * config.embeddingScale }
@@ -184,11 +178,6 @@ public final class GemmaForCausalLM: Module, LanguageModel, DecoderStack {
         let logits = lmHead.map { $0(h) } ?? model.embedTokens.tiedLogits(h)
         guard let cap = config.finalLogitSoftcapping else { return logits }
         return logits.affine(scale: 1 / cap).tanh().affine(scale: cap)
-    }
-
-    public func makeCache(batch: Int, capacity: Int) -> KVCache {
-        KVCache(layers: config.numHiddenLayers, batch: batch, capacity: capacity, kvHeads: config.numKeyValueHeads,
-                headDimension: config.headDim)
     }
 
     /// Drops RoPE buffers and a tied `lm_head`.

@@ -156,7 +156,7 @@ public struct GemmaConfiguration: Codable, Sendable, Equatable {
     /// The factor of a "linear" RoPE entry (0 when missing, so validation names it), nil otherwise.
     static func linearFactor(_ rope: LlamaConfiguration.RopeFields?) -> Float? {
         guard let rope, (rope.ropeType ?? rope.type) == "linear" else { return nil }
-        return rope.factor ?? 0
+        return rope.parameters.factor ?? 0
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -173,7 +173,9 @@ public struct GemmaConfiguration: Codable, Sendable, Equatable {
         try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
         try c.encode(rmsNormEps, forKey: .rmsNormEps)
         func rope(_ theta: Float, _ factor: Float?) -> LlamaConfiguration.RopeFields {
-            LlamaConfiguration.RopeFields(ropeTheta: theta, ropeType: factor == nil ? "default" : "linear", factor: factor)
+            var parameters = LlamaConfiguration.RopeParameters()
+            parameters.factor = factor
+            return LlamaConfiguration.RopeFields(ropeTheta: theta, ropeType: factor == nil ? "default" : "linear", parameters: parameters)
         }
         if isGemma3 {
             try c.encode(["full_attention": rope(ropeTheta, ropeLinearFactor), "sliding_attention": rope(localRopeTheta, localRopeLinearFactor)],

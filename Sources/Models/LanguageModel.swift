@@ -30,6 +30,16 @@ public protocol LanguageModel: Module {
     func checkpointTensors() -> [String: Tensor]
     /// `config.json` contents.
     func configurationJSON() throws -> [String: Any]
+
+    /// A sequence width at which cached generation must drop its cache and recompute the whole
+    /// sequence, or nil. transformers' Phi-3 does this once, when the width first reaches
+    /// original_max_position_embeddings + 1 with no more than that many positions cached, so that
+    /// every key is recomputed with LongRoPE's long factors (Phi3ForCausalLM.prepare_inputs_for_generation).
+    var cacheRecomputeWidth: Int? { get }
+}
+
+extension LanguageModel {
+    public var cacheRecomputeWidth: Int? { nil }
 }
 
 extension LanguageModel {

@@ -22,8 +22,10 @@ public final class LlamaAttention: Module {
     let normWholeProjection: Bool
     let heads: Int, kvHeads: Int, headDim: Int
     let ropeTheta: Float
-    /// RoPE scaling as per-frequency factors (nil: plain RoPE).
-    let ropeScale: [Float]?
+    /// RoPE scaling (RopeScaling.swift); the static types' frequencies are computed once, the
+    /// length-dependent ones (dynamic, longrope) per call from the largest position.
+    let rope: LlamaConfiguration
+    let staticRope: LlamaConfiguration.RopeFrequencies?
     /// Sliding window of this layer (nil: full causal attention), applied in the full-sequence kernel,
     /// its backward, and cached decoding alike.
     let window: Int?
@@ -34,7 +36,8 @@ public final class LlamaAttention: Module {
         kvHeads = c.kvHeads
         headDim = c.headDimension
         ropeTheta = c.ropeTheta
-        ropeScale = c.ropeFrequencyScale
+        rope = c
+        staticRope = ["dynamic", "longrope"].contains(c.ropeScaling?.type ?? "") ? nil : c.ropeFrequencies(sequenceLength: 1)
         qProj = Linear(c.hiddenSize, heads * headDim, bias: c.qkvBias, rng: &rng)
         kProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
         vProj = Linear(c.hiddenSize, kvHeads * headDim, bias: c.qkvBias, rng: &rng)
@@ -70,8 +73,10 @@ public final class LlamaAttention: Module {
             q = qNorm(q)
             k = kNorm(k)
         }
-        q = Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale)
-        k = Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: ropeScale)
+        // transformers' dynamic_rope_update: the length is max(position_ids) + 1 over the batch.
+        let f = staticRope ?? rope.ropeFrequencies(sequenceLength: (positions.max() ?? 0) + 1)
+        q = Functional.rope(q, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: f.scale, amplitude: f.amplitude)
+        k = Functional.rope(k, positions: positions, theta: ropeTheta, convention: .rotateHalf, frequencyScale: f.scale, amplitude: f.amplitude)
         return (q, k, v)
     }
 
@@ -146,7 +151,7 @@ public final class LlamaModel: Module {
     }
 }
 
-public final class LlamaForCausalLM: Module, LanguageModel, DecoderStack {
+public final class LlamaForCausalLM: Module, DecoderShell, DecoderStack {
     public let config: LlamaConfiguration
     public var model: LlamaModel
     /// Only when `tie_word_embeddings` is false.
@@ -156,15 +161,16 @@ public final class LlamaForCausalLM: Module, LanguageModel, DecoderStack {
         self.config = config
         var rng = RandomGenerator(seed: seed)
         model = LlamaModel(config, rng: &rng)
-        lmHead = config.tieWordEmbeddings ? nil : Linear(config.hiddenSize, config.vocabSize, bias: false, rng: &rng)
+        lmHead = Self.untiedHead(config, rng: &rng)
         super.init()
     }
 
-    public var modelType: String { config.modelType }
-    public var vocabularySize: Int { config.vocabSize }
-    public var hiddenSize: Int { config.hiddenSize }
-    public var layerCount: Int { config.numHiddenLayers }
-    public var maxPositions: Int { config.maxPositionEmbeddings }
+    /// Phi-3 with LongRoPE: the cache is recomputed when the width first passes the original context.
+    public var cacheRecomputeWidth: Int? {
+        guard config.modelType == "phi3", let scaling = config.ropeScaling, scaling.type == "longrope",
+              let original = scaling.parameters.originalMaxPositionEmbeddings else { return nil }
+        return original + 1
+    }
 
     public func hiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?) -> Variable {
         stackHiddenStates(ids, attentionMask: attentionMask, cache: cache)
@@ -173,10 +179,6 @@ public final class LlamaForCausalLM: Module, LanguageModel, DecoderStack {
     public func logits(fromHidden h: Variable) -> Variable {
         if let lmHead { return lmHead(h) }
         return model.embedTokens.tiedLogits(h)
-    }
-
-    public func makeCache(batch: Int, capacity: Int) -> KVCache {
-        KVCache(layers: config.numHiddenLayers, batch: batch, capacity: capacity, kvHeads: config.kvHeads, headDimension: config.headDimension)
     }
 
     func embedInputs(_ ids: IndexTensor) -> Variable { model.embedTokens(ids) }

@@ -39,7 +39,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     /// The RoPE type of `rope_scaling` / `rope_parameters` ("default", "linear", "llama3", …);
     /// ConfigurationAudit refuses the types we do not implement.
     public var ropeScalingType: String?
-    /// RoPE scaling we implement ("linear", "llama3"); nil for plain RoPE.
+    /// RoPE scaling we implement (linear, llama3, dynamic, yarn, longrope; RopeScaling.swift); nil for plain RoPE.
     public var ropeScaling: RopeScaling?
     /// Sliding attention window W: a query at position p attends keys p − W < j ≤ p (transformers'
     /// `sliding_window_overlay`). Mistral: `sliding_window`, on every layer (absent in the JSON means
@@ -72,34 +72,29 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         var ropeTheta: Float?
         var ropeType: String?
         var type: String?
-        var factor: Float?
-        var lowFreqFactor: Float?
-        var highFreqFactor: Float?
-        var originalMaxPositionEmbeddings: Int?
-        enum CodingKeys: String, CodingKey {
-            case ropeTheta = "rope_theta", ropeType = "rope_type", type, factor, lowFreqFactor = "low_freq_factor"
-            case highFreqFactor = "high_freq_factor", originalMaxPositionEmbeddings = "original_max_position_embeddings"
+        var parameters: RopeParameters
+        enum CodingKeys: String, CodingKey { case ropeTheta = "rope_theta", ropeType = "rope_type", type }
+
+        init(ropeTheta: Float?, ropeType: String?, parameters: RopeParameters) {
+            self.ropeTheta = ropeTheta
+            self.ropeType = ropeType
+            self.parameters = parameters
         }
-    }
 
-    /// RoPE scaling as transformers' `ROPE_INIT_FUNCTIONS` computes it (modeling_rope_utils.py).
-    public struct RopeScaling: Codable, Sendable, Equatable {
-        /// "linear" (Chen et al. 2023, arXiv:2306.15595: positions / factor) or "llama3" (Llama 3.1:
-        /// long wavelengths / factor, short ones unchanged, smooth in between).
-        public var type: String
-        public var factor: Float
-        /// llama3 only.
-        public var lowFreqFactor: Float?
-        public var highFreqFactor: Float?
-        public var originalMaxPositionEmbeddings: Int?
+        /// The base and type, and the parameters from the same object.
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            ropeTheta = try c.decodeIfPresent(Float.self, forKey: .ropeTheta)
+            ropeType = try c.decodeIfPresent(String.self, forKey: .ropeType)
+            type = try c.decodeIfPresent(String.self, forKey: .type)
+            parameters = try RopeParameters(from: decoder)
+        }
 
-        public init(type: String, factor: Float, lowFreqFactor: Float? = nil, highFreqFactor: Float? = nil,
-                    originalMaxPositionEmbeddings: Int? = nil) {
-            self.type = type
-            self.factor = factor
-            self.lowFreqFactor = lowFreqFactor
-            self.highFreqFactor = highFreqFactor
-            self.originalMaxPositionEmbeddings = originalMaxPositionEmbeddings
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(ropeTheta, forKey: .ropeTheta)
+            try c.encodeIfPresent(ropeType, forKey: .ropeType)
+            try parameters.encode(to: encoder)
         }
     }
 
@@ -152,14 +147,12 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         eosTokenId = try? c.decodeIfPresent(Int.self, forKey: .eosTokenId)
         padTokenId = try? c.decodeIfPresent(Int.self, forKey: .padTokenId)
         if let rope {
-            let type = rope.ropeType ?? rope.type ?? "default"
+            var type = rope.ropeType ?? rope.type ?? "default"
+            // Phi3Config renames the legacy "su" and "yarn" to "longrope".
+            if isPhi3 && (type == "su" || type == "yarn") { type = "longrope" }
             ropeScalingType = type
-            if type == "linear" || type == "llama3" {
-                // A missing factor makes transformers fail (KeyError); 0 here makes validation refuse it.
-                // standardize_rope_params: a top-level original_max_position_embeddings wins (Phi-3 style).
-                let original = try c.decodeIfPresent(Int.self, forKey: .originalMaxPositionEmbeddings) ?? rope.originalMaxPositionEmbeddings
-                ropeScaling = RopeScaling(type: type, factor: rope.factor ?? 0, lowFreqFactor: rope.lowFreqFactor,
-                                          highFreqFactor: rope.highFreqFactor, originalMaxPositionEmbeddings: original)
+            if type != "default" && Self.ropeTypes(modelType: modelType).contains(type) {
+                ropeScaling = try Self.ropeScaling(type: type, rope, c, maxPositions: maxPositionEmbeddings, isPhi3: isPhi3)
             }
         }
         useSlidingWindow = try c.decodeIfPresent(Bool.self, forKey: .useSlidingWindow) ?? false
@@ -173,6 +166,22 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         case "qwen2", "qwen3": slidingWindow = useSlidingWindow ? window : nil
         default: slidingWindow = c.contains(.slidingWindow) ? window : nil
         }
+    }
+
+    /// The scaling of `rope` as transformers' standardize_rope_params completes it: a top-level
+    /// original_max_position_embeddings wins (Phi3Config always has one, default 4096), else the one in
+    /// the dict, else max_position_embeddings for the types that need it. A missing factor makes
+    /// transformers fail (KeyError) for linear / llama3 / dynamic / yarn: 0 here makes validation
+    /// refuse it; longrope derives it from the two context lengths.
+    static func ropeScaling(type: String, _ rope: RopeFields, _ c: KeyedDecodingContainer<CodingKeys>, maxPositions: Int,
+                            isPhi3: Bool) throws -> RopeScaling {
+        var s = RopeScaling(type: type, factor: 0)
+        s.parameters = rope.parameters
+        var original = try c.decodeIfPresent(Int.self, forKey: .originalMaxPositionEmbeddings) ?? (isPhi3 ? 4096 : rope.parameters.originalMaxPositionEmbeddings)
+        if original == nil && ["llama3", "yarn", "longrope"].contains(type) { original = maxPositions }
+        s.parameters.originalMaxPositionEmbeddings = original
+        if s.parameters.factor == nil, type == "longrope", let original, original > 0 { s.parameters.factor = Float(maxPositions) / Float(original) }
+        return s
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -189,10 +198,11 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
         try c.encode(rmsNormEps, forKey: .rmsNormEps)
         try c.encode(ropeTheta, forKey: .ropeTheta)
-        try c.encode(RopeFields(ropeTheta: ropeTheta, ropeType: ropeScaling?.type ?? "default", factor: ropeScaling?.factor,
-                                lowFreqFactor: ropeScaling?.lowFreqFactor, highFreqFactor: ropeScaling?.highFreqFactor,
-                                originalMaxPositionEmbeddings: ropeScaling?.originalMaxPositionEmbeddings),
+        let r = ropeScaling
+        try c.encode(RopeFields(ropeTheta: ropeTheta, ropeType: r?.type ?? "default", parameters: r?.parameters ?? RopeParameters()),
                      forKey: .ropeParameters)
+        // Phi3Config's own original_max_position_embeddings (default 4096) overrides the dict's on load.
+        if modelType == "phi3", let original = r?.parameters.originalMaxPositionEmbeddings { try c.encode(original, forKey: .originalMaxPositionEmbeddings) }
         try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
         if modelType != "qwen2" { try c.encode(attentionBias, forKey: .attentionBias); try c.encode(mlpBias, forKey: .mlpBias) }
         try c.encodeIfPresent(bosTokenId, forKey: .bosTokenId)
@@ -209,34 +219,6 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
             try c.encode((0 ..< numHiddenLayers).map { attentionWindow(layer: $0) == nil ? "full_attention" : "sliding_attention" },
                          forKey: .layerTypes)
         default: break
-        }
-    }
-
-    /// Per-frequency factors on RoPE's inverse frequencies θ^(−2i/D), i < D/2, nil for plain RoPE.
-    /// "linear": all 1/factor (`_compute_linear_scaling_rope_parameters`). "llama3"
-    /// (`_compute_llama3_parameters`): with wavelength λ = 2π/inv_freq and L the original context,
-    /// λ < L/high_freq_factor keeps the frequency, λ > L/low_freq_factor divides it by factor, and in
-    /// between s = (L/λ − low)/(high − low) gives (1 − s)/factor + s.
-    public var ropeFrequencyScale: [Float]? {
-        guard let scaling = ropeScaling else { return nil }
-        let D = headDimension, half = D / 2
-        switch scaling.type {
-        case "linear":
-            return [Float](repeating: 1 / scaling.factor, count: half)
-        case "llama3":
-            let low = Double(scaling.lowFreqFactor ?? 1), high = Double(scaling.highFreqFactor ?? 4)
-            let context = Double(scaling.originalMaxPositionEmbeddings ?? maxPositionEmbeddings)
-            let factor = Double(scaling.factor)
-            return (0 ..< half).map { i in
-                let invFreq = 1.0 / pow(Double(ropeTheta), Double(2 * i) / Double(D))
-                let wavelength = 2 * Double.pi / invFreq
-                if wavelength < context / high { return 1 }
-                if wavelength > context / low { return Float(1 / factor) }
-                let smooth = (context / wavelength - low) / (high - low)
-                return Float((1 - smooth) / factor + smooth)
-            }
-        default:
-            return nil
         }
     }
 
@@ -299,14 +281,7 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
             return "sliding_window is only implemented for mistral, qwen2, qwen3 and phi3, not \(modelType)"
         }
         if let slidingWindow, slidingWindow < 1 { return "sliding_window (\(slidingWindow)) must be positive" }
-        if let scaling = ropeScaling {
-            if !(scaling.factor > 0) { return "rope scaling '\(scaling.type)' needs a positive factor" }
-            if scaling.type == "llama3" {
-                guard let low = scaling.lowFreqFactor, let high = scaling.highFreqFactor, low < high else {
-                    return "rope scaling 'llama3' needs low_freq_factor < high_freq_factor"
-                }
-            }
-        }
+        if let problem = ropeScalingProblem() { return problem }
         if let layerTypes, layerTypes.count != numHiddenLayers {
             return "layer_types has \(layerTypes.count) entries for \(numHiddenLayers) layers"
         }

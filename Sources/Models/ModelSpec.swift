@@ -83,9 +83,10 @@ extension ModelRegistry {
             if let problem = config.sizeProblem(present: present) ?? config.validationProblem() {
                 throw ModelError.invalidConfiguration(path: path, reason: problem)
             }
-            if let scaling = config.ropeScalingType, !ConfigurationAudit.ropeTypes.contains(scaling) {
+            let ropeTypes = LlamaConfiguration.ropeTypes(modelType: modelType)
+            if let scaling = config.ropeScalingType, !ropeTypes.contains(scaling) {
                 throw ModelError.unsupportedSetting(path: path, field: "rope_scaling.rope_type", value: scaling,
-                                                   supported: ConfigurationAudit.ropeTypes.sorted().joined(separator: ", "))
+                                                   supported: ropeTypes.sorted().joined(separator: ", "))
             }
             return (.llama(config), present)
         case "gemma2", "gemma3_text":

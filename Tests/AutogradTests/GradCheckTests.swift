@@ -240,6 +240,9 @@ enum GradChecks {
             GradCase(name: "\(conv) per-row positions (left padding)", inputs: { [Inputs.normal([2, 3, 2, 4], $0)] },
                      f: { Functional.rope($0[0], positions: [0, 1, 2, 0, 0, 7], convention: conv) })
         }
+        // Scaled frequencies and an amplitude on cos/sin (YaRN, LongRoPE).
+        t[.rope]!.append(GradCase(name: "frequency scale and amplitude", inputs: { [Inputs.normal([2, 3, 2, 4], $0)] },
+                                  f: { Functional.rope($0[0], positions: [1, 5, 9], theta: 100, frequencyScale: [0.5, 0.25], amplitude: 1.3) }))
         t[.tokenLogProbs] = [
             GradCase(name: "[2,3,5] with mask and padding labels", inputs: { [Inputs.normal([2, 3, 5], $0, scale: 2)] },
                      f: { Functional.tokenLogProbs(logits: $0[0], labels: IndexTensor(shape: [2, 3], data: [1, -100, 4, 0, 0, -100]),

@@ -66,21 +66,15 @@ def window_off_qwen(cfg):
     cfg.layer_types = ["full_attention"] * cfg.num_hidden_layers
 
 
-def export(name, model, seed, window_off=None, drop_layer_types=False):
-    """Perturbs and rounds `model`, saves it as HERE/name, reloads it as a user would and writes
-    expected.safetensors from the reloaded model. With `window_off` (the model is windowed), also
-    reports how much the window changes the logits on these inputs (not stored). With
-    `drop_layer_types`, config.json leaves out layer_types so loaders rebuild them from
-    use_sliding_window / max_window_layers."""
-    perturb_and_round(model, seed)
-    V = model.config.vocab_size
-    out = HERE / name
+def save_rounded(model, out, edit_config=None):
+    """Writes `model` to the folder `out` as a user's checkpoint: config.json (sorted, dtype float16,
+    `edit_config` applied to the dict) and F16 weights, without generation_config.json."""
     out.mkdir(parents=True, exist_ok=True)
     model.config.save_pretrained(out)
     cfg_path = out / "config.json"
     cfg = json.loads(cfg_path.read_text())
-    if drop_layer_types:
-        cfg.pop("layer_types", None)
+    if edit_config:
+        edit_config(cfg)
     cfg["dtype"] = "float16"
     cfg_path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
     weights = {k: v.detach().half().contiguous() for k, v in model.state_dict().items()}
@@ -88,6 +82,21 @@ def export(name, model, seed, window_off=None, drop_layer_types=False):
         weights.pop("lm_head.weight", None)
     save_file(weights, str(out / "model.safetensors"), metadata={"format": "pt"})
     (out / "generation_config.json").unlink(missing_ok=True)
+
+
+def export(name, model, seed, window_off=None, drop_layer_types=False, extra=None, cached_equals_full=True):
+    """Perturbs and rounds `model`, saves it as HERE/name, reloads it as a user would and writes
+    expected.safetensors from the reloaded model. With `window_off` (the model is windowed), also
+    reports how much the window changes the logits on these inputs (not stored). With
+    `drop_layer_types`, config.json leaves out layer_types so loaders rebuild them from
+    use_sliding_window / max_window_layers. `extra(model, ids)` returns more tensors to store,
+    computed after the two forwards and before generation. `cached_equals_full=False` skips the
+    check that cached greedy equals a full forward's argmax (RoPE whose frequencies depend on the
+    length seen so far: cached keys keep their old rotation by design)."""
+    perturb_and_round(model, seed)
+    V = model.config.vocab_size
+    out = HERE / name
+    save_rounded(model, out, (lambda cfg: cfg.pop("layer_types", None)) if drop_layer_types else None)
 
     # Reload exactly as a user would, so the expected outputs come from the saved folder.
     model = transformers.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
@@ -101,6 +110,7 @@ def export(name, model, seed, window_off=None, drop_layer_types=False):
     with torch.no_grad():
         masked = model(input_ids=ids, attention_mask=mask.long(), position_ids=pos).logits
         plain = model(input_ids=ids).logits
+        extras = extra(model, ids) if extra else {}
 
     prompt = torch.randint(0, V, (2, P), generator=g)
     pmask = torch.ones(2, P)
@@ -115,11 +125,12 @@ def export(name, model, seed, window_off=None, drop_layer_types=False):
         full_mask = torch.cat([pmask, torch.ones(2, N)], dim=1)
         full_pos = (full_mask.cumsum(-1) - 1).clamp(min=0).long()
         re = model(input_ids=gen, attention_mask=full_mask.long(), position_ids=full_pos).logits
-        assert torch.equal(re[:, P - 1:-1].argmax(-1), gen[:, P:]), "cached greedy != full forward argmax"
+        if cached_equals_full:
+            assert torch.equal(re[:, P - 1:-1].argmax(-1), gen[:, P:]), "cached greedy != full forward argmax"
 
     save_file({"input_ids": ids, "attention_mask": mask, "position_ids": pos,
                "logits": masked.contiguous(), "logits_plain": plain.contiguous(),
-               "gen_prompt": prompt, "gen_prompt_mask": pmask, "gen_ids": gen.contiguous()},
+               "gen_prompt": prompt, "gen_prompt_mask": pmask, "gen_ids": gen.contiguous(), **extras},
               str(out / "expected.safetensors"),
               metadata={"transformers": transformers.__version__, "torch": torch.__version__})
 

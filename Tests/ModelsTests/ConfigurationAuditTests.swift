@@ -9,6 +9,7 @@ import Testing
     static let llama = #""model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 10, "intermediate_size": 8"#
     static let mistral = #""model_type": "mistral", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 10, "intermediate_size": 8"#
     static let qwen2 = #""model_type": "qwen2", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 10, "intermediate_size": 8"#
+    static let phi3 = #""model_type": "phi3", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 10, "intermediate_size": 8"#
     static let gpt2 = #""model_type": "gpt2", "n_embd": 8, "n_head": 2, "n_layer": 1, "vocab_size": 10, "n_positions": 4"#
 
     struct Refusal: CustomTestStringConvertible, Sendable {
@@ -20,10 +21,11 @@ import Testing
     }
 
     static let refusals: [Refusal] = [
-        Refusal(base: llama, extra: #""rope_scaling": {"rope_type": "yarn", "factor": 4.0}"#, field: "rope_scaling.rope_type", value: "yarn"),
-        Refusal(base: llama, extra: #""rope_scaling": {"type": "dynamic", "factor": 2.0}"#, field: "rope_scaling.type", value: "dynamic"),
-        Refusal(base: llama, extra: #""rope_scaling": {"rope_type": "longrope", "factor": 8.0}"#, field: "rope_scaling.rope_type", value: "longrope"),
-        Refusal(base: llama, extra: #""rope_parameters": {"rope_type": "dynamic", "rope_theta": 10000.0}"#, field: "rope_parameters.rope_type", value: "dynamic"),
+        Refusal(base: llama, extra: #""rope_scaling": {"rope_type": "proportional", "factor": 4.0}"#, field: "rope_scaling.rope_type", value: "proportional"),
+        Refusal(base: llama, extra: #""rope_parameters": {"type": "mrope", "rope_theta": 10000.0}"#, field: "rope_parameters.type", value: "mrope"),
+        // Phi3Config accepts only default and longrope ("su" and "yarn" are renamed to it).
+        Refusal(base: phi3, extra: #""rope_scaling": {"type": "dynamic", "factor": 2.0}"#, field: "rope_scaling.type", value: "dynamic"),
+        Refusal(base: phi3, extra: #""rope_parameters": {"rope_type": "llama3", "factor": 8.0}"#, field: "rope_parameters.rope_type", value: "llama3"),
         Refusal(base: llama, extra: #""partial_rotary_factor": 0.5"#, field: "partial_rotary_factor", value: "0.5"),
         Refusal(base: llama, extra: #""hidden_act": "gelu""#, field: "hidden_act", value: "gelu"),
         Refusal(base: llama, extra: #""attn_logit_softcapping": 50.0"#, field: "attn_logit_softcapping", value: "50"),
@@ -79,6 +81,9 @@ import Testing
         "{\(gpt2), \"reorder_and_upcast_attn\": true, \"activation_function\": \"gelu_fast\"}",
         "{\(llama), \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}}",
         "{\(llama), \"rope_parameters\": {\"rope_type\": \"llama3\", \"rope_theta\": 500000.0, \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 8192}}",
+        "{\(llama), \"rope_scaling\": {\"type\": \"dynamic\", \"factor\": 2.0}}",
+        "{\(qwen2), \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0, \"original_max_position_embeddings\": 32768}}",
+        "{\(phi3), \"rope_scaling\": {\"type\": \"su\", \"short_factor\": [1, 1, 1, 1, 1, 1, 1, 1], \"long_factor\": [1, 2, 3, 4, 5, 6, 7, 8]}, \"original_max_position_embeddings\": 4096, \"max_position_embeddings\": 131072}",
     ])
     func honouredFieldsLoad(_ json: String) throws {
         let error = try load(json)
@@ -90,7 +95,9 @@ import Testing
 
     /// Scaled RoPE without its parameters is an invalid configuration (transformers raises too).
     @Test func ropeScalingWithoutParametersIsInvalid() throws {
-        for extra in [#""rope_scaling": {"type": "linear"}"#, #""rope_parameters": {"rope_type": "llama3", "factor": 8.0}"#] {
+        for extra in [#""rope_scaling": {"type": "linear"}"#, #""rope_parameters": {"rope_type": "llama3", "factor": 8.0}"#,
+                      #""rope_scaling": {"rope_type": "dynamic"}"#, #""rope_scaling": {"rope_type": "yarn"}"#,
+                      #""rope_scaling": {"rope_type": "longrope", "short_factor": [1, 1], "long_factor": [1, 2, 3, 4, 5, 6, 7, 8]}"#] {
             guard case .invalidConfiguration(let path, let reason)? = try load("{\(Self.llama), \(extra)}") else {
                 Issue.record("\(extra) loaded"); continue
             }
@@ -156,7 +163,7 @@ import Testing
 
         let cases: [[(String, GGUFTestValue)]] = [
             [("llama.attention.sliding_window", .u32(4096))],
-            [("llama.rope.scaling.type", .string("linear"))],
+            [("llama.rope.scaling.type", .string("dynamic"))],
             [("llama.rope.scaling.factor", .f32(4))],
             [("llama.attn_logit_softcapping", .f32(50))],
             [("llama.final_logit_softcapping", .f32(30))],

@@ -16,6 +16,18 @@ import TestSupport
         try ModelRegistry.load(gguf: fixtureRoot.appendingPathComponent("\(name)/model.gguf"))
     }
 
+    /// Loading a metadata-only GGUF with `entries` fails with `unsupportedSetting` naming `key` and the file.
+    static func expectRefused(_ entries: [(String, ConfigurationAuditTests.GGUFTestValue)], arch: String = "llama", key: String) throws {
+        let url = try ConfigurationAuditTests.gguf(entries, arch: arch)
+        defer { try? FileManager.default.removeItem(at: url) }
+        do {
+            _ = try ModelRegistry.load(gguf: url)
+            Issue.record("\(key) was not refused")
+        } catch let ModelError.unsupportedSetting(path, field, _, _) {
+            #expect(path == url.path && field == key)
+        }
+    }
+
     @Test(arguments: names)
     func ggufLogitsMatchTheFolderAndTransformers(_ name: String) throws {
         let model = try Self.load(name)
@@ -93,16 +105,7 @@ import TestSupport
             ("qwen3", [("qwen3.attention.sliding_window", .u32(8))], "qwen3.attention.sliding_window"),
             ("olmo2", [("olmo2.final_logit_softcapping", .f32(30))], "olmo2.final_logit_softcapping"),
         ]
-        for (arch, entries, key) in cases {
-            let url = try ConfigurationAuditTests.gguf(entries, arch: arch)
-            defer { try? FileManager.default.removeItem(at: url) }
-            do {
-                _ = try ModelRegistry.load(gguf: url)
-                Issue.record("\(key) was not refused")
-            } catch let ModelError.unsupportedSetting(path, field, _, _) {
-                #expect(path == url.path && field == key)
-            }
-        }
+        for (arch, entries, key) in cases { try Self.expectRefused(entries, arch: arch, key: key) }
         // Gemma 2 needs its window; an architecture we do not build is named.
         let noWindow = try ConfigurationAuditTests.gguf([], arch: "gemma2")
         defer { try? FileManager.default.removeItem(at: noWindow) }

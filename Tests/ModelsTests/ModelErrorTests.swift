@@ -40,10 +40,10 @@ func folder(_ files: [String: Data]) throws -> URL {
         }
         #expect(r4.contains("num_key_value_heads"))
         guard case .unsupportedSetting(_, let f, let v, _)? = try configError(
-            #"{"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "rope_scaling": {"rope_type": "yarn"}}"#) else {
+            #"{"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "rope_scaling": {"rope_type": "proportional"}}"#) else {
             Issue.record("rope scaling"); return
         }
-        #expect(f.contains("rope") && v == "yarn")
+        #expect(f.contains("rope") && v == "proportional")
     }
 
     @Test func missingWeightsAreReported() throws {

@@ -91,7 +91,7 @@ struct ChatTemplateTests {
     func coverage() throws {
         let cases = RenderCase.all()
         let families: Set<String> = ["smollm2", "chatml", "llama3", "llama3.1", "llama3.2", "qwen2.5", "qwen3", "qwen3-coder", "qwen3.5",
-                                     "mistral-nemo", "phi3.5", "gemma2", "gemma4", "deepseek-r1-qwen", "deepseek-r1-llama", "smollm3"]
+                                     "mistral-nemo", "phi3.5", "gemma2", "gemma3", "gemma4", "deepseek-r1-qwen", "deepseek-r1-llama", "smollm3"]
         #expect(Set(cases.map(\.template)) == families)
         for family in families {
             let mine = cases.filter { $0.template == family }

@@ -15,8 +15,10 @@ extension CPU {
     /// cos/sin tables [T, R/2] for the given absolute positions: angle = pos · θ^(−2i/R) · scaleᵢ.
     /// `frequencyScale` (R/2 factors, nil = all 1) multiplies each inverse frequency: RoPE scaling as
     /// transformers' `rope_type` "linear" (all 1/factor) and "llama3" (per-frequency) compute it.
+    /// `amplitude` multiplies both tables (YaRN's and LongRoPE's attention factor, which transformers
+    /// applies to cos and sin, so q·k grows by its square).
     public static func ropeTables(positions: [Int], rotaryDimensions R: Int, theta: Float,
-                                  frequencyScale: [Float]? = nil) -> (cos: [Float], sin: [Float]) {
+                                  frequencyScale: [Float]? = nil, amplitude: Float = 1) -> (cos: [Float], sin: [Float]) {
         let half = R / 2
         precondition(frequencyScale.map { $0.count == half } ?? true, "rope: frequencyScale needs \(half) factors")
         var invFreq = (0 ..< half).map { 1.0 / Foundation_pow(Double(theta), Double(2 * $0) / Double(R)) }
@@ -26,8 +28,8 @@ extension CPU {
         for (t, pos) in positions.enumerated() {
             for i in 0 ..< half {
                 let angle = Double(pos) * invFreq[i]
-                c[t * half + i] = Float(Foundation_cosd(angle))
-                s[t * half + i] = Float(Foundation_sind(angle))
+                c[t * half + i] = Float(Foundation_cosd(angle)) * amplitude
+                s[t * half + i] = Float(Foundation_sind(angle)) * amplitude
             }
         }
         return (c, s)
@@ -36,16 +38,19 @@ extension CPU {
     /// Rotates x [B, T, H, D] (first R dims of each head) by the position angles; `inverse` applies
     /// the transpose rotation, which is the backward pass. `positions` holds T positions shared by
     /// every row, or B·T positions (row-major [B, T]) when rows differ, as with left padding.
-    /// `frequencyScale`: per-frequency factors on θ^(−2i/R) (RoPE scaling), see `ropeTables`.
+    /// `frequencyScale`: per-frequency factors on θ^(−2i/R) (RoPE scaling), see `ropeTables`;
+    /// `amplitude` scales the rotation (a·R, whose transpose a·Rᵀ is again the backward).
     public static func rope(_ x: Tensor, positions: [Int], rotaryDimensions: Int? = nil, theta: Float,
-                            convention: RoPEConvention, inverse: Bool = false, frequencyScale: [Float]? = nil) -> Tensor {
+                            convention: RoPEConvention, inverse: Bool = false, frequencyScale: [Float]? = nil,
+                            amplitude: Float = 1) -> Tensor {
         precondition(x.rank == 4, "rope: expected [B, T, H, D], got \(x.shape)")
         let B = x.shape[0], T = x.shape[1], H = x.shape[2], D = x.shape[3]
         let R = rotaryDimensions ?? D
         precondition(R % 2 == 0 && R <= D && (positions.count == T || positions.count == B * T),
                      "rope: D \(D), R \(R), \(positions.count) positions for B \(B), T \(T)")
         let perRow = positions.count == B * T && B > 1
-        let (ct, st) = ropeTables(positions: positions, rotaryDimensions: R, theta: theta, frequencyScale: frequencyScale)
+        let (ct, st) = ropeTables(positions: positions, rotaryDimensions: R, theta: theta, frequencyScale: frequencyScale,
+                                  amplitude: amplitude)
         var y = x
         y.makeUnique()
         let half = R / 2

@@ -8,7 +8,9 @@ templates and outputs are committed.
 The template texts come from the llama.cpp tree inside the llama-cpp-python source distribution
 that scripts/fetch-assets.sh downloads (.assets/downloads/llama_cpp_python-0.3.36.tar.gz,
 vendor/llama.cpp/models/templates/). They are copied to chat_templates/<name>.jinja; the SmolLM2,
-ChatML and Llama-3 templates are taken from chat_template_cases.json (the older fixture).
+ChatML and Llama-3 templates are taken from chat_template_cases.json (the older fixture). Gemma 3's
+template, which llama.cpp's tree lacks, comes from TRL (PyPI `trl`, trl/chat_templates/gemma3.jinja:
+the original template shipped by google/gemma-3-* checkpoints, kept by TRL for identity comparison).
 
 Rendering goes through `transformers.utils.chat_template_utils.render_jinja_template`, the function
 `apply_chat_template` calls (ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks, transformers'
@@ -35,7 +37,8 @@ TEMPLATE_DIR = "llama_cpp_python-0.3.36/vendor/llama.cpp/models/templates/"
 OUT_DIR = os.path.join(HERE, "chat_templates")
 FIXED_NOW = datetime.datetime(2026, 7, 4, 9, 5, 0)
 
-# name -> (file in the sdist, or None for a template of the older fixture; bos token; eos token)
+# name -> (file in the sdist, "trl:<file>" for one in TRL's chat_templates, or None for a template of
+# the older fixture; bos token; eos token)
 TEMPLATES = {
     "smollm2": (None, "<|im_start|>", "<|im_end|>"),
     "chatml": (None, "<|endoftext|>", "<|im_end|>"),
@@ -53,6 +56,7 @@ TEMPLATES = {
     "qwen3-coder": ("Qwen3-Coder.jinja", None, "<|im_end|>"),
     "qwen3.5": ("Qwen3.5-4B.jinja", None, "<|im_end|>"),
     "gemma4": ("google-gemma-4-31B-it.jinja", "<bos>", "<eos>"),
+    "gemma3": ("trl:gemma3.jinja", "<bos>", "<eos>"),
 }
 
 TOOLS = [{
@@ -101,6 +105,10 @@ def load_templates():
         for name, (file, _, _) in TEMPLATES.items():
             if file is None:
                 sources[name] = older[name]
+            elif file.startswith("trl:"):
+                import trl
+                path = os.path.join(os.path.dirname(trl.__file__), "chat_templates", file[len("trl:"):])
+                sources[name] = open(path, encoding="utf-8").read()
             else:
                 sources[name] = tar.extractfile(TEMPLATE_DIR + file).read().decode("utf-8")
     return sources
