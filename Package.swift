@@ -124,7 +124,8 @@ let package = Package(
         .executableTarget(name: "tokenalign", dependencies: ["TokenAlignCLI"]),
         .target(name: "TestSupport", dependencies: ["TensorCore", "Autograd"]),
         // The parsers behind the libFuzzer targets (docs/design/hardening.md): bytes in, parsed or refused.
-        .target(name: "FuzzHarness", dependencies: ["Checkpoints", "Models", "Tokenizers", "Datasets", "Training"]),
+        .target(name: "FuzzHarness", dependencies: ["Checkpoints", "Models", "Tokenizers", "Datasets", "Training", "OnlineRL",
+                                                   "Experiments", "Rewards"]),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
@@ -163,7 +164,7 @@ let package = Package(
 // them with -sanitize=fuzzer,address into .build-fuzz), so the normal build and CI never see them.
 if ProcessInfo.processInfo.environment["TOKENALIGN_FUZZ"] == "1" {
     package.targets.append(.target(name: "FuzzDriver", dependencies: ["FuzzHarness"], path: "Tests/Fuzz/Driver"))
-    for name in ["safetensors", "gguf", "config", "tokenizer", "jsonl", "yaml"] {
+    for name in ["safetensors", "gguf", "config", "tokenizer", "jsonl", "yaml", "template", "rlprompts", "rollouts", "credit", "rewardbench"] {
         package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzDriver"], path: "Tests/Fuzz/Targets/\(name)",
                                                  swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
     }

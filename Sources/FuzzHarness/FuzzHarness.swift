@@ -20,7 +20,8 @@ public enum FuzzHarness {
     /// The targets by name (the folder names under Tests/Fuzz/corpus/).
     public static let targets: [String: @Sendable (Data) -> Outcome] = [
         "safetensors": safetensors, "gguf": gguf, "config": configuration,
-        "tokenizer": tokenizer, "jsonl": jsonl, "yaml": yaml,
+        "tokenizer": tokenizer, "jsonl": jsonl, "yaml": yaml, "template": template,
+        "rlprompts": rlprompts, "rollouts": rollouts, "credit": credit, "rewardbench": rewardbench,
     ]
 
     /// Runs `body`, mapping a thrown error to `.refused` with its description.
