@@ -95,6 +95,9 @@ public enum FuzzHarness {
         return try? Tokenizer(directory: folder)
     }()
 
+    /// Builds the process-lifetime fixtures now (the fuzz driver does so with LeakSanitizer off).
+    public static func prepareFixtures() { _ = fixtureTokenizer }
+
     /// JSONL rows read as every TRL format (preference, sequence, unpaired) and as our credit
     /// annotations; a row that fits none is refused by each.
     @Sendable public static func jsonl(_ data: Data) -> Outcome {
