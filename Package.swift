@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(name: "tokenalign", dependencies: ["TokenAlignCLI"]),
         .target(name: "TestSupport", dependencies: ["TensorCore", "Autograd"]),
         // The parsers behind the libFuzzer targets (docs/design/hardening.md): bytes in, parsed or refused.
-        .target(name: "FuzzHarness", dependencies: ["Checkpoints", "Models", "Tokenizers", "Datasets", "Training", "OnlineRL",
+        .target(name: "FuzzHarness", dependencies: ["Checkpoints", "Models", "Tokenizers", "Templates", "Datasets", "Training", "OnlineRL",
                                                    "Experiments", "Rewards"]),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
