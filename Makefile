@@ -60,11 +60,13 @@ bench: build
 	$(BIN) bench attention-step --size tiny small --json
 	$(BIN) bench block-step --size tiny small --json
 
-# libFuzzer targets (safetensors, GGUF, config.json, tokenizer.json, JSONL, YAML), built apart from
-# the normal build with -sanitize=fuzzer,address; each runs SECONDS seconds (docs/design/hardening.md).
+# libFuzzer targets (safetensors, GGUF, config.json, tokenizer.json, JSONL, YAML, chat templates, RL
+# prompt files, rollout blocks, eval credit annotations, eval rm rows), built apart from the normal
+# build with -sanitize=fuzzer,address; each runs SECONDS seconds, or RUNS executions when set
+# (the issue's budget: make fuzz SECONDS=1800 RUNS=1000000; docs/design/hardening.md).
 SECONDS ?= 60
 fuzz: deps
-	scripts/fuzz.sh $(SECONDS)
+	RUNS=$(RUNS) scripts/fuzz.sh $(SECONDS)
 
 clean:
 	rm -rf .build .build-fuzz

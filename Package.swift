@@ -129,7 +129,8 @@ let package = Package(
         .target(name: "TrainedFixtures", dependencies: ["TestSupport", "Training", "OnlineRL", "Search", "CreditBench", "Decoding", "Models",
                                                        "Tokenizers"]),
         // The parsers behind the libFuzzer targets (docs/design/hardening.md): bytes in, parsed or refused.
-        .target(name: "FuzzHarness", dependencies: ["Checkpoints", "Models", "Tokenizers", "Datasets", "Training"]),
+        .target(name: "FuzzHarness", dependencies: ["Checkpoints", "Models", "Tokenizers", "Templates", "Datasets", "Training", "OnlineRL",
+                                                   "Experiments", "Rewards"]),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
@@ -172,7 +173,7 @@ let package = Package(
 // them with -sanitize=fuzzer,address into .build-fuzz), so the normal build and CI never see them.
 if ProcessInfo.processInfo.environment["TOKENALIGN_FUZZ"] == "1" {
     package.targets.append(.target(name: "FuzzDriver", dependencies: ["FuzzHarness"], path: "Tests/Fuzz/Driver"))
-    for name in ["safetensors", "gguf", "config", "tokenizer", "jsonl", "yaml"] {
+    for name in ["safetensors", "gguf", "config", "tokenizer", "jsonl", "yaml", "template", "rlprompts", "rollouts", "credit", "rewardbench"] {
         package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzDriver"], path: "Tests/Fuzz/Targets/\(name)",
                                                  swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
     }

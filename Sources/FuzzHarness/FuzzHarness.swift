@@ -20,7 +20,8 @@ public enum FuzzHarness {
     /// The targets by name (the folder names under Tests/Fuzz/corpus/).
     public static let targets: [String: @Sendable (Data) -> Outcome] = [
         "safetensors": safetensors, "gguf": gguf, "config": configuration,
-        "tokenizer": tokenizer, "jsonl": jsonl, "yaml": yaml,
+        "tokenizer": tokenizer, "jsonl": jsonl, "yaml": yaml, "template": template,
+        "rlprompts": rlprompts, "rollouts": rollouts, "credit": credit, "rewardbench": rewardbench,
     ]
 
     /// Runs `body`, mapping a thrown error to `.refused` with its description.
@@ -93,6 +94,9 @@ public enum FuzzHarness {
             .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/datasets/tokenizer")
         return try? Tokenizer(directory: folder)
     }()
+
+    /// Builds the process-lifetime fixtures now (the fuzz driver does so with LeakSanitizer off).
+    public static func prepareFixtures() { _ = fixtureTokenizer }
 
     /// JSONL rows read as every TRL format (preference, sequence, unpaired) and as our credit
     /// annotations; a row that fits none is refused by each.

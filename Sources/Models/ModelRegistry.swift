@@ -97,18 +97,25 @@ public enum ModelRegistry {
         }
     }
 
-    /// Writes `config.json` and `model.safetensors` (F32) into `folder` (created if needed), each
-    /// atomically, in the layout `transformers` loads.
+    /// The files a model export writes (`save`, `PretrainedModel.save`): an existing folder holding
+    /// anything else is not replaced.
+    public static let exportFiles: Set<String> = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
+
+    /// Writes `config.json` and `model.safetensors` (F32) as the folder `folder`, in the layout
+    /// `transformers` loads, atomically (`AtomicFolder`): a reader sees the previous folder or the
+    /// new one, whatever happens during the write.
     public static func save(_ model: any LanguageModel, to folder: URL, extraConfiguration: [String: Any] = [:]) throws {
+        try exporting(to: folder) { tmp in try writeFiles(model, into: tmp, extraConfiguration: extraConfiguration) }
+    }
+
+    /// Runs `body` on the temporary folder of an atomic export to `folder`; errors become
+    /// `ModelError.cannotWrite` naming `folder` and, in the reason, the file that failed.
+    public static func exporting(to folder: URL, _ body: (URL) throws -> Void) throws {
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            var json = try model.configurationJSON()
-            for (k, v) in extraConfiguration { json[k] = v }
-            var data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-            if model is GemmaForCausalLM { data = forcingFloatLiterals(data, keys: GemmaConfiguration.floatFields) }
-            try data.write(to: folder.appendingPathComponent("config.json"), options: .atomic)
-            try SafeTensors.write(model.checkpointTensors(), to: folder.appendingPathComponent("model.safetensors"),
-                                  metadata: ["format": "pt"])
+            try AtomicFolder.write(folder, replaceable: exportFiles) { tmp in
+                FolderWriteHook.begin("export-write-begin \(folder.lastPathComponent)")
+                try body(tmp)
+            }
         } catch let e as CheckpointError {
             throw ModelError.cannotWrite(path: folder.path, reason: e.description)
         } catch let e as ModelError {
@@ -116,6 +123,18 @@ public enum ModelRegistry {
         } catch {
             throw ModelError.cannotWrite(path: folder.path, reason: error.localizedDescription)
         }
+    }
+
+    /// `config.json` and `model.safetensors` into `folder` (an export's temporary folder).
+    public static func writeFiles(_ model: any LanguageModel, into folder: URL, extraConfiguration: [String: Any] = [:]) throws {
+        var json = try model.configurationJSON()
+        for (k, v) in extraConfiguration { json[k] = v }
+        var data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+        if model is GemmaForCausalLM { data = forcingFloatLiterals(data, keys: GemmaConfiguration.floatFields) }
+        try data.write(to: folder.appendingPathComponent("config.json"))
+        FolderWriteHook.pause()
+        try SafeTensors.write(model.checkpointTensors(), to: folder.appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])
+        FolderWriteHook.pause()
     }
 }
 

@@ -80,27 +80,32 @@ public struct PretrainedModel {
 
     /// Writes a Hugging Face folder: `config.json`, `model.safetensors`, and (with a tokenizer)
     /// `tokenizer.json` and `tokenizer_config.json` carrying the chat template and special tokens.
-    public func save(to folder: URL) throws {
+    /// The folder appears whole or not at all (`ModelRegistry.exporting`); `amend`, when given,
+    /// edits the files in the temporary folder before it is renamed into place (the reward head of
+    /// `Trainer.saveModel`).
+    public func save(to folder: URL, amend: ((URL) throws -> Void)? = nil) throws {
         var extra: [String: Any] = [:]
         if let t = tokenizer {
             if let b = t.bosTokenID { extra["bos_token_id"] = b }
             if let e = t.eosTokenID { extra["eos_token_id"] = e }
         }
-        try ModelRegistry.save(model, to: folder, extraConfiguration: extra)
-        guard let t = tokenizer else { return }
-        do {
-            try t.save(to: folder.appendingPathComponent("tokenizer.json"))
-            var config: [String: Any] = ["tokenizer_class": "PreTrainedTokenizerFast", "clean_up_tokenization_spaces": false,
-                                         "model_max_length": model.maxPositions]
-            if let s = t.bosToken { config["bos_token"] = s }
-            if let s = t.eosToken { config["eos_token"] = s }
-            if let s = t.padToken { config["pad_token"] = s }
-            if let s = t.unkToken { config["unk_token"] = s }
-            if let s = t.chatTemplateSource { config["chat_template"] = s }
-            let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
-            try data.write(to: folder.appendingPathComponent("tokenizer_config.json"), options: .atomic)
-        } catch {
-            throw ModelError.cannotWrite(path: folder.path, reason: "\(error)")
+        try ModelRegistry.exporting(to: folder) { tmp in
+            try ModelRegistry.writeFiles(model, into: tmp, extraConfiguration: extra)
+            if let t = tokenizer {
+                try t.save(to: tmp.appendingPathComponent("tokenizer.json"))
+                FolderWriteHook.pause()
+                var config: [String: Any] = ["tokenizer_class": "PreTrainedTokenizerFast", "clean_up_tokenization_spaces": false,
+                                             "model_max_length": model.maxPositions]
+                if let s = t.bosToken { config["bos_token"] = s }
+                if let s = t.eosToken { config["eos_token"] = s }
+                if let s = t.padToken { config["pad_token"] = s }
+                if let s = t.unkToken { config["unk_token"] = s }
+                if let s = t.chatTemplateSource { config["chat_template"] = s }
+                let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+                try data.write(to: tmp.appendingPathComponent("tokenizer_config.json"))
+                FolderWriteHook.pause()
+            }
+            try amend?(tmp)
         }
     }
 }

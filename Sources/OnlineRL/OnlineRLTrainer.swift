@@ -56,6 +56,9 @@ public final class OnlineRLTrainer {
     lazy var gradientReducer = GradientAllReducer(communicator: communicator)
     /// Only rank 0 writes the run folder.
     var writes: Bool { communicator.rank == 0 }
+    /// Test hook: replaces each micro-batch's loss, given the 1-based step being computed (the
+    /// non-finite tests inject a NaN at a chosen step).
+    var lossInjection: ((_ step: Int, _ loss: Variable) -> Variable)?
 
     public init(configuration c: OnlineRLConfiguration, policy: any LanguageModel, reference: (any LanguageModel)?, tokenizer: Tokenizer,
                 prompts: [RLPrompt], evalPrompts: [RLPrompt] = [], rewardFunctions: [any RewardFunction]) throws {
@@ -370,8 +373,15 @@ public final class OnlineRLTrainer {
         let c = configuration
         let clock = ContinuousClock.now
         policy.eval()
-        var (samples, perFunction, extra) = try collect()
-        if c.estimator == "remax" { try greedyBaselines(&samples) }
+        // A NaN or infinite reward stops the run naming the step, the function and the prompt row,
+        // before anything is applied or checkpointed (the loss and gradient norm below likewise).
+        var (samples, perFunction, extra): ([RolloutSample], [String: [Float]], [String: Float])
+        do {
+            (samples, perFunction, extra) = try collect()
+            if c.estimator == "remax" { try greedyBaselines(&samples) }
+        } catch let e as NonFiniteReward {
+            throw TrainingError.nonFinite(step: step + 1, quantity: "reward \(e.function) (token \(e.token))", value: e.value, rows: [e.location])
+        }
         policy.train()
         let generated = ContinuousClock.now
         if !communicator.isSingle {
@@ -482,6 +492,7 @@ public final class OnlineRLTrainer {
                         out.loss = out.loss + vl.loss * c.vfCoef
                         out.metrics.merge(vl.metrics) { a, _ in a }
                     }
+                    if let inject = self.lossInjection { out.loss = inject(self.step + 1, out.loss) }
                     total += Double(out.loss.scalar)
                     let w = Double(p.samples.count) / Double(mini.count)
                     for (k, v) in out.metrics where k != MetricName.loss { sums[k, default: 0] += Double(v) * w }
@@ -500,9 +511,10 @@ public final class OnlineRLTrainer {
             total = sums.removeValue(forKey: "\u{1}loss") ?? 0
         }
         let lossValue = Float(total)
-        guard lossValue.isFinite else { throw RewardError("step \(step + 1): the policy loss is \(lossValue)") }
+        let rows = Array(Set(mini.map(\.promptIndex))).sorted().map { prompts[$0].location }
+        guard lossValue.isFinite else { throw TrainingError.nonFinite(step: step + 1, quantity: "loss", value: lossValue, rows: rows) }
         let gradNorm = clipGradientNorm(trainable, maxNorm: c.maxGradNorm > 0 ? c.maxGradNorm : .infinity)
-        guard gradNorm.isFinite else { throw RewardError("step \(step + 1): the gradient norm is \(gradNorm)") }
+        guard gradNorm.isFinite else { throw TrainingError.nonFinite(step: step + 1, quantity: "grad_norm", value: gradNorm, rows: rows) }
         let lr = schedule.learningRate(at: step)
         optimizer.learningRate = lr
         optimizer.step(trainable)

@@ -65,6 +65,16 @@ public struct RewardError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
+/// A reward function gave a NaN or infinite value: which function, the value, the completion token
+/// and the prompt row. The trainer reports it as `TrainingError.nonFinite` with the step.
+public struct NonFiniteReward: Error, CustomStringConvertible, Equatable {
+    public var function: String
+    public var value: Float
+    public var token: Int
+    public var location: RowLocation
+    public var description: String { "reward \(function) is \(value) at token \(token) of a completion of \(location)" }
+}
+
 /// What a reward function may need from the run to be built.
 public struct RewardContext: @unchecked Sendable {
     public var tokenizer: Tokenizer
@@ -128,9 +138,7 @@ public struct WeightedRewards {
                     throw RewardError("reward \(f.name) returned \(row.count) token rewards for a \(completions[i].ids.count)-token completion")
                 }
                 for (t, v) in row.enumerated() {
-                    guard v.isFinite else {
-                        throw RewardError("reward \(f.name) is \(v) at token \(t) of a completion of \(completions[i].prompt.location)")
-                    }
+                    guard v.isFinite else { throw NonFiniteReward(function: f.name, value: v, token: t, location: completions[i].prompt.location) }
                     total[i][t] += w * v
                     sums[i] += v
                 }

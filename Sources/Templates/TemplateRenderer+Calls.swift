@@ -74,8 +74,11 @@ extension TemplateRenderer {
             let (start, stop, step) = ints.count == 1 ? (0, ints[0], 1) : ints.count == 2 ? (ints[0], ints[1], 1)
                 : ints.count == 3 ? (ints[0], ints[1], ints[2]) : (0, 0, 0)
             guard step != 0, !ints.isEmpty else { throw TemplateFailure.type("range() takes 1 to 3 integers, the step not 0") }
-            let count = step > 0 ? Swift.max(0, (stop - start + step - 1) / step) : Swift.max(0, (start - stop - step - 1) / -step)
-            guard count <= 100_000 else { throw TemplateFailure.limit("range() of more than 100000 numbers") }
+            // In 128 bits: the span of two Ints, or a step of Int.min, does not fit in an Int.
+            let (a, b, d) = (Int128(start), Int128(stop), Int128(step))
+            let wide = d > 0 ? Swift.max(0, (b - a + d - 1) / d) : Swift.max(0, (a - b - d - 1) / -d)
+            guard wide <= 100_000 else { throw TemplateFailure.limit("range() of more than 100000 numbers") }
+            let count = Int(wide)
             return .array((0 ..< count).map { .int(start + $0 * step) })
         default:
             throw TemplateFailure.unsupported("the function '\(name)' (not a variable, macro or supported global)")

@@ -222,13 +222,15 @@ extension TemplateRenderer {
         case let ("+", .array(a), .array(b)): return .array(a + b)
         case let ("*", .string(s), n) where n.integer != nil, let ("*", n, .string(s)) where n.integer != nil:
             let times = Swift.max(0, n.integer ?? 0)
-            guard s.utf8.count.multipliedReportingOverflow(by: times).partialValue <= options.maxOutputBytes else {
+            let bytes = s.utf8.count.multipliedReportingOverflow(by: times)
+            guard !bytes.overflow, bytes.partialValue <= options.maxOutputBytes else {
                 throw TemplateFailure.limit("string repetition longer than \(options.maxOutputBytes) bytes")
             }
             return .string(String(repeating: s, count: times))
         case let ("*", .array(a), n) where n.integer != nil:
             let times = Swift.max(0, n.integer ?? 0)
-            guard a.count.multipliedReportingOverflow(by: times).partialValue <= 1_000_000 else {
+            let items = a.count.multipliedReportingOverflow(by: times)
+            guard !items.overflow, items.partialValue <= 1_000_000 else {
                 throw TemplateFailure.limit("list repetition longer than 1000000 items")
             }
             return .array(Array([[TemplateValue]](repeating: a, count: times).joined()))
@@ -272,6 +274,11 @@ extension TemplateRenderer {
             return .double(Double(a) / Double(b))
         case "//", "%":
             guard b != 0 else { throw TemplateFailure.type("integer division or modulo by zero") }
+            // Int.min // -1 is the one quotient that does not fit (its remainder is 0).
+            if a == Int.min && b == -1 {
+                if op == "%" { return .int(0) }
+                throw TemplateFailure.limit("integer overflow in \(a) \(op) \(b)")
+            }
             var q = a / b
             var m = a % b
             if m != 0, (m < 0) != (b < 0) {

@@ -2,7 +2,16 @@
 // escaping, with `indent`, `separators`, `sort_keys`). Unknown filters are refused by name.
 import Foundation
 
+/// An indent width a template asks for (`tojson(indent=n)`, `indent(n)`): at most 1024 spaces, so
+/// that a nested value does not repeat a huge indent once per level before the output bound is
+/// checked.
+private func indentWidth(_ n: Int) throws -> Int {
+    guard n <= 1024 else { throw TemplateFailure.limit("an indent of \(n) spaces (at most 1024)") }
+    return Swift.max(0, n)
+}
+
 extension TemplateRenderer {
+
     mutating func applyFilter(_ name: String, _ input: TemplateValue, _ positional: [TemplateValue],
                               _ keyword: [(String, TemplateValue)], line: Int) throws -> TemplateValue
     {
@@ -28,7 +37,7 @@ extension TemplateRenderer {
             case let .string(s)?: indent = s
             case let v?:
                 guard let n = v.integer else { throw TemplateFailure.type("tojson: indent must be an integer or a string") }
-                indent = String(repeating: " ", count: Swift.max(0, n))
+                indent = String(repeating: " ", count: try indentWidth(n))
             }
             var separators: (String, String)?
             if let given = args.optional(99, "separators") {
@@ -132,7 +141,7 @@ extension TemplateRenderer {
             let width: String
             switch args.optional(0, "width") {
             case let .string(s)?: width = s
-            case let v?: width = String(repeating: " ", count: Swift.max(0, v.integer ?? 4))
+            case let v?: width = String(repeating: " ", count: try indentWidth(v.integer ?? 4))
             case nil: width = "    "
             }
             return .string(indent(value.pythonString, width, first: args.bool(1, "first", default: false), blank: args.bool(2, "blank", default: false)))
@@ -255,7 +264,7 @@ extension TemplateRenderer {
             return (i % 2 != 0) == (name == "odd")
         case "divisibleby":
             guard let i = value.integer, let d = try argument().integer, d != 0 else { throw TemplateFailure.type("divisibleby needs non-zero integers") }
-            return i % d == 0
+            return i.remainderReportingOverflow(dividingBy: d).partialValue == 0  // Int.min % -1 overflows; it divides
         case "equalto", "eq", "==", "sameas": return value.pythonEquals(try argument())
         case "ne", "!=": return !value.pythonEquals(try argument())
         case "lt", "<": return try compare(value, try argument(), "<") < 0

@@ -12,45 +12,35 @@ import TensorCore
 public enum CheckpointFolder {
     /// Writes `checkpoint-<step>` under `dir` atomically and returns its URL.
     ///
-    /// The files go into `.checkpoint-<step>.tmp-<pid>`, which is renamed into place last. A
-    /// folder of the same step (a final checkpoint at a step that was also due) is first renamed
-    /// aside to `.checkpoint-<step>.old-<pid>` and removed after; `RunLock` puts such a folder back
-    /// when a crash left it without its replacement, and removes temporaries of dead writers.
+    /// The files go into `.checkpoint-<step>.tmp-<pid>`, which is renamed into place last
+    /// (`AtomicFolder`). A folder of the same step (a final checkpoint at a step that was also due)
+    /// is first renamed aside to `.checkpoint-<step>.old-<pid>` and removed after; `RunLock` puts
+    /// such a folder back when a crash left it without its replacement, and removes temporaries of
+    /// dead writers.
     /// - Throws: `TrainingError.checkpoint` naming the checkpoint and, in the reason, the file
     ///   that could not be written (e.g. a full disk or a file-size limit); the previous
     ///   checkpoints are untouched.
     public static func write(in dir: URL, step: Int, module: Module, optimizer: AdamW, state: [String: Any]) throws -> URL {
-        let fm = FileManager.default
         let final = dir.appendingPathComponent("checkpoint-\(step)")
-        let tmp = dir.appendingPathComponent(".checkpoint-\(step).tmp-\(getpid())")
-        let old = dir.appendingPathComponent(".checkpoint-\(step).old-\(getpid())")
-        try? fm.removeItem(at: tmp)
-        var file = tmp
+        var file = "checkpoint-\(step)"
         do {
-            try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-            CheckpointWriteHook.begin(step: step)
-            file = tmp.appendingPathComponent("model.safetensors")
-            try SafeTensors.write(module.stateDict(), to: file)
-            CheckpointWriteHook.pause()
-            let opt = optimizer.stateDict()
-            file = tmp.appendingPathComponent("optimizer.safetensors")
-            try SafeTensors.write(opt.tensors, to: file, metadata: opt.scalars.mapValues { String(format: "%.17g", $0) })
-            CheckpointWriteHook.pause()
-            file = tmp.appendingPathComponent("trainer_state.json")
-            try JSONSerialization.data(withJSONObject: state, options: [.sortedKeys, .prettyPrinted]).write(to: file)
-            CheckpointWriteHook.pause()
-            file = final
-            if fm.fileExists(atPath: final.path) {
-                try? fm.removeItem(at: old)
-                try fm.moveItem(at: final, to: old)
+            try AtomicFolder.write(final) { tmp in
+                FolderWriteHook.begin("checkpoint-write-begin \(step)")
+                file = "model.safetensors"
+                try SafeTensors.write(module.stateDict(), to: tmp.appendingPathComponent(file))
+                FolderWriteHook.pause()
+                let opt = optimizer.stateDict()
+                file = "optimizer.safetensors"
+                try SafeTensors.write(opt.tensors, to: tmp.appendingPathComponent(file), metadata: opt.scalars.mapValues { String(format: "%.17g", $0) })
+                FolderWriteHook.pause()
+                file = "trainer_state.json"
+                try JSONSerialization.data(withJSONObject: state, options: [.sortedKeys, .prettyPrinted]).write(to: tmp.appendingPathComponent(file))
+                FolderWriteHook.pause()
+                file = "checkpoint-\(step)"
             }
-            try fm.moveItem(at: tmp, to: final)
-            try? fm.removeItem(at: old)
         } catch {
-            try? fm.removeItem(at: tmp)
-            if fm.fileExists(atPath: old.path) && !fm.fileExists(atPath: final.path) { try? fm.moveItem(at: old, to: final) }
             let reason = (error as? CheckpointError)?.description ?? error.localizedDescription
-            throw TrainingError.checkpoint(path: final.path, reason: "writing \(file.lastPathComponent) failed (\(reason)); the previous checkpoints are untouched")
+            throw TrainingError.checkpoint(path: final.path, reason: "writing \(file) failed (\(reason)); the previous checkpoints are untouched")
         }
         return final
     }

@@ -7,27 +7,29 @@ import Foundation
 import Models
 
 extension Trainer {
-    /// Writes the trained policy (and reward head) to `folder`; only rank 0 writes.
+    /// Writes the trained policy (and reward head) to `folder` as one atomic export (a kill or a
+    /// full disk leaves the previous folder, or none); only rank 0 writes.
     public func saveModel(_ pretrained: PretrainedModel, to folder: URL) throws {
         guard writes else { return }
         if configuration.loraRank != nil { LoRA.fuse(policy) }
-        try pretrained.save(to: folder)
-        guard case .reward(let head, let tokenLevel) = mode else { return }
-        let weightsURL = folder.appendingPathComponent("model.safetensors")
-        var tensors = try SafeTensorsFile(url: weightsURL).loadAll()
-        tensors["score.weight"] = head.score.weight.value
-        try SafeTensors.write(tensors, to: weightsURL)
-        let configURL = folder.appendingPathComponent("config.json")
-        guard var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] else {
-            throw TrainingError.checkpoint(path: configURL.path, reason: "config.json is not an object")
+        guard case .reward(let head, let tokenLevel) = mode else { return try pretrained.save(to: folder) }
+        let architecture = ["llama": "LlamaForSequenceClassification", "qwen2": "Qwen2ForSequenceClassification",
+                            "mistral": "MistralForSequenceClassification", "gpt2": "GPT2ForSequenceClassification"][policy.modelType]
+        try pretrained.save(to: folder) { tmp in
+            let weightsURL = tmp.appendingPathComponent("model.safetensors")
+            var tensors = try SafeTensorsFile(url: weightsURL).loadAll()
+            tensors["score.weight"] = head.score.weight.value
+            try SafeTensors.write(tensors, to: weightsURL)
+            let configURL = tmp.appendingPathComponent("config.json")
+            guard var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] else {
+                throw TrainingError.checkpoint(path: configURL.path, reason: "config.json is not an object")
+            }
+            config["architectures"] = [architecture ?? "ForSequenceClassification"]
+            config["num_labels"] = 1
+            config["id2label"] = ["0": "LABEL_0"]
+            config["label2id"] = ["LABEL_0": 0]
+            if tokenLevel { config["tokenalign_token_level"] = true }
+            try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: configURL)
         }
-        let arch: [String: String] = ["llama": "LlamaForSequenceClassification", "qwen2": "Qwen2ForSequenceClassification",
-                                      "mistral": "MistralForSequenceClassification", "gpt2": "GPT2ForSequenceClassification"]
-        config["architectures"] = [arch[policy.modelType] ?? "ForSequenceClassification"]
-        config["num_labels"] = 1
-        config["id2label"] = ["0": "LABEL_0"]
-        config["label2id"] = ["LABEL_0": 0]
-        if tokenLevel { config["tokenalign_token_level"] = true }
-        try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: configURL, options: .atomic)
     }
 }

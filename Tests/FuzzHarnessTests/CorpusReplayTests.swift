@@ -15,7 +15,7 @@ import Testing
             .filter { !$0.lastPathComponent.hasPrefix(".") }.sorted { $0.path < $1.path }
     }
 
-    @Test(arguments: ["safetensors", "gguf", "config", "tokenizer", "jsonl", "yaml"])
+    @Test(arguments: FuzzHarness.targets.keys.sorted())
     func replay(_ target: String) throws {
         let run = try #require(FuzzHarness.targets[target])
         let inputs = try Self.files(target)

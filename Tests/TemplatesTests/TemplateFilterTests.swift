@@ -122,4 +122,20 @@ struct TemplateFilterTests {
         #expect(templateError("{{ range(10 ** 9) }}")?.kind == .limit)
         #expect(templateError("{{ 2 ** 64 }}")?.kind == .limit)
     }
+
+    /// Arithmetic at the edges of Int used to trap (found reading the code for the chat-template
+    /// fuzz target; the same inputs are committed to its corpus): a repetition count whose byte
+    /// count wraps around, Int.min // -1, a range spanning more than Int, a huge indent.
+    @Test("integer edges are refused, not trapped")
+    func integerEdges() {
+        #expect(templateError("{{ 'ab' * 4611686018427387905 }}")?.kind == .limit)
+        #expect(templateError("{{ [1, 2] * 4611686018427387905 }}")?.kind == .limit)
+        #expect(templateError("{{ (-9223372036854775807 - 1) // -1 }}")?.kind == .limit)
+        #expect((try? render("{{ (-9223372036854775807 - 1) % -1 }}")) == "0")
+        #expect(templateError("{{ range(-9223372036854775807, 9223372036854775807) }}")?.kind == .limit)
+        #expect(templateError("{{ range(9223372036854775807, -9223372036854775807, -9223372036854775807 - 1) }}") == nil)
+        #expect(templateError("{{ {'a': [1]}|tojson(indent=1000000000000) }}")?.kind == .limit)
+        #expect(templateError("{{ 'a\nb'|indent(1000000000000) }}")?.kind == .limit)
+        #expect(templateError("{{ (-9223372036854775807 - 1) is divisibleby(-1) }}") == nil)
+    }
 }
