@@ -7,21 +7,22 @@ import Foundation
 import Testing
 @testable import OnlineRL
 import Training
+import TestSupport
 
 @Suite(.serialized) struct OnlineRLNonFiniteTests {
     /// GRPO on the tiny fixture Llama: 2 prompts per step, a checkpoint after every step.
     func configuration() throws -> OnlineRLConfiguration {
         var c = OnlineRLConfiguration()
-        c.model = try tinyModelFolder().path
-        c.prompts = try writeLines((0 ..< 4).map { ["prompt": "count \($0) to"] })
+        c.model = try TestFiles.modelFolder().path
+        c.prompts = try TestFiles.writeRows((0 ..< 4).map { ["prompt": "count \($0) to"] })
         c.rewards = ["regex:e"]
-        c.maxNewTokens = 4
+        c.maxCompletionLength = 4
         c.promptsPerStep = 2
         c.numGenerations = 2
         c.maxSteps = 4
         c.saveSteps = 1
         c.seed = 3
-        c.out = temporaryPath("nan-run")
+        c.out = TestFiles.temporaryPath("nan-run")
         return c
     }
 
