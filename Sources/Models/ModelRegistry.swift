@@ -100,6 +100,7 @@ public enum ModelRegistry {
     /// Writes `config.json` and `model.safetensors` (F32) into `folder` (created if needed), each
     /// atomically, in the layout `transformers` loads.
     public static func save(_ model: any LanguageModel, to folder: URL, extraConfiguration: [String: Any] = [:]) throws {
+        try checkSavable(model, to: folder)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var json = try model.configurationJSON()

@@ -12,6 +12,9 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     /// How a separate reference model stores its matrices (`ref_weights`, docs/design/quantized.md);
     /// the policy always trains in float32, and the LoRA reference (adapters off) shares its weights.
     public var refWeights: WeightFormat = .f32
+    /// How the reward functions' frozen models store their matrices (`rm_weights`): reward models of
+    /// `rm`, `token-rm`, `rm-span`, `abc`, `rm-ensemble` and the two models of `implicit-dpo`.
+    public var rmWeights: WeightFormat = .f32
     /// Prompt-only JSONL (TRL format; extra columns reach the reward functions).
     public var prompts = ""
     /// Held-out prompts for evaluation (greedy decoding, mean reward).
@@ -141,7 +144,7 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         case dualClip = "dual_clip", clipRatioC = "clip_ratio_c", rolloutIsThreshold = "rollout_is_threshold", rolloutIsLevel = "rollout_is_level"
         case rolloutIsMode = "rollout_is_mode", klCoef = "kl_coef", klPenalty = "kl_penalty", klTarget = "kl_target", klHorizon = "kl_horizon"
         case vfCoef = "vf_coef", clipRangeValue = "cliprange_value", gamma, lam, whitenAdvantages = "whiten_advantages"
-        case dynamicSampling = "dynamic_sampling", maxNumGenBatches = "max_num_gen_batches", refWeights = "ref_weights"
+        case dynamicSampling = "dynamic_sampling", maxNumGenBatches = "max_num_gen_batches", refWeights = "ref_weights", rmWeights = "rm_weights"
         case entropyWeight = "entropy_weight", macro, constraints, constraintLr = "constraint_lr", constraintInit = "constraint_init"
     }
 
@@ -167,7 +170,7 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         func o<T: Decodable>(_ k: CodingKeys, _ p: WritableKeyPath<OnlineRLConfiguration, T?>) throws {
             if let x = try c.decodeIfPresent(T.self, forKey: k) { self[keyPath: p] = x }
         }
-        try v(.model, \.model); try o(.ref, \.ref); try v(.refWeights, \.refWeights); try v(.prompts, \.prompts); try o(.evalPrompts, \.evalPrompts); try v(.out, \.out)
+        try v(.model, \.model); try o(.ref, \.ref); try v(.refWeights, \.refWeights); try v(.rmWeights, \.rmWeights); try v(.prompts, \.prompts); try o(.evalPrompts, \.evalPrompts); try v(.out, \.out)
         try v(.seed, \.seed); try v(.rewards, \.rewards); try o(.rewardWeights, \.rewardWeights); try v(.estimator, \.estimator)
         try v(.policyLoss, \.policyLoss); try o(.scaleRewards, \.scaleRewards); try v(.beta, \.beta); try v(.klEstimator, \.klEstimator)
         try o(.clipRatioLow, \.clipRatioLow); try o(.clipRatioHigh, \.clipRatioHigh); try o(.lossAggMode, \.lossAggMode)

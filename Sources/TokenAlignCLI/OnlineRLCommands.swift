@@ -14,8 +14,8 @@ import Yams
 struct OnlineRLArguments: ParsableArguments {
     @Option(help: "Policy: a Hugging Face folder or a .gguf file.") var model: String?
     @Option(help: "Reference model (default: the starting policy; under LoRA the base with adapters off).") var ref: String?
-    @Option(help: "How the frozen reference (and guide) models store their matrices: f32, bf16, q8_0 or keep (GGUF blocks as stored); the policy trains in float32.")
-    var refWeights: WeightFormat?
+    @OptionGroup var refWeights: ReferenceWeightsOption
+    @OptionGroup var rmWeights: RewardModelWeightsOption
     @Option(help: "Prompt-only JSONL (TRL format; extra columns reach the reward functions).") var prompts: String?
     @Option(help: "Held-out prompts: greedy completions and mean rewards every --eval-steps.") var evalPrompts: String?
     @Option(help: "Run folder.") var out: String?
@@ -76,7 +76,8 @@ struct OnlineRLArguments: ParsableArguments {
         }
         if let v = model { c.model = v }
         if let v = ref { c.ref = v }
-        if let w = refWeights { c.refWeights = w }
+        if let w = refWeights.refWeights { c.refWeights = w }
+        if let w = rmWeights.rmWeights { c.rmWeights = w }
         if let v = prompts { c.prompts = v }
         if let v = evalPrompts { c.evalPrompts = v }
         if let v = out { c.out = v }

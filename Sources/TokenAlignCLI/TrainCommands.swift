@@ -39,8 +39,7 @@ struct DPOCommand: ParsableCommand {
     @Option(help: "Comma-separated loss names.") var loss: String?
     @Option(help: "Comma-separated weights, one per loss.") var lossWeights: String?
     @Option(help: "Reference model (default: a frozen copy of --model).") var ref: String?
-    @Option(help: "How the frozen reference (and guide) models store their matrices: f32, bf16, q8_0 or keep (GGUF blocks as stored); the policy trains in float32.")
-    var refWeights: WeightFormat?
+    @OptionGroup var refWeights: ReferenceWeightsOption
     @Option(parsing: .singleValue, help: "Auxiliary model: TGDPO token-reward model; cDPO positive then negative model; AlignDistil DPO model.") var guide: [String] = []
     @Flag(help: "Compute the reference log-probs once before training and cache them.") var precomputeRef = false
     @Option(help: "β.") var beta: Float?
@@ -58,7 +57,7 @@ struct DPOCommand: ParsableCommand {
         if let l = loss { c.loss = l.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         if let w = lossWeights { c.lossWeights = w.split(separator: ",").compactMap { Float($0) } }
         if let r = ref { c.ref = r }
-        if let w = refWeights { c.refWeights = w }
+        if let w = refWeights.refWeights { c.refWeights = w }
         if !guide.isEmpty { c.guide = guide }
         if precomputeRef { c.precomputeRef = true }
         if let b = beta { c.beta = b }
