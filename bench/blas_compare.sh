@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # OpenBLAS against oneMKL (docs/design/blas-backends.md) in one run: the tiny and small SFT and DPO
 # steps (`bench sft-step | dpo-step`), and SmolLM2-135M decoding from the Q4_1 GGUF at batch 1 and 8
-# (float32 and kept Q4_1 weights; the decode kernels do not use BLAS, prefill does). The two
+# (float32 weights; the skinny decode kernel does not use BLAS, prefill does). The two
 # backends alternate process by process (ROUNDS times) so a change of the machine's load hits both;
 # every JSON row carries "blas", the backend that ran. Writes bench/results/blas_compare.jsonl and
 # prints the best of each. Needs .assets/mkl (bench/fetch_mkl.sh).
@@ -19,7 +19,7 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
         export TOKENALIGN_BLAS=$blas
         "$BIN" bench sft-step --size tiny small --repeats "$REPEATS" --json | grep '^{' >> "$out"
         "$BIN" bench dpo-step --size tiny small --repeats "$REPEATS" --json | grep '^{' >> "$out"
-        "$BIN" bench generate --model "$GGUF" --weights f32 keep --batch 1 8 --repeats "$REPEATS" --json | grep '^{' \
+        "$BIN" bench generate --model "$GGUF" --weights f32 --batch 1 8 --repeats "$REPEATS" --json | grep '^{' \
             | sed 's/^{/{"case":"generate",/' >> "$out"
     done
 done

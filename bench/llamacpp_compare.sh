@@ -12,6 +12,9 @@ Q41=.assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 Q80="${TMPDIR:-/tmp}/SmolLM2-135M-Instruct.Q8_0.gguf"
 REPEATS="${REPEATS:-5}"
 THREADS="${THREADS:-2}"
+# llama.cpp's timed runs (default REPEATS) and warm-ups (default 1): fewer on a loaded machine.
+LLAMA_REPEATS="${LLAMA_REPEATS:-$REPEATS}"
+LLAMA_WARMUP="${LLAMA_WARMUP:-1}"
 # ROUNDS (default 2): how many times the engines alternate.
 #
 # Run it on a quiet machine. llama.cpp's threads (OpenMP here) spin at every barrier; on 2 cores
@@ -34,7 +37,8 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
     "$BIN" bench generate --model "$Q80" --weights keep --batch 1 8 --repeats "$REPEATS" --json \
         | grep '^{' | sed "s/^{/{\"engine\":\"tokenalign\",\"round\":$round,\"file\":\"$(basename "$Q80")\",/" >> "$out"
     # llama.cpp's own log (thousands of lines) goes to a file; a failure shows its end.
-    if ! "$PY" bench/llamacpp_decode.py "$Q41" "$Q80" --batch 1 8 --repeats "$REPEATS" --threads "$THREADS" 2>"$log" \
+    if ! "$PY" bench/llamacpp_decode.py "$Q41" "$Q80" --batch 1 8 --repeats "$LLAMA_REPEATS" --warmup "$LLAMA_WARMUP" \
+        --threads "$THREADS" 2>"$log" \
         | sed "s/^{/{\"round\":$round,/" >> "$out"; then
         tail -20 "$log" >&2; exit 1
     fi
