@@ -11,22 +11,38 @@ BIN=.build/release/tokenalign
 Q41=.assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 Q80="${TMPDIR:-/tmp}/SmolLM2-135M-Instruct.Q8_0.gguf"
 REPEATS="${REPEATS:-5}"
+THREADS="${THREADS:-2}"
+# llama.cpp's timed runs (default REPEATS) and warm-ups (default 1): fewer on a loaded machine.
+LLAMA_REPEATS="${LLAMA_REPEATS:-$REPEATS}"
+LLAMA_WARMUP="${LLAMA_WARMUP:-1}"
 # ROUNDS (default 2): how many times the engines alternate.
+#
+# Run it on a quiet machine. llama.cpp's threads (OpenMP here) spin at every barrier; on 2 cores
+# shared with other jobs a 2-thread decode step of SmolLM2 took 895 ms against 111 ms with 1 thread
+# (load average 4–8, 2026-12-05), which is why an earlier run under load average 4–17 printed nothing for 7
+# CPU-minutes. `uptime` is recorded beside the results.
 mkdir -p bench/results
 [ -x "$BIN" ] || swift build -c release --product tokenalign >/dev/null
 bench/build_llamacpp.sh >/dev/null
 [ -f "$Q80" ] || "$PY" bench/llamacpp_decode.py --make-q8 "$Q41" "$Q80" 2>/dev/null
 
 out=bench/results/llamacpp_compare.jsonl
+log=bench/results/llamacpp_decode.log
 : > "$out"
+uptime | tee bench/results/llamacpp_uptime.txt >&2
 # Alternate the engines so a change in the machine's load hits both.
 for round in $(seq 1 "${ROUNDS:-2}"); do
     "$BIN" bench generate --model "$Q41" --weights f32 q8_0 keep --batch 1 8 --repeats "$REPEATS" --json \
         | grep '^{' | sed "s/^{/{\"engine\":\"tokenalign\",\"round\":$round,\"file\":\"$(basename "$Q41")\",/" >> "$out"
     "$BIN" bench generate --model "$Q80" --weights keep --batch 1 8 --repeats "$REPEATS" --json \
         | grep '^{' | sed "s/^{/{\"engine\":\"tokenalign\",\"round\":$round,\"file\":\"$(basename "$Q80")\",/" >> "$out"
-    "$PY" bench/llamacpp_decode.py "$Q41" "$Q80" --batch 1 8 --repeats "$REPEATS" 2>/dev/null \
-        | sed "s/^{/{\"round\":$round,/" >> "$out"
+    # llama.cpp's own log (thousands of lines) goes to a file; a failure shows its end.
+    if ! "$PY" bench/llamacpp_decode.py "$Q41" "$Q80" --batch 1 8 --repeats "$LLAMA_REPEATS" --warmup "$LLAMA_WARMUP" \
+        --threads "$THREADS" 2>"$log" \
+        | sed "s/^{/{\"round\":$round,/" >> "$out"; then
+        tail -20 "$log" >&2; exit 1
+    fi
+    uptime | tee -a bench/results/llamacpp_uptime.txt >&2
 done
 
 "$PY" - "$out" <<'PYEOF'

@@ -51,11 +51,27 @@ public final class GraphNode {
     let inputs: [Variable]
     /// Maps the upstream gradient (shape of the output) to one gradient per input (nil: no gradient).
     let vjp: (Tensor) -> [Tensor?]
+    /// Why no gradient can pass this node (a product with a frozen quantized weight), or nil.
+    /// `checkedBackward` throws it before any VJP runs.
+    let refusal: String?
 
-    init(op: Op, inputs: [Variable], vjp: @escaping (Tensor) -> [Tensor?]) {
+    init(op: Op, inputs: [Variable], refusal: String? = nil, vjp: @escaping (Tensor) -> [Tensor?]) {
         self.op = op
         self.inputs = inputs
+        self.refusal = refusal
         self.vjp = vjp
+    }
+}
+
+/// A backward pass that cannot run.
+public enum AutogradError: Error, Equatable, CustomStringConvertible {
+    /// The graph reaches a product with an inference-only (quantized) weight; the message names it.
+    case frozenWeight(String)
+
+    public var description: String {
+        switch self {
+        case .frozenWeight(let why): return why
+        }
     }
 }
 
@@ -72,9 +88,10 @@ public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
 
 /// Records `op` if any input is tracked and recording is on; otherwise returns a constant.
 @inline(__always)
-func record(_ op: Op, _ value: Tensor, _ inputs: [Variable], _ vjp: @escaping (Tensor) -> [Tensor?]) -> Variable {
+func record(_ op: Op, _ value: Tensor, _ inputs: [Variable], refusal: String? = nil,
+            _ vjp: @escaping (Tensor) -> [Tensor?]) -> Variable {
     if GradientMode.isEnabled, inputs.contains(where: { $0.isTracked }) {
-        return Variable(value, node: GraphNode(op: op, inputs: inputs, vjp: vjp))
+        return Variable(value, node: GraphNode(op: op, inputs: inputs, refusal: refusal, vjp: vjp))
     }
     return Variable(value)
 }
@@ -82,17 +99,24 @@ func record(_ op: Op, _ value: Tensor, _ inputs: [Variable], _ vjp: @escaping (T
 extension Variable {
     /// Back-propagates from this variable. A non-scalar output needs an explicit `seed` gradient.
     /// Gradients of leaves accumulate (`grad += …`) so several backward passes sum, as in gradient
-    /// accumulation. Unless `retainGraph`, the graph is released afterwards.
+    /// accumulation. Unless `retainGraph`, the graph is released afterwards. A graph through a
+    /// quantized weight stops with a precondition failure here; `checkedBackward` throws instead.
     public func backward(seed: Tensor? = nil, retainGraph: Bool = false) {
-        let g0: Tensor
-        if let seed {
-            precondition(seed.shape == shape, "backward: seed \(seed.shape) for value \(shape)")
-            g0 = seed
-        } else {
-            precondition(count == 1, "backward: value of shape \(shape) needs a seed gradient")
-            g0 = Tensor(shape: shape, repeating: 1)
-        }
-        // Reverse topological order by iterative DFS.
+        run(order: topologicalOrder(), seed: seed, retainGraph: retainGraph)
+    }
+
+    /// `backward`, but a graph that reaches a node no gradient can pass (a product with a frozen
+    /// quantized weight) throws `AutogradError.frozenWeight` naming the weight, before any gradient
+    /// is computed or the graph released. The training step (`valueAndGrad`) goes through here.
+    public func checkedBackward(seed: Tensor? = nil, retainGraph: Bool = false) throws(AutogradError) {
+        let order = topologicalOrder()
+        // Named: the first such node the pass would reach (nearest the output).
+        if let refusal = order.reversed().lazy.compactMap({ $0.node?.refusal }).first { throw .frozenWeight(refusal) }
+        run(order: order, seed: seed, retainGraph: retainGraph)
+    }
+
+    /// The tracked variables this one depends on, each after its inputs (iterative DFS).
+    private func topologicalOrder() -> [Variable] {
         var order: [Variable] = []
         var visited = Set<ObjectIdentifier>()
         var stack: [(Variable, Bool)] = [(self, false)]
@@ -107,6 +131,18 @@ extension Variable {
                     stack.append((input, false))
                 }
             }
+        }
+        return order
+    }
+
+    private func run(order: [Variable], seed: Tensor?, retainGraph: Bool) {
+        let g0: Tensor
+        if let seed {
+            precondition(seed.shape == shape, "backward: seed \(seed.shape) for value \(shape)")
+            g0 = seed
+        } else {
+            precondition(count == 1, "backward: value of shape \(shape) needs a seed gradient")
+            g0 = Tensor(shape: shape, repeating: 1)
         }
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): g0]
         for v in order.reversed() {

@@ -60,8 +60,9 @@ public final class RewardHeadScorer: ResponseScorer {
 
     /// - Parameter tokenizer: overrides (or supplies) the folder's tokenizer; it must be the
     ///   folder's own when the folder has one.
-    public init(folder: String, tokenizer override: Tokenizer? = nil) throws {
-        guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder)) else {
+    /// - Parameter weights: how the backbone's matrices are stored (`--rm-weights`).
+    public init(folder: String, tokenizer override: Tokenizer? = nil, weights: WeightFormat = .f32) throws {
+        guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder), weights: weights) else {
             throw RMEvalError.usage("\(folder): no reward head (score.weight) in this model; train one with `tokenalign reward --model \(folder) --data PAIRS.jsonl --out RUN` (`--kind` chooses the kind of reward model) and pass RUN/model, or score this model as a DPO policy with `--ref REFERENCE`")
         }
         guard let tok = override ?? loaded.tokenizer else {
@@ -127,8 +128,12 @@ public final class ImplicitRewardScorer: ResponseScorer {
     let beta: Double
     public var batchSize = 4
 
-    public init(policy policyPath: String, reference referencePath: String, beta: Double, tokenizer override: Tokenizer? = nil) throws {
-        let p = try PretrainedModel.load(path: policyPath), r = try PretrainedModel.load(path: referencePath)
+    /// - Parameter weights: how both frozen models store their matrices (`--rm-weights`).
+    public init(policy policyPath: String, reference referencePath: String, beta: Double, tokenizer override: Tokenizer? = nil,
+                weights: WeightFormat = .f32) throws {
+        let p = try PretrainedModel.load(path: policyPath, weights: weights), r = try PretrainedModel.load(path: referencePath, weights: weights)
+        p.weightReport.announce(weights, role: "the DPO policy", path: policyPath)
+        r.weightReport.announce(weights, role: "the reference", path: referencePath)
         guard let tok = override ?? p.tokenizer ?? r.tokenizer else {
             throw RMEvalError.usage("\(policyPath): no tokenizer in the policy or the reference; give --tokenizer")
         }

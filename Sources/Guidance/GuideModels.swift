@@ -13,10 +13,13 @@ public struct GuideEnvironment {
     public var policy: any LanguageModel
     /// The policy's tokenizer, to compare with a guide model's own.
     public var tokenizer: Tokenizer?
+    /// How the guides' models store their matrices (`--guide-weights`, docs/design/quantized.md).
+    public var weights: WeightFormat
 
-    public init(policy: any LanguageModel, tokenizer: Tokenizer?) {
+    public init(policy: any LanguageModel, tokenizer: Tokenizer?, weights: WeightFormat = .f32) {
         self.policy = policy
         self.tokenizer = tokenizer
+        self.weights = weights
     }
 }
 
@@ -25,7 +28,7 @@ enum GuideModels {
     static func rewardModel(_ path: String, for guide: String, environment env: GuideEnvironment) throws -> (model: any LanguageModel, head: RewardHead) {
         let loaded: (model: any LanguageModel, head: RewardHead, tokenizer: Tokenizer?)?
         do {
-            loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: path))
+            loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: path), weights: env.weights)
         } catch {
             throw GuideError("--guide \(guide):\(path): cannot load the reward model: \(error)")
         }
@@ -41,11 +44,12 @@ enum GuideModels {
     static func languageModel(_ path: String, for guide: String, environment env: GuideEnvironment) throws -> any LanguageModel {
         let loaded: PretrainedModel
         do {
-            loaded = try PretrainedModel.load(path: path)
+            loaded = try PretrainedModel.load(path: path, weights: env.weights)
         } catch {
             throw GuideError("--guide \(guide):\(path): cannot load the model: \(error)")
         }
         try checkVocabulary(loaded.model, tokenizer: loaded.tokenizer, path: path, guide: guide, environment: env)
+        loaded.weightReport.announce(env.weights, role: "guide \(guide)", path: path)
         loaded.model.eval()
         return loaded.model
     }

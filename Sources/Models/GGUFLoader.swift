@@ -161,7 +161,7 @@ extension ModelRegistry {
                 let q = try gguf.withRawBytes(of: info.name) { raw in
                     try QuantizedMatrix(type: type, rows: rows, columns: columns, copying: raw, rowOrder: order)
                 }
-                if let linear = module as? Linear { linear.setQuantizedWeight(q) } else if let embedding = module as? Embedding { embedding.setQuantizedWeight(q) }
+                if let linear = module as? Linear { linear.setQuantizedWeight(q, name: name) } else if let embedding = module as? Embedding { embedding.setQuantizedWeight(q, name: name) }
                 summary.record(q)
                 weights[name] = Tensor(shape: [0, columns])
                 continue

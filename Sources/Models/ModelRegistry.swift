@@ -105,6 +105,7 @@ public enum ModelRegistry {
     /// `transformers` loads, atomically (`AtomicFolder`): a reader sees the previous folder or the
     /// new one, whatever happens during the write.
     public static func save(_ model: any LanguageModel, to folder: URL, extraConfiguration: [String: Any] = [:]) throws {
+        try checkSavable(model, to: folder)
         try exporting(to: folder) { tmp in try writeFiles(model, into: tmp, extraConfiguration: extraConfiguration) }
     }
 

@@ -24,15 +24,7 @@ public struct PretrainedModel {
     /// (`WeightFormat`; float32 by default).
     public static func load(path: String, weights: WeightFormat = .f32) throws -> PretrainedModel {
         var loaded = try loadFloatOrKept(path: path, weights: weights)
-        switch weights {
-        case .f32: break
-        case .keep:
-            if loaded.source.pathExtension.lowercased() != "gguf" {
-                loaded.weightReport.note = "--weights keep: \(loaded.source.lastPathComponent) is a float checkpoint, so its weights load as float32 (nothing is quantized; --weights q8_0 or bf16 convert on load)"
-            }
-        case .q8_0, .bf16:
-            loaded.weightReport = try ModelRegistry.quantizeMatrices(of: loaded.model, to: weights == .q8_0 ? .q8_0 : .bf16)
-        }
+        loaded.weightReport = try weights.convert(loaded.model, loadedFrom: loaded.source, fileReport: loaded.weightReport)
         return loaded
     }
 

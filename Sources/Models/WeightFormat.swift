@@ -2,6 +2,7 @@
 // docs/design/quantized.md). Training keeps float32 master weights; these formats are for frozen
 // models: generation, scoring, reference and reward models.
 import Checkpoints
+import Foundation
 import NN
 import TensorCore
 
@@ -39,6 +40,26 @@ public enum WeightFormat: String, CaseIterable, Sendable, Codable {
     }
 }
 
+extension WeightFormat {
+    /// Puts the matrices of `model`, just loaded from `source`, into this format and says what it
+    /// did: `f32` and `keep` change nothing (a GGUF's blocks were kept by the loader, whose report is
+    /// `fileReport`; on a float checkpoint `keep` loads float32 and the report's note says so),
+    /// `q8_0` and `bf16` convert every matrix on load.
+    public func convert(_ model: Module, loadedFrom source: URL, fileReport: WeightFormatReport = WeightFormatReport()) throws -> WeightFormatReport {
+        switch self {
+        case .f32: return fileReport
+        case .keep:
+            var report = fileReport
+            if source.pathExtension.lowercased() != "gguf" {
+                report.note = "--weights keep: \(source.lastPathComponent) is a float checkpoint, so its weights load as float32 (nothing is quantized; --weights q8_0 or bf16 convert on load)"
+            }
+            return report
+        case .q8_0, .bf16:
+            return try ModelRegistry.quantizeMatrices(of: model, to: self == .q8_0 ? .q8_0 : .bf16)
+        }
+    }
+}
+
 /// What converting a model's matrices did, for the CLI to report.
 public struct WeightFormatReport: Sendable, Equatable {
     /// Matrices now held in a quantized type, by type.
@@ -61,6 +82,13 @@ public struct WeightFormatReport: Sendable, Equatable {
         return parts.isEmpty ? "float32" : parts.joined(separator: "; ")
     }
 
+    /// Tells the user on standard error what `--…weights FORMAT` did to the model of `role` loaded
+    /// from `path` (nothing for f32: nothing was converted).
+    public func announce(_ format: WeightFormat, role: String, path: String) {
+        guard format != .f32 else { return }
+        FileHandle.standardError.write(Data("weights (\(format.rawValue)) of \(role) \(path): \(summary)\n".utf8))
+    }
+
     mutating func record(_ q: QuantizedMatrix) {
         quantized[q.type.rawValue, default: 0] += 1
         quantizedBytes += q.byteCount
@@ -81,24 +109,43 @@ extension ModelRegistry {
                     report.keptFloat.append("\(name): \(linear.inputDimensions) columns"); continue
                 }
                 let q = try QuantizedMatrix.quantize(linear.weight.value, to: type)
-                linear.setQuantizedWeight(q)
+                linear.setQuantizedWeight(q, name: name)
                 report.record(q)
             } else if let embedding = module as? Embedding, embedding.quantizedWeight == nil {
                 guard embedding.weight.shape[1] % type.blockElements == 0 else {
                     report.keptFloat.append("\(name): \(embedding.weight.shape[1]) columns"); continue
                 }
                 let q = try QuantizedMatrix.quantize(embedding.weight.value, to: type)
-                embedding.setQuantizedWeight(q)
+                embedding.setQuantizedWeight(q, name: name)
                 report.record(q)
             }
         }
         return report
     }
 
-    /// Whether any matrix of `model` is held quantized (such a model cannot be trained).
+    /// Whether any matrix of `model` is held quantized (such a model cannot be trained or saved).
     public static func hasQuantizedMatrices(_ model: Module) -> Bool {
-        model.namedModules().contains { _, m in
-            (m as? Linear)?.quantizedWeight != nil || (m as? Embedding)?.quantizedWeight != nil
+        !quantizedMatrixNames(of: model).isEmpty
+    }
+
+    /// The checkpoint keys of `model`'s quantized matrices with their types ("…q_proj.weight (q8_0)").
+    public static func quantizedMatrixNames(of model: Module) -> [String] {
+        model.namedModules().compactMap { key, m in
+            let name = key.isEmpty ? "weight" : key + ".weight"
+            let q = (m as? Linear)?.quantizedWeight ?? (m as? Embedding)?.quantizedWeight
+            return q.map { "\(name) (\($0.type.rawValue))" }
         }
+    }
+
+    /// Refuses to write `model` when matrices are quantized: their float weights were dropped on
+    /// load, and a checkpoint holds float tensors, so the file would hold empty placeholders. The
+    /// refusal is deliberate (no silent dequantisation: a dequantised Q4 model is not the model the
+    /// user trained or downloaded); load with `--weights f32` to write one.
+    static func checkSavable(_ model: Module, to folder: URL) throws {
+        let names = quantizedMatrixNames(of: model)
+        guard let first = names.first else { return }
+        throw ModelError.cannotWrite(path: folder.path, reason:
+            "\(names.count) matrices are held quantized (\(first)\(names.count > 1 ? ", …" : "")), and a checkpoint holds float weights; "
+            + "a model loaded with --weights bf16/q8_0/keep is not saved (load it with --weights f32 to write one)")
     }
 }

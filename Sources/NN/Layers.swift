@@ -31,6 +31,8 @@ public final class Linear: Module {
     /// Inference-only weights in a block format or bf16 (docs/design/quantized.md). When set, the
     /// product runs on them and `weight` is an empty [0, in] placeholder (the float copy is dropped).
     public private(set) var quantizedWeight: QuantizedMatrix?
+    /// The checkpoint key of `quantizedWeight`, for the error of a backward pass through it.
+    public private(set) var quantizedWeightName = ""
 
     public var inputDimensions: Int { quantizedWeight?.columns ?? weight.shape[1] }
     public var outputDimensions: Int { quantizedWeight?.rows ?? weight.shape[0] }
@@ -69,18 +71,20 @@ public final class Linear: Module {
     }
 
     /// Serves inference from `quantized` (same [out, in] shape) and drops the float weight. The
-    /// weight is frozen from then on: a backward pass through the layer stops with an error.
-    public func setQuantizedWeight(_ quantized: QuantizedMatrix) {
+    /// weight is frozen from then on: a backward pass through the layer is refused with an error
+    /// naming `name` (its checkpoint key).
+    public func setQuantizedWeight(_ quantized: QuantizedMatrix, name: String = "") {
         precondition(lora == nil, "Linear: a layer with a LoRA adapter keeps float weights")
         precondition(weight.value.count == 0 || quantized.shape == weight.shape,
                      "Linear: quantized weight \(quantized.shape) for a layer of \(weight.shape)")
         quantizedWeight = quantized
+        quantizedWeightName = name
         weight = Variable(Tensor(shape: [0, quantized.columns]), requiresGrad: false)
     }
 
     public func callAsFunction(_ x: Variable) -> Variable {
         if let quantizedWeight {
-            let y = x.matmul(quantized: quantizedWeight)
+            let y = x.matmul(quantized: quantizedWeight, name: quantizedWeightName)
             return bias.map { y + $0 } ?? y
         }
         var y = x.matmul(weight, transposeOther: true)
@@ -159,18 +163,21 @@ public final class Embedding: Module {
     public var weight: Variable
     /// Inference-only table in a block format or bf16; `weight` is then an empty [0, C] placeholder.
     public private(set) var quantizedWeight: QuantizedMatrix?
+    /// The checkpoint key of `quantizedWeight`, for the error of a backward pass through the tied head.
+    public private(set) var quantizedWeightName = ""
 
     /// Serves lookups (and a tied output head) from `quantized` and drops the float table.
-    public func setQuantizedWeight(_ quantized: QuantizedMatrix) {
+    public func setQuantizedWeight(_ quantized: QuantizedMatrix, name: String = "") {
         precondition(weight.value.count == 0 || quantized.shape == weight.shape,
                      "Embedding: quantized table \(quantized.shape) for a table of \(weight.shape)")
         quantizedWeight = quantized
+        quantizedWeightName = name
         weight = Variable(Tensor(shape: [0, quantized.columns]), requiresGrad: false)
     }
 
     /// h [..., C] · tableᵀ → [..., V]: the output head of models that tie it to the embedding.
     public func tiedLogits(_ h: Variable) -> Variable {
-        if let quantizedWeight { return h.matmul(quantized: quantizedWeight) }
+        if let quantizedWeight { return h.matmul(quantized: quantizedWeight, name: quantizedWeightName) }
         return h.matmul(weight, transposeOther: true)
     }
 

@@ -18,9 +18,9 @@ public struct AttentionCreditRLReward: RewardFunction {
     public var name: String { "abc" }
 
     /// - Parameter folder: a sequence reward-model folder from `tokenalign reward`.
-    public init(folder: String, beta: Float, vocabularySize: Int) throws {
+    public init(folder: String, beta: Float, vocabularySize: Int, weights: WeightFormat = .f32) throws {
         guard beta.isFinite, (0 ... 1).contains(beta) else { throw RewardError("--reward abc: BETA must be in [0, 1], got \(beta)") }
-        rm = try RewardModelReward(folder: folder, tokenLevel: false, vocabularySize: vocabularySize)
+        rm = try RewardModelReward(folder: folder, tokenLevel: false, vocabularySize: vocabularySize, weights: weights)
         guard rm.backbone is any ActivationInspecting else {
             throw RewardError("\(folder): this reward model's architecture cannot report attention, which ABC reads")
         }

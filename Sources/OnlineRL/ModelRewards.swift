@@ -41,14 +41,17 @@ public struct RewardModelReward: RewardFunction {
         }
     }
 
-    public init(folder: String, tokenLevel: Bool, vocabularySize: Int) throws {
-        try self.init(folder: folder, density: tokenLevel ? .token : .sequence, vocabularySize: vocabularySize)
+    public init(folder: String, tokenLevel: Bool, vocabularySize: Int, weights: WeightFormat = .f32) throws {
+        try self.init(folder: folder, density: tokenLevel ? .token : .sequence, vocabularySize: vocabularySize, weights: weights)
     }
 
-    /// - Parameter tokenizer: required by the span density (segments are found in the text).
-    public init(folder: String, density: RewardDensity, vocabularySize: Int, tokenizer: Tokenizer? = nil) throws {
+    /// - Parameters:
+    ///   - tokenizer: required by the span density (segments are found in the text).
+    ///   - weights: how the backbone's matrices are stored (`--rm-weights`).
+    public init(folder: String, density: RewardDensity, vocabularySize: Int, tokenizer: Tokenizer? = nil,
+                weights: WeightFormat = .f32) throws {
         if density == .span && tokenizer == nil { throw RewardError("rm-span needs the run's tokenizer to find segment ends") }
-        guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder)) else {
+        guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder), weights: weights) else {
             throw RewardError("\(folder): not a reward-model folder (no score.weight); train one with `tokenalign reward`")
         }
         guard loaded.model.vocabularySize == vocabularySize else {

@@ -71,6 +71,7 @@ extension OnlineRLConfiguration {
             S("dynamic_sampling", \.dynamicSampling, "DAPO dynamic sampling: drop groups whose rewards are all equal and sample more."),
             S("max_num_gen_batches", \.maxNumGenBatches, "Dynamic sampling: rollout batches per step at most.", rule: .atLeast(1)),
             S("ref_weights", \.refWeights, "How a separate reference model stores its matrices: f32, bf16, q8_0 or keep (GGUF blocks as stored); the policy trains in float32."),
+            S("rm_weights", \.rmWeights, "How the reward functions' frozen models (rm, token-rm, rm-span, abc, rm-ensemble, both models of implicit-dpo) store their matrices: f32, bf16, q8_0 or keep; reward heads stay float32."),
             S("entropy_weight", \.entropyWeight, "gtpo / grpo-s: weight of the entropy share (default 0.1)."),
             S("macro", \.macro, "ma-gae macro actions: ngram:N, punct or space (default ngram:5)."),
             S("constraints", \.constraints, "Constrained RLHF (arXiv 2310.04373): K:THRESHOLD keeps the mean of the K-th --reward (1-based) ≥ THRESHOLD with a Lagrange multiplier (repeatable).",

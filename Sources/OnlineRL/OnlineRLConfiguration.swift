@@ -12,6 +12,7 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     public var model = ""
     public var ref: String?
     public var refWeights: WeightFormat = .f32
+    public var rmWeights: WeightFormat = .f32
     public var prompts = ""
     public var evalPrompts: String?
     public var out = ""

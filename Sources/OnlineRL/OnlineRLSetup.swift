@@ -17,7 +17,7 @@ public enum OnlineRLSetup {
         let reference: (any LanguageModel)? = c.beta > 0 && (c.loraRank == nil || c.ref != nil)
             ? try PretrainedModel.load(path: c.ref ?? c.model, weights: c.refWeights).model : nil
         let context = RewardContext(tokenizer: tokenizer, maxNewTokens: c.maxCompletionLength, vocabularySize: pretrained.model.vocabularySize,
-                                    referencePath: c.ref ?? c.model)
+                                    referencePath: c.ref ?? c.model, rewardModelWeights: c.rmWeights)
         let functions = try c.rewards.map { try RewardFunctions.make($0, context: context) }
         let trainer = try OnlineRLTrainer(configuration: c, policy: pretrained.model, reference: reference, tokenizer: tokenizer,
                                           prompts: prompts, evalPrompts: evalPrompts, rewardFunctions: functions)

@@ -482,7 +482,7 @@ public final class OnlineRLTrainer {
         for (i, p) in padded.enumerated() {
             let batch = try p.batch()
             let advantages = p.field { $0.advantages }!
-            _ = valueAndGrad(trainable, accumulate: i > 0) {
+            _ = try valueAndGrad(trainable, accumulate: i > 0) {
                 let f = self.forward(self.policy, p, grad: true, values: self.valueHead != nil, entropy: c.entropyCoeff > 0 || self.loss.needsEntropy)
                 do {
                     var out = try self.loss.compute(PolicyLossInput(logps: f.logps, advantages: advantages, batch: batch, entropy: f.entropy),

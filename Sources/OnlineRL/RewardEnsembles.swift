@@ -2,6 +2,7 @@
 // `tokenalign methods` and the tests read one list: `--reward rm-ensemble:DIR1,DIR2[:MODE]` in the
 // online-RL commands and `--ensemble MODE` in `tokenalign eval rm`. MODE is NAME or NAME=λ.
 import Foundation
+import Models
 import Rewards
 import Support
 
@@ -57,7 +58,7 @@ public struct RewardModelEnsembleReward: RewardFunction {
     }
 
     /// `DIR1,DIR2[,…][:MODE]` (MODE as `RewardEnsembles.make`; default mean).
-    public init(argument: String, vocabularySize: Int) throws {
+    public init(argument: String, vocabularySize: Int, weights: WeightFormat = .f32) throws {
         let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
         let dirs = CommaList.strings(parts.first ?? "").filter { !$0.isEmpty }
         guard !dirs.isEmpty else { throw RewardError("--reward rm-ensemble needs folders: rm-ensemble:DIR1,DIR2[:MODE]") }
@@ -65,7 +66,7 @@ public struct RewardModelEnsembleReward: RewardFunction {
         do { mode = try parts.count > 1 ? RewardEnsembles.make(parts[1]) : .mean } catch let e as RegistryError {
             throw RewardError("--reward rm-ensemble:\(argument): \(e)")
         }
-        try self.init(members: dirs.map { try RewardModelReward(folder: $0, tokenLevel: false, vocabularySize: vocabularySize) }, aggregation: mode)
+        try self.init(members: dirs.map { try RewardModelReward(folder: $0, tokenLevel: false, vocabularySize: vocabularySize, weights: weights) }, aggregation: mode)
     }
 
     public func tokenRewards(_ completions: [Completion]) throws -> [[Float]] {

@@ -5,6 +5,7 @@
 import Datasets
 import Decoding
 import Foundation
+import Models
 import Support
 import Tokenizers
 
@@ -84,12 +85,17 @@ public struct RewardContext: @unchecked Sendable {
     public var vocabularySize: Int
     /// The run's reference model path (the starting policy unless `ref` is set): RTO's ℓ^ref.
     public var referencePath: String
+    /// How the reward functions' frozen models (reward models, implicit-dpo's two models) store their
+    /// matrices: `--rm-weights` / `rm_weights` (docs/design/quantized.md).
+    public var rewardModelWeights: WeightFormat
 
-    public init(tokenizer: Tokenizer, maxNewTokens: Int, vocabularySize: Int, referencePath: String = "") {
+    public init(tokenizer: Tokenizer, maxNewTokens: Int, vocabularySize: Int, referencePath: String = "",
+                rewardModelWeights: WeightFormat = .f32) {
         self.tokenizer = tokenizer
         self.maxNewTokens = maxNewTokens
         self.vocabularySize = vocabularySize
         self.referencePath = referencePath
+        self.rewardModelWeights = rewardModelWeights
     }
 }
 

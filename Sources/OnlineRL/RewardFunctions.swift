@@ -35,16 +35,17 @@ public enum RewardFunctions {
         },
         RewardFunctionEntry(card: MethodCard(name: "rm", summary: "A sequence reward model folder from `tokenalign reward`: its score at the last token"), argument: "DIR") { arg, ctx in
             guard let arg else { throw RewardError("--reward rm needs a folder: rm:DIR") }
-            return try RewardModelReward(folder: arg, tokenLevel: false, vocabularySize: ctx.vocabularySize)
+            return try RewardModelReward(folder: arg, tokenLevel: false, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
         },
         RewardFunctionEntry(card: MethodCard(name: "token-rm", summary: "A token reward model folder from `tokenalign reward --token-level`: its score at every token"), argument: "DIR") { arg, ctx in
             guard let arg else { throw RewardError("--reward token-rm needs a folder: token-rm:DIR") }
-            return try RewardModelReward(folder: arg, tokenLevel: true, vocabularySize: ctx.vocabularySize)
+            return try RewardModelReward(folder: arg, tokenLevel: true, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
         },
         RewardFunctionEntry(card: MethodCard(name: "rm-span", summary: "A reward model folder read at the end of every sentence or clause and at the last token (fine-grained RLHF's span density)",
                                              arxiv: ["2306.01693"]), argument: "DIR") { arg, ctx in
             guard let arg else { throw RewardError("--reward rm-span needs a folder: rm-span:DIR") }
-            return try RewardModelReward(folder: arg, density: .span, vocabularySize: ctx.vocabularySize, tokenizer: ctx.tokenizer)
+            return try RewardModelReward(folder: arg, density: .span, vocabularySize: ctx.vocabularySize, tokenizer: ctx.tokenizer,
+                                         weights: ctx.rewardModelWeights)
         },
         RewardFunctionEntry(card: MethodCard(name: "abc", summary: "ABC: a sequence RM's score spread over the tokens by its last-layer attention, β·R·α_t + (1 − β)·R at the end",
                                              arxiv: ["2402.00782"], defaults: ["beta": "0.5"]), argument: "DIR[,BETA]") { arg, ctx in
@@ -55,12 +56,12 @@ public enum RewardFunctions {
                 guard let b = Float(parts[1]) else { throw RewardError("--reward abc:\(arg ?? ""): BETA must be a number, got '\(parts[1])'") }
                 beta = b
             }
-            return try AttentionCreditRLReward(folder: dir, beta: beta, vocabularySize: ctx.vocabularySize)
+            return try AttentionCreditRLReward(folder: dir, beta: beta, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
         },
         RewardFunctionEntry(card: MethodCard(name: "rm-ensemble", summary: "Several sequence reward models combined: mean, median, min, mean − λ·std or mean − λ·variance",
                                              arxiv: ["2312.09244", "2310.02743"], defaults: ["mode": "mean"]), argument: "DIR1,DIR2[:MODE]") { arg, ctx in
             guard let arg else { throw RewardError("--reward rm-ensemble needs folders: rm-ensemble:DIR1,DIR2[:MODE]") }
-            return try RewardModelEnsembleReward(argument: arg, vocabularySize: ctx.vocabularySize)
+            return try RewardModelEnsembleReward(argument: arg, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
         },
         RewardFunctionEntry(card: MethodCard(name: "implicit-dpo", summary: "RTO's dense token reward: clip(scale·(ℓ_dpo − ℓ_ref), ±clip), ref = the run's reference",
                                              arxiv: ["2404.18922"], defaults: ["scale": "0.05", "clip": "0.05"]), argument: "DPO_DIR[,SCALE[,CLIP]]") { arg, ctx in
@@ -71,7 +72,8 @@ public enum RewardFunctions {
                 throw RewardError("--reward implicit-dpo:\(arg!): after the folder, SCALE and CLIP are numbers")
             }
             return try ImplicitDPOReward(dpoPath: dir, referencePath: ctx.referencePath, scale: numbers.first.flatMap { $0 } ?? 0.05,
-                                         clip: numbers.count > 1 ? numbers[1]! : 0.05, vocabularySize: ctx.vocabularySize)
+                                         clip: numbers.count > 1 ? numbers[1]! : 0.05, vocabularySize: ctx.vocabularySize,
+                                         weights: ctx.rewardModelWeights)
         },
         RewardFunctionEntry(card: MethodCard(name: "neg-entropy", summary: "Entropy minimisation, token variant: r_t = −H_t of the sampler's distribution",
                                              arxiv: ["2505.15134"])) { _, _ in SelfCertaintyReward(negativeEntropy: true) },

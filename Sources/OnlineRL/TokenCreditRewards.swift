@@ -20,10 +20,12 @@ public struct ImplicitDPOReward: RewardFunction {
     let reference: any LanguageModel
     public var name: String { "implicit-dpo" }
 
-    public init(dpoPath: String, referencePath: String, scale: Float = 0.05, clip: Float = 0.05, vocabularySize: Int) throws {
+    /// - Parameter weights: how both frozen models store their matrices (`--rm-weights`).
+    public init(dpoPath: String, referencePath: String, scale: Float = 0.05, clip: Float = 0.05, vocabularySize: Int,
+                weights: WeightFormat = .f32) throws {
         guard scale.isFinite, clip.isFinite, clip >= 0 else { throw RewardError("implicit-dpo: scale and clip must be finite, clip ≥ 0") }
-        dpo = try PretrainedModel.load(path: dpoPath).model
-        reference = try PretrainedModel.load(path: referencePath).model
+        dpo = try Self.load(dpoPath, role: "implicit-dpo's DPO model", weights: weights)
+        reference = try Self.load(referencePath, role: "implicit-dpo's reference", weights: weights)
         for (m, path) in [(dpo, dpoPath), (reference, referencePath)] where m.vocabularySize != vocabularySize {
             throw RewardError("\(path): vocabulary \(m.vocabularySize) ≠ policy vocabulary \(vocabularySize)")
         }
@@ -31,6 +33,13 @@ public struct ImplicitDPOReward: RewardFunction {
         reference.eval()
         self.scale = scale
         self.clip = clip
+    }
+
+    /// A frozen model of this reward, its matrices stored as `weights` says (and said so).
+    static func load(_ path: String, role: String, weights: WeightFormat) throws -> any LanguageModel {
+        let loaded = try PretrainedModel.load(path: path, weights: weights)
+        loaded.weightReport.announce(weights, role: role, path: path)
+        return loaded.model
     }
 
     public func tokenRewards(_ completions: [Completion]) throws -> [[Float]] {

@@ -34,9 +34,11 @@ public final class RewardModelScorer: SequenceScorer {
     /// Loads a reward-model folder and checks that it reads the policy's tokens: the same
     /// vocabulary, and, when the folder has a tokenizer, the same bytes for every id (a reward model
     /// with another tokenizer would score different text than the policy wrote).
-    public convenience init(folder: String, tokenLevel: Bool, name: String? = nil, policyTokenizer: Tokenizer, policyVocabulary: Int) throws {
+    /// `weights` stores the backbone's matrices (`--rm-weights`).
+    public convenience init(folder: String, tokenLevel: Bool, name: String? = nil, policyTokenizer: Tokenizer, policyVocabulary: Int,
+                            weights: WeightFormat = .f32) throws {
         let spec = "\(name ?? (tokenLevel ? "token-rm" : "rm")):\(folder)"
-        guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder)) else {
+        guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder), weights: weights) else {
             throw SearchError.invalidSetting("--scorer \(spec): not a reward-model folder (no score.weight); train one with `tokenalign reward`")
         }
         guard loaded.model.vocabularySize == policyVocabulary else {

@@ -1,6 +1,7 @@
 // Every scorer `--scorer` accepts: `NAME` or `NAME:ARGUMENT`. Adding one: write the scorer (its own
 // file), add one entry here, and test it.
 import CreditBench
+import Models
 import OnlineRL
 import Support
 import Tokenizers
@@ -10,11 +11,14 @@ public struct ScorerContext: @unchecked Sendable {
     public var tokenizer: Tokenizer
     public var vocabularySize: Int
     public var maxNewTokens: Int
+    /// How reward-model scorers store their matrices (`--rm-weights`, docs/design/quantized.md).
+    public var rewardModelWeights: WeightFormat
 
-    public init(tokenizer: Tokenizer, vocabularySize: Int, maxNewTokens: Int) {
+    public init(tokenizer: Tokenizer, vocabularySize: Int, maxNewTokens: Int, rewardModelWeights: WeightFormat = .f32) {
         self.tokenizer = tokenizer
         self.vocabularySize = vocabularySize
         self.maxNewTokens = maxNewTokens
+        self.rewardModelWeights = rewardModelWeights
     }
 }
 
@@ -53,27 +57,30 @@ public enum SequenceScorers {
             name: "rm", summary: "A sequence reward model folder (`tokenalign reward`): σ(score) at the answer's last token (also on prefixes)",
             inputs: ["reward model"]), argument: "DIR") { arg, ctx in
             guard let arg else { throw SearchError.invalidSetting("--scorer rm needs a folder: rm:DIR") }
-            return try RewardModelScorer(folder: arg, tokenLevel: false, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize)
+            return try RewardModelScorer(folder: arg, tokenLevel: false, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize,
+                                         weights: ctx.rewardModelWeights)
         },
         SequenceScorerEntry(card: MethodCard(
             name: "token-rm", summary: "A token reward model folder (`tokenalign reward --token-level`): the mean of σ(token score)",
             inputs: ["token reward model"]), argument: "DIR") { arg, ctx in
             guard let arg else { throw SearchError.invalidSetting("--scorer token-rm needs a folder: token-rm:DIR") }
-            return try RewardModelScorer(folder: arg, tokenLevel: true, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize)
+            return try RewardModelScorer(folder: arg, tokenLevel: true, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize,
+                                         weights: ctx.rewardModelWeights)
         },
         SequenceScorerEntry(card: MethodCard(
             name: "value", summary: "A token-supervised value model (a reward-model folder trained on `tokenalign value-targets` rows): σ(head) at the prefix's last token",
             arxiv: ["2407.12863"], inputs: ["value model"]), argument: "DIR") { arg, ctx in
             guard let arg else { throw SearchError.invalidSetting("--scorer value needs a folder: value:DIR") }
             return try RewardModelScorer(folder: arg, tokenLevel: false, name: "value", policyTokenizer: ctx.tokenizer,
-                                         policyVocabulary: ctx.vocabularySize)
+                                         policyVocabulary: ctx.vocabularySize, weights: ctx.rewardModelWeights)
         },
         SequenceScorerEntry(card: MethodCard(
             name: "reward", summary: "Any model-free `--reward` function of online RL (lexicon, exact-match, regex, creditbench…): the sum of its token rewards",
             inputs: ["the reward function's inputs"]), argument: "NAME[:ARG]") { arg, ctx in
             guard let arg else { throw SearchError.invalidSetting("--scorer reward needs a reward function: reward:NAME[:ARG]") }
             return try RewardFunctionScorer(spec: arg, context: RewardContext(tokenizer: ctx.tokenizer, maxNewTokens: ctx.maxNewTokens,
-                                                                                vocabularySize: ctx.vocabularySize))
+                                                                                vocabularySize: ctx.vocabularySize,
+                                                                                rewardModelWeights: ctx.rewardModelWeights))
         },
     ])
 

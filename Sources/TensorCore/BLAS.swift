@@ -1,5 +1,6 @@
 // Every matrix product in TokenAlign goes through `BLAS.gemm`. On Linux it calls OpenBLAS's
-// `cblas_sgemm`, on Apple platforms Accelerate's.
+// `cblas_sgemm` (or, with TOKENALIGN_BLAS=mkl and oneMKL found, MKL's: `MKLLibrary`), on Apple
+// platforms Accelerate's.
 //
 // Threading policy: OpenBLAS is pinned to one thread and the engine splits large products itself
 // (along the larger of M and N) over `Parallel.threadCount` workers. This keeps OpenBLAS's own pool
@@ -19,9 +20,21 @@ import Darwin
 /// `TOKENALIGN_NO_SKINNY_GEMM=1` routes decoding-shaped products to OpenBLAS (for A/B measurements).
 let skinnyKernelEnabled: Bool = getenv("TOKENALIGN_NO_SKINNY_GEMM") == nil
 
+/// The library behind `BLAS.gemm`'s sgemm calls.
+public enum BLASBackend: String, Sendable, CaseIterable {
+    /// OpenBLAS (linked; the default) or, on Apple platforms, Accelerate.
+    case openblas
+    /// oneMKL, opened at run time (`TOKENALIGN_BLAS=mkl`).
+    case mkl
+}
+
 public enum BLAS {
     /// One-time setup; called lazily by the first product.
     nonisolated(unsafe) private static var configured = false
+    #if canImport(Glibc)
+    /// oneMKL when TOKENALIGN_BLAS=mkl selected it and it loaded.
+    nonisolated(unsafe) static var mkl: MKLLibrary?
+    #endif
 
     @inline(__always)
     static func configureOnce() {
@@ -29,8 +42,44 @@ public enum BLAS {
             configured = true
             #if !canImport(Accelerate)
             openblas_set_num_threads(1)
+            selectBackend()
             #endif
         }
+    }
+
+    /// The backend products run on (TOKENALIGN_BLAS=openblas|mkl, read at the first product).
+    public static var backend: BLASBackend {
+        configureOnce()
+        #if canImport(Glibc)
+        return mkl == nil ? .openblas : .mkl
+        #else
+        return .openblas
+        #endif
+    }
+
+    /// Reads TOKENALIGN_BLAS. A value that cannot be honoured (unknown, or MKL not found) is said on
+    /// standard error once, with where MKL was looked for, and products stay on OpenBLAS: the
+    /// variable is read inside a product, which cannot throw. Benchmarks record `backend` in every row.
+    private static func selectBackend() {
+        #if canImport(Glibc)
+        guard let value = getenv("TOKENALIGN_BLAS").map({ String(cString: $0).lowercased() }), !value.isEmpty,
+              value != BLASBackend.openblas.rawValue else { return }
+        guard value == BLASBackend.mkl.rawValue else {
+            warn("TOKENALIGN_BLAS=\(value) is not a backend (openblas, mkl); using OpenBLAS")
+            return
+        }
+        let (library, failures) = MKLLibrary.load()
+        guard let library else {
+            warn("TOKENALIGN_BLAS=mkl: libmkl_rt not found (\(failures.joined(separator: "; "))); using OpenBLAS (bench/fetch_mkl.sh fetches it)")
+            return
+        }
+        mkl = library
+        #endif
+    }
+
+    private static func warn(_ message: String) {
+        let line = Array("tokenalign: \(message)\n".utf8)
+        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 
     /// Products smaller than this many multiply-adds run on one thread.
@@ -96,11 +145,27 @@ public enum BLAS {
         openblas_set_num_threads(Int32(threads))
         defer { openblas_set_num_threads(1) }
         #endif
-        sgemm(false, false, M, N, K, 1, A, K, B, N, 0, C, N)
+        openBLASSgemm(false, false, M, N, K, 1, A, K, B, N, 0, C, N)
     }
 
     @inline(__always)
     static func sgemm(
+        _ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int, _ alpha: Float,
+        _ A: UnsafePointer<Float>, _ lda: Int, _ B: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ C: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        #if canImport(Glibc)
+        if let mkl {
+            mkl.sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+            return
+        }
+        #endif
+        openBLASSgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+    }
+
+    /// The linked library's `cblas_sgemm`, whatever the backend (the reference MKL is tested against).
+    @inline(__always)
+    static func openBLASSgemm(
         _ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int, _ alpha: Float,
         _ A: UnsafePointer<Float>, _ lda: Int, _ B: UnsafePointer<Float>, _ ldb: Int,
         _ beta: Float, _ C: UnsafeMutablePointer<Float>, _ ldc: Int

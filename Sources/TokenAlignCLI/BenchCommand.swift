@@ -33,17 +33,17 @@ struct BenchOptions: ParsableArguments {
 /// Wall-clock timings of `body` in seconds. Warm-up runs at least `warmup` times and at least
 /// 0.3 s: OpenBLAS's idle pool thread busy-waits for ~0.1 s after the library starts and after each
 /// multi-threaded call (its THREAD_TIMEOUT), taking a core from whatever runs then.
-func measure(warmup: Int, repeats: Int, _ body: () -> Void) -> [Double] {
+func measure(warmup: Int, repeats: Int, _ body: () throws -> Void) rethrows -> [Double] {
     let start = DispatchTime.now().uptimeNanoseconds
     var done = 0
     while done < warmup || DispatchTime.now().uptimeNanoseconds - start < 300_000_000 {
-        body()
+        try body()
         done += 1
     }
     var times: [Double] = []
     for _ in 0 ..< repeats {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        body()
+        try body()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
     }
     return times
@@ -66,7 +66,9 @@ func peakRSSMiB() -> Double {
 
 func emit(_ rows: [[String: Any]], json: Bool, columns: [String]) {
     if json {
-        for r in rows {
+        for var r in rows {
+            // Which BLAS ran the products (TOKENALIGN_BLAS), so a row can never be credited to the other.
+            if r["blas"] == nil { r["blas"] = BLAS.backend.rawValue }
             if let data = try? JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]),
                let s = String(data: data, encoding: .utf8) { print(s) }
         }

@@ -25,6 +25,7 @@ struct EvalRMCommand: ParsableCommand {
     @Option(parsing: .singleValue, help: "A reward-model folder with a head (repeatable: an ensemble), or with --ref the DPO policy.")
     var model: [String] = []
     @Option(help: "The reference model: score --model as a DPO policy by its implicit reward.") var ref: String?
+    @OptionGroup var rmWeights: RewardModelWeightsOption
     @Option(help: "β of the implicit reward (scales the scores; the ranking does not depend on it).") var beta: Double = 1
     @Option(help: "Benchmark JSONL file.") var bench: String
     @Option(help: "Scoring: rb1, rb2 or rm-bench.") var scoring: String = "rb1"
@@ -47,9 +48,9 @@ struct EvalRMCommand: ParsableCommand {
         let tok = try tokenizer.map(loadTokenizer)
         let scorer: any ResponseScorer
         if let ref {
-            scorer = try ImplicitRewardScorer(policy: model[0], reference: ref, beta: beta, tokenizer: tok)
+            scorer = try ImplicitRewardScorer(policy: model[0], reference: ref, beta: beta, tokenizer: tok, weights: rmWeights.format)
         } else {
-            let members = try model.map { try RewardHeadScorer(folder: $0, tokenizer: tok) as any ResponseScorer }
+            let members = try model.map { try RewardHeadScorer(folder: $0, tokenizer: tok, weights: rmWeights.format) as any ResponseScorer }
             scorer = members.count == 1 ? members[0] : EnsembleScorer(members: members, aggregation: aggregation)
         }
         let rows = try RMBenchRow.read(bench)

@@ -30,6 +30,8 @@ struct GenerateCommand: ParsableCommand {
 
     @OptionGroup var model: ModelArguments
     @OptionGroup var weights: WeightsOption
+    @OptionGroup var guideWeights: GuideWeightsOption
+    @OptionGroup var rmWeights: RewardModelWeightsOption
     @Option(help: "The prompt text.") var prompt: String?
     @Option(help: "A JSONL file of prompts (\"prompt\" field): sample continuations for each into --out.") var prompts: String?
     @Option(help: "With --prompts: output JSONL.") var out: String?
@@ -122,7 +124,7 @@ struct GenerateCommand: ParsableCommand {
     /// The guides of --guide / --weight as one logit processor (none without --guide).
     func guides(model: any LanguageModel, tokenizer: Tokenizer, longestPrompt: Int) throws -> [LogitProcessor] {
         guard !guide.isEmpty else { return [] }
-        let environment = GuideEnvironment(policy: model, tokenizer: tokenizer)
+        let environment = GuideEnvironment(policy: model, tokenizer: tokenizer, weights: guideWeights.guideWeights)
         let weights = weight.isEmpty ? [Float](repeating: 1, count: guide.count) : weight
         let terms = try zip(guide, weights).map { (guide: try Guides.make($0, environment: environment), weight: $1) }
         let combined = try GuidedLogits(terms: terms, topK: guideTopK, maxNewTokens: maxNewTokens,

@@ -108,6 +108,7 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var model: ModelArguments
     @OptionGroup var weights: WeightsOption
+    @OptionGroup var rmWeights: RewardModelWeightsOption
     @Option(help: "Searcher(s): NAME or NAME@SCORER, comma-separated.") var method: String
     @Option(help: "Prompt-only JSONL (\"prompt\"; CreditBench rows also carry \"task\").") var prompts: String
     @Option(help: "Output JSONL.") var out: String
@@ -154,7 +155,8 @@ struct SearchCommand: ParsableCommand {
         let rendering = PromptRendering(addSpecialTokens: addSpecialTokens)
         let rows = try RLPrompts.load(prompts, tokenizer: tokenizer, rendering: rendering)
         let policy = options.policy(loaded, tokenizer: tokenizer)
-        let context = ScorerContext(tokenizer: tokenizer, vocabularySize: loaded.model.vocabularySize, maxNewTokens: options.maxNewTokens)
+        let context = ScorerContext(tokenizer: tokenizer, vocabularySize: loaded.model.vocabularySize, maxNewTokens: options.maxNewTokens,
+                                    rewardModelWeights: rmWeights.format)
         var scorers: [String: any SequenceScorer] = [:]
         for p in plans {
             if let s = p.scorerSpec, scorers[s] == nil { scorers[s] = try SequenceScorers.make(s, context: context) }
@@ -229,7 +231,7 @@ extension GenerateCommand {
         let policy = SearchOptions.policy(loaded, tokenizer: tokenizer, maxNewTokens: maxNewTokens, temperature: temperature, topK: topK,
                                           topP: topP, stop: stop, seed: seed)
         let scorer = try SequenceScorers.make(spec, context: ScorerContext(tokenizer: tokenizer, vocabularySize: loaded.model.vocabularySize,
-                                                                           maxNewTokens: maxNewTokens))
+                                                                           maxNewTokens: maxNewTokens, rewardModelWeights: rmWeights.format))
         var rows: [RLPrompt]
         if let prompts {
             rows = try RLPrompts.load(prompts, tokenizer: tokenizer, rendering: PromptRendering(chat: chat, system: system, addSpecialTokens: addSpecialTokens))

@@ -64,8 +64,8 @@ struct SFTStepBench: ParsableCommand {
             let world = World.current
             let reducer = GradientAllReducer(communicator: world)
             var reduceSeconds: [Double] = [], waitSeconds: [Double] = []
-            func step() {
-                _ = valueAndGrad(model) {
+            func step() throws {
+                _ = try valueAndGrad(model) {
                     sft.compute(TokenBatch(policyLogits: model(x), labels: y, mask: mask), normalizer: .local).loss
                 }
                 if !world.isSingle {
@@ -81,16 +81,16 @@ struct SFTStepBench: ParsableCommand {
             }
             let times: [Double]
             if world.isSingle {
-                times = measure(warmup: args.options.warmup, repeats: args.options.repeats, step)
+                times = try measure(warmup: args.options.warmup, repeats: args.options.repeats, step)
             } else {
                 // Ranks must run the same number of steps (each holds an all-reduce): fixed counts,
                 // not the single-process rule of "at least 0.3 s of warm-up".
-                for _ in 0 ..< max(3, args.options.warmup) { step() }
+                for _ in 0 ..< max(3, args.options.warmup) { try step() }
                 reduceSeconds.removeAll()
                 waitSeconds.removeAll()
-                times = (0 ..< max(5, args.options.repeats)).map { _ in
+                times = try (0 ..< max(5, args.options.repeats)).map { _ in
                     let t0 = DispatchTime.now().uptimeNanoseconds
-                    step()
+                    try step()
                     return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
                 }
             }
@@ -136,9 +136,9 @@ struct DPOStepBench: ParsableCommand {
             let opt = AdamW(learningRate: 3e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0.1)
             let dpo = DPO(.sigmoid, beta: 0.1)
             model.train()
-            let times = measure(warmup: args.options.warmup, repeats: args.options.repeats) {
+            let times = try measure(warmup: args.options.warmup, repeats: args.options.repeats) {
                 let refLogps = withoutGradients { TokenBatch.tokenLogps(logits: reference(x).value, labels: y, mask: mask) }
-                _ = valueAndGrad(model) {
+                _ = try valueAndGrad(model) {
                     let batch = TokenBatch(policyLogits: model(x), labels: y, mask: mask, structure: .pairs, referenceLogps: refLogps)
                     return dpo.compute(batch, normalizer: .local).loss
                 }

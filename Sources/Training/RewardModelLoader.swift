@@ -9,8 +9,11 @@ import TensorCore
 import Tokenizers
 
 public enum RewardModelLoader {
-    /// The backbone and the head, or nil when the folder has no `score.weight` (a plain LM).
-    public static func load(folder: URL) throws -> (model: any LanguageModel, head: RewardHead, tokenizer: Tokenizer?)? {
+    /// The backbone and the head, or nil when the folder has no `score.weight` (a plain LM). The
+    /// backbone's matrices are stored as `weights` says (`--rm-weights`, docs/design/quantized.md;
+    /// the head stays float32), and what that did is said on standard error.
+    public static func load(folder: URL, weights format: WeightFormat = .f32)
+        throws -> (model: any LanguageModel, head: RewardHead, tokenizer: Tokenizer?)? {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else { return nil }
         var weights = try ModelRegistry.readWeights(folder: folder)
@@ -30,6 +33,7 @@ public enum RewardModelLoader {
         }
         let head = RewardHead(hiddenSize: model.hiddenSize, seed: 0)
         head.score.weight.value = score
+        try format.convert(model, loadedFrom: folder).announce(format, role: "the reward model", path: folder.path)
         let hasTokenizer = FileManager.default.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path)
         return (model, head, hasTokenizer ? try Tokenizer(directory: folder) : nil)
     }

@@ -264,7 +264,7 @@ public final class Trainer {
         for (i, (indices, b)) in zip(micro, batches).enumerated() {
             var out: ObjectiveOutput?
             var loss: Variable?
-            _ = valueAndGrad(trainable, accumulate: i > 0) {
+            _ = try valueAndGrad(trainable, accumulate: i > 0) {
                 let o = self.objectiveOutput(b, indices: indices, set: "train", normalizer: normalizer)
                 out = o
                 let l = self.lossInjection.map { $0(self.step, i, o.loss) } ?? o.loss

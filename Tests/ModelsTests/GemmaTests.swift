@@ -154,7 +154,7 @@ import Training
                 #expect(adapted == 4 * model.config.numHiddenLayers)
             }
             let before = withoutGradients { loss() }.scalar
-            let (value, grads) = valueAndGrad(model, loss)
+            let (value, grads) = try valueAndGrad(model, loss)
             #expect(abs(value - before) < 1e-4)
             #expect(grads.values.contains { $0.scalars.contains { $0 != 0 } })
             step(model, learningRate: 0.05)

@@ -7,7 +7,7 @@ import TestSupport
 
 /// Real training, not smoke tests: each model must overfit a fixed batch by ≥ 100×.
 @Suite struct OverfitTests {
-    @Test func tinyMLPOverfitsAFixedBatch() {
+    @Test func tinyMLPOverfitsAFixedBatch() throws {
         var rng = RandomGenerator(seed: 42)
         let model = TinyMLP(8, 32, 4, rng: &rng)
         let x = Variable(Tensor.randomNormal([16, 8], using: &rng))
@@ -17,14 +17,14 @@ import TestSupport
         let initial = withoutGradients { loss() }.scalar
         var last = initial
         for _ in 0 ..< 600 {
-            last = valueAndGrad(model, loss).value
+            last = try valueAndGrad(model, loss).value
             opt.step(model)
         }
         let final = withoutGradients { loss() }.scalar
         #expect(final * 100 <= initial, "MSE \(initial) → \(final) (last step \(last))")
     }
 
-    @Test func tinyTwoLayerAttentionModelOverfitsAFixedBatch() {
+    @Test func tinyTwoLayerAttentionModelOverfitsAFixedBatch() throws {
         var rng = RandomGenerator(seed: 7)
         let V = 16, T = 12, B = 4
         let model = TinyLM(vocabulary: V, dimensions: 32, heads: 4, layers: 2, context: T, rng: &rng)
@@ -46,7 +46,7 @@ import TestSupport
         let initial = withoutGradients { loss() }.scalar
         for step in 0 ..< 300 {
             opt.learningRate = LearningRateSchedule.cosine(peak: 1e-2, warmup: 20, total: 300, minimum: 1e-3).learningRate(at: step)
-            _ = valueAndGrad(model, loss)
+            _ = try valueAndGrad(model, loss)
             clipGradientNorm(model, maxNorm: 1)
             opt.step(model)
         }
@@ -54,7 +54,7 @@ import TestSupport
         #expect(final * 100 <= initial, "cross-entropy \(initial) → \(final)")
     }
 
-    @Test func loraFineTuningLowersTheLossWithFrozenBase() {
+    @Test func loraFineTuningLowersTheLossWithFrozenBase() throws {
         var rng = RandomGenerator(seed: 11)
         let model = TinyMLP(6, 16, 3, rng: &rng)
         let frozenBase = model.fc1.weight.value
@@ -64,21 +64,21 @@ import TestSupport
         let opt = AdamW(learningRate: 2e-2, weightDecay: 0)
         func loss() -> Variable { (model(x) - y).squared().mean() }
         let initial = withoutGradients { loss() }.scalar
-        for _ in 0 ..< 300 { _ = valueAndGrad(model, loss); opt.step(model) }
+        for _ in 0 ..< 300 { _ = try valueAndGrad(model, loss); opt.step(model) }
         let final = withoutGradients { loss() }.scalar
         #expect(final < initial * 0.2, "LoRA MSE \(initial) → \(final)")
         #expect(model.fc1.weight.value.scalars == frozenBase.scalars)
     }
 
-    @Test func gradientAccumulationEqualsTheFullBatch() {
+    @Test func gradientAccumulationEqualsTheFullBatch() throws {
         var rng = RandomGenerator(seed: 3)
         let model = TinyMLP(4, 8, 2, rng: &rng)
         let x = Tensor.randomNormal([6, 4], using: &rng), y = Tensor.randomNormal([6, 2], using: &rng)
         // Full batch: mean over 6 rows.
-        let full = valueAndGrad(model) { (model(Variable(x)) - y).squared().sum() * (1 / 12) }.gradients
+        let full = try valueAndGrad(model) { (model(Variable(x)) - y).squared().sum() * (1 / 12) }.gradients
         // Two micro-batches of 3 rows, each normalised by the global count, accumulated.
-        _ = valueAndGrad(model) { (model(Variable(x.rows(0 ..< 3))) - y.rows(0 ..< 3)).squared().sum() * (1 / 12) }
-        let acc = valueAndGrad(model, accumulate: true) {
+        _ = try valueAndGrad(model) { (model(Variable(x.rows(0 ..< 3))) - y.rows(0 ..< 3)).squared().sum() * (1 / 12) }
+        let acc = try valueAndGrad(model, accumulate: true) {
             (model(Variable(x.rows(3 ..< 6))) - y.rows(3 ..< 6)).squared().sum() * (1 / 12)
         }.gradients
         for (k, g) in full {

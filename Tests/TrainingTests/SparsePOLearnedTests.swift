@@ -49,7 +49,7 @@ import Testing
             withoutGradients { t.objectiveOutput(b, indices: indices, set: "train", normalizer: .local).loss.scalar }
         }
         t.trainable.eval()
-        _ = valueAndGrad(t.trainable) { t.objectiveOutput(b, indices: indices, set: "train", normalizer: .local).loss }
+        _ = try valueAndGrad(t.trainable) { t.objectiveOutput(b, indices: indices, set: "train", normalizer: .local).loss }
         let params = modules.flatMap { name, m in m.namedParameters().map { ("\(name).\($0.key)", $0.parameter) } }
         var checked = 0, nonzero = 0
         var problems: [String] = []
