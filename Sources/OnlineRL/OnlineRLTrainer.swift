@@ -418,10 +418,7 @@ public final class OnlineRLTrainer {
             samples[i].advantages = all.completion(estimate.advantages, row: i)
             samples[i].returns = all.completion(estimate.returns, row: i)
         }
-        lastRollouts = samples.map {
-            RolloutRecord(promptIndex: $0.promptIndex, group: $0.group, ids: $0.ids, text: $0.text, rewards: $0.rewards, advantages: $0.advantages,
-                          logProbs: $0.rolloutLogps, truncated: $0.truncated)
-        }
+        lastRollouts = samples.map(RolloutRecord.init)
 
         let miniSize = min(c.miniBatchSize ?? samples.count, samples.count)
         var sums: [String: Double] = [:], count = 0.0

@@ -18,3 +18,11 @@ public struct RolloutRecord: Sendable, Equatable {
     /// True when the completion was cut by the token budget.
     public var truncated: Bool
 }
+
+extension RolloutRecord {
+    /// What a report keeps of a sample once its advantages are estimated.
+    init(_ s: RolloutSample) {
+        self.init(promptIndex: s.promptIndex, group: s.group, ids: s.ids, text: s.text, rewards: s.rewards, advantages: s.advantages,
+                  logProbs: s.rolloutLogps, truncated: s.truncated)
+    }
+}

@@ -97,9 +97,7 @@ public enum RolloutWire {
         if !samples.isEmpty, samples.allSatisfy({ $0.rewards.count == $0.ids.count }) {
             _ = try PaddedRollout(samples, padID: 0, forLoss: true).batch()
         }
-        return samples.map {
-            RolloutRecord(promptIndex: $0.promptIndex, group: $0.group, ids: $0.ids, text: $0.text, rewards: $0.rewards, advantages: $0.advantages)
-        }
+        return samples.map(RolloutRecord.init)
     }
 }
 
