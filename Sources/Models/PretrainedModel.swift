@@ -76,6 +76,7 @@ public struct PretrainedModel {
     /// edits the files in the temporary folder before it is renamed into place (the reward head of
     /// `Trainer.saveModel`).
     public func save(to folder: URL, amend: ((URL) throws -> Void)? = nil) throws {
+        try ModelRegistry.checkSavable(model, to: folder)  // before anything is written
         var extra: [String: Any] = [:]
         if let t = tokenizer {
             if let b = t.bosTokenID { extra["bos_token_id"] = b }

@@ -146,7 +146,12 @@ func settingSamples<Root>(_ table: SettingsTable<Root>, defaults: Root) -> [(key
                 && dpo.saveSteps == 5 && dpo.gradientAccumulationSteps == 2 && dpo.precomputeRefLogProbs && dpo.onNonfinite == .skip)
         let text = try String(contentsOf: dir.appendingPathComponent("rloo-config.yaml"), encoding: .utf8)
         let rl = try YAMLDecoder().decode(OnlineRLConfiguration.self, from: text)
-        #expect(try YAMLEncoder().encode(rl) == text)
+        // Settings added after the fixture was written take their defaults and add their own line.
+        let addedSince = ["rm_weights"]
+        let encoded = try YAMLEncoder().encode(rl).split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { line in !addedSince.contains { line.hasPrefix("\($0):") } }.joined(separator: "\n")
+        #expect(encoded == text)
+        #expect(rl.rmWeights == .f32)
         #expect(rl.estimator == "rloo" && rl.rewards == ["creditbench", "overlong"] && rl.stop == ["x", ","] && rl.dualClip == true
                 && rl.maxCompletionLength == 4 && rl.klTarget == 0.5 && rl.gamma == 0.9)
     }
