@@ -5,6 +5,7 @@ import Experiments
 import Foundation
 import Models
 import OnlineRL
+import Reports
 import Training
 
 struct EvalOveroptimisationCommand: ParsableCommand {
@@ -58,12 +59,17 @@ struct EvalOveroptimisationCommand: ParsableCommand {
         if allowLarge { ModelMemory.allowLarge = true }
         let s = try settings()
         let result = try Overoptimisation.run(s) { FileHandle.standardError.write(Data(("overoptimisation: " + $0 + "\n").utf8)) }
+        try Self.write(result, as: "overoptimisation.json", report: result.report(), to: out)
+    }
+
+    /// Writes `value` as pretty JSON and the report (Markdown, HTML, figures) into the folder `out`,
+    /// and prints the Markdown.
+    static func write<T: Encodable>(_ value: T, as name: String, report: Report, to out: String) throws {
         let dir = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(result).write(to: dir.appendingPathComponent("overoptimisation.json"), options: .atomic)
-        let report = result.report()
+        try encoder.encode(value).write(to: dir.appendingPathComponent(name), options: .atomic)
         try report.write(to: dir)
         print(report.markdown())
     }

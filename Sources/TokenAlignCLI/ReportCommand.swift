@@ -92,13 +92,6 @@ struct OveroptimisationReportCommand: ParsableCommand {
             }
         }
         let summary = try OveroptimisationSeedSummary.summarise(runs, window: window)
-        let dir = URL(fileURLWithPath: out)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(summary).write(to: dir.appendingPathComponent("summary.json"), options: .atomic)
-        let report = summary.report()
-        try report.write(to: dir)
-        print(report.markdown())
+        try EvalOveroptimisationCommand.write(summary, as: "summary.json", report: summary.report(), to: out)
     }
 }
