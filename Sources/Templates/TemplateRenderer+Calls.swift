@@ -79,7 +79,8 @@ extension TemplateRenderer {
             let wide = d > 0 ? Swift.max(0, (b - a + d - 1) / d) : Swift.max(0, (a - b - d - 1) / -d)
             guard wide <= 100_000 else { throw TemplateFailure.limit("range() of more than 100000 numbers") }
             let count = Int(wide)
-            return .array((0 ..< count).map { .int(start + $0 * step) })
+            // Each value lies between start and stop, but i·step alone can overflow: form it in 128 bits.
+            return .array((0 ..< count).map { .int(Int(a + Int128($0) * d)) })
         default:
             throw TemplateFailure.unsupported("the function '\(name)' (not a variable, macro or supported global)")
         }
