@@ -72,13 +72,7 @@ public final class GPT2Block: Module {
         super.init()
     }
 
-    public override func key(forProperty name: String) -> String {
-        switch name {
-        case "ln1": return "ln_1"
-        case "ln2": return "ln_2"
-        default: return super.key(forProperty: name)
-        }
-    }
+    public override var renamedKeys: [String: String] { gpt2BlockKeys }
 
     func callAsFunction(_ x: Variable, layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
         let h = x + attn(ln1(x), layer: layer, attentionMask: attentionMask, cache: cache)

@@ -62,13 +62,8 @@ public final class Linear: Module {
         super.init()
     }
 
-    public override func key(forProperty name: String) -> String {
-        switch name {
-        case "loraA": return "lora_A.weight"
-        case "loraB": return "lora_B.weight"
-        default: return super.key(forProperty: name)
-        }
-    }
+    /// PEFT's names: `lora_A.weight`, `lora_B.weight`.
+    public override var renamedKeys: [String: String] { ["loraA": "lora_A.weight", "loraB": "lora_B.weight"] }
 
     /// Serves inference from `quantized` (same [out, in] shape) and drops the float weight. The
     /// weight is frozen from then on: a backward pass through the layer is refused with an error
