@@ -113,32 +113,16 @@ extension GemmaForCausalLM: ActivationInspecting {
 // MARK: - GPT-2
 
 extension GPT2LMHeadModel: ActivationInspecting {
-    /// Token plus position embeddings, then blocks 0 ..< `upTo`, as `hiddenStates` runs them.
-    func residual(_ ids: IndexTensor, attentionMask: Tensor?, upTo: Int, collect: ((Variable) -> Void)? = nil) -> Variable {
-        precondition(ids.rank == 2, "GPT-2: ids must be [B, T], got \(ids.shape)")
-        let B = ids.shape[0], T = ids.shape[1]
-        let positions = tokenPositions(start: 0, count: T, batch: B, attentionMask: attentionMask)
-        precondition(positions.allSatisfy { $0 < config.nPositions }, "GPT-2: position beyond n_positions \(config.nPositions)")
-        let posIDs = positions.count == T ? IndexTensor(shape: [T], data: positions.map { Int32($0) })
-                                          : IndexTensor(shape: [B, T], data: positions.map { Int32($0) })
-        var x = transformer.wte(ids) + transformer.wpe(posIDs)
-        for i in 0 ..< upTo {
-            x = transformer.h[i](x, layer: i, attentionMask: attentionMask, cache: nil)
-            collect?(x)
-        }
-        return x
-    }
-
     public func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?) -> LayerActivations {
         var layers: [Variable] = []
-        let x = residual(ids, attentionMask: attentionMask, upTo: transformer.h.count) { layers.append($0) }
+        let x = residual(ids, attentionMask: attentionMask, cache: nil, upTo: transformer.h.count) { layers.append($0) }
         return LayerActivations(layers: layers, final: transformer.lnF(x))
     }
 
     public func attentionProbabilities(_ ids: IndexTensor, layer: Int, attentionMask: Tensor?) -> Tensor {
         precondition(transformer.h.indices.contains(layer), "GPT-2: layer \(layer) of \(transformer.h.count)")
         return withoutGradients {
-            let x = residual(ids, attentionMask: attentionMask, upTo: layer)
+            let x = residual(ids, attentionMask: attentionMask, cache: nil, upTo: layer)
             let block = transformer.h[layer]
             // The forward's own path: the packed c_attn projection read by the fused kernel.
             let qkv = block.attn.cAttn(block.ln1(x))  // [B, T, 3C]
