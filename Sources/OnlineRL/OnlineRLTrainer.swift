@@ -123,7 +123,7 @@ public final class OnlineRLTrainer {
         if estimator.readsValues {
             let head = ValueHead(hiddenSize: policy.hiddenSize, seed: c.seed &+ 0x7A1E)
             valueHead = head
-            trainable = PolicyWithValueHead(model: policy, valueHead: head)
+            trainable = ModelWithHead(model: policy, head: head, headKey: "value_head")
             valueLoss = try ClippedValueLoss(clipRange: c.cliprangeValue, aggregation: lossSettings.aggregation ?? .tokenMean)
         } else {
             valueHead = nil

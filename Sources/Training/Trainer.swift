@@ -122,7 +122,7 @@ public final class Trainer {
                 trainable = policy
             }
         case .reward(let head, _):
-            trainable = RewardModelModule(model: policy, head: head)
+            trainable = ModelWithHead(model: policy, head: head, headKey: "head")
         case .unpaired:
             if reference == nil { throw TrainingError.invalidConfiguration("KTO needs a reference model") }
             trainable = policy
