@@ -4,17 +4,9 @@
 extension CPU {
     /// y[r, :] = softmax(x[r, :]).
     public static func softmax(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, R: Int, V: Int) {
-        forEachRow(R, V: V) { row in softmaxRow(x + row * V, y + row * V, V) }
+        Parallel.forEachRow(R, width: V, grain: 1 << 13) { row in softmaxRow(x + row * V, y + row * V, V) }
     }
 
-    /// Runs `row(r)` for every r in 0 ..< R on the worker pool, one task covering about 2¹³
-    /// elements of the V-long rows: how each kernel of this file splits its work.
-    @inline(__always)
-    static func forEachRow(_ R: Int, V: Int, _ row: (Int) -> Void) {
-        Parallel.forRanges(R, grain: max(1, (1 << 13) / max(V, 1))) { r in
-            for i in r { row(i) }
-        }
-    }
 
     @inline(__always)
     public static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ V: Int) {
@@ -41,7 +33,7 @@ extension CPU {
 
     /// y[r, :] = x[r, :] - logsumexp(x[r, :]).
     public static func logSoftmax(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, R: Int, V: Int) {
-        forEachRow(R, V: V) { row in
+        Parallel.forEachRow(R, width: V, grain: 1 << 13) { row in
             let xr = x + row * V, yr = y + row * V
             let lse = rowLogSumExp(xr, V)
             for j in 0 ..< V { yr[j] = xr[j] - lse }
@@ -50,7 +42,7 @@ extension CPU {
 
     /// gx = y ⊙ (gy − Σ gy⊙y) for y = softmax(x).
     public static func softmaxBackward(y: UnsafePointer<Float>, gy: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>, R: Int, V: Int) {
-        forEachRow(R, V: V) { row in
+        Parallel.forEachRow(R, width: V, grain: 1 << 13) { row in
             let o = row * V
             var dot: Float = 0
             for j in 0 ..< V { dot += gy[o + j] * y[o + j] }
@@ -60,7 +52,7 @@ extension CPU {
 
     /// gx = gy − softmax(x) Σ gy for y = log_softmax(x).
     public static func logSoftmaxBackward(y: UnsafePointer<Float>, gy: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>, R: Int, V: Int) {
-        forEachRow(R, V: V) { row in
+        Parallel.forEachRow(R, width: V, grain: 1 << 13) { row in
             let o = row * V
             var s: Float = 0
             for j in 0 ..< V { s += gy[o + j] }
