@@ -115,14 +115,14 @@ extension GemmaForCausalLM: ActivationInspecting {
 extension GPT2LMHeadModel: ActivationInspecting {
     public func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?) -> LayerActivations {
         var layers: [Variable] = []
-        let x = residual(ids, attentionMask: attentionMask, cache: nil, upTo: transformer.h.count) { layers.append($0) }
+        let x = residual(ids, attentionMask: attentionMask, upTo: transformer.h.count) { layers.append($0) }
         return LayerActivations(layers: layers, final: transformer.lnF(x))
     }
 
     public func attentionProbabilities(_ ids: IndexTensor, layer: Int, attentionMask: Tensor?) -> Tensor {
         precondition(transformer.h.indices.contains(layer), "GPT-2: layer \(layer) of \(transformer.h.count)")
         return withoutGradients {
-            let x = residual(ids, attentionMask: attentionMask, cache: nil, upTo: layer)
+            let x = residual(ids, attentionMask: attentionMask, upTo: layer)
             let block = transformer.h[layer]
             // The forward's own path: the packed c_attn projection read by the fused kernel.
             let qkv = block.attn.cAttn(block.ln1(x))  // [B, T, 3C]

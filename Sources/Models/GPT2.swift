@@ -124,7 +124,7 @@ public final class GPT2LMHeadModel: Module, LanguageModel {
     /// Token plus position embeddings, then blocks 0 ..< `upTo`, handing each block's output to
     /// `collect`: the forward of `hiddenStates`, early exit and the activation read-outs. With a
     /// cache, positions start at its length and it advances by T.
-    func residual(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, upTo: Int,
+    func residual(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache? = nil, upTo: Int,
                   collect: ((Variable) -> Void)? = nil) -> Variable {
         precondition(ids.rank == 2, "GPT-2: ids must be [B, T], got \(ids.shape)")
         let B = ids.shape[0], T = ids.shape[1]
