@@ -123,7 +123,7 @@ public final class OnlineRLTrainer {
         if estimator.readsValues {
             let head = ValueHead(hiddenSize: policy.hiddenSize, seed: c.seed &+ 0x7A1E)
             valueHead = head
-            trainable = PolicyWithValueHead(model: policy, valueHead: head)
+            trainable = ModelWithHead(model: policy, head: head, headKey: "value_head")
             valueLoss = try ClippedValueLoss(clipRange: c.cliprangeValue, aggregation: lossSettings.aggregation ?? .tokenMean)
         } else {
             valueHead = nil
@@ -588,12 +588,8 @@ public final class OnlineRLTrainer {
         // One writer per run folder (RunLock; re-entrant, the CLI holds it too).
         let lock = try writes ? outputDirectory.map(RunLock.acquire) : nil
         defer { lock?.release() }
-        if !communicator.isSingle {
-            try communicator.requireEqual(prompts.count, "the number of prompts")
-            try communicator.requireEqual(step, "the step to start from (resume every rank from the same checkpoint)")
-            try DataParallel.broadcastParameters(trainable, communicator)
-            if step > 0 { try DataParallel.broadcastOptimizer(optimizer, communicator) }
-        }
+        try DataParallel.startTogether(rows: prompts.count, "the number of prompts", step: step, parameters: trainable,
+                                       optimizer: optimizer, communicator)
         policy.train()
         while step < c.maxSteps {
             var metrics = try trainStep()
@@ -610,16 +606,8 @@ public final class OnlineRLTrainer {
             }
             if try DataParallel.agreeToStop(disposition == .stop, communicator) { disposition = .stop }
             let due = c.saveSteps.map { step % $0 == 0 } ?? false
-            var saved: URL?
-            if let dir = outputDirectory, due || disposition == .stop {
-                let path = try saveCheckpoint(in: dir)
-                saved = path
-                if progress(.checkpoint(step: step, path: path.path)) == .stop { disposition = .stop }
-            }
-            if let signal = StopSignals.received {
-                throw TrainingError.interrupted(signal: signal, step: step, checkpoint: saved?.path)
-            }
-            if disposition == .stop { break }
+            if try StepCheckpoint.finish(step: step, due: due, disposition: disposition, outputDirectory: outputDirectory,
+                                         save: { try saveCheckpoint(in: $0) }, progress: progress) { break }
         }
     }
 }

@@ -65,12 +65,7 @@ enum SharedPrefixDecoding {
                 let t = Int(choice[b])
                 next[b] = t
                 generated[b].append(t)
-                if parameters.stopTokenIDs.contains(t) {
-                    finished[b] = .stopToken
-                } else if !parameters.stopStrings.isEmpty, let decode {
-                    let text = decode(generated[b])
-                    if parameters.stopStrings.contains(where: { text.contains($0) }) { finished[b] = .stopString }
-                }
+                finished[b] = parameters.finishReason(after: t, generated: generated[b], decode: decode)
             }
             if finished.allSatisfy({ $0 != nil }) || step == parameters.maxNewTokens - 1 { break }
             input = IndexTensor(shape: [B, 1], data: next.map { Int32($0) })

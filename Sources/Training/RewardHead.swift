@@ -31,17 +31,6 @@ public final class RewardHead: Module {
     }
 }
 
-/// Policy + head as one module so one optimizer trains both (keys `model.…` and `score.weight`).
-final class RewardModelModule: Module {
-    let model: any LanguageModel
-    let head: RewardHead
-    init(model: any LanguageModel, head: RewardHead) {
-        self.model = model
-        self.head = head
-        super.init()
-    }
-}
-
 enum RewardStep {
     /// Scores aligned like every other per-token quantity: entry t is the score at input position
     /// t + 1 (the predicted token), so the last trained entry is the last real token, where the

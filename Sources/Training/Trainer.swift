@@ -122,7 +122,7 @@ public final class Trainer {
                 trainable = policy
             }
         case .reward(let head, _):
-            trainable = RewardModelModule(model: policy, head: head)
+            trainable = ModelWithHead(model: policy, head: head, headKey: "head")
         case .unpaired:
             if reference == nil { throw TrainingError.invalidConfiguration("KTO needs a reference model") }
             trainable = policy
@@ -203,13 +203,8 @@ public final class Trainer {
         if writes, let dir = outputDirectory, !FileManager.default.fileExists(atPath: dir.appendingPathComponent("config.yaml").path) {
             try RunFolder.prepare(dir, configuration: configuration)
         }
-        if !communicator.isSingle {
-            // Same data, same step, then rank 0's weights and optimizer state everywhere.
-            try communicator.requireEqual(train.count, "the number of training rows")
-            try communicator.requireEqual(step, "the step to start from (resume every rank from the same checkpoint)")
-            try DataParallel.broadcastParameters(trainable, communicator)
-            if step > 0 { try DataParallel.broadcastOptimizer(optimizer, communicator) }
-        }
+        try DataParallel.startTogether(rows: train.count, "the number of training rows", step: step, parameters: trainable,
+                                       optimizer: optimizer, communicator)
         trainable.train()
         let total = totalSteps
         while step < total {
@@ -231,16 +226,8 @@ public final class Trainer {
             }
             let due = configuration.saveSteps.map { $0 > 0 && step % $0 == 0 } ?? false
             if try DataParallel.agreeToStop(disposition == .stop, communicator) { disposition = .stop }
-            var saved: URL?
-            if let dir = outputDirectory, due || disposition == .stop {
-                let path = try saveCheckpoint(in: dir)
-                saved = path
-                if progress(.checkpoint(step: step, path: path.path)) == .stop { disposition = .stop }
-            }
-            if let signal = StopSignals.received {
-                throw TrainingError.interrupted(signal: signal, step: step, checkpoint: saved?.path)
-            }
-            if disposition == .stop { break }
+            if try StepCheckpoint.finish(step: step, due: due, disposition: disposition, outputDirectory: outputDirectory,
+                                         save: { try saveCheckpoint(in: $0) }, progress: progress) { break }
         }
     }
 

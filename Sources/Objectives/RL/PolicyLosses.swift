@@ -100,15 +100,7 @@ public struct PolicyLossSettings: Sendable, Equatable {
 }
 
 /// A registered policy loss: its card and a factory from settings.
-public struct PolicyLossEntry: RegistryEntry {
-    public let card: MethodCard
-    public let make: @Sendable (PolicyLossSettings) throws -> any PolicyLoss
-
-    public init(card: MethodCard, make: @escaping @Sendable (PolicyLossSettings) throws -> any PolicyLoss) {
-        self.card = card
-        self.make = make
-    }
-}
+public typealias PolicyLossEntry = FactoryEntry<PolicyLossSettings, any PolicyLoss>
 
 /// The policy-loss family.
 public enum PolicyLosses {
