@@ -61,7 +61,7 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     public var posMultAdv = true
     public var filterTrajectory = true
     public var tokenLevelRm = true
-    public var tokenLevelRmLr: Float = 1e-3
+    public var tokenLevelRmLr: Float = 1e-2
     public var tokenWeightRescale = "threshold"
     public var correctThreshold: Float = 0.5
     public var incorrectThreshold: Float = 0.5
