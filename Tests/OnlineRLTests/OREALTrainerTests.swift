@@ -92,7 +92,8 @@ import TrainedFixtures
         #expect(throws: TrainingError.self) { try d.resume(from: checkpoint) }
     }
 
-    /// During `actor_freeze_steps` only the token RM learns; the policy is left as it was.
+    /// During `actor_freeze_steps` only the token RM learns; the policy is left as it was. The
+    /// step's rollouts carry their token weights and OREAL's credit A·ω.
     @Test func actorFreezeStepsTrainOnlyTheTokenRM() throws {
         let setup = try AdditionSetup.shared.get()
         var c = oreal(setup, steps: 2)
@@ -103,6 +104,14 @@ import TrainedFixtures
         for (k, t) in trainer.policy.stateDict() { #expect(t.scalars == policy[k]!.scalars, "\(k) moved while frozen") }
         let moved = try #require(trainer.tokenRewardModel).head.stateDict().contains { k, t in t.scalars != head[k]!.scalars }
         #expect(moved, "the token RM head must train")
+        // Every rollout of the step (kept or not) carries its weights, and its credit is A·ω.
+        #expect(trainer.lastRollouts.count == c.rolloutSize)
+        for r in trainer.lastRollouts {
+            let w = try #require(r.tokenWeights)
+            #expect(w.count == r.ids.count && w.allSatisfy { (0 ... 1).contains($0) })
+            #expect(r.credit == zip(r.advantages, w).map { $0 * $1 })
+        }
+        #expect(trainer.lastRollouts.contains { $0.tokenWeights!.contains { $0 > 0 } }, "some token is weighted")
         var bad = c
         bad.tokenWeightRescale = "top"
         #expect(throws: (any Error).self) { try bad.validate() }
