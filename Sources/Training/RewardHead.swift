@@ -20,7 +20,7 @@ public final class RewardHead: Module {
     }
 
     /// Per-position scores [B, L] from hidden states [B, L, C].
-    func callAsFunction(_ h: Variable) -> Variable {
+    public func callAsFunction(_ h: Variable) -> Variable {
         let s = score(h)  // [B, L, 1]
         return s.reshaped(Array(s.shape.dropLast()))
     }
