@@ -121,7 +121,7 @@ public struct ChainSetup: @unchecked Sendable {
 /// verifier's prefix reward on the `chain` fixture: 8 rollouts of each of 48 training prompts from the
 /// chain policy, every token labelled with the verifier's verdict on the prefix it ends
 /// (`TokenTargetRows` with the verifier as teacher), and the chain policy trained on them with
-/// `--kind multifurcation` for 120 steps.
+/// `--kind multifurcation` for 240 steps.
 public struct MultifurcationSetup: @unchecked Sendable {
     public let folder: String
     public let trainPrompts: String
@@ -139,7 +139,7 @@ public struct MultifurcationSetup: @unchecked Sendable {
             rows += try TokenTargetRows.rows(p, index: i, policy: policy, rollouts: 8, seed: 3, teacher: VerifierScorer(task: nil)).rows
         }
         let data = try TestFiles.writeRows(rows, name: "mrm-targets.jsonl")
-        let trained = try trainTinyModel(.reward, data: data, steps: 120, learningRate: 2e-3, from: chain.model, rewardKind: "multifurcation",
+        let trained = try trainTinyModel(.reward, data: data, steps: 240, learningRate: 2e-3, from: chain.model, rewardKind: "multifurcation",
                                      appendEOS: false)
         return MultifurcationSetup(folder: trained.folder, trainPrompts: promptFile)
     }

@@ -72,8 +72,9 @@ import TrainedFixtures
     }
 
     /// Saffron with the trie (policy and multifurcation reward model) against Saffron without it: the
-    /// same answers and pools; both models' ledger entries equal their counted positions; the savings
-    /// equal the difference of the counts.
+    /// same answers and pools, and the same scores up to float rounding (1e-5: the trie reuses keys
+    /// and values computed in an earlier pass of another shape); both models' ledger entries equal
+    /// their counted positions; the savings equal the difference of the counts.
     @Test func saffronWithTheTrieIsSaffronWithoutIt() throws {
         let s = try ChainSetup.shared.get()
         let m = try MultifurcationSetup.shared.get()
@@ -100,7 +101,7 @@ import TrainedFixtures
                                policyCounter.calls))
             }
             #expect(results[0].answer == results[1].answer && results[0].samples == results[1].samples, "prompt \(i)")
-            #expect(results[0].sampleScores == results[1].sampleScores)
+            #expect(zip(results[0].sampleScores, results[1].sampleScores).allSatisfy { abs($0 - $1) < 1e-5 })
             for k in 0 ..< 2 {
                 #expect(ledgers[k].policy.tokens == counts[k].policy && ledgers[k].policy.forwardCalls == counts[k].calls)
                 #expect(ledgers[k].scorers["mrm"]?.tokens == counts[k].mrm)
