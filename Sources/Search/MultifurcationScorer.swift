@@ -51,14 +51,8 @@ public final class MultifurcationScorer: SequenceScorer, ChildRewards {
                 + "train one with `tokenalign reward --kind multifurcation`")
         }
         let loaded = try PretrainedModel.load(path: folder, weights: weights)
-        guard loaded.model.vocabularySize == policyVocabulary else {
-            throw SearchError.invalidSetting("\(spec): the multifurcation reward model has \(loaded.model.vocabularySize) outputs, "
-                + "the policy's vocabulary \(policyVocabulary); it must use the policy's tokenizer")
-        }
-        if let own = loaded.tokenizer, let d = RewardModelScorer.firstDifference(own, policyTokenizer) {
-            throw SearchError.invalidSetting("\(spec): the multifurcation reward model's tokenizer differs from the policy's at id \(d.id) "
-                + "(\(d.scorer) vs \(d.policy)); it must use the policy's tokenizer")
-        }
+        try RewardModelScorer.checkReadsPolicyTokens(spec, what: "multifurcation reward model", vocabulary: loaded.model.vocabularySize,
+                                                     tokenizer: loaded.tokenizer, policyTokenizer: policyTokenizer, policyVocabulary: policyVocabulary)
         let seenTokens = (config[MultifurcationSeen.seenKey] as? [Any])?.compactMap { ($0 as? NSNumber)?.intValue }
         self.init(model: loaded.model, seenTokens: seenTokens, padID: policyTokenizer.padTokenID ?? policyTokenizer.eosTokenID ?? 0,
                   trieCache: trieCache)

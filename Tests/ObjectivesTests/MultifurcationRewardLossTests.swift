@@ -40,14 +40,11 @@ import Testing
 
     @Test func gradientMatchesFiniteDifferences() {
         for seed: UInt64 in [1, 2, 3] {
-            var rng = RandomGenerator(seed: seed)
-            let V = 5
-            let logits = Tensor.randomNormal([4, 3, V], using: &rng)
-            let labels = IndexTensor(shape: [4, 3], data: (0 ..< 12).map { _ in Int32(rng.next() % UInt64(V)) })
-            let mask = Tensor(shape: [4, 3], data: [1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 1, 1])
+            let b = randomShiftedBatch(seed: seed)
+            var rng = b.rng
             let targets = Tensor.randomNormal([4, 3], using: &rng)
-            let r = gradcheck([logits], seed: seed) { v in
-                MultifurcationRewardLoss().compute(TokenBatch(policyLogits: v[0], labels: labels, mask: mask, tokenRewards: targets),
+            let r = gradcheck([b.logits], seed: seed) { v in
+                MultifurcationRewardLoss().compute(TokenBatch(policyLogits: v[0], labels: b.labels, mask: b.mask, tokenRewards: targets),
                                                    normalizer: .local).loss
             }
             #expect(r.ok, "\(r)")

@@ -19,6 +19,15 @@ final class LengthTeacher: SequenceScorer {
 }
 
 @Suite(.serialized) struct SaffronTests {
+    /// Saffron's settings with a budget of one node.
+    static func single(maxChildren: Int = 0, topP: Double = 0.8) -> SearchSettings {
+        var settings = SearchSettings()
+        settings.budget = 1
+        settings.maxChildren = maxChildren
+        settings.saffronTopP = topP
+        return settings
+    }
+
     /// Logits [2, 1, 0, −1]: probabilities 0.6439, 0.2369, 0.0871, 0.0321. With p = 0.8 the children
     /// are tokens 0 (mass before 0) and 1 (before 0.6439); token 2 has 0.8808 before it. With p = 0.9
     /// token 2 joins (0.8808 < 0.9), token 3 does not (0.9679). Forbidding token 0 renormalises
@@ -45,9 +54,7 @@ final class LengthTeacher: SequenceScorer {
     @Test func budgetOneWithOneChildIsGreedy() throws {
         let s = try ChainSetup.shared.get()
         let policy = s.policy(try s.loadModel())
-        var settings = SearchSettings()
-        settings.budget = 1
-        settings.maxChildren = 1
+        let settings = Self.single(maxChildren: 1)
         for (i, p) in try s.promptRows().enumerated() {
             var a = CostLedger(), b = CostLedger()
             let greedy = try GreedySearch().search(p, index: i, policy: policy, scorer: nil, ledger: &a)
@@ -62,9 +69,7 @@ final class LengthTeacher: SequenceScorer {
     @Test func theOraclePRMWithAllChildrenSolvesEveryPrompt() throws {
         let s = try ChainSetup.shared.get()
         let policy = s.policy(try s.loadModel())
-        var settings = SearchSettings()
-        settings.budget = 1
-        settings.saffronTopP = 1
+        let settings = Self.single(topP: 1)
         let rows = try SearchRun.run(SaffronSearch(settings), prompts: try s.promptRows(), policy: policy, scorer: VerifierScorer(task: nil))
         #expect(rows.allSatisfy { $0.correct == true }, "\(rows.map { $0.result.answer.text })")
         // The verifier runs no model: no scorer tokens, one policy pass per depth.

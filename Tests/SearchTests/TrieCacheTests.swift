@@ -41,15 +41,9 @@ import TrainedFixtures
         let s = try ChainSetup.shared.get()
         let counter = CountingModel(try s.loadModel())
         let plain = s.policy(counter)
-        var settings = SearchSettings()
-        settings.n = 6
-        settings.tau = 3
-        settings.beamWidth = 2
-        settings.expansions = 3
-        settings.iterations = 4
-        settings.seed = 5
+        let settings = sharingSettings(seed: 5)
         var saved = [String: Int]()
-        for searcher in [BestOfN(settings), EarlyRejection(settings), StepBeamSearch(settings), StepMCTS(settings)] as [any Searcher] {
+        for searcher in expandingSearchers(settings) {
             let trie = SearchPolicy(model: counter, tokenizer: plain.tokenizer, parameters: plain.parameters, trieCache: true)
             for (i, p) in try s.promptRows().prefix(3).enumerated() {
                 var a = CostLedger(), b = CostLedger()
