@@ -13,12 +13,15 @@ public struct ScorerContext: @unchecked Sendable {
     public var maxNewTokens: Int
     /// How reward-model scorers store their matrices (`--rm-weights`, docs/design/quantized.md).
     public var rewardModelWeights: WeightFormat
+    /// Scorers that run forward passes per prefix keep a trie KV cache (`--trie-cache`).
+    public var trieCache: Bool
 
-    public init(tokenizer: Tokenizer, vocabularySize: Int, maxNewTokens: Int, rewardModelWeights: WeightFormat = .f32) {
+    public init(tokenizer: Tokenizer, vocabularySize: Int, maxNewTokens: Int, rewardModelWeights: WeightFormat = .f32, trieCache: Bool = false) {
         self.tokenizer = tokenizer
         self.vocabularySize = vocabularySize
         self.maxNewTokens = maxNewTokens
         self.rewardModelWeights = rewardModelWeights
+        self.trieCache = trieCache
     }
 }
 
@@ -62,6 +65,14 @@ public enum SequenceScorers {
         folderScorer(MethodCard(
             name: "value", summary: "A token-supervised value model (a reward-model folder trained on `tokenalign value-targets` rows): σ(head) at the prefix's last token",
             arxiv: ["2407.12863"], inputs: ["value model"]), tokenLevel: false),
+        SequenceScorerEntry(card: MethodCard(
+            name: "mrm", aliases: ["multifurcation"],
+            summary: "A multifurcation reward model (`tokenalign reward --kind multifurcation`): every child's reward from one pass; a sequence scores its last transition",
+            arxiv: ["2506.06444"], inputs: ["multifurcation reward model"]), argument: "DIR") { arg, ctx in
+            guard let arg else { throw SearchError.invalidSetting("--scorer mrm needs a folder: mrm:DIR") }
+            return try MultifurcationScorer(folder: arg, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize,
+                                            weights: ctx.rewardModelWeights, trieCache: ctx.trieCache)
+        },
         SequenceScorerEntry(card: MethodCard(
             name: "reward", summary: "Any model-free `--reward` function of online RL (lexicon, exact-match, regex, creditbench…): the sum of its token rewards",
             inputs: ["the reward function's inputs"]), argument: "NAME[:ARG]") { arg, ctx in

@@ -26,6 +26,10 @@ public enum TrainerMode {
     /// GenARM's autoregressive reward model: the policy itself is the reward model, trained on
     /// pairs with a Bradley–Terry loss on its summed log-probs (no reference).
     case autoregressiveReward(GenARMLoss)
+    /// Saffron-1's multifurcation reward model (arXiv 2506.06444): the policy's raw outputs are a
+    /// reward per next token, fitted on the observed tokens' annotated rewards; `seenTokens` are the
+    /// tokens the training data observed (the search masks the others: conservative exploration).
+    case multifurcationReward(MultifurcationRewardLoss, seenTokens: [Int])
 }
 
 public final class Trainer {
@@ -127,6 +131,14 @@ public final class Trainer {
             if reference == nil { throw TrainingError.invalidConfiguration("KTO needs a reference model") }
             trainable = policy
         case .sft, .autoregressiveReward:
+            trainable = policy
+        case .multifurcationReward:
+            for set in [train, eval].compactMap({ $0 }) {
+                guard case .pairs(let pairs) = set else { continue }
+                if let bad = pairs.first(where: { $0.chosen.tokenRewards == nil || $0.rejected.tokenRewards == nil }) {
+                    throw TrainingError.invalidConfiguration("\(bad.location): a multifurcation reward model trains on token rewards (a teacher's prefix rewards, `tokenalign value-targets --teacher`), but this row lacks chosen_token_rewards or rejected_token_rewards")
+                }
+            }
             trainable = policy
         }
         var models: [(role: String, model: any LanguageModel)] = [("policy", policy)]
@@ -375,6 +387,10 @@ public final class Trainer {
             return unpairedOutput(kto, b, indices: indices, set: set, normalizer: normalizer)
         case .autoregressiveReward(let loss):
             let batch = TokenBatch(policyLogits: Forward.shiftedLogits(policy, b.ids), labels: b.labels, mask: b.mask, structure: .pairs)
+            return loss.compute(batch, normalizer: normalizer)
+        case .multifurcationReward(let loss, _):
+            let batch = TokenBatch(policyLogits: Forward.shiftedLogits(policy, b.ids), labels: b.labels, mask: b.mask, structure: .pairs,
+                                   tokenRewards: b.tokenRewards)
             return loss.compute(batch, normalizer: normalizer)
         }
     }
