@@ -83,6 +83,8 @@ extension OnlineRLConfiguration {
             S("constraint_lr", \.constraintLr, "Step size η of the multipliers' dual step λ ← max(0, λ + η·violation) (0: λ stays at --constraint-init).",
               rule: .nonNegative, aliases: ["lagrange-lr"]),
             S("constraint_init", \.constraintInit, "Starting value of every Lagrange multiplier λ.", rule: .nonNegative, aliases: ["lagrange-init"]),
+            S("constraint_max", \.constraintMax, "Cap of every Lagrange multiplier (Safe RLHF's lambda_max; default: none).",
+              rule: .ifSet(SettingRule("a number > 0") { $0.isFinite && $0 > 0 }), aliases: ["lagrange-max"]),
             S("positive_loss_factor", \.positiveLossFactor, "oreal: weight λ⁺ of behaviour cloning on the positive samples.", rule: .nonNegative),
             S("negative_loss_factor", \.negativeLossFactor, "oreal: weight λ⁻ of the reshaped policy gradient on the negative samples.", rule: .nonNegative),
             S("pos_mult_adv", \.posMultAdv, "oreal: multiply the behaviour-cloning term by the advantage."),

@@ -58,6 +58,7 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     public var constraintBounds: [ConstraintBound] = []
     public var constraintLr: Float = 0.1
     public var constraintInit: Float = 1
+    public var constraintMax: Float?
 
     // OREAL (policy_loss oreal, arXiv 2502.06781; defaults from the reference's 7B config unless
     // said otherwise in docs/design/online-rl.md §13).
@@ -180,5 +181,8 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
             throw fail("mini_batch_size", "must divide the rollout batch of \(rolloutSize) completions, got \(m)")
         }
         _ = try constraintSpecs()
+        if let m = constraintMax, m < constraintInit {
+            throw fail("constraint_max", "must be ≥ constraint_init (\(constraintInit)), got \(m)")
+        }
     }
 }

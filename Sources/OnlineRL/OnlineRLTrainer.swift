@@ -91,7 +91,7 @@ public final class OnlineRLTrainer {
                 throw RewardError("constraints: \(f.name) is also a --reward or another --constraint; its mean could not be told apart")
             }
             multipliers = try LagrangeMultipliers(thresholds: specs.map(\.threshold), bounds: specs.map(\.bound),
-                                                  learningRate: c.constraintLr, initial: c.constraintInit)
+                                                  learningRate: c.constraintLr, initial: c.constraintInit, maximum: c.constraintMax)
             rewards.functions += constraintFunctions
             rewards.weights = baseRewardWeights + (multipliers?.coefficients ?? [])
             rewards.divisor = multipliers?.normaliser ?? 1

@@ -171,6 +171,11 @@ struct TokenCreditRLTests {
         #expect(cost.values == [1.25] && cost.coefficients == [-1.25] && cost.normaliser == 2.25)
         try cost.update(constraintMeans: [-4])
         #expect(cost.values == [0] && cost.normaliser == 1)
+        // A cap (Safe RLHF's lambda_max) stops a violated constraint's growth.
+        var capped = try LagrangeMultipliers(thresholds: [0.25], bounds: [.upper], learningRate: 0.5, initial: 1, maximum: 1.5)
+        for _ in 0 ..< 3 { try capped.update(constraintMeans: [1.25]) }
+        #expect(capped.values == [1.5])
+        #expect(throws: RLInputError.self) { try LagrangeMultipliers(thresholds: [0], bounds: [.upper], learningRate: 0.1, initial: 1, maximum: 0.5) }
         #expect(throws: RLInputError.self) { try lagrange.restore([1, -0.5]) }
     }
 

@@ -149,7 +149,7 @@ func settingSamples<Root>(_ table: SettingsTable<Root>, defaults: Root) -> [(key
         // Settings added after the fixture was written take their defaults and add their own line.
         let addedSince = ["rm_weights", "positive_loss_factor", "negative_loss_factor", "pos_mult_adv", "filter_trajectory", "token_level_rm",
                           "token_level_rm_lr", "token_weight_rescale", "correct_threshold", "incorrect_threshold", "correct_topk_ratio",
-                          "incorrect_topk_ratio", "actor_freeze_steps", "constraint_thresholds", "constraint_bounds"]
+                          "incorrect_topk_ratio", "actor_freeze_steps", "constraint_thresholds", "constraint_bounds", "constraint_max"]
         let encoded = try YAMLEncoder().encode(rl).split(separator: "\n", omittingEmptySubsequences: false)
             .filter { line in !addedSince.contains { line.hasPrefix("\($0):") } }.joined(separator: "\n")
         #expect(encoded == text)
@@ -167,7 +167,9 @@ func settingSamples<Root>(_ table: SettingsTable<Root>, defaults: Root) -> [(key
                              (["--constraint", "overlong", "--constraint-threshold", "0", "--constraint-bound", "lower",
                                "--constraint-bound", "upper"], "constraint_bounds"),
                              (["--constraint", "overlong", "--constraint-threshold", "0", "--lagrange-lr", "-1"], "constraint_lr"),
-                             (["--constraint", "overlong", "--constraint-threshold", "0", "--constraint-init", "-1"], "constraint_init")] {
+                             (["--constraint", "overlong", "--constraint-threshold", "0", "--constraint-init", "-1"], "constraint_init"),
+                             (["--constraint", "overlong", "--constraint-threshold", "0", "--lagrange-max", "0"], "constraint_max"),
+                             (["--constraint", "overlong", "--constraint-threshold", "0", "--lagrange-init", "2", "--lagrange-max", "1"], "constraint_max")] {
             do {
                 _ = try OnlineRLArguments.parse(base + flags).configuration(defaults: OnlineRLConfiguration())
                 Issue.record("\(flags) must be refused")

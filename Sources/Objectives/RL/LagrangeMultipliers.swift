@@ -13,7 +13,7 @@
 /// scale of the policy's advantages stays bounded however large λ grows: the reward and the cost
 /// become a convex combination with weights 1/(1+λ) and λ/(1+λ); with several constraints the same
 /// division by 1 + Σλ_j keeps every weight in [0, 1]. The multipliers take one projected dual step
-/// per rollout batch, λ_j ← max(0, λ_j + η g_j) with g_j = J_j − θ_j for a cost and θ_j − J_j for a
+/// per rollout batch, λ_j ← max(0, λ_j + η g_j) (then min(λ_max, ·) if a cap is set) with g_j = J_j − θ_j for a cost and θ_j − J_j for a
 /// floor: a violated constraint gains weight, a satisfied one decays to exactly 0 and then leaves
 /// the reward untouched.
 ///
@@ -22,7 +22,8 @@
 /// which keeps λ > 0, so a constraint can never switch off; the projected step here is the plain
 /// dual (sub)gradient ascent both papers write down, reaches λ = 0 exactly (so a constraint that
 /// never binds gives the unconstrained run bit for bit), and its whole state is the λ values
-/// (checkpointed as such). Each batch is judged by its own mean; no window, no cap.
+/// (checkpointed as such). Each batch is judged by its own mean (no window); an optional cap λ_max
+/// (Safe RLHF's `lambda_max`) bounds how far one constraint can drown the task reward.
 public struct LagrangeMultipliers: Sendable, Equatable {
     /// θ_j, one per constraint.
     public let thresholds: [Float]
@@ -30,12 +31,14 @@ public struct LagrangeMultipliers: Sendable, Equatable {
     public let bounds: [ConstraintBound]
     /// η of the dual step (0: the multipliers stay at their initial values).
     public let learningRate: Float
+    /// λ_max, if set: the projection is onto [0, λ_max].
+    public let maximum: Float?
     /// λ_j ≥ 0.
     public private(set) var values: [Float]
 
     /// - Throws: `RLInputError.invalidSetting` for a non-finite threshold, a bound count that is
-    ///   not the threshold count, η < 0 or λ₀ < 0.
-    public init(thresholds: [Float], bounds: [ConstraintBound], learningRate: Float, initial: Float) throws {
+    ///   not the threshold count, η < 0, λ₀ < 0, or λ_max ≤ 0 or below λ₀.
+    public init(thresholds: [Float], bounds: [ConstraintBound], learningRate: Float, initial: Float, maximum: Float? = nil) throws {
         guard thresholds.allSatisfy(\.isFinite) else {
             throw RLInputError.invalidSetting(key: "constraint_thresholds", value: "\(thresholds)", reason: "thresholds must be finite")
         }
@@ -49,9 +52,13 @@ public struct LagrangeMultipliers: Sendable, Equatable {
         guard initial.isFinite, initial >= 0 else {
             throw RLInputError.invalidSetting(key: "constraint_init", value: "\(initial)", reason: "must be a finite number ≥ 0")
         }
+        if let m = maximum, !(m.isFinite && m > 0 && m >= initial) {
+            throw RLInputError.invalidSetting(key: "constraint_max", value: "\(m)", reason: "must be a finite number > 0 and ≥ constraint_init (\(initial))")
+        }
         self.thresholds = thresholds
         self.bounds = bounds
         self.learningRate = learningRate
+        self.maximum = maximum
         values = [Float](repeating: initial, count: thresholds.count)
     }
 
@@ -71,7 +78,8 @@ public struct LagrangeMultipliers: Sendable, Equatable {
             throw RLInputError.invalidSetting(key: "constraints", value: "\(means)", reason: "expected \(values.count) finite constraint means")
         }
         for j in values.indices {
-            values[j] = max(0, values[j] + learningRate * bounds[j].violation(mean: means[j], threshold: thresholds[j]))
+            let stepped = max(0, values[j] + learningRate * bounds[j].violation(mean: means[j], threshold: thresholds[j]))
+            values[j] = maximum.map { min($0, stepped) } ?? stepped
         }
     }
 
