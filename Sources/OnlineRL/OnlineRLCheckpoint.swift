@@ -17,6 +17,7 @@ extension OnlineRLTrainer {
                                     "prompts_per_step": configuration.promptsPerStep, "num_generations": configuration.numGenerations,
                                     "kl_coef": String(format: "%.17g", Double(klCoefficient))]
         if let lagrange = multipliers { state["lagrange_multipliers"] = lagrange.values.map { String(format: "%.17g", Double($0)) } }
+        if !quarkControls.isEmpty { state["quark_pool"] = quarkPool.state }
         return try CheckpointFolder.write(in: dir, step: step, module: trainable, optimizer: optimizer, state: state, extras: checkpointExtras)
     }
 
@@ -52,6 +53,12 @@ extension OnlineRLTrainer {
                 try lagrange.restore(saved.map { Float(Double($0)!) })
                 multipliers = lagrange
                 applyMultipliers()
+            }
+            if !quarkControls.isEmpty {
+                guard let saved = state["quark_pool"] else {
+                    throw TrainingError.checkpoint(path: path, reason: "this run trains with quark but the checkpoint holds no quark_pool")
+                }
+                quarkPool = try QuarkPool(state: saved, prompts: prompts.count)
             }
             step = s
         } catch let e as TrainingError {

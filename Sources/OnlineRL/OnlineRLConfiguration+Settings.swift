@@ -99,6 +99,14 @@ extension OnlineRLConfiguration {
             S("incorrect_topk_ratio", \.incorrectTopkRatio, "oreal topk rescale: fraction of a negative sample's tokens weighted.",
               rule: SettingRule("a number in (0, 1]") { $0 > 0 && $0 <= 1 }),
             S("actor_freeze_steps", \.actorFreezeSteps, "oreal: first steps that train only the token-level reward model.", rule: .atLeast(0)),
+            S("quark_quantiles", \.quarkQuantiles, "quark: number K of reward quantiles the pool is cut into (one control prefix each).", rule: .atLeast(1)),
+            S("quark_kl_coef", \.quarkKlCoef, "quark: β of the full-vocabulary KL to the reference at every response token (the reference reads the prompt without the prefix).",
+              rule: .nonNegative),
+            S("quark_kl_direction", \.quarkKlDirection, "quark: reverse = KL(π_θ ‖ π_ref) as the reference code, forward = KL(π_ref ‖ π_θ) as the paper writes it.",
+              rule: .oneOf(KLDirection.allCases.map(\.rawValue))),
+            S("quark_entropy_coef", \.quarkEntropyCoef, "quark: α of the entropy bonus −α·H_t (the reference code's 0.06).", rule: .nonNegative),
+            S("quark_controls", \.quarkControls, "quark: the K control prefixes as text, lowest-reward quantile first (repeatable; default [Q1] … [QK]).",
+              aliases: ["quark-control"], repeatable: true),
         ])
     }
 }

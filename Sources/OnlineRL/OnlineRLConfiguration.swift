@@ -75,6 +75,17 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     public var incorrectTopkRatio: Float = 0.5
     public var actorFreezeSteps = 0
 
+    // Quark (policy_loss quark, arXiv 2205.13636; docs/design/online-rl.md §14): every rollout joins a
+    // pool, the pool is cut into `quark_quantiles` reward quantiles, and the update trains on samples
+    // drawn from the pool, each behind its quantile's control prefix; rollouts are drawn behind the
+    // best quantile's prefix. `quark_controls` are the K prefixes as text, lowest quantile first
+    // (default `[Q1]` … `[QK]`).
+    public var quarkQuantiles = 5
+    public var quarkKlCoef: Float = 0.05
+    public var quarkKlDirection = "reverse"
+    public var quarkEntropyCoef: Float = 0.06
+    public var quarkControls: [String] = []
+
     // PPO (estimator gae: a value head on the policy's trunk)
     public var vfCoef: Float = 0.1
     public var cliprangeValue: Float = 0.2
@@ -164,6 +175,10 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     /// Completions per rollout batch.
     public var rolloutSize: Int { promptsPerStep * numGenerations }
 
+    /// Whether a loss or reward term reads the reference model: KL-as-loss (`beta`), KL in the
+    /// reward (`kl_coef`), or Quark's full-vocabulary KL.
+    public var readsReference: Bool { beta > 0 || klCoef > 0 || (policyLoss == "quark" && quarkKlCoef > 0) }
+
     /// Checks every setting (flags and YAML alike): the required ones, each setting's rule in
     /// `settings`, then the rules that relate settings. Errors name the key.
     public func validate() throws {
@@ -183,6 +198,16 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         _ = try constraintSpecs()
         if let m = constraintMax, m < constraintInit {
             throw fail("constraint_max", "must be ≥ constraint_init (\(constraintInit)), got \(m)")
+        }
+        if policyLoss == "quark" {
+            if !quarkControls.isEmpty && quarkControls.count != quarkQuantiles {
+                throw fail("quark_controls", "\(quarkControls.count) prefixes for \(quarkQuantiles) quantiles (give one per quantile, lowest first)")
+            }
+            if Set(quarkControls).count != quarkControls.count { throw fail("quark_controls", "the prefixes must differ from one another") }
+            // The reference must read the prompt without the control prefix, which these terms would not.
+            if beta > 0 { throw fail("beta", "quark anchors the policy with quark_kl_coef (a full-vocabulary KL); use beta 0") }
+            if klCoef > 0 { throw fail("kl_coef", "quark reads no per-token reward; use kl_coef 0") }
+            if dynamicSampling { throw fail("dynamic_sampling", "quark trains on its pool, not on groups; turn dynamic_sampling off") }
         }
     }
 }

@@ -14,7 +14,7 @@ public enum OnlineRLSetup {
         let evalPrompts = try c.evalPrompts.map { try RLPrompts.load($0, tokenizer: tokenizer, rendering: rendering) } ?? []
         // A KL term needs the reference: under LoRA it is the base model with adapters off (no second
         // copy of the weights), otherwise a frozen copy (or --ref).
-        let reference: (any LanguageModel)? = c.beta > 0 && (c.loraRank == nil || c.ref != nil)
+        let reference: (any LanguageModel)? = c.readsReference && (c.loraRank == nil || c.ref != nil)
             ? try PretrainedModel.load(path: c.ref ?? c.model, weights: c.refWeights).model : nil
         let context = RewardContext(tokenizer: tokenizer, maxNewTokens: c.maxCompletionLength, vocabularySize: pretrained.model.vocabularySize,
                                     referencePath: c.ref ?? c.model, rewardModelWeights: c.rmWeights)

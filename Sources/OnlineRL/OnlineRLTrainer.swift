@@ -45,6 +45,10 @@ public final class OnlineRLTrainer {
     /// OREAL's token-level reward model (policy loss `oreal` with `token_level_rm`), trained with
     /// its own optimizer and checkpointed with the run.
     public let tokenRewardModel: OREALTokenRewardModel?
+    /// Quark's control prefixes (token ids, lowest-reward quantile first; empty for other losses)
+    /// and its pool of every sampled completion, which is state of the run (checkpointed).
+    let quarkControls: [[Int]]
+    var quarkPool = QuarkPool()
     /// What the optimizer updates and checkpoints hold: the policy, or the policy and its value head.
     public let trainable: Module
     let valueLoss: ClippedValueLoss?
@@ -107,7 +111,8 @@ public final class OnlineRLTrainer {
                                               klCoefficient: c.beta, klEstimator: try KLEstimator(name: c.klEstimator),
                                               entropyCoefficient: c.entropyCoeff, importanceThreshold: c.rolloutIsThreshold,
                                               positiveLossFactor: c.positiveLossFactor, negativeLossFactor: c.negativeLossFactor,
-                                              positiveMultipliedByAdvantage: c.posMultAdv)
+                                              positiveMultipliedByAdvantage: c.posMultAdv, quarkKLCoefficient: c.quarkKlCoef,
+                                              quarkKLDirection: KLDirection(rawValue: c.quarkKlDirection), quarkEntropyCoefficient: c.quarkEntropyCoef)
         if let v = c.rolloutIsLevel {
             guard let l = ImportanceLevel(rawValue: v) else { throw RewardError("rollout_is_level: expected token or sequence, got \(v)") }
             lossSettings.importanceLevel = l
@@ -122,10 +127,14 @@ public final class OnlineRLTrainer {
         }
         loss = try PolicyLosses.make(c.policyLoss, settings: lossSettings)
         tokenRewardModel = loss is OREALLoss && c.tokenLevelRm ? OREALTokenRewardModel(hiddenSize: policy.hiddenSize, configuration: c) : nil
-        // Prompts must leave room for the completion in every model's positions.
+        quarkControls = try Self.quarkControlIDs(c, tokenizer: tokenizer)
+        // Prompts (behind Quark's longest control prefix) must leave room for the completion in
+        // every model's positions.
         let positions = min(policy.maxPositions, reference?.maxPositions ?? .max)
-        for p in prompts + evalPrompts where p.ids.count + c.maxCompletionLength > positions {
-            throw RewardError("\(p.location): prompt of \(p.ids.count) tokens + max_completion_length \(c.maxCompletionLength) exceed the model's \(positions) positions")
+        let prefix = quarkControls.map(\.count).max() ?? 0
+        for p in prompts + evalPrompts where prefix + p.ids.count + c.maxCompletionLength > positions {
+            let what = prefix > 0 ? "a \(prefix)-token control prefix + prompt of \(p.ids.count) tokens" : "prompt of \(p.ids.count) tokens"
+            throw RewardError("\(p.location): \(what) + max_completion_length \(c.maxCompletionLength) exceed the model's \(positions) positions")
         }
         if let r = reference, r.vocabularySize != policy.vocabularySize {
             throw RewardError("reference vocabulary \(r.vocabularySize) ≠ policy vocabulary \(policy.vocabularySize)")
@@ -222,10 +231,11 @@ public final class OnlineRLTrainer {
             let chunk = Array(rows[span])
             var params = generationParameters(greedy: false)
             params.seed = BatchedGeneration.batchSeed(stepSeed, index: k)
-            let results = Generator.generate(model: policy, prompts: chunk.map { prompts[$0.prompt].ids }, parameters: params,
+            let inputs = chunk.map { generationPromptIDs(prompts[$0.prompt].ids, initialPool: s == 0) }
+            let results = Generator.generate(model: policy, prompts: inputs, parameters: params,
                                              decode: c.stop.isEmpty ? nil : { [tokenizer] in tokenizer.decode($0, skipSpecialTokens: true) })
             for (j, (row, r)) in zip(chunk, results).enumerated() where mine.contains(lo + j) {
-                out.append(RolloutSample(promptIndex: row.prompt, group: row.group, promptIDs: prompts[row.prompt].ids, ids: r.tokens,
+                out.append(RolloutSample(promptIndex: row.prompt, group: row.group, promptIDs: inputs[j], ids: r.tokens,
                                          rolloutLogps: r.logProbs, entropies: r.entropies, truncated: r.finishReason == .length,
                                          text: tokenizer.decode(r.tokens, skipSpecialTokens: true), trained: !(c.maskTruncatedCompletions && r.finishReason == .length)))
             }
@@ -247,7 +257,7 @@ public final class OnlineRLTrainer {
             let chunk = Array(rows[lo ..< min(lo + c.generationBatchSize, rows.count)])
             var params = generationParameters(greedy: false)
             params.seed = BatchedGeneration.batchSeed(seed, index: k)
-            let results = Generator.generate(model: policy, prompts: chunk.map { set[$0].ids }, parameters: params,
+            let results = Generator.generate(model: policy, prompts: chunk.map { generationPromptIDs(set[$0].ids) }, parameters: params,
                                              decode: c.stop.isEmpty ? nil : { [tokenizer] in tokenizer.decode($0, skipSpecialTokens: true) })
             for (i, r) in zip(chunk, results) {
                 out.append(Completion(prompt: set[i], ids: r.tokens, text: tokenizer.decode(r.tokens, skipSpecialTokens: true),
@@ -270,8 +280,8 @@ public final class OnlineRLTrainer {
     /// the sampler, as TRL's GRPO scores its completions), and when asked the value head's V_t and
     /// the policy's entropy H_t at the same positions. All [n, T]; graphs only when `grad`.
     func forward(_ model: any LanguageModel, _ p: PaddedRollout, grad: Bool, values: Bool = false,
-                 entropy: Bool = false) -> (logps: Variable, values: Variable?, entropy: Variable?) {
-        func run() -> (Variable, Variable?, Variable?) {
+                 entropy: Bool = false, referenceLogits: (Tensor, KLDirection)? = nil) -> (logps: Variable, values: Variable?, entropy: Variable?, referenceKL: Variable?) {
+        func run() -> (Variable, Variable?, Variable?, Variable?) {
             let h = model.hiddenStates(p.ids, attentionMask: nil, cache: nil)  // [n, L, C]
             let states = h.slice(axis: 1, 0 ..< p.ids.shape[1] - 1)  // the state before each predicted token
             var logits = model.logits(fromHidden: states)
@@ -281,12 +291,14 @@ public final class OnlineRLTrainer {
             let v = values ? valueHead.map { $0(states) } : nil
             // H = −Σ p log p over the vocabulary (only when the entropy bonus reads it: [n, T, V] work).
             let hEntropy = entropy ? (logits.softmax() * logits.logSoftmax()).sum(axis: 2) * -1 : nil
-            return (logps, v, hEntropy)
+            // The KL to the reference over the vocabulary at each completion token (Quark).
+            let kl = referenceLogits.map { $0.1.divergence(policyLogits: logits, referenceLogits: $0.0, mask: p.mask) }
+            return (logps, v, hEntropy, kl)
         }
         if grad { return run() }
         return withoutGradients {
-            let (a, b, c) = run()
-            return (Variable(a.value), b.map { Variable($0.value) }, c.map { Variable($0.value) })
+            let (a, b, c, d) = run()
+            return (Variable(a.value), b.map { Variable($0.value) }, c.map { Variable($0.value) }, d.map { Variable($0.value) })
         }
     }
 
@@ -319,15 +331,18 @@ public final class OnlineRLTrainer {
                 }
             }
             if needRef {
-                let ref: Tensor
-                if let reference { ref = tokenLogps(reference, p, grad: false).value } else if LoRA.hasAdapters(policy) {
-                    ref = LoRA.withAdaptersDisabled(policy) { tokenLogps(policy, p, grad: false).value }
-                } else {
-                    preconditionFailure("a KL term without a reference: OnlineRLSetup always supplies one")
-                }
+                let ref = withReference { tokenLogps($0, p, grad: false).value }
                 for (j, i) in range.enumerated() { samples[i].referenceLogps = p.completion(ref, row: j) }
             }
         }
+    }
+
+    /// Runs `body` on the reference: the separate frozen model, or under LoRA the policy with its
+    /// adapters off.
+    func withReference<R>(_ body: (any LanguageModel) -> R) -> R {
+        if let reference { return body(reference) }
+        guard LoRA.hasAdapters(policy) else { preconditionFailure("a KL term without a reference: OnlineRLSetup always supplies one") }
+        return LoRA.withAdaptersDisabled(policy) { body(policy) }
     }
 
     // MARK: Step
@@ -413,6 +428,26 @@ public final class OnlineRLTrainer {
             return metrics
         }
         try updateMultipliers(perFunction: perFunction, metrics: &metrics)
+        if loss is QuarkLoss {
+            // Quark: no advantages; the update trains on a draw from the pool (which now holds
+            // this batch) under each sample's quantile prefix.
+            lastRollouts = samples.map(RolloutRecord.init)
+            let draw = quarkTrainingSamples(samples)
+            metrics.merge(draw.metrics) { a, _ in a }
+            samples = draw.samples
+        } else {
+            try estimate(&samples, metrics: &metrics)
+        }
+        metrics.merge(try optimise(samples)) { a, _ in a }
+        metrics["generate_ms"] = Float(Self.milliseconds(generated - clock))
+        metrics["step_ms"] = Float(Self.milliseconds(ContinuousClock.now - clock))
+        return metrics
+    }
+
+    /// Scores the frozen quantities, shapes the rewards, estimates the advantages and keeps what
+    /// the loss trains on (OREAL's filter and token weights).
+    func estimate(_ samples: inout [RolloutSample], metrics: inout [String: Float]) throws {
+        let c = configuration
         if communicator.isSingle { scoreFrozen(&samples) }
         // Advantages over the whole batch (groups must be whole), every completion in.
         let all = PaddedRollout(samples, padID: padID, forLoss: false)
@@ -445,7 +480,12 @@ public final class OnlineRLTrainer {
             lastRollouts = samples.map(RolloutRecord.init)
             samples = step < c.actorFreezeSteps ? [] : kept.map { samples[$0] }
         }
+    }
 
+    /// `num_iterations` passes of mini-batch updates over `samples`; the mean of each metric.
+    func optimise(_ samples: [RolloutSample]) throws -> [String: Float] {
+        let c = configuration
+        var metrics: [String: Float] = [:]
         let miniSize = max(min(c.miniBatchSize ?? samples.count, samples.count), 1)
         var sums: [String: Double] = [:], count = 0.0
         var rng = RandomGenerator(seed: c.seed &+ 0xB47C_0000 &+ UInt64(step))
@@ -459,8 +499,6 @@ public final class OnlineRLTrainer {
             }
         }
         for (k, v) in sums { metrics[k] = Float(v / max(count, 1)) }
-        metrics["generate_ms"] = Float(Self.milliseconds(generated - clock))
-        metrics["step_ms"] = Float(Self.milliseconds(ContinuousClock.now - clock))
         return metrics
     }
 
@@ -515,10 +553,13 @@ public final class OnlineRLTrainer {
         for (i, p) in padded.enumerated() {
             let batch = try p.batch()
             let advantages = p.field { $0.advantages }!
+            let referenceLogits = loss.referenceKLDirection.map { (alignedReferenceLogits(p), $0) }
             _ = try valueAndGrad(trainable, accumulate: i > 0) {
-                let f = self.forward(self.policy, p, grad: true, values: self.valueHead != nil, entropy: c.entropyCoeff > 0 || self.loss.needsEntropy)
+                let f = self.forward(self.policy, p, grad: true, values: self.valueHead != nil, entropy: self.loss.regularizers.entropyCoefficient > 0 || self.loss.needsEntropy,
+                                     referenceLogits: referenceLogits)
                 do {
-                    var out = try self.loss.compute(PolicyLossInput(logps: f.logps, advantages: advantages, batch: batch, entropy: f.entropy),
+                    var out = try self.loss.compute(PolicyLossInput(logps: f.logps, advantages: advantages, batch: batch, entropy: f.entropy,
+                                                                    referenceKL: f.referenceKL),
                                                     normalizer: normalizer)
                     if let valueLoss = self.valueLoss, let v = f.values {
                         let vl = try valueLoss.compute(values: v, returns: p.field { $0.returns }!, batch: batch, normalizer: normalizer)
@@ -602,9 +643,10 @@ public final class OnlineRLTrainer {
         var samples: [RolloutSample] = []
         for lo in stride(from: 0, to: n, by: configuration.generationBatchSize) {
             let idx = Array(lo ..< min(lo + configuration.generationBatchSize, n))
-            let results = Generator.generate(model: policy, prompts: idx.map { set[$0].ids }, parameters: generationParameters(greedy: true))
-            for (i, r) in zip(idx, results) {
-                samples.append(RolloutSample(promptIndex: i, group: i, promptIDs: set[i].ids, ids: r.tokens, rolloutLogps: r.logProbs,
+            let inputs = idx.map { generationPromptIDs(set[$0].ids) }
+            let results = Generator.generate(model: policy, prompts: inputs, parameters: generationParameters(greedy: true))
+            for (k, (i, r)) in zip(idx, results).enumerated() {
+                samples.append(RolloutSample(promptIndex: i, group: i, promptIDs: inputs[k], ids: r.tokens, rolloutLogps: r.logProbs,
                                              entropies: r.entropies, truncated: r.finishReason == .length,
                                              text: tokenizer.decode(r.tokens, skipSpecialTokens: true)))
             }

@@ -28,6 +28,9 @@ struct RolloutSample {
     var rewardBaseline: Float?
     /// OREAL's token weights ω from the online token RM (ω⁺ on a positive sample, ω⁻ on a negative one).
     var tokenWeights: [Float]?
+    /// The prompt the reference reads when it differs from `promptIDs` (Quark: without the control
+    /// prefix).
+    var referencePromptIDs: [Int]?
     /// False: the completion is left out of the loss (a truncated one under
     /// `mask_truncated_completions`).
     var trained = true

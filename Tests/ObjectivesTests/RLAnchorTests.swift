@@ -324,8 +324,9 @@ struct RLAnchorTests {
         let anchoredLosses = Set(Self.policyMap.values.map(\.0))
         // Losses verl does not have. EM-FT ignores advantages; OREAL's loss is written inline in its
         // authors' training loop (InternLM/OREAL train_oreal.py), with no function to call. Their
-        // worked examples are the em_ft and oreal cases of rl_reference.json.
-        let lossesNotInVerl: Set = ["em-ft", "oreal"]
+        // worked examples are the em_ft and oreal cases of rl_reference.json. Quark is its own loop
+        // (GXimingLu/Quark main.py); its worked example is quark_reference.json.
+        let lossesNotInVerl: Set = ["em-ft", "oreal", "quark"]
         for name in PolicyLosses.registry.names where !lossesNotInVerl.contains(name) {
             #expect(anchoredLosses.contains(name), "\(name) is not anchored to verl")
         }

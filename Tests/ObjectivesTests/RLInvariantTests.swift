@@ -338,7 +338,11 @@ struct RLLossInvariantTests {
                     case .seqMeanTokenSumNorm(let l): weight = 1 / (Float(B) * l)
                     }
                 }
-                if loss is EntropyMinimizationLoss {
+                if let quark = loss as? QuarkLoss {
+                    // Quark ignores A: ∂L/∂ℓ = −1/N and ∂L/∂H = −α/N (token mean).
+                    expectClose(r.grad[i, t], -weight, atol: 1e-6, rtol: 1e-5, "\(label) at \(i),\(t)")
+                    expectClose(try #require(r.entropyGrad)[i, t], -quark.entropyCoefficient * weight, atol: 1e-6, rtol: 1e-5, "\(label) H at \(i),\(t)")
+                } else if loss is EntropyMinimizationLoss {
                     // EM-FT ignores A: no ℓ-gradient, and the entropy's gradient is the aggregation weight.
                     expectClose(r.grad[i, t], 0, atol: 1e-7, "\(label) at \(i),\(t)")
                     expectClose(try #require(r.entropyGrad)[i, t], weight, atol: 1e-6, rtol: 1e-5, "\(label) H at \(i),\(t)")

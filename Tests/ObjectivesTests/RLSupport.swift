@@ -158,6 +158,9 @@ enum RLCatalogue {
         ("oreal", "oreal", [:], "sequence", false),
         ("oreal-factors-kl", "oreal", ["positive_loss_factor": "1.5", "negative_loss_factor": "1", "pos_mult_adv": "false",
                                        "kl_loss_coef": "0.02"], "sequence", false),
+        // Quark's full-vocabulary KL needs logits, which these [B, T] cases do not have: its NLL and
+        // entropy terms here, the KL in QuarkLossTests (numpy example and gradient check).
+        ("quark-nll-entropy", "quark", ["quark_kl_coef": "0"], "token", true),
     ]
 
     static var labels: [String] { losses.map(\.0) }

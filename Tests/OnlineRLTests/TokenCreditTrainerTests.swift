@@ -13,19 +13,11 @@ import TestSupport
 import TrainedFixtures
 
 @Suite(.serialized) struct TokenCreditTrainerTests {
-    func small(_ setup: AdditionSetup, steps: Int) -> OnlineRLConfiguration {
-        var c = setup.configuration(steps: steps)
-        c.promptsPerStep = 4
-        c.numGenerations = 4
-        c.perDeviceTrainBatchSize = 16
-        return c
-    }
-
     @Test func newMethodsTrainFromTheConfiguration() throws {
         let setup = try AdditionSetup.shared.get()
         for (estimator, loss, macro) in [("gtpo", "ppo", nil), ("grpo-s", "ppo", nil), ("ma-gae", "ppo", "punct"),
                                          ("ma-gae", "ppo", "space"), ("grpo", "em-ft", nil)] as [(String, String, String?)] {
-            var c = small(setup, steps: 2)
+            var c = smallAdditionRun(setup, steps: 2)
             c.estimator = estimator
             c.policyLoss = loss
             c.macro = macro
@@ -39,7 +31,7 @@ import TrainedFixtures
             #expect(last["loss"]?.isFinite == true, "\(estimator)/\(loss): \(last)")
             if loss == "em-ft" { #expect(last["entropy"] != nil) }
         }
-        var bad = small(setup, steps: 1)
+        var bad = smallAdditionRun(setup, steps: 1)
         bad.estimator = "ma-gae"
         bad.macro = "ngram:0"
         #expect(throws: (any Error).self) { try OnlineRLSetup.prepare(bad) }

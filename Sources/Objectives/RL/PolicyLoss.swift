@@ -15,12 +15,17 @@ public struct PolicyLossInput {
     public var batch: RolloutBatch
     /// H_t: [B, T], differentiable (from the policy logits), for the entropy bonus.
     public var entropy: Variable?
+    /// The full-vocabulary KL to the reference in the loss's `referenceKLDirection`: [B, T],
+    /// differentiable, for losses that anchor the whole next-token distribution rather than the
+    /// sampled token's log-ratio (Quark).
+    public var referenceKL: Variable?
 
-    public init(logps: Variable, advantages: Tensor, batch: RolloutBatch, entropy: Variable? = nil) {
+    public init(logps: Variable, advantages: Tensor, batch: RolloutBatch, entropy: Variable? = nil, referenceKL: Variable? = nil) {
         self.logps = logps
         self.advantages = advantages
         self.batch = batch
         self.entropy = entropy
+        self.referenceKL = referenceKL
     }
 }
 
@@ -38,6 +43,9 @@ public struct PolicyGradientInputs {
     public let batch: RolloutBatch
     /// H, 0 at masked positions: [B, T], differentiable, when the input has one (EM-FT's loss).
     public let entropy: Variable?
+    /// The full-vocabulary KL to the reference, 0 at masked positions: [B, T], differentiable, when
+    /// the input has one (Quark's loss).
+    public let referenceKL: Variable?
 
     init(_ input: PolicyLossInput, method: String) throws {
         let batch = input.batch, mask = batch.mask
@@ -60,6 +68,13 @@ public struct PolicyGradientInputs {
             entropy = Masking.zeroed(h, mask: mask)
         } else {
             entropy = nil
+        }
+        if let kl = input.referenceKL {
+            guard kl.shape == mask.shape else { throw RLInputError.shape(field: "referenceKL", got: kl.shape, expected: mask.shape) }
+            _ = try batch.finiteRows(kl.value, "referenceKL")
+            referenceKL = Masking.zeroed(kl, mask: mask)
+        } else {
+            referenceKL = nil
         }
         self.mask = mask
         self.batch = batch
@@ -98,12 +113,15 @@ public protocol PolicyLoss: Sendable {
     var regularizers: PolicyRegularizers { get }
     /// Whether the trainer must pass a differentiable entropy even without an entropy bonus.
     var needsEntropy: Bool { get }
+    /// The full-vocabulary KL to the reference the trainer must pass (`referenceKL`); nil: none.
+    var referenceKLDirection: KLDirection? { get }
     /// The policy-gradient term (a scalar, already aggregated with `normalizer`) and its metrics.
     func policyGradient(_ x: PolicyGradientInputs, normalizer: Normalizer) throws -> (loss: Variable, metrics: [String: Float])
 }
 
 extension PolicyLoss {
     public var needsEntropy: Bool { false }
+    public var referenceKLDirection: KLDirection? { nil }
 
     /// loss = pg + β · agg(k(ℓ, ℓ^ref)) − c_H · agg(H).
     ///

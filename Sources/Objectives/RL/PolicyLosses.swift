@@ -39,12 +39,18 @@ public struct PolicyLossSettings: Sendable, Equatable {
     public var negativeLossFactor: Float?
     /// OREAL: multiply the behaviour-cloning term by the advantage (`pos_mult_adv`).
     public var positiveMultipliedByAdvantage: Bool?
+    /// Quark's β of the full-vocabulary KL to the reference (`quark_kl_coef`), its direction
+    /// (`quark_kl_direction`) and α of its entropy bonus (`quark_entropy_coef`).
+    public var quarkKLCoefficient: Float?
+    public var quarkKLDirection: KLDirection?
+    public var quarkEntropyCoefficient: Float?
 
     public init(clipLow: Float? = nil, clipHigh: Float? = nil, dualClip: Bool? = nil, dualClipBound: Float? = nil,
                 aggregation: LossAggregation? = nil, klCoefficient: Float? = nil, klEstimator: KLEstimator? = nil,
                 entropyCoefficient: Float? = nil, importanceThreshold: Float? = nil,
                 importanceLevel: ImportanceLevel? = nil, importanceMode: ImportanceMode? = nil,
-                positiveLossFactor: Float? = nil, negativeLossFactor: Float? = nil, positiveMultipliedByAdvantage: Bool? = nil) {
+                positiveLossFactor: Float? = nil, negativeLossFactor: Float? = nil, positiveMultipliedByAdvantage: Bool? = nil,
+                quarkKLCoefficient: Float? = nil, quarkKLDirection: KLDirection? = nil, quarkEntropyCoefficient: Float? = nil) {
         self.clipLow = clipLow
         self.clipHigh = clipHigh
         self.dualClip = dualClip
@@ -59,13 +65,16 @@ public struct PolicyLossSettings: Sendable, Equatable {
         self.positiveLossFactor = positiveLossFactor
         self.negativeLossFactor = negativeLossFactor
         self.positiveMultipliedByAdvantage = positiveMultipliedByAdvantage
+        self.quarkKLCoefficient = quarkKLCoefficient
+        self.quarkKLDirection = quarkKLDirection
+        self.quarkEntropyCoefficient = quarkEntropyCoefficient
     }
 
     /// The setting keys (verl's spellings), as a run's `config.yaml` and the cards' `defaults` use them.
     public static let keys = ["clip_ratio_low", "clip_ratio_high", "dual_clip", "clip_ratio_c", "loss_agg_mode",
                               "loss_scale_factor", "kl_loss_coef", "kl_loss_type", "entropy_coeff",
                               "rollout_is_threshold", "rollout_is_level", "rollout_is_mode",
-                              "positive_loss_factor", "negative_loss_factor", "pos_mult_adv"]
+                              "positive_loss_factor", "negative_loss_factor", "pos_mult_adv", "quark_kl_coef", "quark_kl_direction", "quark_entropy_coef"]
 
     /// Parses `config.yaml`-style text values; unknown keys and values are errors.
     public init(config: [String: String]) throws {
@@ -97,6 +106,13 @@ public struct PolicyLossSettings: Sendable, Equatable {
             case "positive_loss_factor": positiveLossFactor = try parseFloat(key, text)
             case "negative_loss_factor": negativeLossFactor = try parseFloat(key, text)
             case "pos_mult_adv": positiveMultipliedByAdvantage = try parseBool(key, text)
+            case "quark_kl_coef": quarkKLCoefficient = try parseFloat(key, text)
+            case "quark_entropy_coef": quarkEntropyCoefficient = try parseFloat(key, text)
+            case "quark_kl_direction":
+                guard let v = KLDirection(rawValue: text) else {
+                    throw RLInputError.invalidSetting(key: key, value: text, reason: "expected reverse or forward")
+                }
+                quarkKLDirection = v
             default:
                 throw RLInputError.invalidSetting(key: key, value: text, reason: "unknown key; expected one of \(Self.keys.joined(separator: ", "))")
             }
@@ -119,7 +135,7 @@ public typealias PolicyLossEntry = FactoryEntry<PolicyLossSettings, any PolicyLo
 public enum PolicyLosses {
     public static let registry = Registry<PolicyLossEntry>(family: "policy loss", [
         PPOLoss.entry, GSPOLoss.entry, GMPOLoss.entry, ReinforceISLoss.entry, EntropyMinimizationLoss.entry,
-        OREALLoss.entry,
+        OREALLoss.entry, QuarkLoss.entry,
     ])
 
     /// The loss registered under `name` (or an alias), built from `settings`.
