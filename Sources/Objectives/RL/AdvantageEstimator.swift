@@ -83,11 +83,7 @@ public struct AdvantageSettings: Sendable, Equatable {
             case "gamma": gamma = try parseFloat(key, text)
             case "lam": lambda = try parseFloat(key, text)
             case "whiten_advantages": whiten = try parseBool(key, text)
-            case "scale_rewards":
-                guard let s = RewardScaling(rawValue: text) else {
-                    throw RLInputError.invalidSetting(key: key, value: text, reason: "expected group, batch or none")
-                }
-                scaleRewards = s
+            case "scale_rewards": scaleRewards = try parseCase(key, text)
             case "epsilon": epsilon = try parseFloat(key, text)
             case "entropy_weight": entropyWeight = try parseFloat(key, text)
             case "macro":
@@ -120,6 +116,16 @@ public enum AdvantageEstimators {
 
 func parseFloat(_ key: String, _ text: String) throws -> Float {
     guard let v = Float(text), v.isFinite else { throw RLInputError.invalidSetting(key: key, value: text, reason: "expected a finite number") }
+    return v
+}
+
+/// One of an enumeration's raw values; the error lists them.
+func parseCase<E: RawRepresentable & CaseIterable>(_ key: String, _ text: String) throws -> E where E.RawValue == String {
+    guard let v = E(rawValue: text) else {
+        let names = E.allCases.map(\.rawValue)
+        let expected = names.count == 2 ? names.joined(separator: " or ") : names.dropLast().joined(separator: ", ") + " or " + (names.last ?? "")
+        throw RLInputError.invalidSetting(key: key, value: text, reason: "expected \(expected)")
+    }
     return v
 }
 

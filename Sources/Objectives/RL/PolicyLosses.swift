@@ -93,26 +93,14 @@ public struct PolicyLossSettings: Sendable, Equatable {
             case "kl_loss_type": klEstimator = try KLEstimator(name: text)
             case "entropy_coeff": entropyCoefficient = try parseFloat(key, text)
             case "rollout_is_threshold": importanceThreshold = try parseFloat(key, text)
-            case "rollout_is_level":
-                guard let v = ImportanceLevel(rawValue: text) else {
-                    throw RLInputError.invalidSetting(key: key, value: text, reason: "expected token or sequence")
-                }
-                importanceLevel = v
-            case "rollout_is_mode":
-                guard let v = ImportanceMode(rawValue: text) else {
-                    throw RLInputError.invalidSetting(key: key, value: text, reason: "expected truncate or mask")
-                }
-                importanceMode = v
+            case "rollout_is_level": importanceLevel = try parseCase(key, text)
+            case "rollout_is_mode": importanceMode = try parseCase(key, text)
             case "positive_loss_factor": positiveLossFactor = try parseFloat(key, text)
             case "negative_loss_factor": negativeLossFactor = try parseFloat(key, text)
             case "pos_mult_adv": positiveMultipliedByAdvantage = try parseBool(key, text)
             case "quark_kl_coef": quarkKLCoefficient = try parseFloat(key, text)
             case "quark_entropy_coef": quarkEntropyCoefficient = try parseFloat(key, text)
-            case "quark_kl_direction":
-                guard let v = KLDirection(rawValue: text) else {
-                    throw RLInputError.invalidSetting(key: key, value: text, reason: "expected reverse or forward")
-                }
-                quarkKLDirection = v
+            case "quark_kl_direction": quarkKLDirection = try parseCase(key, text)
             default:
                 throw RLInputError.invalidSetting(key: key, value: text, reason: "unknown key; expected one of \(Self.keys.joined(separator: ", "))")
             }
