@@ -43,6 +43,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var labelSmoothing: Float = 0
     public var tokenLevel: Bool = false
     public var rewardKind: String = "bradley-terry"
+    /// `--reward-kind segment`'s entropy threshold c (nats): 2.0, the reference code's default.
+    public var segmentEntropyThreshold: Float = 2.0
     public var precomputeRefLogProbs: Bool = false
 
     // Data
