@@ -60,7 +60,7 @@ public enum RewardModelKinds {
                              tokenLevel: false, freezeTrunk: false, multifurcation: true),
         RewardModelKindEntry(card: MethodCard(name: "segment", aliases: ["segment-level"],
                                               summary: "Per-token head, Bradley–Terry on the mean of its values at the ends of segments cut where the starting model's next-token entropy ≥ c",
-                                              arxiv: ["2501.02790"], inputs: ["preference pairs"], defaults: ["segment_entropy_threshold": "2.0"]),
+                                              arxiv: ["2501.02790"], inputs: ["preference pairs"], defaults: ["segment_entropy_threshold": "\(TrainingConfiguration.defaultSegmentEntropyThreshold)"]),
                              tokenLevel: true, freezeTrunk: false, segmented: true),
     ])
 }

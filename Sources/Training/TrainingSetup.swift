@@ -100,8 +100,8 @@ public enum TrainingSetup {
                 throw TrainingError.modelMismatch("--ref vocabulary \(entropyModel.vocabularySize) ≠ model vocabulary \(pretrained.model.vocabularySize)")
             }
             let padID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
-            let segments = SegmentEnds(model: entropyModel, train: train, eval: eval, threshold: c.segmentEntropyThreshold, padID: padID,
-                                       batchSize: c.batchSize)
+            let threshold = c.segmentEntropyThreshold ?? TrainingConfiguration.defaultSegmentEntropyThreshold
+            let segments = SegmentEnds(model: entropyModel, train: train, eval: eval, threshold: threshold, padID: padID, batchSize: c.batchSize)
             mode = .segmentReward(head: rewardModel?.head ?? RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), segments: segments)
         case .reward:
             let kind = try RewardModelKinds.registry.entry(named: c.rewardKind)

@@ -14,11 +14,15 @@ import Training
 @testable import OnlineRL
 
 @Suite struct SegmentRewardTests {
-    /// A segment reward model trained for two steps (threshold 2.0 recorded), and its starting model.
-    static func segmentModel() throws -> (rm: String, reference: String) {
+    /// A segment reward model trained for two steps (threshold 2.0 recorded), its starting model as
+    /// the run's reference, and completions of `texts`.
+    static func segmentModel(_ texts: [String]) throws -> (rm: String, reference: String, context: RewardContext, completions: [Completion]) {
         let data = try TestFiles.writeRows((0 ..< 8).map { ["prompt": "p\($0)", "chosen": " good", "rejected": " bad"] })
         let rm = try trainTinyModel(.reward, data: data, steps: 2, batchSize: 4, learningRate: 5e-5, schedule: "linear", rewardKind: "segment").folder
-        return (rm, try TestFiles.modelFolder().path)
+        let reference = try TestFiles.modelFolder().path
+        let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: rm))
+        let ctx = RewardContext(tokenizer: tokenizer, maxNewTokens: 8, vocabularySize: 512, referencePath: reference)
+        return (rm, reference, ctx, makeCompletions(texts, tokenizer: tokenizer))
     }
 
     /// The reference's entropy of the distribution each completion token was drawn from, one
@@ -40,10 +44,7 @@ import Training
     }
 
     @Test func placementByHand() throws {
-        let (rm, reference) = try Self.segmentModel()
-        let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: rm))
-        let completions = makeCompletions([" good day to you", "1 2 3 4 5", " bad"], tokenizer: tokenizer)
-        let ctx = RewardContext(tokenizer: tokenizer, maxNewTokens: 8, vocabularySize: 512, referencePath: reference)
+        let (rm, reference, ctx, completions) = try Self.segmentModel([" good day to you", "1 2 3 4 5", " bad"])
         let head = try RewardFunctions.make("token-rm:\(rm)", context: ctx).tokenRewards(completions)
         let h = try Self.entropies(completions, reference: reference)
         let all = h.flatMap { $0.dropFirst() }.sorted()
@@ -82,10 +83,7 @@ import Training
     /// One segment per completion (a threshold above log V) and no normalisation: `end` is `rm:DIR`
     /// exactly; `split` puts R/n on each of the n tokens.
     @Test func oneSegmentIsTheSequenceReward() throws {
-        let (rm, reference) = try Self.segmentModel()
-        let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: rm))
-        let completions = makeCompletions([" good day to you", "1 2 3", " bad"], tokenizer: tokenizer)
-        let ctx = RewardContext(tokenizer: tokenizer, maxNewTokens: 8, vocabularySize: 512, referencePath: reference)
+        let (rm, _, ctx, completions) = try Self.segmentModel([" good day to you", "1 2 3", " bad"])
         let sequence = try RewardFunctions.make("rm:\(rm)", context: ctx).tokenRewards(completions)
         #expect(try RewardFunctions.make("segment-rm:\(rm),1000,0,end", context: ctx).tokenRewards(completions) == sequence)
         let split = try RewardFunctions.make("segment-rm:\(rm),1000,0", context: ctx).tokenRewards(completions)

@@ -61,7 +61,7 @@ import Testing
         try run.trainer.saveModel(p, to: folder)
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("config.json"))) as! [String: Any]
         #expect(config["tokenalign_token_level"] as? Bool == true)
-        #expect((config["tokenalign_segment_entropy_threshold"] as? NSNumber)?.floatValue == c.segmentEntropyThreshold)
+        #expect((config["tokenalign_segment_entropy_threshold"] as? NSNumber)?.floatValue == probe.median)
     }
 
     @Test func badSettingsExit64() throws {
@@ -76,7 +76,12 @@ import Testing
     @Test func badSegmentRMArgumentsExit64() throws {
         let model = try modelFolder().path
         let prompts = try writeJSONL([["prompt": "a b"]])
-        let bt = try trainTinyRewardModel()
+        // A Bradley–Terry reward model folder (it records no segment threshold).
+        let out = temporaryDirectory().path
+        let trained = try runCLIStatus(["reward", "--model", model, "--data", try syntheticPreferences(train: 4, heldOut: 2).train, "--max-steps", "1",
+                                        "--out", out])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let bt = out + "/model"
         for (spec, message) in [("segment-rm", "needs a folder"), ("segment-rm:\(bt),x", "THRESHOLD must be a number"),
                                 ("segment-rm:\(bt),1,-2", "BINS must be an integer"), ("segment-rm:\(bt),1,2,smear", "unknown SPREAD"),
                                 ("segment-rm:\(bt),1,2,split,9", "at most three options"),
@@ -84,22 +89,5 @@ import Testing
             let r = try runCLIStatus(["grpo", "--model", model, "--prompts", prompts, "--reward", spec, "--max-completion-length", "2", "--max-steps", "1"])
             #expect(r.status == 64 && r.stderr.contains(message), "\(spec): \(r.status) \(r.stderr)")
         }
-    }
-
-    /// A Bradley–Terry reward model folder (records no segment threshold).
-    func trainTinyRewardModel() throws -> String {
-        var c = TrainingConfiguration()
-        c.task = .reward
-        c.model = try modelFolder().path
-        c.data = try syntheticPreferences(train: 4, heldOut: 2).train
-        c.maxSteps = 1
-        c.batchSize = 4
-        let run = try TrainingSetup.prepare(c)
-        try run.trainer.run()
-        var p = run.pretrained
-        p.tokenizer = run.tokenizer
-        let folder = temporaryDirectory().appendingPathComponent("bt-rm")
-        try run.trainer.saveModel(p, to: folder)
-        return folder.path
     }
 }
