@@ -64,6 +64,38 @@ import Testing
         #expect((config["tokenalign_segment_entropy_threshold"] as? NSNumber)?.floatValue == probe.median)
     }
 
+    /// Stop at step 2 of 4 and resume: the head and every backbone weight equal the uninterrupted
+    /// run's bit for bit (the segments are recomputed from the starting model, not the checkpoint).
+    @Test func interruptAndResumeIsBitIdentical() throws {
+        func configuration(_ out: URL) throws -> TrainingConfiguration {
+            var c = TrainingConfiguration()
+            c.task = .reward
+            c.rewardKind = "segment"
+            c.segmentEntropyThreshold = 5.62
+            c.model = try modelFolder().path
+            c.data = try syntheticPreferences(train: 8, heldOut: 2).train
+            c.out = out.path
+            (c.batchSize, c.gradientAccumulationSteps, c.maxSteps, c.learningRate, c.seed) = (2, 2, 4, 1e-3, 3)
+            return c
+        }
+        func bits(_ t: Trainer) -> [String: [UInt32]] { t.trainable.parameters().mapValues { $0.value.scalars.map(\.bitPattern) } }
+        let full = try TrainingSetup.prepare(configuration(temporaryDirectory())).trainer
+        try full.run()
+        let dir = temporaryDirectory()
+        let first = try TrainingSetup.prepare(configuration(dir)).trainer
+        try first.run { event in
+            if case .step(let s, _, _) = event, s == 2 { return .stop }
+            return .continue
+        }
+        let resumed = try TrainingSetup.prepare(configuration(dir)).trainer
+        try resumed.resume(from: try #require(Trainer.latestCheckpoint(in: dir)))
+        try resumed.run()
+        #expect(resumed.step == 4)
+        let a = bits(full), b = bits(resumed)
+        #expect(a.keys.contains { $0.hasSuffix("score.weight") } && a.keys.sorted() == b.keys.sorted())
+        #expect(a.keys.filter { a[$0] != b[$0] }.isEmpty)
+    }
+
     @Test func badSettingsExit64() throws {
         let model = try modelFolder().path
         let data = try syntheticPreferences(train: 4, heldOut: 2).train
