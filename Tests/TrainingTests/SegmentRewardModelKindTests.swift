@@ -28,15 +28,9 @@ import Testing
     @Test func learnsToRankWithSeveralSegments() throws {
         let data = try syntheticPreferences(train: 16, heldOut: 8)
         var c = TrainingConfiguration()
-        c.task = .reward
-        c.rewardKind = "segment"
-        c.model = try modelFolder().path
-        c.data = data.train
-        c.evalData = data.eval
-        c.out = temporaryDirectory().path
-        c.learningRate = 3e-3
-        c.batchSize = 8
-        c.maxSteps = 12
+        (c.task, c.rewardKind, c.model, c.out) = (.reward, "segment", try modelFolder().path, temporaryDirectory().path)
+        (c.data, c.evalData) = (data.train, data.eval)
+        (c.learningRate, c.batchSize, c.maxSteps) = (3e-3, 8, 12)  // as the Bradley–Terry learning test
         let probe = try Self.medianEntropy(c)
         c.segmentEntropyThreshold = probe.median
         let run = try TrainingSetup.prepare(c)
