@@ -66,20 +66,24 @@ public struct BradleyTerryRM: Objective {
         let (rc, rr) = Pairs.split(r)
         let loss = bradleyTerryLoss(chosen: rc, rejected: rr, margin: batch.sequenceValues[.margin],
                                     centerCoefficient: centerCoefficient, pairCount: normalizer.items)
-        let all = r.value
-        var metrics: [String: Float] = [
-            MetricName.accuracy: rc.value.greater(rr.value).mean().scalar,
-            MetricName.margin: (rc.value - rr.value).mean().scalar,
-            MetricName.minReward: all.min().scalar,
-            MetricName.meanReward: all.mean().scalar,
-            MetricName.maxReward: all.max().scalar,
-        ]
-        metrics[MetricName.rewardsChosen] = rc.value.mean().scalar
-        metrics[MetricName.rewardsRejected] = rr.value.mean().scalar
-        metrics[MetricName.rewardsAccuracies] = metrics[MetricName.accuracy]
-        metrics[MetricName.rewardsMargins] = metrics[MetricName.margin]
-        return ObjectiveOutput(loss: loss, metrics: metrics)
+        return ObjectiveOutput(loss: loss, metrics: rewardModelMetrics(all: r.value, chosen: rc.value, rejected: rr.value))
     }
+}
+
+/// TRL `RewardTrainer`'s metrics on sequence rewards (all rows, and the chosen / rejected halves).
+func rewardModelMetrics(all: Tensor, chosen rc: Tensor, rejected rr: Tensor) -> [String: Float] {
+    var metrics: [String: Float] = [
+        MetricName.accuracy: rc.greater(rr).mean().scalar,
+        MetricName.margin: (rc - rr).mean().scalar,
+        MetricName.minReward: all.min().scalar,
+        MetricName.meanReward: all.mean().scalar,
+        MetricName.maxReward: all.max().scalar,
+    ]
+    metrics[MetricName.rewardsChosen] = rc.mean().scalar
+    metrics[MetricName.rewardsRejected] = rr.mean().scalar
+    metrics[MetricName.rewardsAccuracies] = metrics[MetricName.accuracy]
+    metrics[MetricName.rewardsMargins] = metrics[MetricName.margin]
+    return metrics
 }
 
 // MARK: - Token-level reward models

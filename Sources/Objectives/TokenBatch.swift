@@ -54,6 +54,9 @@ public struct TokenWeightKey: BatchFieldKey {
     public static let criticalToken: TokenWeightKey = "critical"
     /// T-REG self-generated token rewards (already squashed), one per row.
     public static let tReg: TokenWeightKey = "treg"
+    /// Segment ends of the segment reward model (1 at the last token of every segment), from
+    /// `EntropySegmentation.endMask`.
+    public static let segmentEnds: TokenWeightKey = "segment_ends"
 }
 
 /// Names of per-row constants in `TokenBatch.sequenceValues`.

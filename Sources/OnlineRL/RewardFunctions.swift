@@ -41,6 +41,13 @@ public enum RewardFunctions {
             guard let arg else { throw RewardError("--reward token-rm needs a folder: token-rm:DIR") }
             return try RewardModelReward(folder: arg, tokenLevel: true, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
         },
+        RewardFunctionEntry(card: MethodCard(name: "segment-rm", summary: "A segment reward model (`tokenalign reward --kind segment`): its head at the ends of the reference's entropy segments, normalised by relative position, spread over each segment",
+                                             arxiv: ["2501.02790"], defaults: ["threshold": "the folder's", "bins": "10", "spread": "split"]),
+                           argument: "DIR[,THRESHOLD[,BINS[,SPREAD]]]") { arg, ctx in
+            guard let arg else { throw RewardError("--reward segment-rm needs a folder: segment-rm:DIR[,THRESHOLD[,BINS[,SPREAD]]]") }
+            return try SegmentRewardModelReward(argument: arg, referencePath: ctx.referencePath, vocabularySize: ctx.vocabularySize,
+                                                weights: ctx.rewardModelWeights)
+        },
         RewardFunctionEntry(card: MethodCard(name: "rm-span", summary: "A reward model folder read at the end of every sentence or clause and at the last token (fine-grained RLHF's span density)",
                                              arxiv: ["2306.01693"]), argument: "DIR") { arg, ctx in
             guard let arg else { throw RewardError("--reward rm-span needs a folder: rm-span:DIR") }

@@ -1,7 +1,8 @@
 // Saving the trained model as a Hugging Face folder `transformers` loads: LoRA adapters folded in;
 // reward models as `<Arch>ForSequenceClassification` with `score.weight` [1, C] and `num_labels: 1`
 // (transformers `modeling_llama.py` `LlamaForSequenceClassification`), the token-level head
-// flagged `"tokenalign_token_level": true`.
+// flagged `"tokenalign_token_level": true` (a segment reward model also records its
+// `"tokenalign_segment_entropy_threshold"`).
 import Checkpoints
 import Foundation
 import Models
@@ -15,7 +16,12 @@ extension Trainer {
         if case .multifurcationReward(_, let seen) = mode {
             return try pretrained.save(to: folder) { try MultifurcationSeen.mark($0, seenTokens: seen) }
         }
-        guard case .reward(let head, let tokenLevel) = mode else { return try pretrained.save(to: folder) }
+        let head: RewardHead, tokenLevel: Bool, threshold: Float?
+        switch mode {
+        case .reward(let h, let t): (head, tokenLevel, threshold) = (h, t, nil)
+        case .segmentReward(let h, let s): (head, tokenLevel, threshold) = (h, true, s.threshold)
+        default: return try pretrained.save(to: folder)
+        }
         let architecture = ["llama": "LlamaForSequenceClassification", "qwen2": "Qwen2ForSequenceClassification",
                             "mistral": "MistralForSequenceClassification", "gpt2": "GPT2ForSequenceClassification"][policy.modelType]
         try pretrained.save(to: folder) { tmp in
@@ -32,6 +38,9 @@ extension Trainer {
             config["id2label"] = ["0": "LABEL_0"]
             config["label2id"] = ["LABEL_0": 0]
             if tokenLevel { config["tokenalign_token_level"] = true }
+            // `--reward segment-rm:DIR` segments with the threshold the model was trained with.
+            // (As the Float's shortest decimal, so 1.75 is written 1.75, not 1.75000000…)
+            if let threshold { config["tokenalign_segment_entropy_threshold"] = Double("\(threshold)") ?? Double(threshold) }
             try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: configURL)
         }
     }

@@ -32,13 +32,26 @@ public final class RewardHead: Module {
 }
 
 enum RewardStep {
+    /// The head's scores over the full input [B, L] and aligned to predicted tokens [B, T].
+    static func headScores(policy: any LanguageModel, head: RewardHead, batch b: BatchTensors) -> (full: Variable, aligned: Variable) {
+        let h = policy.hiddenStates(b.ids, attentionMask: nil, cache: nil)  // [B, L, C]
+        let full = head(h)  // [B, L]
+        return (full, full.slice(axis: 1, 1 ..< b.ids.shape[1]))
+    }
+
+    /// The segment reward model's loss: the aligned scores read at the segment ends `ends` [B, T].
+    static func segmentOutput(policy: any LanguageModel, head: RewardHead, batch b: BatchTensors, ends: Tensor, normalizer: Normalizer) -> ObjectiveOutput {
+        let scores = headScores(policy: policy, head: head, batch: b).aligned
+        let batch = TokenBatch(policyLogps: Variable(Tensor(shape: b.mask.shape, repeating: 0)), mask: b.mask, structure: .pairs, scores: scores,
+                               tokenWeights: [.segmentEnds: ends])
+        return SegmentRewardModelLoss().compute(batch, normalizer: normalizer)
+    }
+
     /// Scores aligned like every other per-token quantity: entry t is the score at input position
     /// t + 1 (the predicted token), so the last trained entry is the last real token, where the
     /// sequence classifier reads.
     static func output(policy: any LanguageModel, head: RewardHead, batch b: BatchTensors, tokenLevel: Bool, padID: Int, normalizer: Normalizer) -> ObjectiveOutput {
-        let h = policy.hiddenStates(b.ids, attentionMask: nil, cache: nil)  // [B, L, C]
-        let full = head(h)  // [B, L]
-        let scores = full.slice(axis: 1, 1 ..< b.ids.shape[1])  // [B, T]
+        let (full, scores) = headScores(policy: policy, head: head, batch: b)
         let logps = Variable(Tensor(shape: b.mask.shape, repeating: 0))
         if tokenLevel {
             // Targets: annotated token rewards (squared error) when every row has them; otherwise

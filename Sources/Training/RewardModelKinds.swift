@@ -16,6 +16,10 @@
 // - `multifurcation`: Saffron-1's multifurcation reward model (arXiv 2506.06444): no head; the LM's
 //   raw outputs at a prefix are a reward for every next token, fitted with squared error on the
 //   observed tokens' rewards (`MultifurcationRewardLoss`); `tokenalign search --method saffron@mrm:DIR`.
+// - `segment`: the segment reward model (arXiv 2501.02790): the `token` head, trained with the
+//   Bradley–Terry loss on the mean of its values at the segment ends, segments cut where the frozen
+//   starting model's next-token entropy reaches `--segment-entropy-threshold`
+//   (`SegmentRewardModelLoss`, `EntropySegmentation`); online, `--reward segment-rm:DIR`.
 import Support
 
 public struct RewardModelKindEntry: RegistryEntry {
@@ -28,6 +32,8 @@ public struct RewardModelKindEntry: RegistryEntry {
     public var autoregressive: Bool = false
     /// No head: the language model's raw outputs are a reward per next token (Saffron's MRM).
     public var multifurcation: Bool = false
+    /// The per-token head trained on the mean of its values at entropy-segment ends.
+    public var segmented: Bool = false
 }
 
 public enum RewardModelKinds {
@@ -52,5 +58,9 @@ public enum RewardModelKinds {
                                               summary: "Saffron's MRM: the LM's outputs at a prefix are rewards for every next token, squared error on the observed tokens' teacher rewards",
                                               arxiv: ["2506.06444"], inputs: ["pairs with chosen/rejected_token_rewards (`tokenalign value-targets --teacher`)"]),
                              tokenLevel: false, freezeTrunk: false, multifurcation: true),
+        RewardModelKindEntry(card: MethodCard(name: "segment", aliases: ["segment-level"],
+                                              summary: "Per-token head, Bradley–Terry on the mean of its values at the ends of segments cut where the starting model's next-token entropy ≥ c",
+                                              arxiv: ["2501.02790"], inputs: ["preference pairs"], defaults: ["segment_entropy_threshold": "\(TrainingConfiguration.defaultSegmentEntropyThreshold)"]),
+                             tokenLevel: true, freezeTrunk: false, segmented: true),
     ])
 }

@@ -19,6 +19,9 @@ public enum TrainerMode {
     case sft
     /// A sequence reward head (Bradley–Terry, TRL `RewardTrainer`) or a per-token head.
     case reward(head: RewardHead, tokenLevel: Bool)
+    /// The segment reward model (arXiv 2501.02790): a per-token head trained with Bradley–Terry on
+    /// the mean of its values at the precomputed segment ends (`SegmentRewardModelLoss`).
+    case segmentReward(head: RewardHead, segments: SegmentEnds)
     /// DPO family and token-level methods.
     case preference(PreferenceMethod)
     /// KTO on unpaired data (TRL `KTOTrainer`).
@@ -125,7 +128,7 @@ public final class Trainer {
             } else {
                 trainable = policy
             }
-        case .reward(let head, _):
+        case .reward(let head, _), .segmentReward(let head, _):
             trainable = ModelWithHead(model: policy, head: head, headKey: "head")
         case .unpaired:
             if reference == nil { throw TrainingError.invalidConfiguration("KTO needs a reference model") }
@@ -381,6 +384,9 @@ public final class Trainer {
             return SFT(reduction: .tokenMean).compute(batch, normalizer: normalizer)
         case .reward(let head, let tokenLevel):
             return RewardStep.output(policy: policy, head: head, batch: b, tokenLevel: tokenLevel, padID: padID, normalizer: normalizer)
+        case .segmentReward(let head, let segments):
+            return RewardStep.segmentOutput(policy: policy, head: head, batch: b, ends: segments.mask(set: set, indices: indices, responseMask: b.mask),
+                                            normalizer: normalizer)
         case .preference(let method):
             return preferenceOutput(method, b, indices: indices, set: set, normalizer: normalizer)
         case .unpaired(let kto):

@@ -34,6 +34,8 @@ extension TrainingConfiguration {
             S("token_level", \.tokenLevel, "Train a per-token reward head on token labels (error spans) instead of a sequence score (= --reward-kind token)."),
             S("reward_kind", \.rewardKind, "Reward-model kind of `tokenalign reward`: \(RewardModelKinds.registry.names.joined(separator: ", ")) (`tokenalign methods` gives each one's paper).",
               rule: .oneOf(RewardModelKinds.registry.names), aliases: ["kind"]),
+            S("segment_entropy_threshold", \.segmentEntropyThreshold, "--reward-kind segment: a segment ends after a token where the starting model's (or --ref's) next-token entropy (nats) is at least this; 0 = every token, above log V = one segment (default \(defaultSegmentEntropyThreshold), the paper code's).",
+              rule: .ifSet(.nonNegative)),
             S("precompute_ref_log_probs", \.precomputeRefLogProbs, "Compute the reference log-probs once before training and cache them.",
               aliases: ["precompute-ref"]),
             S("max_length", \.maxLength, "Longest prompt + completion in tokens.", rule: .ifSet(.atLeast(2))),

@@ -43,6 +43,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var labelSmoothing: Float = 0
     public var tokenLevel: Bool = false
     public var rewardKind: String = "bradley-terry"
+    /// `--reward-kind segment`'s entropy threshold c (nats); unset: `defaultSegmentEntropyThreshold`
+    /// (optional so that run folders of other kinds keep their `config.yaml` as it was).
+    public var segmentEntropyThreshold: Float?
+    /// 2.0, the reference code's default (arXiv 2501.02790).
+    public static let defaultSegmentEntropyThreshold: Float = 2.0
     public var precomputeRefLogProbs: Bool = false
 
     // Data

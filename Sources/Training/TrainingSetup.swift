@@ -84,6 +84,25 @@ public enum TrainingSetup {
                 throw TrainingError.invalidConfiguration("\(c.model) is a reward-model folder (score.weight); a multifurcation reward model starts from a language model")
             }
             mode = .multifurcationReward(MultifurcationRewardLoss(), seenTokens: MultifurcationSeen.tokens(train))
+        case .reward where (try? RewardModelKinds.registry.entry(named: c.rewardKind))?.segmented == true:
+            guard !c.tokenLevel else { throw TrainingError.invalidConfiguration("--token-level and --kind segment exclude each other") }
+            // The entropies come from the frozen starting model: --ref when given, else the model
+            // itself before any step (a reward-model folder has no LM head, so it needs --ref).
+            let entropyModel: any LanguageModel
+            if let r = c.ref {
+                entropyModel = try PretrainedModel.load(path: r, weights: c.refWeights).model
+            } else if rewardModel == nil {
+                entropyModel = pretrained.model
+            } else {
+                throw TrainingError.invalidConfiguration("\(c.model) is a reward-model folder (no LM head): --kind segment needs --ref, the language model whose next-token entropies cut the segments")
+            }
+            guard entropyModel.vocabularySize == pretrained.model.vocabularySize else {
+                throw TrainingError.modelMismatch("--ref vocabulary \(entropyModel.vocabularySize) ≠ model vocabulary \(pretrained.model.vocabularySize)")
+            }
+            let padID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
+            let threshold = c.segmentEntropyThreshold ?? TrainingConfiguration.defaultSegmentEntropyThreshold
+            let segments = SegmentEnds(model: entropyModel, train: train, eval: eval, threshold: threshold, padID: padID, batchSize: c.batchSize)
+            mode = .segmentReward(head: rewardModel?.head ?? RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), segments: segments)
         case .reward:
             let kind = try RewardModelKinds.registry.entry(named: c.rewardKind)
             if kind.freezeTrunk { pretrained.model.freeze() }

@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func kindsComeFromTheRegistry() throws {
-        #expect(RewardModelKinds.registry.names == ["bradley-terry", "token", "frozen-trunk", "autoregressive", "multifurcation"])
+        #expect(RewardModelKinds.registry.names == ["bradley-terry", "token", "frozen-trunk", "autoregressive", "multifurcation", "segment"])
         var c = TrainingConfiguration()
         c.rewardKind = "nope"
         #expect(throws: TrainingError.self) { try c.validate() }
