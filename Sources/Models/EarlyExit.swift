@@ -24,13 +24,6 @@ public protocol EarlyExiting: LanguageModel {
     var tiesWordEmbeddings: Bool { get }
 }
 
-extension EarlyExiting {
-    /// Hidden states [B, T, C] after decoder layers 0 ..< `layers`, through the final norm.
-    public func earlyExitHiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, layers n: Int) -> Variable {
-        earlyExitHiddenStates(ids, attentionMask: attentionMask, cache: cache, exits: [n], finalNorm: true)[0]
-    }
-}
-
 /// Checks `exits` (non-empty, ascending, within 0 ... `layers`) for the early-exit forwards.
 func checkExits(_ exits: [Int], layers: Int, model: String) {
     precondition(!exits.isEmpty && exits.first! >= 0 && exits.last! <= layers && zip(exits, exits.dropFirst()).allSatisfy { $0 < $1 },
