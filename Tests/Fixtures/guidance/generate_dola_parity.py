@@ -14,8 +14,8 @@ generated ids. It also records how transformers resolves the "low" and "high" bu
 transformers applies the LM head to the raw residual stream of the premature layer (no final norm),
 which TokenAlign's `layer-contrast:BUCKET/raw` reproduces.
 
-Needs a transformers release that still has DoLa built into `generate` (4.43 to 4.55; later releases
-moved it to the Hub): python3 -m venv /tmp/venv && /tmp/venv/bin/pip install numpy torch
+Needs a transformers release that still has DoLa built into `generate` (4.55.4 wrote this fixture;
+later releases move it to a `custom_generate` repository on the Hub): python3 -m venv /tmp/venv && /tmp/venv/bin/pip install numpy torch
 "transformers==4.55.4" && /tmp/venv/bin/python Tests/Fixtures/guidance/generate_dola_parity.py
 Writes Tests/Fixtures/guidance/dola_parity.json.
 """
