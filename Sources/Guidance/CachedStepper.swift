@@ -6,23 +6,36 @@ import Models
 import TensorCore
 
 final class CachedStepper {
+    /// Where the stepper reads its hidden states (layer-contrastive decoding exits early).
+    struct Exits: Equatable {
+        /// Depths read, ascending (0 = the embeddings); the stepper runs layers 0 ..< `depths.last`.
+        var depths: [Int]
+        /// Through the final norm (our default) or the raw residual stream (DoLa's released code).
+        var finalNorm: Bool
+    }
+
     let model: any LanguageModel
-    /// Stop after this many decoder layers (layer-contrastive decoding); nil runs them all.
-    let exitLayers: Int?
+    /// Early exits (layer-contrastive decoding); nil runs every layer.
+    let exits: Exits?
     private(set) var cache: KVCache?
     /// Attention mask rows [rows][positions]; grows by one column per fed token.
     private var maskRows: [[Float]] = []
     private var needsMask = false
     private(set) var forwardTokens = 0
 
-    init(model: any LanguageModel, exitLayers: Int? = nil) {
-        precondition(exitLayers == nil || model is any EarlyExiting, "early exit needs an EarlyExiting model")
+    init(model: any LanguageModel, exits: Exits? = nil) {
+        precondition(exits == nil || model is any EarlyExiting, "early exit needs an EarlyExiting model")
         self.model = model
-        self.exitLayers = exitLayers
+        self.exits = exits
+    }
+
+    /// Stops after `exitLayers` decoder layers, through the final norm.
+    convenience init(model: any LanguageModel, exitLayers: Int) {
+        self.init(model: model, exits: Exits(depths: [exitLayers], finalNorm: true))
     }
 
     /// Prefills `prompts` (left-padded to the longest) and returns the last position's hidden
-    /// states [B, C].
+    /// states [B, C] ([k·B, C] with k early exits: exit i's rows at i·B ..< (i+1)·B).
     func prefill(_ prompts: [[Int]], padTokenID: Int, capacity: Int) -> Tensor {
         let B = prompts.count, P = prompts.map(\.count).max() ?? 0
         var ids = [Int32](), mask = [Float]()
@@ -46,7 +59,8 @@ final class CachedStepper {
         maskRows = rows.map { maskRows[$0] }
     }
 
-    /// Feeds one token per row; returns the new position's hidden states [rows, C].
+    /// Feeds one token per row; returns the new position's hidden states [rows, C] ([k·rows, C]
+    /// with k early exits, as `prefill`).
     func step(_ tokens: [Int]) -> Tensor {
         precondition(tokens.count == maskRows.count, "CachedStepper: \(tokens.count) tokens for \(maskRows.count) rows")
         for b in maskRows.indices { maskRows[b].append(1) }
@@ -69,23 +83,24 @@ final class CachedStepper {
         forwardTokens += ids.data.count
         let maskTensor: Tensor? = needsMask ? Tensor(shape: [B, maskRows[0].count], data: maskRows.flatMap { $0 }) : nil
         return withoutGradients {
-            let h: Tensor
-            if let n = exitLayers, let early = model as? any EarlyExiting {
-                h = early.earlyExitHiddenStates(ids, attentionMask: maskTensor, cache: cache, layers: n).value
-            } else {
-                h = model.hiddenStates(ids, attentionMask: maskTensor, cache: cache).value
+            guard let exits, let early = model as? any EarlyExiting else {
+                return Self.lastPosition([model.hiddenStates(ids, attentionMask: maskTensor, cache: cache).value])
             }
-            return Self.lastPosition(h)
+            let hs = early.earlyExitHiddenStates(ids, attentionMask: maskTensor, cache: cache, exits: exits.depths, finalNorm: exits.finalNorm)
+            return Self.lastPosition(hs.map(\.value))
         }
     }
 
-    /// Rows of the last position of [B, T, C].
-    static func lastPosition(_ h: Tensor) -> Tensor {
-        let B = h.shape[0], T = h.shape[1], C = h.shape[2]
-        if T == 1 { return h.reshaped([B, C]) }
-        let last = Tensor(uninitializedShape: [B, C])
-        for b in 0 ..< B {
-            (last.unsafeMutablePointer + b * C).update(from: h.unsafePointer + (b * T + T - 1) * C, count: C)
+    /// Rows of the last position of each [B, T, C], stacked into one contiguous [k·B, C] (so that
+    /// one LM-head product serves every exit).
+    static func lastPosition(_ hs: [Tensor]) -> Tensor {
+        let B = hs[0].shape[0], T = hs[0].shape[1], C = hs[0].shape[2]
+        if hs.count == 1 && T == 1 { return hs[0].reshaped([B, C]) }
+        let last = Tensor(uninitializedShape: [hs.count * B, C])
+        for (i, h) in hs.enumerated() {
+            for b in 0 ..< B {
+                (last.unsafeMutablePointer + (i * B + b) * C).update(from: h.unsafePointer + (b * T + T - 1) * C, count: C)
+            }
         }
         return last
     }

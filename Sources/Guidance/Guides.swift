@@ -40,17 +40,16 @@ public enum Guides {
                             argument: "DIR, a causal LM (folder or .gguf) with the policy's vocabulary"),
         GuideEntry(
             card: MethodCard(name: "layer-contrast", aliases: ["dola"],
-                             summary: "DoLa layer contrast: −log q of an early-exit layer (final norm + LM head), within the adaptive plausibility set",
-                             arxiv: ["2309.03883", "2505.23657"], inputs: ["the policy's early-exit layer"],
-                             defaults: ["weight": "1", "plausibility_alpha": "0.1"]),
-            argument: "N, the number of decoder layers before the early exit (0 = embeddings only)") { arg, env in
-            guard let n = Int(arg), n >= 0, n < env.policy.layerCount else {
-                throw GuideError("--guide layer-contrast:\(arg): expected a layer count from 0 to \(env.policy.layerCount - 1) (the policy has \(env.policy.layerCount) layers)")
-            }
-            guard env.policy is any EarlyExiting else {
+                             summary: "DoLa layer contrast: −log q of an early-exit layer (final norm + LM head), within the adaptive plausibility set; with a bucket of layers, the one farthest (Jensen–Shannon) from the final layer each step",
+                             arxiv: ["2309.03883", "2505.23657"], inputs: ["the policy's early-exit layers"],
+                             defaults: ["weight": "1", "plausibility_alpha": "0.1", "buckets": "transformers' dola_layers low/high"]),
+            argument: LayerBucket.syntax) { arg, env in
+            guard let early = env.policy as? any EarlyExiting else {
                 throw GuideError("--guide layer-contrast: a \(env.policy.modelType) model cannot exit early")
             }
-            return LayerContrastGuide(model: env.policy, exitLayers: n)
+            let bucket = try LayerBucket.parse(arg, layerCount: env.policy.layerCount, tiedHead: early.tiesWordEmbeddings)
+            if bucket.isFixed && bucket.finalNorm { return LayerContrastGuide(model: env.policy, exitLayers: bucket.layers[0]) }
+            return DynamicLayerContrastGuide(model: env.policy, bucket: bucket.layers, finalNorm: bucket.finalNorm)
         },
         GuideEntry(
             card: MethodCard(name: "pad", summary: "PAD-style personalisation: the policy conditioned on a preference text rescoring its top-k, z + w·(log-softmax_k(z_p) − log-softmax_k(z))",

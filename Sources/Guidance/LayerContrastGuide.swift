@@ -27,16 +27,18 @@ final class LayerContrastGuide: NextTokenLogProbGuide {
     func scores(base: Tensor, candidates: [[Int]]?, into out: UnsafeMutablePointer<Float>) {
         guard let premature = nextLogProbabilities else { preconditionFailure("layer-contrast: scores before begin") }
         let B = base.shape[0], V = base.shape[1]
-        let z = base.unsafePointer, q = premature.unsafePointer
-        // q_N(v) ≥ α·max q_N  ⇔  z(v) − max z ≥ log α (the softmax normaliser cancels).
-        let logAlpha = Foundation.log(Self.plausibilityAlpha)
         for b in 0 ..< B {
-            var m = -Float.infinity
-            for v in 0 ..< V where z[b * V + v] > m { m = z[b * V + v] }
-            for v in 0 ..< V {
-                let i = b * V + v
-                out[i] = z[i] - m >= logAlpha ? -q[i] : -.infinity
-            }
+            Self.contrastRow(base: base.unsafePointer + b * V, premature: premature.unsafePointer + b * V, count: V, into: out + b * V)
         }
+    }
+
+    /// One row of DoLa's guide scores: −log q_M(v) where q_N(v) ≥ α·max q_N, −∞ elsewhere.
+    static func contrastRow(base z: UnsafePointer<Float>, premature q: UnsafePointer<Float>, count V: Int,
+                            into out: UnsafeMutablePointer<Float>) {
+        // q_N(v) ≥ α·max q_N  ⇔  z(v) − max z ≥ log α (the softmax normaliser cancels).
+        let logAlpha = Foundation.log(plausibilityAlpha)
+        var m = -Float.infinity
+        for v in 0 ..< V where z[v] > m { m = z[v] }
+        for v in 0 ..< V { out[v] = z[v] - m >= logAlpha ? -q[v] : -.infinity }
     }
 }

@@ -8,7 +8,8 @@ import TensorCore
 /// to date in `nextLogProbabilities` and writes its scores from them.
 protocol NextTokenLogProbGuide: Guide {
     var stepper: CachedStepper { get }
-    /// log-softmax of the stepper's logits at the last accepted position, [B, V]; nil before `begin`.
+    /// log-softmax of the stepper's logits at the last accepted position, [B, V] ([k·B, V] when the
+    /// stepper reads k early exits); nil before `begin`.
     var nextLogProbabilities: Tensor? { get set }
 }
 

@@ -115,7 +115,7 @@ extension GemmaForCausalLM: ActivationInspecting {
 extension GPT2LMHeadModel: ActivationInspecting {
     public func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?) -> LayerActivations {
         var layers: [Variable] = []
-        let x = residual(ids, attentionMask: attentionMask, upTo: transformer.h.count) { layers.append($0) }
+        let x = residual(ids, attentionMask: attentionMask, upTo: transformer.h.count) { depth, x in if depth > 0 { layers.append(x) } }
         return LayerActivations(layers: layers, final: transformer.lnF(x))
     }
 

@@ -1,7 +1,8 @@
 // Early exit and candidate-row bookkeeping for decoding-time guides (docs/design/decoding.md):
 //  - layer-contrastive decoding (DoLa, Chuang et al. 2023, arXiv 2309.03883) reads an early layer's
 //    next-token distribution through the final norm and the LM head; with a cache of its own the
-//    guide runs only layers 0 ..< n per new token instead of the whole stack;
+//    guide runs only layers 0 ..< n per new token instead of the whole stack, and its dynamic variant
+//    reads every candidate depth from that one pass;
 //  - RAD (Deng & Raffel 2023, arXiv 2310.09520) keeps k rows of reward-model cache per sequence, one
 //    per candidate token; after the sampler picks candidate j, row j's last position is copied into
 //    the other k − 1 rows so all of them again hold the accepted prefix.
@@ -9,32 +10,57 @@ import Autograd
 import NN
 import TensorCore
 
-/// A causal LM that can stop after its first `layers` decoder layers.
+/// A causal LM that can stop after its first decoder layers, and read several depths from one pass.
 public protocol EarlyExiting: LanguageModel {
-    /// Hidden states [B, T, C] after decoder layers 0 ..< `layers`, through the final norm (the
-    /// input `logits(fromHidden:)` expects). With a cache, only those layers' keys and values are
+    /// Hidden states [B, T, C] after decoder layers 0 ..< `exits[i]`, one per entry of `exits`
+    /// (ascending, each from 0 = the embeddings to `layerCount`), from one pass through layers
+    /// 0 ..< `exits.last`; through the final norm when `finalNorm` (the input `logits(fromHidden:)`
+    /// expects), the raw residual stream otherwise (what DoLa's released code and transformers'
+    /// `dola_layers` put through the head). With a cache, only those layers' keys and values are
     /// written and the cache advances by T positions, exactly as `hiddenStates` does.
-    func earlyExitHiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, layers: Int) -> Variable
+    func earlyExitHiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, exits: [Int], finalNorm: Bool) -> [Variable]
+    /// True when the LM head is the transposed token embedding: then exiting after 0 layers maps a
+    /// token to itself, which is why transformers' `dola_layers` buckets skip the first layers.
+    var tiesWordEmbeddings: Bool { get }
+}
+
+/// Checks `exits` (non-empty, ascending, within 0 ... `layers`) for the early-exit forwards.
+func checkExits(_ exits: [Int], layers: Int, model: String) {
+    precondition(!exits.isEmpty && exits.first! >= 0 && exits.last! <= layers && zip(exits, exits.dropFirst()).allSatisfy { $0 < $1 },
+                 "\(model) early exit: exits \(exits) must ascend within 0 ... \(layers)")
 }
 
 extension LlamaForCausalLM: EarlyExiting {
-    public func earlyExitHiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, layers n: Int) -> Variable {
-        precondition(ids.rank == 2 && n >= 0 && n <= model.layers.count, "Llama early exit: ids \(ids.shape), layers \(n) of \(model.layers.count)")
+    public var tiesWordEmbeddings: Bool { lmHead == nil }
+
+    public func earlyExitHiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, exits: [Int], finalNorm: Bool) -> [Variable] {
+        precondition(ids.rank == 2, "Llama early exit: ids must be [B, T], got \(ids.shape)")
+        checkExits(exits, layers: layerCount, model: "Llama")
         let B = ids.shape[0], T = ids.shape[1]
         let positions = tokenPositions(start: cache?.length ?? 0, count: T, batch: B, attentionMask: attentionMask)
-        var x = model.embedTokens(ids)
-        for i in 0 ..< n {
-            x = model.layers[i](x, positions: positions, layer: i, attentionMask: attentionMask, cache: cache)
+        var x = embedInputs(ids)
+        var out: [Variable] = []
+        out.reserveCapacity(exits.count)
+        for depth in 0 ... exits.last! {
+            if depth > 0 { x = decoderLayer(depth - 1, x, positions: positions, attentionMask: attentionMask, cache: cache) }
+            if exits[out.count] == depth { out.append(finalNorm ? self.finalNorm(x) : x) }
         }
         if let cache { cache.length += T }
-        return model.norm(x)
+        return out
     }
 }
 
 extension GPT2LMHeadModel: EarlyExiting {
-    public func earlyExitHiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, layers n: Int) -> Variable {
-        precondition(ids.rank == 2 && n >= 0 && n <= transformer.h.count, "GPT-2 early exit: ids \(ids.shape), layers \(n) of \(transformer.h.count)")
-        return transformer.lnF(residual(ids, attentionMask: attentionMask, cache: cache, upTo: n))
+    public var tiesWordEmbeddings: Bool { lmHead == nil }
+
+    public func earlyExitHiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, exits: [Int], finalNorm: Bool) -> [Variable] {
+        checkExits(exits, layers: transformer.h.count, model: "GPT-2")
+        var out: [Variable] = []
+        out.reserveCapacity(exits.count)
+        _ = residual(ids, attentionMask: attentionMask, cache: cache, upTo: exits.last!) { depth, x in
+            if out.count < exits.count && exits[out.count] == depth { out.append(finalNorm ? self.transformer.lnF(x) : x) }
+        }
+        return out
     }
 }
 

@@ -121,11 +121,12 @@ public final class GPT2LMHeadModel: Module, LanguageModel {
         transformer.lnF(residual(ids, attentionMask: attentionMask, cache: cache, upTo: transformer.h.count))
     }
 
-    /// Token plus position embeddings, then blocks 0 ..< `upTo`, handing each block's output to
-    /// `collect`: the forward of `hiddenStates`, early exit and the activation read-outs. With a
-    /// cache, positions start at its length and it advances by T.
+    /// Token plus position embeddings, then blocks 0 ..< `upTo`, handing the residual stream after
+    /// each depth (0 = the embeddings, d = after block d − 1) to `collect`: the forward of
+    /// `hiddenStates`, early exit and the activation read-outs. With a cache, positions start at its
+    /// length and it advances by T.
     func residual(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache? = nil, upTo: Int,
-                  collect: ((Variable) -> Void)? = nil) -> Variable {
+                  collect: ((_ depth: Int, Variable) -> Void)? = nil) -> Variable {
         precondition(ids.rank == 2, "GPT-2: ids must be [B, T], got \(ids.shape)")
         let B = ids.shape[0], T = ids.shape[1]
         let positions = tokenPositions(start: cache?.length ?? 0, count: T, batch: B, attentionMask: attentionMask)
@@ -133,9 +134,10 @@ public final class GPT2LMHeadModel: Module, LanguageModel {
         let posIDs = positions.count == T ? IndexTensor(shape: [T], data: positions.map { Int32($0) })
                                           : IndexTensor(shape: [B, T], data: positions.map { Int32($0) })
         var x = transformer.wte(ids) + transformer.wpe(posIDs)
+        collect?(0, x)
         for i in 0 ..< upTo {
             x = transformer.h[i](x, layer: i, attentionMask: attentionMask, cache: cache)
-            collect?(x)
+            collect?(i + 1, x)
         }
         if let cache { cache.length += T }
         return x

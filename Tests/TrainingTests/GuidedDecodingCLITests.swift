@@ -56,6 +56,8 @@ import Training
                        ["--guide", "rad:\(rm)/model", "--guide-top-k", "5"],
                        ["--guide", "args:\(rm)/model", "--guide", "genarm:\(arm)/model", "--weight", "1.5", "--weight", "0.5"],
                        ["--guide", "layer-contrast:1"],
+                       ["--guide", "dola:0,1"],
+                       ["--guide", "layer-contrast:high/raw", "--weight", "0.5"],
                        ["--guide", "pad:answer kindly", "--weight", "1.5", "--guide-top-k", "10"]] {
             let r = try runTokenAlign(base + guides)
             #expect(r.status == 0, "\(guides): \(r.stderr)")
@@ -70,6 +72,8 @@ import Training
         #expect(bigK.status == 64 && bigK.stderr.contains("larger than the vocabulary"), "\(bigK.stderr)")
         let unpaired = try runTokenAlign(base + ["--guide", "layer-contrast:1", "--weight", "1", "--weight", "2"])
         #expect(unpaired.status == 64 && unpaired.stderr.contains("pair them in order"), "\(unpaired.stderr)")
+        let badLayer = try runTokenAlign(base + ["--guide", "layer-contrast:0,2"])
+        #expect(badLayer.status == 64 && badLayer.stderr.contains("layer 2 is out of range; expected a layer count from 0 to 1"), "\(badLayer.stderr)")
         let plainLM = try runTokenAlign(base + ["--guide", "rad:\(arm)/model"])
         #expect(plainLM.status == 64 && plainLM.stderr.contains("not a reward-model folder"), "\(plainLM.stderr)")
     }
