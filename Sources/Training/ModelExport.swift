@@ -4,6 +4,7 @@
 // flagged `"tokenalign_token_level": true`.
 import Checkpoints
 import Foundation
+import Support
 import Models
 
 extension Trainer {
@@ -21,7 +22,7 @@ extension Trainer {
             tensors["score.weight"] = head.score.weight.value
             try SafeTensors.write(tensors, to: weightsURL)
             let configURL = tmp.appendingPathComponent("config.json")
-            guard var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] else {
+            guard var config = try JSONValue.parse(Data(contentsOf: configURL), file: configURL.path).foundationObject as? [String: Any] else {
                 throw TrainingError.checkpoint(path: configURL.path, reason: "config.json is not an object")
             }
             config["architectures"] = [architecture ?? "ForSequenceClassification"]
@@ -29,7 +30,7 @@ extension Trainer {
             config["id2label"] = ["0": "LABEL_0"]
             config["label2id"] = ["LABEL_0": 0]
             if tokenLevel { config["tokenalign_token_level"] = true }
-            try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: configURL)
+            try Data(JSONValue(foundation: config).written(.prettySorted).utf8).write(to: configURL)
         }
     }
 }

@@ -7,6 +7,7 @@
 // sum is exact); rank 0 writes the file.
 import Checkpoints
 import Foundation
+import Support
 import Models
 import Objectives
 import TensorCore
@@ -73,7 +74,7 @@ extension Trainer {
                 lengths += [e.chosen.count, e.rejected.count]
             }
             tensors["\(set).values"] = Tensor(shape: [values.count], data: values)
-            meta["\(set).lengths"] = String(decoding: try JSONSerialization.data(withJSONObject: lengths), as: UTF8.self)
+            meta["\(set).lengths"] = try JSONValue(foundation: lengths).written(.line)
             meta["\(set).rows"] = String(data.count)
         }
         try SafeTensors.write(tensors, to: dir.appendingPathComponent(Self.referenceCacheFile), metadata: meta)
@@ -87,7 +88,7 @@ extension Trainer {
         for (set, data) in [("train", train), ("eval", eval)] {
             guard let data, data.count > 0 else { continue }
             guard file.metadata["\(set).rows"] == String(data.count), let l = file.metadata["\(set).lengths"],
-                  let lengths = (try? JSONSerialization.jsonObject(with: Data(l.utf8))) as? [Int], lengths.count == 2 * data.count,
+                  let lengths = (try? JSONValue.parse(l))?.foundationObject as? [Int], lengths.count == 2 * data.count,
                   let values = try? file.tensor("\(set).values").scalars else { return false }
             var at = 0
             for i in 0 ..< data.count {
