@@ -34,6 +34,9 @@ import Testing
         let numbers: JSONValue = .array([.number(3), .number(1e-5), .number(1e16), .number(0.1), .number(-0.0), .bigInteger("99999999999999999999")])
         #expect(try numbers.written(.line) == "[3,1e-05,1e+16,0.1,-0,99999999999999999999]")
         #expect(numbers.serialized(pretty: false) == "[3.0,1e-05,1e+16,0.1,-0.0,99999999999999999999]")
+        // Python: repr(9.99e15), repr(-5.0), repr(1234567890123456.8).
+        let large: JSONValue = .array([.number(9.99e15), .number(-5), .number(1234567890123456.8)])
+        #expect(large.serialized(pretty: false) == "[9990000000000000.0,-5.0,1234567890123456.8]")
     }
 
     @Test func slashesAndControlCharacters() throws {

@@ -96,7 +96,7 @@ struct ChatTemplateTests {
         #expect(Set(cases.map(\.template)) == families)
         for family in families {
             let mine = cases.filter { $0.template == family }
-            let hasSystem = { (c: RenderCase) in c.json["messages"]?.arrayValue.first?["role"]?.stringValue == "system" }
+            let hasSystem = { (c: RenderCase) in c.json["messages"]?.arrayValue?.first?["role"]?.stringValue == "system" }
             let prompt = { (c: RenderCase) in c.json["add_generation_prompt"]?.boolValue ?? false }
             #expect(mine.contains { hasSystem($0) && prompt($0) } && mine.contains { !hasSystem($0) && !prompt($0) }, "\(family)")
             if try RenderCase.source(family).contains("tool_calls") {

@@ -18,9 +18,9 @@ struct PreTokenizerCase: CustomTestStringConvertible, Sendable {
                 config: entry["config"] ?? .null,
                 checkOffsets: entry["check_offsets"]?.boolValue ?? true,
                 cases: (entry["cases"]?.arrayValue ?? []).map { c in
-                    let pair = c.arrayValue
+                    let pair = c.arrayValue ?? []
                     return (pair[0].stringValue ?? "", (pair[1].arrayValue ?? []).map { p in
-                        (p.arrayValue[0].stringValue ?? "", p.arrayValue[1].intArray)
+                        (p.arrayValue?[0].stringValue ?? "", p.arrayValue?[1].intArray ?? [])
                     })
                 })
         }

@@ -59,14 +59,6 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public var column: Int
     public var reason: String
 
-    public init(file: String, offset: Int, line: Int, column: Int, reason: String) {
-        self.file = file
-        self.offset = offset
-        self.line = line
-        self.column = column
-        self.reason = reason
-    }
-
     /// "byte 12 (line 1, column 13)".
     public var position: String { "byte \(offset) (line \(line), column \(column))" }
 

@@ -47,10 +47,5 @@ public struct JSONWriteError: Error, Sendable, Equatable, CustomStringConvertibl
     public var path: String
     public var value: Double
 
-    public init(path: String, value: Double) {
-        self.path = path
-        self.value = value
-    }
-
     public var description: String { "field '\(path.isEmpty ? "(root)" : path)' is \(value), which JSON cannot hold" }
 }

@@ -57,8 +57,11 @@ private struct JSONTextWriter {
             if text.hasSuffix(".0") { text.removeLast(2) }
             out += text
         case .python:
-            if d == d.rounded(), abs(d) < 1e15 {
-                out += String(Int(d)) + ".0"
+            // Python's repr writes integral values below 1e16 in full ("9990000000000000.0",
+            // "-0.0"); Swift's description turns to an exponent from 2^53 and drops zero's sign
+            // through `Int`.
+            if d == d.rounded(), abs(d) < 1e16 {
+                out += (d == 0 && d.sign == .minus ? "-" : "") + String(Int(d)) + ".0"
             } else {
                 out += d.description
             }
