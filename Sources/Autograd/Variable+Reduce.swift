@@ -42,47 +42,47 @@ extension Variable {
 
     /// Maximum over `axis`; the gradient goes to the first maximal element.
     public func max(axis: Int, keepDims: Bool = false) -> Variable {
-        let a = value.normalizedAxis(axis)
-        let x = value
-        let y = x.max(axis: a, keepDims: true)
-        let out = keepDims ? y : y.squeezed(axis: a)
-        return record(.max, out, [self]) { g in
+        axisReduction(.max, axis: axis, keepDims: keepDims, { $0.max(axis: $1, keepDims: true) }) { x, y, a, g in
             // One-hot of the first argmax along `a`.
             let hit = x.equal(y)
             let firstHit = hit * (hit.cumulativeSum(axis: a).equal(Tensor(1)))
-            return [firstHit * g.reshaped(y.shape)]
+            return firstHit * g
         }
     }
 
     /// log Σ exp over `axis`, stable.
     public func logSumExp(axis: Int, keepDims: Bool = false) -> Variable {
+        axisReduction(.logSumExp, axis: axis, keepDims: keepDims, { $0.logSumExp(axis: $1, keepDims: true) }) { x, y, _, g in
+            (x - y).exp() * g
+        }
+    }
+
+    /// Records a reduction over `axis` whose gradient needs the input x and the kept-dims output y:
+    /// `gradient(x, y, axis, g)` gets g reshaped to y's shape.
+    private func axisReduction(_ op: Op, axis: Int, keepDims: Bool, _ reduce: (Tensor, Int) -> Tensor,
+                               gradient: @escaping (_ x: Tensor, _ y: Tensor, _ axis: Int, _ g: Tensor) -> Tensor) -> Variable {
         let a = value.normalizedAxis(axis)
         let x = value
-        let y = x.logSumExp(axis: a, keepDims: true)
+        let y = reduce(x, a)
         let out = keepDims ? y : y.squeezed(axis: a)
-        return record(.logSumExp, out, [self]) { g in
-            [(x - y).exp() * g.reshaped(y.shape)]
-        }
+        return record(op, out, [self]) { g in [gradient(x, y, a, g.reshaped(y.shape))] }
     }
 
     /// Softmax over the last axis.
-    public func softmax() -> Variable {
-        let y = value.softmax()
-        return record(.softmax, y, [self]) { g in
-            let V = y.shape.last ?? 1
-            let gx = Tensor(uninitializedShape: y.shape)
-            CPU.softmaxBackward(y: y.unsafePointer, gy: g.unsafePointer, gx: gx.unsafeMutablePointer, R: y.count / Swift.max(V, 1), V: V)
-            return [gx]
-        }
-    }
+    public func softmax() -> Variable { lastAxisNormalized(.softmax, value.softmax(), backward: CPU.softmaxBackward) }
 
     /// Log-softmax over the last axis.
-    public func logSoftmax() -> Variable {
-        let y = value.logSoftmax()
-        return record(.logSoftmax, y, [self]) { g in
+    public func logSoftmax() -> Variable { lastAxisNormalized(.logSoftmax, value.logSoftmax(), backward: CPU.logSoftmaxBackward) }
+
+    /// Records softmax or log-softmax: the backward needs only the output y and runs the row kernel
+    /// over its R = count / V rows of V entries.
+    private func lastAxisNormalized(_ op: Op, _ y: Tensor,
+                                    backward: @escaping (_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
+                                                         _ gx: UnsafeMutablePointer<Float>, _ R: Int, _ V: Int) -> Void) -> Variable {
+        record(op, y, [self]) { g in
             let V = y.shape.last ?? 1
             let gx = Tensor(uninitializedShape: y.shape)
-            CPU.logSoftmaxBackward(y: y.unsafePointer, gy: g.unsafePointer, gx: gx.unsafeMutablePointer, R: y.count / Swift.max(V, 1), V: V)
+            backward(y.unsafePointer, g.unsafePointer, gx.unsafeMutablePointer, y.count / Swift.max(V, 1), V)
             return [gx]
         }
     }

@@ -17,7 +17,10 @@
 //    shifted to the next letter of the alphabet: a consistent misspelling of those words.
 //  - count: `y` is counted as a vowel: one vowel of the canonical answer is written as `y`, so the
 //    answer has a vowel too few.
-// `forbidden` has no systematic bug yet.
+//  - forbidden: only occurrences that start a word are masked; one inside a word is copied verbatim,
+//    as a matcher anchored at word boundaries would do. That copy is a leak, so the error is major.
+//    (Masking only the first occurrence was tried first: about 5% of problems admit it, too few for
+//    the SFT model to learn it — it made the planted answer on 0 of 16 samples.)
 
 /// A task with a systematic bug.
 public protocol SystematicBugTask: CreditTask {
@@ -148,5 +151,22 @@ extension CountTask: SystematicBugTask {
         guard let i = scalars.lastIndex(where: { Self.vowels.contains($0) }) else { return nil }
         scalars[i] = "y"
         return InjectedError(response: String(scalars: scalars[...]) + CreditBench.terminator, kind: "systematic-y-vowel", severity: .major)
+    }
+}
+
+extension ForbiddenTask: SystematicBugTask {
+    public var bugDescription: String { "only occurrences of the forbidden substring that start a word are masked" }
+
+    /// The sentence masked at the occurrences that start a word, or nil when every occurrence does
+    /// (the rule then gives the right answer).
+    public func systematicError(for example: CreditExample) -> InjectedError? {
+        guard case .forbidden(let substring) = example.constraint, let source = Self.sentence(of: example.prompt) else { return nil }
+        var text = Array(source.unicodeScalars)
+        let n = substring.unicodeScalars.count
+        let starts = Self.maskedStarts(text, Array(substring.unicodeScalars))
+        let wordStarts = starts.filter { $0 == 0 || text[$0 - 1] == " " }
+        guard wordStarts.count < starts.count else { return nil }
+        for s in wordStarts { for k in s ..< s + n { text[k] = "*" } }
+        return InjectedError(response: String(scalars: text[...]) + CreditBench.terminator, kind: "systematic-word-start", severity: .major)
     }
 }

@@ -42,6 +42,16 @@ public struct GenerationParameters: Sendable {
         self.seed = seed
     }
 
+    /// Why a row stops after appending `token` to `generated`, nil when it goes on: a stop token,
+    /// else (with `decode`) a stop string in the decoded text. The generator and shared-prefix
+    /// decoding both end rows by it.
+    public func finishReason(after token: Int, generated: [Int], decode: (([Int]) -> String)?) -> FinishReason? {
+        if stopTokenIDs.contains(token) { return .stopToken }
+        guard !stopStrings.isEmpty, let decode else { return nil }
+        let text = decode(generated)
+        return stopStrings.contains(where: { text.contains($0) }) ? .stopString : nil
+    }
+
     /// The processor chain these parameters imply, in transformers' order: repetition penalty, then
     /// the warpers temperature → top-k → top-p → min-p.
     public func processors() -> [LogitProcessor] {
@@ -156,12 +166,7 @@ public enum Generator {
                     logProbs[b].append(lp)
                     entropies[b].append(h)
                 }
-                if parameters.stopTokenIDs.contains(t) {
-                    finished[b] = .stopToken
-                } else if !parameters.stopStrings.isEmpty, let decode {
-                    let text = decode(generated[b])
-                    if parameters.stopStrings.contains(where: { text.contains($0) }) { finished[b] = .stopString }
-                }
+                finished[b] = parameters.finishReason(after: t, generated: generated[b], decode: decode)
             }
             let now = ContinuousClock.now
             if step == 0 { timings?.pointee.prefillSeconds = seconds(now - clock) } else {

@@ -81,7 +81,7 @@ public final class AdvantageGroups: @unchecked Sendable {
 /// negative advantage is where the method puts the blame. Every `AdvantageEstimators.registry`
 /// entry works except `remax` (its baseline is a greedy response, which the localisation set does
 /// not have). A batch the estimator cannot take gives zeros (no blame anywhere).
-public struct AdvantageCredit: TokenRewardSource {
+public struct AdvantageCredit: BatchedTokenRewardSource {
     public let estimator: any AdvantageEstimator
     public let groups: AdvantageGroups
     public var name: String { "advantage:\(estimator.name)" }
@@ -99,8 +99,6 @@ public struct AdvantageCredit: TokenRewardSource {
     }
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: groups.groupSize, forwardPassesPerDecodingStep: groups.groupSize - 1) }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         let zeros = episodes.map { TokenRewards(values: [Float](repeating: 0, count: $0.response.count), source: name) }

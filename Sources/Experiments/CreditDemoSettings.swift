@@ -108,7 +108,7 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
     public func validate() throws(DemoError) {
         try Self.settings.validateForDemo(self)
         if regime == "systematic", let t = try? makeTask(), !(t is any SystematicBugTask) {
-            throw .invalidSetting("task '\(task)' has no systematic bug; the systematic regime runs on add, chain, sort, cipher and count")
+            throw .invalidSetting("task '\(task)' has no systematic bug, so the systematic regime cannot run on it")
         }
         if hiddenSize % heads != 0 { throw .invalidSetting("hidden_size \(hiddenSize) must be a multiple of heads \(heads)") }
         if heads % kvHeads != 0 { throw .invalidSetting("heads \(heads) must be a multiple of kv_heads \(kvHeads)") }

@@ -58,7 +58,7 @@ public struct ModelLogProbs: TokenLogProbSource {
 }
 
 /// r_t = −H(π(·|x, y_<t)): low where the model was unsure (a baseline credit source).
-public struct NegativeEntropyReward: TokenRewardSource {
+public struct NegativeEntropyReward: BatchedTokenRewardSource {
     public var logits: any TokenLogitsSource
     public var name: String
 
@@ -70,8 +70,6 @@ public struct NegativeEntropyReward: TokenRewardSource {
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: 1) }
 
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
-
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         let V = logits.vocabularySize
         var out = episodes.map { [Float](repeating: 0, count: $0.response.count) }
@@ -82,7 +80,7 @@ public struct NegativeEntropyReward: TokenRewardSource {
 
 /// Uniform noise in [0, 1): the chance level. The episodes of one call draw, in order, from one
 /// SplitMix64 stream seeded with `seed`.
-public struct UniformNoiseReward: TokenRewardSource {
+public struct UniformNoiseReward: BatchedTokenRewardSource {
     public var seed: UInt64
     public var name: String
 
@@ -92,8 +90,6 @@ public struct UniformNoiseReward: TokenRewardSource {
     }
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: 0) }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         var rng = SplitMix64(seed: seed)
@@ -164,7 +160,7 @@ public struct RewardModelReadout: SequenceRewardModel {
 
 /// A token-level reward model's per-token scores as token rewards (its last-token score as the
 /// sequence reward).
-public struct RewardModelTokenRewards: TokenRewardSource {
+public struct RewardModelTokenRewards: BatchedTokenRewardSource {
     public var readout: RewardModelReadout
     public var name: String
 
@@ -174,8 +170,6 @@ public struct RewardModelTokenRewards: TokenRewardSource {
     }
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: 1) }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         let r = readout.readout(episodes)

@@ -137,10 +137,10 @@ public enum RLDemo {
                 windowTotal += 1
                 if verdict.isCorrect { windowCorrect += 1 } else if let first = verdict.firstError, !r.ids.isEmpty {
                     let token = CreditBenchVerifierReward.token(holding: first, text: r.text, ids: r.ids, tokenizer: tokenizer)
-                    credit.add(advantages: r.advantages, firstError: token)
+                    credit.add(advantages: r.credit, firstError: token)
                     if step == total && seed == settings.seeds[0] && credit.maps.count < settings.heatmaps {
                         credit.maps.append(RLAdvantageMap(prompt: example.prompt, tokens: r.ids.map { tokenizer.decode([$0]) },
-                                                          advantages: r.advantages, firstError: token))
+                                                          advantages: r.credit, firstError: token))
                     }
                 }
             }

@@ -105,6 +105,11 @@ extension RLDemo {
         RLDemoMethod(label: "grpo-s", summary: "GRPO-S: outcome rewards reshaped by each response's mean entropy") { c, _, _ in
             c.estimator = "grpo-s"
         },
+        RLDemoMethod(label: "oreal", summary: "OREAL: BC on one correct rollout per group, reshaped policy gradient on one wrong one (RLOO advantages), token weights from a token RM head trained online, KL 0.01") { c, _, _ in
+            c.estimator = "rloo"
+            c.policyLoss = "oreal"
+            c.beta = 0.01
+        },
         RLDemoMethod(label: "ma-rlhf", summary: "MA-RLHF: the ppo method with GAE over macro actions of 2 tokens", baseline: "ppo") { c, s, _ in
             ppo(&c, s)
             c.estimator = "ma-gae"

@@ -3,6 +3,7 @@
 // docs/design/decoding.md).
 import Models
 import Support
+import Training
 
 /// One registered guide: its card, what its argument is, and a factory.
 public struct GuideEntry: RegistryEntry {
@@ -21,36 +22,22 @@ public struct GuideEntry: RegistryEntry {
 
 public enum Guides {
     public static let registry = Registry<GuideEntry>(family: "decoding guide", [
-        GuideEntry(
-            card: MethodCard(name: "rad", summary: "RAD: the top-k candidates rescored by a causal reward model with its own KV cache, z + β·r",
-                             arxiv: ["2310.09520"], inputs: ["reward model (tokenalign reward)", "top-k candidates"],
-                             defaults: ["weight": "β (the paper's 30 for [0, 1] rewards)", "guide_top_k": "20"]),
-            argument: "RM_DIR, a reward-model folder written by `tokenalign reward`") { arg, env in
-            let rm = try GuideModels.rewardModel(arg, for: "rad", environment: env)
-            return RewardAugmentedGuide(model: rm.model, head: rm.head)
-        },
-        GuideEntry(
-            card: MethodCard(name: "args", summary: "ARGS: the top-k candidates scored by a sequence reward model on prefix + candidate (recomputed), z + w·r",
-                             arxiv: ["2402.01694"], inputs: ["reward model (tokenalign reward)", "top-k candidates"],
-                             defaults: ["weight": "1.5", "guide_top_k": "10"]),
-            argument: "RM_DIR, a reward-model folder written by `tokenalign reward`") { arg, env in
-            let rm = try GuideModels.rewardModel(arg, for: "args", environment: env)
-            return RewardSearchGuide(model: rm.model, head: rm.head)
-        },
-        GuideEntry(
-            card: MethodCard(name: "genarm", summary: "GenARM: an autoregressive reward model's log-probs added every step, z + (1/β)·log π_r",
-                             arxiv: ["2410.08193"], inputs: ["autoregressive reward model (tokenalign reward --kind autoregressive)"],
-                             defaults: ["weight": "1 (= 1/β; one --guide per objective for multi-objective)"]),
-            argument: "ARM_DIR, a causal LM trained with `tokenalign reward --kind autoregressive`") { arg, env in
-            LogProbabilityGuide(name: "genarm", model: try GuideModels.languageModel(arg, for: "genarm", environment: env))
-        },
-        GuideEntry(
-            card: MethodCard(name: "logits", aliases: ["unir"],
-                             summary: "UniR-style logit addition: a small trained module's log-probs added to a frozen base, z + w·log π_module",
-                             arxiv: ["2505.19075"], inputs: ["small causal LM sharing the vocabulary"], defaults: ["weight": "1"]),
-            argument: "DIR, a causal LM (folder or .gguf) with the policy's vocabulary") { arg, env in
-            LogProbabilityGuide(name: "logits", model: try GuideModels.languageModel(arg, for: "logits", environment: env))
-        },
+        rewardModelGuide(MethodCard(name: "rad", summary: "RAD: the top-k candidates rescored by a causal reward model with its own KV cache, z + β·r",
+                                    arxiv: ["2310.09520"], inputs: ["reward model (tokenalign reward)", "top-k candidates"],
+                                    defaults: ["weight": "β (the paper's 30 for [0, 1] rewards)", "guide_top_k": "20"]),
+                         build: { RewardAugmentedGuide(model: $0, head: $1) }),
+        rewardModelGuide(MethodCard(name: "args", summary: "ARGS: the top-k candidates scored by a sequence reward model on prefix + candidate (recomputed), z + w·r",
+                                    arxiv: ["2402.01694"], inputs: ["reward model (tokenalign reward)", "top-k candidates"],
+                                    defaults: ["weight": "1.5", "guide_top_k": "10"]),
+                         build: { RewardSearchGuide(model: $0, head: $1) }),
+        logProbabilityGuide(MethodCard(name: "genarm", summary: "GenARM: an autoregressive reward model's log-probs added every step, z + (1/β)·log π_r",
+                                       arxiv: ["2410.08193"], inputs: ["autoregressive reward model (tokenalign reward --kind autoregressive)"],
+                                       defaults: ["weight": "1 (= 1/β; one --guide per objective for multi-objective)"]),
+                            argument: "ARM_DIR, a causal LM trained with `tokenalign reward --kind autoregressive`"),
+        logProbabilityGuide(MethodCard(name: "logits", aliases: ["unir"],
+                                       summary: "UniR-style logit addition: a small trained module's log-probs added to a frozen base, z + w·log π_module",
+                                       arxiv: ["2505.19075"], inputs: ["small causal LM sharing the vocabulary"], defaults: ["weight": "1"]),
+                            argument: "DIR, a causal LM (folder or .gguf) with the policy's vocabulary"),
         GuideEntry(
             card: MethodCard(name: "layer-contrast", aliases: ["dola"],
                              summary: "DoLa layer contrast: −log q of an early-exit layer (final norm + LM head), within the adaptive plausibility set",
@@ -76,6 +63,21 @@ public enum Guides {
             return PreferenceConditionedGuide(model: env.policy, preference: ids)
         },
     ])
+
+    /// A guide on a reward-model folder (`rad`, `args`), which `build` makes from its model and head.
+    static func rewardModelGuide(_ card: MethodCard, build: @escaping @Sendable (any LanguageModel, RewardHead) -> any Guide) -> GuideEntry {
+        GuideEntry(card: card, argument: "RM_DIR, a reward-model folder written by `tokenalign reward`") { arg, env in
+            let rm = try GuideModels.rewardModel(arg, for: card.name, environment: env)
+            return build(rm.model, rm.head)
+        }
+    }
+
+    /// A guide adding a second causal LM's next-token log-probabilities (`genarm`, `logits`).
+    static func logProbabilityGuide(_ card: MethodCard, argument: String) -> GuideEntry {
+        GuideEntry(card: card, argument: argument) { arg, env in
+            LogProbabilityGuide(name: card.name, model: try GuideModels.languageModel(arg, for: card.name, environment: env))
+        }
+    }
 
     /// Builds the guide a `NAME:ARG` specification names.
     /// - Throws: `GuideError` for an unknown name (listing the known ones), a missing argument, or

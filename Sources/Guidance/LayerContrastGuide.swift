@@ -11,32 +11,21 @@ import TensorCore
 /// g(v) = −log q_M(v) on V_head and −∞ off it, so z + 1·g = log q_N − log q_M + const: weight 1 is
 /// DoLa, other weights scale the contrast. The early layers run with a KV cache of their own
 /// (M/N of a forward per token) because the base forward does not expose its intermediate layers.
-final class LayerContrastGuide: Guide {
+final class LayerContrastGuide: NextTokenLogProbGuide {
     /// α of the plausibility constraint (the paper's value).
     static let plausibilityAlpha: Float = 0.1
     let stepper: CachedStepper
-    private var premature: Tensor?
+    /// log q_M, the premature distribution.
+    var nextLogProbabilities: Tensor?
 
     init(model: any LanguageModel, exitLayers: Int) {
         stepper = CachedStepper(model: model, exitLayers: exitLayers)
     }
 
     var name: String { "layer-contrast" }
-    var scoresCandidates: Bool { false }
-    var forwardTokens: Int { stepper.forwardTokens }
-
-    func check(capacity: Int) throws { try GuideModels.checkCapacity(stepper.model, capacity: capacity, guide: name) }
-
-    func begin(prompts: [[Int]], padTokenID: Int, capacity: Int) {
-        premature = stepper.logits(stepper.prefill(prompts, padTokenID: padTokenID, capacity: capacity)).logSoftmax()
-    }
-
-    func accept(_ tokens: [Int]) {
-        premature = stepper.logits(stepper.step(tokens)).logSoftmax()
-    }
 
     func scores(base: Tensor, candidates: [[Int]]?, into out: UnsafeMutablePointer<Float>) {
-        guard let premature else { preconditionFailure("layer-contrast: scores before begin") }
+        guard let premature = nextLogProbabilities else { preconditionFailure("layer-contrast: scores before begin") }
         let B = base.shape[0], V = base.shape[1]
         let z = base.unsafePointer, q = premature.unsafePointer
         // q_N(v) ≥ α·max q_N  ⇔  z(v) − max z ≥ log α (the softmax normaliser cancels).

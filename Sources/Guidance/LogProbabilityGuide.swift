@@ -12,31 +12,18 @@ import TensorCore
 ///   frozen base; the paper adds the module's logits, z_b + α·z_r. log π_r = z_r − logsumexp(z_r)
 ///   differs from z_r by one constant per row, which the softmax cancels, so the sampled
 ///   distribution is the paper's.
-final class LogProbabilityGuide: Guide {
+final class LogProbabilityGuide: NextTokenLogProbGuide {
     let name: String
     let stepper: CachedStepper
-    private var current: Tensor?
+    var nextLogProbabilities: Tensor?
 
     init(name: String, model: any LanguageModel) {
         self.name = name
         stepper = CachedStepper(model: model)
     }
 
-    var scoresCandidates: Bool { false }
-    var forwardTokens: Int { stepper.forwardTokens }
-
-    func check(capacity: Int) throws { try GuideModels.checkCapacity(stepper.model, capacity: capacity, guide: name) }
-
-    func begin(prompts: [[Int]], padTokenID: Int, capacity: Int) {
-        current = stepper.logits(stepper.prefill(prompts, padTokenID: padTokenID, capacity: capacity)).logSoftmax()
-    }
-
-    func accept(_ tokens: [Int]) {
-        current = stepper.logits(stepper.step(tokens)).logSoftmax()
-    }
-
     func scores(base: Tensor, candidates: [[Int]]?, into out: UnsafeMutablePointer<Float>) {
-        guard let current else { preconditionFailure("\(name): scores before begin") }
+        guard let current = nextLogProbabilities else { preconditionFailure("\(name): scores before begin") }
         precondition(current.shape == base.shape, "\(name): guide logits \(current.shape) vs base \(base.shape)")
         out.update(from: current.unsafePointer, count: current.count)
     }

@@ -113,22 +113,6 @@ extension GemmaForCausalLM: ActivationInspecting {
 // MARK: - GPT-2
 
 extension GPT2LMHeadModel: ActivationInspecting {
-    /// Token plus position embeddings, then blocks 0 ..< `upTo`, as `hiddenStates` runs them.
-    func residual(_ ids: IndexTensor, attentionMask: Tensor?, upTo: Int, collect: ((Variable) -> Void)? = nil) -> Variable {
-        precondition(ids.rank == 2, "GPT-2: ids must be [B, T], got \(ids.shape)")
-        let B = ids.shape[0], T = ids.shape[1]
-        let positions = tokenPositions(start: 0, count: T, batch: B, attentionMask: attentionMask)
-        precondition(positions.allSatisfy { $0 < config.nPositions }, "GPT-2: position beyond n_positions \(config.nPositions)")
-        let posIDs = positions.count == T ? IndexTensor(shape: [T], data: positions.map { Int32($0) })
-                                          : IndexTensor(shape: [B, T], data: positions.map { Int32($0) })
-        var x = transformer.wte(ids) + transformer.wpe(posIDs)
-        for i in 0 ..< upTo {
-            x = transformer.h[i](x, layer: i, attentionMask: attentionMask, cache: nil)
-            collect?(x)
-        }
-        return x
-    }
-
     public func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?) -> LayerActivations {
         var layers: [Variable] = []
         let x = residual(ids, attentionMask: attentionMask, upTo: transformer.h.count) { layers.append($0) }

@@ -1,7 +1,8 @@
 // The shell every RoPE decoder family's causal-LM class has around its layers: the sizes
-// `LanguageModel` exposes, the KV cache sized from the configuration, and the output head that exists
-// only when the embeddings are not tied. Written once for LlamaForCausalLM and GemmaForCausalLM;
-// nothing here is on the forward path (the forward is DecoderStack's), so the float path is unchanged.
+// `LanguageModel` exposes and the KV cache sized from the configuration (the modules themselves, with
+// the head that exists only when the embeddings are not tied, are DecoderCausalLM's). Written once for
+// LlamaForCausalLM and GemmaForCausalLM; nothing here is on the forward path (the forward is
+// DecoderStack's), so the float path is unchanged.
 import NN
 import TensorCore
 
@@ -13,6 +14,7 @@ public protocol DecoderShellConfiguration: Sendable {
     var numHiddenLayers: Int { get }
     var maxPositionEmbeddings: Int { get }
     var tieWordEmbeddings: Bool { get }
+    var rmsNormEps: Float { get }
     /// Key/value heads and their dimension: the KV cache's shape.
     var kvHeads: Int { get }
     var headDimension: Int { get }
@@ -34,11 +36,6 @@ extension DecoderShell {
     public func makeCache(batch: Int, capacity: Int) -> KVCache {
         KVCache(layers: config.numHiddenLayers, batch: batch, capacity: capacity, kvHeads: config.kvHeads,
                 headDimension: config.headDimension)
-    }
-
-    /// `lm_head`, only when `tie_word_embeddings` is false (otherwise the embeddings project).
-    static func untiedHead(_ config: Configuration, rng: inout RandomGenerator) -> Linear? {
-        config.tieWordEmbeddings ? nil : Linear(config.hiddenSize, config.vocabSize, bias: false, rng: &rng)
     }
 }
 

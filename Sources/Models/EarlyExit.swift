@@ -34,17 +34,7 @@ extension LlamaForCausalLM: EarlyExiting {
 extension GPT2LMHeadModel: EarlyExiting {
     public func earlyExitHiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, layers n: Int) -> Variable {
         precondition(ids.rank == 2 && n >= 0 && n <= transformer.h.count, "GPT-2 early exit: ids \(ids.shape), layers \(n) of \(transformer.h.count)")
-        let B = ids.shape[0], T = ids.shape[1]
-        let positions = tokenPositions(start: cache?.length ?? 0, count: T, batch: B, attentionMask: attentionMask)
-        precondition(positions.allSatisfy { $0 < config.nPositions }, "GPT-2: position beyond n_positions \(config.nPositions)")
-        let posIDs = positions.count == T ? IndexTensor(shape: [T], data: positions.map { Int32($0) })
-                                          : IndexTensor(shape: [B, T], data: positions.map { Int32($0) })
-        var x = transformer.wte(ids) + transformer.wpe(posIDs)
-        for i in 0 ..< n {
-            x = transformer.h[i](x, layer: i, attentionMask: attentionMask, cache: cache)
-        }
-        if let cache { cache.length += T }
-        return transformer.lnF(x)
+        return transformer.lnF(residual(ids, attentionMask: attentionMask, cache: cache, upTo: n))
     }
 }
 

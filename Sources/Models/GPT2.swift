@@ -72,13 +72,7 @@ public final class GPT2Block: Module {
         super.init()
     }
 
-    public override func key(forProperty name: String) -> String {
-        switch name {
-        case "ln1": return "ln_1"
-        case "ln2": return "ln_2"
-        default: return super.key(forProperty: name)
-        }
-    }
+    public override var renamedKeys: [String: String] { gpt2BlockKeys }
 
     func callAsFunction(_ x: Variable, layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
         let h = x + attn(ln1(x), layer: layer, attentionMask: attentionMask, cache: cache)
@@ -124,19 +118,27 @@ public final class GPT2LMHeadModel: Module, LanguageModel {
     public var maxPositions: Int { config.nPositions }
 
     public func hiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?) -> Variable {
+        transformer.lnF(residual(ids, attentionMask: attentionMask, cache: cache, upTo: transformer.h.count))
+    }
+
+    /// Token plus position embeddings, then blocks 0 ..< `upTo`, handing each block's output to
+    /// `collect`: the forward of `hiddenStates`, early exit and the activation read-outs. With a
+    /// cache, positions start at its length and it advances by T.
+    func residual(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache? = nil, upTo: Int,
+                  collect: ((Variable) -> Void)? = nil) -> Variable {
         precondition(ids.rank == 2, "GPT-2: ids must be [B, T], got \(ids.shape)")
         let B = ids.shape[0], T = ids.shape[1]
-        let start = cache?.length ?? 0
-        let positions = tokenPositions(start: start, count: T, batch: B, attentionMask: attentionMask)
+        let positions = tokenPositions(start: cache?.length ?? 0, count: T, batch: B, attentionMask: attentionMask)
         precondition(positions.allSatisfy { $0 < config.nPositions }, "GPT-2: position beyond n_positions \(config.nPositions)")
         let posIDs = positions.count == T ? IndexTensor(shape: [T], data: positions.map { Int32($0) })
                                           : IndexTensor(shape: [B, T], data: positions.map { Int32($0) })
         var x = transformer.wte(ids) + transformer.wpe(posIDs)
-        for (i, block) in transformer.h.enumerated() {
-            x = block(x, layer: i, attentionMask: attentionMask, cache: cache)
+        for i in 0 ..< upTo {
+            x = transformer.h[i](x, layer: i, attentionMask: attentionMask, cache: cache)
+            collect?(x)
         }
         if let cache { cache.length += T }
-        return transformer.lnF(x)
+        return x
     }
 
     public func logits(fromHidden h: Variable) -> Variable {

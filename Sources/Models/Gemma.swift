@@ -16,7 +16,7 @@ import NN
 import TensorCore
 
 /// RMSNorm with Gemma's (1 + w) scale: weights are stored as offsets from 1 and start at 0.
-public final class GemmaRMSNorm: Module {
+public final class GemmaRMSNorm: Module, DecoderFinalNorm {
     public var weight: Variable
     public let eps: Float
 
@@ -109,7 +109,7 @@ public final class GemmaMLP: Module {
     }
 }
 
-public final class GemmaDecoderLayer: Module {
+public final class GemmaDecoderLayer: Module, RoPEDecoderLayer {
     public var selfAttn: GemmaAttention
     public var mlp: GemmaMLP
     public var inputLayernorm: GemmaRMSNorm
@@ -117,7 +117,7 @@ public final class GemmaDecoderLayer: Module {
     public var preFeedforwardLayernorm: GemmaRMSNorm
     public var postFeedforwardLayernorm: GemmaRMSNorm
 
-    init(_ c: GemmaConfiguration, layer: Int, rng: inout RandomGenerator) {
+    public init(_ c: GemmaConfiguration, layer: Int, rng: inout RandomGenerator) {
         selfAttn = GemmaAttention(c, layer: layer, rng: &rng)
         mlp = GemmaMLP(c, rng: &rng)
         inputLayernorm = GemmaRMSNorm(c.hiddenSize, eps: c.rmsNormEps)
@@ -127,47 +127,17 @@ public final class GemmaDecoderLayer: Module {
         super.init()
     }
 
-    func callAsFunction(_ x: Variable, positions: [Int], layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
+    public func callAsFunction(_ x: Variable, positions: [Int], layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
         let a = selfAttn(inputLayernorm(x), positions: positions, layer: layer, attentionMask: attentionMask, cache: cache)
         let h = x + postAttentionLayernorm(a)
         return h + postFeedforwardLayernorm(mlp(preFeedforwardLayernorm(h)))
     }
 }
 
-/// `model.*` of Gemma2ForCausalLM / Gemma3ForCausalLM.
-public final class GemmaModel: Module {
-    public var embedTokens: Embedding
-    public var layers: [GemmaDecoderLayer]
-    public var norm: GemmaRMSNorm
-
-    init(_ c: GemmaConfiguration, rng: inout RandomGenerator) {
-        embedTokens = Embedding(c.vocabSize, c.hiddenSize, std: 0.02, rng: &rng)
-        layers = (0 ..< c.numHiddenLayers).map { GemmaDecoderLayer(c, layer: $0, rng: &rng) }
-        norm = GemmaRMSNorm(c.hiddenSize, eps: c.rmsNormEps)
-        super.init()
-    }
-}
-
-public final class GemmaForCausalLM: Module, DecoderShell, DecoderStack {
-    public let config: GemmaConfiguration
-    public var model: GemmaModel
-    /// Only when `tie_word_embeddings` is false (released Gemma checkpoints tie them).
-    public var lmHead: Linear?
-
-    public init(_ config: GemmaConfiguration, seed: UInt64 = 0) {
-        self.config = config
-        var rng = RandomGenerator(seed: seed)
-        model = GemmaModel(config, rng: &rng)
-        lmHead = Self.untiedHead(config, rng: &rng)
-        super.init()
-    }
-
+/// Gemma2ForCausalLM / Gemma3ForCausalLM (released checkpoints tie `lm_head` to the embeddings).
+public final class GemmaForCausalLM: DecoderCausalLM<GemmaDecoderLayer, GemmaRMSNorm>, DecoderShell, DecoderStack {
     /// Scaled token embeddings (× √hidden): what the first layer reads.
     func embedInputs(_ ids: IndexTensor) -> Variable { model.embedTokens(ids) * config.embeddingScale }
-    func decoderLayer(_ layer: Int, _ x: Variable, positions: [Int], attentionMask: Tensor?, cache: KVCache?) -> Variable {
-        model.layers[layer](x, positions: positions, layer: layer, attentionMask: attentionMask, cache: cache)
-    }
-    func finalNorm(_ x: Variable) -> Variable { model.norm(x) }
 
     public func hiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?) -> Variable {
         stackHiddenStates(ids, attentionMask: attentionMask, cache: cache)

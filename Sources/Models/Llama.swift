@@ -104,7 +104,7 @@ public final class LlamaMLP: Module {
     func callAsFunction(_ x: Variable) -> Variable { downProj(gateProj(x).silu() * upProj(x)) }
 }
 
-public final class LlamaDecoderLayer: Module {
+public final class LlamaDecoderLayer: Module, RoPEDecoderLayer {
     public var selfAttn: LlamaAttention
     public var mlp: LlamaMLP
     /// Pre-norm blocks (Llama and most): the norm before attention; nil for OLMo 2.
@@ -114,7 +114,7 @@ public final class LlamaDecoderLayer: Module {
     /// OLMo 2: the norm of the MLP output; nil for pre-norm blocks.
     public var postFeedforwardLayernorm: RMSNorm?
 
-    init(_ c: LlamaConfiguration, layer: Int, rng: inout RandomGenerator) {
+    public init(_ c: LlamaConfiguration, layer: Int, rng: inout RandomGenerator) {
         selfAttn = LlamaAttention(c, layer: layer, rng: &rng)
         mlp = LlamaMLP(c, rng: &rng)
         inputLayernorm = c.normsAfterSublayers ? nil : RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
@@ -126,7 +126,7 @@ public final class LlamaDecoderLayer: Module {
     /// What the attention reads: the normalised residual (pre-norm) or the residual itself (OLMo 2).
     func attentionInput(_ x: Variable) -> Variable { inputLayernorm.map { $0(x) } ?? x }
 
-    func callAsFunction(_ x: Variable, positions: [Int], layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
+    public func callAsFunction(_ x: Variable, positions: [Int], layer: Int, attentionMask: Tensor?, cache: KVCache?) -> Variable {
         if let postFeedforwardLayernorm {
             // OLMo 2 (arXiv:2501.00656): x + norm(attn(x)), then h + norm(mlp(h)).
             let h = x + postAttentionLayernorm(selfAttn(x, positions: positions, layer: layer, attentionMask: attentionMask, cache: cache))
@@ -137,34 +137,7 @@ public final class LlamaDecoderLayer: Module {
     }
 }
 
-/// `model.*` of LlamaForCausalLM.
-public final class LlamaModel: Module {
-    public var embedTokens: Embedding
-    public var layers: [LlamaDecoderLayer]
-    public var norm: RMSNorm
-
-    init(_ c: LlamaConfiguration, rng: inout RandomGenerator) {
-        embedTokens = Embedding(c.vocabSize, c.hiddenSize, std: 0.02, rng: &rng)
-        layers = (0 ..< c.numHiddenLayers).map { LlamaDecoderLayer(c, layer: $0, rng: &rng) }
-        norm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
-        super.init()
-    }
-}
-
-public final class LlamaForCausalLM: Module, DecoderShell, DecoderStack {
-    public let config: LlamaConfiguration
-    public var model: LlamaModel
-    /// Only when `tie_word_embeddings` is false.
-    public var lmHead: Linear?
-
-    public init(_ config: LlamaConfiguration, seed: UInt64 = 0) {
-        self.config = config
-        var rng = RandomGenerator(seed: seed)
-        model = LlamaModel(config, rng: &rng)
-        lmHead = Self.untiedHead(config, rng: &rng)
-        super.init()
-    }
-
+public final class LlamaForCausalLM: DecoderCausalLM<LlamaDecoderLayer, RMSNorm>, DecoderShell, DecoderStack {
     /// Phi-3 with LongRoPE: the cache is recomputed when the width first passes the original context.
     public var cacheRecomputeWidth: Int? {
         guard config.modelType == "phi3", let scaling = config.ropeScaling, scaling.type == "longrope",
@@ -182,10 +155,6 @@ public final class LlamaForCausalLM: Module, DecoderShell, DecoderStack {
     }
 
     func embedInputs(_ ids: IndexTensor) -> Variable { model.embedTokens(ids) }
-    func decoderLayer(_ layer: Int, _ x: Variable, positions: [Int], attentionMask: Tensor?, cache: KVCache?) -> Variable {
-        model.layers[layer](x, positions: positions, layer: layer, attentionMask: attentionMask, cache: cache)
-    }
-    func finalNorm(_ x: Variable) -> Variable { model.norm(x) }
 
     /// Drops RoPE buffers some checkpoints carry and a tied `lm_head`; splits Phi-3's fused
     /// projections (rows of `qkv_proj`: q, then k, then v; of `gate_up_proj`: gate, then up).

@@ -30,9 +30,9 @@ public final class Linear: Module {
     public var dropoutGenerator = RandomGenerator(seed: 0)
     /// Inference-only weights in a block format or bf16 (docs/design/quantized.md). When set, the
     /// product runs on them and `weight` is an empty [0, in] placeholder (the float copy is dropped).
-    public private(set) var quantizedWeight: QuantizedMatrix?
+    public internal(set) var quantizedWeight: QuantizedMatrix?
     /// The checkpoint key of `quantizedWeight`, for the error of a backward pass through it.
-    public private(set) var quantizedWeightName = ""
+    public internal(set) var quantizedWeightName = ""
 
     public var inputDimensions: Int { quantizedWeight?.columns ?? weight.shape[1] }
     public var outputDimensions: Int { quantizedWeight?.rows ?? weight.shape[0] }
@@ -62,24 +62,15 @@ public final class Linear: Module {
         super.init()
     }
 
-    public override func key(forProperty name: String) -> String {
-        switch name {
-        case "loraA": return "lora_A.weight"
-        case "loraB": return "lora_B.weight"
-        default: return super.key(forProperty: name)
-        }
-    }
+    /// PEFT's names: `lora_A.weight`, `lora_B.weight`.
+    public override var renamedKeys: [String: String] { ["loraA": "lora_A.weight", "loraB": "lora_B.weight"] }
 
     /// Serves inference from `quantized` (same [out, in] shape) and drops the float weight. The
     /// weight is frozen from then on: a backward pass through the layer is refused with an error
     /// naming `name` (its checkpoint key).
     public func setQuantizedWeight(_ quantized: QuantizedMatrix, name: String = "") {
         precondition(lora == nil, "Linear: a layer with a LoRA adapter keeps float weights")
-        precondition(weight.value.count == 0 || quantized.shape == weight.shape,
-                     "Linear: quantized weight \(quantized.shape) for a layer of \(weight.shape)")
-        quantizedWeight = quantized
-        quantizedWeightName = name
-        weight = Variable(Tensor(shape: [0, quantized.columns]), requiresGrad: false)
+        installQuantizedWeight(quantized, name: name, what: "Linear: quantized weight", of: "a layer")
     }
 
     public func callAsFunction(_ x: Variable) -> Variable {
@@ -162,17 +153,13 @@ public struct LoRAConfiguration: Sendable, Equatable, Codable {
 public final class Embedding: Module {
     public var weight: Variable
     /// Inference-only table in a block format or bf16; `weight` is then an empty [0, C] placeholder.
-    public private(set) var quantizedWeight: QuantizedMatrix?
+    public internal(set) var quantizedWeight: QuantizedMatrix?
     /// The checkpoint key of `quantizedWeight`, for the error of a backward pass through the tied head.
-    public private(set) var quantizedWeightName = ""
+    public internal(set) var quantizedWeightName = ""
 
     /// Serves lookups (and a tied output head) from `quantized` and drops the float table.
     public func setQuantizedWeight(_ quantized: QuantizedMatrix, name: String = "") {
-        precondition(weight.value.count == 0 || quantized.shape == weight.shape,
-                     "Embedding: quantized table \(quantized.shape) for a table of \(weight.shape)")
-        quantizedWeight = quantized
-        quantizedWeightName = name
-        weight = Variable(Tensor(shape: [0, quantized.columns]), requiresGrad: false)
+        installQuantizedWeight(quantized, name: name, what: "Embedding: quantized table", of: "a table")
     }
 
     /// h [..., C] · tableᵀ → [..., V]: the output head of models that tie it to the embedding.
@@ -230,4 +217,28 @@ public final class RMSNorm: Module {
     }
 
     public func callAsFunction(_ x: Variable) -> Variable { Functional.rmsNorm(x, weight: weight, eps: eps) }
+}
+
+/// A layer whose float weight can be replaced by an inference-only quantized matrix (`Linear`,
+/// `Embedding`; docs/design/quantized.md).
+protocol QuantizedWeightHolder: AnyObject {
+    var weight: Variable { get set }
+    var quantizedWeight: QuantizedMatrix? { get set }
+    var quantizedWeightName: String { get set }
+}
+
+extension Linear: QuantizedWeightHolder {}
+extension Embedding: QuantizedWeightHolder {}
+
+extension QuantizedWeightHolder {
+    /// Keeps `quantized` (of the float weight's shape, when there still is one) under its checkpoint
+    /// key `name` and leaves `weight` an empty, frozen [0, columns] placeholder. `what … of …` words
+    /// the shape mismatch: "Linear: quantized weight [2, 3] for a layer of [3, 3]".
+    func installQuantizedWeight(_ quantized: QuantizedMatrix, name: String, what: String, of holder: String) {
+        precondition(weight.value.count == 0 || quantized.shape == weight.shape,
+                     "\(what) \(quantized.shape) for \(holder) of \(weight.shape)")
+        quantizedWeight = quantized
+        quantizedWeightName = name
+        weight = Variable(Tensor(shape: [0, quantized.columns]), requiresGrad: false)
+    }
 }

@@ -13,8 +13,13 @@ open class Module {
 
     public init() {}
 
-    /// The checkpoint key segment for a stored property. Default: camelCase → snake_case.
-    open func key(forProperty name: String) -> String { snakeCase(name) }
+    /// Checkpoint key segments that do not follow the camelCase → snake_case rule, by property name
+    /// (GPT-2's `ln_1`, PEFT's `lora_A.weight`). A module overrides this rather than `key(forProperty:)`.
+    open var renamedKeys: [String: String] { [:] }
+
+    /// The checkpoint key segment for a stored property: its entry in `renamedKeys`, else
+    /// camelCase → snake_case.
+    open func key(forProperty name: String) -> String { renamedKeys[name] ?? snakeCase(name) }
 
     /// Direct children: (key, module).
     public func children() -> [(String, Module)] {

@@ -41,6 +41,10 @@ public final class MLP: Module {
     public func callAsFunction(_ x: Variable) -> Variable { cProj(cFc(x).gelu()) }
 }
 
+/// GPT-2's checkpoint names of a block's two layer norms (`ln_1`, `ln_2`): `TransformerBlock` here and
+/// the GPT-2 model's block both use them.
+public let gpt2BlockKeys = ["ln1": "ln_1", "ln2": "ln_2"]
+
 /// Pre-LayerNorm transformer block.
 public final class TransformerBlock: Module {
     public var ln1: LayerNorm
@@ -57,13 +61,7 @@ public final class TransformerBlock: Module {
     }
 
     /// GPT-2 checkpoint names: `ln_1`, `ln_2`.
-    public override func key(forProperty name: String) -> String {
-        switch name {
-        case "ln1": return "ln_1"
-        case "ln2": return "ln_2"
-        default: return super.key(forProperty: name)
-        }
-    }
+    public override var renamedKeys: [String: String] { gpt2BlockKeys }
 
     public func callAsFunction(_ x: Variable, keyMask: Tensor? = nil) -> Variable {
         let h = x + attn(ln1(x), keyMask: keyMask)

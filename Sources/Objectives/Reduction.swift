@@ -57,12 +57,17 @@ public struct Normalizer: Equatable, Sendable {
     public var items: Float?
     /// Σ m over the *chosen* rows of a `.pairs` optimizer batch (the NLL terms of DPO mixing and SimPO).
     public var chosenTokens: Float?
+    /// Σ m over the rows with a positive outcome (total reward > 0) of an online-RL optimizer batch:
+    /// OREAL's behaviour-cloning normaliser N⁺; its negative term divides by `tokens` − this.
+    public var positiveTokens: Float?
 
-    public init(tokens: Float? = nil, sequences: Float? = nil, items: Float? = nil, chosenTokens: Float? = nil) {
+    public init(tokens: Float? = nil, sequences: Float? = nil, items: Float? = nil, chosenTokens: Float? = nil,
+                positiveTokens: Float? = nil) {
         self.tokens = tokens
         self.sequences = sequences
         self.items = items
         self.chosenTokens = chosenTokens
+        self.positiveTokens = positiveTokens
     }
 
     /// Use each micro-batch's own counts.

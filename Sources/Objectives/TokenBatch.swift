@@ -8,13 +8,22 @@
 import Autograd
 import TensorCore
 
+/// A name in one of `TokenBatch`'s keyed fields (auxiliary models, token weights, per-row values):
+/// an open set of strings, written as literals.
+public protocol BatchFieldKey: Hashable, Sendable, RawRepresentable<String>, ExpressibleByStringLiteral, CustomStringConvertible {
+    init(rawValue: String)
+}
+
+extension BatchFieldKey {
+    public init(stringLiteral value: String) { self.init(rawValue: value) }
+    public var description: String { rawValue }
+}
+
 /// Names of auxiliary (frozen) models whose per-token outputs an objective reads from
 /// `TokenBatch.auxiliary`. Open set: any string works; these are the ones the built-in objectives use.
-public struct AuxiliaryKey: Hashable, Sendable, RawRepresentable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct AuxiliaryKey: BatchFieldKey {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { rawValue = value }
-    public var description: String { rawValue }
 
     /// A token-level reward model that is itself an LM (the TGDPO "induced DPO reward" model).
     public static let tokenRewardModel: AuxiliaryKey = "token_rm"
@@ -33,11 +42,9 @@ public struct AuxiliaryKey: Hashable, Sendable, RawRepresentable, ExpressibleByS
 }
 
 /// Names of precomputed token weights in `TokenBatch.tokenWeights` (all [B, T], constants).
-public struct TokenWeightKey: Hashable, Sendable, RawRepresentable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct TokenWeightKey: BatchFieldKey {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { rawValue = value }
-    public var description: String { rawValue }
 
     /// SparsePO reward mask m^u.
     public static let sparsePOReward: TokenWeightKey = "sparsepo.reward"
@@ -50,11 +57,9 @@ public struct TokenWeightKey: Hashable, Sendable, RawRepresentable, ExpressibleB
 }
 
 /// Names of per-row constants in `TokenBatch.sequenceValues`.
-public struct SequenceValueKey: Hashable, Sendable, RawRepresentable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct SequenceValueKey: BatchFieldKey {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { rawValue = value }
-    public var description: String { rawValue }
 
     /// KTO: Σ_t ℓ of the mismatched (prompt, completion) pairs under the policy, no grad: [B].
     public static let klPolicyLogps: SequenceValueKey = "kl_policy_logps"

@@ -3,6 +3,8 @@
 // Prompt order and sampling seeds are pure functions of (seed, step), so the step restores the
 // sampler's state too.
 import Foundation
+import NN
+import Optim
 import Training
 
 extension OnlineRLTrainer {
@@ -15,7 +17,13 @@ extension OnlineRLTrainer {
                                     "prompts_per_step": configuration.promptsPerStep, "num_generations": configuration.numGenerations,
                                     "kl_coef": String(format: "%.17g", Double(klCoefficient))]
         if let lagrange = multipliers { state["lagrange_multipliers"] = lagrange.values.map { String(format: "%.17g", Double($0)) } }
-        return try CheckpointFolder.write(in: dir, step: step, module: trainable, optimizer: optimizer, state: state)
+        return try CheckpointFolder.write(in: dir, step: step, module: trainable, optimizer: optimizer, state: state, extras: checkpointExtras)
+    }
+
+    /// Modules trained beside `trainable` with their own optimizer: OREAL's token reward model.
+    var checkpointExtras: [(name: String, module: Module, optimizer: AdamW)] {
+        guard let rm = tokenRewardModel else { return [] }
+        return [(name: "token_level_rm", module: rm.head as Module, optimizer: rm.optimizer)]
     }
 
     /// Restores parameters, optimizer state and step; refuses a checkpoint of another run shape.
@@ -31,7 +39,11 @@ extension OnlineRLTrainer {
                     throw TrainingError.checkpoint(path: path, reason: "saved with \(key) \(saved), this run has \(value)")
                 }
             }
-            try CheckpointFolder.restore(checkpoint, module: trainable, optimizer: optimizer)
+            if !checkpointExtras.isEmpty,
+               !FileManager.default.fileExists(atPath: checkpoint.appendingPathComponent("token_level_rm.safetensors").path) {
+                throw TrainingError.checkpoint(path: path, reason: "this run trains OREAL's token-level reward model but the checkpoint holds no token_level_rm.safetensors")
+            }
+            try CheckpointFolder.restore(checkpoint, module: trainable, optimizer: optimizer, extras: checkpointExtras)
             if let k = (state["kl_coef"] as? String).flatMap(Double.init) { klCoefficient = Float(k) }
             if var lagrange = multipliers {
                 guard let saved = state["lagrange_multipliers"] as? [String], saved.allSatisfy({ Double($0) != nil }) else {

@@ -78,6 +78,20 @@ extension OnlineRLConfiguration {
               aliases: ["constraint"], repeatable: true),
             S("constraint_lr", \.constraintLr, "Step size of the Lagrange multipliers."),
             S("constraint_init", \.constraintInit, "Starting value of the Lagrange multipliers."),
+            S("positive_loss_factor", \.positiveLossFactor, "oreal: weight λ⁺ of behaviour cloning on the positive samples.", rule: .nonNegative),
+            S("negative_loss_factor", \.negativeLossFactor, "oreal: weight λ⁻ of the reshaped policy gradient on the negative samples.", rule: .nonNegative),
+            S("pos_mult_adv", \.posMultAdv, "oreal: multiply the behaviour-cloning term by the advantage."),
+            S("filter_trajectory", \.filterTrajectory, "oreal: drop groups whose outcomes all agree and keep one random correct and one random wrong sample of each other group (advantages from the whole group)."),
+            S("token_level_rm", \.tokenLevelRm, "oreal: train a token-level reward model head online and weight each token by it (off: every weight 1)."),
+            S("token_level_rm_lr", \.tokenLevelRmLr, "oreal: learning rate of the token-level reward model head.", rule: .positive),
+            S("token_weight_rescale", \.tokenWeightRescale, "oreal: token RM probabilities to weights: threshold or topk.", rule: .oneOf(["threshold", "topk"])),
+            S("correct_threshold", \.correctThreshold, "oreal threshold rescale on positive samples: ω⁺ = clamp((p − τ)/(1 − τ), 0, 1).", rule: .fraction(below: 1)),
+            S("incorrect_threshold", \.incorrectThreshold, "oreal threshold rescale on negative samples: ω⁻ = clamp((1 − p − τ)/(1 − τ), 0, 1).", rule: .fraction(below: 1)),
+            S("correct_topk_ratio", \.correctTopkRatio, "oreal topk rescale: fraction of a positive sample's tokens weighted.",
+              rule: SettingRule("a number in (0, 1]") { $0 > 0 && $0 <= 1 }),
+            S("incorrect_topk_ratio", \.incorrectTopkRatio, "oreal topk rescale: fraction of a negative sample's tokens weighted.",
+              rule: SettingRule("a number in (0, 1]") { $0 > 0 && $0 <= 1 }),
+            S("actor_freeze_steps", \.actorFreezeSteps, "oreal: first steps that train only the token-level reward model.", rule: .atLeast(0)),
         ])
     }
 }

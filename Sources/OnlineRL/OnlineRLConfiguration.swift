@@ -54,6 +54,21 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     public var constraintLr: Float = 0.1
     public var constraintInit: Float = 1
 
+    // OREAL (policy_loss oreal, arXiv 2502.06781; defaults from the reference's 7B config unless
+    // said otherwise in docs/design/online-rl.md §13).
+    public var positiveLossFactor: Float = 1
+    public var negativeLossFactor: Float = 0.5
+    public var posMultAdv = true
+    public var filterTrajectory = true
+    public var tokenLevelRm = true
+    public var tokenLevelRmLr: Float = 1e-2
+    public var tokenWeightRescale = "threshold"
+    public var correctThreshold: Float = 0.5
+    public var incorrectThreshold: Float = 0.5
+    public var correctTopkRatio: Float = 0.5
+    public var incorrectTopkRatio: Float = 0.5
+    public var actorFreezeSteps = 0
+
     // PPO (estimator gae: a value head on the policy's trunk)
     public var vfCoef: Float = 0.1
     public var cliprangeValue: Float = 0.2

@@ -39,6 +39,9 @@ public final class OnlineRLTrainer {
     public internal(set) var step = 0
     /// PPO's critic (estimator `gae`), trained with the policy.
     public let valueHead: ValueHead?
+    /// OREAL's token-level reward model (policy loss `oreal` with `token_level_rm`), trained with
+    /// its own optimizer and checkpointed with the run.
+    public let tokenRewardModel: OREALTokenRewardModel?
     /// What the optimizer updates and checkpoints hold: the policy, or the policy and its value head.
     public let trainable: Module
     let valueLoss: ClippedValueLoss?
@@ -92,7 +95,9 @@ public final class OnlineRLTrainer {
         estimator = try AdvantageEstimators.make(c.estimator, settings: advantageSettings)
         var lossSettings = PolicyLossSettings(clipLow: c.clipRatioLow, clipHigh: c.clipRatioHigh, dualClip: c.dualClip, dualClipBound: c.clipRatioC,
                                               klCoefficient: c.beta, klEstimator: try KLEstimator(name: c.klEstimator),
-                                              entropyCoefficient: c.entropyCoeff, importanceThreshold: c.rolloutIsThreshold)
+                                              entropyCoefficient: c.entropyCoeff, importanceThreshold: c.rolloutIsThreshold,
+                                              positiveLossFactor: c.positiveLossFactor, negativeLossFactor: c.negativeLossFactor,
+                                              positiveMultipliedByAdvantage: c.posMultAdv)
         if let v = c.rolloutIsLevel {
             guard let l = ImportanceLevel(rawValue: v) else { throw RewardError("rollout_is_level: expected token or sequence, got \(v)") }
             lossSettings.importanceLevel = l
@@ -106,6 +111,7 @@ public final class OnlineRLTrainer {
             lossSettings.aggregation = try LossAggregation(name: mode, lengthNormalizer: Float(c.maxCompletionLength))
         }
         loss = try PolicyLosses.make(c.policyLoss, settings: lossSettings)
+        tokenRewardModel = loss is OREALLoss && c.tokenLevelRm ? OREALTokenRewardModel(hiddenSize: policy.hiddenSize, configuration: c) : nil
         // Prompts must leave room for the completion in every model's positions.
         let positions = min(policy.maxPositions, reference?.maxPositions ?? .max)
         for p in prompts + evalPrompts where p.ids.count + c.maxCompletionLength > positions {
@@ -123,7 +129,7 @@ public final class OnlineRLTrainer {
         if estimator.readsValues {
             let head = ValueHead(hiddenSize: policy.hiddenSize, seed: c.seed &+ 0x7A1E)
             valueHead = head
-            trainable = PolicyWithValueHead(model: policy, valueHead: head)
+            trainable = ModelWithHead(model: policy, head: head, headKey: "value_head")
             valueLoss = try ClippedValueLoss(clipRange: c.cliprangeValue, aggregation: lossSettings.aggregation ?? .tokenMean)
         } else {
             valueHead = nil
@@ -419,11 +425,21 @@ public final class OnlineRLTrainer {
             samples[i].returns = all.completion(estimate.returns, row: i)
         }
         lastRollouts = samples.map(RolloutRecord.init)
+        if loss is OREALLoss {
+            // OREAL: one correct and one wrong sample per mixed group, token weights from the token
+            // RM (which takes its own step here), and the RM alone for the first steps.
+            let kept = c.filterTrajectory ? orealFilter(samples) : Array(samples.indices)
+            if let rm = tokenRewardModel { metrics.merge(try orealTokenRewardStep(rm, &samples, training: kept)) { a, _ in a } }
+            metrics["oreal/kept_samples"] = Float(kept.count)
+            // The reports see every rollout with the credit OREAL gives it, A_i·ω_t.
+            lastRollouts = samples.map(RolloutRecord.init)
+            samples = step < c.actorFreezeSteps ? [] : kept.map { samples[$0] }
+        }
 
-        let miniSize = min(c.miniBatchSize ?? samples.count, samples.count)
+        let miniSize = max(min(c.miniBatchSize ?? samples.count, samples.count), 1)
         var sums: [String: Double] = [:], count = 0.0
         var rng = RandomGenerator(seed: c.seed &+ 0xB47C_0000 &+ UInt64(step))
-        for _ in 0 ..< c.numIterations {
+        for _ in 0 ..< (samples.isEmpty ? 0 : c.numIterations) {
             let order = samples.count == miniSize ? Array(samples.indices) : shuffled(samples.count, &rng)
             for lo in stride(from: 0, to: order.count, by: miniSize) {
                 let mini = Array(order[lo ..< min(lo + miniSize, order.count)])
@@ -469,7 +485,8 @@ public final class OnlineRLTrainer {
         let c = configuration
         let micro = stride(from: 0, to: mini.count, by: c.perDeviceTrainBatchSize).map { Array(mini[$0 ..< min($0 + c.perDeviceTrainBatchSize, mini.count)]) }
         let all = micro.map { PaddedRollout($0, padID: padID, forLoss: true) }
-        let normalizer = Normalizer(tokens: all.reduce(0) { $0 + $1.mask.sum().scalar }, sequences: Float(mini.count))
+        let positiveTokens = mini.reduce(Float(0)) { $0 + ($1.trained && Self.isPositive($1) ? Float($1.ids.count) : 0) }
+        let normalizer = Normalizer(tokens: all.reduce(0) { $0 + $1.mask.sum().scalar }, sequences: Float(mini.count), positiveTokens: positiveTokens)
         // Every rank holds the whole mini-batch; rank r computes the r-th block of its micro-batches.
         let perRank = (all.count + communicator.size - 1) / communicator.size
         let padded = DataParallel.shard(all, perRank: perRank, rank: communicator.rank)
@@ -588,12 +605,8 @@ public final class OnlineRLTrainer {
         // One writer per run folder (RunLock; re-entrant, the CLI holds it too).
         let lock = try writes ? outputDirectory.map(RunLock.acquire) : nil
         defer { lock?.release() }
-        if !communicator.isSingle {
-            try communicator.requireEqual(prompts.count, "the number of prompts")
-            try communicator.requireEqual(step, "the step to start from (resume every rank from the same checkpoint)")
-            try DataParallel.broadcastParameters(trainable, communicator)
-            if step > 0 { try DataParallel.broadcastOptimizer(optimizer, communicator) }
-        }
+        try DataParallel.startTogether(rows: prompts.count, "the number of prompts", step: step, parameters: trainable,
+                                       optimizer: optimizer, communicator)
         policy.train()
         while step < c.maxSteps {
             var metrics = try trainStep()
@@ -610,16 +623,8 @@ public final class OnlineRLTrainer {
             }
             if try DataParallel.agreeToStop(disposition == .stop, communicator) { disposition = .stop }
             let due = c.saveSteps.map { step % $0 == 0 } ?? false
-            var saved: URL?
-            if let dir = outputDirectory, due || disposition == .stop {
-                let path = try saveCheckpoint(in: dir)
-                saved = path
-                if progress(.checkpoint(step: step, path: path.path)) == .stop { disposition = .stop }
-            }
-            if let signal = StopSignals.received {
-                throw TrainingError.interrupted(signal: signal, step: step, checkpoint: saved?.path)
-            }
-            if disposition == .stop { break }
+            if try StepCheckpoint.finish(step: step, due: due, disposition: disposition, outputDirectory: outputDirectory,
+                                         save: { try saveCheckpoint(in: $0) }, progress: progress) { break }
         }
     }
 }

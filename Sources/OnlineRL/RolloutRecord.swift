@@ -17,12 +17,17 @@ public struct RolloutRecord: Sendable, Equatable {
     public var logProbs: [Float]
     /// True when the completion was cut by the token budget.
     public var truncated: Bool
+    /// OREAL's token weights ω from the online token RM (nil for every other loss).
+    public var tokenWeights: [Float]? = nil
+
+    /// The credit the loss gives each token: the advantage, times OREAL's token weight when there is one.
+    public var credit: [Float] { tokenWeights.map { zip(advantages, $0).map { $0 * $1 } } ?? advantages }
 }
 
 extension RolloutRecord {
     /// What a report keeps of a sample once its advantages are estimated.
     init(_ s: RolloutSample) {
         self.init(promptIndex: s.promptIndex, group: s.group, ids: s.ids, text: s.text, rewards: s.rewards, advantages: s.advantages,
-                  logProbs: s.rolloutLogps, truncated: s.truncated)
+                  logProbs: s.rolloutLogps, truncated: s.truncated, tokenWeights: s.tokenWeights)
     }
 }

@@ -26,6 +26,8 @@ struct RolloutSample {
     var returns: [Float] = []
     /// ReMax's baseline: the reward of the greedy completion of the same prompt.
     var rewardBaseline: Float?
+    /// OREAL's token weights ω from the online token RM (ω⁺ on a positive sample, ω⁻ on a negative one).
+    var tokenWeights: [Float]?
     /// False: the completion is left out of the loss (a truncated one under
     /// `mask_truncated_completions`).
     var trained = true
@@ -88,6 +90,6 @@ struct PaddedRollout {
         return try RolloutBatch(mask: mask, tokenRewards: field { $0.rewards }!, groupIDs: samples.map(\.group), values: field { $0.values },
                                 oldLogps: field { $0.oldLogps }, referenceLogps: field { $0.referenceLogps },
                                 rolloutLogps: field { $0.rolloutLogps }, entropies: field { $0.entropies }, tokenIDs: labels,
-                                rewardBaselines: baselines)
+                                rewardBaselines: baselines, tokenWeights: field { $0.tokenWeights })
     }
 }

@@ -24,15 +24,3 @@ public final class ValueHead: Module {
         return v.reshaped(Array(v.shape.dropLast()))
     }
 }
-
-/// The policy and its value head as one module, so one optimizer and one checkpoint hold both
-/// (keys `model.…` and `value_head.…`).
-final class PolicyWithValueHead: Module {
-    let model: any LanguageModel
-    let valueHead: ValueHead
-    init(model: any LanguageModel, valueHead: ValueHead) {
-        self.model = model
-        self.valueHead = valueHead
-        super.init()
-    }
-}

@@ -5,7 +5,7 @@
 // so a lexicon, a verifier and a DPO model's implicit reward compose alike.
 
 /// R on the last response token, 0 elsewhere. Return-preserving.
-public struct TerminalReward: TokenRewardSource {
+public struct TerminalReward: BatchedTokenRewardSource {
     public var model: any SequenceRewardModel
     public var name: String
 
@@ -15,8 +15,6 @@ public struct TerminalReward: TokenRewardSource {
     }
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: 1) }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         zip(episodes, model.scores(episodes)).map { e, R in
@@ -31,7 +29,7 @@ public struct TerminalReward: TokenRewardSource {
 /// subword tokens (`SubwordPlacement`): `.lastToken` (R on the last token, as `TerminalReward`),
 /// `.spread` (R/T on every token) or `.everyToken` (R on every token: Σ r = T·R, a per-token
 /// bonus or penalty rather than a redistribution). Return-preserving except `.everyToken`.
-public struct PlacedReward: TokenRewardSource {
+public struct PlacedReward: BatchedTokenRewardSource {
     public var model: any SequenceRewardModel
     public var placement: SubwordPlacement
     public var name: String
@@ -49,8 +47,6 @@ public struct PlacedReward: TokenRewardSource {
     }
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: 1) }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         zip(episodes, model.scores(episodes)).map { e, R in
@@ -76,7 +72,7 @@ public struct PlacedReward: TokenRewardSource {
 /// Redistributes R over the response: r_t = β·R·w̄_t + (1 − β)·R·1[t = T], w̄ = w / Σ w.
 /// Σ_t r_t = R exactly (return-preserving). ABC (attention weights, arXiv 2402.00782), SHAP, or
 /// uniform spreading (all weights 1). A response whose weights sum to 0 puts all of R on the last token.
-public struct Redistribute: TokenRewardSource {
+public struct Redistribute: BatchedTokenRewardSource {
     public var model: any SequenceRewardModel
     public var weights: (Episode) -> [Float]
     public var beta: Float
@@ -98,8 +94,6 @@ public struct Redistribute: TokenRewardSource {
     }
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: 1) }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         zip(episodes, model.scores(episodes)).map { e, R in
@@ -156,7 +150,7 @@ public struct PotentialShaping: TokenRewardSource {
 
 /// Adds the per-token KL penalty −β_KL (log π_θ(y_t|s_t) − log π_ref(y_t|s_t)) to another source
 /// (the KL-shaped PPO reward). Not return-preserving.
-public struct KLShaped: TokenRewardSource {
+public struct KLShaped: BatchedTokenRewardSource {
     public var source: any TokenRewardSource
     public var policy: any TokenLogProbSource
     public var reference: any TokenLogProbSource
@@ -177,8 +171,6 @@ public struct KLShaped: TokenRewardSource {
         c.needsReferenceModel = true
         return c
     }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         let bases = source.tokenRewards(episodes)
@@ -246,7 +238,7 @@ public struct Sum: TokenRewardSource {
 /// A model's log-probability of each written token as its reward, r_t = log π(y_t | x, y_<t): low
 /// where the model finds the response unlikely (confidence-style credit, e.g. CRew, arXiv 2510.13501).
 /// Not return-preserving.
-public struct LogProbReward: TokenRewardSource {
+public struct LogProbReward: BatchedTokenRewardSource {
     public var model: any TokenLogProbSource
     public var name: String
 
@@ -256,8 +248,6 @@ public struct LogProbReward: TokenRewardSource {
     }
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: 1) }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         model.tokenLogProbs(episodes).map { TokenRewards(values: $0, source: name) }

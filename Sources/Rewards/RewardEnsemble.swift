@@ -56,7 +56,7 @@ public enum EnsembleAggregation: Equatable, Sendable {
 
 /// Several token-reward sources combined token by token (and their sequence rewards, when every
 /// member has one) by an `EnsembleAggregation`. Members must agree on the number of tokens.
-public struct EnsembleReward: TokenRewardSource {
+public struct EnsembleReward: BatchedTokenRewardSource {
     public var members: [any TokenRewardSource]
     public var aggregation: EnsembleAggregation
     public var name: String
@@ -72,8 +72,6 @@ public struct EnsembleReward: TokenRewardSource {
         CostHint(forwardPassesPerEpisode: members.reduce(0) { $0 + $1.cost.forwardPassesPerEpisode },
                  needsReferenceModel: members.contains { $0.cost.needsReferenceModel })
     }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         let perMember = members.map { $0.tokenRewards(episodes) }

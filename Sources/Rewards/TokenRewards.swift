@@ -83,6 +83,14 @@ extension TokenRewardSource {
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] { episodes.map { tokenRewards($0) } }
 }
 
+/// A source that scores whole batches (one batched forward pass of its model or scorer); one
+/// episode is scored as a batch of one.
+public protocol BatchedTokenRewardSource: TokenRewardSource {}
+
+extension BatchedTokenRewardSource {
+    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
+}
+
 /// R(x, y): a sequence reward model, judge or verifier.
 public protocol SequenceRewardModel {
     func score(_ e: Episode) -> Float

@@ -39,6 +39,9 @@ public struct CostLedger: Sendable, Equatable {
     /// Policy prefill positions not run because samples of one context shared its prefill
     /// (`SearchPolicy.sharePrefixes`); without sharing they would be in `policy.prefillTokens`.
     public var policyPrefillSaved = 0
+    /// Scoring-model positions not run because they were stored in a trie KV cache
+    /// (`TrieKVCache`, the multifurcation reward model's own trie).
+    public var scorerPrefillSaved = 0
     /// Wall-clock seconds.
     public var wallSeconds: Double = 0
 
@@ -61,6 +64,22 @@ public struct CostLedger: Sendable, Equatable {
         scorers[scorer] = c
     }
 
+    /// Records one policy forward pass that yields next-token logits (Saffron's expansion).
+    public mutating func recordPolicyForward(_ work: ForwardWork) {
+        policy.prefillTokens += work.positions
+        policy.forwardCalls += 1
+        policyPrefillSaved += work.saved
+    }
+
+    /// Records one forward pass of a scoring model that used a trie KV cache.
+    public mutating func recordScorerForward(_ scorer: String, _ work: ForwardWork) {
+        var c = scorers[scorer] ?? ModelCost()
+        c.prefillTokens += work.positions
+        c.forwardCalls += 1
+        scorers[scorer] = c
+        scorerPrefillSaved += work.saved
+    }
+
     /// All scoring models together.
     public var scoring: ModelCost { scorers.values.reduce(ModelCost(), +) }
 
@@ -69,6 +88,7 @@ public struct CostLedger: Sendable, Equatable {
         out.policy = a.policy + b.policy
         out.scorers = a.scorers.merging(b.scorers, uniquingKeysWith: +)
         out.policyPrefillSaved = a.policyPrefillSaved + b.policyPrefillSaved
+        out.scorerPrefillSaved = a.scorerPrefillSaved + b.scorerPrefillSaved
         out.wallSeconds = a.wallSeconds + b.wallSeconds
         return out
     }
@@ -79,7 +99,7 @@ public struct CostLedger: Sendable, Equatable {
             "policy_prefill_tokens": policy.prefillTokens, "policy_decode_tokens": policy.decodeTokens,
             "policy_forward_calls": policy.forwardCalls, "scorer_prefill_tokens": scoring.prefillTokens,
             "scorer_forward_calls": scoring.forwardCalls, "wall_seconds": wallSeconds,
-            "policy_prefill_tokens_saved": policyPrefillSaved,
+            "policy_prefill_tokens_saved": policyPrefillSaved, "scorer_prefill_tokens_saved": scorerPrefillSaved,
         ]
         for (name, c) in scorers {
             out["scorer_\(name)_tokens"] = c.tokens

@@ -41,15 +41,24 @@ public final class RewardModelScorer: SequenceScorer {
         guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder), weights: weights) else {
             throw SearchError.invalidSetting("--scorer \(spec): not a reward-model folder (no score.weight); train one with `tokenalign reward`")
         }
-        guard loaded.model.vocabularySize == policyVocabulary else {
-            throw SearchError.invalidSetting("--scorer \(spec): the reward model's vocabulary has \(loaded.model.vocabularySize) ids, "
-                + "the policy's \(policyVocabulary); a scorer must use the policy's tokenizer")
-        }
-        if let rmTokenizer = loaded.tokenizer, let mismatch = Self.firstDifference(rmTokenizer, policyTokenizer) {
-            throw SearchError.invalidSetting("--scorer \(spec): the reward model's tokenizer differs from the policy's at id \(mismatch.id) "
-                + "(\(mismatch.scorer) vs \(mismatch.policy)); a scorer must use the policy's tokenizer")
-        }
+        try Self.checkReadsPolicyTokens("--scorer \(spec)", what: "reward model", vocabulary: loaded.model.vocabularySize,
+                                        tokenizer: loaded.tokenizer, policyTokenizer: policyTokenizer, policyVocabulary: policyVocabulary)
         self.init(model: loaded.model, head: loaded.head, tokenLevel: tokenLevel, name: name)
+    }
+
+    /// Throws unless a scoring model reads the ids the policy writes as the same text: the same
+    /// vocabulary size and, when the model ships a tokenizer, the same bytes for every id (a model
+    /// with another tokenizer would score different text than the policy wrote).
+    public static func checkReadsPolicyTokens(_ flag: String, what: String, vocabulary: Int, tokenizer: Tokenizer?, policyTokenizer: Tokenizer,
+                                              policyVocabulary: Int) throws {
+        guard vocabulary == policyVocabulary else {
+            throw SearchError.invalidSetting("\(flag): the \(what)'s vocabulary has \(vocabulary) ids, the policy's \(policyVocabulary); "
+                + "a scorer must use the policy's tokenizer")
+        }
+        if let tokenizer, let d = firstDifference(tokenizer, policyTokenizer) {
+            throw SearchError.invalidSetting("\(flag): the \(what)'s tokenizer differs from the policy's at id \(d.id) (\(d.scorer) vs \(d.policy)); "
+                + "a scorer must use the policy's tokenizer")
+        }
     }
 
     /// The first id whose token differs between two tokenizers (nil when they agree everywhere).

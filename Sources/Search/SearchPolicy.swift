@@ -33,12 +33,19 @@ public final class SearchPolicy: @unchecked Sendable {
     /// Prefill each distinct context once and copy its cache rows to its samples
     /// (`SharedPrefixDecoding`); the outputs are the same, the prefill is smaller.
     public let sharePrefixes: Bool
+    /// Saffron-1's trie KV cache (arXiv 2506.06444), kept across calls: every context starts from
+    /// its stored positions and every computed position is stored (`TrieKVCache`); it also shares the
+    /// prefill of sibling samples. Same outputs, fewer prefill tokens. `SearchRun` empties it before
+    /// each prompt.
+    public let trie: TrieKVCache?
 
-    public init(model: any LanguageModel, tokenizer: Tokenizer, parameters: GenerationParameters, sharePrefixes: Bool = false) {
+    public init(model: any LanguageModel, tokenizer: Tokenizer, parameters: GenerationParameters, sharePrefixes: Bool = false,
+                trieCache: Bool = false) {
         self.model = model
         self.tokenizer = tokenizer
         self.parameters = parameters
         self.sharePrefixes = sharePrefixes
+        trie = trieCache ? TrieKVCache(model: model) : nil
     }
 
     /// Text of generated ids (special tokens skipped).
@@ -63,12 +70,14 @@ public final class SearchPolicy: @unchecked Sendable {
         let decode: ([Int]) -> String = { [tokenizer] in tokenizer.decode($0, skipSpecialTokens: true) }
         let P = contexts.map(\.count).max() ?? 0
         let results: [GenerationResult]
-        if sharePrefixes && copies > 1 {
-            (results, steps) = SharedPrefixDecoding.generate(model: model, contexts: contexts, copies: copies, parameters: p,
-                                                             decode: p.stopStrings.isEmpty ? nil : decode)
+        if sharePrefixes && copies > 1 || trie != nil {
+            let columns: Int
+            (results, steps, columns) = SharedPrefixDecoding.generate(model: model, contexts: contexts, copies: copies, parameters: p,
+                                                                      decode: p.stopStrings.isEmpty ? nil : decode, trie: trie)
             ledger.recordGeneration(rows: rows.count, contextLength: P, steps: steps)
-            ledger.policy.prefillTokens -= (rows.count - contexts.count) * P
-            ledger.policyPrefillSaved += (rows.count - contexts.count) * P
+            let saved = rows.count * P - contexts.count * columns
+            ledger.policy.prefillTokens -= saved
+            ledger.policyPrefillSaved += saved
         } else {
             results = Generator.generate(model: model, prompts: rows, parameters: p, decode: p.stopStrings.isEmpty ? nil : decode) { _ in
                 steps += 1

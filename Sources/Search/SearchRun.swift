@@ -25,6 +25,7 @@ public enum SearchRun {
         var rows: [SearchRow] = []
         for (i, p) in prompts.enumerated() {
             var ledger = CostLedger()
+            policy.trie?.removeAll()
             let start = ContinuousClock.now
             let r = try searcher.search(p, index: i, policy: policy, scorer: scorer, ledger: &ledger)
             let d = ContinuousClock.now - start

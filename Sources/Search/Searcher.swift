@@ -29,6 +29,14 @@ public struct SearchSettings: Sendable, Equatable {
     public var exploration = 1.0
     /// MCTS: back up the maximum child value (LE-MCTS's optimistic backup) instead of the mean.
     public var optimisticBackup = false
+    /// Saffron: (node, child) pairs and nodes kept at each depth.
+    public var budget = 8
+    /// Saffron: the top-p mass whose tokens become a node's children.
+    public var saffronTopP = 0.8
+    /// Saffron: depths before which stop tokens are forbidden.
+    public var minNewTokens = 0
+    /// Saffron: most children per node (0: the whole top-p set).
+    public var maxChildren = 0
 
     public init() {}
 
@@ -45,6 +53,10 @@ public struct SearchSettings: Sendable, Equatable {
         try need(maxSteps >= 1, "--max-steps must be ≥ 1, got \(maxSteps)")
         try need(iterations >= 1, "--iterations must be ≥ 1, got \(iterations)")
         try need(exploration >= 0 && exploration.isFinite, "--exploration must be a finite number ≥ 0, got \(exploration)")
+        try need(budget >= 1, "--budget must be ≥ 1, got \(budget)")
+        try need(saffronTopP > 0 && saffronTopP <= 1, "--saffron-top-p must be in (0, 1], got \(saffronTopP)")
+        try need(minNewTokens >= 0, "--min-new-tokens must be ≥ 0, got \(minNewTokens)")
+        try need(maxChildren >= 0, "--max-children must be ≥ 0, got \(maxChildren)")
     }
 }
 

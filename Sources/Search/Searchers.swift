@@ -30,5 +30,10 @@ public enum Searchers {
                                        arxiv: ["2412.15797"], inputs: ["scorer (on prefixes)"],
                                        defaults: ["iterations": "16", "expansions": "4", "exploration": "1", "backup": "mean"]),
                       needsScorer: true) { StepMCTS($0) },
+        SearcherEntry(card: MethodCard(name: "saffron", aliases: ["saffron-1"],
+                                       summary: "Saffron: token tree search, top-p children of each node all scored by one multifurcation-RM pass, the budget best kept",
+                                       arxiv: ["2506.06444"], inputs: ["multifurcation reward model (mrm:DIR), or any scorer (one row per child)"],
+                                       defaults: ["budget": "8", "saffron_top_p": "0.8", "min_new_tokens": "0", "unseen_reward": "-1024"]),
+                      needsScorer: true) { SaffronSearch($0) },
     ])
 }

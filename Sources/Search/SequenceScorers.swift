@@ -13,12 +13,15 @@ public struct ScorerContext: @unchecked Sendable {
     public var maxNewTokens: Int
     /// How reward-model scorers store their matrices (`--rm-weights`, docs/design/quantized.md).
     public var rewardModelWeights: WeightFormat
+    /// Scorers that run forward passes per prefix keep a trie KV cache (`--trie-cache`).
+    public var trieCache: Bool
 
-    public init(tokenizer: Tokenizer, vocabularySize: Int, maxNewTokens: Int, rewardModelWeights: WeightFormat = .f32) {
+    public init(tokenizer: Tokenizer, vocabularySize: Int, maxNewTokens: Int, rewardModelWeights: WeightFormat = .f32, trieCache: Bool = false) {
         self.tokenizer = tokenizer
         self.vocabularySize = vocabularySize
         self.maxNewTokens = maxNewTokens
         self.rewardModelWeights = rewardModelWeights
+        self.trieCache = trieCache
     }
 }
 
@@ -53,26 +56,22 @@ public enum SequenceScorers {
             }
             return VerifierScorer(task: kind)
         },
-        SequenceScorerEntry(card: MethodCard(
+        folderScorer(MethodCard(
             name: "rm", summary: "A sequence reward model folder (`tokenalign reward`): σ(score) at the answer's last token (also on prefixes)",
-            inputs: ["reward model"]), argument: "DIR") { arg, ctx in
-            guard let arg else { throw SearchError.invalidSetting("--scorer rm needs a folder: rm:DIR") }
-            return try RewardModelScorer(folder: arg, tokenLevel: false, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize,
-                                         weights: ctx.rewardModelWeights)
-        },
-        SequenceScorerEntry(card: MethodCard(
+            inputs: ["reward model"]), tokenLevel: false),
+        folderScorer(MethodCard(
             name: "token-rm", summary: "A token reward model folder (`tokenalign reward --token-level`): the mean of σ(token score)",
-            inputs: ["token reward model"]), argument: "DIR") { arg, ctx in
-            guard let arg else { throw SearchError.invalidSetting("--scorer token-rm needs a folder: token-rm:DIR") }
-            return try RewardModelScorer(folder: arg, tokenLevel: true, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize,
-                                         weights: ctx.rewardModelWeights)
-        },
-        SequenceScorerEntry(card: MethodCard(
+            inputs: ["token reward model"]), tokenLevel: true),
+        folderScorer(MethodCard(
             name: "value", summary: "A token-supervised value model (a reward-model folder trained on `tokenalign value-targets` rows): σ(head) at the prefix's last token",
-            arxiv: ["2407.12863"], inputs: ["value model"]), argument: "DIR") { arg, ctx in
-            guard let arg else { throw SearchError.invalidSetting("--scorer value needs a folder: value:DIR") }
-            return try RewardModelScorer(folder: arg, tokenLevel: false, name: "value", policyTokenizer: ctx.tokenizer,
-                                         policyVocabulary: ctx.vocabularySize, weights: ctx.rewardModelWeights)
+            arxiv: ["2407.12863"], inputs: ["value model"]), tokenLevel: false),
+        SequenceScorerEntry(card: MethodCard(
+            name: "mrm", aliases: ["multifurcation"],
+            summary: "A multifurcation reward model (`tokenalign reward --kind multifurcation`): every child's reward from one pass; a sequence scores its last transition",
+            arxiv: ["2506.06444"], inputs: ["multifurcation reward model"]), argument: "DIR") { arg, ctx in
+            guard let arg else { throw SearchError.invalidSetting("--scorer mrm needs a folder: mrm:DIR") }
+            return try MultifurcationScorer(folder: arg, policyTokenizer: ctx.tokenizer, policyVocabulary: ctx.vocabularySize,
+                                            weights: ctx.rewardModelWeights, trieCache: ctx.trieCache)
         },
         SequenceScorerEntry(card: MethodCard(
             name: "reward", summary: "Any model-free `--reward` function of online RL (lexicon, exact-match, regex, creditbench…): the sum of its token rewards",
@@ -83,6 +82,16 @@ public enum SequenceScorers {
                                                                                 rewardModelWeights: ctx.rewardModelWeights))
         },
     ])
+
+    /// A scorer read from a reward-model folder (`rm`, `token-rm`, `value`): `NAME:DIR`, the folder
+    /// required; the scorer is named as the entry.
+    static func folderScorer(_ card: MethodCard, tokenLevel: Bool) -> SequenceScorerEntry {
+        SequenceScorerEntry(card: card, argument: "DIR") { arg, ctx in
+            guard let arg else { throw SearchError.invalidSetting("--scorer \(card.name) needs a folder: \(card.name):DIR") }
+            return try RewardModelScorer(folder: arg, tokenLevel: tokenLevel, name: card.name, policyTokenizer: ctx.tokenizer,
+                                         policyVocabulary: ctx.vocabularySize, weights: ctx.rewardModelWeights)
+        }
+    }
 
     /// Builds `NAME` or `NAME:ARGUMENT` (the argument may itself contain colons).
     public static func make(_ spec: String, context: ScorerContext) throws -> any SequenceScorer {

@@ -5,8 +5,10 @@
 // R·b rows exactly as `Generator.generate` would on the R·b repeated contexts: same processors, same
 // seeded draws in the same row order, same stopping rules. Prefill positions drop from R·b·P to
 // R·P; the ledger counts both (`policy.prefillTokens` what ran, `prefillTokensSaved` the rest).
-// Caches are not kept across calls: a deeper trie that also reuses a beam's cache at its next step
-// is not built.
+// With a `TrieKVCache` (the full trie, kept across calls) the prefill also starts from the stored
+// positions of each context, running only the T columns not stored (`TrieForward`'s layout), and every
+// position computed here, prompt and generated tokens alike, is stored for the next call: a beam's
+// next step or an MCTS child then prefills only what its parent's call did not feed.
 import Autograd
 import Decoding
 import Foundation
@@ -15,9 +17,10 @@ import TensorCore
 
 enum SharedPrefixDecoding {
     /// `Generator.generate` on `contexts` each repeated `copies` times (context-major row order),
-    /// prefilling every context once. Returns the results and the forward passes run.
+    /// prefilling every context once (from `trie`'s stored positions when given). Returns the results,
+    /// the forward passes run and the prefill columns run per context (P without a trie).
     static func generate(model: any LanguageModel, contexts: [[Int]], copies: Int, parameters: GenerationParameters,
-                         decode: (([Int]) -> String)?) -> (results: [GenerationResult], steps: Int) {
+                         decode: (([Int]) -> String)?, trie: TrieKVCache? = nil) -> (results: [GenerationResult], steps: Int, prefillColumns: Int) {
         precondition(!contexts.isEmpty && contexts.allSatisfy { !$0.isEmpty } && copies >= 1, "shared-prefix decoding: empty input")
         let R = contexts.count, B = R * copies
         let P = contexts.map(\.count).max()!
@@ -25,16 +28,21 @@ enum SharedPrefixDecoding {
         var rng = RandomGenerator(seed: parameters.seed)
         let source = (0 ..< B).map { $0 / copies }
         let prompts = source.map { contexts[$0] }
-        var ids = [Int32](), mask = [Float]()
-        for p in contexts {
-            ids += [Int32](repeating: Int32(parameters.padTokenID), count: P - p.count) + p.map { Int32($0) }
-            mask += [Float](repeating: 0, count: P - p.count) + [Float](repeating: 1, count: p.count)
-        }
+        var mask = [Float]()
+        for p in contexts { mask += [Float](repeating: 0, count: P - p.count) + [Float](repeating: 1, count: p.count) }
         let needsMask = contexts.contains { $0.count != P }
-        let small = model.makeCache(batch: R, capacity: capacity)
+        // Columns L ..< P run; the first L come from the trie (none without one).
+        let T = trie.map { t in contexts.map { $0.count - min(t.matchedLength($0), $0.count - 1) }.max()! } ?? P
+        let L = P - T
+        var ids = [Int32](repeating: Int32(truncatingIfNeeded: parameters.padTokenID), count: R * T)
+        for (r, p) in contexts.enumerated() {
+            for q in max(L, P - p.count) ..< P { ids[r * T + q - L] = Int32(truncatingIfNeeded: p[q - (P - p.count)]) }
+        }
+        let small = trie.map { $0.gather(contexts, reuse: contexts.map { max(0, $0.count - T) }, length: L, capacity: capacity) }
+            ?? model.makeCache(batch: R, capacity: capacity)
         // Prefill the distinct contexts; keep the last position's logits, one row per context.
         let first: Tensor = withoutGradients {
-            let h = model.hiddenStates(IndexTensor(shape: [R, P], data: ids), attentionMask: needsMask ? Tensor(shape: [R, P], data: mask) : nil,
+            let h = model.hiddenStates(IndexTensor(shape: [R, T], data: ids), attentionMask: needsMask ? Tensor(shape: [R, P], data: mask) : nil,
                                        cache: small).value
             return lastLogits(model, h)
         }
@@ -65,18 +73,18 @@ enum SharedPrefixDecoding {
                 let t = Int(choice[b])
                 next[b] = t
                 generated[b].append(t)
-                if parameters.stopTokenIDs.contains(t) {
-                    finished[b] = .stopToken
-                } else if !parameters.stopStrings.isEmpty, let decode {
-                    let text = decode(generated[b])
-                    if parameters.stopStrings.contains(where: { text.contains($0) }) { finished[b] = .stopString }
-                }
+                finished[b] = parameters.finishReason(after: t, generated: generated[b], decode: decode)
             }
             if finished.allSatisfy({ $0 != nil }) || step == parameters.maxNewTokens - 1 { break }
             input = IndexTensor(shape: [B, 1], data: next.map { Int32($0) })
             for b in 0 ..< B { maskRows[b].append(1) }
         }
-        return ((0 ..< B).map { GenerationResult(tokens: generated[$0], finishReason: finished[$0] ?? .length) }, steps)
+        if let trie {
+            // Row b fed its context and its first steps − 1 generated tokens (later ones, if any, were pads).
+            let fed = (0 ..< B).map { prompts[$0].count + min(generated[$0].count, steps - 1) }
+            trie.insert((0 ..< B).map { prompts[$0] + generated[$0] }, from: cache, offsets: prompts.map { P - $0.count }, counts: fed)
+        }
+        return ((0 ..< B).map { GenerationResult(tokens: generated[$0], finishReason: finished[$0] ?? .length) }, steps, T)
     }
 
     /// Logits [B, V] of the last position of hidden states [B, T, C].

@@ -39,6 +39,18 @@ public protocol RegistryEntry: Sendable {
     var card: MethodCard { get }
 }
 
+/// An entry that is a card and a factory from the family's settings, nothing more: the shape of
+/// the advantage-estimator and policy-loss families (`AdvantageEstimatorEntry`, `PolicyLossEntry`).
+public struct FactoryEntry<Settings, Product>: RegistryEntry {
+    public let card: MethodCard
+    public let make: @Sendable (Settings) throws -> Product
+
+    public init(card: MethodCard, make: @escaping @Sendable (Settings) throws -> Product) {
+        self.card = card
+        self.make = make
+    }
+}
+
 /// A name that no entry of a family answers to, or a second entry that takes a used name.
 public enum RegistryError: Error, Equatable, CustomStringConvertible {
     case unknown(family: String, name: String, known: [String])

@@ -77,7 +77,7 @@ extension TemplateRenderer {
             // In 128 bits: the span of two Ints, or a step of Int.min, does not fit in an Int.
             let (a, b, d) = (Int128(start), Int128(stop), Int128(step))
             let wide = d > 0 ? Swift.max(0, (b - a + d - 1) / d) : Swift.max(0, (a - b - d - 1) / -d)
-            guard wide <= 100_000 else { throw TemplateFailure.limit("range() of more than 100000 numbers") }
+            guard wide <= Self.maxListItems else { throw TemplateFailure.limit("range() of more than \(Self.maxListItems) numbers") }
             let count = Int(wide)
             // Each value lies between start and stop, but i·step alone can overflow: form it in 128 bits.
             return .array((0 ..< count).map { .int(Int(a + Int128($0) * d)) })

@@ -228,12 +228,17 @@ extension TemplateRenderer {
             }
             return .string(String(repeating: s, count: times))
         case let ("*", .array(a), n) where n.integer != nil:
+            // The same bound as range(): no chat template needs a longer list, and the fuzzer found
+            // that a list near a million items takes seconds to build and print.
             let times = Swift.max(0, n.integer ?? 0)
             let items = a.count.multipliedReportingOverflow(by: times)
-            guard !items.overflow, items.partialValue <= 1_000_000 else {
-                throw TemplateFailure.limit("list repetition longer than 1000000 items")
+            guard !items.overflow, items.partialValue <= Self.maxListItems else {
+                throw TemplateFailure.limit("list repetition longer than \(Self.maxListItems) items")
             }
-            return .array(Array([[TemplateValue]](repeating: a, count: times).joined()))
+            var out: [TemplateValue] = []
+            out.reserveCapacity(items.partialValue)
+            for _ in 0 ..< times { out.append(contentsOf: a) }
+            return .array(out)
         case ("%", .string, _):
             throw TemplateFailure.unsupported("printf-style string formatting with %")
         default: break

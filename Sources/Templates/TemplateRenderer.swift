@@ -27,6 +27,8 @@ struct TemplateRenderer {
     var callDepth = 0
 
     /// The functions transformers and Jinja put in every template's globals.
+    /// The longest list `range()` or list repetition may build.
+    static let maxListItems = 100_000
     static let builtinFunctions: Set<String> = ["raise_exception", "strftime_now", "namespace", "dict", "range"]
 
     init(globals: [String: TemplateValue], options: RenderOptions) {
@@ -132,7 +134,12 @@ struct TemplateRenderer {
         switch value.plain {
         case let .array(items): return items
         case let .dict(pairs): return pairs.map { .string($0.key) }
-        case let .string(s): return s.unicodeScalars.map { .string(String($0)) }
+        case let .string(s):
+            // A string is iterated character by character; as a list it is bounded like the others.
+            guard s.utf8.count <= Self.maxListItems || s.unicodeScalars.count <= Self.maxListItems else {
+                throw TemplateError(.limit, line: line, "iterating a string of more than \(Self.maxListItems) characters")
+            }
+            return s.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []
         default: throw TemplateError(.runtime, line: line, "'\(value.typeName)' object is not iterable")
         }

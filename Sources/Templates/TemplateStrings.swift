@@ -14,6 +14,7 @@ enum TemplateStrings {
             return .array(parts.map { .string($0) })
         case "splitlines":
             try args.check(maxPositional: 0, allowed: [])
+            try checkPieces(s.utf8.count { $0 == 10 } + 1)
             var lines = s.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if lines.last == "" { lines.removeLast() }
             return .array(lines.map { .string($0) })
@@ -81,6 +82,13 @@ enum TemplateStrings {
     }
 
     /// Python `str.split(sep, maxsplit)` / `rsplit`: runs of whitespace when `separator` is nil.
+    /// Lists cut from a string are bounded like every other list (`TemplateRenderer.maxListItems`).
+    static func checkPieces(_ n: Int) throws {
+        guard n <= TemplateRenderer.maxListItems else {
+            throw TemplateFailure.limit("splitting into more than \(TemplateRenderer.maxListItems) pieces")
+        }
+    }
+
     static func split(_ s: String, separator: String?, maxSplit: Int, fromRight: Bool) throws -> [String] {
         let scalars = Array(s.unicodeScalars)
         func text(_ r: Range<Int>) -> String { String(String.UnicodeScalarView(scalars[r])) }
@@ -94,6 +102,7 @@ enum TemplateStrings {
                 while i < scalars.count, !Character(scalars[i]).isPythonSpace { i += 1 }
                 words.append(start ..< i)
             }
+            try checkPieces(words.count)
             guard maxSplit >= 0, words.count > maxSplit + 1 else { return words.map(text) }
             if fromRight {
                 let keep = words.suffix(maxSplit)
@@ -116,6 +125,7 @@ enum TemplateStrings {
                 i += 1
             }
         }
+        try checkPieces(cuts.count + 1)
         if maxSplit >= 0, cuts.count > maxSplit { cuts = fromRight ? Array(cuts.suffix(maxSplit)) : Array(cuts.prefix(maxSplit)) }
         var parts: [String] = []
         var start = 0

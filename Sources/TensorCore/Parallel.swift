@@ -42,6 +42,17 @@ public enum Parallel {
 
 /// Lets a non-Sendable closure or pointer cross into `concurrentPerform`; callers guarantee the
 /// chunks touch disjoint memory.
+extension Parallel {
+    /// Calls `row(r)` for every r in 0 ..< `rows` (rows of `width` elements each) on the worker pool,
+    /// one task covering at least `grain` elements: the row loop of the softmax and broadcast kernels.
+    @inline(__always)
+    public static func forEachRow(_ rows: Int, width: Int, grain: Int, _ row: (Int) -> Void) {
+        forRanges(rows, grain: max(1, grain / max(width, 1))) { r in
+            for i in r { row(i) }
+        }
+    }
+}
+
 public struct UnsafeSendableBox<T>: @unchecked Sendable {
     public let value: T
     @inlinable public init(_ value: T) { self.value = value }

@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine: matmul GFLOP/s, transformer block forward+backward.",
-        subcommands: [MatmulBench.self, MLPStepBench.self, AttentionStepBench.self, BlockStepBench.self, GenerateBench.self, SharedPrefixBench.self, SFTStepBench.self, DPOStepBench.self, RLStepBench.self, RMEvalBench.self]
+        subcommands: [MatmulBench.self, MLPStepBench.self, AttentionStepBench.self, BlockStepBench.self, GenerateBench.self, SharedPrefixBench.self, TrieBench.self, SFTStepBench.self, DPOStepBench.self, RLStepBench.self, RMEvalBench.self]
     )
 }
 

@@ -24,6 +24,40 @@ func readSettingsMapping(_ path: String) throws -> [String: Any] {
     return mapping
 }
 
+/// Demo settings with a default and a `--quick` preset: the credit, RL and sentiment demos'.
+protocol PresetDemoSettings: DemoSettings {
+    init()
+    static var quick: Self { get }
+}
+
+extension CreditDemoSettings: PresetDemoSettings {}
+extension RLDemoSettings: PresetDemoSettings {}
+extension SentimentDemoSettings: PresetDemoSettings {}
+
+extension PresetDemoSettings {
+    /// Checks the setting flags while parsing (exit 64 naming the flag).
+    static func checkFlags(_ flags: [String]) throws { try settings.checkFlags(flags, on: Self()) }
+
+    /// The settings a demo command runs with: the defaults or the `--quick` preset, then the
+    /// settings file's keys, then the flags.
+    static func resolved(quick: Bool, config: String?, flags: [String]) throws -> Self {
+        var s = quick ? Self.quick : Self()
+        if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
+        try settings.apply(flags: flags, to: &s)
+        return s
+    }
+}
+
+/// The last arguments of `demo credit` and `demo rl`: `--json` and the settings flags, checked
+/// against `S`'s table while parsing.
+struct DemoRunFlags<S: PresetDemoSettings>: ParsableArguments {
+    @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Settings as --flag value (listed below).", valueName: "setting"))
+    var settingFlags: [String] = []
+
+    func validate() throws { try S.checkFlags(settingFlags) }
+}
+
 /// Prints demo events: stage lines, progress bars, notes.
 final class DemoPrinter {
     var bar: ProgressLine?
@@ -77,21 +111,15 @@ struct CreditDemoCommand: ParsableCommand {
     @Option(help: "A YAML or JSON file overriding any of the settings (snake_case keys, see settings.json of a run).") var config: String?
     @Option(help: "Comma-separated CreditBench tasks (add, chain, sort, cipher, forbidden, count); several run the whole benchmark.") var tasks: String?
     @Option(help: "Comma-separated seeds; several run the benchmark once per seed and summarise across them.") var seeds: String?
-    @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
-    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Settings as --flag value (listed below).", valueName: "setting"))
-    var settingFlags: [String] = []
-
-    func validate() throws { try CreditDemoSettings.settings.checkFlags(settingFlags, on: CreditDemoSettings()) }
+    @OptionGroup var flags: DemoRunFlags<CreditDemoSettings>
 
     func run() throws {
-        var s = quick ? CreditDemoSettings.quick : CreditDemoSettings()
-        if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
-        try CreditDemoSettings.settings.apply(flags: settingFlags, to: &s)
+        var s = try CreditDemoSettings.resolved(quick: quick, config: config, flags: flags.settingFlags)
         let folder = URL(fileURLWithPath: out)
         let taskList = tasks.map(CommaList.strings) ?? [s.task]
         var seedList = [s.seed]
         if let seeds {
-            guard !settingFlags.contains(where: { $0 == "--seed" || $0.hasPrefix("--seed=") }) else { throw ValidationError("give --seed or --seeds, not both") }
+            guard !flags.settingFlags.contains(where: { $0 == "--seed" || $0.hasPrefix("--seed=") }) else { throw ValidationError("give --seed or --seeds, not both") }
             guard let v = CommaList.integers(seeds, as: UInt64.self) else { throw ValidationError("--seeds takes comma-separated integers, got '\(seeds)'") }
             seedList = v
         }
@@ -110,7 +138,7 @@ struct CreditDemoCommand: ParsableCommand {
         let result = try CreditDemo.run(s, folder: folder) { printer.handle($0) }
         printer.finish()
         print(DemoSummary.text(result, folder: folder))
-        if json { try printJSONLine(result) }
+        if flags.json { try printJSONLine(result) }
     }
 }
 
@@ -199,21 +227,15 @@ struct RLDemoCommand: ParsableCommand {
     @Option(help: "Run folder.") var out = "runs/rl"
     @Flag(help: "The CI-sized run.") var quick = false
     @Option(help: "YAML/JSON settings overriding the defaults (keys of settings.json).") var config: String?
-    @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
-    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Settings as --flag value (listed below).", valueName: "setting"))
-    var settingFlags: [String] = []
-
-    func validate() throws { try RLDemoSettings.settings.checkFlags(settingFlags, on: RLDemoSettings()) }
+    @OptionGroup var flags: DemoRunFlags<RLDemoSettings>
 
     func run() throws {
-        var s = quick ? RLDemoSettings.quick : RLDemoSettings()
-        if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
-        try RLDemoSettings.settings.apply(flags: settingFlags, to: &s)
+        let s = try RLDemoSettings.resolved(quick: quick, config: config, flags: flags.settingFlags)
         let printer = DemoPrinter()
         let result = try RLDemo.run(s, folder: URL(fileURLWithPath: out)) { printer.handle($0) }
         printer.finish()
         print("\n" + RLDemo.report(result))
-        if json { try printJSONLine(result) }
+        if flags.json { try printJSONLine(result) }
     }
 }
 

@@ -54,8 +54,8 @@ struct OnlineRLArguments: ParsableArguments {
             + OnlineRLConfiguration.settings.help(defaults: defaults)
     }
 
-    /// Trains, writing the run folder; prints progress (or JSON lines).
-    func run(defaults: OnlineRLConfiguration, label: String) throws {
+    /// Trains from the command's defaults, writing the run folder; prints progress (or JSON lines).
+    func run(preset defaults: OnlineRLConfiguration, label: String) throws {
         if allowLarge { ModelMemory.allowLarge = true }
         let c = try configuration(defaults: defaults)
         // Setting up reports settings that cannot work (reward names and arguments, estimator,
@@ -104,50 +104,40 @@ struct OnlineRLArguments: ParsableArguments {
     }
 }
 
-/// `grpo`, `rloo` and `ppo`: one loop and one settings table, with different defaults (which their
-/// `--help` shows).
-protocol OnlineRLCommand: ParsableCommand {
-    static var name: String { get }
-    static var abstract: String { get }
-    static var about: String { get }
-    static var defaults: OnlineRLConfiguration { get }
-    var options: OnlineRLArguments { get }
-}
-
-extension OnlineRLCommand {
-    static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: name, abstract: abstract, discussion: about + "\n\n" + OnlineRLArguments.settingsHelp(defaults: defaults))
+/// `grpo`, `rloo` and `ppo`: one loop and one settings table, with different defaults (the
+/// command's preset, which its `--help` shows).
+extension OnlineRLArguments: TrainingRunArguments {
+    static func discussion(about: String, preset: OnlineRLConfiguration) -> String {
+        about + "\n\n" + settingsHelp(defaults: preset)
     }
-
-    func run() throws { try options.run(defaults: Self.defaults, label: Self.name) }
 }
 
-struct GRPOCommand: OnlineRLCommand {
+struct GRPOCommand: TrainingRunCommand {
     static let name = "grpo"
     static let abstract = "Online RL with group-relative advantages (GRPO, Dr. GRPO, REINFORCE++…) and per-token rewards."
     static let about = "Defaults: estimator grpo, policy loss ppo (clip 0.2), 4 generations per prompt, β 0 (no reference pass). `tokenalign methods` lists every estimator, loss and reward function with its paper."
-    static var defaults: OnlineRLConfiguration { OnlineRLConfiguration() }
-    @OptionGroup var options: OnlineRLArguments
+    static var preset: OnlineRLConfiguration { OnlineRLConfiguration() }
+    @OptionGroup var arguments: OnlineRLArguments
 }
 
-struct RLOOCommand: OnlineRLCommand {
+struct RLOOCommand: TrainingRunCommand {
     static let name = "rloo"
     static let abstract = "REINFORCE with a leave-one-out baseline (RLOO): `grpo` with --estimator rloo."
     static let about = "TRL's RLOOTrainer defaults: 2 generations per prompt. The policy loss is the token-level PPO clip on the RLOO advantage (verl's rloo)."
-    static var defaults: OnlineRLConfiguration {
+    static var preset: OnlineRLConfiguration {
         var d = OnlineRLConfiguration()
         d.estimator = "rloo"
         d.numGenerations = 2
         return d
     }
-    @OptionGroup var options: OnlineRLArguments
+    @OptionGroup var arguments: OnlineRLArguments
 }
 
-struct PPOCommand: OnlineRLCommand {
+struct PPOCommand: TrainingRunCommand {
     static let name = "ppo"
     static let abstract = "PPO with per-token rewards: GAE over a value head on the policy's trunk, KL in the reward."
     static let about = "`grpo` with --estimator gae. Defaults follow TRL's PPO: kl_coef 0.05 (k1, in the reward), 4 optimisation epochs per rollout batch, clip 0.2, value clip 0.2, vf_coef 0.1, γ 1, λ 0.95, whitened advantages, one completion per prompt."
-    static var defaults: OnlineRLConfiguration {
+    static var preset: OnlineRLConfiguration {
         var d = OnlineRLConfiguration()
         d.estimator = "gae"
         d.numGenerations = 1
@@ -156,7 +146,7 @@ struct PPOCommand: OnlineRLCommand {
         d.numIterations = 4
         return d
     }
-    @OptionGroup var options: OnlineRLArguments
+    @OptionGroup var arguments: OnlineRLArguments
 }
 
 extension DecodingError {

@@ -36,6 +36,12 @@ struct SearchOptions: ParsableArguments {
     @Option(help: "mcts: value backed up the path, mean or max (LE-MCTS's optimistic backup).") var backup: String = "mean"
     @Flag(help: "Prefill each context once for all its samples (best-of-n copies, a beam's or node's next steps) and copy its KV cache; same outputs, fewer prefill tokens (policy_prefill_tokens_saved).")
     var sharePrefixes = false
+    @Flag(help: "Keep a trie KV cache of every searched prefix across the search's calls (Saffron-1's trie; also for the mrm scorer): same outputs, fewer prefill tokens (policy_/scorer_prefill_tokens_saved).")
+    var trieCache = false
+    @Option(help: "saffron: (node, child) pairs and nodes kept per depth.") var budget: Int = 8
+    @Option(help: "saffron: a node's children are the tokens of this top-p mass of the policy.") var saffronTopP: Double = 0.8
+    @Option(help: "saffron: depths before which stop tokens are forbidden.") var minNewTokens: Int = 0
+    @Option(help: "saffron: most children per node (0: the whole top-p set; at most the vocabulary).") var maxChildren: Int = 0
 
     func settings() throws -> SearchSettings {
         var s = SearchSettings()
@@ -52,6 +58,10 @@ struct SearchOptions: ParsableArguments {
         s.exploration = exploration
         guard backup == "mean" || backup == "max" else { throw SearchError.invalidSetting("--backup must be mean or max, got '\(backup)'") }
         s.optimisticBackup = backup == "max"
+        s.budget = budget
+        s.saffronTopP = saffronTopP
+        s.minNewTokens = minNewTokens
+        s.maxChildren = maxChildren
         try s.validate()
         guard maxNewTokens > 0 else { throw SearchError.invalidSetting("--max-new-tokens must be positive, got \(maxNewTokens)") }
         guard temperature >= 0, temperature.isFinite else { throw SearchError.invalidSetting("--temperature must be ≥ 0, got \(temperature)") }
@@ -62,16 +72,17 @@ struct SearchOptions: ParsableArguments {
 
     func policy(_ loaded: PretrainedModel, tokenizer: Tokenizer) -> SearchPolicy {
         Self.policy(loaded, tokenizer: tokenizer, maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP,
-                    stop: stop, seed: seed, sharePrefixes: sharePrefixes)
+                    stop: stop, seed: seed, sharePrefixes: sharePrefixes, trieCache: trieCache)
     }
 
     static func policy(_ loaded: PretrainedModel, tokenizer: Tokenizer, maxNewTokens: Int, temperature: Float, topK: Int, topP: Float,
-                       stop: [String], seed: UInt64, sharePrefixes: Bool = false) -> SearchPolicy {
+                       stop: [String], seed: UInt64, sharePrefixes: Bool = false, trieCache: Bool = false) -> SearchPolicy {
         var p = GenerationParameters(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, stopStrings: stop, seed: seed)
         if let eos = tokenizer.eosTokenID { p.stopTokenIDs.insert(eos) }
         p.padTokenID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
         loaded.model.eval()
-        return SearchPolicy(model: loaded.model, tokenizer: tokenizer, parameters: p, sharePrefixes: sharePrefixes)
+        return SearchPolicy(model: loaded.model, tokenizer: tokenizer, parameters: p, sharePrefixes: sharePrefixes,
+                            trieCache: trieCache && loaded.model.cacheRecomputeWidth == nil)
     }
 }
 
@@ -93,14 +104,15 @@ struct SearchCommand: ParsableCommand {
     /// The methods whose result holds a pool of -n scored samples (what --estimate-n reads).
     static let poolMethods: Set<String> = ["best-of-n", "weighted-majority"]
     static let configuration = CommandConfiguration(commandName: "search",
-        abstract: "Sequence-level search (best-of-N, votes, early rejection, step beam, MCTS) with cost accounting.",
+        abstract: "Sequence-level search (best-of-N, votes, early rejection, step beam, MCTS, Saffron) with cost accounting.",
         discussion: """
         Methods: \(Searchers.registry.names.joined(separator: ", ")). Scorers: \
         \(SequenceScorers.registry.entries.map { $0.card.name + ($0.argument.isEmpty ? "" : ":" + $0.argument) }.joined(separator: ", ")). \
         --method takes a comma-separated list, each NAME or NAME@SCORER (overriding --scorer), and --seeds a list of \
         seeds: every method runs with every seed. Output rows: {"prompt", "method", "scorer", "seed", "completion", \
         "answer", "score", "correct" (CreditBench rows), "best_of_n_accuracy" (with --estimate-n), \
-        "policy_prefill_tokens", "policy_decode_tokens", "policy_forward_calls", "policy_prefill_tokens_saved" (with --share-prefixes), \
+        "policy_prefill_tokens", "policy_decode_tokens", "policy_forward_calls", "policy_prefill_tokens_saved" (with --share-prefixes or --trie-cache), \
+        "scorer_prefill_tokens_saved" (the mrm scorer with --trie-cache), \
         "scorer_prefill_tokens", "scorer_forward_calls", "wall_seconds"}. Forward tokens count every position a model processes, padding \
         included. With CreditBench prompts (a "task" column) a table of accuracy (95% bootstrap CI over prompts) \
         against forward tokens per prompt goes to standard output.
@@ -112,7 +124,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Searcher(s): NAME or NAME@SCORER, comma-separated.") var method: String
     @Option(help: "Prompt-only JSONL (\"prompt\"; CreditBench rows also carry \"task\").") var prompts: String
     @Option(help: "Output JSONL.") var out: String
-    @Option(help: "The scorer: verifier[:TASK], rm:DIR, token-rm:DIR, reward:NAME[:ARG].") var scorer: String?
+    @Option(help: "The scorer: verifier[:TASK], rm:DIR, token-rm:DIR, value:DIR, mrm:DIR, reward:NAME[:ARG].") var scorer: String?
     @Option(help: "Comma-separated seeds (overrides --seed); every method runs with each.") var seeds: String?
     @Option(help: "Comma-separated n for the unbiased best-of-n accuracy of each prompt's pool of -n scored samples (best-of-n, weighted-majority; each ≤ -n).")
     var estimateN: String?
@@ -123,6 +135,9 @@ struct SearchCommand: ParsableCommand {
         let base = try options.settings()
         let loaded = try model.load(weights: weights)
         guard let tokenizer = loaded.tokenizer else { throw SettingsError("\(model.path) has no tokenizer; pass --tokenizer") }
+        guard base.maxChildren <= loaded.model.vocabularySize else {
+            throw SettingsError("--max-children \(base.maxChildren) exceeds the policy's vocabulary of \(loaded.model.vocabularySize) tokens")
+        }
         var seedList = [base.seed]
         if let seeds {
             guard let v = CommaList.integers(seeds, as: UInt64.self) else { throw SettingsError("--seeds takes comma-separated integers, got '\(seeds)'") }
@@ -156,7 +171,7 @@ struct SearchCommand: ParsableCommand {
         let rows = try RLPrompts.load(prompts, tokenizer: tokenizer, rendering: rendering)
         let policy = options.policy(loaded, tokenizer: tokenizer)
         let context = ScorerContext(tokenizer: tokenizer, vocabularySize: loaded.model.vocabularySize, maxNewTokens: options.maxNewTokens,
-                                    rewardModelWeights: rmWeights.format)
+                                    rewardModelWeights: rmWeights.format, trieCache: options.trieCache)
         var scorers: [String: any SequenceScorer] = [:]
         for p in plans {
             if let s = p.scorerSpec, scorers[s] == nil { scorers[s] = try SequenceScorers.make(s, context: context) }

@@ -28,15 +28,10 @@ struct SentimentSettingsOptions: ParsableArguments {
                                                           valueName: "setting"))
     var settingFlags: [String] = []
 
-    func validate() throws { try SentimentDemoSettings.settings.checkFlags(settingFlags, on: SentimentDemoSettings()) }
+    func validate() throws { try SentimentDemoSettings.checkFlags(settingFlags) }
 
     /// The preset, then the settings file's keys, then the flags.
-    func settings() throws -> SentimentDemoSettings {
-        var s = quick ? SentimentDemoSettings.quick : SentimentDemoSettings()
-        if let config { s = try s.overriding(with: try readSettingsMapping(config), source: config) }
-        try SentimentDemoSettings.settings.apply(flags: settingFlags, to: &s)
-        return s
-    }
+    func settings() throws -> SentimentDemoSettings { try .resolved(quick: quick, config: config, flags: settingFlags) }
 }
 
 struct DataPromptsCommand: ParsableCommand {

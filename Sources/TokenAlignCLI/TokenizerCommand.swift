@@ -7,41 +7,34 @@ struct TokenizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tokenizer", abstract: "Encode, decode or train tokenizers.",
                                                     subcommands: [Encode.self, Decode.self, Train.self])
 
-    struct Encode: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "JSONL rows {\"text\": …} → {\"ids\": […]}.")
+    /// The tokenizer and the JSONL files `encode` and `decode` read and write.
+    struct RowFiles: ParsableArguments {
         @Option(help: "A tokenizer.json, a model folder or a .gguf file.") var tokenizer: String
         @Option(help: "Input JSONL.") var input: String
         @Option(help: "Output JSONL.") var output: String
+    }
+
+    struct Encode: RowMappingCommand {
+        static let configuration = CommandConfiguration(abstract: "JSONL rows {\"text\": …} → {\"ids\": […]}.")
+        @OptionGroup var files: RowFiles
         @Flag(help: "Add the tokenizer's special tokens (e.g. BOS).") var addSpecialTokens = false
 
-        func run() throws {
-            let tok = try loadTokenizer(tokenizer)
-            var out: [[String: Any]] = []
-            for (line, obj) in try readJSONL(input) {
-                guard let text = obj["text"] as? String else { throw InputDataError("\(input):\(line): expected a string field 'text'") }
-                out.append(["ids": tok.encode(text, addSpecialTokens: addSpecialTokens)])
-            }
-            try writeJSONL(out, to: output)
+        func row(_ tok: Tokenizer, line: Int, _ obj: [String: Any]) throws -> [String: Any] {
+            guard let text = obj["text"] as? String else { throw InputDataError("\(files.input):\(line): expected a string field 'text'") }
+            return ["ids": tok.encode(text, addSpecialTokens: addSpecialTokens)]
         }
     }
 
-    struct Decode: ParsableCommand {
+    struct Decode: RowMappingCommand {
         static let configuration = CommandConfiguration(abstract: "JSONL rows {\"ids\": […]} → {\"text\": …}.")
-        @Option(help: "A tokenizer.json, a model folder or a .gguf file.") var tokenizer: String
-        @Option(help: "Input JSONL.") var input: String
-        @Option(help: "Output JSONL.") var output: String
+        @OptionGroup var files: RowFiles
         @Flag(help: "Leave special tokens out of the text.") var skipSpecialTokens = false
 
-        func run() throws {
-            let tok = try loadTokenizer(tokenizer)
-            var out: [[String: Any]] = []
-            for (line, obj) in try readJSONL(input) {
-                guard let ids = obj["ids"] as? [Int], ids.allSatisfy({ $0 >= 0 && $0 < tok.vocabularySize }) else {
-                    throw InputDataError("\(input):\(line): field 'ids' must be an array of ids in 0..<\(tok.vocabularySize)")
-                }
-                out.append(["text": tok.decode(ids, skipSpecialTokens: skipSpecialTokens)])
+        func row(_ tok: Tokenizer, line: Int, _ obj: [String: Any]) throws -> [String: Any] {
+            guard let ids = obj["ids"] as? [Int], ids.allSatisfy({ $0 >= 0 && $0 < tok.vocabularySize }) else {
+                throw InputDataError("\(files.input):\(line): field 'ids' must be an array of ids in 0..<\(tok.vocabularySize)")
             }
-            try writeJSONL(out, to: output)
+            return ["text": tok.decode(ids, skipSpecialTokens: skipSpecialTokens)]
         }
     }
 
@@ -77,5 +70,21 @@ struct TokenizerCommand: ParsableCommand {
             try tok.save(to: URL(fileURLWithPath: output))
             FileHandle.standardError.write(Data("vocabulary \(tok.vocabularySize) → \(output)\n".utf8))
         }
+    }
+}
+
+/// `encode` and `decode`: one loop, every input row mapped to one output row by `row`.
+protocol RowMappingCommand: ParsableCommand {
+    var files: TokenizerCommand.RowFiles { get }
+    /// The output row of an input row (errors name input:line).
+    func row(_ tok: Tokenizer, line: Int, _ obj: [String: Any]) throws -> [String: Any]
+}
+
+extension RowMappingCommand {
+    func run() throws {
+        let tok = try loadTokenizer(files.tokenizer)
+        var out: [[String: Any]] = []
+        for (line, obj) in try readJSONL(files.input) { out.append(try row(tok, line: line, obj)) }
+        try writeJSONL(out, to: files.output)
     }
 }

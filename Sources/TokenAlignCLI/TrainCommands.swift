@@ -6,47 +6,37 @@ import Objectives
 import Training
 
 /// `sft`, `reward` and `dpo`: one settings table (`TrainingConfiguration.settings`, listed in each
-/// one's `--help`) and one driver; the command fixes the trainer.
-protocol TrainingCommand: ParsableCommand {
-    static var name: String { get }
-    static var task: TrainingTask { get }
-    static var abstract: String { get }
-    static var about: String { get }
-    var training: TrainingArguments { get }
-}
+/// one's `--help`) and one driver; the command fixes the trainer (its preset is the task).
+extension TrainingArguments: TrainingRunArguments {
+    static func discussion(about: String, preset: TrainingTask) -> String { about + settingsHelp }
 
-extension TrainingCommand {
-    static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: name, abstract: abstract, discussion: about + TrainingArguments.settingsHelp)
-    }
-
-    func run() throws {
-        try TrainingDriver.run(try training.configuration(task: Self.task), arguments: training, label: Self.name)
+    func run(preset task: TrainingTask, label: String) throws {
+        try TrainingDriver.run(try configuration(task: task), arguments: self, label: label)
     }
 }
 
-struct SFTCommand: TrainingCommand {
+struct SFTCommand: TrainingRunCommand {
     static let name = "sft"
-    static let task = TrainingTask.sft
+    static let preset = TrainingTask.sft
     static let abstract = "Supervised fine-tuning (masked NLL, prompt masked out)."
     static let about = ""
-    @OptionGroup var training: TrainingArguments
+    @OptionGroup var arguments: TrainingArguments
 }
 
-struct RewardCommand: TrainingCommand {
+struct RewardCommand: TrainingRunCommand {
     static let name = "reward"
-    static let task = TrainingTask.reward
+    static let preset = TrainingTask.reward
     static let abstract = "Train a reward model (--reward-kind: Bradley–Terry, per-token, a head on the frozen trunk, or GenARM's autoregressive one)."
     static let about = "--reward-kind autoregressive trains GenARM's autoregressive reward model (arXiv 2410.08193): the model itself, no head; the reward of a response is β·Σ log π(y_t | x, y_<t), trained with a Bradley–Terry loss on the pairs. It guides decoding with `tokenalign generate --guide genarm:DIR`.\n\n"
-    @OptionGroup var training: TrainingArguments
+    @OptionGroup var arguments: TrainingArguments
 }
 
-struct DPOCommand: TrainingCommand {
+struct DPOCommand: TrainingRunCommand {
     static let name = "dpo"
-    static let task = TrainingTask.preference
+    static let preset = TrainingTask.preference
     static let abstract = "Preference optimisation: the DPO family and token-level methods."
     static var about: String {
         "Losses: \(PreferenceMethod.allNames.joined(separator: ", ")) (`tokenalign methods` gives each one's paper and inputs). Mix with --loss a,b --loss-weights x,y.\n\n"
     }
-    @OptionGroup var training: TrainingArguments
+    @OptionGroup var arguments: TrainingArguments
 }

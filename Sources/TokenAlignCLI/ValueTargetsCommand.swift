@@ -5,6 +5,9 @@
 // prefix). `tokenalign reward --token-level --no-append-eos` fits a head to them with squared error
 // (the pairing is only the file format: that loss treats every row alike), and the folder it writes
 // scores prefixes as `--scorer value:DIR`.
+// With --teacher SCORER the targets are instead the teacher's prefix rewards r_t = R(x ⊕ y_≤t), the
+// distillation data of a multifurcation reward model (Saffron-1, arXiv 2506.06444;
+// `tokenalign reward --kind multifurcation`).
 import ArgumentParser
 import Datasets
 import Foundation
@@ -24,6 +27,8 @@ struct ValueTargetsCommand: ParsableCommand {
     @Option(help: "Token budget of an answer.") var maxNewTokens: Int = 32
     @Option(help: "Stop an answer at this string (repeatable).") var stop: [String] = ["\n"]
     @Flag(help: "Add the tokenizer's special tokens to each prompt.") var addSpecialTokens = false
+    @Option(help: "Targets from this scorer's prefix rewards R(x ⊕ y_≤t) instead of rollout outcomes (verifier[:TASK], rm:DIR, value:DIR, …): the data of `tokenalign reward --kind multifurcation`.")
+    var teacher: String?
 
     func validate() throws {
         guard rollouts >= 2 && rollouts % 2 == 0 else { throw ValidationError("--rollouts must be even and ≥ 2, got \(rollouts)") }
@@ -36,33 +41,16 @@ struct ValueTargetsCommand: ParsableCommand {
         let rows = try RLPrompts.load(prompts, tokenizer: tokenizer, rendering: PromptRendering(addSpecialTokens: addSpecialTokens))
         let policy = SearchOptions.policy(loaded, tokenizer: tokenizer, maxNewTokens: maxNewTokens, temperature: temperature, topK: 0,
                                           topP: 1, stop: stop, seed: seed)
-        let verifier = VerifierScorer(task: nil)
+        let teacherScorer = try teacher.map {
+            try SequenceScorers.make($0, context: ScorerContext(tokenizer: tokenizer, vocabularySize: loaded.model.vocabularySize, maxNewTokens: maxNewTokens))
+        }
         var output: [[String: Any]] = [], correctCount = 0, total = 0
         let bar = ProgressLine(label: "value-targets")
         for (i, p) in rows.enumerated() {
-            var ledger = CostLedger()
-            let samples = policy.sample(p.ids, count: rollouts, seed: SearchSeeds.seed(seed, prompt: i, call: 0), ledger: &ledger)
-            let texts = samples.map { policy.text(policy.body($0.ids)) }
-            let correct = try verifier.scores(p, texts.map { Answer(ids: [], text: $0) }, ledger: &ledger).map { $0 == 1 }
-            // Targets over the tokens the trainer will see: the completion as the dataset encoder
-            // tokenises it after the prompt.
-            let promptText = p.columns["prompt"] as? String ?? p.text
-            let promptIDs = tokenizer.encode(promptText)
-            let paths = texts.map { t -> [Int] in
-                let joint = tokenizer.encode(promptText + t)
-                return joint.starts(with: promptIDs) ? Array(joint.dropFirst(promptIDs.count)) : tokenizer.encode(t)
-            }
-            let targets = ValueTargets.targets(paths: paths, correct: correct)
-            for k in stride(from: 0, to: rollouts, by: 2) where !paths[k].isEmpty && !paths[k + 1].isEmpty {
-                var row: [String: Any] = ["prompt": promptText]
-                row["chosen"] = texts[k]
-                row["rejected"] = texts[k + 1]
-                row["chosen_token_rewards"] = targets[k].map(Double.init)
-                row["rejected_token_rewards"] = targets[k + 1].map(Double.init)
-                output.append(row)
-            }
-            correctCount += correct.filter { $0 }.count
-            total += correct.count
+            let made = try TokenTargetRows.rows(p, index: i, policy: policy, rollouts: rollouts, seed: seed, teacher: teacherScorer)
+            output += made.rows
+            correctCount += made.correct
+            total += rollouts
             bar.update(i + 1, of: rows.count)
         }
         bar.finish()

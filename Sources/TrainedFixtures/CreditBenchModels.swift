@@ -31,11 +31,15 @@ func creditModel(_ name: CreditTaskName, _ knobs: TaskKnobs, sftRows: Int, steps
 /// The tiny fixture Llama trained for `task` on `data` for `steps` steps, saved with its tokenizer to
 /// a temporary folder (what `tokenalign sft|reward --out DIR` saves as `DIR/model`). The defaults
 /// are the SFT fixtures' settings: batch 16, lr 3e-3 constant.
+/// `from` starts from another model folder, `rewardKind` picks the reward-model kind of `.reward`.
 public func trainTinyModel(_ task: TrainingTask = .sft, data: String, steps: Int, batchSize: Int = 16, learningRate: Float = 3e-3,
-                           schedule: String = "constant", seed: UInt64 = 42) throws -> (folder: String, tokenizer: Tokenizer) {
+                           schedule: String = "constant", seed: UInt64 = 42, from: String? = nil,
+                           rewardKind: String? = nil, appendEOS: Bool = true) throws -> (folder: String, tokenizer: Tokenizer) {
     var c = TrainingConfiguration()
     c.task = task
-    c.model = try TestFiles.modelFolder().path
+    c.model = try from ?? TestFiles.modelFolder().path
+    if let rewardKind { c.rewardKind = rewardKind }
+    c.appendEos = appendEOS
     c.data = data
     c.maxSteps = steps
     c.batchSize = batchSize
@@ -111,4 +115,32 @@ public struct ChainSetup: @unchecked Sendable {
     public func loadModel() throws -> any LanguageModel { try PretrainedModel.load(path: model).model }
 
     public func promptRows() throws -> [RLPrompt] { try RLPrompts.load(prompts, tokenizer: tokenizer, rendering: PromptRendering(addSpecialTokens: false)) }
+}
+
+/// A multifurcation reward model (Saffron-1, arXiv 2506.06444) distilled from the CreditBench
+/// verifier's prefix reward on the `chain` fixture: 8 rollouts of each of 48 training prompts from the
+/// chain policy, every token labelled with the verifier's verdict on the prefix it ends
+/// (`TokenTargetRows` with the verifier as teacher), and the chain policy trained on them with
+/// `--kind multifurcation` for 240 steps.
+public struct MultifurcationSetup: @unchecked Sendable {
+    public let folder: String
+    public let trainPrompts: String
+
+    public static let shared: Result<MultifurcationSetup, Error> = Result {
+        let chain = try ChainSetup.shared.get()
+        var knobs = TaskKnobs()
+        knobs.steps = 2
+        knobs.maxOperand = 5
+        knobs.maxValue = 30
+        let promptFile = try creditRows(.chain, knobs, kind: .prompts, count: 48, seed: 11)
+        let policy = chain.policy(try chain.loadModel())
+        var rows: [[String: Any]] = []
+        for (i, p) in try RLPrompts.load(promptFile, tokenizer: chain.tokenizer, rendering: PromptRendering(addSpecialTokens: false)).enumerated() {
+            rows += try TokenTargetRows.rows(p, index: i, policy: policy, rollouts: 8, seed: 3, teacher: VerifierScorer(task: nil)).rows
+        }
+        let data = try TestFiles.writeRows(rows, name: "mrm-targets.jsonl")
+        let trained = try trainTinyModel(.reward, data: data, steps: 240, learningRate: 2e-3, from: chain.model, rewardKind: "multifurcation",
+                                     appendEOS: false)
+        return MultifurcationSetup(folder: trained.folder, trainPrompts: promptFile)
+    }
 }

@@ -21,19 +21,24 @@ public enum CheckpointFolder {
     /// - Throws: `TrainingError.checkpoint` naming the checkpoint and, in the reason, the file
     ///   that could not be written (e.g. a full disk or a file-size limit); the previous
     ///   checkpoints are untouched.
-    public static func write(in dir: URL, step: Int, module: Module, optimizer: AdamW, state: [String: Any]) throws -> URL {
+    /// - Parameter extras: further trained modules with optimizers of their own (OREAL's token
+    ///   reward model), written as `<name>.safetensors` and `<name>_optimizer.safetensors`.
+    public static func write(in dir: URL, step: Int, module: Module, optimizer: AdamW, state: [String: Any],
+                             extras: [(name: String, module: Module, optimizer: AdamW)] = []) throws -> URL {
         let final = dir.appendingPathComponent("checkpoint-\(step)")
         var file = "checkpoint-\(step)"
         do {
             try AtomicFolder.write(final) { tmp in
                 FolderWriteHook.begin("checkpoint-write-begin \(step)")
-                file = "model.safetensors"
-                try SafeTensors.write(module.stateDict(), to: tmp.appendingPathComponent(file))
-                FolderWriteHook.pause()
-                let opt = optimizer.stateDict()
-                file = "optimizer.safetensors"
-                try SafeTensors.write(opt.tensors, to: tmp.appendingPathComponent(file), metadata: opt.scalars.mapValues { String(format: "%.17g", $0) })
-                FolderWriteHook.pause()
+                for (name, m, o) in [(name: "model", module: module, optimizer: optimizer)] + extras {
+                    file = "\(name).safetensors"
+                    try SafeTensors.write(m.stateDict(), to: tmp.appendingPathComponent(file))
+                    FolderWriteHook.pause()
+                    let opt = o.stateDict()
+                    file = name == "model" ? "optimizer.safetensors" : "\(name)_optimizer.safetensors"
+                    try SafeTensors.write(opt.tensors, to: tmp.appendingPathComponent(file), metadata: opt.scalars.mapValues { String(format: "%.17g", $0) })
+                    FolderWriteHook.pause()
+                }
                 file = "trainer_state.json"
                 try Data(JSONValue(foundation: state).written(.prettySorted).utf8).write(to: tmp.appendingPathComponent(file))
                 FolderWriteHook.pause()
@@ -56,11 +61,15 @@ public enum CheckpointFolder {
     }
 
     /// Loads the parameters into `module` and the optimizer state into `optimizer`.
-    public static func restore(_ checkpoint: URL, module: Module, optimizer: AdamW) throws {
-        try module.load(try SafeTensorsFile(url: checkpoint.appendingPathComponent("model.safetensors")).loadAll())
-        let optFile = try SafeTensorsFile(url: checkpoint.appendingPathComponent("optimizer.safetensors"))
-        var scalars: [String: Double] = [:]
-        for (k, v) in optFile.metadata { if let d = Double(v) { scalars[k] = d } }
-        try optimizer.load(OptimizerState(tensors: try optFile.loadAll(), scalars: scalars))
+    /// - Parameter extras: the modules `write` was given as extras, restored from their own files.
+    public static func restore(_ checkpoint: URL, module: Module, optimizer: AdamW,
+                               extras: [(name: String, module: Module, optimizer: AdamW)] = []) throws {
+        for (name, m, o) in [(name: "model", module: module, optimizer: optimizer)] + extras {
+            try m.load(try SafeTensorsFile(url: checkpoint.appendingPathComponent("\(name).safetensors")).loadAll())
+            let optFile = try SafeTensorsFile(url: checkpoint.appendingPathComponent(name == "model" ? "optimizer.safetensors" : "\(name)_optimizer.safetensors"))
+            var scalars: [String: Double] = [:]
+            for (k, v) in optFile.metadata { if let d = Double(v) { scalars[k] = d } }
+            try o.load(OptimizerState(tensors: try optFile.loadAll(), scalars: scalars))
+        }
     }
 }

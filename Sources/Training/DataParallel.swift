@@ -116,4 +116,16 @@ public enum DataParallel {
 
     /// Whether any rank wants to stop: the loop must stop on every rank at the same step.
     public static func agreeToStop(_ stop: Bool, _ c: any Communicator) throws -> Bool { try c.any(stop) }
+
+    /// The start of a data-parallel run, for the offline and online trainers alike: every rank must
+    /// hold the same number of rows (`rowsName` says which) and start from the same step; then rank
+    /// 0's weights, and past step 0 its optimizer state, go to every rank.
+    public static func startTogether(rows: Int, _ rowsName: String, step: Int, parameters: Module, optimizer: AdamW,
+                                     _ c: any Communicator) throws {
+        guard !c.isSingle else { return }
+        try c.requireEqual(rows, rowsName)
+        try c.requireEqual(step, "the step to start from (resume every rank from the same checkpoint)")
+        try broadcastParameters(parameters, c)
+        if step > 0 { try broadcastOptimizer(optimizer, c) }
+    }
 }

@@ -13,6 +13,9 @@ extension Trainer {
     public func saveModel(_ pretrained: PretrainedModel, to folder: URL) throws {
         guard writes else { return }
         if configuration.loraRank != nil { LoRA.fuse(policy) }
+        if case .multifurcationReward(_, let seen) = mode {
+            return try pretrained.save(to: folder) { try MultifurcationSeen.mark($0, seenTokens: seen) }
+        }
         guard case .reward(let head, let tokenLevel) = mode else { return try pretrained.save(to: folder) }
         let architecture = ["llama": "LlamaForSequenceClassification", "qwen2": "Qwen2ForSequenceClassification",
                             "mistral": "MistralForSequenceClassification", "gpt2": "GPT2ForSequenceClassification"][policy.modelType]

@@ -138,30 +138,17 @@ extension Trainer {
     }
 
     func writeKTOReferenceCache(to dir: URL) throws {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        var tensors: [String: Tensor] = [:]
-        var meta: [String: String] = [:]
-        for (set, data) in [("train", train), ("eval", eval)] {
-            guard let data, data.count > 0 else { continue }
-            var values: [Float] = [], lengths: [Int] = []
-            for i in 0 ..< data.count {
-                guard let v = ktoReferenceCache.rows[KTOReferenceCache.rowKey(set, i)] else { continue }
-                values += v
-                lengths.append(v.count)
-            }
-            guard lengths.count == data.count else { continue }  // a split not (yet) fully cached
-            tensors["\(set).values"] = Tensor(shape: [values.count], data: values)
-            meta["\(set).lengths"] = try JSONValue(foundation: lengths).written(.line)
-            meta["\(set).rows"] = String(data.count)
+        try writeSplitCache(Self.ktoReferenceCacheFile, to: dir, arrays: { set, rows in
+            let arrays = (0 ..< rows).compactMap { ktoReferenceCache.rows[KTOReferenceCache.rowKey(set, $0)] }
+            return arrays.count == rows ? arrays : nil  // a split not (yet) fully cached
+        }, extra: { set, tensors, meta in
             let prefix = "\(set)#"
             let kl = ktoReferenceCache.klSums.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key < $1.key }
-            guard !kl.isEmpty else { continue }
+            guard !kl.isEmpty else { return }
             let pairs = kl.map { e -> [Int] in e.key.dropFirst(prefix.count).split(separator: ">").compactMap { Int($0) } }
             tensors["\(set).kl_values"] = Tensor(shape: [kl.count], data: kl.map(\.value))
             meta["\(set).kl_pairs"] = try JSONValue(foundation: pairs).written(.line)
-        }
-        guard !tensors.isEmpty else { return }
-        try SafeTensors.write(tensors, to: dir.appendingPathComponent(Self.ktoReferenceCacheFile), metadata: meta)
+        })
     }
 
     /// Loads a cache written for the same data (row counts and every row's length must match);

@@ -60,24 +60,37 @@ extension Trainer {
 
     static let referenceCacheFile = "ref_logps.safetensors"
 
-    /// Writes the in-memory cache.
+    /// Writes the in-memory cache (a split with a row not cached is left out, so loading it misses).
     func writeReferenceCache(to dir: URL) throws {
+        try writeSplitCache(Self.referenceCacheFile, to: dir) { set, rows in
+            var arrays: [[Float]] = []
+            for i in 0 ..< rows {
+                guard let e = referenceCache["\(set)#\(i)"] else { return nil }
+                arrays += [e.chosen, e.rejected]
+            }
+            return arrays
+        }
+    }
+
+    /// Writes `file` in `dir` in the layout above, for the paired and the unpaired (KTO) caches:
+    /// per split, `S.values` (the split's arrays one after another), `S.lengths` and `S.rows`.
+    /// `arrays(S, rows)` gives a split's arrays in order, nil to leave the split out; `extra` adds a
+    /// split's further entries. Nothing is written when no split has entries.
+    func writeSplitCache(_ file: String, to dir: URL, arrays: (String, Int) -> [[Float]]?,
+                         extra: (String, inout [String: Tensor], inout [String: String]) throws -> Void = { _, _, _ in }) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var tensors: [String: Tensor] = [:]
         var meta: [String: String] = [:]
         for (set, data) in [("train", train), ("eval", eval)] {
-            guard let data, data.count > 0 else { continue }
-            var values: [Float] = [], lengths: [Int] = []
-            for i in 0 ..< data.count {
-                guard let e = referenceCache["\(set)#\(i)"] else { return }
-                values += e.chosen; values += e.rejected
-                lengths += [e.chosen.count, e.rejected.count]
-            }
+            guard let data, data.count > 0, let rows = arrays(set, data.count) else { continue }
+            let values = rows.flatMap { $0 }
             tensors["\(set).values"] = Tensor(shape: [values.count], data: values)
-            meta["\(set).lengths"] = try JSONValue(foundation: lengths).written(.line)
+            meta["\(set).lengths"] = try JSONValue(foundation: rows.map(\.count)).written(.line)
             meta["\(set).rows"] = String(data.count)
+            try extra(set, &tensors, &meta)
         }
-        try SafeTensors.write(tensors, to: dir.appendingPathComponent(Self.referenceCacheFile), metadata: meta)
+        guard !tensors.isEmpty else { return }
+        try SafeTensors.write(tensors, to: dir.appendingPathComponent(file), metadata: meta)
     }
 
     /// Loads a cache written for the same data; false when absent or for other data.

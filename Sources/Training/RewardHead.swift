@@ -20,7 +20,7 @@ public final class RewardHead: Module {
     }
 
     /// Per-position scores [B, L] from hidden states [B, L, C].
-    func callAsFunction(_ h: Variable) -> Variable {
+    public func callAsFunction(_ h: Variable) -> Variable {
         let s = score(h)  // [B, L, 1]
         return s.reshaped(Array(s.shape.dropLast()))
     }
@@ -28,17 +28,6 @@ public final class RewardHead: Module {
     /// Per-position scores [B, L] of frozen hidden states [B, L, C], without a graph (scoring).
     public func scores(_ h: Tensor) -> Tensor {
         withoutGradients { self(Variable(h)).value }
-    }
-}
-
-/// Policy + head as one module so one optimizer trains both (keys `model.…` and `score.weight`).
-final class RewardModelModule: Module {
-    let model: any LanguageModel
-    let head: RewardHead
-    init(model: any LanguageModel, head: RewardHead) {
-        self.model = model
-        self.head = head
-        super.init()
     }
 }
 

@@ -13,6 +13,9 @@
 // - `autoregressive`: GenARM's autoregressive reward model (arXiv 2410.08193): no head; the model's
 //   summed log-probabilities β_r·Σ log π_r(y_t | x, y_<t) are the reward, trained with the
 //   Bradley–Terry loss on the pairs; it guides decoding (`tokenalign generate --guide genarm:DIR`).
+// - `multifurcation`: Saffron-1's multifurcation reward model (arXiv 2506.06444): no head; the LM's
+//   raw outputs at a prefix are a reward for every next token, fitted with squared error on the
+//   observed tokens' rewards (`MultifurcationRewardLoss`); `tokenalign search --method saffron@mrm:DIR`.
 import Support
 
 public struct RewardModelKindEntry: RegistryEntry {
@@ -23,6 +26,8 @@ public struct RewardModelKindEntry: RegistryEntry {
     public var freezeTrunk: Bool
     /// No head: the language model's summed log-probabilities are the reward (GenARM).
     public var autoregressive: Bool = false
+    /// No head: the language model's raw outputs are a reward per next token (Saffron's MRM).
+    public var multifurcation: Bool = false
 }
 
 public enum RewardModelKinds {
@@ -43,5 +48,9 @@ public enum RewardModelKinds {
                                               summary: "GenARM: the LM itself, reward β_r·Σ log π_r(y_t | x, y_<t), Bradley–Terry loss; a decoding guide",
                                               arxiv: ["2410.08193"], inputs: ["preference pairs"], defaults: ["beta": "0.1"]),
                              tokenLevel: false, freezeTrunk: false, autoregressive: true),
+        RewardModelKindEntry(card: MethodCard(name: "multifurcation", aliases: ["mrm", "saffron"],
+                                              summary: "Saffron's MRM: the LM's outputs at a prefix are rewards for every next token, squared error on the observed tokens' teacher rewards",
+                                              arxiv: ["2506.06444"], inputs: ["pairs with chosen/rejected_token_rewards (`tokenalign value-targets --teacher`)"]),
+                             tokenLevel: false, freezeTrunk: false, multifurcation: true),
     ])
 }

@@ -14,7 +14,7 @@
 //
 // Training. The network's parameters live in `SparsePOMaskModule`, wrapped with the policy in one
 // module (`SparsePOTrainable`: keys `model.…` and `sparsepo_mask.…`) so the policy's AdamW, gradient
-// clipping, checkpoints and exact resume cover them, as `RewardModelModule` does for a reward head.
+// clipping, checkpoints and exact resume cover them, as `ModelWithHead` does for a reward head.
 // `sparsepo-learned` uses one "common" network, m^u = m^d (the recipes' `rw_kl_independent=False`);
 // `sparsepo-learned-indp` gives the KL mask its own network (`rw_kl_independent=True`, keys
 // `sparsepo_kl_mask.…`).

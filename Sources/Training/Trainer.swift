@@ -26,6 +26,10 @@ public enum TrainerMode {
     /// GenARM's autoregressive reward model: the policy itself is the reward model, trained on
     /// pairs with a Bradley–Terry loss on its summed log-probs (no reference).
     case autoregressiveReward(GenARMLoss)
+    /// Saffron-1's multifurcation reward model (arXiv 2506.06444): the policy's raw outputs are a
+    /// reward per next token, fitted on the observed tokens' annotated rewards; `seenTokens` are the
+    /// tokens the training data observed (the search masks the others: conservative exploration).
+    case multifurcationReward(MultifurcationRewardLoss, seenTokens: [Int])
 }
 
 public final class Trainer {
@@ -122,11 +126,19 @@ public final class Trainer {
                 trainable = policy
             }
         case .reward(let head, _):
-            trainable = RewardModelModule(model: policy, head: head)
+            trainable = ModelWithHead(model: policy, head: head, headKey: "head")
         case .unpaired:
             if reference == nil { throw TrainingError.invalidConfiguration("KTO needs a reference model") }
             trainable = policy
         case .sft, .autoregressiveReward:
+            trainable = policy
+        case .multifurcationReward:
+            for set in [train, eval].compactMap({ $0 }) {
+                guard case .pairs(let pairs) = set else { continue }
+                if let bad = pairs.first(where: { $0.chosen.tokenRewards == nil || $0.rejected.tokenRewards == nil }) {
+                    throw TrainingError.invalidConfiguration("\(bad.location): a multifurcation reward model trains on token rewards (a teacher's prefix rewards, `tokenalign value-targets --teacher`), but this row lacks chosen_token_rewards or rejected_token_rewards")
+                }
+            }
             trainable = policy
         }
         var models: [(role: String, model: any LanguageModel)] = [("policy", policy)]
@@ -203,13 +215,8 @@ public final class Trainer {
         if writes, let dir = outputDirectory, !FileManager.default.fileExists(atPath: dir.appendingPathComponent("config.yaml").path) {
             try RunFolder.prepare(dir, configuration: configuration)
         }
-        if !communicator.isSingle {
-            // Same data, same step, then rank 0's weights and optimizer state everywhere.
-            try communicator.requireEqual(train.count, "the number of training rows")
-            try communicator.requireEqual(step, "the step to start from (resume every rank from the same checkpoint)")
-            try DataParallel.broadcastParameters(trainable, communicator)
-            if step > 0 { try DataParallel.broadcastOptimizer(optimizer, communicator) }
-        }
+        try DataParallel.startTogether(rows: train.count, "the number of training rows", step: step, parameters: trainable,
+                                       optimizer: optimizer, communicator)
         trainable.train()
         let total = totalSteps
         while step < total {
@@ -231,16 +238,8 @@ public final class Trainer {
             }
             let due = configuration.saveSteps.map { $0 > 0 && step % $0 == 0 } ?? false
             if try DataParallel.agreeToStop(disposition == .stop, communicator) { disposition = .stop }
-            var saved: URL?
-            if let dir = outputDirectory, due || disposition == .stop {
-                let path = try saveCheckpoint(in: dir)
-                saved = path
-                if progress(.checkpoint(step: step, path: path.path)) == .stop { disposition = .stop }
-            }
-            if let signal = StopSignals.received {
-                throw TrainingError.interrupted(signal: signal, step: step, checkpoint: saved?.path)
-            }
-            if disposition == .stop { break }
+            if try StepCheckpoint.finish(step: step, due: due, disposition: disposition, outputDirectory: outputDirectory,
+                                         save: { try saveCheckpoint(in: $0) }, progress: progress) { break }
         }
     }
 
@@ -388,6 +387,10 @@ public final class Trainer {
             return unpairedOutput(kto, b, indices: indices, set: set, normalizer: normalizer)
         case .autoregressiveReward(let loss):
             let batch = TokenBatch(policyLogits: Forward.shiftedLogits(policy, b.ids), labels: b.labels, mask: b.mask, structure: .pairs)
+            return loss.compute(batch, normalizer: normalizer)
+        case .multifurcationReward(let loss, _):
+            let batch = TokenBatch(policyLogits: Forward.shiftedLogits(policy, b.ids), labels: b.labels, mask: b.mask, structure: .pairs,
+                                   tokenRewards: b.tokenRewards)
             return loss.compute(batch, normalizer: normalizer)
         }
     }

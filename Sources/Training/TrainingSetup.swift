@@ -78,6 +78,12 @@ public enum TrainingSetup {
         case .reward where (try? RewardModelKinds.registry.entry(named: c.rewardKind))?.autoregressive == true:
             guard !c.tokenLevel else { throw TrainingError.invalidConfiguration("--token-level and --kind autoregressive exclude each other") }
             mode = .autoregressiveReward(GenARMLoss(beta: c.beta))
+        case .reward where (try? RewardModelKinds.registry.entry(named: c.rewardKind))?.multifurcation == true:
+            guard !c.tokenLevel else { throw TrainingError.invalidConfiguration("--token-level and --kind multifurcation exclude each other") }
+            guard rewardModel == nil else {
+                throw TrainingError.invalidConfiguration("\(c.model) is a reward-model folder (score.weight); a multifurcation reward model starts from a language model")
+            }
+            mode = .multifurcationReward(MultifurcationRewardLoss(), seenTokens: MultifurcationSeen.tokens(train))
         case .reward:
             let kind = try RewardModelKinds.registry.entry(named: c.rewardKind)
             if kind.freezeTrunk { pretrained.model.freeze() }

@@ -74,11 +74,28 @@ import Testing
         #expect(!v.isCorrect && v.firstError == 5)
     }
 
+    @Test func forbiddenMasksOnlyOccurrencesThatStartAWord() throws {
+        let task = ForbiddenTask()
+        // "ka" starts "kalu" but sits inside "moka": the bug masks "kalu"'s and copies "moka", a leak
+        // wrong from its first character (offset 2), a major error.
+        let e = try task.example(fromPrompt: "forbidden ka: moka tre kalu=")
+        let bug = try #require(task.systematicError(for: e))
+        #expect(bug.response == "moka tre **lu\n")
+        let v = task.verify(bug.response, for: e)
+        #expect(v.firstError == 2)
+        #expect(v.errorSpans.first?.severity == .major)
+        // Every occurrence starts a word: the rule gives the right answer, so no bug.
+        #expect(task.systematicError(for: try task.example(fromPrompt: "forbidden ka: kalu tre kamo=")) == nil)
+        // Occurrences are found as the right answer finds them (left to right, no overlap): in
+        // "baaa" the one "aa" starts at offset 1, inside the word.
+        #expect(task.systematicError(for: try task.example(fromPrompt: "forbidden aa: baaa="))?.response == "baaa\n")
+    }
+
     /// Every planted answer over 300 problems per task is rejected; for the tasks with one right
     /// answer the first error is the first character that differs; some problems admit each bug.
     @Test func plantedAnswersAreAlwaysWrong() throws {
         let tasks: [any SystematicBugTask] = [AdditionTask(digits: 3), AdditionTask(digits: 3, reversed: true), ChainTask(steps: 3),
-                                              SortTask(length: 5), CipherTask(length: 4), CountTask(length: 8)]
+                                              SortTask(length: 5), CipherTask(length: 4), CountTask(length: 8), ForbiddenTask()]
         for t in tasks {
             var admitted = 0
             for e in t.examples(300, seed: 4) {

@@ -50,7 +50,7 @@ import Testing
             r.runs = a.runs.filter { methods.contains($0.method) }
             return r
         }
-        let combined = try RLDemo.combine([part(["grpo", "ppo-token-credit"]), part(["grpo", "rto", "abc"])])
+        let combined = try RLDemo.combine([part(["grpo", "ppo-token-credit"]), part(["grpo", "rto", "abc", "oreal"])])
         #expect(combined.settings.methods == s.methods)
         #expect(combined.rows.map(\.sampledAccuracy) == a.rows.map(\.sampledAccuracy))
         #expect(combined.rows.map(\.sampledDifference) == a.rows.map(\.sampledDifference))

@@ -38,11 +38,7 @@ import Testing
 
     @Test func gradientMatchesFiniteDifferences() {
         for seed: UInt64 in [1, 2, 3] {
-            var rng = RandomGenerator(seed: seed)
-            let V = 5
-            let logits = Tensor.randomNormal([4, 3, V], using: &rng)
-            let labels = IndexTensor(shape: [4, 3], data: (0 ..< 12).map { _ in Int32(rng.next() % UInt64(V)) })
-            let mask = Tensor(shape: [4, 3], data: [1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 1, 1])
+            let (logits, labels, mask, _) = randomShiftedBatch(seed: seed)
             let r = gradcheck([logits], seed: seed) { v in
                 GenARMLoss(beta: 0.7).compute(TokenBatch(policyLogits: v[0], labels: labels, mask: mask, structure: .pairs), normalizer: .local).loss
             }

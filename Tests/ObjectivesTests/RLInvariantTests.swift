@@ -315,13 +315,22 @@ struct RLLossInvariantTests {
                                           entropy: entropy ? rr.entropies : nil)
         let B = RandomRollout.B, T = RandomRollout.T
         let nTok = rr.mask.sum().scalar
+        let positive = try OREALLoss.positiveMask(rr.batch())
+        let nPositive = positive.sum().scalar
         for i in 0 ..< B {
             let n = Float((0 ..< T).filter { rr.mask[i, $0] != 0 }.count)
             for t in 0 ..< T {
                 guard rr.mask[i, t] != 0 else { #expect(r.grad[i, t] == 0); continue }
                 let weight: Float
                 if loss is GMPOLoss { weight = 1 / (Float(B) * n) }
-                else {
+                else if let oreal = loss as? OREALLoss {
+                    // OREAL: −ω λ⁺ A/N⁺ on a positive row (−ω λ⁺/N⁺ without pos_mult_adv), −ω λ⁻ A/N⁻ on a negative one.
+                    let onPositive = positive[i, t] != 0
+                    let factor = onPositive ? oreal.positiveFactor / nPositive : oreal.negativeFactor / (nTok - nPositive)
+                    let a = onPositive && !oreal.multiplyPositiveByAdvantage ? 1 : adv[i, t]
+                    expectClose(r.grad[i, t], -a * rr.tokenWeights[i, t] * factor, atol: 1e-6, rtol: 1e-5, "\(label) at \(i),\(t)")
+                    continue
+                } else {
                     switch loss.regularizers.aggregation {
                     case .tokenMean: weight = 1 / nTok
                     case .seqMeanTokenSum: weight = 1 / Float(B)
@@ -379,13 +388,14 @@ struct RLLossInvariantTests {
         let (loss, kind, entropy) = try RLCatalogue.loss(label)
         let full = try policyLossAndGradient(loss, batch: rr.batch(), logps: rr.logps, advantages: rr.advantages(kind),
                                              entropy: entropy ? rr.entropies : nil)
-        let norm = Normalizer(tokens: rr.mask.sum().scalar, sequences: Float(RandomRollout.B))
+        let norm = Normalizer(tokens: rr.mask.sum().scalar, sequences: Float(RandomRollout.B),
+                              positiveTokens: try OREALLoss.positiveMask(rr.batch()).sum().scalar)
         var total: Float = 0
         var grads: [Tensor] = []
         for rows in [0 ..< 2, 2 ..< 6] {
             let mb = try RolloutBatch(mask: rr.mask.rows(rows), tokenRewards: rr.rewards.rows(rows), groupIDs: Array(rr.groups[rows]),
                                       oldLogps: rr.oldLogps.rows(rows), referenceLogps: rr.referenceLogps.rows(rows),
-                                      rolloutLogps: rr.rolloutLogps.rows(rows))
+                                      rolloutLogps: rr.rolloutLogps.rows(rows), tokenWeights: rr.tokenWeights.rows(rows))
             let r = try policyLossAndGradient(loss, batch: mb, logps: rr.logps.rows(rows), advantages: rr.advantages(kind).rows(rows),
                                               entropy: entropy ? rr.entropies.rows(rows) : nil, normalizer: norm)
             total += r.loss

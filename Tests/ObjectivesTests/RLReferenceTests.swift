@@ -118,7 +118,7 @@ struct RLRegistryTests {
     func cards() throws {
         #expect(AdvantageEstimators.registry.names == ["gae", "grpo", "dr-grpo", "rloo", "reinforce++",
                                                        "reinforce++-baseline", "remax", "grpo-passk", "ktae", "gtpo", "grpo-s", "ma-gae"])
-        #expect(PolicyLosses.registry.names == ["ppo", "gspo", "gmpo", "reinforce-is", "em-ft"])
+        #expect(PolicyLosses.registry.names == ["ppo", "gspo", "gmpo", "reinforce-is", "em-ft", "oreal"])
         for e in AdvantageEstimators.registry.entries {
             #expect(!e.card.arxiv.isEmpty, "\(e.card.name): no arXiv id")
             let fromDefaults = try e.make(AdvantageSettings(config: e.card.defaults))

@@ -44,7 +44,7 @@ struct RLReference: @unchecked Sendable {
                          oldLogps: bt("old_logps"), referenceLogps: bt("reference_logps"),
                          rolloutLogps: bt("rollout_logps"), entropies: bt("entropies"),
                          tokenIDs: IndexTensor(shape: [B, T], data: ints(inputs["token_ids"])),
-                         rewardBaselines: Tensor(floats(inputs["reward_baselines"])))
+                         rewardBaselines: Tensor(floats(inputs["reward_baselines"])), tokenWeights: bt("token_weights"))
     }
 }
 
@@ -68,6 +68,8 @@ struct RandomRollout {
     var entropies: Tensor
     var tokenAdvantages: Tensor
     var sequenceAdvantages: Tensor
+    /// OREAL's token weights ω in [0, 1].
+    var tokenWeights: Tensor
     var groups: [Int] = [0, 0, 0, 1, 1, 1]
 
     init(seed: UInt64, logRatioScale: Float = 0.25) {
@@ -86,13 +88,15 @@ struct RandomRollout {
         tokenAdvantages = Tensor.randomNormal([B, T], using: &g)
         let perRow = Tensor.randomNormal([B, 1], using: &g)
         sequenceAdvantages = perRow.broadcasted(to: [B, T]) * mask
+        tokenWeights = Tensor.randomUniform([B, T], low: 0, high: 1, using: &g)
     }
 
     func batch() -> RolloutBatch {
         // Shapes are right by construction. Token ids (KTAE) cycle through a small vocabulary.
         let ids = IndexTensor(shape: [Self.B, Self.T], data: (0 ..< Self.B * Self.T).map { Int32(($0 * 7 + 3) % 5) })
         return try! RolloutBatch(mask: mask, tokenRewards: rewards, groupIDs: groups, values: values, oldLogps: oldLogps,
-                                 referenceLogps: referenceLogps, rolloutLogps: rolloutLogps, entropies: entropies, tokenIDs: ids)
+                                 referenceLogps: referenceLogps, rolloutLogps: rolloutLogps, entropies: entropies, tokenIDs: ids,
+                                 tokenWeights: tokenWeights)
     }
 
     /// The same batch with NaN, ±inf and huge values written into every masked position.
@@ -113,6 +117,7 @@ struct RandomRollout {
         r.entropies = junk(entropies, .nan)
         r.tokenAdvantages = junk(tokenAdvantages, .nan)
         r.sequenceAdvantages = junk(sequenceAdvantages, .infinity)
+        r.tokenWeights = junk(tokenWeights, .nan)
         return r
     }
 
@@ -150,6 +155,9 @@ enum RLCatalogue {
         ("reinforce-is-sequence-mask", "reinforce-is", ["rollout_is_level": "sequence", "rollout_is_mode": "mask"], "token", false),
         ("em-ft", "em-ft", [:], "token", true),
         ("em-ft-kl", "em-ft", ["kl_loss_coef": "0.05", "loss_agg_mode": "token-mean"], "token", true),
+        ("oreal", "oreal", [:], "sequence", false),
+        ("oreal-factors-kl", "oreal", ["positive_loss_factor": "1.5", "negative_loss_factor": "1", "pos_mult_adv": "false",
+                                       "kl_loss_coef": "0.02"], "sequence", false),
     ]
 
     static var labels: [String] { losses.map(\.0) }

@@ -12,15 +12,9 @@ import TrainedFixtures
         let counter = CountingModel(try s.loadModel())
         let plain = s.policy(counter)
         let shared = SearchPolicy(model: counter, tokenizer: plain.tokenizer, parameters: plain.parameters, sharePrefixes: true)
-        var settings = SearchSettings()
-        settings.n = 6
-        settings.tau = 3
-        settings.beamWidth = 2
-        settings.expansions = 3
-        settings.iterations = 4
-        settings.seed = 8
+        let settings = sharingSettings(seed: 8)
         var saved = 0
-        for searcher in [BestOfN(settings), EarlyRejection(settings), StepBeamSearch(settings), StepMCTS(settings)] as [any Searcher] {
+        for searcher in expandingSearchers(settings) {
             for (i, p) in try s.promptRows().prefix(3).enumerated() {
                 var a = CostLedger(), b = CostLedger()
                 let ra = try searcher.search(p, index: i, policy: plain, scorer: VerifierScorer(task: nil), ledger: &a)

@@ -48,3 +48,20 @@ final class CountingModel: Module, LanguageModel {
     func checkpointTensors() -> [String: Tensor] { inner.checkpointTensors() }
     func configurationJSON() throws -> [String: Any] { try inner.configurationJSON() }
 }
+
+/// Small settings for the cache-sharing tests: 6 samples, τ = 3, 2 beams × 3 expansions, 4 MCTS rounds.
+func sharingSettings(seed: UInt64) -> SearchSettings {
+    var settings = SearchSettings()
+    settings.n = 6
+    settings.tau = 3
+    settings.beamWidth = 2
+    settings.expansions = 3
+    settings.iterations = 4
+    settings.seed = seed
+    return settings
+}
+
+/// The searchers that call the policy more than once per prompt or with several samples per context.
+func expandingSearchers(_ settings: SearchSettings) -> [any Searcher] {
+    [BestOfN(settings), EarlyRejection(settings), StepBeamSearch(settings), StepMCTS(settings)]
+}

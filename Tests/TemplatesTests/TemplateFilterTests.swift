@@ -139,6 +139,16 @@ struct TemplateFilterTests {
                 == "[9223372036854775807, 23372036854774, -9223325292781066259]")
         #expect(templateError("{{ {'a': [1]}|tojson(indent=1000000000000) }}")?.kind == .limit)
         #expect(templateError("{{ 'a\nb'|indent(1000000000000) }}")?.kind == .limit)
+        // Found by the fuzzer: 922 358 items took over 10 s to build and print (unoptimised); lists
+        // are bounded like range().
+        #expect(templateError("{{ [none1682] * 922358 }}")?.kind == .limit)
+        #expect((try? render("{{ ([1, 2] * 50000)|length }}")) == "100000")
+        #expect(templateError("{{ [1, 2] * 50001 }}")?.kind == .limit)
+        #expect(templateError("{{ ('x' * 100001)|list }}")?.kind == .limit)
+        #expect(templateError("{{ ('x,' * 100000).split(',') }}")?.kind == .limit)
+        #expect(templateError("{{ ('x ' * 100001).split() }}")?.kind == .limit)
+        #expect(templateError("{{ ('x\n' * 100001).splitlines() }}")?.kind == .limit)
+        #expect((try? render("{{ (('x,' * 99999).split(','))|length }}")) == "100000")
         #expect(templateError("{{ (-9223372036854775807 - 1) is divisibleby(-1) }}") == nil)
     }
 }

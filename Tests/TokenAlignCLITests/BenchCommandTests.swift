@@ -10,6 +10,12 @@ import Testing
         #expect((try? TokenAlignCommand.parseAsRoot(["bench", "shared-prefix", "--size", "tiny", "--contexts", "2"])) != nil)
     }
 
+    @Test func benchTrieRefusesBadShapes() {
+        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["bench", "trie", "--budget", "0"]) }
+        #expect(throws: (any Error).self) { try TokenAlignCommand.parseAsRoot(["bench", "trie", "--size", "huge"]) }
+        #expect((try? TokenAlignCommand.parseAsRoot(["bench", "trie", "--size", "tiny", "--children", "2"])) != nil)
+    }
+
     @Test func parsesEveryBenchCase() throws {
         for args in [["bench", "matmul", "--size", "64", "128", "--json"], ["bench", "mlp-step", "--size", "tiny"],
                      ["bench", "attention-step", "--size", "tiny", "small", "--repeats", "5"], ["bench", "block-step"]] {

@@ -147,7 +147,9 @@ func settingSamples<Root>(_ table: SettingsTable<Root>, defaults: Root) -> [(key
         let text = try String(contentsOf: dir.appendingPathComponent("rloo-config.yaml"), encoding: .utf8)
         let rl = try YAMLDecoder().decode(OnlineRLConfiguration.self, from: text)
         // Settings added after the fixture was written take their defaults and add their own line.
-        let addedSince = ["rm_weights"]
+        let addedSince = ["rm_weights", "positive_loss_factor", "negative_loss_factor", "pos_mult_adv", "filter_trajectory", "token_level_rm",
+                          "token_level_rm_lr", "token_weight_rescale", "correct_threshold", "incorrect_threshold", "correct_topk_ratio",
+                          "incorrect_topk_ratio", "actor_freeze_steps"]
         let encoded = try YAMLEncoder().encode(rl).split(separator: "\n", omittingEmptySubsequences: false)
             .filter { line in !addedSince.contains { line.hasPrefix("\($0):") } }.joined(separator: "\n")
         #expect(encoded == text)

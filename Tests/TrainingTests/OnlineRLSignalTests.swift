@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Training
 
-/// SIGTERM / SIGINT during `grpo` and `ppo` (docs/design/hardening.md §2), on the built binary and
+/// SIGTERM / SIGINT during `grpo`, `rloo` and `ppo` (docs/design/hardening.md §2), on the built binary and
 /// the tiny fixture Llama: the step finishes, a checkpoint is written and named, the exit code is
 /// 143 / 130, no final model is saved, and `--resume latest` ends with the uninterrupted run's
 /// model byte for byte.
@@ -10,10 +10,10 @@ import Testing
     static func arguments(_ command: String, model: URL, prompts: String, out: URL) -> [String] {
         [command, "--model", model.path, "--prompts", prompts, "--reward", "regex:e", "--max-completion-length", "4",
          "--max-steps", "4", "--prompts-per-step", "2", "--save-steps", "1", "--seed", "5", "--out", out.path]
-            + (command == "grpo" ? ["--num-generations", "2"] : ["--num-iterations", "2"])
+            + (command == "ppo" ? ["--num-iterations", "2"] : ["--num-generations", "2"])
     }
 
-    @Test(arguments: [("grpo", SIGTERM), ("ppo", SIGINT)])
+    @Test(arguments: [("grpo", SIGTERM), ("rloo", SIGINT), ("ppo", SIGINT)])
     func signalWritesAFinalCheckpointAndResumesExactly(_ command: String, _ signal: Int32) throws {
         let model = try modelFolder()
         let prompts = try writeJSONL((0 ..< 6).map { ["prompt": "count \($0) to"] })

@@ -101,15 +101,7 @@ public struct AdvantageSettings: Sendable, Equatable {
 }
 
 /// A registered estimator: its card and a factory from settings.
-public struct AdvantageEstimatorEntry: RegistryEntry {
-    public let card: MethodCard
-    public let make: @Sendable (AdvantageSettings) throws -> any AdvantageEstimator
-
-    public init(card: MethodCard, make: @escaping @Sendable (AdvantageSettings) throws -> any AdvantageEstimator) {
-        self.card = card
-        self.make = make
-    }
-}
+public typealias AdvantageEstimatorEntry = FactoryEntry<AdvantageSettings, any AdvantageEstimator>
 
 /// The advantage-estimator family.
 public enum AdvantageEstimators {

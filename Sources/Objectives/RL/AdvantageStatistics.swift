@@ -3,6 +3,18 @@
 // depend on summation order at Float precision.
 
 enum AdvantageStatistics {
+    /// Each row's sequence reward minus the mean of its group, times `scale(k)` for a group of k > 1
+    /// (RLOO's k/(k−1), REINFORCE++-baseline's 1); a group of one keeps R (verl, both estimators).
+    static func groupCentred(_ R: [Float], groups: [[Int]], scale: (_ k: Double) -> Double) -> [Double] {
+        var perRow = R.map(Double.init)
+        for rows in groups where rows.count > 1 {
+            let k = Double(rows.count)
+            let m = Self.mean(rows.map { R[$0] })
+            for i in rows { perRow[i] = scale(k) * (Double(R[i]) - m) }
+        }
+        return perRow
+    }
+
     static func mean(_ xs: [Float]) -> Double {
         guard !xs.isEmpty else { return 0 }
         var s = 0.0

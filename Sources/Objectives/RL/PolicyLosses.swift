@@ -34,11 +34,17 @@ public struct PolicyLossSettings: Sendable, Equatable {
     public var importanceThreshold: Float?
     public var importanceLevel: ImportanceLevel?
     public var importanceMode: ImportanceMode?
+    /// OREAL's λ⁺ and λ⁻ (the reference code's `positive_loss_factor`, `negative_loss_factor`).
+    public var positiveLossFactor: Float?
+    public var negativeLossFactor: Float?
+    /// OREAL: multiply the behaviour-cloning term by the advantage (`pos_mult_adv`).
+    public var positiveMultipliedByAdvantage: Bool?
 
     public init(clipLow: Float? = nil, clipHigh: Float? = nil, dualClip: Bool? = nil, dualClipBound: Float? = nil,
                 aggregation: LossAggregation? = nil, klCoefficient: Float? = nil, klEstimator: KLEstimator? = nil,
                 entropyCoefficient: Float? = nil, importanceThreshold: Float? = nil,
-                importanceLevel: ImportanceLevel? = nil, importanceMode: ImportanceMode? = nil) {
+                importanceLevel: ImportanceLevel? = nil, importanceMode: ImportanceMode? = nil,
+                positiveLossFactor: Float? = nil, negativeLossFactor: Float? = nil, positiveMultipliedByAdvantage: Bool? = nil) {
         self.clipLow = clipLow
         self.clipHigh = clipHigh
         self.dualClip = dualClip
@@ -50,12 +56,16 @@ public struct PolicyLossSettings: Sendable, Equatable {
         self.importanceThreshold = importanceThreshold
         self.importanceLevel = importanceLevel
         self.importanceMode = importanceMode
+        self.positiveLossFactor = positiveLossFactor
+        self.negativeLossFactor = negativeLossFactor
+        self.positiveMultipliedByAdvantage = positiveMultipliedByAdvantage
     }
 
     /// The setting keys (verl's spellings), as a run's `config.yaml` and the cards' `defaults` use them.
     public static let keys = ["clip_ratio_low", "clip_ratio_high", "dual_clip", "clip_ratio_c", "loss_agg_mode",
                               "loss_scale_factor", "kl_loss_coef", "kl_loss_type", "entropy_coeff",
-                              "rollout_is_threshold", "rollout_is_level", "rollout_is_mode"]
+                              "rollout_is_threshold", "rollout_is_level", "rollout_is_mode",
+                              "positive_loss_factor", "negative_loss_factor", "pos_mult_adv"]
 
     /// Parses `config.yaml`-style text values; unknown keys and values are errors.
     public init(config: [String: String]) throws {
@@ -84,6 +94,9 @@ public struct PolicyLossSettings: Sendable, Equatable {
                     throw RLInputError.invalidSetting(key: key, value: text, reason: "expected truncate or mask")
                 }
                 importanceMode = v
+            case "positive_loss_factor": positiveLossFactor = try parseFloat(key, text)
+            case "negative_loss_factor": negativeLossFactor = try parseFloat(key, text)
+            case "pos_mult_adv": positiveMultipliedByAdvantage = try parseBool(key, text)
             default:
                 throw RLInputError.invalidSetting(key: key, value: text, reason: "unknown key; expected one of \(Self.keys.joined(separator: ", "))")
             }
@@ -100,20 +113,13 @@ public struct PolicyLossSettings: Sendable, Equatable {
 }
 
 /// A registered policy loss: its card and a factory from settings.
-public struct PolicyLossEntry: RegistryEntry {
-    public let card: MethodCard
-    public let make: @Sendable (PolicyLossSettings) throws -> any PolicyLoss
-
-    public init(card: MethodCard, make: @escaping @Sendable (PolicyLossSettings) throws -> any PolicyLoss) {
-        self.card = card
-        self.make = make
-    }
-}
+public typealias PolicyLossEntry = FactoryEntry<PolicyLossSettings, any PolicyLoss>
 
 /// The policy-loss family.
 public enum PolicyLosses {
     public static let registry = Registry<PolicyLossEntry>(family: "policy loss", [
         PPOLoss.entry, GSPOLoss.entry, GMPOLoss.entry, ReinforceISLoss.entry, EntropyMinimizationLoss.entry,
+        OREALLoss.entry,
     ])
 
     /// The loss registered under `name` (or an alias), built from `settings`.

@@ -16,12 +16,7 @@ public struct RLOOAdvantage: AdvantageEstimator {
 
     public func estimate(_ batch: RolloutBatch) throws -> Advantages {
         let R = try batch.sequenceRewards()
-        var perRow = R.map(Double.init)
-        for rows in batch.groups where rows.count > 1 {
-            let k = Double(rows.count)
-            let mean = AdvantageStatistics.mean(rows.map { R[$0] })
-            for i in rows { perRow[i] = k / (k - 1) * (Double(R[i]) - mean) }
-        }
+        let perRow = AdvantageStatistics.groupCentred(R, groups: batch.groups) { k in k / (k - 1) }
         let a = Tensor(shape: batch.mask.shape, data: AdvantageStatistics.broadcast(perRow, mask: batch.mask.scalars, length: batch.length))
         return Advantages(advantages: a, returns: a)
     }

@@ -56,11 +56,7 @@ public struct ReinforcePlusPlusBaselineAdvantage: AdvantageEstimator {
 
     public func estimate(_ batch: RolloutBatch) throws -> Advantages {
         let R = try batch.sequenceRewards()
-        var perRow = R.map(Double.init)
-        for rows in batch.groups where rows.count > 1 {
-            let mean = AdvantageStatistics.mean(rows.map { R[$0] })
-            for i in rows { perRow[i] = Double(R[i]) - mean }
-        }
+        let perRow = AdvantageStatistics.groupCentred(R, groups: batch.groups) { _ in 1 }
         let m = batch.mask.scalars
         let centred = AdvantageStatistics.broadcast(perRow, mask: m, length: batch.length)
         let a = Tensor(shape: batch.mask.shape, data: AdvantageStatistics.maskedWhiten(centred, mask: m))

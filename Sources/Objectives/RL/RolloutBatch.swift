@@ -39,13 +39,16 @@ public struct RolloutBatch: Sendable {
     /// 1 on the trained tokens that start a macro action: [B, T] (MA-RLHF, arXiv 2410.02743, with a
     /// text rule; the trainer fills it from the decoded tokens).
     public var macroStarts: Tensor?
+    /// ω_t ≥ 0, per-token importance weights from a token-level reward model trained online: [B, T]
+    /// (OREAL, arXiv 2502.06781: ω⁺ on rows with a positive outcome, ω⁻ on the others). nil = 1.
+    public var tokenWeights: Tensor?
 
     /// - Parameter groupIDs: nil puts every row in its own group.
     /// - Throws: `RLInputError.shape` when a field does not match the mask.
     public init(mask: Tensor, tokenRewards: Tensor, groupIDs: [Int]? = nil, values: Tensor? = nil,
                 oldLogps: Tensor? = nil, referenceLogps: Tensor? = nil, rolloutLogps: Tensor? = nil,
                 entropies: Tensor? = nil, tokenIDs: IndexTensor? = nil, rewardBaselines: Tensor? = nil,
-                macroStarts: Tensor? = nil) throws {
+                macroStarts: Tensor? = nil, tokenWeights: Tensor? = nil) throws {
         guard mask.rank == 2 else { throw RLInputError.shape(field: "mask", got: mask.shape, expected: [-1, -1]) }
         let bt = mask.shape
         func check(_ t: Tensor?, _ name: String) throws {
@@ -58,6 +61,7 @@ public struct RolloutBatch: Sendable {
         try check(rolloutLogps, "rolloutLogps")
         try check(entropies, "entropies")
         try check(macroStarts, "macroStarts")
+        try check(tokenWeights, "tokenWeights")
         if let tokenIDs, tokenIDs.shape != bt { throw RLInputError.shape(field: "tokenIDs", got: tokenIDs.shape, expected: bt) }
         if let rewardBaselines, rewardBaselines.shape != [bt[0]] {
             throw RLInputError.shape(field: "rewardBaselines", got: rewardBaselines.shape, expected: [bt[0]])
@@ -75,6 +79,7 @@ public struct RolloutBatch: Sendable {
         self.tokenIDs = tokenIDs
         self.rewardBaselines = rewardBaselines
         self.macroStarts = macroStarts
+        self.tokenWeights = tokenWeights
     }
 
     /// B, the number of responses.

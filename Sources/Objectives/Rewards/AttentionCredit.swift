@@ -63,7 +63,7 @@ public enum AttentionCredit {
 /// model and α from `weights` (normalised attention weights summing to 1, e.g. `AttentionCredit.weights`
 /// of the reward model's last layer; all zeros when there are none). Σ_t r_t = R when α sums to 1.
 /// Both are read for all episodes at once, so model-backed inputs batch their forward passes.
-public struct AttentionCreditReward: TokenRewardSource {
+public struct AttentionCreditReward: BatchedTokenRewardSource {
     public var reward: any SequenceRewardModel
     public var weights: ([Episode]) -> [[Float]]
     public var beta: Float
@@ -78,8 +78,6 @@ public struct AttentionCreditReward: TokenRewardSource {
     }
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: 1) }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         let R = reward.scores(episodes), alpha = weights(episodes)

@@ -48,7 +48,7 @@ public enum ContrastiveCriticalTokens {
 /// The contrastive critical-token score as a `TokenRewardSource`: r_t = c_t ∈ (0, 1) from a positive
 /// and a negative model read together (`logits.modelCount == 2`: z⁺ first, then z⁻). Low r_t marks
 /// a token the positive model would avoid but the negative one would write.
-public struct ContrastiveCriticalTokenReward: TokenRewardSource {
+public struct ContrastiveCriticalTokenReward: BatchedTokenRewardSource {
     public var logits: any TokenLogitsSource
     public var gamma: Float
     public var name: String
@@ -61,8 +61,6 @@ public struct ContrastiveCriticalTokenReward: TokenRewardSource {
     }
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: 2) }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         let V = logits.vocabularySize, gamma = gamma

@@ -31,7 +31,7 @@ public enum ImplicitReward {
 /// r̂_t = β(log π_dpo(y_t) − log π_ref(y_t)). Its sum equals R − V*(x), so it is return-preserving
 /// in the sense of docs/design/rewards.md §1.7. Given several episodes, both models are read in one
 /// batched call each (`TokenLogProbSource.tokenLogProbs(_:)` over the list).
-public struct ImplicitDPOReward: TokenRewardSource {
+public struct ImplicitDPOReward: BatchedTokenRewardSource {
     public var dpo: any TokenLogProbSource
     public var reference: any TokenLogProbSource
     public var beta: Float
@@ -45,8 +45,6 @@ public struct ImplicitDPOReward: TokenRewardSource {
     }
 
     public var cost: CostHint { CostHint(forwardPassesPerEpisode: 2, needsReferenceModel: true) }
-
-    public func tokenRewards(_ e: Episode) -> TokenRewards { tokenRewards([e])[0] }
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         let all = dpo.tokenLogProbs(episodes), refs = reference.tokenLogProbs(episodes)

@@ -93,32 +93,24 @@ extension CPU {
             }
         case .bRow(let inner), .aRow(let inner):
             let bIsRow: Bool = { if case .bRow = pat { return true } else { return false } }()
-            let rows = n / max(inner, 1)
-            Parallel.forRanges(rows, grain: max(1, elementwiseGrain / max(inner, 1))) { r in
-                let (a, b, y) = box.value
-                for row in r {
-                    let o = row * inner
-                    if bIsRow {
-                        for j in 0 ..< inner { y[o + j] = K.apply(a[o + j], b[j]) }
-                    } else {
-                        for j in 0 ..< inner { y[o + j] = K.apply(a[j], b[o + j]) }
-                    }
+            Parallel.forEachRow(n / max(inner, 1), width: inner, grain: elementwiseGrain) { row in
+                let o = row * inner
+                if bIsRow {
+                    for j in 0 ..< inner { y[o + j] = K.apply(a[o + j], b[j]) }
+                } else {
+                    for j in 0 ..< inner { y[o + j] = K.apply(a[j], b[o + j]) }
                 }
             }
         case .bColumn(let inner), .aColumn(let inner):
             let bIsCol: Bool = { if case .bColumn = pat { return true } else { return false } }()
-            let rows = n / max(inner, 1)
-            Parallel.forRanges(rows, grain: max(1, elementwiseGrain / max(inner, 1))) { r in
-                let (a, b, y) = box.value
-                for row in r {
-                    let o = row * inner
-                    if bIsCol {
-                        let s = b[row]
-                        for j in 0 ..< inner { y[o + j] = K.apply(a[o + j], s) }
-                    } else {
-                        let s = a[row]
-                        for j in 0 ..< inner { y[o + j] = K.apply(s, b[o + j]) }
-                    }
+            Parallel.forEachRow(n / max(inner, 1), width: inner, grain: elementwiseGrain) { row in
+                let o = row * inner
+                if bIsCol {
+                    let s = b[row]
+                    for j in 0 ..< inner { y[o + j] = K.apply(a[o + j], s) }
+                } else {
+                    let s = a[row]
+                    for j in 0 ..< inner { y[o + j] = K.apply(s, b[o + j]) }
                 }
             }
         case .general:

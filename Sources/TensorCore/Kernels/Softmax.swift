@@ -4,12 +4,9 @@
 extension CPU {
     /// y[r, :] = softmax(x[r, :]).
     public static func softmax(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, R: Int, V: Int) {
-        let box = UnsafeSendableBox((x, y))
-        Parallel.forRanges(R, grain: max(1, (1 << 13) / max(V, 1))) { r in
-            let (x, y) = box.value
-            for row in r { softmaxRow(x + row * V, y + row * V, V) }
-        }
+        Parallel.forEachRow(R, width: V, grain: 1 << 13) { row in softmaxRow(x + row * V, y + row * V, V) }
     }
+
 
     @inline(__always)
     public static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ V: Int) {
@@ -36,48 +33,36 @@ extension CPU {
 
     /// y[r, :] = x[r, :] - logsumexp(x[r, :]).
     public static func logSoftmax(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, R: Int, V: Int) {
-        let box = UnsafeSendableBox((x, y))
-        Parallel.forRanges(R, grain: max(1, (1 << 13) / max(V, 1))) { r in
-            let (x, y) = box.value
-            for row in r {
-                let xr = x + row * V, yr = y + row * V
-                let lse = rowLogSumExp(xr, V)
-                for j in 0 ..< V { yr[j] = xr[j] - lse }
-            }
+        Parallel.forEachRow(R, width: V, grain: 1 << 13) { row in
+            let xr = x + row * V, yr = y + row * V
+            let lse = rowLogSumExp(xr, V)
+            for j in 0 ..< V { yr[j] = xr[j] - lse }
         }
     }
 
     /// gx = y ⊙ (gy − Σ gy⊙y) for y = softmax(x).
     public static func softmaxBackward(y: UnsafePointer<Float>, gy: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>, R: Int, V: Int) {
-        let box = UnsafeSendableBox((y, gy, gx))
-        Parallel.forRanges(R, grain: max(1, (1 << 13) / max(V, 1))) { r in
-            let (y, gy, gx) = box.value
-            for row in r {
-                let o = row * V
-                var dot: Float = 0
-                for j in 0 ..< V { dot += gy[o + j] * y[o + j] }
-                for j in 0 ..< V { gx[o + j] = y[o + j] * (gy[o + j] - dot) }
-            }
+        Parallel.forEachRow(R, width: V, grain: 1 << 13) { row in
+            let o = row * V
+            var dot: Float = 0
+            for j in 0 ..< V { dot += gy[o + j] * y[o + j] }
+            for j in 0 ..< V { gx[o + j] = y[o + j] * (gy[o + j] - dot) }
         }
     }
 
     /// gx = gy − softmax(x) Σ gy for y = log_softmax(x).
     public static func logSoftmaxBackward(y: UnsafePointer<Float>, gy: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>, R: Int, V: Int) {
-        let box = UnsafeSendableBox((y, gy, gx))
-        Parallel.forRanges(R, grain: max(1, (1 << 13) / max(V, 1))) { r in
-            let (y, gy, gx) = box.value
-            for row in r {
-                let o = row * V
-                var s: Float = 0
-                for j in 0 ..< V { s += gy[o + j] }
-                var j = 0
-                let sv = Vec(repeating: s)
-                while j < V {
-                    let w = Swift.min(vecWidth, V - j)
-                    let p = VMath.exp(VMath.load(y + o + j, w))
-                    VMath.store(VMath.load(gy + o + j, w) - p * sv, gx + o + j, w)
-                    j += vecWidth
-                }
+        Parallel.forEachRow(R, width: V, grain: 1 << 13) { row in
+            let o = row * V
+            var s: Float = 0
+            for j in 0 ..< V { s += gy[o + j] }
+            var j = 0
+            let sv = Vec(repeating: s)
+            while j < V {
+                let w = Swift.min(vecWidth, V - j)
+                let p = VMath.exp(VMath.load(y + o + j, w))
+                VMath.store(VMath.load(gy + o + j, w) - p * sv, gx + o + j, w)
+                j += vecWidth
             }
         }
     }

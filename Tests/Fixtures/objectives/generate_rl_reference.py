@@ -5,7 +5,7 @@ arXiv 1506.02438, GRPO arXiv 2402.03300, Dr. GRPO arXiv 2503.20783, RLOO arXiv 2
 REINFORCE++ arXiv 2501.03262, ReMax arXiv 2310.10505, Pass@k arXiv 2503.19595, KTAE arXiv
 2505.16826 (Fisher's exact test by SciPy), GTPO / GRPO-S arXiv 2508.04349, MA-RLHF arXiv
 2410.02743, EM-FT arXiv 2505.15134, DAPO arXiv
-2503.14476, GSPO arXiv 2507.18071, GMPO arXiv 2507.20673, REINFORCE + IS arXiv 2512.01374) and
+2503.14476, OREAL arXiv 2502.06781 (InternLM/OREAL:train_oreal.py), GSPO arXiv 2507.18071, GMPO arXiv 2507.20673, REINFORCE + IS arXiv 2512.01374) and
 the reference code the Swift types cite (volcengine/verl:verl/trainer/ppo/core_algos.py).
 Writes `rl_reference.json` next to this file:
 
@@ -18,6 +18,9 @@ Writes `rl_reference.json` next to this file:
               central differences (h = 1e-6). Stop-gradients are emulated by holding a frozen
               copy of the log-probs fixed while differencing the live one.
   value_loss, kl_in_reward, adaptive_kl: the remaining pieces.
+  oreal       OREAL's token weights from token-RM logits (threshold and top-k rescales) and the
+              token RM's sequence cross-entropy with d loss / d logits; the `oreal` loss cases read
+              the weights of the default rescale from inputs.token_weights.
 
 Run:  python3 Tests/Fixtures/objectives/generate_rl_reference.py   (numpy; SciPy for KTAE)
 """
@@ -83,6 +86,8 @@ sequence_advantages = junk(np.repeat(seq_adv[:, None], T, 1))
 ADV = {"token": token_advantages, "sequence": sequence_advantages}
 # Sampled token ids for KTAE, from a generator of their own so the draws above are unchanged.
 token_ids = np.random.default_rng(4242).integers(0, 6, size=(B, T))
+# OREAL's token-RM logits, from a generator of their own too.
+rm_logits = junk(np.random.default_rng(2502).normal(size=(B, T)) * 1.5)
 
 
 def z(x):
@@ -379,6 +384,51 @@ def clip_metrics(low, high):
             "clip_ratio/region_mean": mmean((low | high).astype(float))}
 
 
+def oreal_weights(logits, positive, mode="threshold", c=0.5, n=0.5):
+    """p_t = sigmoid of the running mean of the RM logits over a row's trained tokens; q = p on a
+    positive row, 1 - p on a negative one; threshold: clip((q - tau)/(1 - tau), 0, 1); topk: the
+    int(len * ratio) largest q (ties to the earlier token) min-max scaled, the rest 0."""
+    out = np.zeros((B, T))
+    for i in range(B):
+        idx = np.nonzero(M[i])[0]
+        x = logits[i, idx]
+        p = 1 / (1 + np.exp(-np.cumsum(x) / np.arange(1, len(x) + 1)))
+        q = p if positive[i] else 1 - p
+        tau = c if positive[i] else n
+        if mode == "threshold":
+            w = np.clip((q - tau) / (1 - tau), 0, 1)
+        else:
+            k = int(len(q) * tau)
+            w = np.zeros_like(q)
+            if k > 0:
+                kept = np.argsort(-q, kind="stable")[:k]
+                v = q[kept]
+                w[kept] = (v - v.min()) / (v.max() - v.min()) if v.max() != v.min() else 1.0
+        out[i, idx] = w
+    return out
+
+
+def rm_bce(logits, positive):
+    x = z(logits).sum(1) / np.maximum(lengths, 1)
+    y = np.asarray(positive, dtype=np.float64)
+    return np.sum(np.logaddexp(0, x) - y * x) / B
+
+
+positive_rows = seq_rewards() > 0
+token_weights = junk(oreal_weights(rm_logits, positive_rows))
+
+
+def oreal_pg(lp, lsg, A, s):
+    pos = positive_rows[:, None] & M
+    neg = (~positive_rows)[:, None] & M
+    w = z(token_weights)
+    npos, nneg = max(pos.sum(), 1), max(neg.sum(), 1)
+    bc = s["lp"] * np.sum(np.where(pos, w * (A if s["mult"] else 1.0) * (-z(lp)), 0.0)) / npos
+    rho = np.exp(np.clip(z(lp) - z(old_logps), -20, 20))
+    reshaped = -s["ln"] * np.sum(np.where(neg, w * A * rho, 0.0)) / nneg
+    return bc + reshaped, {"oreal/positive_loss": bc, "oreal/negative_loss": reshaped, "oreal/token_weight_mean": mmean(w)}
+
+
 def ppo_pg(lp, lsg, A, s):
     el, eh = s["clip_low"], s["clip_high"]
     rho = np.exp(np.clip(z(lp) - z(old_logps), -20, 20))
@@ -433,7 +483,7 @@ def reinforce_is_pg(lp, lsg, A, s):
     return aggregate(L, s["agg"], s.get("lnorm")), met
 
 
-PG = {"ppo": ppo_pg, "gspo": gspo_pg, "gmpo": gmpo_pg, "reinforce-is": reinforce_is_pg}
+PG = {"ppo": ppo_pg, "gspo": gspo_pg, "gmpo": gmpo_pg, "reinforce-is": reinforce_is_pg, "oreal": oreal_pg}
 
 
 def total_loss(name, s, lp, lsg, A, H):
@@ -500,6 +550,10 @@ loss_specs = {
     "em_ft_default": ("em-ft", {}, "token", True, dict(agg="seq-mean-token-mean")),
     "em_ft_kl_token_mean": ("entropy-min", {"kl_loss_coef": "0.05", "loss_agg_mode": "token-mean"}, "token", True,
                             dict(agg="token-mean", beta=0.05)),
+    "oreal_default": ("oreal", {}, "sequence", False, dict(lp=1.0, ln=0.5, mult=True, agg="token-mean")),
+    "oreal_factors_no_adv_kl": ("oreal", {"positive_loss_factor": "2", "negative_loss_factor": "0.25", "pos_mult_adv": "false",
+                                          "kl_loss_coef": "0.01"}, "sequence", False,
+                                dict(lp=2.0, ln=0.25, mult=False, agg="token-mean", beta=0.01)),
 }
 
 loss_cases = {}
@@ -527,6 +581,24 @@ assert 0 < m["clip_ratio/region_mean"] < 1, m
 for lvl in ["token", "sequence"]:
     _, m = reinforce_is_pg(logps, logps, z(token_advantages), dict(C=2.0, level=lvl, mode="mask", agg="token-mean"))
     assert 0 < m["sampling/importance_sampling_ratio/masked_fraction"] < 1, (lvl, m)
+
+assert positive_rows.any() and (~positive_rows).any(), positive_rows
+for g in group_rows():
+    assert positive_rows[g].any() and (~positive_rows[g]).any(), (g, positive_rows)
+oreal = {
+    "positive": positive_rows.tolist(),
+    "weights": {
+        "threshold_default": {"rescale": "threshold", "correct": 0.5, "incorrect": 0.5,
+                              "weights": z(token_weights).reshape(-1).tolist()},
+        "threshold_0.3_0.6": {"rescale": "threshold", "correct": 0.3, "incorrect": 0.6,
+                              "weights": oreal_weights(rm_logits, positive_rows, "threshold", 0.3, 0.6).reshape(-1).tolist()},
+        "topk_0.5_0.4": {"rescale": "topk", "correct": 0.5, "incorrect": 0.4,
+                         "weights": oreal_weights(rm_logits, positive_rows, "topk", 0.5, 0.4).reshape(-1).tolist()},
+    },
+    "rm_loss": rm_bce(rm_logits, positive_rows),
+    "grad_rm_logits": central_grad(lambda x: rm_bce(x, positive_rows), rm_logits).reshape(-1).tolist(),
+}
+assert 0 < np.mean(z(token_weights)[M] > 0) < 1
 
 # ----------------------------------------------------------------------------- value loss, KL in reward, controller
 gae_adv, gae_ret = gae()
@@ -586,6 +658,8 @@ inputs = {
     "token_advantages": token_advantages.reshape(-1).tolist(),
     "sequence_advantages": sequence_advantages.reshape(-1).tolist(),
     "token_ids": token_ids.reshape(-1).tolist(),
+    "rm_logits": rm_logits.reshape(-1).tolist(),
+    "token_weights": token_weights.reshape(-1).tolist(),
 }
 
 out = {
@@ -600,6 +674,7 @@ out = {
     "kl_in_reward": kl_cases,
     "adaptive_kl": {"initial": 0.05, "target": 0.1, "horizon": 10000, "updates": ctrl},
     "lagrange": lagrange,
+    "oreal": oreal,
 }
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rl_reference.json")
 with open(path, "w") as fh:
