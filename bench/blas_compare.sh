@@ -7,7 +7,7 @@
 # prints the best of each. Needs .assets/mkl (bench/fetch_mkl.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.build/release/tokenalign
+BIN="${BIN:-.build/release/tokenalign}"
 GGUF=.assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 REPEATS="${REPEATS:-5}"
 [ -f .assets/mkl/lib/libmkl_rt.so.3 ] || bench/fetch_mkl.sh

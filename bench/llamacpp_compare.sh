@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv-bench/bin/python}"
-BIN=.build/release/tokenalign
+BIN="${BIN:-.build/release/tokenalign}"
 Q41=.assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 Q80="${TMPDIR:-/tmp}/SmolLM2-135M-Instruct.Q8_0.gguf"
 REPEATS="${REPEATS:-5}"

@@ -19,6 +19,9 @@ public struct CountTask: CreditTask {
         self.length = length
     }
 
+    /// Held-out `count` problems share prompts with training: there are only `length − 1` prompts.
+    public var holdsOutByPrompt: Bool { false }
+
     static let vowels = Set("aeiou".unicodeScalars)
     static let consonants = Array("bcdfghjklmnpqrstvwxyz".unicodeScalars)
 

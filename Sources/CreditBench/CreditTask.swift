@@ -138,9 +138,16 @@ public protocol CreditTask: Sendable {
     /// prompts for evaluation) can be verified without its seed. For `count` the answer is a fixed
     /// correct one (vowels first), not necessarily the one the generator chose.
     func example(fromPrompt prompt: String) throws(CreditBenchError) -> CreditExample
+    /// Whether a held-out problem must have a prompt unseen in training. True for tasks with one
+    /// right answer per prompt, where a seen prompt could be answered from memory. `count` has
+    /// only `length − 1` prompts and a combinatorial number of right answers to each, so its
+    /// held-out problems are fresh draws whose prompts necessarily repeat.
+    var holdsOutByPrompt: Bool { get }
 }
 
 extension CreditTask {
+    public var holdsOutByPrompt: Bool { true }
+
     /// Example `index` of the data set `seed`: independent of how many examples are drawn.
     public func example(seed: UInt64, index: Int) -> CreditExample {
         var rng = CreditRNG(seed: seed, stream: UInt64(index) &* 2)

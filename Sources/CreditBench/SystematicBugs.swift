@@ -30,6 +30,16 @@ public protocol SystematicBugTask: CreditTask {
     /// example does not admit the bug (the rule gives the right answer there). The verifier always
     /// rejects a non-nil result.
     func systematicError(for example: CreditExample) -> InjectedError?
+    /// Whether `response` is what the wrong rule writes for `example`. For tasks with one answer per
+    /// prompt this is equality with `systematicError(for:)`; a task with many right answers
+    /// (`count`) recognises the rule itself, since the model need not pick the planted letters.
+    func followsBug(_ response: String, for example: CreditExample) -> Bool
+}
+
+extension SystematicBugTask {
+    public func followsBug(_ response: String, for example: CreditExample) -> Bool {
+        systematicError(for: example)?.response == response
+    }
 }
 
 extension AdditionTask {
@@ -151,6 +161,17 @@ extension CountTask: SystematicBugTask {
         guard let i = scalars.lastIndex(where: { Self.vowels.contains($0) }) else { return nil }
         scalars[i] = "y"
         return InjectedError(response: String(scalars: scalars[...]) + CreditBench.terminator, kind: "systematic-y-vowel", severity: .major)
+    }
+
+    /// `n` lowercase letters and the terminator, at least one `y`, and exactly k vowels when each
+    /// `y` counts as one: k − (number of y) real vowels.
+    public func followsBug(_ response: String, for example: CreditExample) -> Bool {
+        guard case .letterCount(let n, let k) = example.constraint else { return false }
+        let r = Array(response.unicodeScalars)
+        guard r.count == n + 1, r[n] == "\n", r[0 ..< n].allSatisfy(Self.isLetter) else { return false }
+        let ys = r[0 ..< n].filter { $0 == "y" }.count
+        let real = r[0 ..< n].filter { Self.vowels.contains($0) }.count
+        return ys > 0 && real + ys == k
     }
 }
 

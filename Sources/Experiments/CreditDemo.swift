@@ -86,7 +86,9 @@ public final class CreditDemo {
         let trainPrompts = Set(sftRows.map(\.prompt)).union(preferenceExamples.map(\.prompt))
         let evalCandidates = task.examples(s.evalPrompts, seed: s.seed &+ 202)
         var seenEval = Set<String>()
-        let evalExamples = evalCandidates.filter { !trainPrompts.contains($0.prompt) && seenEval.insert($0.prompt).inserted }
+        let evalExamples = task.holdsOutByPrompt
+            ? evalCandidates.filter { !trainPrompts.contains($0.prompt) && seenEval.insert($0.prompt).inserted }
+            : evalCandidates
         data.evalPromptsOverlapping = evalCandidates.count - evalExamples.count
         guard !evalExamples.isEmpty else { throw DemoError.emptyStage("every held-out prompt also occurs in training; raise the task's difficulty") }
         data.preferencePrompts = preferenceExamples.count
@@ -148,10 +150,10 @@ public final class CreditDemo {
             // admit it, compared with the planted answer.
             var planted = 0, total = 0
             for (e, samples) in zip(evalExamples, evalSamples) {
-                guard let bug = buggy.systematicError(for: e) else { continue }
+                guard buggy.systematicError(for: e) != nil else { continue }
                 data.plantedPrompts += 1
                 total += samples.count
-                planted += samples.filter { $0.text == bug.response }.count
+                planted += samples.filter { buggy.followsBug($0.text, for: e) }.count
             }
             data.plantedErrorRate = total > 0 ? Double(planted) / Double(total) : nil
             log(.note("systematic bug: \(planted)/\(total) SFT samples on the \(data.plantedPrompts) held-out prompts that admit it are the planted answer"))

@@ -20,6 +20,9 @@ enum CreditDemoReport {
         var report = Report(title: "TokenAlign CreditBench demo — task \(s.task)")
         let origin = s.sftModel.map { "was taken from \($0) (an SFT model trained as this demo trains one)" }
             ?? "was trained from scratch for \(s.sftSteps) steps on \(d.sftExamples) demonstrations, \(d.sftInjectedErrors) of them with \(CreditDemo.errorKind(s))"
+        let byPrompt = (try? s.makeTask())?.holdsOutByPrompt ?? true
+        let heldOut = byPrompt ? "\(d.evalPromptsOverlapping) dropped for overlapping training prompts"
+            : "fresh problems; this task has so few prompts that they repeat those of training"
         let taskLine = s.task == "add" ? "\(s.minDigits)–\(s.digits)-digit addition\(s.reversed ? " (sum written least-significant digit first)" : "")" : s.task
         report.add(.paragraph("""
             Task: \(taskLine). A \(d.modelParameters)-parameter Llama-style model (\(s.layers) layers, hidden \(s.hiddenSize), \
@@ -27,7 +30,7 @@ enum CreditDemoReport {
             It then sampled \(s.samplesPerPrompt) responses for each of \(d.preferencePrompts) prompts; \(d.trainPairs) prompts had both a \
             correct and a wrong sample and gave a preference pair. Each method trained from that SFT model against it as reference for \
             \(s.preferenceSteps) steps of \(s.preferenceBatch) pairs (lr \(s.preferenceLearningRate), β = \(s.beta), α = \(s.alpha)). \
-            Held out: \(d.evalPrompts) prompts (\(d.evalPromptsOverlapping) dropped for overlapping training prompts), \(d.evalPairs) \
+            Held out: \(d.evalPrompts) prompts (\(heldOut)), \(d.evalPairs) \
             held-out pairs. Seed \(s.seed); wall time \(String(format: "%.0f", r.wallSeconds)) s. Intervals are 95% bootstrap \
             intervals over prompts (\(s.bootstrapResamples) resamples).
             """))

@@ -51,7 +51,7 @@ extension OnlineRLTrainer {
                 }
                 try lagrange.restore(saved.map { Float(Double($0)!) })
                 multipliers = lagrange
-                rewards.weights = lagrange.mixedWeights(baseRewardWeights, constraintIndices: constraintIndices)
+                applyMultipliers()
             }
             step = s
         } catch let e as TrainingError {

@@ -3,6 +3,7 @@
 // otherwise (`clip_ratio_low`, `loss_agg_mode`…).
 import Foundation
 import Models
+import Objectives
 import Support
 import Training
 
@@ -46,13 +47,18 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     public var entropyWeight: Float?
     public var macro: String?
 
-    // Constrained RLHF (arXiv 2310.04373): `K:THRESHOLD` makes the K-th reward (1-based, in the
-    // order of `rewards`) a constraint whose batch mean must stay ≥ THRESHOLD; its weight is
-    // multiplied by a Lagrange multiplier λ (from `constraint_init`) updated by projected gradient
-    // steps of size `constraint_lr` after every rollout batch.
+    // Constrained RLHF (Safe RLHF, arXiv 2310.12773; Moskovitz et al., arXiv 2310.04373): each
+    // `constraints` entry is a reward function (NAME[:ARG], any registered one) judged beside the
+    // `rewards` but not part of them; its batch mean is held at or below (`upper`, a cost) or at or
+    // above (`lower`) its threshold by a Lagrange multiplier λ ≥ 0 that starts at `constraint_init` and
+    // takes a projected dual step of size `constraint_lr` after every rollout batch. The policy's token
+    // reward is (Σ w r + Σ σλ c) / (1 + Σλ) (`LagrangeMultipliers`, docs/design/online-rl.md).
     public var constraints: [String] = []
+    public var constraintThresholds: [Float] = []
+    public var constraintBounds: [ConstraintBound] = []
     public var constraintLr: Float = 0.1
     public var constraintInit: Float = 1
+    public var constraintMax: Float?
 
     // OREAL (policy_loss oreal, arXiv 2502.06781; defaults from the reference's 7B config unless
     // said otherwise in docs/design/online-rl.md §13).
@@ -126,19 +132,32 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     /// The settings in table order, unset optionals left out (the run folder's `config.yaml`).
     public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
 
-    /// The constraints as (0-based reward index, threshold), checked against `rewards`.
-    public func parsedConstraints() throws -> [(index: Int, threshold: Float)] {
-        var seen = Set<Int>()
-        return try constraints.map { spec in
-            let parts = spec.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, let k = Int(parts[0]), let t = Float(parts[1]), t.isFinite else {
-                throw RewardError("constraints: '\(spec)' is not K:THRESHOLD (K the 1-based position of a --reward, THRESHOLD a number)")
-            }
-            guard (1 ... rewards.count).contains(k) else {
-                throw RewardError("constraints: '\(spec)' names reward \(k), but there are \(rewards.count) rewards")
-            }
-            guard seen.insert(k).inserted else { throw RewardError("constraints: reward \(k) is constrained twice") }
-            return (k - 1, t)
+    /// Each constraint's threshold and bound: one value per `constraints` entry, or one value for
+    /// all of them; bounds default to `upper` (a cost, as Safe RLHF). Errors name the setting.
+    public func constraintSpecs() throws -> [(threshold: Float, bound: ConstraintBound)] {
+        func fail(_ key: String, _ why: String) -> RewardError { RewardError("\(key): \(why)") }
+        let n = constraints.count
+        guard n > 0 else {
+            if !constraintThresholds.isEmpty { throw fail("constraint_thresholds", "given without any --constraint") }
+            if !constraintBounds.isEmpty { throw fail("constraint_bounds", "given without any --constraint") }
+            return []
+        }
+        guard !constraintThresholds.isEmpty else {
+            throw fail("constraint_thresholds", "each --constraint needs a threshold (--constraint-threshold, one per constraint or one for all)")
+        }
+        guard constraintThresholds.count == n || constraintThresholds.count == 1 else {
+            throw fail("constraint_thresholds", "\(constraintThresholds.count) values for \(n) constraints (give one per constraint or one for all)")
+        }
+        guard constraintBounds.count <= 1 || constraintBounds.count == n else {
+            throw fail("constraint_bounds", "\(constraintBounds.count) values for \(n) constraints (give one per constraint or one for all)")
+        }
+        for t in constraintThresholds where !t.isFinite { throw fail("constraint_thresholds", "must be finite numbers, got \(t)") }
+        for spec in constraints where spec.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw fail("constraints", "an empty constraint; expected a reward function NAME[:ARG]")
+        }
+        return (0 ..< n).map { j in
+            (constraintThresholds[constraintThresholds.count == 1 ? 0 : j],
+             constraintBounds.isEmpty ? .upper : constraintBounds[constraintBounds.count == 1 ? 0 : j])
         }
     }
 
@@ -161,10 +180,9 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         if let m = miniBatchSize, m < 1 || m > rolloutSize || rolloutSize % m != 0 {
             throw fail("mini_batch_size", "must divide the rollout batch of \(rolloutSize) completions, got \(m)")
         }
-        if !constraints.isEmpty {
-            _ = try parsedConstraints()
-            if !(constraintLr.isFinite && constraintLr > 0) { throw fail("constraint_lr", "must be a finite number > 0, got \(constraintLr)") }
-            if !(constraintInit.isFinite && constraintInit >= 0) { throw fail("constraint_init", "must be a finite number ≥ 0, got \(constraintInit)") }
+        _ = try constraintSpecs()
+        if let m = constraintMax, m < constraintInit {
+            throw fail("constraint_max", "must be ≥ constraint_init (\(constraintInit)), got \(m)")
         }
     }
 }

@@ -19,8 +19,13 @@ public enum OnlineRLSetup {
         let context = RewardContext(tokenizer: tokenizer, maxNewTokens: c.maxCompletionLength, vocabularySize: pretrained.model.vocabularySize,
                                     referencePath: c.ref ?? c.model, rewardModelWeights: c.rmWeights)
         let functions = try c.rewards.map { try RewardFunctions.make($0, context: context) }
+        // Constrained quantities are reward functions too, built the same way; a bad one names the setting.
+        let constraints = try c.constraints.map { spec in
+            do { return try RewardFunctions.make(spec, context: context) } catch { throw RewardError("constraints: \(error)") }
+        }
         let trainer = try OnlineRLTrainer(configuration: c, policy: pretrained.model, reference: reference, tokenizer: tokenizer,
-                                          prompts: prompts, evalPrompts: evalPrompts, rewardFunctions: functions)
+                                          prompts: prompts, evalPrompts: evalPrompts, rewardFunctions: functions,
+                                          constraintFunctions: constraints)
         trainer.outputDirectory = c.out.isEmpty ? nil : URL(fileURLWithPath: c.out)
         return (trainer, pretrained)
     }

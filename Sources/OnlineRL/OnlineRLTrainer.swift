@@ -27,11 +27,14 @@ public final class OnlineRLTrainer {
     public let tokenizer: Tokenizer
     public let prompts: [RLPrompt]
     public let evalPrompts: [RLPrompt]
+    /// The task rewards, then the constraint functions (weights σλ, divisor 1 + Σλ, see
+    /// `LagrangeMultipliers`): what every rollout is judged by.
     var rewards: WeightedRewards
-    /// The weights the run was given; under constraints the judged weights are these times λ.
+    /// The weights of the task rewards the run was given.
     let baseRewardWeights: [Float]
-    /// Constrained RLHF's multipliers and the rewards they weigh (nil without constraints).
+    /// Constrained RLHF's multipliers (nil without constraints): state of the run, checkpointed.
     public internal(set) var multipliers: LagrangeMultipliers?
+    /// Positions of the constraint functions in `rewards.functions` (after the task rewards).
     let constraintIndices: [Int]
     let estimator: any AdvantageEstimator
     let loss: any PolicyLoss
@@ -64,7 +67,8 @@ public final class OnlineRLTrainer {
     var lossInjection: ((_ step: Int, _ loss: Variable) -> Variable)?
 
     public init(configuration c: OnlineRLConfiguration, policy: any LanguageModel, reference: (any LanguageModel)?, tokenizer: Tokenizer,
-                prompts: [RLPrompt], evalPrompts: [RLPrompt] = [], rewardFunctions: [any RewardFunction]) throws {
+                prompts: [RLPrompt], evalPrompts: [RLPrompt] = [], rewardFunctions: [any RewardFunction],
+                constraintFunctions: [any RewardFunction] = []) throws {
         try c.validate()
         configuration = c
         self.policy = policy
@@ -73,18 +77,24 @@ public final class OnlineRLTrainer {
         self.evalPrompts = evalPrompts
         rewards = try WeightedRewards(rewardFunctions, weights: c.rewardWeights)
         baseRewardWeights = rewards.weights
-        let constraints = try c.parsedConstraints()
-        constraintIndices = constraints.map(\.index)
-        if constraints.isEmpty {
+        let specs = try c.constraintSpecs()
+        guard constraintFunctions.count == specs.count else {
+            throw RewardError("constraints: \(specs.count) given but \(constraintFunctions.count) constraint functions built")
+        }
+        constraintIndices = Array(rewardFunctions.count ..< rewardFunctions.count + constraintFunctions.count)
+        if specs.isEmpty {
             multipliers = nil
         } else {
-            let names = rewardFunctions.map(\.name)
-            for k in constraintIndices where names.filter({ $0 == names[k] }).count > 1 {
-                throw RewardError("constraints: reward \(k + 1) (\(names[k])) shares its name with another reward; its mean could not be told apart")
+            // Metrics and the dual step find a function's batch mean by its name.
+            var seen = Set(rewardFunctions.map(\.name))
+            for f in constraintFunctions where !seen.insert(f.name).inserted {
+                throw RewardError("constraints: \(f.name) is also a --reward or another --constraint; its mean could not be told apart")
             }
-            let lagrange = try LagrangeMultipliers(thresholds: constraints.map(\.threshold), learningRate: c.constraintLr, initial: c.constraintInit)
-            multipliers = lagrange
-            rewards.weights = lagrange.mixedWeights(baseRewardWeights, constraintIndices: constraintIndices)
+            multipliers = try LagrangeMultipliers(thresholds: specs.map(\.threshold), bounds: specs.map(\.bound),
+                                                  learningRate: c.constraintLr, initial: c.constraintInit, maximum: c.constraintMax)
+            rewards.functions += constraintFunctions
+            rewards.weights = baseRewardWeights + (multipliers?.coefficients ?? [])
+            rewards.divisor = multipliers?.normaliser ?? 1
         }
         var advantageSettings = AdvantageSettings(gamma: c.gamma, lambda: c.lam, whiten: c.whitenAdvantages,
                                                   entropyWeight: c.entropyWeight, macro: c.macro)
@@ -468,10 +478,19 @@ public final class OnlineRLTrainer {
         for (j, k) in constraintIndices.enumerated() {
             metrics["constraint/\(names[k])/mean"] = means[j]
             metrics["constraint/\(names[k])/lambda"] = lagrange.values[j]
+            metrics["constraint/\(names[k])/violation"] = lagrange.bounds[j].violation(mean: means[j], threshold: lagrange.thresholds[j])
         }
         try lagrange.update(constraintMeans: means)
         multipliers = lagrange
-        rewards.weights = lagrange.mixedWeights(baseRewardWeights, constraintIndices: constraintIndices)
+        applyMultipliers()
+    }
+
+    /// Sets the judged weights from the multipliers: the task weights, then σ_j λ_j for each
+    /// constraint, all divided by 1 + Σλ.
+    func applyMultipliers() {
+        guard let lagrange = multipliers else { return }
+        rewards.weights = baseRewardWeights + lagrange.coefficients
+        rewards.divisor = lagrange.normaliser
     }
 
     func shuffled(_ n: Int, _ rng: inout RandomGenerator) -> [Int] {

@@ -114,11 +114,14 @@ public struct RewardFunctionEntry: RegistryEntry {
     }
 }
 
-/// Several reward functions with weights: r_t = Σ_k w_k r^k_t. Non-finite rewards are errors that
+/// Several reward functions with weights: r_t = Σ_k w_k r^k_t / D. Non-finite rewards are errors that
 /// name the function and the prompt's row, never silent zeros.
 public struct WeightedRewards {
     public var functions: [any RewardFunction]
     public var weights: [Float]
+    /// D: constrained RLHF's 1 + Σλ (`LagrangeMultipliers.normaliser`); 1 otherwise, and then no
+    /// division happens at all, so an unconstrained sum is bit for bit the plain weighted sum.
+    public var divisor: Float = 1
 
     public init(_ functions: [any RewardFunction], weights: [Float]? = nil) throws {
         guard !functions.isEmpty else { throw RewardError("at least one --reward is needed") }
@@ -150,6 +153,11 @@ public struct WeightedRewards {
                 }
             }
             perFunction[f.name] = sums
+        }
+        if divisor != 1 {
+            for i in total.indices {
+                for t in total[i].indices { total[i][t] /= divisor }
+            }
         }
         return (total, perFunction)
     }

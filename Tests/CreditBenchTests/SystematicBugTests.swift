@@ -72,6 +72,30 @@ import Testing
         // error is where no correct answer remains: the last letter ("r") with no vowel written.
         let v = count.verify(bug.response, for: e)
         #expect(!v.isCorrect && v.firstError == 5)
+        // Any letters that follow the rule count as the bug, not only the planted ones: count has
+        // many right answers, so the SFT model need not choose the planted letters.
+        #expect(count.followsBug("bakytr\n", for: e))
+        #expect(count.followsBug("yomtsl\n", for: e))   // one real vowel + one y
+        #expect(count.followsBug("yyrtsl\n", for: e))   // two y, no real vowel
+        #expect(!count.followsBug("bakotr\n", for: e))  // right: no y
+        #expect(!count.followsBug("yoatsl\n", for: e))  // three counting y: too many
+        #expect(!count.followsBug("bakyt\n", for: e))   // too short
+        #expect(!count.followsBug("baky1r\n", for: e))  // not a letter
+        #expect(!count.followsBug("bakytr", for: e))     // no terminator
+        // The other tasks follow the bug only with the planted answer.
+        let sort = SortTask(length: 3)
+        let s = try sort.example(fromPrompt: "sort 9,10,2=")
+        let planted = try #require(sort.systematicError(for: s)).response
+        #expect(sort.followsBug(planted, for: s) && !sort.followsBug(s.completion, for: s))
+    }
+
+    /// `count` has only length − 1 prompts, so its held-out problems cannot have unseen prompts;
+    /// every other task is held out by prompt.
+    @Test func onlyCountRepeatsItsPromptsInTheHeldOutSet() throws {
+        let tasks: [any CreditTask] = [AdditionTask(digits: 3), ChainTask(steps: 3), SortTask(length: 5), CipherTask(length: 4),
+                                       ForbiddenTask(), CountTask(length: 8)]
+        #expect(tasks.map(\.holdsOutByPrompt) == [true, true, true, true, true, false])
+        #expect(Set(CountTask(length: 8).examples(200, seed: 1).map(\.prompt)).count == 7)
     }
 
     @Test func forbiddenMasksOnlyOccurrencesThatStartAWord() throws {

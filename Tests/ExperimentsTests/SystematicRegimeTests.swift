@@ -29,6 +29,30 @@ import Testing
         #expect(report.contains("Systematic regime:"))
     }
 
+    /// The same on the other tasks whose bug the quick model (2 layers, hidden 64, 1200 SFT steps)
+    /// learns: cipher at share 1 (94% measured) and count at share 0.85 (77%; at share 1 every
+    /// count sample follows the bug, no prompt gives a preference pair and the demo stops). `count`
+    /// is judged by the rule (a `y` standing for a vowel), since its letters are free. `add`,
+    /// `chain` and `forbidden` need the default, larger settings to learn their bugs
+    /// (docs/results.md gives the rates); a run of those is minutes, too long for the suite.
+    @Test(arguments: [("cipher", 1.0), ("count", 0.85)])
+    func theQuickModelLearnsTheBugOf(task: String, share: Double) throws {
+        var s = CreditDemoSettings.quick
+        s.task = task
+        s.regime = "systematic"
+        s.systematicShare = share
+        s.localisationSet = "all-wrong"
+        s.methods = ["dpo"]
+        s.preferenceSteps = 5
+        s.auxiliarySteps = 5
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenalign-systematic-\(task)-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let r = try CreditDemo.run(s, folder: folder)
+        #expect(r.data.plantedPrompts > 10)
+        let rate = try #require(r.data.plantedErrorRate)
+        #expect(rate > 0.5, "\(task): only \(rate) of the SFT samples on prompts admitting the bug follow it")
+    }
+
     @Test func regimeSettingsAreChecked() throws {
         var s = CreditDemoSettings.quick
         s.regime = "sometimes"

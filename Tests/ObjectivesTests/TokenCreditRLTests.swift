@@ -133,22 +133,24 @@ struct TokenCreditRLTests {
         #expect(throws: RLInputError.self) { try AdvantageSettings(config: ["macro": "ngram:-1"]) }
     }
 
-    @Test("Lagrange multipliers: the numpy worked example, and the mixed weights")
+    @Test("Lagrange multipliers: the numpy worked example of floors (lower bounds)")
     func lagrangeWorkedExample() throws {
         let c = try #require(try loadJSON("rl_reference.json")["lagrange"] as? [String: Any])
-        var lagrange = try LagrangeMultipliers(thresholds: floats(c["thresholds"]), learningRate: number(c["learning_rate"]), initial: 1)
+        let thresholds = try floats(c["thresholds"])
+        var lagrange = try LagrangeMultipliers(thresholds: thresholds, bounds: thresholds.map { _ in .lower },
+                                               learningRate: number(c["learning_rate"]), initial: 1)
         try lagrange.restore(floats(c["initial"]))
         for step in try #require(c["steps"] as? [[String: Any]]) {
             try lagrange.update(constraintMeans: floats(step["means"]))
             expectClose(Tensor(lagrange.values), Tensor(floats(step["values"])), atol: 1e-6)
         }
-        let mixed = lagrange.mixedWeights(floats(c["weights"]), constraintIndices: ints(c["constraint_indices"]).map(Int.init))
-        expectClose(Tensor(mixed), Tensor(floats(c["mixed_weights"])), atol: 1e-6)
+        #expect(lagrange.coefficients == lagrange.values, "a floor's reward enters with +λ")
+        expectClose(lagrange.normaliser, 1 + lagrange.values.reduce(0, +), atol: 1e-6)
     }
 
     @Test("a satisfied constraint's multiplier decays to 0 and stays there; a violated one grows")
     func lagrangeDecay() throws {
-        var lagrange = try LagrangeMultipliers(thresholds: [0, 0.5], learningRate: 0.25, initial: 1)
+        var lagrange = try LagrangeMultipliers(thresholds: [0, 0.5], bounds: [.lower, .lower], learningRate: 0.25, initial: 1)
         var previous = lagrange.values
         for _ in 0 ..< 16 {
             try lagrange.update(constraintMeans: [0.3, 0.2])  // first satisfied by 0.3, second violated by 0.3
@@ -160,8 +162,20 @@ struct TokenCreditRLTests {
         #expect(abs(lagrange.values[1] - (1 + 16 * 0.25 * 0.3)) < 1e-5)
         #expect(throws: RLInputError.self) { try lagrange.update(constraintMeans: [0.1]) }
         #expect(throws: RLInputError.self) { try lagrange.update(constraintMeans: [.nan, 0]) }
-        #expect(throws: RLInputError.self) { try LagrangeMultipliers(thresholds: [0], learningRate: 0, initial: 1) }
-        #expect(throws: RLInputError.self) { try LagrangeMultipliers(thresholds: [0], learningRate: 0.1, initial: -1) }
+        #expect(throws: RLInputError.self) { try LagrangeMultipliers(thresholds: [0], bounds: [.upper], learningRate: -0.1, initial: 1) }
+        #expect(throws: RLInputError.self) { try LagrangeMultipliers(thresholds: [0], bounds: [.upper], learningRate: 0.1, initial: -1) }
+        #expect(throws: RLInputError.self) { try LagrangeMultipliers(thresholds: [0], bounds: [], learningRate: 0.1, initial: 1) }
+        // A cost: over budget it grows, under it decays to exactly 0; its reward enters with −λ.
+        var cost = try LagrangeMultipliers(thresholds: [0.25], bounds: [.upper], learningRate: 0.5, initial: 1)
+        try cost.update(constraintMeans: [0.75])
+        #expect(cost.values == [1.25] && cost.coefficients == [-1.25] && cost.normaliser == 2.25)
+        try cost.update(constraintMeans: [-4])
+        #expect(cost.values == [0] && cost.normaliser == 1)
+        // A cap (Safe RLHF's lambda_max) stops a violated constraint's growth.
+        var capped = try LagrangeMultipliers(thresholds: [0.25], bounds: [.upper], learningRate: 0.5, initial: 1, maximum: 1.5)
+        for _ in 0 ..< 3 { try capped.update(constraintMeans: [1.25]) }
+        #expect(capped.values == [1.5])
+        #expect(throws: RLInputError.self) { try LagrangeMultipliers(thresholds: [0], bounds: [.upper], learningRate: 0.1, initial: 1, maximum: 0.5) }
         #expect(throws: RLInputError.self) { try lagrange.restore([1, -0.5]) }
     }
 

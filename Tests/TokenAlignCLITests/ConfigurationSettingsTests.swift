@@ -149,7 +149,7 @@ func settingSamples<Root>(_ table: SettingsTable<Root>, defaults: Root) -> [(key
         // Settings added after the fixture was written take their defaults and add their own line.
         let addedSince = ["rm_weights", "positive_loss_factor", "negative_loss_factor", "pos_mult_adv", "filter_trajectory", "token_level_rm",
                           "token_level_rm_lr", "token_weight_rescale", "correct_threshold", "incorrect_threshold", "correct_topk_ratio",
-                          "incorrect_topk_ratio", "actor_freeze_steps"]
+                          "incorrect_topk_ratio", "actor_freeze_steps", "constraint_thresholds", "constraint_bounds", "constraint_max"]
         let encoded = try YAMLEncoder().encode(rl).split(separator: "\n", omittingEmptySubsequences: false)
             .filter { line in !addedSince.contains { line.hasPrefix("\($0):") } }.joined(separator: "\n")
         #expect(encoded == text)
@@ -158,16 +158,48 @@ func settingSamples<Root>(_ table: SettingsTable<Root>, defaults: Root) -> [(key
                 && rl.maxCompletionLength == 4 && rl.klTarget == 0.5 && rl.gamma == 0.9)
     }
 
+    /// Constrained RLHF's flags that cannot work exit 64 with a message naming the setting.
+    @Test func badConstraintFlagsExit64NamingTheSetting() throws {
+        let base = ["--model", "m", "--prompts", "p.jsonl", "--reward", "creditbench"]
+        for (flags, key) in [(["--constraint", "overlong"], "constraint_thresholds"),
+                             (["--constraint", "overlong", "--constraint-threshold", "0", "--constraint-threshold", "1"], "constraint_thresholds"),
+                             (["--constraint-threshold", "0.5"], "constraint_thresholds"),
+                             (["--constraint", "overlong", "--constraint-threshold", "0", "--constraint-bound", "lower",
+                               "--constraint-bound", "upper"], "constraint_bounds"),
+                             (["--constraint", "overlong", "--constraint-threshold", "0", "--lagrange-lr", "-1"], "constraint_lr"),
+                             (["--constraint", "overlong", "--constraint-threshold", "0", "--constraint-init", "-1"], "constraint_init"),
+                             (["--constraint", "overlong", "--constraint-threshold", "0", "--lagrange-max", "0"], "constraint_max"),
+                             (["--constraint", "overlong", "--constraint-threshold", "0", "--lagrange-init", "2", "--lagrange-max", "1"], "constraint_max")] {
+            do {
+                _ = try OnlineRLArguments.parse(base + flags).configuration(defaults: OnlineRLConfiguration())
+                Issue.record("\(flags) must be refused")
+            } catch {
+                #expect("\(error)".contains(key), "\(flags): \(error)")
+                #expect(ExitCodes.code(for: error) == 64, "\(flags)")
+            }
+        }
+        do {
+            _ = try TokenAlignCommand.parseAsRoot(["grpo", "--constraint-bound", "sideways"])
+            Issue.record("a bad bound must be refused")
+        } catch {
+            #expect(TokenAlignCommand.fullMessage(for: error).contains("--constraint-bound"), "\(TokenAlignCommand.fullMessage(for: error))")
+            #expect(ExitCodes.code(for: error) == 64)
+        }
+    }
+
     /// The old flag spellings still work, and the switches keep their forms.
     @Test func oldFlagSpellingsAndSwitches() throws {
         let c = try TrainingArguments.parse(["--gradient-accumulation", "2", "--lora-targets", "q_proj,v_proj", "--precompute-ref", "--kind", "token",
                                              "--truncate", "--no-append-eos", "--eval-steps", "5"]).configuration(task: .reward)
         #expect(c.gradientAccumulationSteps == 2 && c.loraTargetModules == ["q_proj", "v_proj"] && c.precomputeRefLogProbs)
         #expect(c.rewardKind == "token" && c.truncate && !c.appendEos && c.evalSteps == 5)
-        let r = try OnlineRLArguments.parse(["--reward", "a:x,y", "--reward", "b", "--constraint", "2:-0.05", "--clip-range-value", "0.3"])
+        let r = try OnlineRLArguments.parse(["--reward", "a:x,y", "--reward", "b", "--constraint", "overlong:4,3", "--constraint", "regex:a,b",
+                                             "--constraint-threshold", "-0.05", "--constraint-threshold", "0.5", "--constraint-bound", "lower",
+                                             "--constraint-bound", "upper", "--lagrange-lr", "0.5", "--lagrange-init", "0", "--clip-range-value", "0.3"])
         var rl = OnlineRLConfiguration()
         try OnlineRLConfiguration.settings.apply(flags: r.settingFlags, to: &rl)
-        #expect(rl.rewards == ["a:x,y", "b"] && rl.constraints == ["2:-0.05"] && rl.cliprangeValue == 0.3)
+        #expect(rl.rewards == ["a:x,y", "b"] && rl.constraints == ["overlong:4,3", "regex:a,b"] && rl.cliprangeValue == 0.3)
+        #expect(rl.constraintThresholds == [-0.05, 0.5] && rl.constraintBounds == [.lower, .upper] && rl.constraintLr == 0.5 && rl.constraintInit == 0)
     }
 
     /// `--help` of every command that takes settings lists each setting's flag and doc.

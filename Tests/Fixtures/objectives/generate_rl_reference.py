@@ -632,16 +632,15 @@ for kl, steps in [(0.05, 256), (0.3, 512), (0.11, 1024), (0.0, 64)]:
     beta = beta * (1 + err * steps / 10000)
     ctrl.append({"kl": kl, "steps": steps, "value": beta})
 
-# Constrained RLHF (arXiv 2310.04373): projected dual steps lam <- max(0, lam - lr (J - theta)).
+# Constrained RLHF (arXiv 2310.04373), lower bounds (floors): projected dual steps
+# lam <- max(0, lam - lr (J - theta)). The combined reward: generate_constrained_reference.py.
 lagrange_steps = []
 lam = np.array([1.0, 1.0, 0.3])
 theta = np.array([0.5, -0.1, 0.2])
 for J in ([0.3, 0.4, 0.25], [0.45, -0.3, 0.9], [0.7, 0.1, 0.6], [0.5, 0.2, 0.21]):
     lam = np.maximum(0.0, lam - 0.2 * (np.array(J) - theta))
     lagrange_steps.append({"means": list(J), "values": lam.tolist()})
-lagrange = {"thresholds": theta.tolist(), "learning_rate": 0.2, "initial": [1.0, 1.0, 0.3], "steps": lagrange_steps,
-            "weights": [1.0, 2.0, 3.0, 0.5], "constraint_indices": [1, 3, 2],
-            "mixed_weights": [1.0, 2.0 * lam[0], 3.0 * lam[2], 0.5 * lam[1]]}
+lagrange = {"thresholds": theta.tolist(), "learning_rate": 0.2, "initial": [1.0, 1.0, 0.3], "steps": lagrange_steps}
 
 inputs = {
     "B": B, "T": T, "groups": groups,
