@@ -50,7 +50,7 @@ let package = Package(
             swiftSettings: unchecked
         ),
         // What several modules share (Foundation only): the method registries, the seeded SplitMix64
-        // generator, JSON string escaping.
+        // generator, string escaping, and the one JSON value with its reader, writer and JSON Lines.
         .target(name: "Support"),
         // Collectives for data-parallel training: a single process, or MPI_COMM_WORLD of an Open MPI job
         // loaded with dlopen only under a launcher (no MPI headers or library needed to build or run alone).
@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "Templates", dependencies: ["Support"]),
         // Byte-level BPE tokenizers, chat templates (rendered by Templates), BPE trainer. Foundation only.
         .target(name: "Tokenizers", dependencies: ["Templates", "Support"]),
-        .target(name: "Models", dependencies: ["NN", "Autograd", "TensorCore", "Checkpoints", "Tokenizers"], swiftSettings: unchecked),
+        .target(name: "Models", dependencies: ["NN", "Autograd", "TensorCore", "Checkpoints", "Tokenizers", "Support"], swiftSettings: unchecked),
         .target(name: "Decoding", dependencies: ["Models", "Autograd", "TensorCore", "Tokenizers"], swiftSettings: unchecked),
         .target(name: "Objectives", dependencies: ["Autograd", "TensorCore", "Support", "Rewards"], swiftSettings: unchecked),
         // TRL-format JSONL datasets, token annotations, collation, splits. Tokenizers only.
@@ -123,14 +123,14 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "tokenalign", dependencies: ["TokenAlignCLI"]),
-        .target(name: "TestSupport", dependencies: ["TensorCore", "Autograd", "Tokenizers", "Datasets"]),
+        .target(name: "TestSupport", dependencies: ["TensorCore", "Autograd", "Tokenizers", "Datasets", "Support"]),
         // Tiny models trained once per test process on CreditBench tasks (library calls only, no CLI), shared by
         // the online-RL, search and command-line tests.
         .target(name: "TrainedFixtures", dependencies: ["TestSupport", "Training", "OnlineRL", "Search", "CreditBench", "Decoding", "Models",
                                                        "Tokenizers"]),
         // The parsers behind the libFuzzer targets (docs/design/hardening.md): bytes in, parsed or refused.
         .target(name: "FuzzHarness", dependencies: ["Checkpoints", "Models", "Tokenizers", "Templates", "Datasets", "Training", "OnlineRL",
-                                                   "Experiments", "Rewards"]),
+                                                   "Experiments", "Rewards", "Support"]),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
@@ -143,7 +143,7 @@ let package = Package(
             resources: []
         ),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Templates"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Templates", "Support"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Decoding", "Checkpoints", "NN", "Autograd", "TensorCore", "TestSupport", "Training"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Autograd", "TensorCore", "TestSupport"]),
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "Datasets", "Training", "TestSupport", "TrainedFixtures",

@@ -16,6 +16,7 @@
 //   2. the data section against the sum of the tensor sizes (a cut-off file is `truncated`);
 //   3. each range against the data section;
 //   4. ranges against each other (overlap), then bytes no tensor covers.
+import Support
 
 /// Where one tensor lives in a safetensors file and how to interpret its bytes.
 public struct TensorInfo: Sendable, Equatable {
@@ -42,15 +43,21 @@ struct SafeTensorsHeader {
 
     /// Parses `json` (the header bytes) and checks it against a data section of `dataSize` bytes.
     static func parse(json: UnsafeRawBufferPointer, dataSize: Int, path: String) throws(CheckpointError) -> SafeTensorsHeader {
-        let root: HeaderJSON
+        // The format's JSON dialect is what `serde_json` accepts, with duplicate keys refused (the
+        // aliasing trick a malicious header could use), integers exact and nesting capped.
+        let root: JSONValue
         do {
-            root = try HeaderJSONParser.parse(json)
+            root = try JSONValue.parse(json, file: path, options: .strict)
         } catch {
-            throw .invalidJSON(path: path, reason: error.message)
+            throw .invalidJSON(path: path, reason: "\(error.reason) at \(error.position)")
         }
-        guard case .object(let entries) = root else { throw .headerNotAnObject(path: path, found: root.summary) }
+        guard let entries = root.objectValue else { throw .headerNotAnObject(path: path, found: root.summary) }
         guard json.first == UInt8(ascii: "{") else {
             throw .invalidJSON(path: path, reason: "the header must begin with '{', not whitespace")
+        }
+        // Byte-distinct names that Swift's `String` equates (canonical equivalence) would alias too.
+        guard entries.count == root.members?.count else {
+            throw .invalidJSON(path: path, reason: "duplicate key: two tensor names are the same text in different Unicode forms")
         }
 
         var metadata: [String: String] = [:]
@@ -67,13 +74,14 @@ struct SafeTensorsHeader {
         return SafeTensorsHeader(tensors: tensors, metadata: metadata)
     }
 
-    private static func parseMetadata(_ value: HeaderJSON, path: String) throws(CheckpointError) -> [String: String] {
+    private static func parseMetadata(_ value: JSONValue, path: String) throws(CheckpointError) -> [String: String] {
         switch value {
         case .null:
             return [:]
         case .object(let members):
             var metadata: [String: String] = [:]
-            for (key, member) in members {
+            for m in members {
+                let key = m.key, member = m.value
                 guard case .string(let string) = member else {
                     throw .invalidMetadata(path: path, reason: "value of \"\(key)\" is \(member.summary)")
                 }
@@ -86,12 +94,12 @@ struct SafeTensorsHeader {
     }
 
     private static func parseEntry(
-        name: String, _ value: HeaderJSON, dataSize: Int, path: String
+        name: String, _ value: JSONValue, dataSize: Int, path: String
     ) throws(CheckpointError) -> TensorInfo {
-        guard case .object(let fields) = value else {
+        guard let fields = value.objectValue else {
             throw .invalidTensorEntry(path: path, tensor: name, found: value.summary)
         }
-        func field(_ key: String) throws(CheckpointError) -> HeaderJSON {
+        func field(_ key: String) throws(CheckpointError) -> JSONValue {
             guard let v = fields[key] else { throw .missingField(path: path, tensor: name, field: key) }
             return v
         }
@@ -126,8 +134,10 @@ struct SafeTensorsHeader {
                 overflow = overflow || stepOverflow
             case .integer(let n):
                 throw .invalidShape(path: path, tensor: name, reason: "dimension \(n) is negative")
-            case .number(let text):
-                throw .invalidShape(path: path, tensor: name, reason: "dimension \(text) is not a non-negative integer")
+            case .number(let d):
+                throw .invalidShape(path: path, tensor: name, reason: "dimension \(d) is not a non-negative integer")
+            case .bigInteger(let digits):
+                throw .invalidShape(path: path, tensor: name, reason: "dimension \(digits) is beyond the 64-bit integer range")
             default:
                 throw .wrongFieldType(path: path, tensor: name, field: "shape", expected: "an array of integers", found: "an array containing \(dim.summary)")
             }

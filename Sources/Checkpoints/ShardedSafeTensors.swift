@@ -5,6 +5,7 @@
 //     {"metadata": {"total_size": 12345}, "weight_map": {"tensor name": "shard file name", …}}
 // The index is what says which shard holds which tensor; each shard is an ordinary safetensors file.
 import Foundation
+import Support
 import TensorCore
 
 /// How the safetensors weights of a model folder are laid out, as found by
@@ -176,17 +177,15 @@ public struct ShardedSafeTensors: Sendable {
         } catch {
             throw .cannotOpen(path: path, reason: error.localizedDescription)
         }
-        let parsed = data.withUnsafeBytes { bytes in
-            Result { () throws(HeaderJSONParser.Failure) -> HeaderJSON in try HeaderJSONParser.parse(bytes) }
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(data, file: path, options: .strict)
+        } catch {
+            throw .invalidIndex(path: path, reason: "not valid JSON: \(error.reason) at \(error.position)")
         }
-        let root: HeaderJSON
-        switch parsed {
-        case .success(let value): root = value
-        case .failure(let failure): throw .invalidIndex(path: path, reason: "not valid JSON: \(failure.message)")
-        }
-        guard case .object(let fields) = root else { throw .invalidIndex(path: path, reason: "expected a JSON object, found \(root.summary)") }
+        guard let fields = root.objectValue else { throw .invalidIndex(path: path, reason: "expected a JSON object, found \(root.summary)") }
         guard let weightMapValue = fields["weight_map"] else { throw .invalidIndex(path: path, reason: "no \"weight_map\"") }
-        guard case .object(let entries) = weightMapValue else {
+        guard let entries = weightMapValue.objectValue else {
             throw .invalidIndex(path: path, reason: "\"weight_map\" must be an object, found \(weightMapValue.summary)")
         }
         var weightMap: [String: String] = [:]
@@ -207,11 +206,13 @@ public struct ShardedSafeTensors: Sendable {
         case nil, .null?:
             break
         case .object(let members)?:
-            for (key, value) in members {
+            for member in members {
+                let key = member.key, value = member.value
                 switch value {
                 case .string(let s): metadata[key] = s
                 case .integer(let n): metadata[key] = String(n)
-                case .number(let text): metadata[key] = text
+                case .bigInteger(let digits): metadata[key] = digits
+                case .number(let d): metadata[key] = "\(d)"
                 case .bool(let b): metadata[key] = String(b)
                 case .null: break
                 case .object, .array: metadata[key] = value.summary

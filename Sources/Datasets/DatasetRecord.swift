@@ -189,7 +189,7 @@ extension TokenAnnotations {
     }
 }
 
-/// Whether a number decoded by `JSONSerialization` was a JSON `true`/`false` (not 0/1).
+/// Whether a number of a decoded row (`JSONValue.foundationObject`) was a JSON `true`/`false` (not 0/1).
 public func isJSONBoolean(_ n: NSNumber) -> Bool {
     let t = String(cString: n.objCType)
     return t == "c" || t == "B"

@@ -1,11 +1,12 @@
 // JSONL reading with line numbers: one JSON object per non-empty line.
 import Foundation
+import Support
 
 /// One parsed line of a JSONL file.
 public struct JSONLRow: @unchecked Sendable {
     /// Where the line is.
     public var location: RowLocation
-    /// The decoded object (Foundation JSON types).
+    /// The decoded object (Foundation JSON types: `NSNumber`, `String`, `[Any]`, `[String: Any]`, `NSNull`).
     public var object: [String: Any]
 }
 
@@ -28,21 +29,17 @@ public enum JSONLReader {
 
     /// Parses JSONL bytes; `file` names them in errors.
     public static func parse(_ data: Data, file: String) throws -> [JSONLRow] {
+        let lines: [(line: Int, value: JSONValue)]
+        do { lines = try JSONLines.parse(data, file: file) } catch {
+            throw DatasetError.malformedJSON(RowLocation(file: file, line: error.line), reason: error.reason)
+        }
         var rows: [JSONLRow] = []
-        var lineNumber = 0
-        for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            let isBlank = raw.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }
-            if isBlank { continue }
-            let location = RowLocation(file: file, line: lineNumber)
-            let value: Any
-            do { value = try JSONSerialization.jsonObject(with: Data(raw), options: [.fragmentsAllowed]) } catch {
-                throw DatasetError.malformedJSON(location, reason: "invalid JSON")
+        rows.reserveCapacity(lines.count)
+        for (line, value) in lines {
+            guard case .object = value, let object = value.foundationObject as? [String: Any] else {
+                throw DatasetError.malformedJSON(RowLocation(file: file, line: line), reason: "the line holds JSON but not an object")
             }
-            guard let object = value as? [String: Any] else {
-                throw DatasetError.malformedJSON(location, reason: "the line holds JSON but not an object")
-            }
-            rows.append(JSONLRow(location: location, object: object))
+            rows.append(JSONLRow(location: RowLocation(file: file, line: line), object: object))
         }
         return rows
     }

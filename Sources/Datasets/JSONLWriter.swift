@@ -1,7 +1,8 @@
-// Writing JSONL: one JSON object per line. JSON has no NaN or infinity, and Foundation's own error
-// for them ("Invalid number value (nan) in JSON write") names neither the file, the row nor the
-// field; so rows are checked first and a non-finite number is reported where it is.
+// Writing JSONL: one JSON object per line, through the package's one JSON writer. JSON has no NaN
+// or infinity, so rows are checked first and a non-finite number is reported where it is: the
+// file, the row and the field.
 import Foundation
+import Support
 
 /// An output row that cannot be written.
 public enum JSONLWriteError: Error, Equatable, CustomStringConvertible {
@@ -45,15 +46,16 @@ public enum JSONLWriter {
     }
 
     /// The JSONL bytes of `rows`, checked: a non-finite number throws naming `file`, the row's line
-    /// (1-based, `firstLine` for the first row) and the field.
+    /// (1-based, `firstLine` for the first row) and the field. Keys sorted as Foundation sorts them,
+    /// slashes bare, one row per line.
     public static func encode(_ rows: [[String: Any]], file: String, firstLine: Int = 1,
-                              options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]) throws -> Data {
+                              options: JSONWriteOptions = .line) throws -> Data {
         var out = Data()
         for (i, r) in rows.enumerated() {
             if let bad = firstNonFinite(r) {
                 throw JSONLWriteError.nonFinite(file: file, row: firstLine + i, field: bad.field, value: bad.value, context: "")
             }
-            out.append(try JSONSerialization.data(withJSONObject: r, options: options))
+            out.append(contentsOf: try JSONValue(foundation: r).written(options).utf8)
             out.append(UInt8(ascii: "\n"))
         }
         return out

@@ -36,9 +36,9 @@ extension DemoSettings {
             throw .invalidSetting("\(source): unknown setting '\(k)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
         }
         do {
-            let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any] ?? [:]
+            let base = try JSONValue(encoding: self).foundationObject as? [String: Any] ?? [:]
             let merged = base.merging(overrides) { _, new in new }
-            return try JSONDecoder().decode(Self.self, from: JSONSerialization.data(withJSONObject: merged))
+            return try JSONValue(foundation: merged).decoded(as: Self.self)
         } catch {
             throw .invalidSetting("\(source): \(error)")
         }

@@ -7,6 +7,7 @@
 import CreditBench
 import Evaluation
 import Foundation
+import Support
 import Models
 import OnlineRL
 import Tokenizers
@@ -171,7 +172,7 @@ public enum RLDemo {
         }
         var out: [CreditExample] = []
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let prompt = object["prompt"] as? String else {
+            guard let object = try? JSONValue.parse(String(line), file: u.path), let prompt = object["prompt"]?.stringValue else {
                 throw DemoError.invalidSetting("\(u.path):\(n + 1): expected a JSON object with a \"prompt\" string")
             }
             do { out.append(try task.example(fromPrompt: prompt)) } catch {

@@ -5,6 +5,7 @@
 // multiplies strings without end must be refused by the interpreter's bounds. The step bound is
 // lowered from 2·10⁶ to 2·10⁴ here: the check is the same code, and a debug build under
 // AddressSanitizer takes minutes for 2·10⁶ steps, past libFuzzer's 10 s per input.
+import Support
 import Foundation
 import Templates
 @testable import Tokenizers

@@ -4,6 +4,7 @@
 // checkpoint's author expected) and refuses values we do not implement, naming the field, its value
 // and what is supported. docs/models.md lists every field and its treatment.
 import Foundation
+import Support
 
 /// A configuration value we refuse: `ModelError.unsupportedSetting` without the path.
 struct UnsupportedField: Equatable {
@@ -26,14 +27,14 @@ enum ConfigurationAudit {
     /// Fields refused for every family; `softcapping`: the family implements Gemma's soft-capping.
     static func common(_ d: [String: JSONValue], softcapping: Bool = false) -> UnsupportedField? {
         if let q = d["quantization_config"], !q.isNull {
-            return UnsupportedField(field: "quantization_config", value: q.description,
+            return UnsupportedField(field: "quantization_config", value: q.auditText,
                                     supported: "unquantised safetensors (F32, F16, BF16) folders, or GGUF files (F32, F16, BF16, Q8_0, Q4_0, Q4_1)")
         }
         // Gemma-2-style soft-capping: transformers' Llama/Mistral/Qwen2/GPT-2 classes never read these,
         // so a file carrying them was made for a model that does; computing without them would be wrong.
         for key in ["attn_logit_softcapping", "final_logit_softcapping"] where !softcapping {
             if let v = d[key], !v.isNull {
-                return UnsupportedField(field: key, value: v.description, supported: "null (no soft-capping; only gemma2 / gemma3_text implement it)")
+                return UnsupportedField(field: key, value: v.auditText, supported: "null (no soft-capping; only gemma2 / gemma3_text implement it)")
             }
         }
         if let v = d["is_causal"], v == .bool(false) {
@@ -48,7 +49,7 @@ enum ConfigurationAudit {
     /// Gemma 2 and Gemma 3 text (`model_type` "gemma2", "gemma3_text"), per Gemma2Config / Gemma3TextConfig.
     static func gemma(_ d: [String: JSONValue], modelType: String) -> UnsupportedField? {
         if let problem = common(d, softcapping: true) { return problem }
-        if let act = d["hidden_activation"], !act.isNull, !(act.string.map(gemmaActivations.contains) ?? false) {
+        if let act = d["hidden_activation"], !act.isNull, !(act.stringValue.map(gemmaActivations.contains) ?? false) {
             return UnsupportedField(field: "hidden_activation", value: act.plain,
                                     supported: gemmaActivations.sorted().map { "\"\($0)\"" }.joined(separator: ", "))
         }
@@ -56,22 +57,22 @@ enum ConfigurationAudit {
             return UnsupportedField(field: "use_bidirectional_attention", value: "true", supported: "false or null (causal attention)")
         }
         for key in ["final_logit_softcapping", "attn_logit_softcapping", "query_pre_attn_scalar"] {
-            if let v = d[key], !v.isNull, !((v.number ?? 0) > 0) {
-                return UnsupportedField(field: key, value: v.description, supported: "a positive number" + (key == "query_pre_attn_scalar" ? "" : " or null"))
+            if let v = d[key], !v.isNull, !((v.doubleValue ?? 0) > 0) {
+                return UnsupportedField(field: key, value: v.auditText, supported: "a positive number" + (key == "query_pre_attn_scalar" ? "" : " or null"))
             }
         }
         // RoPE: one dict (Gemma 2, legacy rope_scaling) or one per layer type (Gemma 3, transformers ≥ 5).
         var ropes: [(String, [String: JSONValue])] = []
         for key in ["rope_scaling", "rope_parameters"] {
             guard let v = d[key], !v.isNull else { continue }
-            guard let o = v.object else {
-                return UnsupportedField(field: key, value: v.description, supported: "null or an object with a rope_type")
+            guard let o = v.objectValue else {
+                return UnsupportedField(field: key, value: v.auditText, supported: "null or an object with a rope_type")
             }
             let nested = o.keys.contains("full_attention") || o.keys.contains("sliding_attention")
             if nested {
                 for (type, inner) in o {
-                    guard let io = inner.object else {
-                        return UnsupportedField(field: "\(key).\(type)", value: inner.description, supported: "an object with a rope_type")
+                    guard let io = inner.objectValue else {
+                        return UnsupportedField(field: "\(key).\(type)", value: inner.auditText, supported: "an object with a rope_type")
                     }
                     ropes.append(("\(key).\(type)", io))
                 }
@@ -81,28 +82,28 @@ enum ConfigurationAudit {
         }
         for (key, o) in ropes {
             let type = o["rope_type"] ?? o["type"]
-            if let type, !type.isNull, type.string != "default", type.string != "linear" {
+            if let type, !type.isNull, type.stringValue != "default", type.stringValue != "linear" {
                 return UnsupportedField(field: "\(key).\(o["rope_type"] != nil ? "rope_type" : "type")", value: type.plain,
                                         supported: "\"default\", \"linear\" (dynamic, yarn, llama3, longrope and others are not implemented for Gemma)")
             }
-            if let f = o["partial_rotary_factor"], !f.isNull, f.number != 1 {
-                return UnsupportedField(field: "\(key).partial_rotary_factor", value: f.description, supported: "1 (RoPE over the whole head)")
+            if let f = o["partial_rotary_factor"], !f.isNull, f.doubleValue != 1 {
+                return UnsupportedField(field: "\(key).partial_rotary_factor", value: f.auditText, supported: "1 (RoPE over the whole head)")
             }
         }
-        if let w = d["sliding_window"], !w.isNull, !(w.number.map { $0 >= 1 && $0 == $0.rounded() } ?? false) {
-            return UnsupportedField(field: "sliding_window", value: w.description, supported: "null or a positive integer")
+        if let w = d["sliding_window"], !w.isNull, !(w.doubleValue.map { $0 >= 1 && $0 == $0.rounded() } ?? false) {
+            return UnsupportedField(field: "sliding_window", value: w.auditText, supported: "null or a positive integer")
         }
         if let types = d["layer_types"], !types.isNull {
-            guard let a = types.array, a.allSatisfy({ $0.string == "full_attention" || $0.string == "sliding_attention" }) else {
-                return UnsupportedField(field: "layer_types", value: types.description,
+            guard let a = types.arrayValue, a.allSatisfy({ $0.stringValue == "full_attention" || $0.stringValue == "sliding_attention" }) else {
+                return UnsupportedField(field: "layer_types", value: types.auditText,
                                         supported: "a list of \"full_attention\" / \"sliding_attention\"")
             }
-            if let n = d["num_hidden_layers"]?.number, Int(n) != a.count {
-                return UnsupportedField(field: "layer_types", value: types.description, supported: "one entry per layer (num_hidden_layers = \(Int(n)))")
+            if let n = d["num_hidden_layers"]?.doubleValue, Int(n) != a.count {
+                return UnsupportedField(field: "layer_types", value: types.auditText, supported: "one entry per layer (num_hidden_layers = \(Int(n)))")
             }
         }
-        if let p = d["sliding_window_pattern"], !p.isNull, !(p.number.map { $0 >= 1 && $0 == $0.rounded() } ?? false) {
-            return UnsupportedField(field: "sliding_window_pattern", value: p.description, supported: "a positive integer")
+        if let p = d["sliding_window_pattern"], !p.isNull, !(p.doubleValue.map { $0 >= 1 && $0 == $0.rounded() } ?? false) {
+            return UnsupportedField(field: "sliding_window_pattern", value: p.auditText, supported: "a positive integer")
         }
         return nil
     }
@@ -110,30 +111,30 @@ enum ConfigurationAudit {
     /// Llama, Mistral, Qwen2, Qwen3, Phi-3 and OLMo 2 (`model_type` "llama", "mistral", "qwen2", "qwen3", "phi3", "olmo2").
     static func llamaFamily(_ d: [String: JSONValue], modelType: String) -> UnsupportedField? {
         if let problem = common(d) { return problem }
-        if let act = d["hidden_act"], !act.isNull, !(act.string.map(llamaActivations.contains) ?? false) {
+        if let act = d["hidden_act"], !act.isNull, !(act.stringValue.map(llamaActivations.contains) ?? false) {
             return UnsupportedField(field: "hidden_act", value: act.plain, supported: "\"silu\" (or its alias \"swish\")")
         }
         // RoPE: transformers ≤ 4 writes `rope_scaling`, ≥ 5 `rope_parameters`; both carry the type.
         for key in ["rope_scaling", "rope_parameters"] {
             guard let v = d[key], !v.isNull else { continue }
-            guard let o = v.object else {
-                return UnsupportedField(field: key, value: v.description, supported: "null or an object with a rope_type")
+            guard let o = v.objectValue else {
+                return UnsupportedField(field: key, value: v.auditText, supported: "null or an object with a rope_type")
             }
             let type = o["rope_type"] ?? o["type"]
             // Phi3Config renames "su" and "yarn" to "longrope" and accepts nothing else.
-            let name = type?.string.map { modelType == "phi3" && ($0 == "su" || $0 == "yarn") ? "longrope" : $0 }
+            let name = type?.stringValue.map { modelType == "phi3" && ($0 == "su" || $0 == "yarn") ? "longrope" : $0 }
             let allowed = LlamaConfiguration.ropeTypes(modelType: modelType)
             if let type, !type.isNull, !(name.map(allowed.contains) ?? false) {
                 return UnsupportedField(field: "\(key).\(o["rope_type"] != nil ? "rope_type" : "type")", value: type.plain,
                                         supported: modelType == "phi3" ? "\"default\", \"longrope\" (or its old names \"su\", \"yarn\"; Phi3Config accepts no other)"
                                             : "\"default\", \"linear\", \"llama3\", \"dynamic\", \"yarn\", \"longrope\" (others, such as \"proportional\", are not implemented)")
             }
-            if let f = o["partial_rotary_factor"], !f.isNull, f.number != 1 {
-                return UnsupportedField(field: "\(key).partial_rotary_factor", value: f.description, supported: "1 (RoPE over the whole head)")
+            if let f = o["partial_rotary_factor"], !f.isNull, f.doubleValue != 1 {
+                return UnsupportedField(field: "\(key).partial_rotary_factor", value: f.auditText, supported: "1 (RoPE over the whole head)")
             }
         }
-        if let f = d["partial_rotary_factor"], !f.isNull, f.number != 1 {
-            return UnsupportedField(field: "partial_rotary_factor", value: f.description, supported: "1 (RoPE over the whole head)")
+        if let f = d["partial_rotary_factor"], !f.isNull, f.doubleValue != 1 {
+            return UnsupportedField(field: "partial_rotary_factor", value: f.auditText, supported: "1 (RoPE over the whole head)")
         }
         return slidingWindow(d, modelType: modelType)
     }
@@ -148,19 +149,19 @@ enum ConfigurationAudit {
     ///   llama) or a sliding `layer_types` entry would be silently ignored by transformers, so refused.
     static func slidingWindow(_ d: [String: JSONValue], modelType: String) -> UnsupportedField? {
         let window = d["sliding_window"]
-        if let w = window, !w.isNull, !(w.number.map { $0 >= 1 && $0 == $0.rounded() } ?? false) {
-            return UnsupportedField(field: "sliding_window", value: w.description, supported: "null or a positive integer")
+        if let w = window, !w.isNull, !(w.doubleValue.map { $0 >= 1 && $0 == $0.rounded() } ?? false) {
+            return UnsupportedField(field: "sliding_window", value: w.auditText, supported: "null or a positive integer")
         }
         let types = d["layer_types"].flatMap { $0.isNull ? nil : $0 }
         var typeNames: [String]?
         if let types {
-            guard let a = types.array, a.allSatisfy({ $0.string == "full_attention" || $0.string == "sliding_attention" }) else {
-                return UnsupportedField(field: "layer_types", value: types.description,
+            guard let a = types.arrayValue, a.allSatisfy({ $0.stringValue == "full_attention" || $0.stringValue == "sliding_attention" }) else {
+                return UnsupportedField(field: "layer_types", value: types.auditText,
                                         supported: "a list of \"full_attention\" / \"sliding_attention\"")
             }
-            typeNames = a.compactMap(\.string)
-            if let n = d["num_hidden_layers"]?.number, Int(n) != a.count {
-                return UnsupportedField(field: "layer_types", value: types.description,
+            typeNames = a.compactMap(\.stringValue)
+            if let n = d["num_hidden_layers"]?.doubleValue, Int(n) != a.count {
+                return UnsupportedField(field: "layer_types", value: types.auditText,
                                         supported: "one entry per layer (num_hidden_layers = \(Int(n)))")
             }
         }
@@ -170,28 +171,28 @@ enum ConfigurationAudit {
             let windowed = window.map { !$0.isNull } ?? true
             let expected = windowed ? "sliding_attention" : "full_attention"
             if let typeNames, typeNames.contains(where: { $0 != expected }) {
-                return UnsupportedField(field: "layer_types", value: types?.description ?? "",
-                                        supported: "for mistral, every entry \"\(expected)\" (MistralModel applies sliding_window = \(window?.description ?? "4096") to all layers)")
+                return UnsupportedField(field: "layer_types", value: types?.auditText ?? "",
+                                        supported: "for mistral, every entry \"\(expected)\" (MistralModel applies sliding_window = \(window?.auditText ?? "4096") to all layers)")
             }
         case "phi3":
             // Phi3Model windows every layer when sliding_window is set (absent or null: none) and has no layer_types.
             if let typeNames, Set(typeNames).count > 1 {
-                return UnsupportedField(field: "layer_types", value: types?.description ?? "", supported: "absent for phi3 (one window for every layer)")
+                return UnsupportedField(field: "layer_types", value: types?.auditText ?? "", supported: "absent for phi3 (one window for every layer)")
             }
         case "qwen2", "qwen3":
-            let on = d["use_sliding_window"]?.bool ?? false
+            let on = d["use_sliding_window"]?.boolValue ?? false
             let hasWindow = on && !(window?.isNull ?? false)
             if let typeNames, typeNames.contains("sliding_attention"), !hasWindow {
-                return UnsupportedField(field: "layer_types", value: types?.description ?? "",
+                return UnsupportedField(field: "layer_types", value: types?.auditText ?? "",
                                         supported: "\"sliding_attention\" only with use_sliding_window = true and a sliding_window")
             }
         default:
             if let w = window, !w.isNull {
-                return UnsupportedField(field: "sliding_window", value: w.description,
+                return UnsupportedField(field: "sliding_window", value: w.auditText,
                                         supported: "null for model_type \"\(modelType)\" (transformers' \(modelType) ignores it; use model_type \"mistral\" for a windowed model)")
             }
             if let typeNames, typeNames.contains("sliding_attention") {
-                return UnsupportedField(field: "layer_types", value: types?.description ?? "",
+                return UnsupportedField(field: "layer_types", value: types?.auditText ?? "",
                                         supported: "only \"full_attention\" for model_type \"\(modelType)\"")
             }
         }
@@ -201,7 +202,7 @@ enum ConfigurationAudit {
     /// GPT-2 (`model_type` "gpt2"), per transformers' GPT2Attention / GPT2MLP.
     static func gpt2(_ d: [String: JSONValue]) -> UnsupportedField? {
         if let problem = common(d) { return problem }
-        if let act = d["activation_function"], !act.isNull, !(act.string.map(gpt2Activations.contains) ?? false) {
+        if let act = d["activation_function"], !act.isNull, !(act.stringValue.map(gpt2Activations.contains) ?? false) {
             return UnsupportedField(field: "activation_function", value: act.plain,
                                     supported: gpt2Activations.sorted().map { "\"\($0)\"" }.joined(separator: ", "))
         }

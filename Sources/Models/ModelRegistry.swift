@@ -6,6 +6,7 @@
 // parameter set, every shape right; problems are listed by name in one error.
 import Checkpoints
 import Foundation
+import Support
 import NN
 import TensorCore
 
@@ -130,8 +131,7 @@ public enum ModelRegistry {
     public static func writeFiles(_ model: any LanguageModel, into folder: URL, extraConfiguration: [String: Any] = [:]) throws {
         var json = try model.configurationJSON()
         for (k, v) in extraConfiguration { json[k] = v }
-        var data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-        if model is GemmaForCausalLM { data = forcingFloatLiterals(data, keys: GemmaConfiguration.floatFields) }
+        let data = try configurationText(json, floatKeys: model is GemmaForCausalLM ? GemmaConfiguration.floatFields : [])
         try data.write(to: folder.appendingPathComponent("config.json"))
         FolderWriteHook.pause()
         try SafeTensors.write(model.checkpointTensors(), to: folder.appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])

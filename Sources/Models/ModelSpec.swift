@@ -3,6 +3,7 @@
 // memory is estimated (ModelFootprint.swift) and the weight files' shapes are compared with what
 // the configuration implies (WeightShapeCheck.swift).
 import Foundation
+import Support
 
 /// A validated configuration of an architecture we build.
 public enum ModelSpec: Sendable, Equatable {
@@ -46,27 +47,26 @@ extension ModelRegistry {
     /// Reads, audits, bounds and validates a `config.json`'s contents; returns the configuration and
     /// the keys the file set. Nothing is allocated.
     public static func specification(configurationData data: Data, path: String) throws -> (spec: ModelSpec, present: Set<String>) {
-        let fields: [String: JSONValue]
+        let top: JSONValue
         do {
-            guard let top = try JSONDecoder().decode(JSONValue.self, from: data).object else {
-                throw ModelError.invalidConfiguration(path: path, reason: "top level is not an object")
-            }
-            fields = top
-        } catch let e as ModelError {
-            throw e
+            top = try JSONValue.parse(data, file: path, options: JSONParseOptions(exactIntegers: true))
         } catch {
-            throw ModelError.invalidConfiguration(path: path, reason: "not valid JSON (\(error.localizedDescription))")
+            throw ModelError.invalidConfiguration(path: path, reason: "not valid JSON (\(error.reason) at \(error.position))")
         }
-        guard let modelType = fields["model_type"]?.string else {
+        guard let fields = top.objectValue else {
+            throw ModelError.invalidConfiguration(path: path, reason: "top level is not an object")
+        }
+        guard let modelType = fields["model_type"]?.stringValue else {
             throw ModelError.invalidConfiguration(path: path, reason: "missing string field 'model_type'")
         }
-        // An integer beyond Int64 is valid JSON that no size can hold: name the field (the typed
-        // decoder would only say the data is not valid JSON).
+        // An integer beyond Int64 is valid JSON that no size can hold: name the field and its
+        // digits (the typed decoder would only say the data is not valid JSON).
         if let (key, value) = fields.sorted(by: { $0.key < $1.key }).first(where: { _, v in
-            guard let d = v.number else { return false }
+            if case .bigInteger = v { return true }
+            guard case .number(let d) = v else { return false }
             return d == d.rounded() && abs(d) > 9_223_372_036_854_775_808.0
         }) {
-            throw ModelError.invalidConfiguration(path: path, reason: "field '\(key)': \(value) is beyond the 64-bit integer range")
+            throw ModelError.invalidConfiguration(path: path, reason: "field '\(key)': \(value.auditText) is beyond the 64-bit integer range")
         }
         let present = Set(fields.keys)
         switch modelType {

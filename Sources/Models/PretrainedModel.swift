@@ -2,6 +2,7 @@
 // with its tokenizer when the source has one.
 import Checkpoints
 import Foundation
+import Support
 import Tokenizers
 
 public struct PretrainedModel {
@@ -94,7 +95,7 @@ public struct PretrainedModel {
                 if let s = t.padToken { config["pad_token"] = s }
                 if let s = t.unkToken { config["unk_token"] = s }
                 if let s = t.chatTemplateSource { config["chat_template"] = s }
-                let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+                let data = try configurationText(config)
                 try data.write(to: tmp.appendingPathComponent("tokenizer_config.json"))
                 FolderWriteHook.pause()
             }

@@ -3,6 +3,7 @@
 import Foundation
 import Models
 import Objectives
+import Support
 
 /// Segments every sampled completion where the run's reference model's next-token entropy reaches
 /// the threshold (`EntropySegmentation`), reads the reward model's per-token head at each segment
@@ -70,7 +71,7 @@ public struct SegmentRewardModelReward: RewardFunction {
     static func recordedThreshold(folder: String) throws -> Float? {
         let url = URL(fileURLWithPath: folder).appendingPathComponent("config.json")
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        let config = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let config = try JSONValue.parse(data, file: url.path).foundationObject as? [String: Any]
         return (config?["tokenalign_segment_entropy_threshold"] as? NSNumber).map { $0.floatValue }
     }
 

@@ -10,6 +10,7 @@
 import Foundation
 import Models
 import OnlineRL
+import Support
 import TensorCore
 import Tokenizers
 import Training
@@ -42,9 +43,17 @@ public final class MultifurcationScorer: SequenceScorer, ChildRewards {
                             trieCache: Bool = false) throws {
         let spec = "--scorer mrm:\(folder)"
         let configURL = URL(fileURLWithPath: folder).appendingPathComponent("config.json")
-        guard let data = try? Data(contentsOf: configURL),
-              let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw SearchError.invalidSetting("\(spec): \(configURL.path) is missing or not a JSON object")
+        guard let data = try? Data(contentsOf: configURL) else {
+            throw SearchError.invalidSetting("\(spec): \(configURL.path) is missing or unreadable")
+        }
+        let parsed: JSONValue
+        do {
+            parsed = try JSONValue.parse(data, file: configURL.path)
+        } catch {
+            throw SearchError.invalidSetting("\(spec): \(error.description)")
+        }
+        guard let config = parsed.foundationObject as? [String: Any] else {
+            throw SearchError.invalidSetting("\(spec): \(configURL.path) is \(parsed.kindName), not a JSON object")
         }
         guard config[MultifurcationSeen.flagKey] as? Bool == true else {
             throw SearchError.invalidSetting("\(spec): not a multifurcation reward model (config.json lacks \(MultifurcationSeen.flagKey)); "

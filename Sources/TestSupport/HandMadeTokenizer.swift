@@ -1,6 +1,7 @@
 // A byte-level BPE tokenizer built by hand, whose merges are known, so that tests can check token
 // boundaries by hand (CreditBench's token credit, `tokenalign data make`'s token labels).
 import Foundation
+import Support
 import Tokenizers
 
 /// GPT-2's byte → printable-character map (openai/gpt-2 `bytes_to_unicode`), for hand-made vocabularies.
@@ -25,5 +26,5 @@ public func handMadeTokenizer() throws -> Tokenizer {
         "decoder": ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true],
         "model": ["type": "BPE", "vocab": vocab, "merges": merges, "dropout": NSNull(), "unk_token": NSNull()] as [String: Any],
     ]
-    return try Tokenizer(tokenizerJSONData: try JSONSerialization.data(withJSONObject: json))
+    return try Tokenizer(tokenizerJSONData: Data(try JSONValue(foundation: json).written(JSONWriteOptions(sortedKeys: false)).utf8))
 }

@@ -5,6 +5,7 @@ import ArgumentParser
 import Autograd
 import CAllocationCounter
 import Foundation
+import Support
 import NN
 import TensorCore
 
@@ -69,8 +70,7 @@ func emit(_ rows: [[String: Any]], json: Bool, columns: [String]) {
         for var r in rows {
             // Which BLAS ran the products (TOKENALIGN_BLAS), so a row can never be credited to the other.
             if r["blas"] == nil { r["blas"] = BLAS.backend.rawValue }
-            if let data = try? JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]),
-               let s = String(data: data, encoding: .utf8) { print(s) }
+            if let s = try? JSONValue(foundation: r).written(JSONWriteOptions(escapeSlashes: true)) { print(s) }
         }
         return
     }

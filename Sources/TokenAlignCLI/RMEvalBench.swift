@@ -9,6 +9,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Support
 import Models
 import TensorCore
 import Tokenizers
@@ -101,7 +102,7 @@ struct RMEvalBench: ParsableCommand {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0, let line = String(data: data, encoding: .utf8)?.split(separator: "\n").last,
-              let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+              let obj = try JSONValue.parse(String(line), file: "bench/hf_rm_eval.py output").foundationObject as? [String: Any] else {
             throw ValidationError("bench/hf_rm_eval.py failed (exit \(p.terminationStatus)); run it by hand to see why, or pass --python none")
         }
         return obj

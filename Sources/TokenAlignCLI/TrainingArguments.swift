@@ -106,8 +106,7 @@ enum TrainingDriver {
     }
 
     static func jsonLine(_ m: [String: Float]) throws -> String {
-        let d = try JSONSerialization.data(withJSONObject: m.mapValues { Double($0) }, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: d, as: UTF8.self)
+        try JSONValue(foundation: m.mapValues { Double($0) }).written(.line)
     }
 }
 

@@ -2,6 +2,7 @@
 // Port of huggingface/tokenizers @ 0.23.3, tokenizers/src/tokenizer/added_vocabulary.rs (`find_matches`,
 // `extract_and_normalize`): leftmost-longest matching, `single_word`, `lstrip`, `rstrip`, and
 // `normalized` tokens matched on normalised text.
+import Support
 import Foundation
 
 /// A token matched literally in the input before normalisation and pre-tokenisation.

@@ -4,6 +4,7 @@
 // `documents`, `add_generation_prompt`, the special tokens, reasoning fields aliased, extra keyword
 // arguments (`enable_thinking`, `date_string`…). Templates outside the interpreter's subset are refused
 // when loaded, naming the construct and its line (see docs/design/chat-templates.md).
+import Support
 import Foundation
 import Templates
 
@@ -126,6 +127,7 @@ extension JSONValue {
         case .null: return .none
         case let .bool(b): return .bool(b)
         case let .integer(i): return .int(i)
+        case let .bigInteger(digits): return .double(Double(digits) ?? .nan)
         case let .number(d): return .double(d)
         case let .string(s): return .string(s)
         case let .array(items): return .array(items.map(\.templateValue))

@@ -1,5 +1,6 @@
 // Typed access to a parsed JSON document that knows where each value came from, so a wrong type
 // or a missing field throws a `TokenizerError` naming the file and the JSON path.
+import Support
 import Foundation
 
 /// A JSON value together with where it came from, for typed access that throws `TokenizerError`s
@@ -30,14 +31,16 @@ struct JSONNode {
         return false
     }
 
-    var typeName: String {
-        switch value {
-        case .null: return "null"
-        case .bool: return "a boolean"
-        case .integer, .number: return "a number"
-        case .string: return "a string"
-        case .array: return "an array"
-        case .object: return "an object"
+    var typeName: String { value.kindName }
+
+    /// Parses a tokenizer file: Python's dialect (`NaN`, a byte-order mark), the last of two
+    /// duplicate keys winning as in the `tokenizers` library; malformed bytes throw
+    /// `TokenizerError.malformedJSON` with the byte, line and column.
+    static func parse(_ data: Data, file: String) throws -> JSONValue {
+        do {
+            return try JSONValue.parse(data, file: file, options: .python)
+        } catch {
+            throw TokenizerError.malformedJSON(file: file, path: error.position, reason: error.reason)
         }
     }
 
@@ -81,11 +84,8 @@ struct JSONNode {
     }
 
     func int() throws -> Int {
-        switch value {
-        case let .integer(i): return i
-        case let .number(d) where d == d.rounded() && abs(d) < 9e15: return Int(d)
-        default: throw invalid("expected an integer, found \(typeName)")
-        }
+        guard let i = value.intValue else { throw invalid("expected an integer, found \(typeName)") }
+        return i
     }
 
     func bool() throws -> Bool {
@@ -94,11 +94,8 @@ struct JSONNode {
     }
 
     func double() throws -> Double {
-        switch value {
-        case let .integer(i): return Double(i)
-        case let .number(d): return d
-        default: throw invalid("expected a number, found \(typeName)")
-        }
+        guard let d = value.doubleValue else { throw invalid("expected a number, found \(typeName)") }
+        return d
     }
 
     // Optional members with defaults.

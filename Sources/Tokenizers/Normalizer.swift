@@ -1,5 +1,6 @@
 // Normalizers, as in `tokenizers` (port of huggingface/tokenizers @ 0.23.3, tokenizers/src/normalizers/
 // {unicode,utils,replace,prepend,strip}.rs), keeping byte alignment with the original text.
+import Support
 import Foundation
 
 /// A normalizer, as described by a `tokenizer.json` `normalizer` entry.

@@ -1,6 +1,7 @@
 // Post-processors: what `addSpecialTokens: true` adds around an encoding.
 // Port of huggingface/tokenizers @ 0.23.3, tokenizers/src/processors/{template,roberta,bert,byte_level,
 // sequence}.rs. Only single sequences are encoded here; pair templates are kept for round trips.
+import Support
 import Foundation
 
 /// One item of a `TemplateProcessing` template.

@@ -1,6 +1,7 @@
 // Pre-tokenizers: split normalised text into the words that BPE sees, as `tokenizers` does
 // (port of huggingface/tokenizers @ 0.23.3, tokenizers/src/pre_tokenizers/{byte_level,split,digits,
 // metaspace,whitespace,punctuation,sequence}.rs). Offsets into the original text are kept.
+import Support
 import Foundation
 
 /// A split pattern: a literal string or a regular expression (`{"String": …}` / `{"Regex": …}`).

@@ -1,6 +1,7 @@
 // Decoders: token strings → text. Port of huggingface/tokenizers @ 0.23.3, tokenizers/src/decoders/
 // {byte_level,byte_fallback,fuse,strip,sequence,metaspace}.rs and normalizers/replace.rs.
 // Each step maps a list of token strings to a list of strings; the results are concatenated.
+import Support
 import Foundation
 
 /// A decoder, as described by a `tokenizer.json` `decoder` entry.

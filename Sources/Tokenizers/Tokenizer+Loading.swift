@@ -1,5 +1,6 @@
 // Loading tokenizers from Hugging Face files: tokenizer.json (+ tokenizer_config.json,
 // chat_template.jinja) and GPT-2's vocab.json + merges.txt.
+import Support
 import Foundation
 
 extension Tokenizer {
@@ -55,11 +56,11 @@ extension Tokenizer {
     public convenience init(tokenizerJSONData data: Data, configData: Data? = nil, file: String = "tokenizer.json",
                             configFile: String = "tokenizer_config.json", chatTemplate: String? = nil) throws
     {
-        let root = JSONNode(try JSONValue.parse(data, file: file), file: file)
+        let root = JSONNode(try JSONNode.parse(data, file: file), file: file)
         guard case .object = root.value else { throw root.invalid("expected an object, found \(root.typeName)") }
         var config: JSONNode?
         if let configData {
-            let node = JSONNode(try JSONValue.parse(configData, file: configFile), file: configFile)
+            let node = JSONNode(try JSONNode.parse(configData, file: configFile), file: configFile)
             guard case .object = node.value else { throw node.invalid("expected an object, found \(node.typeName)") }
             config = node
         }
@@ -209,7 +210,7 @@ extension Tokenizer {
     /// `<|endoftext|>` as BOS/EOS/UNK when present, as `transformers`' `GPT2Tokenizer` does).
     public convenience init(gpt2Vocabulary vocabURL: URL, merges mergesURL: URL) throws {
         let vocabFile = vocabURL.lastPathComponent
-        let root = JSONNode(try JSONValue.parse(try Tokenizer.read(vocabURL), file: vocabFile), file: vocabFile)
+        let root = JSONNode(try JSONNode.parse(try Tokenizer.read(vocabURL), file: vocabFile), file: vocabFile)
         var maxID = -1
         var entries: [(String, Int)] = []
         for (key, idNode) in try root.object() {

@@ -1,5 +1,6 @@
 // Writing tokenizer.json in the format of huggingface/tokenizers (loadable by Python's
 // `tokenizers.Tokenizer.from_file` and `transformers.PreTrainedTokenizerFast`).
+import Support
 import Foundation
 
 extension Tokenizer {

@@ -1,6 +1,7 @@
 // The tokenizer: added tokens → normaliser → pre-tokenizer → BPE → post-processor, and back
 // through the decoder; the same pipeline as huggingface/tokenizers (`TokenizerImpl::encode_single_
 // sequence`, `decode`), loaded from tokenizer.json, GPT-2 vocab.json + merges.txt, or GGUF metadata.
+import Support
 import Foundation
 
 /// The result of encoding one text.

@@ -1,6 +1,7 @@
 // `Codable` for the pipeline components, in their tokenizer.json form, so that other modules can
 // embed them in their own configurations (e.g. the pre-tokenizer of a `tokenalign tokenizer train`
 // config). Decoding errors are `TokenizerError`s with the JSON path inside the component.
+import Support
 import Foundation
 
 extension Normalizer: Codable {

@@ -5,6 +5,7 @@
 // previous one stays intact.
 import Checkpoints
 import Foundation
+import Support
 import NN
 import Optim
 import TensorCore
@@ -39,7 +40,7 @@ public enum CheckpointFolder {
                     FolderWriteHook.pause()
                 }
                 file = "trainer_state.json"
-                try JSONSerialization.data(withJSONObject: state, options: [.sortedKeys, .prettyPrinted]).write(to: tmp.appendingPathComponent(file))
+                try Data(JSONValue(foundation: state).written(.prettySorted).utf8).write(to: tmp.appendingPathComponent(file))
                 FolderWriteHook.pause()
                 file = "checkpoint-\(step)"
             }
@@ -53,7 +54,7 @@ public enum CheckpointFolder {
     /// Reads `trainer_state.json` of a checkpoint (it must hold the step).
     public static func state(of checkpoint: URL) throws -> (step: Int, state: [String: Any]) {
         let data = try Data(contentsOf: checkpoint.appendingPathComponent("trainer_state.json"))
-        guard let state = try JSONSerialization.jsonObject(with: data) as? [String: Any], let s = state["step"] as? Int else {
+        guard let state = try JSONValue.parse(data, file: "trainer_state.json").foundationObject as? [String: Any], let s = state["step"] as? Int else {
             throw TrainingError.checkpoint(path: checkpoint.path, reason: "trainer_state.json has no step")
         }
         return (s, state)

@@ -5,6 +5,7 @@
 // `"tokenalign_segment_entropy_threshold"`).
 import Checkpoints
 import Foundation
+import Support
 import Models
 
 extension Trainer {
@@ -30,7 +31,7 @@ extension Trainer {
             tensors["score.weight"] = head.score.weight.value
             try SafeTensors.write(tensors, to: weightsURL)
             let configURL = tmp.appendingPathComponent("config.json")
-            guard var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] else {
+            guard var config = try JSONValue.parse(Data(contentsOf: configURL), file: configURL.path).foundationObject as? [String: Any] else {
                 throw TrainingError.checkpoint(path: configURL.path, reason: "config.json is not an object")
             }
             config["architectures"] = [architecture ?? "ForSequenceClassification"]
@@ -41,7 +42,7 @@ extension Trainer {
             // `--reward segment-rm:DIR` segments with the threshold the model was trained with.
             // (As the Float's shortest decimal, so 1.75 is written 1.75, not 1.75000000…)
             if let threshold { config["tokenalign_segment_entropy_threshold"] = Double("\(threshold)") ?? Double(threshold) }
-            try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: configURL)
+            try Data(JSONValue(foundation: config).written(.prettySorted).utf8).write(to: configURL)
         }
     }
 }

@@ -5,6 +5,7 @@
 // partial supervision never touched.
 import Datasets
 import Foundation
+import Support
 
 public enum MultifurcationSeen {
     /// `config.json` key of the flag.
@@ -27,11 +28,11 @@ public enum MultifurcationSeen {
     /// Adds the flag and the seen tokens to the `config.json` in `folder`.
     static func mark(_ folder: URL, seenTokens: [Int]) throws {
         let configURL = folder.appendingPathComponent("config.json")
-        guard var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] else {
+        guard var config = try JSONValue.parse(Data(contentsOf: configURL), file: configURL.path).foundationObject as? [String: Any] else {
             throw TrainingError.checkpoint(path: configURL.path, reason: "config.json is not an object")
         }
         config[flagKey] = true
         config[seenKey] = seenTokens
-        try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: configURL)
+        try Data(JSONValue(foundation: config).written(.prettySorted).utf8).write(to: configURL)
     }
 }

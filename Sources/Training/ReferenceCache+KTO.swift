@@ -17,6 +17,7 @@
 import Autograd
 import Checkpoints
 import Foundation
+import Support
 import Models
 import Objectives
 import TensorCore
@@ -146,7 +147,7 @@ extension Trainer {
             guard !kl.isEmpty else { return }
             let pairs = kl.map { e -> [Int] in e.key.dropFirst(prefix.count).split(separator: ">").compactMap { Int($0) } }
             tensors["\(set).kl_values"] = Tensor(shape: [kl.count], data: kl.map(\.value))
-            meta["\(set).kl_pairs"] = String(decoding: try JSONSerialization.data(withJSONObject: pairs), as: UTF8.self)
+            meta["\(set).kl_pairs"] = try JSONValue(foundation: pairs).written(.line)
         })
     }
 
@@ -160,7 +161,7 @@ extension Trainer {
         for (set, data) in [("train", train), ("eval", eval)] {
             guard let data, data.count > 0, file.metadata["\(set).rows"] != nil else { continue }
             guard file.metadata["\(set).rows"] == String(data.count), let l = file.metadata["\(set).lengths"],
-                  let lengths = (try? JSONSerialization.jsonObject(with: Data(l.utf8))) as? [Int],
+                  let lengths = (try? JSONValue.parse(l))?.foundationObject as? [Int],
                   lengths == Self.unpairedLengths(data),
                   let values = try? file.tensor("\(set).values").scalars, values.count == lengths.reduce(0, +) else { return false }
             var at = 0
@@ -169,7 +170,7 @@ extension Trainer {
                 at += n
             }
             guard let p = file.metadata["\(set).kl_pairs"] else { continue }
-            guard let pairs = (try? JSONSerialization.jsonObject(with: Data(p.utf8))) as? [[Int]],
+            guard let pairs = (try? JSONValue.parse(p))?.foundationObject as? [[Int]],
                   let sums = try? file.tensor("\(set).kl_values").scalars, sums.count == pairs.count,
                   pairs.allSatisfy({ $0.count == 2 && (0 ..< data.count).contains($0[0]) && (0 ..< data.count).contains($0[1]) })
             else { return false }

@@ -7,6 +7,7 @@
 // sum is exact); rank 0 writes the file.
 import Checkpoints
 import Foundation
+import Support
 import Models
 import Objectives
 import TensorCore
@@ -84,7 +85,7 @@ extension Trainer {
             guard let data, data.count > 0, let rows = arrays(set, data.count) else { continue }
             let values = rows.flatMap { $0 }
             tensors["\(set).values"] = Tensor(shape: [values.count], data: values)
-            meta["\(set).lengths"] = String(decoding: try JSONSerialization.data(withJSONObject: rows.map(\.count)), as: UTF8.self)
+            meta["\(set).lengths"] = try JSONValue(foundation: rows.map(\.count)).written(.line)
             meta["\(set).rows"] = String(data.count)
             try extra(set, &tensors, &meta)
         }
@@ -100,7 +101,7 @@ extension Trainer {
         for (set, data) in [("train", train), ("eval", eval)] {
             guard let data, data.count > 0 else { continue }
             guard file.metadata["\(set).rows"] == String(data.count), let l = file.metadata["\(set).lengths"],
-                  let lengths = (try? JSONSerialization.jsonObject(with: Data(l.utf8))) as? [Int], lengths.count == 2 * data.count,
+                  let lengths = (try? JSONValue.parse(l))?.foundationObject as? [Int], lengths.count == 2 * data.count,
                   let values = try? file.tensor("\(set).values").scalars else { return false }
             var at = 0
             for i in 0 ..< data.count {

@@ -1,6 +1,7 @@
 // The run folder: `config.yaml`, `metrics.jsonl` (one JSON object per logged step), checkpoints.
 import Datasets
 import Foundation
+import Support
 import Yams
 
 public enum RunFolder {
@@ -61,7 +62,7 @@ public enum RunFolder {
             let step = metrics["step"].flatMap { $0.isFinite ? " (step \(Int($0)))" : nil } ?? ""
             throw JSONLWriteError.nonFinite(file: url.path, row: existing + 1, field: bad.key, value: Double(bad.value), context: step)
         }
-        var line = try JSONSerialization.data(withJSONObject: metrics.mapValues { Double($0) }, options: [.sortedKeys, .withoutEscapingSlashes])
+        var line = Data(try JSONValue(foundation: metrics.mapValues { Double($0) }).written(.line).utf8)
         line.append(UInt8(ascii: "\n"))
         if let h = try? FileHandle(forWritingTo: url) {
             defer { try? h.close() }

@@ -68,7 +68,7 @@ import Testing
             (#"{"model_type": "gpt2", "vocab_size": 9223372036854775807}"#, "vocab_size = 9223372036854775807 must be between 1 and 4194304"),
             (#"{"model_type": "gpt2", "n_inner": -4}"#, "n_inner = -4 must be between 1 and 524288"),
             (#"{"model_type": "gpt2", "n_embd": 2, "n_head": 4}"#, "n_embd (2) is smaller than n_head (4)"),
-            (#"{"model_type": "llama", "vocab_size": 92233720368547758070}"#, "field 'vocab_size': 9.223372036854776e+19 is beyond the 64-bit integer range"),
+            (#"{"model_type": "llama", "vocab_size": 92233720368547758070}"#, "field 'vocab_size': 92233720368547758070 is beyond the 64-bit integer range"),
         ]
         for (json, expected) in cases {
             let r = try loadError(json)

@@ -1,6 +1,7 @@
 // The BPE trainer: identical vocabularies and merges to HF `tokenizers`' BpeTrainer on the committed
 // corpus, determinism, interchange with Python (a committed Swift-trained tokenizer.json that
 // Python loaded and encoded), and speed on ~1 MB.
+import Support
 import Foundation
 import Testing
 @testable import Tokenizers
@@ -30,7 +31,7 @@ enum TrainerFixtures {
                  specialTokens: (c["special_tokens"]?.arrayValue ?? []).compactMap(\.stringValue),
                  minFrequency: c["min_frequency"]?.intValue ?? 0,
                  vocab: (c["vocab"]?.arrayValue ?? []).compactMap(\.stringValue),
-                 merges: (c["merges"]?.arrayValue ?? []).map { $0.arrayValue.compactMap(\.stringValue) })
+                 merges: (c["merges"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap(\.stringValue) })
         }
     }
 

@@ -1,5 +1,6 @@
 // Chat templates: real templates of each supported family rendered by the Jinja interpreter exactly
 // as transformers' apply_chat_template renders them (committed fixtures), ids, loading, refusals.
+import Support
 import Foundation
 import Testing
 @testable import Tokenizers
@@ -40,7 +41,7 @@ struct RenderCase: CustomTestStringConvertible, Sendable {
     var template: String { json["template"]?.stringValue ?? "" }
     var testDescription: String {
         let kwargs = json["kwargs"].map { $0.serialized(pretty: false) } ?? ""
-        return "\(template) #\(index): \(json["messages"]?.arrayValue.count ?? 0) messages, tools: \(json["tools"] != .null), "
+        return "\(template) #\(index): \(json["messages"]?.arrayValue?.count ?? 0) messages, tools: \(json["tools"] != .null), "
             + "generation prompt: \(json["add_generation_prompt"]?.boolValue ?? false) \(kwargs)"
     }
 
@@ -95,7 +96,7 @@ struct ChatTemplateTests {
         #expect(Set(cases.map(\.template)) == families)
         for family in families {
             let mine = cases.filter { $0.template == family }
-            let hasSystem = { (c: RenderCase) in c.json["messages"]?.arrayValue.first?["role"]?.stringValue == "system" }
+            let hasSystem = { (c: RenderCase) in c.json["messages"]?.arrayValue?.first?["role"]?.stringValue == "system" }
             let prompt = { (c: RenderCase) in c.json["add_generation_prompt"]?.boolValue ?? false }
             #expect(mine.contains { hasSystem($0) && prompt($0) } && mine.contains { !hasSystem($0) && !prompt($0) }, "\(family)")
             if try RenderCase.source(family).contains("tool_calls") {

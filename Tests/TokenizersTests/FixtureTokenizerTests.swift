@@ -1,5 +1,6 @@
 // Committed tokenizers trained with Hugging Face `tokenizers` (Tests/Fixtures/tokenizers/
 // generate_tokenizer_fixtures.py) and their expected encodings, offsets and decodings.
+import Support
 import Foundation
 import Testing
 @testable import Tokenizers
@@ -19,7 +20,7 @@ struct EncodingCase: CustomTestStringConvertible, Sendable {
         text = value["text"]?.stringValue ?? ""
         ids = value["ids"]?.intArray ?? []
         idsWithSpecial = value["ids_with_special"].map(\.intArray) ?? ids
-        offsets = value["offsets"].map { $0.arrayValue.map(\.intArray) }
+        offsets = value["offsets"].map { ($0.arrayValue ?? []).map(\.intArray) }
         decoded = value["decoded"]?.stringValue ?? ""
         decodedSkipSpecial = value["decoded_skip_special"]?.stringValue ?? decoded
     }
@@ -38,7 +39,7 @@ enum FixtureTokenizers {
 
     static func cases(_ file: String = "tokenizer_cases.json") -> [EncodingCase] {
         guard let root = try? loadFixtureJSON(file), case let .object(members)? = root["tokenizers"] else { return [] }
-        return members.flatMap { member in member.value.arrayValue.map { EncodingCase(tokenizer: member.key, $0) } }
+        return members.flatMap { member in (member.value.arrayValue ?? []).map { EncodingCase(tokenizer: member.key, $0) } }
     }
 }
 

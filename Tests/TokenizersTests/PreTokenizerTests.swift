@@ -1,5 +1,6 @@
 // Pre-tokenizers against `tokenizers`' `pre_tokenize_str` for every split behaviour, inversion,
 // Digits, Whitespace, Punctuation, Metaspace, ByteLevel and the Llama-3 / Qwen2 / SmolLM sequences.
+import Support
 import Foundation
 import Testing
 @testable import Tokenizers
@@ -17,9 +18,9 @@ struct PreTokenizerCase: CustomTestStringConvertible, Sendable {
                 config: entry["config"] ?? .null,
                 checkOffsets: entry["check_offsets"]?.boolValue ?? true,
                 cases: (entry["cases"]?.arrayValue ?? []).map { c in
-                    let pair = c.arrayValue
-                    return (pair[0].stringValue ?? "", pair[1].arrayValue.map { p in
-                        (p.arrayValue[0].stringValue ?? "", p.arrayValue[1].intArray)
+                    let pair = c.arrayValue ?? []
+                    return (pair[0].stringValue ?? "", (pair[1].arrayValue ?? []).map { p in
+                        (p.arrayValue?[0].stringValue ?? "", p.arrayValue?[1].intArray ?? [])
                     })
                 })
         }

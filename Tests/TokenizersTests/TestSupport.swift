@@ -1,5 +1,6 @@
 // Fixture locations and small helpers for the Tokenizers tests. Everything is found relative to
 // this file (#filePath), so the tests need neither the network nor a working directory.
+import Support
 import Foundation
 import Testing
 @testable import Tokenizers
@@ -42,34 +43,11 @@ let fetchAssetsHint = "needs .assets/ — run scripts/fetch-assets.sh (make test
 
 /// Loads a JSON fixture as a `JSONValue`.
 func loadFixtureJSON(_ name: String) throws -> JSONValue {
-    try JSONValue.parse(try Data(contentsOf: Paths.fixture(name)), file: name)
+    try JSONValue.parse(try Data(contentsOf: Paths.fixture(name)), file: name, options: .python)
 }
 
 extension JSONValue {
-    var stringValue: String? {
-        if case let .string(s) = self { return s }
-        return nil
-    }
-
-    var intValue: Int? {
-        switch self {
-        case let .integer(i): return i
-        case let .number(d): return Int(d)
-        default: return nil
-        }
-    }
-
-    var boolValue: Bool? {
-        if case let .bool(b) = self { return b }
-        return nil
-    }
-
-    var arrayValue: [JSONValue] {
-        if case let .array(a) = self { return a }
-        return []
-    }
-
-    var intArray: [Int] { arrayValue.compactMap(\.intValue) }
+    var intArray: [Int] { (arrayValue ?? []).compactMap(\.intValue) }
 }
 
 /// A scratch directory removed after `body`.

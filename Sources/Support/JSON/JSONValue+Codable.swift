@@ -1,8 +1,7 @@
-// `JSONValue` inside `Codable` configurations.
+// `JSONValue` inside `Codable` types, and `Codable` values to and from `JSONValue` through
+// Foundation's encoder and decoder (their key conventions and date handling stay theirs).
 import Foundation
 
-/// `JSONValue` can be embedded in any `Codable` configuration. (Objects decoded through a Swift
-/// `Decoder` are keyed by `String`, so use `JSONValue.parse` for vocabularies.)
 extension JSONValue: Codable {
     private struct Key: CodingKey {
         var stringValue: String
@@ -11,6 +10,8 @@ extension JSONValue: Codable {
         init?(intValue: Int) { return nil }
     }
 
+    /// Objects decoded through a Swift `Decoder` are keyed by `String` and come out in sorted key
+    /// order; use `JSONValue.parse` where the exact keys or their order matter.
     public init(from decoder: any Decoder) throws {
         if let container = try? decoder.container(keyedBy: Key.self) {
             self = .object(try container.allKeys.sorted { $0.stringValue < $1.stringValue }.map {
@@ -40,27 +41,33 @@ extension JSONValue: Codable {
 
     public func encode(to encoder: any Encoder) throws {
         switch self {
-        case .null:
-            var c = encoder.singleValueContainer()
-            try c.encodeNil()
-        case let .bool(b):
-            var c = encoder.singleValueContainer()
-            try c.encode(b)
-        case let .integer(i):
-            var c = encoder.singleValueContainer()
-            try c.encode(i)
-        case let .number(d):
-            var c = encoder.singleValueContainer()
-            try c.encode(d)
-        case let .string(s):
-            var c = encoder.singleValueContainer()
-            try c.encode(s)
-        case let .array(elements):
+        case .array(let elements):
             var c = encoder.unkeyedContainer()
             for element in elements { try c.encode(element) }
-        case let .object(members):
+        case .object(let members):
             var c = encoder.container(keyedBy: Key.self)
             for member in members { try c.encode(member.value, forKey: Key(stringValue: member.key)) }
+        default:
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .null: try c.encodeNil()
+            case .bool(let b): try c.encode(b)
+            case .integer(let i): try c.encode(i)
+            case .bigInteger(let digits): try c.encode(Decimal(string: digits) ?? 0)
+            case .number(let d): try c.encode(d)
+            case .string(let s): try c.encode(s)
+            case .array, .object: break
+            }
         }
+    }
+
+    /// `value` as `JSONEncoder` writes it, read back as a `JSONValue` (members in the encoder's order).
+    public init(encoding value: some Encodable) throws {
+        self = try JSONValue.parse(try JSONEncoder().encode(value), file: "\(type(of: value))")
+    }
+
+    /// Decodes this value as `T` with `JSONDecoder`.
+    public func decoded<T: Decodable>(as type: T.Type) throws -> T {
+        try JSONDecoder().decode(type, from: Data(try written(.line).utf8))
     }
 }
