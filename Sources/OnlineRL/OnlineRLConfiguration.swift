@@ -46,6 +46,10 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
 
     public var entropyWeight: Float?
     public var macro: String?
+    /// THR (arXiv 2510.03669): steering weight p, threshold factor β, mode (nil: the estimator's default).
+    public var thrP: Float?
+    public var thrBeta: Float?
+    public var thrMode: String?
 
     // Constrained RLHF (Safe RLHF, arXiv 2310.12773; Moskovitz et al., arXiv 2310.04373): each
     // `constraints` entry is a reward function (NAME[:ARG], any registered one) judged beside the
