@@ -1,4 +1,4 @@
-// Token Hidden Reward (arXiv 2510.03669, our reconstruction; docs/design/online-rl.md §13.8): the
+// Token Hidden Reward (arXiv 2510.03669, our reconstruction; docs/design/online-rl.md §13.2): the
 // scores against the numpy worked example, the Gram-matrix form against the direct double sum over
 // explicit residual vectors, and the invariants (p = 0 is GRPO, groups without a correct response
 // get nothing, permutations, NTHR as a special case, bad settings and inputs rejected). The

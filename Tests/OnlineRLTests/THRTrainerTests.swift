@@ -1,7 +1,7 @@
 // THR (arXiv 2510.03669) inside the loop: it runs from the configuration on the addition fixture,
 // logs its metrics, reduces to GRPO at p = 0 (the extra no-grad pass changes nothing else), and
 // rejects bad settings before any work. The step times of THR and GRPO are printed (the cost of
-// the pass that records h and π, docs/design/online-rl.md §13.8).
+// the pass that records h and π, docs/design/online-rl.md §13.2).
 import Foundation
 import Objectives
 import OnlineRL

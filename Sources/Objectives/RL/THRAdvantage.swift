@@ -30,7 +30,7 @@ import TensorCore
 /// per-group constants would change neither signs nor dominance), whether the threshold compares
 /// |s| or signed s and whether it is on the s or THR scale (we use |s| > τ, τ on the s scale), and
 /// the multiplier (we use the sign form the paper's reviews describe). The vocabulary is the full
-/// one (exact), not NTHR's restriction to the group's sampled ids. docs/design/online-rl.md §13.8.
+/// one (exact), not NTHR's restriction to the group's sampled ids. docs/design/online-rl.md §13.2.
 public struct THRAdvantage: AdvantageEstimator {
     /// What happens to tokens that are not dominant.
     public enum Mode: String, Sendable, CaseIterable {

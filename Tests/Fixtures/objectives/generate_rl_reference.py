@@ -4,7 +4,7 @@ independently with numpy in float64 from the published formulas (PPO arXiv 1707.
 arXiv 1506.02438, GRPO arXiv 2402.03300, Dr. GRPO arXiv 2503.20783, RLOO arXiv 2402.14740,
 REINFORCE++ arXiv 2501.03262, ReMax arXiv 2310.10505, Pass@k arXiv 2503.19595, KTAE arXiv
 2505.16826 (Fisher's exact test by SciPy), GTPO / GRPO-S arXiv 2508.04349, MA-RLHF arXiv
-2410.02743, THR arXiv 2510.03669 (our reconstruction, docs/design/online-rl.md §13.8), EM-FT arXiv 2505.15134, DAPO arXiv
+2410.02743, THR arXiv 2510.03669 (our reconstruction, docs/design/online-rl.md §13.2), EM-FT arXiv 2505.15134, DAPO arXiv
 2503.14476, OREAL arXiv 2502.06781 (InternLM/OREAL:train_oreal.py), GSPO arXiv 2507.18071, GMPO arXiv 2507.20673, REINFORCE + IS arXiv 2512.01374) and
 the reference code the Swift types cite (volcengine/verl:verl/trainer/ppo/core_algos.py).
 Writes `rl_reference.json` next to this file:
