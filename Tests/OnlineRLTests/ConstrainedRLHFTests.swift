@@ -26,24 +26,9 @@ private func close(_ a: [Float], _ b: [Float], _ atol: Float) -> Bool {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/objectives/constrained_reference.json")
 
-    func small(_ setup: AdditionSetup, steps: Int) -> OnlineRLConfiguration {
-        var c = setup.configuration(steps: steps)
-        c.promptsPerStep = 4
-        c.numGenerations = 4
-        c.perDeviceTrainBatchSize = 16
-        return c
-    }
+    func small(_ setup: AdditionSetup, steps: Int) -> OnlineRLConfiguration { setup.smallConfiguration(steps: steps) }
 
-    /// Runs `c` and returns the trainer and each step's metrics.
-    func run(_ c: OnlineRLConfiguration) throws -> (OnlineRLTrainer, [[String: Float]]) {
-        let trainer = try OnlineRLSetup.prepare(c).trainer
-        var logged: [[String: Float]] = []
-        try trainer.run { event in
-            if case .step(_, _, let m) = event { logged.append(m) }
-            return .continue
-        }
-        return (trainer, logged)
-    }
+    func run(_ c: OnlineRLConfiguration) throws -> (OnlineRLTrainer, [[String: Float]]) { try runLogging(c) }
 
     /// `generate_constrained_reference.py`: four batches of two task rewards and two constraints
     /// (a cost and a floor); each batch's combined token rewards use the multipliers of before its

@@ -7,6 +7,30 @@ import Datasets
 import Decoding
 import Training
 import TestSupport
+import TrainedFixtures
+
+extension AdditionSetup {
+    /// The learning tests' settings at a smaller scale: 4 prompts × 4 generations per step, one
+    /// micro-batch.
+    func smallConfiguration(steps: Int) -> OnlineRLConfiguration {
+        var c = configuration(steps: steps)
+        c.promptsPerStep = 4
+        c.numGenerations = 4
+        c.perDeviceTrainBatchSize = 16
+        return c
+    }
+}
+
+/// Runs `c` from the configuration and returns the trainer and each step's metrics.
+func runLogging(_ c: OnlineRLConfiguration) throws -> (trainer: OnlineRLTrainer, metrics: [[String: Float]]) {
+    let trainer = try OnlineRLSetup.prepare(c).trainer
+    var logged: [[String: Float]] = []
+    try trainer.run { event in
+        if case .step(_, _, let m) = event { logged.append(m) }
+        return .continue
+    }
+    return (trainer, logged)
+}
 
 /// Runs `c` for `split` steps, saves a checkpoint, and builds a fresh trainer resumed from it (not
 /// yet run on to `c.maxSteps`): the exact-resume tests compare it with an uninterrupted run.

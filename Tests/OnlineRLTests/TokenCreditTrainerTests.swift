@@ -13,13 +13,7 @@ import TestSupport
 import TrainedFixtures
 
 @Suite(.serialized) struct TokenCreditTrainerTests {
-    func small(_ setup: AdditionSetup, steps: Int) -> OnlineRLConfiguration {
-        var c = setup.configuration(steps: steps)
-        c.promptsPerStep = 4
-        c.numGenerations = 4
-        c.perDeviceTrainBatchSize = 16
-        return c
-    }
+    func small(_ setup: AdditionSetup, steps: Int) -> OnlineRLConfiguration { setup.smallConfiguration(steps: steps) }
 
     @Test func newMethodsTrainFromTheConfiguration() throws {
         let setup = try AdditionSetup.shared.get()
