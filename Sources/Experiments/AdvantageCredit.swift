@@ -1,6 +1,7 @@
 // An RL method's per-token advantages as a credit source: how much blame each advantage estimator
 // puts on the first wrong token of a CreditBench response, computed the way online RL would see
 // that response (inside a group sampled for the same prompt, judged by the verifier).
+import Autograd
 import CreditBench
 import Decoding
 import Foundation
@@ -25,7 +26,7 @@ public final class AdvantageGroups: @unchecked Sendable {
     public let groupSize: Int
     public let seed: UInt64
     private let lock = NSLock()
-    private var cached: (episodes: [Episode], batch: RolloutBatch)?
+    private var cached: (episodes: [Episode], responses: [Episode], batch: RolloutBatch)?
 
     public init(model: any LanguageModel, task: any CreditTask, tokenizer: Tokenizer, groupSize: Int = 8, seed: UInt64) throws {
         guard groupSize >= 2 else { throw CreditSourceError.invalidArgument("advantage: a group needs G ≥ 2 responses, got \(groupSize)") }
@@ -37,11 +38,19 @@ public final class AdvantageGroups: @unchecked Sendable {
     }
 
     /// The rollout batch of `episodes`' groups: rows i·G ..< (i+1)·G belong to episode i, its own
-    /// response at row i·G. Computed once per list of episodes.
-    public func batch(_ episodes: [Episode]) throws -> RolloutBatch {
+    /// response at row i·G. Computed once per list of episodes. `hiddenStates` adds the model's
+    /// final hidden states and probability rows at the response tokens (THR reads them; one more
+    /// forward pass, also paid once).
+    public func batch(_ episodes: [Episode], hiddenStates: Bool = false) throws -> RolloutBatch {
         lock.lock()
         defer { lock.unlock() }
-        if let c = cached, c.episodes == episodes { return c.batch }
+        if let c = cached, c.episodes == episodes {
+            guard hiddenStates && c.batch.hiddenStates == nil else { return c.batch }
+            var b = c.batch
+            (b.hiddenStates, b.probabilities) = statesAndRows(c.responses, length: b.length)
+            cached = (episodes, c.responses, b)
+            return b
+        }
         let G = groupSize
         var params = GenerationParameters(maxNewTokens: max(8, 2 * (episodes.map(\.response.count).max() ?? 4)), temperature: 1)
         if let eos = tokenizer.eosTokenID { params.stopTokenIDs = [eos] }
@@ -69,11 +78,42 @@ public final class AdvantageGroups: @unchecked Sendable {
             outcome[i] = verifier.tokenRewards(e).sequenceReward ?? 0
         }
         let m = Tensor(shape: [B, T], data: mask)
-        let batch = try RolloutBatch(mask: m, tokenRewards: RolloutBatch.placingSequenceRewards(outcome, mask: m),
+        var batch = try RolloutBatch(mask: m, tokenRewards: RolloutBatch.placingSequenceRewards(outcome, mask: m),
                                      groupIDs: (0 ..< B).map { $0 / G }, values: Tensor(shape: [B, T], data: [Float](repeating: 0, count: B * T)),
                                      entropies: Tensor(shape: [B, T], data: h), tokenIDs: IndexTensor(shape: [B, T], data: ids))
-        cached = (episodes, batch)
+        if hiddenStates { (batch.hiddenStates, batch.probabilities) = statesAndRows(responses, length: T) }
+        cached = (episodes, responses, batch)
         return batch
+    }
+
+    /// The model's final hidden state before each response token and its probability row there
+    /// (temperature 1, the sampler's), laid out like the batch: [B, T, C] and [B, T, V].
+    func statesAndRows(_ responses: [Episode], length T: Int) -> (Tensor, Tensor) {
+        let C = model.hiddenSize, V = model.vocabularySize, B = responses.count
+        var h = [Float](repeating: 0, count: B * T * C), p = [Float](repeating: 0, count: B * T * V)
+        let pad = Int32(truncatingIfNeeded: tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0)
+        let rows = responses.indices.filter { !responses[$0].prompt.isEmpty && !responses[$0].response.isEmpty }
+        for lo in stride(from: 0, to: rows.count, by: 16) {
+            let chunk = Array(rows[lo ..< min(lo + 16, rows.count)])
+            let L = chunk.map { responses[$0].prompt.count + responses[$0].response.count }.max() ?? 1
+            var ids = [Int32](repeating: pad, count: chunk.count * L)
+            for (r, i) in chunk.enumerated() {
+                for (t, v) in (responses[i].prompt + responses[i].response).enumerated() { ids[r * L + t] = v }
+            }
+            let (states, probabilities) = withoutGradients {
+                let s = model.hiddenStates(IndexTensor(shape: [chunk.count, L], data: ids), attentionMask: nil, cache: nil)
+                return (s.value.scalars, model.logits(fromHidden: s).softmax().value.scalars)
+            }
+            for (r, i) in chunk.enumerated() {
+                let P = responses[i].prompt.count
+                for t in responses[i].response.indices {
+                    let src = r * L + P - 1 + t, dst = i * T + t
+                    h.replaceSubrange(dst * C ..< (dst + 1) * C, with: states[src * C ..< (src + 1) * C])
+                    p.replaceSubrange(dst * V ..< (dst + 1) * V, with: probabilities[src * V ..< (src + 1) * V])
+                }
+            }
+        }
+        return (Tensor(shape: [B, T, C], data: h), Tensor(shape: [B, T, V], data: p))
     }
 }
 
@@ -102,7 +142,7 @@ public struct AdvantageCredit: BatchedTokenRewardSource {
 
     public func tokenRewards(_ episodes: [Episode]) -> [TokenRewards] {
         let zeros = episodes.map { TokenRewards(values: [Float](repeating: 0, count: $0.response.count), source: name) }
-        guard let batch = try? groups.batch(episodes), let a = try? estimator.estimate(batch) else { return zeros }
+        guard let batch = try? groups.batch(episodes, hiddenStates: estimator.readsHiddenStates), let a = try? estimator.estimate(batch) else { return zeros }
         let T = batch.length, G = groups.groupSize, adv = a.advantages.scalars
         return episodes.enumerated().map { i, e in
             TokenRewards(values: (0 ..< e.response.count).map { adv[i * G * T + $0] }, source: name)
@@ -110,5 +150,5 @@ public struct AdvantageCredit: BatchedTokenRewardSource {
     }
 
     /// The estimators the CreditBench demo's localisation table shows.
-    public static let demoEstimators = ["grpo", "rloo", "gae", "ktae", "gtpo", "grpo-s", "ma-gae"]
+    public static let demoEstimators = ["grpo", "rloo", "gae", "ktae", "gtpo", "grpo-s", "ma-gae", "thr"]
 }

@@ -46,6 +46,10 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
 
     public var entropyWeight: Float?
     public var macro: String?
+    /// THR (arXiv 2510.03669): steering weight p, threshold factor β, mode (nil: the estimator's default).
+    public var thrP: Float?
+    public var thrBeta: Float?
+    public var thrMode: String?
 
     // Constrained RLHF (Safe RLHF, arXiv 2310.12773; Moskovitz et al., arXiv 2310.04373): each
     // `constraints` entry is a reward function (NAME[:ARG], any registered one) judged beside the
@@ -75,7 +79,7 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     public var incorrectTopkRatio: Float = 0.5
     public var actorFreezeSteps = 0
 
-    // Quark (policy_loss quark, arXiv 2205.13636; docs/design/online-rl.md §14): every rollout joins a
+    // Quark (policy_loss quark, arXiv 2205.13636; docs/design/online-rl.md §13.3): every rollout joins a
     // pool, the pool is cut into `quark_quantiles` reward quantiles, and the update trains on samples
     // drawn from the pool, each behind its quantile's control prefix; rollouts are drawn behind the
     // best quantile's prefix. `quark_controls` are the K prefixes as text, lowest quantile first

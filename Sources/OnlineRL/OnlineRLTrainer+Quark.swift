@@ -1,6 +1,6 @@
 // Quark's steps in the loop (arXiv 2205.13636): control prefixes, the pool, the training draw, and
 // the reference distributions its KL reads. The loss itself: Objectives/RL/QuarkLoss.swift; the
-// pool: QuarkPool.swift; the design: docs/design/online-rl.md §14.
+// pool: QuarkPool.swift; the design: docs/design/online-rl.md §13.3.
 import Autograd
 import Models
 import Objectives
@@ -14,7 +14,7 @@ extension OnlineRLTrainer {
     /// surgery, so any model and GGUF file works), encoded without special tokens. Short prefixes
     /// matter on small models: a ten-token prefix such as `<|reward_q5|>` on a character-level
     /// tokenizer moved the addition model's outputs more than the training could correct
-    /// (docs/design/online-rl.md §14), so the default is `[Q1]` … `[QK]`.
+    /// (docs/design/online-rl.md §13.3), so the default is `[Q1]` … `[QK]`.
     static func quarkControlIDs(_ c: OnlineRLConfiguration, tokenizer: Tokenizer) throws -> [[Int]] {
         guard c.policyLoss == "quark" else { return [] }
         let texts = c.quarkControls.isEmpty ? (1 ... c.quarkQuantiles).map { "[Q\($0)]" } : c.quarkControls

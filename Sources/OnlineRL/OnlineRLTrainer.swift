@@ -101,7 +101,11 @@ public final class OnlineRLTrainer {
             rewards.divisor = multipliers?.normaliser ?? 1
         }
         var advantageSettings = AdvantageSettings(gamma: c.gamma, lambda: c.lam, whiten: c.whitenAdvantages,
-                                                  entropyWeight: c.entropyWeight, macro: c.macro)
+                                                  entropyWeight: c.entropyWeight, macro: c.macro, thrP: c.thrP, thrBeta: c.thrBeta)
+        if let m = c.thrMode {
+            guard let v = THRAdvantage.Mode(rawValue: m) else { throw RewardError("thr_mode: expected reweight or dominant, got \(m)") }
+            advantageSettings.thrMode = v
+        }
         if let s = c.scaleRewards {
             guard let v = RewardScaling(rawValue: s) else { throw RewardError("scale_rewards: expected group, batch or none, got \(s)") }
             advantageSettings.scaleRewards = v
@@ -161,6 +165,9 @@ public final class OnlineRLTrainer {
                 throw RewardError("prompts_per_step \(c.promptsPerStep) must be a multiple of the \(world.size) processes (each samples whole groups)")
             }
             guard !c.dynamicSampling else { throw RewardError("dynamic_sampling is not supported with more than one process") }
+            guard !estimator.readsHiddenStates else {
+                throw RewardError("estimator \(c.estimator) is not supported with more than one process (its hidden states and probability rows are not shared between ranks)")
+            }
         }
         klCoefficient = c.klCoef
         optimizer = AdamW(learningRate: c.learningRate, weightDecay: c.weightDecay)
@@ -319,11 +326,21 @@ public final class OnlineRLTrainer {
         let c = configuration
         let needOld = reusesBatch || c.klCoef > 0 || valueHead != nil
         let needRef = c.beta > 0 || c.klCoef > 0
-        guard needOld || needRef else { return }
+        let needStates = estimator.readsHiddenStates
+        guard needOld || needRef || needStates else { return }
         for lo in stride(from: 0, to: samples.count, by: c.perDeviceTrainBatchSize) {
             let range = lo ..< min(lo + c.perDeviceTrainBatchSize, samples.count)
             let p = PaddedRollout(Array(samples[range]), padID: padID, forLoss: false)
-            if needOld {
+            if needStates {
+                // THR: the old-policy pass also keeps h and π (when ℓ^old is not needed this is the
+                // one pass THR adds).
+                let out = frozenStates(p)
+                for (j, i) in range.enumerated() {
+                    if needOld { samples[i].oldLogps = p.completion(out.logps, row: j) }
+                    samples[i].hiddenStates = p.completionVectors(out.hidden, row: j)
+                    samples[i].probabilities = p.completionVectors(out.probabilities, row: j)
+                }
+            } else if needOld {
                 let out = forward(policy, p, grad: false, values: valueHead != nil)
                 for (j, i) in range.enumerated() {
                     samples[i].oldLogps = p.completion(out.logps.value, row: j)
@@ -465,9 +482,13 @@ public final class OnlineRLTrainer {
             }
         }
         let estimate = try estimator.estimate(batch)
+        metrics.merge(estimate.metrics) { a, _ in a }
         for i in samples.indices {
             samples[i].advantages = all.completion(estimate.advantages, row: i)
             samples[i].returns = all.completion(estimate.returns, row: i)
+            // THR's inputs are read once per rollout batch; the update does not need them.
+            samples[i].hiddenStates = nil
+            samples[i].probabilities = nil
         }
         lastRollouts = samples.map(RolloutRecord.init)
         if loss is OREALLoss {

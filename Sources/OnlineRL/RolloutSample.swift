@@ -31,6 +31,10 @@ struct RolloutSample {
     /// The prompt the reference reads when it differs from `promptIDs` (Quark: without the control
     /// prefix).
     var referencePromptIDs: [Int]?
+    /// THR's inputs from the old policy's no-grad pass (arXiv 2510.03669): the final hidden state
+    /// before each completion token, [ids.count × C], and the probability row there, [ids.count × V].
+    var hiddenStates: [Float]?
+    var probabilities: [Float]?
     /// False: the completion is left out of the loss (a truncated one under
     /// `mask_truncated_completions`).
     var trained = true
@@ -79,6 +83,32 @@ struct PaddedRollout {
         return Tensor(shape: [n, T], data: out)
     }
 
+    /// A per-token vector field [n, T, W] laid out like `mask` (0 outside the completions), W read
+    /// off the samples (0 when no sample has a token).
+    func vectors(_ values: (RolloutSample) -> [Float]?) -> Tensor? {
+        let n = samples.count, T = length
+        var rows: [[Float]] = []
+        rows.reserveCapacity(n)
+        for s in samples {
+            guard let v = values(s) else { return nil }
+            rows.append(v)
+        }
+        let W = zip(samples, rows).first { !$0.0.ids.isEmpty }.map { $0.1.count / $0.0.ids.count } ?? 0
+        var out = [Float](repeating: 0, count: n * T * W)
+        for (i, (s, v)) in zip(samples, rows).enumerated() where !v.isEmpty {
+            let base = (i * T + s.promptIDs.count - 1) * W
+            out.replaceSubrange(base ..< base + v.count, with: v)
+        }
+        return Tensor(shape: [n, T, W], data: out)
+    }
+
+    /// The completion part of row i of a [n, T, W] tensor, [ids.count × W].
+    func completionVectors(_ t: Tensor, row i: Int) -> [Float] {
+        let s = samples[i], T = length, W = t.shape[2]
+        let base = (i * T + s.promptIDs.count - 1) * W
+        return Array(t.scalars[base ..< base + s.ids.count * W])
+    }
+
     /// The completion part of row i of a [n, T] tensor.
     func completion(_ t: Tensor, row i: Int) -> [Float] {
         let s = samples[i], T = length
@@ -93,6 +123,7 @@ struct PaddedRollout {
         return try RolloutBatch(mask: mask, tokenRewards: field { $0.rewards }!, groupIDs: samples.map(\.group), values: field { $0.values },
                                 oldLogps: field { $0.oldLogps }, referenceLogps: field { $0.referenceLogps },
                                 rolloutLogps: field { $0.rolloutLogps }, entropies: field { $0.entropies }, tokenIDs: labels,
-                                rewardBaselines: baselines, tokenWeights: field { $0.tokenWeights })
+                                rewardBaselines: baselines, tokenWeights: field { $0.tokenWeights },
+                                hiddenStates: vectors { $0.hiddenStates }, probabilities: vectors { $0.probabilities })
     }
 }

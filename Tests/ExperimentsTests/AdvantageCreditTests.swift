@@ -57,6 +57,18 @@ import Tokenizers
             let r = source.tokenRewards(episodes)
             #expect(zip(r, episodes).allSatisfy { $0.values.count == $1.response.count && $0.values.allSatisfy(\.isFinite) }, "\(name)")
         }
+        // THR reads the model's final hidden states and probability rows, added to the shared batch on
+        // demand; its credit is the estimator's advantage on that batch, steered in the mixed groups.
+        let withStates = try grpo.groups.batch(episodes, hiddenStates: true)
+        #expect(withStates.hiddenStates?.shape == [16, withStates.length, grpo.groups.model.hiddenSize])
+        #expect(withStates.probabilities?.shape == [16, withStates.length, grpo.groups.model.vocabularySize])
+        let thrCredit = try CreditSources.load(spec: "advantage:thr,\(path),add,4", loader: loader).tokenRewards(episodes)
+        let thrAdvantages = try THRAdvantage().estimate(withStates).advantages.scalars, T = withStates.length
+        for (i, e) in episodes.enumerated() {
+            #expect(thrCredit[i].values == Array(thrAdvantages[4 * i * T ..< 4 * i * T + e.response.count]), "episode \(i)")
+        }
+        let scores = try THRAdvantage().scores(withStates)
+        #expect(scores.mixedRow[0] && scores.influence[0 ..< T].contains { $0 != 0 }, "episode 0's group is mixed: THR scores it")
         for bad in ["advantage:remax,\(path),add", "advantage:grpo,\(path),add,1", "advantage:nope,\(path),add",
                     "advantage:grpo,\(path),nosuchtask", "advantage:grpo"] {
             #expect(throws: (any Error).self, "\(bad)") { try CreditSources.load(spec: bad, loader: loader) }

@@ -317,7 +317,8 @@ struct RLAnchorTests {
         let notInVerl = ["ktae": "KTAE lives in its authors' fork of verl; its worked example (SciPy's Fisher test) is the ktae case of rl_reference.json",
                          "gtpo": "GTPO has no public code; its numpy worked examples are the gtpo cases of rl_reference.json",
                          "grpo-s": "GRPO-S has no public code; its numpy worked examples are the grpo_s cases of rl_reference.json",
-                         "ma-gae": "MA-RLHF lives in a DeepSpeed-Chat fork; its numpy worked examples are the ma_gae cases of rl_reference.json"]
+                         "ma-gae": "MA-RLHF lives in a DeepSpeed-Chat fork; its numpy worked examples are the ma_gae cases of rl_reference.json",
+                         "thr": "THR has no public code; its numpy worked examples are the thr cases and the thr section of rl_reference.json"]
         for name in AdvantageEstimators.registry.names where notInVerl[name] == nil {
             #expect(anchoredEstimators.contains(name), "\(name) is not anchored to verl")
         }

@@ -44,7 +44,13 @@ struct RLReference: @unchecked Sendable {
                          oldLogps: bt("old_logps"), referenceLogps: bt("reference_logps"),
                          rolloutLogps: bt("rollout_logps"), entropies: bt("entropies"),
                          tokenIDs: IndexTensor(shape: [B, T], data: ints(inputs["token_ids"])),
-                         rewardBaselines: Tensor(floats(inputs["reward_baselines"])), tokenWeights: bt("token_weights"))
+                         rewardBaselines: Tensor(floats(inputs["reward_baselines"])), tokenWeights: bt("token_weights"),
+                         hiddenStates: btw("hidden_states", "hidden_size"), probabilities: btw("probabilities", "vocabulary"))
+    }
+
+    /// A [B, T, W] input, W stored under `widthKey`.
+    func btw(_ key: String, _ widthKey: String) -> Tensor {
+        Tensor(shape: [B, T, (inputs[widthKey] as? NSNumber)?.intValue ?? 0], data: floats(inputs[key]))
     }
 }
 
@@ -94,9 +100,13 @@ struct RandomRollout {
     func batch() -> RolloutBatch {
         // Shapes are right by construction. Token ids (KTAE) cycle through a small vocabulary.
         let ids = IndexTensor(shape: [Self.B, Self.T], data: (0 ..< Self.B * Self.T).map { Int32(($0 * 7 + 3) % 5) })
+        // THR's hidden states (C = 3) and probability rows (V = 5), from a generator of their own.
+        var g = RandomGenerator(seed: 2510)
+        let hidden = Tensor.randomNormal([Self.B, Self.T, 3], using: &g)
+        let probabilities = (Tensor.randomNormal([Self.B, Self.T, 5], using: &g) * 1.5).softmax()
         return try! RolloutBatch(mask: mask, tokenRewards: rewards, groupIDs: groups, values: values, oldLogps: oldLogps,
                                  referenceLogps: referenceLogps, rolloutLogps: rolloutLogps, entropies: entropies, tokenIDs: ids,
-                                 tokenWeights: tokenWeights)
+                                 tokenWeights: tokenWeights, hiddenStates: hidden, probabilities: probabilities)
     }
 
     /// The same batch with NaN, ±inf and huge values written into every masked position.

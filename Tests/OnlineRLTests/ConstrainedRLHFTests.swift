@@ -65,15 +65,15 @@ private func close(_ a: [Float], _ b: [Float], _ atol: Float) -> Bool {
     /// unconstrained one bit for bit (its rewards are summed without any division).
     @Test func aConstraintThatNeverBindsChangesNothing() throws {
         let setup = try AdditionSetup.shared.get()
-        let plain = smallAdditionRun(setup, steps: 3)
+        let plain = setup.smallConfiguration(steps: 3)
         var constrained = plain
         constrained.constraints = ["overlong:4,3"]  // ≤ 0 always
         constrained.constraintThresholds = [0.5]
         constrained.constraintBounds = [.upper]
         constrained.constraintInit = 0
         constrained.constraintLr = 1
-        let (a, la) = try runLogged(plain)
-        let (b, lb) = try runLogged(constrained)
+        let (a, la) = try runLogging(plain)
+        let (b, lb) = try runLogging(constrained)
         #expect(lb.map { $0["constraint/overlong/lambda"] } == [0, 0, 0])
         #expect(b.multipliers?.values == [0])
         #expect(la.map { $0["reward"]!.bitPattern } == lb.map { $0["reward"]!.bitPattern })
@@ -84,13 +84,13 @@ private func close(_ a: [Float], _ b: [Float], _ atol: Float) -> Bool {
     /// η = 0 leaves λ at its initial value whatever the constraint's mean.
     @Test func zeroStepSizeKeepsTheMultiplier() throws {
         let setup = try AdditionSetup.shared.get()
-        var c = smallAdditionRun(setup, steps: 2)
+        var c = setup.smallConfiguration(steps: 2)
         c.constraints = ["overlong:4,3"]
         c.constraintThresholds = [0]
         c.constraintBounds = [.lower]
         c.constraintInit = 0.75
         c.constraintLr = 0
-        let (t, logged) = try runLogged(c)
+        let (t, logged) = try runLogging(c)
         #expect(logged.map { $0["constraint/overlong/lambda"] } == [0.75, 0.75])
         #expect(t.multipliers?.values == [0.75])
     }
@@ -99,12 +99,12 @@ private func close(_ a: [Float], _ b: [Float], _ atol: Float) -> Bool {
     /// exactly (3 + 3 resumed steps equal 6 straight, bit for bit).
     @Test func multipliersFollowTheDualStepAndResumeExactly() throws {
         let setup = try AdditionSetup.shared.get()
-        var c = smallAdditionRun(setup, steps: 6)
+        var c = setup.smallConfiguration(steps: 6)
         c.constraints = ["overlong:4,3"]
         c.constraintThresholds = [-0.05]
         c.constraintBounds = [.lower]
         c.constraintLr = 2
-        let (straight, logged) = try runLogged(c)
+        let (straight, logged) = try runLogging(c)
         let lambdas = logged.compactMap { $0["constraint/overlong/lambda"] }, means = logged.compactMap { $0["constraint/overlong/mean"] }
         #expect(lambdas.count == 6 && means.count == 6)
         #expect(lambdas[0] == 1, "λ starts at constraint_init")
@@ -148,19 +148,19 @@ private func close(_ a: [Float], _ b: [Float], _ atol: Float) -> Bool {
     /// twenty steps is well below, and the multiplier grows while the budget is exceeded.
     @Test func aCostMovesTowardsItsBudget() throws {
         let setup = try AdditionSetup.shared.get()
-        var c = smallAdditionRun(setup, steps: 20)
+        var c = setup.smallConfiguration(steps: 20)
         c.promptsPerStep = 8
         c.constraints = ["regex:1"]
         c.constraintThresholds = [0.1]
         c.constraintLr = 2
-        let (_, logged) = try runLogged(c)
+        let (_, logged) = try runLogging(c)
         let means = logged.compactMap { $0["constraint/regex/mean"] }, lambdas = logged.compactMap { $0["constraint/regex/lambda"] }
         var free = c
         free.constraints = []
         free.constraintThresholds = []
         free.rewards = ["creditbench", "regex:1"]
         free.rewardWeights = [1, 0]
-        let freeMeans = try runLogged(free).1.compactMap { $0["rewards/regex/mean"] }
+        let freeMeans = try runLogging(free).1.compactMap { $0["rewards/regex/mean"] }
         let late = { (v: [Float]) in v.suffix(8).reduce(0, +) / 8 }
         #expect(means.count == 20 && freeMeans.count == 20)
         // Measured: 0.10 against 0.62 over the last eight of twenty steps (the free run learns the
@@ -173,7 +173,7 @@ private func close(_ a: [Float], _ b: [Float], _ atol: Float) -> Bool {
     /// Settings that cannot work are refused, each naming its setting.
     @Test func badSettingsNameTheSetting() throws {
         let setup = try AdditionSetup.shared.get()
-        var base = smallAdditionRun(setup, steps: 1)
+        var base = setup.smallConfiguration(steps: 1)
         base.constraints = ["overlong:4,3"]
         base.constraintThresholds = [0]
         for (edit, key) in [({ (c: inout OnlineRLConfiguration) in c.constraintThresholds = [] }, "constraint_thresholds"),

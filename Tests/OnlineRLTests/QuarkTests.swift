@@ -18,7 +18,7 @@ import Training
         .appendingPathComponent("Fixtures/objectives/quark_reference.json")
 
     func quark(_ setup: AdditionSetup, steps: Int) -> OnlineRLConfiguration {
-        var c = smallAdditionRun(setup, steps: steps)
+        var c = setup.smallConfiguration(steps: steps)
         c.policyLoss = "quark"
         return c
     }
@@ -92,7 +92,7 @@ import Training
     @Test func resumesExactlyWithThePool() throws {
         let setup = try AdditionSetup.shared.get()
         let c = quark(setup, steps: 4)
-        let straight = try runLogged(c).trainer
+        let straight = try runLogging(c).trainer
         let (a, b, _) = try resumedTrainer(c, split: 2)
         #expect(b.quarkPool == a.quarkPool && b.quarkPool.entries.count == 2 * c.rolloutSize)
         try b.run()
@@ -100,7 +100,7 @@ import Training
         let x = straight.policy.stateDict(), y = b.policy.stateDict()
         for (k, t) in x { #expect(t.scalars.map(\.bitPattern) == y[k]!.scalars.map(\.bitPattern), "\(k) differs after resume") }
 
-        var plain = smallAdditionRun(setup, steps: 1)
+        var plain = setup.smallConfiguration(steps: 1)
         plain.out = TestFiles.temporaryPath("plain")
         let p = try OnlineRLSetup.prepare(plain).trainer
         try p.run()

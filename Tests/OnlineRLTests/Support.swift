@@ -9,6 +9,29 @@ import Training
 import TestSupport
 import TrainedFixtures
 
+extension AdditionSetup {
+    /// The learning tests' settings at a smaller scale: 4 prompts × 4 generations per step, one
+    /// micro-batch.
+    func smallConfiguration(steps: Int) -> OnlineRLConfiguration {
+        var c = configuration(steps: steps)
+        c.promptsPerStep = 4
+        c.numGenerations = 4
+        c.perDeviceTrainBatchSize = 16
+        return c
+    }
+}
+
+/// Runs `c` from the configuration and returns the trainer and each step's metrics.
+func runLogging(_ c: OnlineRLConfiguration) throws -> (trainer: OnlineRLTrainer, metrics: [[String: Float]]) {
+    let trainer = try OnlineRLSetup.prepare(c).trainer
+    var logged: [[String: Float]] = []
+    try trainer.run { event in
+        if case .step(_, _, let m) = event { logged.append(m) }
+        return .continue
+    }
+    return (trainer, logged)
+}
+
 /// Runs `c` for `split` steps, saves a checkpoint, and builds a fresh trainer resumed from it (not
 /// yet run on to `c.maxSteps`): the exact-resume tests compare it with an uninterrupted run.
 func resumedTrainer(_ c: OnlineRLConfiguration, split: Int) throws -> (first: OnlineRLTrainer, resumed: OnlineRLTrainer, checkpoint: URL) {
@@ -31,25 +54,4 @@ func makeCompletions(_ texts: [String], tokenizer: Tokenizer) -> [Completion] {
         Completion(prompt: RLPrompt(location: RowLocation(file: "p.jsonl", line: i + 1), text: "x\(i)", ids: tokenizer.encode("x\(i)")),
                    ids: tokenizer.encode(t), text: t, finishReason: .length)
     }
-}
-
-/// The addition SFT model's GRPO settings shrunk for quick trainer tests: 4 prompts × 4
-/// completions per step, one forward/backward per step.
-func smallAdditionRun(_ setup: AdditionSetup, steps: Int) -> OnlineRLConfiguration {
-    var c = setup.configuration(steps: steps)
-    c.promptsPerStep = 4
-    c.numGenerations = 4
-    c.perDeviceTrainBatchSize = 16
-    return c
-}
-
-/// Runs `c` from its start and returns the trainer and each step's metrics.
-func runLogged(_ c: OnlineRLConfiguration) throws -> (trainer: OnlineRLTrainer, steps: [[String: Float]]) {
-    let trainer = try OnlineRLSetup.prepare(c).trainer
-    var logged: [[String: Float]] = []
-    try trainer.run { event in
-        if case .step(_, _, let m) = event { logged.append(m) }
-        return .continue
-    }
-    return (trainer, logged)
 }

@@ -17,7 +17,7 @@ import TrainedFixtures
         let setup = try AdditionSetup.shared.get()
         for (estimator, loss, macro) in [("gtpo", "ppo", nil), ("grpo-s", "ppo", nil), ("ma-gae", "ppo", "punct"),
                                          ("ma-gae", "ppo", "space"), ("grpo", "em-ft", nil)] as [(String, String, String?)] {
-            var c = smallAdditionRun(setup, steps: 2)
+            var c = setup.smallConfiguration(steps: 2)
             c.estimator = estimator
             c.policyLoss = loss
             c.macro = macro
@@ -31,7 +31,7 @@ import TrainedFixtures
             #expect(last["loss"]?.isFinite == true, "\(estimator)/\(loss): \(last)")
             if loss == "em-ft" { #expect(last["entropy"] != nil) }
         }
-        var bad = smallAdditionRun(setup, steps: 1)
+        var bad = setup.smallConfiguration(steps: 1)
         bad.estimator = "ma-gae"
         bad.macro = "ngram:0"
         #expect(throws: (any Error).self) { try OnlineRLSetup.prepare(bad) }

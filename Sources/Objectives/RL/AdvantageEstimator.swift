@@ -10,10 +10,13 @@ import TensorCore
 public struct Advantages: Sendable {
     public var advantages: Tensor
     public var returns: Tensor
+    /// Diagnostics the estimator reports for the step's log (THR's `thr/…`); empty for most.
+    public var metrics: [String: Float]
 
-    public init(advantages: Tensor, returns: Tensor) {
+    public init(advantages: Tensor, returns: Tensor, metrics: [String: Float] = [:]) {
         self.advantages = advantages
         self.returns = returns
+        self.metrics = metrics
     }
 }
 
@@ -27,10 +30,15 @@ public protocol AdvantageEstimator: Sendable {
     func estimate(_ batch: RolloutBatch) throws -> Advantages
     /// Whether the estimator reads a critic's values (the trainer then trains a value head).
     var readsValues: Bool { get }
+    /// Whether the estimator reads the old policy's final hidden states and probability rows
+    /// (`RolloutBatch.hiddenStates`, `.probabilities`; the trainer then records them in its no-grad
+    /// scoring pass).
+    var readsHiddenStates: Bool { get }
 }
 
 extension AdvantageEstimator {
     public var readsValues: Bool { false }
+    public var readsHiddenStates: Bool { false }
 }
 
 /// How GRPO-style group advantages are scaled (TRL `GRPOConfig.scale_rewards`).
@@ -59,9 +67,16 @@ public struct AdvantageSettings: Sendable, Equatable {
     public var entropyWeight: Float?
     /// MA-RLHF's macro-action rule (arXiv 2410.02743), as text: `ngram:N`, `punct` or `space`.
     public var macro: String?
+    /// THR's steering weight p ∈ [−1, 1] (arXiv 2510.03669): > 0 exploitation, < 0 exploration.
+    public var thrP: Float?
+    /// THR's dominance-threshold factor β (τ = β · the lowest mean influence of a correct response).
+    public var thrBeta: Float?
+    /// THR's treatment of non-dominant tokens: `reweight` (keep GRPO's advantage) or `dominant` (0).
+    public var thrMode: THRAdvantage.Mode?
 
     public init(gamma: Float? = nil, lambda: Float? = nil, whiten: Bool? = nil,
-                scaleRewards: RewardScaling? = nil, epsilon: Float? = nil, entropyWeight: Float? = nil, macro: String? = nil) {
+                scaleRewards: RewardScaling? = nil, epsilon: Float? = nil, entropyWeight: Float? = nil, macro: String? = nil,
+                thrP: Float? = nil, thrBeta: Float? = nil, thrMode: THRAdvantage.Mode? = nil) {
         self.gamma = gamma
         self.lambda = lambda
         self.whiten = whiten
@@ -69,10 +84,13 @@ public struct AdvantageSettings: Sendable, Equatable {
         self.epsilon = epsilon
         self.entropyWeight = entropyWeight
         self.macro = macro
+        self.thrP = thrP
+        self.thrBeta = thrBeta
+        self.thrMode = thrMode
     }
 
     /// The setting keys, as a run's `config.yaml` and the cards' `defaults` spell them.
-    public static let keys = ["gamma", "lam", "whiten_advantages", "scale_rewards", "epsilon", "entropy_weight", "macro"]
+    public static let keys = ["gamma", "lam", "whiten_advantages", "scale_rewards", "epsilon", "entropy_weight", "macro", "thr_p", "thr_beta", "thr_mode"]
 
     /// Parses `config.yaml`-style text values; unknown keys are an error (a typo must not silently
     /// fall back to a default).
@@ -89,6 +107,9 @@ public struct AdvantageSettings: Sendable, Equatable {
             case "macro":
                 _ = try MacroRule(parsing: text)
                 macro = text
+            case "thr_p": thrP = try parseFloat(key, text)
+            case "thr_beta": thrBeta = try parseFloat(key, text)
+            case "thr_mode": thrMode = try THRAdvantage.Mode(parsing: text)
             default:
                 throw RLInputError.invalidSetting(key: key, value: text, reason: "unknown key; expected one of \(Self.keys.joined(separator: ", "))")
             }
@@ -106,6 +127,7 @@ public enum AdvantageEstimators {
         GAE.entry, GRPOAdvantage.entry, GRPOAdvantage.drGRPOEntry, RLOOAdvantage.entry,
         ReinforcePlusPlusAdvantage.entry, ReinforcePlusPlusBaselineAdvantage.entry, ReMaxAdvantage.entry,
         GRPOPassKAdvantage.entry, KTAEAdvantage.entry, EntropyWeightedAdvantage.gtpoEntry, EntropyWeightedAdvantage.grpoSEntry, MacroGAE.entry,
+        THRAdvantage.entry,
     ])
 
     /// The estimator registered under `name` (or an alias), built from `settings`.

@@ -14,7 +14,7 @@ import TensorCore
 ///
 /// over the whole vocabulary at every response position, with the reference reading the prompt
 /// *without* the control prefix (`PolicyLossInput.referenceKL`, computed by the trainer,
-/// docs/design/online-rl.md §14); H_t is the policy's entropy there. The reference code
+/// docs/design/online-rl.md §13.3); H_t is the policy's entropy there. The reference code
 /// (`GXimingLu/Quark:main.py`, `loss`) takes the token mean of all three terms with β = 0.05 and
 /// α = 0.06. Advantages are not read: the reward enters through which quantile's prefix a sample
 /// is trained under, and at sampling time through the best prefix. ∂L/∂ℓ_t = −m_t/N (token mean).

@@ -42,13 +42,20 @@ public struct RolloutBatch: Sendable {
     /// ω_t ≥ 0, per-token importance weights from a token-level reward model trained online: [B, T]
     /// (OREAL, arXiv 2502.06781: ω⁺ on rows with a positive outcome, ω⁻ on the others). nil = 1.
     public var tokenWeights: Tensor?
+    /// h_t, the old policy's final hidden state at the position that predicts y_t (the vector the
+    /// unembedding multiplies, after the final norm): [B, T, C]. THR (arXiv 2510.03669) reads it.
+    public var hiddenStates: Tensor?
+    /// π_old(· | prefix) at every position, the full softmax row over the vocabulary at the
+    /// sampling temperature: [B, T, V]. THR (arXiv 2510.03669) reads it.
+    public var probabilities: Tensor?
 
     /// - Parameter groupIDs: nil puts every row in its own group.
     /// - Throws: `RLInputError.shape` when a field does not match the mask.
     public init(mask: Tensor, tokenRewards: Tensor, groupIDs: [Int]? = nil, values: Tensor? = nil,
                 oldLogps: Tensor? = nil, referenceLogps: Tensor? = nil, rolloutLogps: Tensor? = nil,
                 entropies: Tensor? = nil, tokenIDs: IndexTensor? = nil, rewardBaselines: Tensor? = nil,
-                macroStarts: Tensor? = nil, tokenWeights: Tensor? = nil) throws {
+                macroStarts: Tensor? = nil, tokenWeights: Tensor? = nil, hiddenStates: Tensor? = nil,
+                probabilities: Tensor? = nil) throws {
         guard mask.rank == 2 else { throw RLInputError.shape(field: "mask", got: mask.shape, expected: [-1, -1]) }
         let bt = mask.shape
         func check(_ t: Tensor?, _ name: String) throws {
@@ -62,6 +69,9 @@ public struct RolloutBatch: Sendable {
         try check(entropies, "entropies")
         try check(macroStarts, "macroStarts")
         try check(tokenWeights, "tokenWeights")
+        for (t, name) in [(hiddenStates, "hiddenStates"), (probabilities, "probabilities")] {
+            if let t, t.rank != 3 || Array(t.shape.prefix(2)) != bt { throw RLInputError.shape(field: name, got: t.shape, expected: bt + [-1]) }
+        }
         if let tokenIDs, tokenIDs.shape != bt { throw RLInputError.shape(field: "tokenIDs", got: tokenIDs.shape, expected: bt) }
         if let rewardBaselines, rewardBaselines.shape != [bt[0]] {
             throw RLInputError.shape(field: "rewardBaselines", got: rewardBaselines.shape, expected: [bt[0]])
@@ -80,6 +90,8 @@ public struct RolloutBatch: Sendable {
         self.rewardBaselines = rewardBaselines
         self.macroStarts = macroStarts
         self.tokenWeights = tokenWeights
+        self.hiddenStates = hiddenStates
+        self.probabilities = probabilities
     }
 
     /// B, the number of responses.
@@ -128,6 +140,17 @@ public struct RolloutBatch: Sendable {
         let v = x.scalars, m = mask.scalars, T = length
         for k in 0 ..< v.count where m[k] != 0 && !v[k].isFinite {
             throw RLInputError.nonFinite(field: field, row: k / T, position: k % T, value: v[k])
+        }
+        return v
+    }
+
+    /// The scalars of a [B, T, W] field after checking that every trained position's row is finite.
+    func finiteVectors(_ x: Tensor, _ field: String) throws -> [Float] {
+        let v = x.scalars, m = mask.scalars, T = length, W = x.shape[2]
+        for k in 0 ..< m.count where m[k] != 0 {
+            for c in 0 ..< W where !v[k * W + c].isFinite {
+                throw RLInputError.nonFinite(field: field, row: k / T, position: k % T, value: v[k * W + c])
+            }
         }
         return v
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Worked example of Quark (arXiv 2205.13636), computed with numpy in float64 from the formulas as
-docs/design/online-rl.md §14 states them, independently of the Swift code.
+docs/design/online-rl.md §13.3 states them, independently of the Swift code.
 
 Loss, token mean over the trained response tokens (mask m):
   L = sum_{b,t} m_bt (-log p_bt(y_bt) + beta * KL_bt - alpha * H_bt) / sum m

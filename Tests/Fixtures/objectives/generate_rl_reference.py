@@ -4,7 +4,7 @@ independently with numpy in float64 from the published formulas (PPO arXiv 1707.
 arXiv 1506.02438, GRPO arXiv 2402.03300, Dr. GRPO arXiv 2503.20783, RLOO arXiv 2402.14740,
 REINFORCE++ arXiv 2501.03262, ReMax arXiv 2310.10505, Pass@k arXiv 2503.19595, KTAE arXiv
 2505.16826 (Fisher's exact test by SciPy), GTPO / GRPO-S arXiv 2508.04349, MA-RLHF arXiv
-2410.02743, EM-FT arXiv 2505.15134, DAPO arXiv
+2410.02743, THR arXiv 2510.03669 (our reconstruction, docs/design/online-rl.md §13.2), EM-FT arXiv 2505.15134, DAPO arXiv
 2503.14476, OREAL arXiv 2502.06781 (InternLM/OREAL:train_oreal.py), GSPO arXiv 2507.18071, GMPO arXiv 2507.20673, REINFORCE + IS arXiv 2512.01374) and
 the reference code the Swift types cite (volcengine/verl:verl/trainer/ppo/core_algos.py).
 Writes `rl_reference.json` next to this file:
@@ -13,6 +13,8 @@ Writes `rl_reference.json` next to this file:
               trailing padding and tool-token holes; every masked entry of every per-token input
               holds a junk value (it must never be read). Stored float32-representable.
   estimators  per case: registry name, settings (config text), advantages and returns [B, T].
+  thr         THR's per-token influence s, THR = A·s and dominance (|s| > tau) at the default
+              settings, by the direct double sum over explicit residual vectors g = e_y - pi.
   losses      per case: registry name, settings, which advantages, the loss, its metrics, and
               d loss / d logps (and d loss / d entropy where an entropy bonus is on) by float64
               central differences (h = 1e-6). Stop-gradients are emulated by holding a frozen
@@ -88,6 +90,14 @@ ADV = {"token": token_advantages, "sequence": sequence_advantages}
 token_ids = np.random.default_rng(4242).integers(0, 6, size=(B, T))
 # OREAL's token-RM logits, from a generator of their own too.
 rm_logits = junk(np.random.default_rng(2502).normal(size=(B, T)) * 1.5)
+# THR's old-policy final hidden states [B, T, C] and probability rows [B, T, V] (V covers the
+# token ids), from a generator of their own; junk at masked positions.
+C_HID, V_THR = 4, 6
+_thr = np.random.default_rng(2510)
+hidden = f32(np.where(M[..., None], _thr.normal(size=(B, T, C_HID)), JUNK))
+_lg = _thr.normal(size=(B, T, V_THR)) * 1.5
+_pr = np.exp(_lg - _lg.max(-1, keepdims=True))
+probs = f32(np.where(M[..., None], _pr / _pr.sum(-1, keepdims=True), JUNK))
 
 
 def z(x):
@@ -324,6 +334,46 @@ def ma_gae(n, gamma=1.0, lam=0.95, whiten_adv=True):
     return (whiten(adv) if whiten_adv else adv), ret
 
 
+def thr_scores(beta=1.0, scale="group", eps=1e-4):
+    """THR (arXiv 2510.03669, reconstructed from NTHR arXiv 2505.18830): for every trained token of
+    a group with both outcomes (correct: R > 0), s = sum over the correct responses' tokens of
+    <g, g'><h, h'> with g = e_y - pi written out over the vocabulary, THR = A_grpo * s, dominant
+    when |s| > tau = beta * min over correct responses of their mean s."""
+    R = seq_rewards()
+    A = grpo(scale, eps)[0]
+    s, dom, mixed = np.zeros((B, T)), np.zeros((B, T), dtype=bool), np.zeros((B, T), dtype=bool)
+
+    def g(i, t):
+        e = np.zeros(V_THR)
+        e[token_ids[i, t]] = 1.0
+        return e - probs[i, t]
+
+    for rows in group_rows():
+        pos = [i for i in rows if R[i] > 0]
+        if not pos or len(pos) == len(rows):
+            continue
+        toks = [(i, t) for i in rows for t in range(T) if M[i, t]]
+        ctoks = [(i, t) for i in pos for t in range(T) if M[i, t]]
+        for (j, k) in toks:
+            mixed[j, k] = True
+            s[j, k] = sum(float(g(j, k) @ g(i, t)) * float(hidden[j, k] @ hidden[i, t]) for (i, t) in ctoks)
+        tau = beta * min(np.mean([s[i, t] for t in range(T) if M[i, t]]) for i in pos if M[i].any())
+        for (j, k) in toks:
+            dom[j, k] = abs(s[j, k]) > tau
+    return s, A * s, dom, mixed, A
+
+
+def thr(p=0.1, beta=1.0, mode="reweight", scale="group", eps=1e-4):
+    """A' = A (1 + p sgn THR) on dominant tokens of mixed groups; the others keep A (reweight) or
+    get 0 (dominant); groups with one outcome keep GRPO's A."""
+    s, th, dom, mixed, A = thr_scores(beta, scale, eps)
+    out = A.copy()
+    out[mixed & dom] = (A * (1 + p * np.sign(th)))[mixed & dom]
+    if mode == "dominant":
+        out[mixed & ~dom] = 0.0
+    return out, out
+
+
 estimator_cases = {
     "gae_default": ("gae", {}, gae()),
     "gae_gamma0.9_lam0.8_raw": ("gae", {"gamma": "0.9", "lam": "0.8", "whiten_advantages": "false"},
@@ -348,7 +398,15 @@ estimator_cases = {
     "ma_gae_ngram2": ("ma-gae", {"macro": "ngram:2"}, ma_gae(2)),
     "ma_gae_ngram3_raw": ("ma-rlhf", {"macro": "ngram:3", "gamma": "0.9", "lam": "0.8", "whiten_advantages": "false"},
                           ma_gae(3, 0.9, 0.8, False)),
+    "thr_default": ("thr", {}, thr()),
+    "thr_p0_is_grpo": ("thr", {"thr_p": "0"}, thr(0.0)),
+    "thr_explore": ("thr", {"thr_p": "-0.5", "thr_beta": "0.5"}, thr(-0.5, 0.5)),
+    "thr_dominant_exploit": ("thr", {"thr_p": "1", "thr_mode": "dominant", "scale_rewards": "none"},
+                             thr(1.0, 1.0, "dominant", "none")),
 }
+_s, _thr_values, _dom, _mixed, _ = thr_scores()
+thr_reference = {"influence": _s.reshape(-1).tolist(), "thr": _thr_values.reshape(-1).tolist(),
+                 "dominant": _dom.astype(int).reshape(-1).tolist(), "mixed": _mixed.astype(int).reshape(-1).tolist()}
 
 
 # ----------------------------------------------------------------------------- losses
@@ -659,6 +717,9 @@ inputs = {
     "token_ids": token_ids.reshape(-1).tolist(),
     "rm_logits": rm_logits.reshape(-1).tolist(),
     "token_weights": token_weights.reshape(-1).tolist(),
+    "hidden_size": C_HID, "vocabulary": V_THR,
+    "hidden_states": hidden.reshape(-1).tolist(),
+    "probabilities": probs.reshape(-1).tolist(),
 }
 
 out = {
@@ -674,6 +735,7 @@ out = {
     "adaptive_kl": {"initial": 0.05, "target": 0.1, "horizon": 10000, "updates": ctrl},
     "lagrange": lagrange,
     "oreal": oreal,
+    "thr": thr_reference,
 }
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rl_reference.json")
 with open(path, "w") as fh:
