@@ -6,14 +6,22 @@ import Foundation
 import Testing
 
 @Suite struct SystematicRegimeTests {
-    @Test func theSFTModelMakesThePlantedErrorOnMostPromptsThatAdmitIt() throws {
+    /// The quick demo in the systematic regime with `task`'s bug at `share`, the all-wrong
+    /// localisation set and one short DPO run: what the planted-error checks need.
+    func systematicSettings(task: String? = nil, share: Double) -> CreditDemoSettings {
         var s = CreditDemoSettings.quick
+        if let task { s.task = task }
         s.regime = "systematic"
-        s.systematicShare = 1
+        s.systematicShare = share
         s.localisationSet = "all-wrong"
         s.methods = ["dpo"]
         s.preferenceSteps = 5
         s.auxiliarySteps = 5
+        return s
+    }
+
+    @Test func theSFTModelMakesThePlantedErrorOnMostPromptsThatAdmitIt() throws {
+        let s = systematicSettings(share: 1)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenalign-systematic-\(getpid())")
         defer { try? FileManager.default.removeItem(at: folder) }
         let r = try CreditDemo.run(s, folder: folder)
@@ -37,14 +45,7 @@ import Testing
     /// (docs/results.md gives the rates); a run of those is minutes, too long for the suite.
     @Test(arguments: [("cipher", 1.0), ("count", 0.85)])
     func theQuickModelLearnsTheBugOf(task: String, share: Double) throws {
-        var s = CreditDemoSettings.quick
-        s.task = task
-        s.regime = "systematic"
-        s.systematicShare = share
-        s.localisationSet = "all-wrong"
-        s.methods = ["dpo"]
-        s.preferenceSteps = 5
-        s.auxiliarySteps = 5
+        let s = systematicSettings(task: task, share: share)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenalign-systematic-\(task)-\(getpid())")
         defer { try? FileManager.default.removeItem(at: folder) }
         let r = try CreditDemo.run(s, folder: folder)
