@@ -181,7 +181,11 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
 
     /// Whether a loss or reward term reads the reference model: KL-as-loss (`beta`), KL in the
     /// reward (`kl_coef`), or Quark's full-vocabulary KL.
-    public var readsReference: Bool { beta > 0 || klCoef > 0 || (policyLoss == "quark" && quarkKlCoef > 0) }
+    public var readsReference: Bool { beta > 0 || klCoef > 0 || (usesQuark && quarkKlCoef > 0) }
+
+    /// Whether `policy_loss` names Quark (by its name or any alias the registry knows), whose loop
+    /// differs: prefixes, a pool, no advantages.
+    public var usesQuark: Bool { (try? PolicyLosses.registry.entry(named: policyLoss))?.card.name == "quark" }
 
     /// Checks every setting (flags and YAML alike): the required ones, each setting's rule in
     /// `settings`, then the rules that relate settings. Errors name the key.
@@ -203,7 +207,7 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
         if let m = constraintMax, m < constraintInit {
             throw fail("constraint_max", "must be ≥ constraint_init (\(constraintInit)), got \(m)")
         }
-        if policyLoss == "quark" {
+        if usesQuark {
             if !quarkControls.isEmpty && quarkControls.count != quarkQuantiles {
                 throw fail("quark_controls", "\(quarkControls.count) prefixes for \(quarkQuantiles) quantiles (give one per quantile, lowest first)")
             }

@@ -16,7 +16,7 @@ extension OnlineRLTrainer {
     /// tokenizer moved the addition model's outputs more than the training could correct
     /// (docs/design/online-rl.md §13.3), so the default is `[Q1]` … `[QK]`.
     static func quarkControlIDs(_ c: OnlineRLConfiguration, tokenizer: Tokenizer) throws -> [[Int]] {
-        guard c.policyLoss == "quark" else { return [] }
+        guard c.usesQuark else { return [] }
         let texts = c.quarkControls.isEmpty ? (1 ... c.quarkQuantiles).map { "[Q\($0)]" } : c.quarkControls
         let ids = texts.map { tokenizer.encode($0, addSpecialTokens: false) }
         for (text, v) in zip(texts, ids) where v.isEmpty {

@@ -327,7 +327,8 @@ public final class OnlineRLTrainer {
         let needOld = reusesBatch || c.klCoef > 0 || valueHead != nil
         let needRef = c.beta > 0 || c.klCoef > 0
         let needStates = estimator.readsHiddenStates
-        guard needOld || needRef || needStates else { return }
+        // Quark trains on its pool draw, not on these rollouts: nothing frozen is read.
+        guard !(loss is QuarkLoss), needOld || needRef || needStates else { return }
         for lo in stride(from: 0, to: samples.count, by: c.perDeviceTrainBatchSize) {
             let range = lo ..< min(lo + c.perDeviceTrainBatchSize, samples.count)
             let p = PaddedRollout(Array(samples[range]), padID: padID, forLoss: false)
