@@ -132,12 +132,7 @@ private func close(_ a: [Float], _ b: [Float], _ atol: Float) -> Bool {
         for (k, t) in x { #expect(t.scalars.map(\.bitPattern) == y[k]!.scalars.map(\.bitPattern), "\(k) differs after resume") }
 
         // A checkpoint without multipliers cannot resume a constrained run.
-        var unconstrained = plain
-        unconstrained.maxSteps = 1
-        unconstrained.out = TestFiles.temporaryPath("plain")
-        let p = try OnlineRLSetup.prepare(unconstrained).trainer
-        try p.run()
-        let plainCheckpoint = try p.saveCheckpoint(in: URL(fileURLWithPath: unconstrained.out))
+        let plainCheckpoint = try oneStepCheckpoint(plain, folder: "plain").checkpoint
         let d = try OnlineRLSetup.prepare(c).trainer
         #expect(throws: TrainingError.self) { try d.resume(from: plainCheckpoint) }
     }

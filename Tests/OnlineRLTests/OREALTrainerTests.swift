@@ -82,12 +82,8 @@ import TrainedFixtures
 
         var plain = c
         plain.tokenLevelRm = false
-        plain.maxSteps = 1
-        plain.out = TestFiles.temporaryPath("oreal-plain")
-        let p = try OnlineRLSetup.prepare(plain).trainer
+        let (p, checkpoint) = try oneStepCheckpoint(plain, folder: "oreal-plain")
         #expect(p.tokenRewardModel == nil)
-        try p.run()
-        let checkpoint = try p.saveCheckpoint(in: URL(fileURLWithPath: plain.out))
         let d = try OnlineRLSetup.prepare(c).trainer
         #expect(throws: TrainingError.self) { try d.resume(from: checkpoint) }
     }

@@ -100,11 +100,7 @@ import Training
         let x = straight.policy.stateDict(), y = b.policy.stateDict()
         for (k, t) in x { #expect(t.scalars.map(\.bitPattern) == y[k]!.scalars.map(\.bitPattern), "\(k) differs after resume") }
 
-        var plain = setup.smallConfiguration(steps: 1)
-        plain.out = TestFiles.temporaryPath("plain")
-        let p = try OnlineRLSetup.prepare(plain).trainer
-        try p.run()
-        let checkpoint = try p.saveCheckpoint(in: URL(fileURLWithPath: plain.out))
+        let checkpoint = try oneStepCheckpoint(setup.smallConfiguration(steps: 1), folder: "plain").checkpoint
         let q = try OnlineRLSetup.prepare(c).trainer
         #expect(throws: TrainingError.self) { try q.resume(from: checkpoint) }
     }

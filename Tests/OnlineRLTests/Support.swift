@@ -48,6 +48,17 @@ func resumedTrainer(_ c: OnlineRLConfiguration, split: Int) throws -> (first: On
     return (a, b, checkpoint)
 }
 
+/// Runs `c` for one step in a fresh folder named after `folder` and saves a checkpoint there: what a
+/// run of another kind leaves behind, for the tests that a checkpoint missing some state is refused.
+func oneStepCheckpoint(_ c: OnlineRLConfiguration, folder: String) throws -> (trainer: OnlineRLTrainer, checkpoint: URL) {
+    var one = c
+    one.maxSteps = 1
+    one.out = TestFiles.temporaryPath(folder)
+    let trainer = try OnlineRLSetup.prepare(one).trainer
+    try trainer.run()
+    return (trainer, try trainer.saveCheckpoint(in: URL(fileURLWithPath: one.out)))
+}
+
 /// Completions of `texts` for prompts "x0", "x1", … (rows of `p.jsonl`), tokenised by `tokenizer`.
 func makeCompletions(_ texts: [String], tokenizer: Tokenizer) -> [Completion] {
     texts.enumerated().map { i, t in
