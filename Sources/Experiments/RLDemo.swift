@@ -103,17 +103,15 @@ public enum RLDemo {
         return result
     }
 
-    /// One method on one seed: train, evaluating along the way, then the final measurements.
-    static func runMethod(_ m: RLDemoMethod, seed: UInt64, settings: RLDemoSettings, inputs: RLDemoInputs, sftPath: String, trainPath: URL,
-                          creditSettings: CreditDemoSettings, task: any CreditTask, train: [CreditExample], tokenizer: Tokenizer,
-                          evaluator: HeldOutEvaluator, startEval: (greedy: [Double], sampled: [[Double]]),
-                          log: @escaping (DemoEvent) -> Void) throws -> RLDemoRun {
-        let runStart = ContinuousClock.now
+    /// The online-RL settings of one method on one seed: the budget every method shares (the
+    /// verifier's reward, the sampling and step counts, the learning rate), then the method's changes.
+    static func configuration(_ m: RLDemoMethod, seed: UInt64, settings: RLDemoSettings, inputs: RLDemoInputs, sftPath: String,
+                              trainPath: URL, maxCompletionLength: Int) -> OnlineRLConfiguration {
         var c = OnlineRLConfiguration()
         c.model = sftPath
         c.prompts = trainPath.path
         c.rewards = ["creditbench"]
-        c.maxCompletionLength = creditSettings.maxNewTokens
+        c.maxCompletionLength = maxCompletionLength
         c.numGenerations = settings.numGenerations
         c.promptsPerStep = settings.completionsPerStep / settings.numGenerations
         c.perDeviceTrainBatchSize = 32
@@ -121,6 +119,17 @@ public enum RLDemo {
         c.maxSteps = settings.steps
         c.seed = seed
         m.configure(&c, settings, inputs)
+        return c
+    }
+
+    /// One method on one seed: train, evaluating along the way, then the final measurements.
+    static func runMethod(_ m: RLDemoMethod, seed: UInt64, settings: RLDemoSettings, inputs: RLDemoInputs, sftPath: String, trainPath: URL,
+                          creditSettings: CreditDemoSettings, task: any CreditTask, train: [CreditExample], tokenizer: Tokenizer,
+                          evaluator: HeldOutEvaluator, startEval: (greedy: [Double], sampled: [[Double]]),
+                          log: @escaping (DemoEvent) -> Void) throws -> RLDemoRun {
+        let runStart = ContinuousClock.now
+        let c = configuration(m, seed: seed, settings: settings, inputs: inputs, sftPath: sftPath, trainPath: trainPath,
+                              maxCompletionLength: creditSettings.maxNewTokens)
         let (trainer, _) = try OnlineRLSetup.prepare(c, tokenizer: tokenizer)
         var curve = [RLCurvePoint(completions: 0, greedyAccuracy: mean(startEval.greedy), sampledAccuracy: mean(startEval.sampled.joined()),
                                   rolloutAccuracy: nil)]
@@ -135,7 +144,8 @@ public enum RLDemo {
                 let example = train[r.promptIndex]
                 let verdict = task.verify(r.text, for: example)
                 windowTotal += 1
-                if verdict.isCorrect { windowCorrect += 1 } else if let first = verdict.firstError, !r.ids.isEmpty {
+                // Methods without per-token advantages (Quark trains on its pool) leave `credit` empty.
+                if verdict.isCorrect { windowCorrect += 1 } else if let first = verdict.firstError, !r.ids.isEmpty, r.credit.count == r.ids.count {
                     let token = CreditBenchVerifierReward.token(holding: first, text: r.text, ids: r.ids, tokenizer: tokenizer)
                     credit.add(advantages: r.credit, firstError: token)
                     if step == total && seed == settings.seeds[0] && credit.maps.count < settings.heatmaps {

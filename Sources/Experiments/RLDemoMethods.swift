@@ -115,6 +115,18 @@ extension RLDemo {
             c.estimator = "ma-gae"
             c.macro = "ngram:2"
         },
+        RLDemoMethod(label: "fine-grained-rlhf", summary: "Fine-grained RLHF: PPO on the verifier reward, the token RM at every token and the sequence RM at every clause end, weights 1, 0.5, 0.5",
+                     needs: ["token-rm", "sequence-rm"], baseline: "ppo") { c, s, i in
+            ppo(&c, s)
+            c.rewards = ["creditbench", "token-rm:\(i.model("token-rm"))", "rm-span:\(i.model("sequence-rm"))"]
+            c.rewardWeights = [1, 0.5, 0.5]
+        },
+        RLDemoMethod(label: "thr", summary: "THR: GRPO's advantage steered per token by the token hidden reward (reconstructed; the estimator's defaults)") { c, _, _ in
+            c.estimator = "thr"
+        },
+        RLDemoMethod(label: "quark", summary: "Quark: NLL on the reward-quantile pool behind control prefixes (5 quantiles), KL 0.05 and entropy 0.06 over the vocabulary; rollouts behind the best prefix") { c, _, _ in
+            c.policyLoss = "quark"
+        },
     ]
 
     public static func method(_ label: String) -> RLDemoMethod? { methods.first { $0.label == label } }

@@ -24,10 +24,10 @@ public struct RLDemoSettings: DemoSettings, Sendable, Equatable {
 
     public init() {}
 
-    /// The CI-sized run: the quick CreditBench demo as the start, four methods besides GRPO, two seeds.
+    /// The CI-sized run: the quick CreditBench demo as the start, six methods besides GRPO, two seeds.
     public static var quick: RLDemoSettings {
         var s = RLDemoSettings()
-        s.methods = ["grpo", "ppo-token-credit", "rto", "abc", "oreal"]
+        s.methods = ["grpo", "ppo-token-credit", "rto", "abc", "oreal", "thr", "quark"]
         s.seeds = [0, 1]
         s.creditPreset = "quick"
         s.trainPrompts = 300

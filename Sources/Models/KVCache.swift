@@ -36,6 +36,13 @@ public final class KVCache {
     /// Forgets everything (the buffers are kept).
     public func reset() { length = 0 }
 
+    /// Forgets every position from `newLength` on (speculative decoding's rollback of rejected draft
+    /// tokens): the next write lands at `newLength`, and positions count from there.
+    public func truncate(to newLength: Int) {
+        precondition((0 ... length).contains(newLength), "KVCache.truncate: \(newLength) is not within 0…\(length)")
+        length = newLength
+    }
+
     /// Keeps only the batch rows in `rows` (in that order), e.g. after some sequences finished.
     public func selectRows(_ rows: [Int]) -> KVCache {
         let out = KVCache(layers: keys.count, batch: rows.count, capacity: capacity,

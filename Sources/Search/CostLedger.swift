@@ -42,6 +42,10 @@ public struct CostLedger: Sendable, Equatable {
     /// Scoring-model positions not run because they were stored in a trie KV cache
     /// (`TrieKVCache`, the multifurcation reward model's own trie).
     public var scorerPrefillSaved = 0
+    /// Speculative decoding (persona-judge): tokens the drafting view proposed, and how many of them
+    /// the judging view accepted.
+    public var draftedTokens = 0
+    public var acceptedDraftTokens = 0
     /// Wall-clock seconds.
     public var wallSeconds: Double = 0
 
@@ -89,6 +93,8 @@ public struct CostLedger: Sendable, Equatable {
         out.scorers = a.scorers.merging(b.scorers, uniquingKeysWith: +)
         out.policyPrefillSaved = a.policyPrefillSaved + b.policyPrefillSaved
         out.scorerPrefillSaved = a.scorerPrefillSaved + b.scorerPrefillSaved
+        out.draftedTokens = a.draftedTokens + b.draftedTokens
+        out.acceptedDraftTokens = a.acceptedDraftTokens + b.acceptedDraftTokens
         out.wallSeconds = a.wallSeconds + b.wallSeconds
         return out
     }
@@ -103,6 +109,10 @@ public struct CostLedger: Sendable, Equatable {
         ]
         for (name, c) in scorers {
             out["scorer_\(name)_tokens"] = c.tokens
+        }
+        if draftedTokens > 0 {
+            out["drafted_tokens"] = draftedTokens
+            out["accepted_draft_tokens"] = acceptedDraftTokens
         }
         return out
     }

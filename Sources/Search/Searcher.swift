@@ -37,6 +37,14 @@ public struct SearchSettings: Sendable, Equatable {
     public var minNewTokens = 0
     /// Saffron: most children per node (0: the whole top-p set).
     public var maxChildren = 0
+    /// Persona-judge: the persona text put before every prompt for the drafting view, and for the
+    /// judging view.
+    public var draftPersona = ""
+    public var judgePersona = ""
+    /// Persona-judge: tokens the drafting view proposes per round (γ; the released code's 4).
+    public var draftTokens = 4
+    /// Persona-judge: swap the two views' roles after every round.
+    public var alternatePersonas = false
 
     public init() {}
 
@@ -57,6 +65,7 @@ public struct SearchSettings: Sendable, Equatable {
         try need(saffronTopP > 0 && saffronTopP <= 1, "--saffron-top-p must be in (0, 1], got \(saffronTopP)")
         try need(minNewTokens >= 0, "--min-new-tokens must be ≥ 0, got \(minNewTokens)")
         try need(maxChildren >= 0, "--max-children must be ≥ 0, got \(maxChildren)")
+        try need(draftTokens >= 1, "--draft-tokens must be ≥ 1, got \(draftTokens)")
     }
 }
 

@@ -35,5 +35,10 @@ public enum Searchers {
                                        arxiv: ["2506.06444"], inputs: ["multifurcation reward model (mrm:DIR), or any scorer (one row per child)"],
                                        defaults: ["budget": "8", "saffron_top_p": "0.8", "min_new_tokens": "0", "unseen_reward": "-1024"]),
                       needsScorer: true) { SaffronSearch($0) },
+        SearcherEntry(card: MethodCard(name: "persona-judge", aliases: ["persona"],
+                                       summary: "Persona-judge: the policy under a drafting persona proposes γ tokens, the same policy under a judging persona accepts them by speculative sampling's rule and redraws the first rejected one (no reward model)",
+                                       arxiv: ["2504.12663", "2211.17192"], inputs: ["two persona texts"],
+                                       defaults: ["draft_tokens": "4", "alternate_personas": "false"]),
+                      needsScorer: false) { PersonaJudgeSearch($0) },
     ])
 }

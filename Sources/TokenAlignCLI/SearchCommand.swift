@@ -42,6 +42,10 @@ struct SearchOptions: ParsableArguments {
     @Option(help: "saffron: a node's children are the tokens of this top-p mass of the policy.") var saffronTopP: Double = 0.8
     @Option(help: "saffron: depths before which stop tokens are forbidden.") var minNewTokens: Int = 0
     @Option(help: "saffron: most children per node (0: the whole top-p set; at most the vocabulary).") var maxChildren: Int = 0
+    @Option(help: "persona-judge: the drafting view's persona, put before every prompt.") var draftPersona: String = ""
+    @Option(help: "persona-judge: the judging view's persona, put before every prompt.") var judgePersona: String = ""
+    @Option(help: "persona-judge: tokens proposed per round (γ).") var draftTokens: Int = 4
+    @Flag(help: "persona-judge: swap the drafting and judging views after every round.") var alternatePersonas = false
 
     func settings() throws -> SearchSettings {
         var s = SearchSettings()
@@ -62,6 +66,10 @@ struct SearchOptions: ParsableArguments {
         s.saffronTopP = saffronTopP
         s.minNewTokens = minNewTokens
         s.maxChildren = maxChildren
+        s.draftPersona = draftPersona
+        s.judgePersona = judgePersona
+        s.draftTokens = draftTokens
+        s.alternatePersonas = alternatePersonas
         try s.validate()
         guard maxNewTokens > 0 else { throw SearchError.invalidSetting("--max-new-tokens must be positive, got \(maxNewTokens)") }
         guard temperature >= 0, temperature.isFinite else { throw SearchError.invalidSetting("--temperature must be ≥ 0, got \(temperature)") }
@@ -104,7 +112,7 @@ struct SearchCommand: ParsableCommand {
     /// The methods whose result holds a pool of -n scored samples (what --estimate-n reads).
     static let poolMethods: Set<String> = ["best-of-n", "weighted-majority"]
     static let configuration = CommandConfiguration(commandName: "search",
-        abstract: "Sequence-level search (best-of-N, votes, early rejection, step beam, MCTS, Saffron) with cost accounting.",
+        abstract: "Sequence-level search (best-of-N, votes, early rejection, step beam, MCTS, Saffron, persona-judge) with cost accounting.",
         discussion: """
         Methods: \(Searchers.registry.names.joined(separator: ", ")). Scorers: \
         \(SequenceScorers.registry.entries.map { $0.card.name + ($0.argument.isEmpty ? "" : ":" + $0.argument) }.joined(separator: ", ")). \
@@ -112,6 +120,7 @@ struct SearchCommand: ParsableCommand {
         seeds: every method runs with every seed. Output rows: {"prompt", "method", "scorer", "seed", "completion", \
         "answer", "score", "correct" (CreditBench rows), "best_of_n_accuracy" (with --estimate-n), \
         "policy_prefill_tokens", "policy_decode_tokens", "policy_forward_calls", "policy_prefill_tokens_saved" (with --share-prefixes or --trie-cache), \
+        "drafted_tokens", "accepted_draft_tokens" (persona-judge), \
         "scorer_prefill_tokens_saved" (the mrm scorer with --trie-cache), \
         "scorer_prefill_tokens", "scorer_forward_calls", "wall_seconds"}. Forward tokens count every position a model processes, padding \
         included. With CreditBench prompts (a "task" column) a table of accuracy (95% bootstrap CI over prompts) \

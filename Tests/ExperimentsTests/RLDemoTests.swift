@@ -1,5 +1,7 @@
-import Experiments
+@testable import Experiments
 import Foundation
+import Objectives
+import OnlineRL
 import Testing
 
 /// `tokenalign demo rl --quick`: the CreditBench stage and every method run, the table has every
@@ -50,7 +52,7 @@ import Testing
             r.runs = a.runs.filter { methods.contains($0.method) }
             return r
         }
-        let combined = try RLDemo.combine([part(["grpo", "ppo-token-credit"]), part(["grpo", "rto", "abc", "oreal"])])
+        let combined = try RLDemo.combine([part(["grpo", "ppo-token-credit"]), part(["grpo", "rto", "abc", "oreal", "thr", "quark"])])
         #expect(combined.settings.methods == s.methods)
         #expect(combined.rows.map(\.sampledAccuracy) == a.rows.map(\.sampledAccuracy))
         #expect(combined.rows.map(\.sampledDifference) == a.rows.map(\.sampledDifference))
@@ -69,6 +71,28 @@ import Testing
         lacking.creditRun = missing.path
         lacking.methods = ["grpo", "rto"]
         #expect { try RLDemo.run(lacking, folder: base.appendingPathComponent("c")) } throws: { "\($0)".contains("models/dpo") }
+    }
+
+    /// Every method the demo offers sets up a run the trainer accepts: valid settings, registered
+    /// estimator, policy loss and reward functions, one weight per reward, and every auxiliary model it
+    /// declares in `needs` is one it reads (checked before anything trains).
+    @Test func everyMethodConfiguresAValidRun() throws {
+        let inputs = RLDemoInputs(creditRun: URL(fileURLWithPath: "/credit"))
+        let settings = RLDemoSettings()
+        for m in RLDemo.methods {
+            let c = RLDemo.configuration(m, seed: 0, settings: settings, inputs: inputs, sftPath: "/credit/models/sft",
+                                         trainPath: URL(fileURLWithPath: "/train.jsonl"), maxCompletionLength: 16)
+            try c.validate()
+            #expect(c.rolloutSize == settings.completionsPerStep, "\(m.label): the budget is the demo's")
+            _ = try AdvantageEstimators.registry.entry(named: c.estimator)
+            _ = try PolicyLosses.registry.entry(named: c.policyLoss)
+            for r in c.rewards { _ = try RewardFunctions.registry.entry(named: String(r.prefix { $0 != ":" })) }
+            if let w = c.rewardWeights { #expect(w.count == c.rewards.count, "\(m.label)") }
+            for need in m.needs { #expect(c.rewards.contains { $0.hasSuffix("models/\(need)") }, "\(m.label) reads models/\(need)") }
+            #expect(RLDemo.method(m.baseline) != nil, "\(m.label)'s baseline \(m.baseline)")
+        }
+        #expect(Set(RLDemo.methods.map(\.label)).count == RLDemo.methods.count)
+        for label in ["thr", "quark", "fine-grained-rlhf"] { #expect(RLDemo.method(label) != nil) }
     }
 
     @Test func settingsAreChecked() {
