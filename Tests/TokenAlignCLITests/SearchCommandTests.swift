@@ -38,6 +38,29 @@ import TrainedFixtures
         #expect(greedy.prefix(6).map { $0["completion"] as! String } == greedy.suffix(6).map { $0["completion"] as! String })
     }
 
+    /// Persona-judge from the command line: its flags reach the searcher, rows carry the drafted and
+    /// accepted counts, and a missing persona exits 64 naming the flag.
+    @Test func personaJudgeRowsCarryTheDraftCounts() throws {
+        let s = try setup()
+        let out = TestFiles.temporaryPath("persona.jsonl")
+        try run(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "persona-judge", "--scorer", "verifier",
+                 "--draft-persona", "3+4=7;", "--judge-persona", "x", "--draft-tokens", "2", "--alternate-personas",
+                 "--stop", "\n", "--max-new-tokens", "24"])
+        let rows = try TestFiles.readRows(out)
+        #expect(rows.count == 6)
+        for r in rows {
+            let drafted = try #require(r["drafted_tokens"] as? Int), accepted = try #require(r["accepted_draft_tokens"] as? Int)
+            #expect(drafted > 0 && (0 ... drafted).contains(accepted))
+            #expect(r["correct"] != nil && r["method"] as? String == "persona-judge")
+        }
+        do {
+            try run(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "persona-judge", "--judge-persona", "x"])
+            Issue.record("persona-judge without a drafting persona must be refused")
+        } catch {
+            #expect("\(error)".contains("--draft-persona") && ExitCodes.code(for: error) == ExitCodes.usage)
+        }
+    }
+
     @Test func generateBestOfOneIsPlainSampling() throws {
         let s = try setup()
         let prompts = try TestFiles.writeRows([["prompt": "chain 3+4*2=", "task": "chain"]])
