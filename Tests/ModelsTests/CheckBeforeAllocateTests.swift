@@ -116,6 +116,8 @@ import Testing
     /// GGUF metadata sizes are bounded under their keys, and the tensors the metadata implies are
     /// checked against the tensor infos before building.
     @Test func ggufMetadataSizesAreCheckedBeforeBuilding() throws {
+        var written: [URL] = []
+        defer { for url in written { try? FileManager.default.removeItem(at: url) } }
         func gguf(_ ints: [(String, UInt32)]) throws -> URL {
             func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
             func str(_ s: String) -> [UInt8] { le(UInt64(s.utf8.count)) + Array(s.utf8) }
@@ -124,6 +126,7 @@ import Testing
             for (k, v) in ints { bytes += str(k) + le(UInt32(4)) + le(v) }
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("ta-\(UUID().uuidString).gguf")
             try Data(bytes).write(to: url)
+            written.append(url)
             return url
         }
         let sizes: [(String, UInt32)] = [("llama.attention.head_count", 4), ("llama.embedding_length", 64), ("llama.feed_forward_length", 128),
