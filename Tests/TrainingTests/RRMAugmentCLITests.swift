@@ -3,6 +3,7 @@
 // same bytes, `tokenalign reward` trains on the output, and bad input exits 64 / 65 with the message.
 import Datasets
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct RRMAugmentCLITests {
@@ -12,8 +13,8 @@ import Testing
 
     @Test func writesMarkedRowsDeterministically() throws {
         let data = try Self.pairs()
-        let out = temporaryDirectory().appendingPathComponent("aug.jsonl").path, again = temporaryDirectory().appendingPathComponent("aug2.jsonl").path
-        let ties = temporaryDirectory().appendingPathComponent("ties.jsonl").path
+        let out = TestFiles.temporaryPath("aug.jsonl"), again = TestFiles.temporaryPath("aug2.jsonl")
+        let ties = TestFiles.temporaryPath("ties.jsonl")
         let r = try runCLIStatus(["data", "rrm-augment", "--data", data, "--out", out, "--seed", "3", "--per-row", "2", "--ties-out", ties])
         #expect(r.status == 0 && r.stderr.contains("6 original + 12 non-contextual") && r.stderr.contains("12 neutral"), "\(r.stderr)")
         let rows = try JSONLReader.read(out).map(\.object)
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func badInput() throws {
-        let out = temporaryDirectory().appendingPathComponent("aug.jsonl").path
+        let out = TestFiles.temporaryPath("aug.jsonl")
         let missing = try writeJSONL([["prompt": "a", "chosen": "x", "rejected": "y"], ["prompt": "b", "chosen": "x"], ["prompt": "c", "chosen": "x", "rejected": "z"]])
         let m = try runCLIStatus(["data", "rrm-augment", "--data", missing, "--out", out])
         #expect(m.status == 65 && m.stderr.contains(":2") && m.stderr.contains("rejected"), "\(m.status) \(m.stderr)")
