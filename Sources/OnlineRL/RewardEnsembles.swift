@@ -27,6 +27,8 @@ public enum RewardEnsembles {
                                              arxiv: ["2312.09244"], defaults: ["lambda": "1"])) { .meanMinusStd(lambda: $0 ?? 1) },
         RewardEnsembleEntry(card: MethodCard(name: "uwo", summary: "Uncertainty-weighted optimisation: mean − λ·variance over the members",
                                              arxiv: ["2310.02743"], defaults: ["lambda": "1"])) { .uncertaintyWeighted(lambda: $0 ?? 1) },
+        RewardEnsembleEntry(card: MethodCard(name: "sum", summary: "Sum of the members' rewards: with LSC-transformed members (`transform=logsigmoid`) the log-probability of being good on every property, a soft AND",
+                                             arxiv: ["2402.00742"])) { _ in .sum },
     ])
 
     /// `NAME` or `NAME=λ` (λ a finite number ≥ 0).
@@ -49,28 +51,34 @@ public enum RewardEnsembles {
 public struct RewardModelEnsembleReward: RewardFunction {
     public var members: [RewardModelReward]
     public var aggregation: EnsembleAggregation
+    /// Applied to every member's sequence rewards before they are aggregated (arXiv 2402.00742).
+    public var transform: RewardTransform
     public var name: String { "rm-ensemble" }
 
-    public init(members: [RewardModelReward], aggregation: EnsembleAggregation) throws {
+    public init(members: [RewardModelReward], aggregation: EnsembleAggregation, transform: RewardTransform = .identity) throws {
         guard !members.isEmpty else { throw RewardError("rm-ensemble needs at least one reward-model folder") }
         self.members = members
         self.aggregation = aggregation
+        self.transform = transform
     }
 
-    /// `DIR1,DIR2[,…][:MODE]` (MODE as `RewardEnsembles.make`; default mean).
+    /// `DIR1,DIR2[,…][,transform=NAME[,ref-quantile=Q|ref-column=NAME]][:MODE]` (MODE as
+    /// `RewardEnsembles.make`; default mean).
     public init(argument: String, vocabularySize: Int, weights: WeightFormat = .f32) throws {
         let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
-        let dirs = CommaList.strings(parts.first ?? "").filter { !$0.isEmpty }
+        let (items, transform) = try RewardTransform.parse(CommaList.strings(parts.first ?? ""), spec: "rm-ensemble:\(argument)")
+        let dirs = items.filter { !$0.isEmpty }
         guard !dirs.isEmpty else { throw RewardError("--reward rm-ensemble needs folders: rm-ensemble:DIR1,DIR2[:MODE]") }
         let mode: EnsembleAggregation
         do { mode = try parts.count > 1 ? RewardEnsembles.make(parts[1]) : .mean } catch let e as RegistryError {
             throw RewardError("--reward rm-ensemble:\(argument): \(e)")
         }
-        try self.init(members: dirs.map { try RewardModelReward(folder: $0, tokenLevel: false, vocabularySize: vocabularySize, weights: weights) }, aggregation: mode)
+        try self.init(members: dirs.map { try RewardModelReward(folder: $0, tokenLevel: false, vocabularySize: vocabularySize, weights: weights) },
+                      aggregation: mode, transform: transform)
     }
 
     public func tokenRewards(_ completions: [Completion]) throws -> [[Float]] {
-        let perMember = try members.map { try $0.tokenRewards(completions) }
+        let perMember = try members.map { try transform.applyToLastTokens($0.tokenRewards(completions), completions: completions) }
         return completions.indices.map { i in
             let n = completions[i].ids.count
             guard n > 0 else { return [] }

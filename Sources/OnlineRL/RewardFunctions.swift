@@ -33,9 +33,15 @@ public enum RewardFunctions {
         RewardFunctionEntry(card: MethodCard(name: "lexicon", summary: "VADER word valences on the tokens that carry each word (dense token reward)"), argument: "LEXICON_FILE") { arg, ctx in
             try LexiconTokenReward(lexiconFile: URL(fileURLWithPath: arg ?? ".assets/vader/vader_lexicon.txt"), tokenizer: ctx.tokenizer)
         },
-        RewardFunctionEntry(card: MethodCard(name: "rm", summary: "A sequence reward model folder from `tokenalign reward`: its score at the last token"), argument: "DIR") { arg, ctx in
+        RewardFunctionEntry(card: MethodCard(name: "rm", summary: "A sequence reward model folder from `tokenalign reward`: its score at the last token (transform=logsigmoid: LSC-transformed, arXiv 2402.00742)"),
+                           argument: "DIR[,transform=NAME[,ref-quantile=Q|ref-column=NAME]]") { arg, ctx in
             guard let arg else { throw RewardError("--reward rm needs a folder: rm:DIR") }
-            return try RewardModelReward(folder: arg, tokenLevel: false, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
+            let (rest, transform) = try RewardTransform.parse(CommaList.strings(arg), spec: "rm:\(arg)")
+            guard rest.count == 1, let dir = rest.first, !dir.isEmpty else {
+                throw RewardError("--reward rm:\(arg): expected one folder, then options: rm:DIR[,transform=logsigmoid[,ref-quantile=Q|ref-column=NAME]]")
+            }
+            let rm = try RewardModelReward(folder: dir, tokenLevel: false, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
+            return transform == .identity ? rm : TransformedSequenceReward(base: rm, transform: transform)
         },
         RewardFunctionEntry(card: MethodCard(name: "token-rm", summary: "A token reward model folder from `tokenalign reward --token-level`: its score at every token"), argument: "DIR") { arg, ctx in
             guard let arg else { throw RewardError("--reward token-rm needs a folder: token-rm:DIR") }
@@ -65,8 +71,8 @@ public enum RewardFunctions {
             }
             return try AttentionCreditRLReward(folder: dir, beta: beta, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
         },
-        RewardFunctionEntry(card: MethodCard(name: "rm-ensemble", summary: "Several sequence reward models combined: mean, median, min, mean − λ·std or mean − λ·variance",
-                                             arxiv: ["2312.09244", "2310.02743"], defaults: ["mode": "mean"]), argument: "DIR1,DIR2[:MODE]") { arg, ctx in
+        RewardFunctionEntry(card: MethodCard(name: "rm-ensemble", summary: "Several sequence reward models combined: mean, median, min, mean − λ·std, mean − λ·variance or sum (with transform=logsigmoid each member is LSC-transformed first: sum is the soft AND of arXiv 2402.00742)",
+                                             arxiv: ["2312.09244", "2310.02743"], defaults: ["mode": "mean"]), argument: "DIR1,DIR2[,transform=NAME,…][:MODE]") { arg, ctx in
             guard let arg else { throw RewardError("--reward rm-ensemble needs folders: rm-ensemble:DIR1,DIR2[:MODE]") }
             return try RewardModelEnsembleReward(argument: arg, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
         },

@@ -16,6 +16,9 @@ public enum EnsembleAggregation: Equatable, Sendable {
     case meanMinusStd(lambda: Float)
     /// mean − λ·variance, "uncertainty-weighted optimisation" (arXiv 2310.02743).
     case uncertaintyWeighted(lambda: Float)
+    /// The sum: with log-sigmoid-centred members, the log-probability of beating every member's
+    /// reference at once — a soft AND (arXiv 2402.00742).
+    case sum
 
     /// The combined reward of k ≥ 1 member rewards. Sums in Double.
     public func aggregate(_ values: [Float]) -> Float {
@@ -35,6 +38,8 @@ public enum EnsembleAggregation: Equatable, Sendable {
             return Float(mean - Double(lambda) * Self.variance(values, mean: mean).squareRoot())
         case .uncertaintyWeighted(let lambda):
             return Float(mean - Double(lambda) * Self.variance(values, mean: mean))
+        case .sum:
+            return Float(values.reduce(0.0) { $0 + Double($1) })
         }
     }
 
@@ -50,6 +55,7 @@ public enum EnsembleAggregation: Equatable, Sendable {
         case .min: "min"
         case .meanMinusStd(let l): "mean-std=\(l)"
         case .uncertaintyWeighted(let l): "uwo=\(l)"
+        case .sum: "sum"
         }
     }
 }

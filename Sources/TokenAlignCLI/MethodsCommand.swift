@@ -25,6 +25,8 @@ enum MethodCatalogue {
             ("decoding guides", "tokenalign generate --guide NAME:ARG --weight W", Guides.registry.entries.map(\.card)),
             ("searchers", "tokenalign search --method NAME", Searchers.registry.entries.map(\.card)),
             ("scorers", "tokenalign search --scorer NAME[:ARGUMENT]", SequenceScorers.registry.entries.map(\.card)),
+            ("reward transformations", "tokenalign grpo --reward rm:DIR,transform=NAME", RewardTransforms.registry.entries.map(\.card)),
+            ("reward-model training methods", "tokenalign data rrm-augment; tokenalign reward --self-train FILE | --co-filter-rate RHO", RewardModelTrainingMethods.registry.entries.map(\.card)),
         ]
     }
 

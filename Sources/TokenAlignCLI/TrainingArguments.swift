@@ -48,7 +48,7 @@ enum TrainingDriver {
         let tok = try a.tokenizer.map { try loadTokenizer($0) }
         // Dataset and training errors print as "Error: <file>:<line>: field '…': …" (no usage text).
         let prepared = try TrainingSetup.prepare(c, tokenizer: tok)
-        let trainer = prepared.trainer
+        var trainer = prepared.trainer
         for r in prepared.reports where !r.skipped.isEmpty || r.truncated > 0 {
             var msg = "data: \(r.rowsUsed) of \(r.rowsRead) rows used"
             if !r.skipped.isEmpty { msg += ", \(r.skipped.count) skipped (first: \(r.skipped[0]))" }
@@ -72,23 +72,41 @@ enum TrainingDriver {
         defer { lock?.release() }
         StopSignals.install()
         if lead, !c.out.isEmpty { try RunFolder.prepare(URL(fileURLWithPath: c.out), configuration: c) }
+        if a.resume != nil, prepared.unlabelled != nil || prepared.peer != nil {
+            throw SettingsError("--resume cannot continue a --self-train or --co-filter-rate run (their rounds and peer model are not checkpointed)")
+        }
         if let r = a.resume {
             let url = r == "latest" ? (c.out.isEmpty ? nil : Trainer.latestCheckpoint(in: URL(fileURLWithPath: c.out))) : URL(fileURLWithPath: r)
             guard let url else { throw TrainingError.checkpoint(path: c.out, reason: "--resume latest: no checkpoint-<step> folder here") }
             try trainer.resume(from: url)
         }
         let bar = ProgressLine(label: label)
+        let progress: (TrainingEvent) -> TrainingDisposition = { event in
+            guard lead else { return .continue }
+            switch event {
+            case .step(let s, let total, let m):
+                if a.json { print((try? jsonLine(m)) ?? "{}") } else { bar.update(s, of: total) }
+            case .evaluation(_, let m):
+                if a.json { print((try? jsonLine(m)) ?? "{}") }
+            case .checkpoint: break
+            }
+            return .continue
+        }
         do {
-            try trainer.run { event in
-                guard lead else { return .continue }
-                switch event {
-                case .step(let s, let total, let m):
-                    if a.json { print((try? jsonLine(m)) ?? "{}") } else { bar.update(s, of: total) }
-                case .evaluation(_, let m):
-                    if a.json { print((try? jsonLine(m)) ?? "{}") }
-                case .checkpoint: break
+            if let peer = prepared.peer {
+                let report = try CoTeaching.run(first: trainer, peer: peer, rate: Double(c.coFilterRate ?? 0), progress: progress)
+                if lead, !c.out.isEmpty {
+                    var p = PretrainedModel(model: peer.policy, tokenizer: prepared.tokenizer, source: prepared.pretrained.source)
+                    p.tokenizer = prepared.tokenizer
+                    try peer.saveModel(p, to: URL(fileURLWithPath: c.out).appendingPathComponent("peer-model"))
+                    let kept = report.keptForFirst.reduce(0, +), seen = report.seen.reduce(0, +)
+                    FileHandle.standardError.write(Data("co-filter: the first model stepped on \(kept) of \(seen) pair draws\n".utf8))
                 }
-                return .continue
+            } else if let unlabelled = prepared.unlabelled {
+                trainer = try SelfTraining.run(first: trainer, unlabelled: unlabelled, rounds: c.selfTrainRounds ?? SelfTraining.defaultRounds,
+                                               threshold: Double(c.confidenceThreshold ?? SelfTraining.defaultConfidenceThreshold), progress: progress)
+            } else {
+                try trainer.run(progress: progress)
             }
         } catch {
             bar.finish()  // the error goes on its own line, not after the progress bar

@@ -47,6 +47,26 @@ enum RewardStep {
         return SegmentRewardModelLoss().compute(batch, normalizer: normalizer)
     }
 
+    /// Per row of [B, L] ids, the last input position whose id is not the pad id (0 for an
+    /// all-padding row): where the sequence head is read.
+    static func lastRealPositions(_ ids: IndexTensor, padID: Int) -> [Int] {
+        let B = ids.shape[0], L = ids.shape[1]
+        let d = ids.data
+        return (0 ..< B).map { r in
+            var j = 0
+            for t in 0 ..< L where Int(d[r * L + t]) != padID { j = t }
+            return j
+        }
+    }
+
+    /// The sequence head's score of every row of a collated batch, without a graph (read where
+    /// `output` reads it): for a pair batch, the chosen rows then the rejected rows.
+    static func sequenceScores(policy: any LanguageModel, head: RewardHead, batch b: BatchTensors, padID: Int) -> [Float] {
+        let full = withoutGradients { headScores(policy: policy, head: head, batch: b).full.value }
+        let L = b.ids.shape[1], s = full.scalars
+        return lastRealPositions(b.ids, padID: padID).enumerated().map { s[$0.offset * L + $0.element] }
+    }
+
     /// Scores aligned like every other per-token quantity: entry t is the score at input position
     /// t + 1 (the predicted token), so the last trained entry is the last real token, where the
     /// sequence classifier reads.
@@ -81,13 +101,8 @@ enum RewardStep {
         // token before the appended EOS. The one-hot readout mask over the full [B, L] scores
         // makes `BradleyTerryRM` read exactly there.
         let B = b.ids.shape[0], L = b.ids.shape[1]
-        let ids = b.ids.data
         var readout = [Float](repeating: 0, count: B * L)
-        for r in 0 ..< B {
-            var j = 0
-            for t in 0 ..< L where Int(ids[r * L + t]) != padID { j = t }
-            readout[r * L + j] = 1
-        }
+        for (r, j) in lastRealPositions(b.ids, padID: padID).enumerated() { readout[r * L + j] = 1 }
         let batch = TokenBatch(policyLogps: Variable(Tensor(shape: [B, L], repeating: 0)), mask: Tensor(shape: [B, L], data: readout),
                                structure: .pairs, scores: full)
         return BradleyTerryRM().compute(batch, normalizer: normalizer)

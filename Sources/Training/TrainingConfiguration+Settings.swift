@@ -63,6 +63,12 @@ extension TrainingConfiguration {
             S("logging_steps", \.loggingSteps, "Log metrics every N steps.", rule: .atLeast(1)),
             S("on_nonfinite", \.onNonfinite, "A step whose loss or gradient norm is NaN or infinite: stop the run (naming the step and rows) or skip the step (counted in skipped_nonfinite)."),
             S("ref_weights", \.refWeights, "How the frozen reference (and guide) models store their matrices: f32, bf16, q8_0 or keep (GGUF blocks as stored; docs/design/quantized.md); the policy trains in float32."),
+            S("self_train", \.selfTrain, "SSRM (arXiv 2409.06903), `tokenalign reward`: unlabelled pairs (JSONL, prompt/chosen/rejected, the order ignored) that the trained reward model pseudo-labels; the confident ones join --data for another round."),
+            S("self_train_rounds", \.selfTrainRounds, "--self-train: pseudo-labelling rounds R (default \(SelfTraining.defaultRounds)).", rule: .ifSet(.atLeast(1))),
+            S("confidence_threshold", \.confidenceThreshold, "--self-train: keep a pseudo-labelled pair when σ(|r_a − r_b|) ≥ τ (default \(SelfTraining.defaultConfidenceThreshold)).",
+              rule: .ifSet(.within(0.5, 1))),
+            S("co_filter_rate", \.coFilterRate, "`tokenalign reward`: train two reward models (seeds s and s + 1) that each step only on the 1 − ρ of every batch the other finds lowest-loss (co-teaching, arXiv 1804.06872; CRM's peer review, arXiv 2505.10597); the first is the run's model, the second goes to peer-model.",
+              rule: .ifSet(.fraction(below: 1))),
         ])
     }
 }

@@ -85,6 +85,17 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     // Guards
     public var onNonfinite: NonFinitePolicy = .stop
 
+    // Reward-model training methods (optional, so other runs' `config.yaml` stays as it was)
+    /// SSRM (arXiv 2409.06903): unlabelled pairs to pseudo-label after training.
+    public var selfTrain: String?
+    /// SSRM's rounds R (default 1).
+    public var selfTrainRounds: Int?
+    /// SSRM's confidence threshold τ on σ(|r_a − r_b|) (default 0.9).
+    public var confidenceThreshold: Float?
+    /// Co-teaching / CRM peer review (arXiv 1804.06872, 2505.10597): the share ρ of each batch the
+    /// peer model leaves out (its largest-loss pairs); set, two reward models train.
+    public var coFilterRate: Float?
+
     public init() {}
 
     /// Decodes with every key optional (a YAML file may set any subset); a key that is not a

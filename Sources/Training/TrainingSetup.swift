@@ -14,6 +14,10 @@ public struct PreparedRun {
     public var pretrained: PretrainedModel
     /// How the data files were read.
     public var reports: [LoadReport]
+    /// `--self-train`'s unlabelled pairs (SSRM), tokenised as --data is.
+    public var unlabelled: [PreferenceExample]? = nil
+    /// `--co-filter-rate`'s second reward model (co-teaching), on the same pairs.
+    public var peer: Trainer? = nil
 }
 
 public enum TrainingSetup {
@@ -128,10 +132,17 @@ public enum TrainingSetup {
                 throw TrainingError.modelMismatch("reference/guide vocabulary \(g.vocabularySize) ≠ policy vocabulary \(pretrained.model.vocabularySize)")
             }
         }
+        var unlabelled: [PreferenceExample]?
+        if let path = c.selfTrain {
+            unlabelled = try SelfTrainingSetup.load(path, configuration: c, mode: mode, encoder: encoder, policy: policy, reports: &reports)
+        } else if c.selfTrainRounds != nil || c.confidenceThreshold != nil {
+            throw TrainingError.invalidConfiguration("--self-train-rounds and --confidence-threshold need --self-train FILE (the unlabelled pairs to pseudo-label)")
+        }
         let padID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
         let out = c.out.isEmpty ? nil : URL(fileURLWithPath: c.out)
         let trainer = try Trainer(configuration: c, policy: pretrained.model, reference: reference, guides: guides, mode: mode,
                                   train: train, eval: eval, padID: padID, outputDirectory: out)
-        return PreparedRun(trainer: trainer, tokenizer: tokenizer, pretrained: pretrained, reports: reports)
+        let peer = try c.coFilterRate.map { _ in try CoTeachingSetup.peer(configuration: c, mode: mode, train: train, eval: eval, padID: padID) }
+        return PreparedRun(trainer: trainer, tokenizer: tokenizer, pretrained: pretrained, reports: reports, unlabelled: unlabelled, peer: peer)
     }
 }
