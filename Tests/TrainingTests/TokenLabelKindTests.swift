@@ -5,6 +5,7 @@
 import Datasets
 import Foundation
 import Testing
+import TestSupport
 import Tokenizers
 @testable import Training
 
@@ -139,5 +140,23 @@ import Tokenizers
         }
         let same = try writeJSONL([["prompt": "a", "rejected": " x", "fixed": " x"]])
         #expect(throws: DatasetError.self) { try MinimalEditLabels.rows(path: same, editedColumn: "fixed", tokenizer: tokenizer) }
+    }
+
+    /// The commands' exit codes (README, "Exit codes"): a data error names the line and the column
+    /// (65), a usage error the flag (64).
+    @Test func commandsExitWithTheConvention() throws {
+        let model = try modelFolder().path
+        let pairs = try writeJSONL([["prompt": "a", "rejected": " x", "fixed": " y"], ["prompt": "b", "rejected": " x"]])
+        let out = temporaryDirectory().path + ".jsonl"
+        let missing = try runCLIStatus(["data", "edit-labels", "--data", pairs, "--edited", "fixed", "--model", model, "--out", out])
+        #expect(missing.status == 65 && missing.stderr.contains(":2") && missing.stderr.contains("'fixed'"), "\(missing)")
+        let noData = try runCLIStatus(["data", "tldr", "--from", "sentiment", "--out", out])
+        #expect(noData.status == 64 && noData.stderr.contains("--data"), "\(noData)")
+        let made = try runCLIStatus(["data", "tldr", "--from", "creditbench", "--task", "sort", "--count", "8", "--out", out])
+        #expect(made.status == 0, "\(made)")
+        #expect(try TestFiles.readRows(out).allSatisfy { ($0["rejected_error_spans"] as? [Any])?.isEmpty == false })
+        let plain = try syntheticPreferences(train: 4, heldOut: 2).train
+        let refused = try runCLIStatus(["reward", "--model", model, "--data", plain, "--kind", "tldr", "--max-steps", "1"])
+        #expect(refused.status == 64 && refused.stderr.contains("rejected_error_spans"), "\(refused)")
     }
 }
