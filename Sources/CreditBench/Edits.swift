@@ -1,6 +1,8 @@
 // String comparison helpers behind the verifiers: first difference, single-span minimal edit,
 // Levenshtein alignment and the error spans it implies. All positions are Unicode scalars.
 
+import Support
+
 enum EditOp: Equatable {
     case match, substitute, insert, delete  // insert: a response scalar not in the target; delete: a target scalar missing
 }
@@ -29,36 +31,20 @@ enum Edits {
     }
 
     /// A minimum-cost alignment of `response` to `target` as operations in response order. Among
-    /// equal-cost alignments it keeps matches as early as possible (the table is filled on the
-    /// reversed sequences and read back from their end, i.e. from the start), so the first wrong
-    /// stretch begins where the strings first differ — the same place as the first error.
-    static func align<T: Equatable>(_ forwardResponse: [T], _ forwardTarget: [T]) -> [EditOp] {
-        let response = Array(forwardResponse.reversed()), target = Array(forwardTarget.reversed())
-        let n = response.count, m = target.count
-        var d = Array(repeating: Array(repeating: 0, count: m + 1), count: n + 1)
-        for i in 0 ... n { d[i][0] = i }
-        for j in 0 ... m { d[0][j] = j }
-        if n > 0, m > 0 {
-            for i in 1 ... n {
-                for j in 1 ... m {
-                    d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (response[i - 1] == target[j - 1] ? 0 : 1))
-                }
+    /// equal-cost alignments it keeps matches as early as possible (Support's
+    /// `LevenshteinAlignment` reads its table from the start), so the first wrong stretch begins
+    /// where the strings first differ — the same place as the first error. A task's target is a
+    /// short answer, so the table is small whatever the response; no cell limit applies.
+    static func align<T: Equatable>(_ response: [T], _ target: [T]) -> [EditOp] {
+        let ops = (try? LevenshteinAlignment.align(response, target, cellLimit: .max)) ?? []
+        return ops.map {
+            switch $0 {
+            case .match: .match
+            case .substitute: .substitute
+            case .delete: .insert  // a response scalar not in the target
+            case .insert: .delete  // a target scalar missing from the response
             }
         }
-        var ops: [EditOp] = []
-        var i = n, j = m
-        while i > 0 || j > 0 {
-            if i > 0, j > 0, response[i - 1] == target[j - 1], d[i][j] == d[i - 1][j - 1] {
-                ops.append(.match); i -= 1; j -= 1
-            } else if i > 0, j > 0, d[i][j] == d[i - 1][j - 1] + 1 {
-                ops.append(.substitute); i -= 1; j -= 1
-            } else if i > 0, d[i][j] == d[i - 1][j] + 1 {
-                ops.append(.insert); i -= 1
-            } else {
-                ops.append(.delete); j -= 1
-            }
-        }
-        return ops  // backtracking the reversed strings visits the originals from the start
     }
 
     /// The wrong stretches of `response` against `target`: maximal runs of non-matching operations,

@@ -37,6 +37,8 @@ public struct DatasetEncoder: Sendable {
         case (nil, .some): throw DatasetError.missingField(location, field: "chosen_token_rewards")
         default: break
         }
+        try checkTokenIDs(annotations.chosenTokenIDs, of: cs, field: "chosen_token_ids", at: location)
+        try checkTokenIDs(annotations.rejectedTokenIDs, of: rs, field: "rejected_token_ids", at: location)
         cs = try truncate(cs, field: "chosen", at: location)
         rs = try truncate(rs, field: "rejected", at: location)
         return PreferenceExample(location: location, chosen: cs, rejected: rs, margin: margin)
@@ -201,6 +203,23 @@ public struct DatasetEncoder: Sendable {
             tokenLabels = labels
         }
         return TokenizedSequence(ids: ids, trainMask: mask, tokenRewards: tokenRewards, tokenLabels: tokenLabels, promptLength: promptLength)
+    }
+
+    /// Throws unless `recorded` (the ids a row's token annotations were made for) are the
+    /// completion's ids as this encoder's tokenizer writes them; an EOS the encoder appended may be
+    /// missing from the record.
+    func checkTokenIDs(_ recorded: [Int]?, of s: TokenizedSequence, field: String, at location: RowLocation) throws {
+        guard let recorded else { return }
+        let ours = s.ids[s.promptLength...]
+        let appended = options.appendEOS && ours.last == tokenizer.eosTokenID ? 1 : 0
+        guard recorded.count == ours.count || recorded.count == ours.count - appended else {
+            throw DatasetError.invalidValue(location, field: field, reason: "the row's token labels were made for \(recorded.count) response tokens, "
+                + "this tokenizer writes \(ours.count - appended); the labels were made with another tokenizer (remake them with this model's)")
+        }
+        if let k = recorded.indices.first(where: { recorded[$0] != ours[ours.startIndex + $0] }) {
+            throw DatasetError.invalidValue(location, field: field, reason: "response token \(k) is id \(recorded[k]) in the row but \(ours[ours.startIndex + k]) "
+                + "with this tokenizer; the labels were made with another tokenizer (remake them with this model's)")
+        }
     }
 
     /// Applies `maxPromptLength` (keeps the prompt's end) then `maxLength` (by `truncationMode`),

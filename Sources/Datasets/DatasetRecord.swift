@@ -29,11 +29,20 @@ public struct TokenAnnotations: Sendable, Equatable {
     public var rejectedTokenRewards: [Float]?
     /// Error spans in the rejected response.
     public var rejectedErrorSpans: [ErrorSpan]?
+    /// The response token ids the token annotations were made for (`chosen_token_ids`,
+    /// `rejected_token_ids`, as `tokenalign data edit-labels` writes them): encoding checks that
+    /// its tokenizer produces the same ids, so labels made with another tokenizer are refused
+    /// instead of landing on the wrong tokens.
+    public var chosenTokenIDs: [Int]?
+    public var rejectedTokenIDs: [Int]?
 
-    public init(chosenTokenRewards: [Float]? = nil, rejectedTokenRewards: [Float]? = nil, rejectedErrorSpans: [ErrorSpan]? = nil) {
+    public init(chosenTokenRewards: [Float]? = nil, rejectedTokenRewards: [Float]? = nil, rejectedErrorSpans: [ErrorSpan]? = nil,
+                chosenTokenIDs: [Int]? = nil, rejectedTokenIDs: [Int]? = nil) {
         self.chosenTokenRewards = chosenTokenRewards
         self.rejectedTokenRewards = rejectedTokenRewards
         self.rejectedErrorSpans = rejectedErrorSpans
+        self.chosenTokenIDs = chosenTokenIDs
+        self.rejectedTokenIDs = rejectedTokenIDs
     }
 
     public var isEmpty: Bool { chosenTokenRewards == nil && rejectedTokenRewards == nil && rejectedErrorSpans == nil }
@@ -137,7 +146,8 @@ public enum DatasetRecord: Sendable, Equatable {
 }
 
 extension TokenAnnotations {
-    /// Decodes `chosen_token_rewards`, `rejected_token_rewards` and `rejected_error_spans`.
+    /// Decodes `chosen_token_rewards`, `rejected_token_rewards`, `rejected_error_spans` and the
+    /// `chosen_token_ids` / `rejected_token_ids` they were made for.
     init(_ object: [String: Any], at location: RowLocation) throws {
         func floats(_ field: String) throws -> [Float]? {
             guard let v = object[field] else { return nil }
@@ -156,6 +166,18 @@ extension TokenAnnotations {
         }
         chosenTokenRewards = try floats("chosen_token_rewards")
         rejectedTokenRewards = try floats("rejected_token_rewards")
+        func ids(_ field: String) throws -> [Int]? {
+            guard let v = object[field] else { return nil }
+            guard let list = v as? [Any] else { throw DatasetError.wrongType(location, field: field, expected: "a list of token ids") }
+            return try list.enumerated().map { i, x in
+                guard let n = x as? NSNumber, !isJSONBoolean(n), let id = Int(exactly: n.doubleValue), id >= 0 else {
+                    throw DatasetError.wrongType(location, field: "\(field)[\(i)]", expected: "a non-negative integer token id")
+                }
+                return id
+            }
+        }
+        chosenTokenIDs = try ids("chosen_token_ids")
+        rejectedTokenIDs = try ids("rejected_token_ids")
         if let v = object["rejected_error_spans"] {
             guard let list = v as? [Any] else {
                 throw DatasetError.wrongType(location, field: "rejected_error_spans", expected: "a list of {\"start\", \"end\", \"severity\"} objects")

@@ -32,6 +32,9 @@ public struct RewardModelReward: RewardFunction {
     var backbone: any LanguageModel { model }
     /// Decodes single tokens for the span density.
     let tokenizer: Tokenizer?
+    /// The token density's per-token rewards follow the folder's response score: log σ(h_k) for a
+    /// `tldr` folder (they add up to log ∏ σ(h_k)), the raw head values otherwise.
+    let responseScore: TokenResponseScore
     public var tokenLevel: Bool { density == .token }
     public var name: String {
         switch density {
@@ -61,6 +64,7 @@ public struct RewardModelReward: RewardFunction {
         self.folder = folder
         self.density = density
         self.tokenizer = tokenizer
+        responseScore = density == .token ? try TokenResponseScore.of(folder: folder) : .mean
         model = loaded.model
         head = loaded.head
     }
@@ -88,7 +92,7 @@ public struct RewardModelReward: RewardFunction {
             let p = c.prompt.ids.count, n = c.ids.count
             guard n > 0 else { return [] }
             let scores = (0 ..< n).map { s[i * L + p + $0] }
-            return Self.place(scores, density: density, segmentEnds: density == .span ? segmentEnds(c.ids) : [])
+            return Self.place(responseScore.tokenRewards(scores), density: density, segmentEnds: density == .span ? segmentEnds(c.ids) : [])
         }
     }
 }

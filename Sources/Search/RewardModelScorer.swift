@@ -4,7 +4,8 @@
 // reward model (the premise of early rejection, arXiv 2410.20290 / 2508.01969), and for a value
 // model trained on rollout outcomes (TVM, arXiv 2407.12863) it is V(x, y_≤t). The token RM's score
 // is the mean of its per-token scores over the answer: the mean, not the sum, so that prefixes of
-// different lengths (step-level beams) compare on the same scale. Head outputs are logits; the
+// different lengths (step-level beams) compare on the same scale — unless the folder records
+// another response score (`tldr`: ∏ σ, `minimal-edit`: σ(Σ), TokenKindSpec.swift). Head outputs are logits; the
 // scorer reports σ(logit) ∈ (0, 1), which keeps every ranking and gives weighted majority votes
 // positive weights.
 import Autograd
@@ -19,14 +20,20 @@ public final class RewardModelScorer: SequenceScorer {
     public let model: any LanguageModel
     public let head: RewardHead
     public let tokenLevel: Bool
+    /// How the token RM's per-token values make the answer's score (the folder's
+    /// `tokenalign_response_score`: the mean of σ for the `token` kind, ∏ σ for `tldr`, σ(Σ) for
+    /// `minimal-edit`).
+    public let responseScore: TokenResponseScore
     public let name: String
     /// Rows per forward pass.
     public let batchSize: Int
-    public init(model: any LanguageModel, head: RewardHead, tokenLevel: Bool, name: String? = nil, batchSize: Int = 16) {
+    public init(model: any LanguageModel, head: RewardHead, tokenLevel: Bool, name: String? = nil, batchSize: Int = 16,
+                responseScore: TokenResponseScore = .mean) {
         model.eval()
         self.model = model
         self.head = head
         self.tokenLevel = tokenLevel
+        self.responseScore = responseScore
         self.name = name ?? (tokenLevel ? "token-rm" : "rm")
         self.batchSize = max(1, batchSize)
     }
@@ -43,7 +50,8 @@ public final class RewardModelScorer: SequenceScorer {
         }
         try Self.checkReadsPolicyTokens("--scorer \(spec)", what: "reward model", vocabulary: loaded.model.vocabularySize,
                                         tokenizer: loaded.tokenizer, policyTokenizer: policyTokenizer, policyVocabulary: policyVocabulary)
-        self.init(model: loaded.model, head: loaded.head, tokenLevel: tokenLevel, name: name)
+        self.init(model: loaded.model, head: loaded.head, tokenLevel: tokenLevel, name: name,
+                  responseScore: tokenLevel ? try TokenResponseScore.of(folder: folder) : .mean)
     }
 
     /// Throws unless a scoring model reads the ids the policy writes as the same text: the same
@@ -109,10 +117,7 @@ public final class RewardModelScorer: SequenceScorer {
             for (i, a) in chunk.enumerated() {
                 let n = a.ids.count
                 if tokenLevel {
-                    guard n > 0 else { out.append(0); continue }
-                    var sum: Float = 0
-                    for t in 0 ..< n { sum += Self.sigmoid(s[i * L + p + t]) }
-                    out.append(sum / Float(n))
+                    out.append(responseScore.responseScore(s[(i * L + p) ..< (i * L + p + n)]))
                 } else {
                     out.append(Self.sigmoid(s[i * L + p + n - 1]))
                 }

@@ -3,8 +3,9 @@
 // the answers two by two as preference-format rows whose `chosen_token_rewards` and
 // `rejected_token_rewards` are the TVM targets (the fraction of correct rollouts sharing each
 // prefix). `tokenalign reward --token-level --no-append-eos` fits a head to them with squared error
-// (the pairing is only the file format: that loss treats every row alike), and the folder it writes
-// scores prefixes as `--scorer value:DIR`.
+// (the pairing is only the file format: that loss treats every row alike), or `tokenalign reward
+// --kind value` with TVM's own per-token BCE on σ(head) (targets as soft labels); the folder either
+// writes scores prefixes as `--scorer value:DIR`.
 // With --teacher SCORER the targets are instead the teacher's prefix rewards r_t = R(x ⊕ y_≤t), the
 // distillation data of a multifurcation reward model (Saffron-1, arXiv 2506.06444;
 // `tokenalign reward --kind multifurcation`).

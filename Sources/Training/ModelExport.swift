@@ -2,7 +2,8 @@
 // reward models as `<Arch>ForSequenceClassification` with `score.weight` [1, C] and `num_labels: 1`
 // (transformers `modeling_llama.py` `LlamaForSequenceClassification`), the token-level head
 // flagged `"tokenalign_token_level": true` (a segment reward model also records its
-// `"tokenalign_segment_entropy_threshold"`).
+// `"tokenalign_segment_entropy_threshold"`, a `tldr` or `minimal-edit` one its
+// `"tokenalign_response_score"`).
 import Checkpoints
 import Foundation
 import Support
@@ -25,6 +26,7 @@ extension Trainer {
         }
         let architecture = ["llama": "LlamaForSequenceClassification", "qwen2": "Qwen2ForSequenceClassification",
                             "mistral": "MistralForSequenceClassification", "gpt2": "GPT2ForSequenceClassification"][policy.modelType]
+        let responseScore = tokenLevel ? (try? RewardModelKinds.registry.entry(named: configuration.rewardKind))?.tokenKind?.responseScore : nil
         try pretrained.save(to: folder) { tmp in
             let weightsURL = tmp.appendingPathComponent("model.safetensors")
             var tensors = try SafeTensorsFile(url: weightsURL).loadAll()
@@ -39,6 +41,8 @@ extension Trainer {
             config["id2label"] = ["0": "LABEL_0"]
             config["label2id"] = ["LABEL_0": 0]
             if tokenLevel { config["tokenalign_token_level"] = true }
+            // `token-rm:DIR` reads the kind's response score (TLDR's product, minimal-edit's sum, TVM's last).
+            if let responseScore { config[TokenResponseScore.configKey] = responseScore.rawValue }
             // `--reward segment-rm:DIR` segments with the threshold the model was trained with.
             // (As the Float's shortest decimal, so 1.75 is written 1.75, not 1.75000000…)
             if let threshold { config["tokenalign_segment_entropy_threshold"] = Double("\(threshold)") ?? Double(threshold) }

@@ -70,16 +70,19 @@ enum RewardStep {
     /// Scores aligned like every other per-token quantity: entry t is the score at input position
     /// t + 1 (the predicted token), so the last trained entry is the last real token, where the
     /// sequence classifier reads.
-    static func output(policy: any LanguageModel, head: RewardHead, batch b: BatchTensors, tokenLevel: Bool, padID: Int, normalizer: Normalizer) -> ObjectiveOutput {
+    /// `rewardLoss`: how token-reward targets are fitted (squared error, or BCE with soft labels
+    /// for the `value` kind, TokenKindSpec.swift).
+    static func output(policy: any LanguageModel, head: RewardHead, batch b: BatchTensors, tokenLevel: Bool, padID: Int, normalizer: Normalizer,
+                       rewardLoss: TokenRewardModelLoss.Kind = .squaredError) -> ObjectiveOutput {
         let (full, scores) = headScores(policy: policy, head: head, batch: b)
         let logps = Variable(Tensor(shape: b.mask.shape, repeating: 0))
         if tokenLevel {
-            // Targets: annotated token rewards (squared error) when every row has them; otherwise
+            // Targets: annotated token rewards (squared error, or BCE for `value`) when every row has them; otherwise
             // per-token labels (binary cross-entropy): chosen tokens 1, rejected tokens 0, or, when
             // the rejected row has error spans, 0 inside the spans and 1 outside them.
             if let r = b.tokenRewards {
                 let batch = TokenBatch(policyLogps: logps, mask: b.mask, structure: .pairs, scores: scores, tokenRewards: r)
-                return TokenRewardModelLoss(kind: .squaredError).compute(batch, normalizer: normalizer)
+                return TokenRewardModelLoss(kind: rewardLoss).compute(batch, normalizer: normalizer)
             }
             let B = b.mask.shape[0], T = b.mask.shape[1], half = B / 2
             var l = [Float](repeating: 1, count: B * T)

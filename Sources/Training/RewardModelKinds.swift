@@ -20,6 +20,9 @@
 //   Bradley–Terry loss on the mean of its values at the segment ends, segments cut where the frozen
 //   starting model's next-token entropy reaches `--segment-entropy-threshold`
 //   (`SegmentRewardModelLoss`, `EntropySegmentation`); online, `--reward segment-rm:DIR`.
+// - `tldr`, `minimal-edit` and `value`: the `token` kind's head and losses with their own data
+//   contract and response score (TokenKindSpec.swift): TLDR (arXiv 2410.04734), minimal-edit labels
+//   (arXiv 2406.02756) and TVM (arXiv 2407.12863, BCE on its soft value targets).
 import Support
 
 public struct RewardModelKindEntry: RegistryEntry {
@@ -34,6 +37,9 @@ public struct RewardModelKindEntry: RegistryEntry {
     public var multifurcation: Bool = false
     /// The per-token head trained on the mean of its values at entropy-segment ends.
     public var segmented: Bool = false
+    /// A token-level kind's data contract and response score (TokenKindSpec.swift); nil: the
+    /// `token` kind's (any token annotation, the mean of σ).
+    public var tokenKind: TokenKindSpec? = nil
 }
 
 public enum RewardModelKinds {
@@ -62,5 +68,21 @@ public enum RewardModelKinds {
                                               summary: "Per-token head, Bradley–Terry on the mean of its values at the ends of segments cut where the starting model's next-token entropy ≥ c",
                                               arxiv: ["2501.02790"], inputs: ["preference pairs"], defaults: ["segment_entropy_threshold": "\(TrainingConfiguration.defaultSegmentEntropyThreshold)"]),
                              tokenLevel: true, freezeTrunk: false, segmented: true),
+        RewardModelKindEntry(card: MethodCard(name: "tldr", aliases: ["token-detective"],
+                                              summary: "TLDR: the token head's σ(h_k) = P(token k good), per-token BCE on synthetic hard negatives (only perturbed tokens 0); response score ∏_k σ(h_k)",
+                                              arxiv: ["2410.04734"], inputs: ["pairs with rejected_error_spans on every row (`tokenalign data tldr`)"]),
+                             tokenLevel: true, freezeTrunk: false,
+                             tokenKind: TokenKindSpec(targets: .labels, responseScore: .product, dataCommand: "tokenalign data tldr")),
+        RewardModelKindEntry(card: MethodCard(name: "minimal-edit", aliases: ["edit-labels"],
+                                              summary: "Token head regressed (squared error) on −1/0/+1 labels from a Levenshtein alignment of each rejected response with its minimal edit; response score Σ_k h_k",
+                                              arxiv: ["2406.02756"], inputs: ["pairs with chosen/rejected_token_rewards on every row (`tokenalign data edit-labels`)"]),
+                             tokenLevel: true, freezeTrunk: false,
+                             tokenKind: TokenKindSpec(targets: .rewards, responseScore: .sum, dataCommand: "tokenalign data edit-labels")),
+        RewardModelKindEntry(card: MethodCard(name: "value", aliases: ["tvm", "token-value"],
+                                              summary: "TVM: V(x, y_≤t) = σ(h_t) at every token, per-token BCE against the Monte-Carlo value targets (fraction of correct rollouts sharing the prefix); score σ(h_K)",
+                                              arxiv: ["2407.12863"], inputs: ["pairs with chosen/rejected_token_rewards in [0, 1] (`tokenalign value-targets`)"]),
+                             tokenLevel: true, freezeTrunk: false,
+                             tokenKind: TokenKindSpec(targets: .rewards, responseScore: .last, dataCommand: "tokenalign value-targets",
+                                                      rewardLoss: .binaryCrossEntropy)),
     ])
 }

@@ -383,7 +383,9 @@ public final class Trainer {
             let batch = TokenBatch(policyLogits: logits, labels: b.labels, mask: b.mask)
             return SFT(reduction: .tokenMean).compute(batch, normalizer: normalizer)
         case .reward(let head, let tokenLevel):
-            return RewardStep.output(policy: policy, head: head, batch: b, tokenLevel: tokenLevel, padID: padID, normalizer: normalizer)
+            let rewardLoss = (try? RewardModelKinds.registry.entry(named: configuration.rewardKind))?.tokenKind?.rewardLoss ?? .squaredError
+            return RewardStep.output(policy: policy, head: head, batch: b, tokenLevel: tokenLevel, padID: padID, normalizer: normalizer,
+                                     rewardLoss: rewardLoss)
         case .segmentReward(let head, let segments):
             return RewardStep.segmentOutput(policy: policy, head: head, batch: b, ends: segments.mask(set: set, indices: indices, responseMask: b.mask),
                                             normalizer: normalizer)

@@ -109,6 +109,10 @@ public enum TrainingSetup {
             mode = .segmentReward(head: rewardModel?.head ?? RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), segments: segments)
         case .reward:
             let kind = try RewardModelKinds.registry.entry(named: c.rewardKind)
+            if let spec = kind.tokenKind {
+                try spec.check(train, kind: kind.card.name)
+                if let eval { try spec.check(eval, kind: kind.card.name) }
+            }
             if kind.freezeTrunk { pretrained.model.freeze() }
             mode = .reward(head: rewardModel?.head ?? RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed),
                            tokenLevel: c.tokenLevel || kind.tokenLevel)
