@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func kindsComeFromTheRegistry() throws {
-        #expect(RewardModelKinds.registry.names == ["bradley-terry", "token", "frozen-trunk", "autoregressive", "multifurcation", "segment"])
+        #expect(RewardModelKinds.registry.names == ["bradley-terry", "token", "frozen-trunk", "autoregressive", "multifurcation", "segment", "haf", "grm", "odin"])
         var c = TrainingConfiguration()
         c.rewardKind = "nope"
         #expect(throws: TrainingError.self) { try c.validate() }
