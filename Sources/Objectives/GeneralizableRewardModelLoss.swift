@@ -40,11 +40,7 @@ public struct GeneralizableRewardModelLoss: Objective {
     public var name: String { "grm" }
 
     public func compute(_ batch: TokenBatch, normalizer: Normalizer) -> ObjectiveOutput {
-        _ = batch.pairCount
-        guard let scores = batch.scores else { preconditionFailure("GeneralizableRewardModelLoss: TokenBatch.scores [B, T] is required") }
-        let r = batch.readoutRewards(scores, "GeneralizableRewardModelLoss")
-        let (rc, rr) = Pairs.split(r)
-        let reward = bradleyTerryLoss(chosen: rc, rejected: rr, margin: batch.sequenceValues[.margin], pairCount: normalizer.items)
+        let (reward, m) = batch.readoutBradleyTerry("GeneralizableRewardModelLoss", normalizer: normalizer)
         let (sc, sr) = Pairs.split(batch.sequenceLogps)
         let perPair: Variable
         switch regularizer {
@@ -53,8 +49,7 @@ public struct GeneralizableRewardModelLoss: Objective {
         case .dpo: perPair = (-(sc - sr) * beta).softplus()
         }
         let reg = meanOverItems(perPair, count: normalizer.items)
-        var metrics = rewardModelMetrics(all: r.value, chosen: rc.value, rejected: rr.value)
-        metrics["loss/reward"] = reward.scalar
+        var metrics = m
         metrics["loss/regularizer"] = reg.scalar
         metrics[MetricName.logpsChosen] = sc.value.mean().scalar
         metrics[MetricName.logpsRejected] = sr.value.mean().scalar

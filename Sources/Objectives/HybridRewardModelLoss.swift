@@ -33,17 +33,12 @@ public struct HybridRewardModelLoss: Objective {
     public var name: String { "haf_rm" }
 
     public func compute(_ batch: TokenBatch, normalizer: Normalizer) -> ObjectiveOutput {
-        _ = batch.pairCount
-        guard let scores = batch.scores else { preconditionFailure("HybridRewardModelLoss: TokenBatch.scores [B, T] is required") }
-        let r = batch.readoutRewards(scores, "HybridRewardModelLoss")
-        let (rc, rr) = Pairs.split(r)
-        let reward = bradleyTerryLoss(chosen: rc, rejected: rr, margin: batch.sequenceValues[.margin], pairCount: normalizer.items)
+        let (reward, m) = batch.readoutBradleyTerry("HybridRewardModelLoss", normalizer: normalizer)
         var logratio = batch.sequenceLogps
         if batch.referenceLogps != nil { logratio = batch.sequenceLogratios("HybridRewardModelLoss") }
         let (pc, pr) = Pairs.split(logratio)
         let policy = meanOverItems((-(pc - pr) * beta).softplus(), count: normalizer.items)
-        var metrics = rewardModelMetrics(all: r.value, chosen: rc.value, rejected: rr.value)
-        metrics["loss/reward"] = reward.scalar
+        var metrics = m
         metrics["loss/policy"] = policy.scalar
         let (lc, lr) = Pairs.split(batch.sequenceLogps.value)
         for (k, v) in preferenceMetrics(chosenRewards: pc.value * beta, rejectedRewards: pr.value * beta, chosenLogps: lc, rejectedLogps: lr) {

@@ -11,11 +11,20 @@ extension TokenWeightKey {
 }
 
 extension TokenBatch {
-    /// r = Σ_t readout·scores per row, [B] (differentiable in the scores).
-    func readoutRewards(_ scores: Variable, _ who: String) -> Variable {
+    /// The Bradley–Terry term of a `.pairs` batch on r = Σ_t readout·scores (the head `scores`
+    /// [B, T] read at `tokenWeights[.rewardReadout]`), with the margin `sequenceValues[.margin]`
+    /// when present, and `BradleyTerryRM`'s metrics on r plus `loss/reward`.
+    func readoutBradleyTerry(_ who: String, normalizer: Normalizer) -> (loss: Variable, metrics: [String: Float]) {
+        _ = pairCount
+        guard let scores else { preconditionFailure("\(who): TokenBatch.scores [B, T] is required") }
         guard let readout = tokenWeights[.rewardReadout] else {
             preconditionFailure("\(who): TokenBatch.tokenWeights[.rewardReadout] [B, T] is required")
         }
-        return Masking.rowSum(scores, mask: readout)
+        let r = Masking.rowSum(scores, mask: readout)
+        let (rc, rr) = Pairs.split(r)
+        let loss = bradleyTerryLoss(chosen: rc, rejected: rr, margin: sequenceValues[.margin], pairCount: normalizer.items)
+        var metrics = rewardModelMetrics(all: r.value, chosen: rc.value, rejected: rr.value)
+        metrics["loss/reward"] = loss.scalar
+        return (loss, metrics)
     }
 }
