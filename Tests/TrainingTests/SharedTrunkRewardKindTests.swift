@@ -78,6 +78,23 @@ import Testing
         }
     }
 
+    /// Stop at step 2 of 4 and resume: every trained weight — backbone, LM head, reward head and
+    /// ODIN's length head — equals the uninterrupted run's bit for bit.
+    @Test(arguments: ["haf", "odin"])
+    func interruptAndResumeIsBitIdentical(kind: String) throws {
+        let data = try syntheticPreferences(train: 8, heldOut: 2)
+        func configuration(_ out: URL) throws -> TrainingConfiguration {
+            var c = try Self.configuration(kind: kind, train: data.train, eval: data.eval)
+            c.out = out.path
+            (c.batchSize, c.gradientAccumulationSteps, c.maxSteps, c.learningRate, c.seed) = (2, 2, 4, 1e-3, 3)
+            return c
+        }
+        let (a, b, step) = try interruptAndResume(stopAt: 2, configuration)
+        #expect(step == 4)
+        #expect(a.keys.filter { $0.hasSuffix("score.weight") }.count == (kind == "odin" ? 2 : 1) && a.keys.sorted() == b.keys.sorted(), "\(a.keys.sorted())")
+        #expect(a.keys.filter { a[$0] != b[$0] }.isEmpty)
+    }
+
     /// The folder is a `bradley-terry`-style reward model for every consumer: `eval rm` ranks the
     /// held-out pairs with it and `grpo --reward rm:DIR` trains with it.
     @Test(arguments: ["haf", "grm", "odin"])
