@@ -28,6 +28,7 @@ struct RewardCommand: TrainingRunCommand {
     static let preset = TrainingTask.reward
     static let abstract = "Train a reward model (--reward-kind: Bradley–Terry, per-token, a head on the frozen trunk, or GenARM's autoregressive one)."
     static let about = "--reward-kind autoregressive trains GenARM's autoregressive reward model (arXiv 2410.08193): the model itself, no head; the reward of a response is β·Σ log π(y_t | x, y_<t), trained with a Bradley–Terry loss on the pairs. It guides decoding with `tokenalign generate --guide genarm:DIR`.\n\n"
+        + "--reward-kind haf (arXiv 2407.04185), grm (arXiv 2406.10216) and odin (arXiv 2402.07319) train the Bradley–Terry head with a second term on the same trunk — DPO on the kept LM head (--alpha, --beta), a generation regulariser on the chosen responses (--alpha, --beta, --grm-regularizer), or a length head kept apart from the reward (--odin-length-weight, --odin-orthogonality-weight); their folders score with the reward head alone, like bradley-terry folders.\n\n"
     @OptionGroup var arguments: TrainingArguments
 }
 

@@ -22,6 +22,7 @@ extension Trainer {
         switch mode {
         case .reward(let h, let t): (head, tokenLevel, threshold) = (h, t, nil)
         case .segmentReward(let h, let s): (head, tokenLevel, threshold) = (h, true, s.threshold)
+        case .sharedTrunkReward(let r): (head, tokenLevel, threshold) = (r.head, false, nil)
         default: return try pretrained.save(to: folder)
         }
         let architecture = ["llama": "LlamaForSequenceClassification", "qwen2": "Qwen2ForSequenceClassification",
@@ -32,6 +33,11 @@ extension Trainer {
             var tensors = try SafeTensorsFile(url: weightsURL).loadAll()
             tensors["score.weight"] = head.score.weight.value
             try SafeTensors.write(tensors, to: weightsURL)
+            if case .sharedTrunkReward(let r) = self.mode, let length = r.lengthHead {
+                // ODIN's length head, beside the weights: the loaders read `model.safetensors` only.
+                try SafeTensors.write([LengthDisentangledHeads.lengthKey: length.score.weight.value],
+                                      to: tmp.appendingPathComponent(LengthDisentangledHeads.lengthFile))
+            }
             let configURL = tmp.appendingPathComponent("config.json")
             guard var config = try JSONValue.parse(Data(contentsOf: configURL), file: configURL.path).foundationObject as? [String: Any] else {
                 throw TrainingError.checkpoint(path: configURL.path, reason: "config.json is not an object")

@@ -104,10 +104,17 @@ enum RewardStep {
         // token before the appended EOS. The one-hot readout mask over the full [B, L] scores
         // makes `BradleyTerryRM` read exactly there.
         let B = b.ids.shape[0], L = b.ids.shape[1]
-        var readout = [Float](repeating: 0, count: B * L)
-        for (r, j) in lastRealPositions(b.ids, padID: padID).enumerated() { readout[r * L + j] = 1 }
-        let batch = TokenBatch(policyLogps: Variable(Tensor(shape: [B, L], repeating: 0)), mask: Tensor(shape: [B, L], data: readout),
+        let batch = TokenBatch(policyLogps: Variable(Tensor(shape: [B, L], repeating: 0)), mask: readout(ids: b.ids, padID: padID),
                                structure: .pairs, scores: full)
         return BradleyTerryRM().compute(batch, normalizer: normalizer)
+    }
+
+    /// One-hot [B, L] at each row's last input position whose id is not `padID` (where
+    /// `AutoModelForSequenceClassification` reads its score).
+    static func readout(ids: IndexTensor, padID: Int) -> Tensor {
+        let B = ids.shape[0], L = ids.shape[1]
+        var readout = [Float](repeating: 0, count: B * L)
+        for (r, j) in lastRealPositions(ids, padID: padID).enumerated() { readout[r * L + j] = 1 }
+        return Tensor(shape: [B, L], data: readout)
     }
 }

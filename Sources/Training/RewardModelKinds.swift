@@ -23,6 +23,15 @@
 // - `tldr`, `minimal-edit` and `value`: the `token` kind's head and losses with their own data
 //   contract and response score (TokenKindSpec.swift): TLDR (arXiv 2410.04734), minimal-edit labels
 //   (arXiv 2406.02756) and TVM (arXiv 2407.12863, BCE on its soft value targets).
+// - `haf`: HaF-RM (arXiv 2407.04185): the Bradley–Terry head plus α·DPO on the retained LM head
+//   against the frozen starting model (`HybridRewardModelLoss`); only the head scores afterwards.
+// - `grm`: GRM (arXiv 2406.10216): (1 − α)·Bradley–Terry + α·a generation regulariser on the
+//   chosen responses through the LM head (`GeneralizableRewardModelLoss`).
+// - `odin`: ODIN (arXiv 2402.07319): quality and length heads, Bradley–Terry on their sum, r_L pulled
+//   towards the response length and r_Q away from it, the heads kept orthogonal
+//   (`LengthDisentangledRewardLoss`); the saved reward head is r_Q.
+// The last three share `SharedTrunkReward`; their folders score like `bradley-terry` folders.
+import Objectives
 import Support
 
 public struct RewardModelKindEntry: RegistryEntry {
@@ -40,6 +49,8 @@ public struct RewardModelKindEntry: RegistryEntry {
     /// A token-level kind's data contract and response score (TokenKindSpec.swift); nil: the
     /// `token` kind's (any token annotation, the mean of σ).
     public var tokenKind: TokenKindSpec? = nil
+    /// A sequence head trained with more than Bradley–Terry on the shared trunk (`SharedTrunkReward`).
+    public var sharedTrunk: Bool = false
 }
 
 public enum RewardModelKinds {
@@ -84,5 +95,21 @@ public enum RewardModelKinds {
                              tokenLevel: true, freezeTrunk: false,
                              tokenKind: TokenKindSpec(targets: .rewards, responseScore: .last, dataCommand: "tokenalign value-targets",
                                                       rewardLoss: .binaryCrossEntropy)),
+        RewardModelKindEntry(card: MethodCard(name: "haf", aliases: ["haf-rm", "hybrid"],
+                                              summary: "HaF-RM: Bradley–Terry on the reward head + α·DPO (β, against the frozen start) on the retained LM head, one trunk; scores with the head only",
+                                              arxiv: ["2407.04185"], inputs: ["preference pairs"],
+                                              defaults: ["alpha": "\(HybridRewardModelLoss.defaultAlpha)", "beta": "0.1"]),
+                             tokenLevel: false, freezeTrunk: false, sharedTrunk: true),
+        RewardModelKindEntry(card: MethodCard(name: "grm", aliases: ["generalizable"],
+                                              summary: "GRM: (1 − α)·Bradley–Terry + α·text-generation regulariser on the chosen responses through the LM head (sft, nll or dpo)",
+                                              arxiv: ["2406.10216"], inputs: ["preference pairs"],
+                                              defaults: ["alpha": "\(GeneralizableRewardModelLoss.defaultAlpha)", "beta": "0.1", "grm_regularizer": "sft"]),
+                             tokenLevel: false, freezeTrunk: false, sharedTrunk: true),
+        RewardModelKindEntry(card: MethodCard(name: "odin", aliases: ["length-disentangled"],
+                                              summary: "ODIN: quality and length heads, Bradley–Terry on their sum, Pearson penalties tie r_L to length and r_Q away from it, orthogonal heads; scores with r_Q",
+                                              arxiv: ["2402.07319"], inputs: ["preference pairs"],
+                                              defaults: ["odin_length_weight": "\(LengthDisentangledRewardLoss.defaultLengthWeight)",
+                                                         "odin_orthogonality_weight": "\(LengthDisentangledRewardLoss.defaultOrthogonalityWeight)"]),
+                             tokenLevel: false, freezeTrunk: false, sharedTrunk: true),
     ])
 }

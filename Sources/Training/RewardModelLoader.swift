@@ -2,6 +2,8 @@
 // `transformers` and our `saveModel` write it): the backbone into our causal-LM type, `score.weight`
 // into a `RewardHead`. Such folders have no `lm_head.weight`; the LM head, unused by a reward model,
 // is then zero-filled (or tied, for tied-embedding configurations, by the model's own sanitising).
+// Only the folder's weights file is read (`model.safetensors`, or its index / shards): files beside
+// it, such as ODIN's `length_head.safetensors` (`--kind odin`), are not part of the reward model.
 import Foundation
 import Models
 import NN

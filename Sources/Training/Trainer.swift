@@ -33,6 +33,9 @@ public enum TrainerMode {
     /// reward per next token, fitted on the observed tokens' annotated rewards; `seenTokens` are the
     /// tokens the training data observed (the search masks the others: conservative exploration).
     case multifurcationReward(MultifurcationRewardLoss, seenTokens: [Int])
+    /// A sequence reward head trained with more than Bradley–Terry on the shared trunk: HaF-RM and
+    /// GRM (a term through the LM head), ODIN (a second, length head); `SharedTrunkReward`.
+    case sharedTrunkReward(SharedTrunkReward)
 }
 
 public final class Trainer {
@@ -130,6 +133,9 @@ public final class Trainer {
             }
         case .reward(let head, _), .segmentReward(let head, _):
             trainable = ModelWithHead(model: policy, head: head, headKey: "head")
+        case .sharedTrunkReward(let r):
+            if r.needsReference && reference == nil { throw TrainingError.invalidConfiguration("--kind haf needs a reference model") }
+            trainable = ModelWithHead(model: policy, head: r.trainableHead, headKey: "head")
         case .unpaired:
             if reference == nil { throw TrainingError.invalidConfiguration("KTO needs a reference model") }
             trainable = policy
@@ -400,6 +406,8 @@ public final class Trainer {
             let batch = TokenBatch(policyLogits: Forward.shiftedLogits(policy, b.ids), labels: b.labels, mask: b.mask, structure: .pairs,
                                    tokenRewards: b.tokenRewards)
             return loss.compute(batch, normalizer: normalizer)
+        case .sharedTrunkReward(let r):
+            return r.output(policy: policy, reference: reference, batch: b, padID: padID, normalizer: normalizer)
         }
     }
 

@@ -3,6 +3,7 @@
 // has the setting. The order is the order of `config.yaml` in a run folder.
 import Datasets
 import Models
+import Objectives
 import Support
 
 extension TruncationMode: SettingChoice {}
@@ -22,9 +23,10 @@ extension TrainingConfiguration {
             S("out", \.out, "Run folder: config.yaml, metrics.jsonl, checkpoints, the trained model."),
             S("seed", \.seed, "Seed for data order, splits and initialisation."),
             S("loss", \.loss, "Comma-separated loss names of the preference-objective registry (`tokenalign methods` lists them with their papers); ignored by sft and reward."),
-            S("beta", \.beta, "β: the KL strength of the preference losses; with --reward-kind autoregressive the scale of the summed log-probs.",
+            S("beta", \.beta, "β: the KL strength of the preference losses; with --reward-kind autoregressive the scale of the summed log-probs; with haf / grm the scale of the LM-head term's log-ratio (HaF's τ).",
               rule: .positive),
-            S("alpha", \.alpha, "α of TDPO2 / TGDPO / RRPO.", rule: .ifSet(.finite)),
+            S("alpha", \.alpha, "α of TDPO2 / TGDPO / RRPO; with --reward-kind haf the policy term's weight (≥ 0, default \(HybridRewardModelLoss.defaultAlpha)), with grm the regulariser's share in [0, 1] (default \(GeneralizableRewardModelLoss.defaultAlpha)).",
+              rule: .ifSet(.finite)),
             S("schedule", \.schedule, "Learning-rate schedule: constant, linear or cosine.", rule: .oneOf(schedules)),
             S("truncate", \.truncate, "Allow truncating rows over the limits (otherwise they are errors)."),
             S("epochs", \.epochs, "Passes over the data.", rule: .atLeast(1)),
@@ -35,6 +37,12 @@ extension TrainingConfiguration {
             S("reward_kind", \.rewardKind, "Reward-model kind of `tokenalign reward`: \(RewardModelKinds.registry.names.joined(separator: ", ")) (`tokenalign methods` gives each one's paper).",
               rule: .oneOf(RewardModelKinds.registry.names), aliases: ["kind"]),
             S("segment_entropy_threshold", \.segmentEntropyThreshold, "--reward-kind segment: a segment ends after a token where the starting model's (or --ref's) next-token entropy (nats) is at least this; 0 = every token, above log V = one segment (default \(defaultSegmentEntropyThreshold), the paper code's).",
+              rule: .ifSet(.nonNegative)),
+            S("grm_regularizer", \.grmRegularizer, "--reward-kind grm: the LM-head regulariser on the chosen responses: sft (−log σ(β·Σ log π), the paper's), nll (−Σ log π) or dpo (reference-free DPO).",
+              rule: .ifSet(.oneOf(GeneralizableRewardModelLoss.Regularizer.allCases.map(\.rawValue)))),
+            S("odin_length_weight", \.odinLengthWeight, "--reward-kind odin: λ_L, the weight of the length-correlation penalty (default \(LengthDisentangledRewardLoss.defaultLengthWeight)).",
+              rule: .ifSet(.nonNegative)),
+            S("odin_orthogonality_weight", \.odinOrthogonalityWeight, "--reward-kind odin: λ_O, the weight of the heads' orthogonality penalty (default \(LengthDisentangledRewardLoss.defaultOrthogonalityWeight)).",
               rule: .ifSet(.nonNegative)),
             S("precompute_ref_log_probs", \.precomputeRefLogProbs, "Compute the reference log-probs once before training and cache them.",
               aliases: ["precompute-ref"]),

@@ -48,6 +48,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var segmentEntropyThreshold: Float?
     /// 2.0, the reference code's default (arXiv 2501.02790).
     public static let defaultSegmentEntropyThreshold: Float = 2.0
+    /// `--reward-kind grm`'s regulariser through the LM head: sft, nll or dpo; unset: sft (the paper's).
+    public var grmRegularizer: String?
+    /// `--reward-kind odin`'s λ_L (length correlation) and λ_O (head orthogonality); unset: 1 and 1.
+    public var odinLengthWeight: Float?
+    public var odinOrthogonalityWeight: Float?
     public var precomputeRefLogProbs: Bool = false
 
     // Data

@@ -107,6 +107,19 @@ public enum TrainingSetup {
             let threshold = c.segmentEntropyThreshold ?? TrainingConfiguration.defaultSegmentEntropyThreshold
             let segments = SegmentEnds(model: entropyModel, train: train, eval: eval, threshold: threshold, padID: padID, batchSize: c.batchSize)
             mode = .segmentReward(head: rewardModel?.head ?? RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), segments: segments)
+        case .reward where (try? RewardModelKinds.registry.entry(named: c.rewardKind))?.sharedTrunk == true:
+            let r = try SharedTrunkSetup.make(c, head: rewardModel?.head, model: pretrained.model)
+            mode = .sharedTrunkReward(r)
+            if r.needsReference {
+                // HaF's DPO term compares with the frozen starting model: --ref, else the model itself
+                // (a reward-model folder has a trained LM head only if it came from haf / grm).
+                reference = try c.ref.map { try PretrainedModel.load(path: $0, weights: c.refWeights).model }
+                    ?? RewardModelLoader.load(folder: URL(fileURLWithPath: c.model), weights: c.refWeights)?.model
+                    ?? PretrainedModel.load(path: c.model, weights: c.refWeights).model
+                if let ref = reference, ref.vocabularySize != pretrained.model.vocabularySize {
+                    throw TrainingError.modelMismatch("--ref vocabulary \(ref.vocabularySize) ≠ model vocabulary \(pretrained.model.vocabularySize)")
+                }
+            }
         case .reward:
             let kind = try RewardModelKinds.registry.entry(named: c.rewardKind)
             if let spec = kind.tokenKind {

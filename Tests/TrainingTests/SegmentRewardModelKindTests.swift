@@ -72,20 +72,8 @@ import Testing
             (c.batchSize, c.gradientAccumulationSteps, c.maxSteps, c.learningRate, c.seed) = (2, 2, 4, 1e-3, 3)
             return c
         }
-        func bits(_ t: Trainer) -> [String: [UInt32]] { t.trainable.parameters().mapValues { $0.value.scalars.map(\.bitPattern) } }
-        let full = try TrainingSetup.prepare(configuration(temporaryDirectory())).trainer
-        try full.run()
-        let dir = temporaryDirectory()
-        let first = try TrainingSetup.prepare(configuration(dir)).trainer
-        try first.run { event in
-            if case .step(let s, _, _) = event, s == 2 { return .stop }
-            return .continue
-        }
-        let resumed = try TrainingSetup.prepare(configuration(dir)).trainer
-        try resumed.resume(from: try #require(Trainer.latestCheckpoint(in: dir)))
-        try resumed.run()
-        #expect(resumed.step == 4)
-        let a = bits(full), b = bits(resumed)
+        let (a, b, step) = try interruptAndResume(stopAt: 2, configuration)
+        #expect(step == 4)
         #expect(a.keys.contains { $0.hasSuffix("score.weight") } && a.keys.sorted() == b.keys.sorted())
         #expect(a.keys.filter { a[$0] != b[$0] }.isEmpty)
     }

@@ -2,7 +2,7 @@ import Foundation
 import Models
 import TestSupport
 import Tokenizers
-import Training
+@testable import Training
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
@@ -52,4 +52,25 @@ func learningConfiguration(train: String, eval: String, loss: [String]) throws -
     c.maxSteps = 12
     c.seed = 1
     return c
+}
+
+/// Runs a configuration (given its run folder) uninterrupted, then again stopped after `stopAt`
+/// steps and resumed from that checkpoint: every trainable parameter's bit patterns for both runs,
+/// and the resumed run's final step.
+func interruptAndResume(stopAt: Int, _ configuration: (URL) throws -> TrainingConfiguration) throws
+    -> (full: [String: [UInt32]], resumed: [String: [UInt32]], step: Int) {
+    func bits(_ t: Trainer) -> [String: [UInt32]] { t.trainable.parameters().mapValues { $0.value.scalars.map(\.bitPattern) } }
+    let full = try TrainingSetup.prepare(configuration(temporaryDirectory())).trainer
+    try full.run()
+    let dir = temporaryDirectory()
+    let first = try TrainingSetup.prepare(configuration(dir)).trainer
+    try first.run { event in
+        if case .step(let s, _, _) = event, s == stopAt { return .stop }
+        return .continue
+    }
+    let resumed = try TrainingSetup.prepare(configuration(dir)).trainer
+    guard let checkpoint = try Trainer.latestCheckpoint(in: dir) else { throw TrainingError.invalidConfiguration("no checkpoint in \(dir.path)") }
+    try resumed.resume(from: checkpoint)
+    try resumed.run()
+    return (bits(full), bits(resumed), resumed.step)
 }
