@@ -6,7 +6,7 @@ import Tokenizers
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Make data sets.",
-                                                    subcommands: [DataMakeCommand.self, DataPromptsCommand.self, DataSentimentPairsCommand.self, DataRMBenchCommand.self])
+                                                    subcommands: [DataMakeCommand.self, DataPromptsCommand.self, DataSentimentPairsCommand.self, DataRMBenchCommand.self, DataCRewPairsCommand.self])
 }
 
 struct DataMakeCommand: ParsableCommand {
