@@ -20,7 +20,9 @@ import Training
         let ctx = ScorerContext(tokenizer: tok, vocabularySize: 512, maxNewTokens: 8)
         let p = promptRow("3+4=", task: "add", tokenizer: tok)
         let answers = ["7\n", "8\n", "71\n"].map { Answer(ids: tok.encode($0), text: $0) }
-        for spec in ["judge:\(path),,Y|N", "crew:\(path),geometric", "follow-up:\(path)"] {
+        let template = TestFiles.temporaryPath("judge.txt")
+        try "{prompt}|{response}|{yes}/{no}?".write(toFile: template, atomically: true, encoding: .utf8)
+        for spec in ["judge:\(path),\(template),Y|N", "crew:\(path),geometric", "follow-up:\(path)"] {
             let scorer = try SequenceScorers.make(spec, context: ctx)
             var ledger = CostLedger()
             let s = try scorer.scores(p, answers, ledger: &ledger)
@@ -77,7 +79,8 @@ import Training
             #expect(wrong.contains { $0.text == rejected })
             #expect(r["chosen_confidence"] as! Double == Double(right.map(\.confidence).max()!))
             #expect(r["rejected_confidence"] as! Double == Double(wrong.map(\.confidence).max()!))
-            #expect(made.scored.allSatisfy { $0.confidence > 0 && $0.confidence <= 1 })
+            // A sample with no answer line (an empty first line) has confidence 0 (rewards.md §6.2).
+            #expect(made.scored.allSatisfy { $0.confidence >= 0 && $0.confidence <= 1 })
         }
         #expect(rows.count >= 4, "the fixture is partly right, so most prompts have both kinds of samples")
         let file = try TestFiles.writeRows(rows, name: "crew-pairs.jsonl")
