@@ -31,12 +31,10 @@ struct DataCRewPairsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try model.load()
-        guard let tokenizer = loaded.tokenizer else { throw SettingsError("\(model.path) has no tokenizer; pass --tokenizer") }
-        let rows = try RLPrompts.load(data, tokenizer: tokenizer, rendering: PromptRendering(addSpecialTokens: addSpecialTokens))
-        let policy = SearchOptions.policy(loaded, tokenizer: tokenizer, maxNewTokens: maxNewTokens, temperature: temperature, topK: 0,
-                                          topP: 1, stop: stop, seed: seed)
-        let crew = ConfidenceReward(model: LMJudgeModel(model: loaded.model, tokenizer: tokenizer, path: model.path),
+        let sampled = try SampledPrompts(model: model, prompts: data, addSpecialTokens: addSpecialTokens, maxNewTokens: maxNewTokens,
+                                         temperature: temperature, stop: stop, seed: seed)
+        let (rows, policy) = (sampled.rows, sampled.policy)
+        let crew = ConfidenceReward(model: LMJudgeModel(model: sampled.loaded.model, tokenizer: sampled.tokenizer, path: model.path),
                                     geometric: aggregate == "geometric", marker: marker)
         var output: [[String: Any]] = [], correct = 0
         let bar = ProgressLine(label: "crew-pairs")
