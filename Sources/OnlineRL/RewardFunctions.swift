@@ -92,6 +92,15 @@ public enum RewardFunctions {
                                              arxiv: ["2505.15134"])) { _, _ in SelfCertaintyReward(negativeEntropy: true) },
         RewardFunctionEntry(card: MethodCard(name: "neg-trajectory-entropy", summary: "Entropy minimisation, sequence variant: R = Σ_t ℓ_t of the sampled tokens",
                                              arxiv: ["2505.15134"])) { _, _ in SelfCertaintyReward(negativeEntropy: false) },
+        RewardFunctionEntry(card: MethodCard(name: "judge", summary: "A language model as judge: p(Yes)/(p(Yes)+p(No)) of its next token after a rubric question about the response",
+                                             arxiv: ["2306.05685", "2408.15240"], defaults: ["template": "GenerativeJudge.defaultTemplate", "verdicts": "Yes|No"]),
+                           argument: "MODEL[,TEMPLATE_FILE[,YES|NO]]") { arg, ctx in try LMJudgeReward(kind: "judge", argument: arg, context: ctx) },
+        RewardFunctionEntry(card: MethodCard(name: "crew", summary: "CRew: a language model's mean probability of the final answer's tokens (after \\boxed{, the marker, or a CreditBench task's answer)",
+                                             arxiv: ["2510.13501"], defaults: ["aggregate": "mean", "marker": "The answer is"]),
+                           argument: "MODEL[,mean|geometric[,MARKER]]") { arg, ctx in try LMJudgeReward(kind: "crew", argument: arg, context: ctx) },
+        RewardFunctionEntry(card: MethodCard(name: "follow-up", summary: "FLR: mean log-likelihood of positive follow-up utterances after the response minus that of negative ones",
+                                             arxiv: ["2409.13948"], defaults: ["utterances": "FollowUpLikelihood.defaultPositive/defaultNegative"]),
+                           argument: "MODEL[,FILE]") { arg, ctx in try LMJudgeReward(kind: "follow-up", argument: arg, context: ctx) },
     ])
 
     /// Builds `NAME` or `NAME:ARGUMENT` (the argument may itself contain colons).

@@ -9,7 +9,8 @@ import OnlineRL
 public final class RewardFunctionScorer: SequenceScorer {
     public let function: any RewardFunction
     public let name: String
-    static let modelBacked = ["rm": "rm:DIR", "token-rm": "token-rm:DIR", "implicit-dpo": "(none)"]
+    static let modelBacked = ["rm": "rm:DIR", "token-rm": "token-rm:DIR", "implicit-dpo": "(none)", "judge": "judge:MODEL", "crew": "crew:MODEL",
+                              "follow-up": "follow-up:MODEL"]
 
     public init(spec: String, context: RewardContext) throws {
         let kind = String(spec.split(separator: ":", maxSplits: 1).first ?? "")

@@ -81,7 +81,21 @@ public enum SequenceScorers {
                                                                                 vocabularySize: ctx.vocabularySize,
                                                                                 rewardModelWeights: ctx.rewardModelWeights))
         },
+        judgeScorer(MethodCard(name: "judge", summary: "A language model as judge: p(Yes)/(p(Yes)+p(No)) after a rubric question about the answer",
+                               arxiv: ["2306.05685", "2408.15240"], inputs: ["language model"])),
+        judgeScorer(MethodCard(name: "crew", summary: "CRew: a language model's mean probability of the final answer's tokens",
+                               arxiv: ["2510.13501"], inputs: ["language model"])),
+        judgeScorer(MethodCard(name: "follow-up", summary: "FLR: mean log-likelihood of positive follow-ups after the answer minus that of negative ones",
+                               arxiv: ["2409.13948"], inputs: ["language model"])),
     ])
+
+    /// A scorer read from a frozen language model (`judge`, `crew`, `follow-up`), with `--reward`'s
+    /// argument grammar (`LMJudges.usage`).
+    static func judgeScorer(_ card: MethodCard) -> SequenceScorerEntry {
+        SequenceScorerEntry(card: card, argument: LMJudges.usage[card.name].map { String($0.dropFirst(card.name.count + 1)) } ?? "MODEL") { arg, ctx in
+            try LMJudgeScorer(kind: card.name, argument: arg, context: ctx)
+        }
+    }
 
     /// A scorer read from a reward-model folder (`rm`, `token-rm`, `value`): `NAME:DIR`, the folder
     /// required; the scorer is named as the entry.

@@ -7,7 +7,7 @@ import Tokenizers
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Make data sets.",
                                                     subcommands: [DataMakeCommand.self, DataPromptsCommand.self, DataSentimentPairsCommand.self, DataRMBenchCommand.self,
-                                                                  DataRRMAugmentCommand.self, DataTLDRCommand.self, DataEditLabelsCommand.self])
+                                                                  DataRRMAugmentCommand.self, DataTLDRCommand.self, DataEditLabelsCommand.self, DataCRewPairsCommand.self])
 }
 
 struct DataMakeCommand: ParsableCommand {

@@ -19,12 +19,15 @@ struct EvalRMCommand: ParsableCommand {
         Texts are tokenised as `tokenalign reward` trains (prompt + response + EOS) and the head is read at the last \
         non-pad token. With --ref, the score is β·Σ_t (log π − log π_ref) over the response tokens, as RewardBench scores \
         DPO models. Several --model folders form an ensemble combined by --ensemble (\(RewardEnsembles.registry.names.joined(separator: ", ")); \
-        NAME=λ sets λ).
+        NAME=λ sets λ). --judge NAME:ARG scores with a language model instead of a reward head: \
+        \(LMJudges.usage.keys.sorted().map { LMJudges.usage[$0]! }.joined(separator: ", ")) (the `--reward` functions of the same names).
         """)
 
     @Option(parsing: .singleValue, help: "A reward-model folder with a head (repeatable: an ensemble), or with --ref the DPO policy.")
     var model: [String] = []
     @Option(help: "The reference model: score --model as a DPO policy by its implicit reward.") var ref: String?
+    @Option(help: "Score with a language model instead of a reward head: judge:MODEL[,TEMPLATE_FILE[,YES|NO]], crew:MODEL[,mean|geometric[,MARKER]] or follow-up:MODEL[,FILE].")
+    var judge: String?
     @OptionGroup var rmWeights: RewardModelWeightsOption
     @Option(help: "β of the implicit reward (scales the scores; the ranking does not depend on it).") var beta: Double = 1
     @Option(help: "Benchmark JSONL file.") var bench: String
@@ -37,7 +40,11 @@ struct EvalRMCommand: ParsableCommand {
     @Flag(help: "Print the report as one JSON object as the last line.") var json = false
 
     func validate() throws {
-        guard !model.isEmpty else { throw ValidationError("give at least one --model") }
+        if judge != nil {
+            guard model.isEmpty, ref == nil else { throw ValidationError("--judge scores with its own model; give no --model or --ref with it") }
+        } else {
+            guard !model.isEmpty else { throw ValidationError("give at least one --model, or --judge NAME:ARG") }
+        }
         guard beta.isFinite, beta > 0 else { throw ValidationError("--beta must be a positive number, got \(beta)") }
         if ref != nil, model.count != 1 { throw ValidationError("--ref scores one --model (the policy); got \(model.count)") }
     }
@@ -47,7 +54,9 @@ struct EvalRMCommand: ParsableCommand {
         let aggregation = try RewardEnsembles.make(ensemble)
         let tok = try tokenizer.map(loadTokenizer)
         let scorer: any ResponseScorer
-        if let ref {
+        if let judge {
+            scorer = try LMJudgeResponseScorer(spec: judge, tokenizer: tok, weights: rmWeights.format)
+        } else if let ref {
             scorer = try ImplicitRewardScorer(policy: model[0], reference: ref, beta: beta, tokenizer: tok, weights: rmWeights.format)
         } else {
             let members = try model.map { try RewardHeadScorer(folder: $0, tokenizer: tok, weights: rmWeights.format) as any ResponseScorer }

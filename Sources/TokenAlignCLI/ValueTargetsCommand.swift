@@ -37,11 +37,9 @@ struct ValueTargetsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try model.load()
-        guard let tokenizer = loaded.tokenizer else { throw SettingsError("\(model.path) has no tokenizer; pass --tokenizer") }
-        let rows = try RLPrompts.load(prompts, tokenizer: tokenizer, rendering: PromptRendering(addSpecialTokens: addSpecialTokens))
-        let policy = SearchOptions.policy(loaded, tokenizer: tokenizer, maxNewTokens: maxNewTokens, temperature: temperature, topK: 0,
-                                          topP: 1, stop: stop, seed: seed)
+        let sampled = try SampledPrompts(model: model, prompts: prompts, addSpecialTokens: addSpecialTokens, maxNewTokens: maxNewTokens,
+                                         temperature: temperature, stop: stop, seed: seed)
+        let (loaded, tokenizer, rows, policy) = (sampled.loaded, sampled.tokenizer, sampled.rows, sampled.policy)
         let teacherScorer = try teacher.map {
             try SequenceScorers.make($0, context: ScorerContext(tokenizer: tokenizer, vocabularySize: loaded.model.vocabularySize, maxNewTokens: maxNewTokens))
         }

@@ -91,10 +91,10 @@ import TrainedFixtures
             #expect(ExitCodes.code(for: error) == ExitCodes.usage)
         }
         do {
-            try run(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "best-of-n", "--scorer", "judge:x"])
+            try run(["search", "--model", s.model, "--prompts", s.prompts, "--out", out, "--method", "best-of-n", "--scorer", "oracle:x"])
             Issue.record("an unknown scorer must be refused")
         } catch {
-            #expect("\(error)".contains("judge") && "\(error)".contains("verifier") && "\(error)".contains("token-rm"))
+            #expect("\(error)".contains("oracle") && "\(error)".contains("verifier") && "\(error)".contains("token-rm"))
             #expect(ExitCodes.code(for: error) == ExitCodes.usage)
         }
         do {
