@@ -7,10 +7,16 @@ import Objectives
 enum SharedTrunkSetup {
     /// - Parameter head: the reward head of a reward-model folder to continue from, else nil.
     /// - Throws: `TrainingError.invalidSetting` naming `alpha` out of its kind's range, and
-    ///   `invalidConfiguration` for `--token-level` (these kinds read one score per sequence).
+    ///   `invalidConfiguration` for `--token-level` (these kinds read one score per sequence) and for
+    ///   `--precompute-ref-log-probs` (no reference cache on this path).
     static func make(_ c: TrainingConfiguration, head: RewardHead?, model: any LanguageModel) throws -> SharedTrunkReward {
         let kind = try RewardModelKinds.registry.entry(named: c.rewardKind).card.name
         guard !c.tokenLevel else { throw TrainingError.invalidConfiguration("--token-level and --kind \(kind) exclude each other") }
+        // HaF's reference log-probs are computed beside every batch; a cache would have to be built
+        // for the reward trainer first, so the flag is refused rather than ignored.
+        guard !c.precomputeRefLogProbs else {
+            throw TrainingError.invalidConfiguration("--precompute-ref-log-probs is not supported with --kind \(kind): the reference log-probs are computed with every batch")
+        }
         let head = head ?? RewardHead(hiddenSize: model.hiddenSize, seed: c.seed)
         switch kind {
         case "haf":

@@ -176,6 +176,7 @@ import Testing
         for (args, message) in [(["--kind", "grm", "--alpha", "1.5"], "alpha"), (["--kind", "haf", "--alpha", "-0.1"], "alpha"),
                                 (["--kind", "odin", "--token-level"], "exclude each other"), (["--kind", "grm", "--token-level"], "exclude each other"),
                                 (["--kind", "grm", "--grm-regularizer", "kl"], "grm_regularizer"),
+                                (["--kind", "haf", "--precompute-ref-log-probs"], "precompute-ref-log-probs"),
                                 (["--kind", "odin", "--odin-length-weight", "-1"], "odin_length_weight"),
                                 (["--kind", "odin", "--odin-orthogonality-weight", "nan"], "odin_orthogonality_weight")] {
             let r = try runCLIStatus(common + args)
