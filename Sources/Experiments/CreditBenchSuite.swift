@@ -53,6 +53,12 @@ public struct CreditBenchSuiteResult: Codable, Sendable {
         public var result: CreditDemoResult
     }
 
+    public struct Failure: Codable, Sendable, Equatable {
+        public var task: String
+        public var seed: UInt64
+        public var reason: String
+    }
+
     public struct SourceSummary: Codable, Sendable {
         public var task: String
         public var source: String
@@ -74,6 +80,9 @@ public struct CreditBenchSuiteResult: Codable, Sendable {
     public var tasks: [String]
     public var seeds: [UInt64]
     public var runs: [Run]
+    /// (task, seed) runs that stopped because their data could not form the benchmark (no
+    /// preference pairs, no held-out prompt); the summaries use the runs that finished.
+    public var failures: [Failure] = []
     public var sources: [SourceSummary]
     public var policies: [PolicySummary]
     public var wallSeconds: Double
@@ -85,6 +94,12 @@ public enum CreditBenchSuite {
 
     /// Runs `base` for every task and seed into `folder/<task>-seed<seed>/` and writes the summary
     /// (`results.json`, `report.md`, `report.html`) into `folder`.
+    ///
+    /// A run folder that already holds a finished run with the same settings (its `results.json`
+    /// and `report.md`) is read instead of run again, so an interrupted or extended benchmark
+    /// resumes at run granularity. A run whose data cannot form the benchmark (`DemoError.emptyStage`,
+    /// e.g. a systematic bug so strong that no prompt gives a pair) is recorded in `failures` and the
+    /// others are still summarised; any other error stops the suite.
     public static func run(_ base: CreditDemoSettings, tasks: [String], seeds: [UInt64], folder: URL,
                            log: @escaping (DemoEvent) -> Void = { _ in }) throws -> CreditBenchSuiteResult {
         guard !tasks.isEmpty, !seeds.isEmpty else { throw DemoError.invalidSetting("give at least one task and one seed") }
@@ -99,19 +114,35 @@ public enum CreditBenchSuite {
         }
         let start = ContinuousClock.now
         var runs: [CreditBenchSuiteResult.Run] = []
+        var failures: [CreditBenchSuiteResult.Failure] = []
         for t in tasks {
             for seed in seeds {
                 var s = base
                 s.task = t
                 s.seed = seed
                 let name = "\(t)-seed\(seed)"
+                let runFolder = folder.appendingPathComponent(name)
+                if let done = finishedRun(in: runFolder, settings: s) {
+                    log(.note("— \(name): reusing the finished run in \(runFolder.path) —"))
+                    runs.append(.init(task: t, seed: seed, folder: name, result: done))
+                    continue
+                }
                 log(.note("— \(name) —"))
-                let r = try CreditDemo.run(s, folder: folder.appendingPathComponent(name), log: log)
-                runs.append(.init(task: t, seed: seed, folder: name, result: r))
+                do {
+                    let r = try CreditDemo.run(s, folder: runFolder, log: log)
+                    runs.append(.init(task: t, seed: seed, folder: name, result: r))
+                } catch DemoError.emptyStage(let why) {
+                    log(.note("\(name) stopped: \(why); the summary goes on without it"))
+                    failures.append(.init(task: t, seed: seed, reason: why))
+                }
             }
         }
-        let result = summarise(runs, regime: base.regime, tasks: tasks, seeds: seeds, resamples: base.bootstrapResamples,
+        if runs.isEmpty, let first = failures.first {
+            throw DemoError.emptyStage("no run finished (\(first.task) seed \(first.seed): \(first.reason)\(failures.count > 1 ? "; and \(failures.count - 1) more" : ""))")
+        }
+        var result = summarise(runs, regime: base.regime, tasks: tasks, seeds: seeds, resamples: base.bootstrapResamples,
                                wallSeconds: StageTimer.seconds(since: start))
+        result.failures = failures
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let e = JSONEncoder()
@@ -123,6 +154,16 @@ public enum CreditBenchSuite {
             throw DemoError.cannotWrite(path: folder.path, reason: "\(error)")
         }
         return result
+    }
+
+    /// The finished run in `folder` when its settings are `settings` (its report is written last, so
+    /// both files mean it finished), else nil.
+    static func finishedRun(in folder: URL, settings: CreditDemoSettings) -> CreditDemoResult? {
+        let fm = FileManager.default
+        let json = folder.appendingPathComponent("results.json")
+        guard fm.fileExists(atPath: json.path), fm.fileExists(atPath: folder.appendingPathComponent("report.md").path),
+              let r = try? readJSON(CreditDemoResult.self, from: json), r.settings == settings else { return nil }
+        return r
     }
 
     /// The across-seed and paired summaries of finished runs.
@@ -179,6 +220,11 @@ public enum CreditBenchSuite {
             SFT model's own confidence on the same rejected responses: mean difference [95% bootstrap interval over (seed, prompt) \
             groups]; an interval above 0 means the source localises better than the free baseline.
             """))
+        if !r.failures.isEmpty {
+            report.add(.heading("Runs that stopped"))
+            report.add(.paragraph("These (task, seed) runs could not form the benchmark; every number below leaves them out."))
+            report.add(.table(Table(headers: ["task", "seed", "reason"], rows: r.failures.map { [$0.task, String($0.seed), $0.reason] })))
+        }
         for t in r.tasks {
             report.add(.heading("\(t): credit localisation on the SFT model's own errors"))
             let rates = r.runs.filter { $0.task == t }.compactMap { $0.result.data.plantedErrorRate }

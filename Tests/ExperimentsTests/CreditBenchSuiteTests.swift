@@ -1,7 +1,7 @@
 // `tokenalign demo --tasks … --seeds …`: several runs summarised across seeds, every source paired
 // with the SFT model's confidence on the same responses.
 import Evaluation
-import Experiments
+@testable import Experiments
 import Foundation
 import Testing
 
@@ -50,6 +50,45 @@ import Testing
         #expect(abs(paired.value - diffs.reduce(0, +) / Double(diffs.count)) < 1e-9)
         #expect(paired.count == diffs.count)
         #expect(r.policies.map(\.policy) == ["sft", "dpo"])
+
+        // Run again into the same folder: both finished runs are read back, not rerun.
+        let seed3 = folder.appendingPathComponent("sort-seed3/results.json").path
+        let written = try FileManager.default.attributesOfItem(atPath: seed3)[.modificationDate] as? Date
+        var notes: [String] = []
+        let again = try CreditBenchSuite.run(s, tasks: ["sort"], seeds: [3, 4], folder: folder) { event in
+            if case .note(let n) = event { notes.append(n) }
+        }
+        #expect(notes.filter { $0.contains("reusing the finished run") }.count == 2)
+        #expect(try FileManager.default.attributesOfItem(atPath: seed3)[.modificationDate] as? Date == written)
+        #expect(again.runs.map { $0.result.credit.map(\.auroc.value) } == r.runs.map { $0.result.credit.map(\.auroc.value) })
+        #expect(again.sources.map(\.auroc.mean) == r.sources.map(\.auroc.mean))
+        // A run with other settings is not reused.
+        var other = s
+        other.bootstrapResamples = 51
+        #expect(CreditBenchSuite.finishedRun(in: folder.appendingPathComponent("sort-seed3"), settings: { var o = other; o.task = "sort"; o.seed = 3; return o }()) == nil)
+
+        // The report lists runs that stopped, and says the numbers leave them out.
+        var withFailure = r
+        withFailure.failures = [.init(task: "sort", seed: 5, reason: "sampling gave 0 training and 0 held-out pairs")]
+        let md = CreditBenchSuite.report(withFailure).markdown()
+        #expect(md.contains("Runs that stopped") && md.contains("sampling gave 0 training"))
+    }
+
+    /// A run whose data cannot form the benchmark is recorded, not fatal; when no run finishes the
+    /// suite stops with every reason's first.
+    @Test func runsThatCannotFormTheBenchmarkAreRecorded() throws {
+        var s = CreditDemoSettings.quick
+        s.length = 2
+        s.maxValue = 2   // nine distinct lists: every held-out prompt also occurs in training
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenalign-suite-empty-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var notes: [String] = []
+        #expect {
+            try CreditBenchSuite.run(s, tasks: ["sort"], seeds: [0, 1], folder: folder) { event in
+                if case .note(let n) = event { notes.append(n) }
+            }
+        } throws: { "\($0)".contains("no run finished") && "\($0)".contains("held-out prompt") && "\($0)".contains("1 more") }
+        #expect(notes.filter { $0.contains("stopped:") }.count == 2)
     }
 
     @Test func badSuitesAreRefusedBeforeAnyRun() {
