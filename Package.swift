@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Tokenizers", "Models", "Checkpoints"]),
         .testTarget(name: "CreditBenchTests", dependencies: ["CreditBench", "Tokenizers", "Datasets", "Rewards", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Evaluation", "Models", "Checkpoints", "Objectives",
-                                                            "CreditBench", "Rewards", "Support", "Datasets", "Tokenizers", "Search"]),
+                                                            "CreditBench", "Rewards", "Support", "Datasets", "Tokenizers", "Search", "OnlineRL", "Training"]),
         .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TensorCore", "TestSupport",
                                                          "TrainedFixtures", "Experiments", "Search", "Autograd", "Distributed"]),
         .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Decoding", "Models", "Training", "Objectives", "Tokenizers",

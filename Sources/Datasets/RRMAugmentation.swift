@@ -121,8 +121,7 @@ public enum RRMAugmentation {
     /// A JSON value as canonical text (sorted keys), for comparing prompts and responses by value.
     static func canonical(_ value: Any) throws -> String {
         if let s = value as? String { return "s:" + s }
-        let data = try JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        return try JSONValue(foundation: [value]).written(.line)
     }
 }
 
