@@ -63,7 +63,7 @@ public final class RewardHeadScorer: ResponseScorer {
     /// - Parameter weights: how the backbone's matrices are stored (`--rm-weights`).
     public init(folder: String, tokenizer override: Tokenizer? = nil, weights: WeightFormat = .f32) throws {
         guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder), weights: weights) else {
-            throw RMEvalError.usage("\(folder): no reward head (score.weight) in this model; train one with `tokenalign reward --model \(folder) --data PAIRS.jsonl --out RUN` (`--kind` chooses the kind of reward model) and pass RUN/model, or score this model as a DPO policy with `--ref REFERENCE`")
+            throw RMEvalError.usage("\(folder): no reward head (score.weight) in this model; train one with `tokenalign reward --model \(folder) --data PAIRS.jsonl --out RUN` (`--kind` chooses the kind of reward model) and pass RUN/model, or score this model as a DPO policy with `--ref REFERENCE` (or without one: `--ref-free avg`)")
         }
         guard let tok = override ?? loaded.tokenizer else {
             throw RMEvalError.usage("\(folder): the folder has no tokenizer files; give --tokenizer")
@@ -119,53 +119,81 @@ public final class RewardHeadScorer: ResponseScorer {
     }
 }
 
-/// RewardBench's DPO scoring: β·Σ_t (log π − log π_ref) over the response tokens.
+/// RewardBench's reference-free DPO scores (`--ref_free_type` of rewardbench's `run_dpo.py`): the
+/// policy's log-probabilities of the response tokens summed, averaged over the tokens, or minus
+/// their L2 norm (`get_batch_logps` with `average_log_prob` / `norm_log_prob`).
+public enum ReferenceFreeScore: String, CaseIterable, Sendable {
+    case sum, avg, norm
+}
+
+/// A DPO policy's implicit reward β·Σ_t (log π − log π_ref) over the response tokens, or without a
+/// reference one of RewardBench's reference-free scores (`ReferenceFreeScore`, times β).
 public final class ImplicitRewardScorer: ResponseScorer {
     public let name: String
     let policy: any LanguageModel
-    let reference: any LanguageModel
+    let reference: (any LanguageModel)?
+    let referenceFree: ReferenceFreeScore
     let tokenizer: Tokenizer
     let beta: Double
     public var batchSize = 4
 
-    /// - Parameter weights: how both frozen models store their matrices (`--rm-weights`).
-    public init(policy policyPath: String, reference referencePath: String, beta: Double, tokenizer override: Tokenizer? = nil,
-                weights: WeightFormat = .f32) throws {
-        let p = try PretrainedModel.load(path: policyPath, weights: weights), r = try PretrainedModel.load(path: referencePath, weights: weights)
+    /// - Parameters:
+    ///   - reference: the reference model's path; nil scores the policy alone by `referenceFree`.
+    ///   - weights: how the frozen models store their matrices (`--rm-weights`).
+    public init(policy policyPath: String, reference referencePath: String?, beta: Double, referenceFree: ReferenceFreeScore = .sum,
+                tokenizer override: Tokenizer? = nil, weights: WeightFormat = .f32) throws {
+        let p = try PretrainedModel.load(path: policyPath, weights: weights)
+        let r = try referencePath.map { try PretrainedModel.load(path: $0, weights: weights) }
         p.weightReport.announce(weights, role: "the DPO policy", path: policyPath)
-        r.weightReport.announce(weights, role: "the reference", path: referencePath)
-        guard let tok = override ?? p.tokenizer ?? r.tokenizer else {
-            throw RMEvalError.usage("\(policyPath): no tokenizer in the policy or the reference; give --tokenizer")
+        if let r, let referencePath { r.weightReport.announce(weights, role: "the reference", path: referencePath) }
+        guard let tok = override ?? p.tokenizer ?? r?.tokenizer else {
+            throw RMEvalError.usage("\(policyPath): no tokenizer in the policy\(referencePath == nil ? "" : " or the reference"); give --tokenizer")
         }
-        for (m, path) in [(p, policyPath), (r, referencePath)] {
+        for (m, path) in [(p, policyPath)] + (r.map { [($0, referencePath!)] } ?? []) {
             if let own = m.tokenizer, !ScorerSupport.sameTokenizer(own, tok) {
                 throw RMEvalError.usage("\(path): its tokenizer differs from the one the responses are tokenised with; the policy and the reference must share one tokenizer")
             }
             try ScorerSupport.checkVocabulary(tok, model: m.model, path: path)
         }
-        guard p.model.vocabularySize == r.model.vocabularySize else {
-            throw RMEvalError.usage("\(policyPath) has \(p.model.vocabularySize) vocabulary rows, \(referencePath) \(r.model.vocabularySize): not a policy/reference pair")
+        if let r, p.model.vocabularySize != r.model.vocabularySize {
+            throw RMEvalError.usage("\(policyPath) has \(p.model.vocabularySize) vocabulary rows, \(referencePath!) \(r.model.vocabularySize): not a policy/reference pair")
         }
-        p.model.eval(); r.model.eval()
+        p.model.eval(); r?.model.eval()
         policy = p.model
-        reference = r.model
+        reference = r?.model
+        self.referenceFree = referenceFree
         tokenizer = tok
         self.beta = beta
-        name = "dpo:" + URL(fileURLWithPath: policyPath).standardizedFileURL.pathComponents.suffix(2).joined(separator: "/")
+        let short = URL(fileURLWithPath: policyPath).standardizedFileURL.pathComponents.suffix(2).joined(separator: "/")
+        name = r == nil ? "dpo-ref-free-\(referenceFree.rawValue):" + short : "dpo:" + short
     }
 
     public func scores(_ items: [(prompt: String, response: String)], location: (Int) -> RowLocation) throws -> [Double] {
-        let seqs = try ScorerSupport.encode(items, tokenizer: tokenizer, maxLength: min(policy.maxPositions, reference.maxPositions), location: location)
+        let models = [policy] + (reference.map { [$0] } ?? [])
+        let seqs = try ScorerSupport.encode(items, tokenizer: tokenizer, maxLength: models.map(\.maxPositions).min()!, location: location)
         let order = ScorerSupport.byLength(seqs)
         let rows = order.map { PromptResponse(prompt: Array(seqs[$0].ids[..<seqs[$0].promptLength]), response: Array(seqs[$0].ids[seqs[$0].promptLength...])) }
         let padID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
         let V = policy.vocabularySize
-        var sums = [Double](repeating: 0, count: rows.count)
-        ResponseScoring.visit(models: [policy, reference], rows: rows, padID: padID, batchSize: batchSize) { r, _, z, y in
-            sums[r] += Double(ResponseScoring.logProb(z[0], V, y) - ResponseScoring.logProb(z[1], V, y))
+        // Per row: Σ d, Σ d², token count, with d = log π (− log π_ref with a reference).
+        var sums = [Double](repeating: 0, count: rows.count), squares = sums, counts = sums
+        ResponseScoring.visit(models: models, rows: rows, padID: padID, batchSize: batchSize) { r, _, z, y in
+            var d = Double(ResponseScoring.logProb(z[0], V, y))
+            if z.count > 1 { d -= Double(ResponseScoring.logProb(z[1], V, y)) }
+            sums[r] += d
+            squares[r] += d * d
+            counts[r] += 1
         }
         var out = [Double](repeating: 0, count: items.count)
-        for (k, i) in order.enumerated() { out[i] = beta * sums[k] }
+        for (k, i) in order.enumerated() {
+            let score: Double
+            switch (reference == nil, referenceFree) {
+            case (false, _), (true, .sum): score = sums[k]
+            case (true, .avg): score = counts[k] > 0 ? sums[k] / counts[k] : 0
+            case (true, .norm): score = -squares[k].squareRoot()
+            }
+            out[i] = beta * score
+        }
         return out
     }
 }

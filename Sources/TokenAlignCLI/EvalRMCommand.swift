@@ -12,13 +12,14 @@ import Support
 struct EvalRMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rm",
-        abstract: "Score a reward model (or an ensemble, or a DPO policy against its reference) on a RewardBench-layout JSONL benchmark.",
+        abstract: "Score a reward model (or an ensemble, or a DPO policy with or without its reference) on a RewardBench-layout JSONL benchmark.",
         discussion: """
         Rows: "prompt", "chosen" and "rejected" (a string or a list of strings), "subset" (RM-Bench's "domain" is accepted), \
         optional "id" (RewardBench 2's Ties subset needs ref:K / tied:K). --scoring: \(RMBenchmarks.registry.names.joined(separator: ", ")). \
         Texts are tokenised as `tokenalign reward` trains (prompt + response + EOS) and the head is read at the last \
         non-pad token. With --ref, the score is β·Σ_t (log π − log π_ref) over the response tokens, as RewardBench scores \
-        DPO models. Several --model folders form an ensemble combined by --ensemble (\(RewardEnsembles.registry.names.joined(separator: ", ")); \
+        DPO models; with --ref-free sum|avg|norm instead, RewardBench's reference-free scores of the policy alone (Σ_t log π, \
+        its mean over the response tokens, or −‖log π‖₂). Several --model folders form an ensemble combined by --ensemble (\(RewardEnsembles.registry.names.joined(separator: ", ")); \
         NAME=λ sets λ). --judge NAME:ARG scores with a language model instead of a reward head: \
         \(LMJudges.usage.keys.sorted().map { LMJudges.usage[$0]! }.joined(separator: ", ")) (the `--reward` functions of the same names).
         """)
@@ -26,6 +27,8 @@ struct EvalRMCommand: ParsableCommand {
     @Option(parsing: .singleValue, help: "A reward-model folder with a head (repeatable: an ensemble), or with --ref the DPO policy.")
     var model: [String] = []
     @Option(help: "The reference model: score --model as a DPO policy by its implicit reward.") var ref: String?
+    @Option(help: "Score --model as a DPO policy without a reference, as RewardBench's --ref_free_type does: sum, avg or norm.")
+    var refFree: String?
     @Option(help: "Score with a language model instead of a reward head: judge:MODEL[,TEMPLATE_FILE[,YES|NO]], crew:MODEL[,mean|geometric[,MARKER]] or follow-up:MODEL[,FILE].")
     var judge: String?
     @OptionGroup var rmWeights: RewardModelWeightsOption
@@ -47,6 +50,13 @@ struct EvalRMCommand: ParsableCommand {
         }
         guard beta.isFinite, beta > 0 else { throw ValidationError("--beta must be a positive number, got \(beta)") }
         if ref != nil, model.count != 1 { throw ValidationError("--ref scores one --model (the policy); got \(model.count)") }
+        if let refFree {
+            guard ref == nil, judge == nil else { throw ValidationError("--ref-free scores the policy alone; give no --ref or --judge with it") }
+            guard ReferenceFreeScore(rawValue: refFree) != nil else {
+                throw ValidationError("--ref-free must be one of \(ReferenceFreeScore.allCases.map(\.rawValue).joined(separator: ", ")), got '\(refFree)'")
+            }
+            guard model.count == 1 else { throw ValidationError("--ref-free scores one --model (the policy); got \(model.count)") }
+        }
     }
 
     func run() throws {
@@ -56,8 +66,9 @@ struct EvalRMCommand: ParsableCommand {
         let scorer: any ResponseScorer
         if let judge {
             scorer = try LMJudgeResponseScorer(spec: judge, tokenizer: tok, weights: rmWeights.format)
-        } else if let ref {
-            scorer = try ImplicitRewardScorer(policy: model[0], reference: ref, beta: beta, tokenizer: tok, weights: rmWeights.format)
+        } else if ref != nil || refFree != nil {
+            scorer = try ImplicitRewardScorer(policy: model[0], reference: ref, beta: beta, referenceFree: refFree.flatMap(ReferenceFreeScore.init) ?? .sum,
+                                              tokenizer: tok, weights: rmWeights.format)
         } else {
             let members = try model.map { try RewardHeadScorer(folder: $0, tokenizer: tok, weights: rmWeights.format) as any ResponseScorer }
             scorer = members.count == 1 ? members[0] : EnsembleScorer(members: members, aggregation: aggregation)

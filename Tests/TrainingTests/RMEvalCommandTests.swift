@@ -2,7 +2,11 @@
 // model (a reward model trained for a few steps ranks held-out pairs above chance), and the
 // command's refusals: a row without a field (65, naming the line and field), a model without a
 // reward head (64, suggesting how to get one), a tokenizer that is not the model's (64).
+import Datasets
 import Foundation
+import Models
+import TensorCore
+import TestSupport
 import Testing
 
 @Suite struct RMEvalCommandTests {
@@ -54,6 +58,59 @@ import Testing
         let scoring = try runCLIStatus(["eval", "rm", "--model", rm.path, "--bench", bench, "--scoring", "rb9"])
         #expect(scoring.status == 64 && scoring.stderr.contains("rb1"))
     }
+}
+
+/// `eval rm --ref-free sum|avg|norm`: RewardBench's reference-free DPO scores, checked against the
+/// policy's own log-probabilities computed here from one full forward per response.
+@Suite struct ReferenceFreeScoringTests {
+    @Test func scoresFollowRewardBenchsNormalisations() throws {
+        let folder = try modelFolder()
+        let rows: [[String: Any]] = [["prompt": "ab", "chosen": " cd", "rejected": " c", "subset": "s"],
+                                     ["prompt": "b", "chosen": " a", "rejected": " dcba", "subset": "s"]]
+        let bench = try writeJSONL(rows)
+        var got: [String: [[Double]]] = [:]
+        for kind in ReferenceFree.kinds {
+            let out = temporaryDirectory().path + ".jsonl"
+            _ = try runCLI(["eval", "rm", "--model", folder.path, "--ref-free", kind, "--bench", bench, "--out", out])
+            got[kind] = try TestFiles.readRows(out).flatMap { r in [(r["chosen_scores"] as! [Double])[0], (r["rejected_scores"] as! [Double])[0]] }.map { [$0] }
+        }
+        // Independently: encode as the reward trainer does, one unbatched forward, log-softmax by hand.
+        let loaded = try PretrainedModel.load(path: folder.path)
+        let tokenizer = try #require(loaded.tokenizer)
+        let encoder = DatasetEncoder(tokenizer: tokenizer, options: EncodingOptions(maxLength: loaded.model.maxPositions))
+        var k = 0
+        for r in rows {
+            for side in ["chosen", "rejected"] {
+                let seq = try encoder.encodeSequence(.promptCompletion(prompt: .text(r["prompt"] as! String), completion: .text(r[side] as! String)),
+                                                     at: RowLocation(file: "bench", line: 1)).sequence
+                let logits = loaded.model(IndexTensor(shape: [1, seq.ids.count], data: seq.ids.map { Int32($0) })).value
+                let V = loaded.model.vocabularySize
+                var lps: [Double] = []
+                for t in seq.promptLength ..< seq.ids.count {
+                    let z = (0 ..< V).map { Double(logits[0, t - 1, $0]) }
+                    let m = z.max()!
+                    lps.append(z[seq.ids[t]] - m - Foundation.log(z.map { Foundation.exp($0 - m) }.reduce(0, +)))
+                }
+                let sum = lps.reduce(0, +)
+                let expected = ["sum": sum, "avg": sum / Double(lps.count), "norm": -lps.map { $0 * $0 }.reduce(0, +).squareRoot()]
+                for kind in ReferenceFree.kinds {
+                    #expect(abs(got[kind]![k][0] - expected[kind]!) < 1e-4 * max(1, abs(expected[kind]!)), "\(kind) row \(k)")
+                }
+                k += 1
+            }
+        }
+        // The policy as its own reference: every implicit reward is 0.
+        let out = temporaryDirectory().path + ".jsonl"
+        _ = try runCLI(["eval", "rm", "--model", folder.path, "--ref", folder.path, "--bench", bench, "--out", out])
+        for r in try TestFiles.readRows(out) { #expect((r["chosen_scores"] as! [Double]).allSatisfy { abs($0) < 1e-9 }) }
+        // Bad combinations exit 64.
+        for args in [["--ref-free", "mean"], ["--ref-free", "avg", "--ref", folder.path]] {
+            let r = try runCLIStatus(["eval", "rm", "--model", folder.path, "--bench", bench] + args)
+            #expect(r.status == 64 && r.stderr.contains("--ref-free"), "\(args): \(r.stderr)")
+        }
+    }
+
+    enum ReferenceFree { static let kinds = ["sum", "avg", "norm"] }
 }
 
 @Suite struct RMEvalBenchTests {
