@@ -2,6 +2,7 @@
 // reward model, an implicit DPO reward, or none) plus an advantage estimator and a policy loss, set
 // on the shared online-RL configuration. Budgets are the demo's, never the method's.
 import Foundation
+import Objectives
 import OnlineRL
 
 /// Where a method's auxiliary models come from: a finished CreditBench demo run folder.
@@ -124,7 +125,7 @@ extension RLDemo {
         RLDemoMethod(label: "thr", summary: "THR: GRPO's advantage steered per token by the token hidden reward (reconstructed; the estimator's defaults)") { c, _, _ in
             c.estimator = "thr"
         },
-        RLDemoMethod(label: "quark", summary: "Quark: NLL on the reward-quantile pool behind control prefixes (5 quantiles), KL 0.05 and entropy 0.06 over the vocabulary; rollouts behind the best prefix") { c, _, _ in
+        RLDemoMethod(label: "quark", summary: "Quark: NLL on the reward-quantile pool behind control prefixes (5 quantiles), KL \(QuarkLoss.defaultKLCoefficient) and entropy \(QuarkLoss.defaultEntropyCoefficient) over the vocabulary; rollouts behind the best prefix") { c, _, _ in
             c.policyLoss = "quark"
         },
     ]

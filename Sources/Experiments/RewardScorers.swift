@@ -143,20 +143,22 @@ public final class ImplicitRewardScorer: ResponseScorer {
     public init(policy policyPath: String, reference referencePath: String?, beta: Double, referenceFree: ReferenceFreeScore = .sum,
                 tokenizer override: Tokenizer? = nil, weights: WeightFormat = .f32) throws {
         let p = try PretrainedModel.load(path: policyPath, weights: weights)
-        let r = try referencePath.map { try PretrainedModel.load(path: $0, weights: weights) }
+        // The reference and its path travel as one pair, so neither is read without the other.
+        let referencePair = try referencePath.map { (model: try PretrainedModel.load(path: $0, weights: weights), path: $0) }
+        let r = referencePair?.model
         p.weightReport.announce(weights, role: "the DPO policy", path: policyPath)
-        if let r, let referencePath { r.weightReport.announce(weights, role: "the reference", path: referencePath) }
+        if let referencePair { referencePair.model.weightReport.announce(weights, role: "the reference", path: referencePair.path) }
         guard let tok = override ?? p.tokenizer ?? r?.tokenizer else {
             throw RMEvalError.usage("\(policyPath): no tokenizer in the policy\(referencePath == nil ? "" : " or the reference"); give --tokenizer")
         }
-        for (m, path) in [(p, policyPath)] + (r.map { [($0, referencePath!)] } ?? []) {
+        for (m, path) in [(p, policyPath)] + (referencePair.map { [($0.model, $0.path)] } ?? []) {
             if let own = m.tokenizer, !ScorerSupport.sameTokenizer(own, tok) {
                 throw RMEvalError.usage("\(path): its tokenizer differs from the one the responses are tokenised with; the policy and the reference must share one tokenizer")
             }
             try ScorerSupport.checkVocabulary(tok, model: m.model, path: path)
         }
-        if let r, p.model.vocabularySize != r.model.vocabularySize {
-            throw RMEvalError.usage("\(policyPath) has \(p.model.vocabularySize) vocabulary rows, \(referencePath!) \(r.model.vocabularySize): not a policy/reference pair")
+        if let pair = referencePair, p.model.vocabularySize != pair.model.model.vocabularySize {
+            throw RMEvalError.usage("\(policyPath) has \(p.model.vocabularySize) vocabulary rows, \(pair.path) \(pair.model.model.vocabularySize): not a policy/reference pair")
         }
         p.model.eval(); r?.model.eval()
         policy = p.model

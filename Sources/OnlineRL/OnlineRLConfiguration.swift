@@ -66,9 +66,9 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
 
     // OREAL (policy_loss oreal, arXiv 2502.06781; defaults from the reference's 7B config unless
     // said otherwise in docs/design/online-rl.md §13).
-    public var positiveLossFactor: Float = 1
-    public var negativeLossFactor: Float = 0.5
-    public var posMultAdv = true
+    public var positiveLossFactor = OREALLoss.defaultPositiveFactor
+    public var negativeLossFactor = OREALLoss.defaultNegativeFactor
+    public var posMultAdv = OREALLoss.defaultMultiplyPositiveByAdvantage
     public var filterTrajectory = true
     public var tokenLevelRm = true
     public var tokenLevelRmLr: Float = 1e-2
@@ -85,9 +85,9 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     // best quantile's prefix. `quark_controls` are the K prefixes as text, lowest quantile first
     // (default `[Q1]` … `[QK]`).
     public var quarkQuantiles = 5
-    public var quarkKlCoef: Float = 0.05
-    public var quarkKlDirection = "reverse"
-    public var quarkEntropyCoef: Float = 0.06
+    public var quarkKlCoef = QuarkLoss.defaultKLCoefficient
+    public var quarkKlDirection = QuarkLoss.defaultKLDirection.rawValue
+    public var quarkEntropyCoef = QuarkLoss.defaultEntropyCoefficient
     public var quarkControls: [String] = []
 
     // PPO (estimator gae: a value head on the policy's trunk)

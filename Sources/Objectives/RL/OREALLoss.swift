@@ -33,7 +33,14 @@ public struct OREALLoss: PolicyLoss {
     public var multiplyPositiveByAdvantage: Bool
     public var regularizers: PolicyRegularizers
 
-    public init(positiveFactor: Float = 1, negativeFactor: Float = 0.5, multiplyPositiveByAdvantage: Bool = true,
+    /// The paper's λ⁺, λ⁻ and `pos_mult_adv`: declared once, read by the initialiser, the registry
+    /// card, the registry's fallbacks and `OnlineRLConfiguration`.
+    public static let defaultPositiveFactor: Float = 1
+    public static let defaultNegativeFactor: Float = 0.5
+    public static let defaultMultiplyPositiveByAdvantage = true
+
+    public init(positiveFactor: Float = defaultPositiveFactor, negativeFactor: Float = defaultNegativeFactor,
+                multiplyPositiveByAdvantage: Bool = defaultMultiplyPositiveByAdvantage,
                 regularizers: PolicyRegularizers = PolicyRegularizers()) throws {
         for (key, v) in [("positive_loss_factor", positiveFactor), ("negative_loss_factor", negativeFactor)] where !(v >= 0 && v.isFinite) {
             throw RLInputError.invalidSetting(key: key, value: "\(v)", reason: "expected a finite number ≥ 0")
@@ -87,12 +94,14 @@ public struct OREALLoss: PolicyLoss {
                          arxiv: ["2502.06781"],
                          inputs: ["ℓ (differentiable)", "ℓ^old", "advantages (rloo)", "outcomes (total reward > 0)", "token weights ω (online token RM)"],
                          defaults: regularizerDefaults.merging([
-                             "positive_loss_factor": "1.0", "negative_loss_factor": "0.5", "pos_mult_adv": "true",
+                             "positive_loss_factor": "\(defaultPositiveFactor)", "negative_loss_factor": "\(defaultNegativeFactor)",
+                             "pos_mult_adv": "\(defaultMultiplyPositiveByAdvantage)",
                              "loss_agg_mode": "token-mean",
                          ]) { a, _ in a }),
         make: { s in
-            try OREALLoss(positiveFactor: s.positiveLossFactor ?? 1, negativeFactor: s.negativeLossFactor ?? 0.5,
-                          multiplyPositiveByAdvantage: s.positiveMultipliedByAdvantage ?? true,
+            try OREALLoss(positiveFactor: s.positiveLossFactor ?? defaultPositiveFactor,
+                          negativeFactor: s.negativeLossFactor ?? defaultNegativeFactor,
+                          multiplyPositiveByAdvantage: s.positiveMultipliedByAdvantage ?? defaultMultiplyPositiveByAdvantage,
                           regularizers: s.regularizers(defaultAggregation: .tokenMean))
         })
 }

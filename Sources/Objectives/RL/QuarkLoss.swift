@@ -26,7 +26,14 @@ public struct QuarkLoss: PolicyLoss {
     public var klDirection: KLDirection
     public var regularizers: PolicyRegularizers
 
-    public init(klCoefficient: Float = 0.05, entropyCoefficient: Float = 0.06, klDirection: KLDirection = .reverse,
+    /// The reference code's β, α and KL direction: declared once, read by the initialiser, the
+    /// registry card, the registry's fallbacks and `OnlineRLConfiguration`.
+    public static let defaultKLCoefficient: Float = 0.05
+    public static let defaultEntropyCoefficient: Float = 0.06
+    public static let defaultKLDirection = KLDirection.reverse
+
+    public init(klCoefficient: Float = defaultKLCoefficient, entropyCoefficient: Float = defaultEntropyCoefficient,
+                klDirection: KLDirection = defaultKLDirection,
                 regularizers: PolicyRegularizers = PolicyRegularizers()) throws {
         for (key, v) in [("quark_kl_coef", klCoefficient), ("quark_entropy_coef", entropyCoefficient)] where !(v >= 0 && v.isFinite) {
             throw RLInputError.invalidSetting(key: key, value: "\(v)", reason: "expected a finite number ≥ 0")
@@ -68,12 +75,14 @@ public struct QuarkLoss: PolicyLoss {
                          inputs: ["ℓ (differentiable, prompt with the quantile prefix)", "full-vocabulary KL to the reference (prompt without it)",
                                   "a reward per sample (quantiles over the pool)"],
                          defaults: regularizerDefaults.merging([
-                             "quark_kl_coef": "0.05", "quark_entropy_coef": "0.06", "quark_kl_direction": "reverse",
+                             "quark_kl_coef": "\(defaultKLCoefficient)", "quark_entropy_coef": "\(defaultEntropyCoefficient)",
+                             "quark_kl_direction": defaultKLDirection.rawValue,
                              "loss_agg_mode": "token-mean",
                          ]) { a, _ in a }),
         make: { s in
-            try QuarkLoss(klCoefficient: s.quarkKLCoefficient ?? 0.05, entropyCoefficient: s.quarkEntropyCoefficient ?? 0.06,
-                          klDirection: s.quarkKLDirection ?? .reverse, regularizers: s.regularizers(defaultAggregation: .tokenMean))
+            try QuarkLoss(klCoefficient: s.quarkKLCoefficient ?? defaultKLCoefficient,
+                          entropyCoefficient: s.quarkEntropyCoefficient ?? defaultEntropyCoefficient,
+                          klDirection: s.quarkKLDirection ?? defaultKLDirection, regularizers: s.regularizers(defaultAggregation: .tokenMean))
         })
 }
 
