@@ -111,6 +111,8 @@ extension OnlineRLConfiguration {
             S("quark_kl_direction", \.quarkKlDirection, "quark: reverse = KL(π_θ ‖ π_ref) as the reference code, forward = KL(π_ref ‖ π_θ) as the paper writes it.",
               rule: .oneOf(KLDirection.allCases.map(\.rawValue))),
             S("quark_entropy_coef", \.quarkEntropyCoef, "quark: α of the entropy bonus −α·H_t (the reference code's 0.06).", rule: .nonNegative),
+            S("quark_pool_max", \.quarkPoolMax, "quark: keep at most this many pool samples, dropping the oldest first (0: keep all, as the paper).",
+              rule: .atLeast(0)),
             S("quark_controls", \.quarkControls, "quark: the K control prefixes as text, lowest-reward quantile first (repeatable; default [Q1] … [QK]).",
               aliases: ["quark-control"], repeatable: true),
         ])

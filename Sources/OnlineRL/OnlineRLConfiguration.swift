@@ -89,6 +89,9 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     public var quarkKlDirection = QuarkLoss.defaultKLDirection.rawValue
     public var quarkEntropyCoef = QuarkLoss.defaultEntropyCoefficient
     public var quarkControls: [String] = []
+    /// At most this many pool entries, the oldest dropped first; 0 keeps every sample, as the
+    /// paper and its code do. A long run's pool (and its checkpoint) otherwise grows with every step.
+    public var quarkPoolMax = 0
 
     // PPO (estimator gae: a value head on the policy's trunk)
     public var vfCoef: Float = 0.1
@@ -216,6 +219,9 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
             if beta > 0 { throw fail("beta", "quark anchors the policy with quark_kl_coef (a full-vocabulary KL); use beta 0") }
             if klCoef > 0 { throw fail("kl_coef", "quark reads no per-token reward; use kl_coef 0") }
             if dynamicSampling { throw fail("dynamic_sampling", "quark trains on its pool, not on groups; turn dynamic_sampling off") }
+            if quarkPoolMax > 0 && quarkPoolMax < rolloutSize {
+                throw fail("quark_pool_max", "\(quarkPoolMax) is smaller than one rollout batch (\(rolloutSize)); use 0 (keep all) or at least \(rolloutSize)")
+            }
         }
     }
 }

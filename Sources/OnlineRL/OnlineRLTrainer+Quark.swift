@@ -49,9 +49,9 @@ extension OnlineRLTrainer {
     /// reference.
     func quarkTrainingSamples(_ rollouts: [RolloutSample]) -> (samples: [RolloutSample], metrics: [String: Float]) {
         let c = configuration
-        quarkPool.entries += rollouts.map {
+        quarkPool.append(rollouts.map {
             QuarkPool.Entry(promptIndex: $0.promptIndex, ids: $0.ids, reward: $0.rewards.reduce(0, +), truncated: $0.truncated)
-        }
+        }, limit: c.quarkPoolMax)
         let k = quarkControls.count
         let quantile = quarkPool.quantiles(k)
         var rng = RandomGenerator(seed: c.seed &+ 0x0A4C_0000 &+ UInt64(step))

@@ -34,6 +34,13 @@ struct QuarkPool: Equatable {
         return out
     }
 
+    /// Adds `new` at the end and, when `limit` > 0, drops the oldest entries so at most `limit`
+    /// remain (first in, first out: the samples of the earliest, least trained policies go first).
+    mutating func append(_ new: [Entry], limit: Int) {
+        entries += new
+        if limit > 0 && entries.count > limit { entries.removeFirst(entries.count - limit) }
+    }
+
     /// `count` distinct entries chosen uniformly (all of them, shuffled, when the pool is smaller):
     /// a partial Fisher–Yates shuffle driven by `rng`.
     func draw(_ count: Int, rng: inout RandomGenerator) -> [Int] {

@@ -105,6 +105,30 @@ import Training
         #expect(throws: TrainingError.self) { try q.resume(from: checkpoint) }
     }
 
+    /// With `quark_pool_max` the pool keeps the newest entries, first in first out; the run's pool
+    /// then holds exactly the last `max` rollouts of an uncapped run, in the same order.
+    @Test func poolMaxKeepsTheNewestSamples() throws {
+        var pool = QuarkPool()
+        let entries = (0 ..< 7).map { QuarkPool.Entry(promptIndex: $0, ids: [$0], reward: Float($0), truncated: false) }
+        pool.append(Array(entries[0 ..< 3]), limit: 4)
+        #expect(pool.entries == Array(entries[0 ..< 3]))
+        pool.append(Array(entries[3 ..< 7]), limit: 4)
+        #expect(pool.entries == Array(entries[3 ..< 7]))
+        pool.append([entries[0]], limit: 0)
+        #expect(pool.entries.count == 5)
+
+        let setup = try AdditionSetup.shared.get()
+        var capped = quark(setup, steps: 3)
+        capped.quarkPoolMax = 2 * capped.rolloutSize
+        let uncapped = try runLogging(quark(setup, steps: 3)).trainer
+        let small = try runLogging(capped).trainer
+        #expect(uncapped.quarkPool.entries.count == 3 * capped.rolloutSize)
+        #expect(small.quarkPool.entries.count == 2 * capped.rolloutSize)
+        // The cap first bites when the third batch joins, after it was sampled by the same policy in
+        // both runs: the capped pool is the uncapped pool's last two batches.
+        #expect(small.quarkPool.entries == Array(uncapped.quarkPool.entries.suffix(2 * capped.rolloutSize)))
+    }
+
     /// Settings Quark cannot honour are refused, naming the setting.
     @Test func badSettingsNameTheSetting() throws {
         let setup = try AdditionSetup.shared.get()
@@ -114,7 +138,8 @@ import Training
                             ({ $0.beta = 0.1 }, "beta"), ({ $0.klCoef = 0.1 }, "kl_coef"),
                             ({ $0.dynamicSampling = true }, "dynamic_sampling"), ({ $0.quarkQuantiles = 0 }, "quark_quantiles"),
                             ({ $0.quarkKlDirection = "sideways" }, "quark_kl_direction"), ({ $0.entropyCoeff = 0.1 }, "entropy_coeff"),
-                            ({ $0.quarkControls = ["", "a", "b", "c", "d"] }, "quark_controls")] as [((inout OnlineRLConfiguration) -> Void, String)] {
+                            ({ $0.quarkControls = ["", "a", "b", "c", "d"] }, "quark_controls"),
+                            ({ $0.quarkPoolMax = $0.rolloutSize - 1 }, "quark_pool_max"), ({ $0.quarkPoolMax = -1 }, "quark_pool_max")] as [((inout OnlineRLConfiguration) -> Void, String)] {
             var c = base
             edit(&c)
             #expect(performing: { _ = try OnlineRLSetup.prepare(c) }, throws: { "\($0)".contains(key) })
