@@ -214,7 +214,7 @@ public final class CreditDemo {
         timer.begin("credit localisation", log: log)
         let positive = try PretrainedModel.load(path: url("models/positive").path).model
         let negative = try PretrainedModel.load(path: url("models/negative").path).model
-        let localised = s.localisationSet == "all-wrong" ? wrongSamples(evalExamples, evalSamples, seed: s.seed &+ 606) : evalPairs
+        let localised = s.resolvedLocalisationSet == "all-wrong" ? wrongSamples(evalExamples, evalSamples, seed: s.seed &+ 606) : evalPairs
         let credit = CreditScoring(settings: s, task: task, tokenizer: tokenizer, pairs: localised)
         data.rejectedResponses = credit.rows.count
         data.rejectedEndingEarly = credit.firstErrors.enumerated().filter { $0.element == credit.rows[$0.offset].response.count - 1 }.count

@@ -52,7 +52,7 @@ enum CreditDemoReport {
 
         report.add(.heading("Credit localisation on held-out rejected responses"))
         report.add(.paragraph("""
-            \(d.rejectedResponses) \(s.localisationSet == "all-wrong" ? "wrong samples (one per held-out prompt that gave any)" : "rejected responses (held-out pairs)") \
+            \(d.rejectedResponses) \(s.resolvedLocalisationSet == "all-wrong" ? "wrong samples (one per held-out prompt that gave any)" : "rejected responses (held-out pairs)") \
             from the SFT model on held-out prompts, each with its first erroneous token e known \
             from the verifier (\(d.rejectedEndingEarly) of them fail by stopping early, so e is the EOS). AUROC: probability that the first \
             error gets a lower reward than an earlier, still-correct token (0.5 = chance; responses whose first token is the error are left \

@@ -19,7 +19,7 @@ extension CreditDemoSettings {
               rule: .oneOf(regimes)),
             S("error_rate", \.errorRate, "Fraction of SFT demonstrations with an injected error (injected regime).", rule: .within(0, 1)),
             S("systematic_share", \.systematicShare, "Fraction of the demonstrations admitting the bug that follow it (systematic regime).", rule: .within(0, 1)),
-            S("localisation_set", \.localisationSet, "Which held-out wrong samples credit sources localise on: paired (the rejected side of held-out pairs) or all-wrong (one wrong sample of every held-out prompt that gave any).",
+            S("localisation_set", \.localisationSet, "Which held-out wrong samples credit sources localise on: paired (the rejected side of held-out pairs), all-wrong (one wrong sample of every held-out prompt that gave any), or auto (all-wrong in the systematic regime, paired otherwise).",
               rule: .oneOf(localisationSets)),
             S("sft_examples", \.sftExamples, "SFT demonstrations.", rule: .atLeast(1)),
             S("preference_prompts", \.preferencePrompts, "Prompts sampled to build training preference pairs.", rule: .atLeast(1)),

@@ -22,7 +22,7 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
     public var regime = "injected"
     public var errorRate = 0.3
     public var systematicShare = 0.8
-    public var localisationSet = "paired"
+    public var localisationSet = "auto"
     public var sftExamples = 8000
     public var preferencePrompts = 1200
     public var evalPrompts = 400
@@ -125,8 +125,20 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
 
     /// The error regimes of the SFT demonstrations.
     public static let regimes = ["injected", "systematic"]
-    /// The localisation sets.
-    public static let localisationSets = ["paired", "all-wrong"]
+    /// The localisation sets; `auto` resolves by the regime (`resolvedLocalisationSet`).
+    public static let localisationSets = ["auto", "paired", "all-wrong"]
+
+    /// The set credit sources are localised on. `auto` takes `all-wrong` in the systematic regime
+    /// and `paired` otherwise. Under a systematic bug the model makes its confident error on
+    /// almost every prompt that admits it, so those prompts rarely give a preference pair, and the
+    /// paired set keeps only the model's occasional slips, which its own confidence localises for
+    /// free: sort at share 1.0 kept 6 rejected responses of 117 such prompts, and confidence scored
+    /// AUROC 1.000 on them against 0.730 on the 126–137 all-wrong samples (docs/results.md,
+    /// "CreditBench, systematic regime"). Under injected slips both sets hold the same kind of error,
+    /// and the paired set keeps the demo's published tables comparable.
+    public var resolvedLocalisationSet: String {
+        localisationSet != "auto" ? localisationSet : (regime == "systematic" ? "all-wrong" : "paired")
+    }
 
     public init(from decoder: Decoder) throws {
         self.init()

@@ -6,14 +6,13 @@ import Foundation
 import Testing
 
 @Suite struct SystematicRegimeTests {
-    /// The quick demo in the systematic regime with `task`'s bug at `share`, the all-wrong
-    /// localisation set and one short DPO run: what the planted-error checks need.
+    /// The quick demo in the systematic regime with `task`'s bug at `share` (which localises on all
+    /// wrong samples by default) and one short DPO run: what the planted-error checks need.
     func systematicSettings(task: String? = nil, share: Double) -> CreditDemoSettings {
         var s = CreditDemoSettings.quick
         if let task { s.task = task }
         s.regime = "systematic"
         s.systematicShare = share
-        s.localisationSet = "all-wrong"
         s.methods = ["dpo"]
         s.preferenceSteps = 5
         s.auxiliarySteps = 5
@@ -70,6 +69,14 @@ import Testing
         s.systematicShare = 1
         s.localisationSet = "some"
         #expect(throws: DemoError.self) { try s.validate() }
+        // `auto` (the default) follows the regime; an explicit set is kept as given.
+        var d = CreditDemoSettings()
+        #expect(d.localisationSet == "auto" && d.resolvedLocalisationSet == "paired")
+        d.regime = "systematic"
+        #expect(d.resolvedLocalisationSet == "all-wrong")
+        d.localisationSet = "paired"
+        #expect(d.resolvedLocalisationSet == "paired")
+        #expect(throws: Never.self) { try d.validate() }
         let o = try CreditDemoSettings.quick.overriding(with: ["regime": "systematic", "systematic_share": 0.5], source: "x.yaml")
         #expect(o.regime == "systematic" && o.systematicShare == 0.5)
     }
