@@ -30,6 +30,23 @@ import TrainedFixtures
         #expect(after >= before + gain, "\(estimator)/\(loss)×\(iterations): held-out accuracy \(before) → \(after)")
     }
 
+    /// THR steering GRPO's advantage strongly both ways (p = ±0.5: favouring tokens that raise the
+    /// correct responses' likelihood, or those that lower it) still learns on the same budget: the
+    /// steered advantages keep their signs, so the update still climbs the reward. Whether either
+    /// direction beats GRPO is a measurement (`tokenalign demo rl --methods thr`, docs/results.md).
+    @Test(arguments: [Float(0.5), -0.5])
+    func thrSteeringStillLearns(_ p: Float) throws {
+        let setup = try AdditionSetup.shared.get()
+        var c = setup.configuration(steps: 100)
+        c.estimator = "thr"
+        c.thrP = p
+        let (trainer, _) = try OnlineRLSetup.prepare(c)
+        let before = try #require(try trainer.evaluate()["eval_reward"])
+        try trainer.run()
+        let after = try #require(try trainer.evaluate()["eval_reward"])
+        #expect(after >= before + 0.05, "thr p = \(p): held-out accuracy \(before) → \(after)")
+    }
+
     /// LoRA with a KL term: the reference is the base model with the adapters switched off, and the
     /// run still learns.
     @Test func loraWithKLLearns() throws {
