@@ -4,7 +4,9 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Models
 import Objectives
+import OnlineRL
 import TensorCore
 
 struct AdvantagesCommand: ParsableCommand {
@@ -15,7 +17,9 @@ struct AdvantagesCommand: ParsableCommand {
         last position whose mask is 1) and/or "token_rewards" (one per position), "group" (rows of one prompt \
         share it; default: each row alone), optional "values", "logprobs", "ref_logprobs", "entropies", \
         "token_ids". Output rows: the input plus "advantages" and "returns" (one per position; 0 where the \
-        mask is 0).
+        mask is 0). Estimators that read the policy's hidden states and probability rows (thr) need \
+        --model, and rows with "prompt_ids" (the prompt's token ids) and "token_ids" (the response's, one \
+        per position): one no-grad pass of the model over prompt + response gives them.
         """)
     @Option(help: ArgumentHelp("Estimator: \(AdvantageEstimators.registry.names.joined(separator: ", ")).")) var estimator = "grpo"
     @Option(help: "Rollouts JSONL.") var input: String
@@ -25,9 +29,22 @@ struct AdvantagesCommand: ParsableCommand {
     @Option(help: "GRPO reward scaling: group, batch or none.") var scaleRewards: String?
     @Option(help: "ε added to standard deviations.") var epsilon: Float?
     @Option(help: "Whiten GAE advantages (true/false).") var whiten: Bool?
+    @Option(help: "The policy that sampled the rollouts (a folder or .gguf): estimators that read its hidden states and probability rows (thr) need it.")
+    var model: String?
+    @Option(help: "The sampling temperature the probability rows are taken at (with --model).") var temperature: Float = 1
+    @OptionGroup var weightsOption: WeightsOption
+    @Option(help: "THR: signed steering weight p in −1…1.") var thrP: Float?
+    @Option(help: "THR: β of the dominance threshold.") var thrBeta: Float?
+    @Option(help: "THR: reweight (non-dominant tokens keep GRPO's advantage) or dominant (they get 0).") var thrMode: String?
 
     func run() throws {
         var settings = AdvantageSettings(gamma: gamma, lambda: lambda, whiten: whiten, epsilon: epsilon)
+        settings.thrP = thrP
+        settings.thrBeta = thrBeta
+        if let thrMode {
+            guard let m = THRAdvantage.Mode(rawValue: thrMode) else { throw ValidationError("--thr-mode: expected reweight or dominant, got \(thrMode)") }
+            settings.thrMode = m
+        }
         if let s = scaleRewards {
             guard let v = RewardScaling(rawValue: s) else { throw ValidationError("--scale-rewards: expected group, batch or none, got \(s)") }
             settings.scaleRewards = v
@@ -85,9 +102,19 @@ struct AdvantagesCommand: ParsableCommand {
         var ids: [String: Int] = [:]
         let groups = groupKeys.map { k in ids[k] ?? { ids[k] = ids.count; return ids.count - 1 }() }
         let tokenIDs = try padded("token_ids").map { t in IndexTensor(shape: [B, T], data: t.scalars.map { Int32($0) }) }
+        var states: (hidden: Tensor, probabilities: Tensor)?
+        if est.readsHiddenStates {
+            guard let model else {
+                throw ValidationError("--estimator \(estimator) reads the policy's hidden states and probability rows: give --model (the policy that sampled the rollouts)")
+            }
+            states = try policyStates(model: model, rows: rows, masks: masks, length: T)
+        } else if model != nil {
+            throw ValidationError("--model is read only by estimators that need the policy's hidden states (thr); --estimator \(estimator) does not")
+        }
         let batch = try RolloutBatch(mask: mask, tokenRewards: rewards, groupIDs: groups, values: try padded("values"),
                                      oldLogps: try padded("logprobs"), referenceLogps: try padded("ref_logprobs"),
-                                     entropies: try padded("entropies"), tokenIDs: tokenIDs)
+                                     entropies: try padded("entropies"), tokenIDs: tokenIDs,
+                                     hiddenStates: states?.hidden, probabilities: states?.probabilities)
         let result = try est.estimate(batch)
         var outRows: [[String: Any]] = []
         for (i, row) in rows.enumerated() {
@@ -99,5 +126,38 @@ struct AdvantagesCommand: ParsableCommand {
         }
         try writeJSONL(outRows, to: out)
         FileHandle.standardError.write(Data("\(B) rows, estimator \(estimator) → \(out)\n".utf8))
+    }
+
+    /// THR's inputs: one no-grad pass of `model` over each row's "prompt_ids" + "token_ids".
+    func policyStates(model path: String, rows: [JSONLRow], masks: [[Float]], length T: Int) throws -> (hidden: Tensor, probabilities: Tensor) {
+        guard temperature > 0 && temperature.isFinite else { throw ValidationError("--temperature: expected a number > 0, got \(temperature)") }
+        let loaded = try PretrainedModel.load(path: path, weights: weightsOption.weights)
+        weightsOption.report(loaded)
+        let vocabulary = loaded.model.vocabularySize
+        func ids(_ row: JSONLRow, _ key: String) throws -> [Int] {
+            guard let list = row.object[key] as? [Any] else {
+                throw InputDataError("\(row.location): --estimator \(estimator) needs \"\(key)\" (a list of token ids)")
+            }
+            return try list.enumerated().map { i, x in
+                guard let n = x as? NSNumber, !isJSONBoolean(n), let v = Int(exactly: n.doubleValue), (0 ..< vocabulary).contains(v) else {
+                    throw InputDataError("\(row.location): \(key)[\(i)] is not a token id below the model's vocabulary size \(vocabulary)")
+                }
+                return v
+            }
+        }
+        var prompts: [[Int]] = [], completions: [[Int]] = []
+        for (i, row) in rows.enumerated() {
+            let p = try ids(row, "prompt_ids"), c = try ids(row, "token_ids")
+            guard !p.isEmpty else { throw InputDataError("\(row.location): \"prompt_ids\" is empty (the first response token is predicted from the prompt's last one)") }
+            guard c.count == masks[i].count else {
+                throw InputDataError("\(row.location): \"token_ids\" has \(c.count) entries, response_mask has \(masks[i].count)")
+            }
+            prompts.append(p)
+            completions.append(c)
+        }
+        let pad = loaded.tokenizer.flatMap { $0.padTokenID ?? $0.eosTokenID } ?? 0
+        loaded.model.eval()
+        return PolicyStates.completionStates(model: loaded.model, prompts: prompts, completions: completions, padID: pad,
+                                             temperature: temperature, length: T)
     }
 }

@@ -2,6 +2,7 @@
 // without the reward's column (exit 65, naming file, line and column) and writes a resumable run
 // folder with TRL's metric names.
 import Datasets
+import OnlineRL
 import Foundation
 import TestSupport
 import Testing
@@ -33,6 +34,49 @@ import TrainedFixtures
         #expect(throws: (any Error).self) { try run(["advantages", "--input", bad, "--out", out]) }
         let missing = try TestFiles.writeRows([["response_mask": [1]]])
         #expect(throws: (any Error).self) { try run(["advantages", "--input", missing, "--out", out]) }
+    }
+
+    /// `advantages --estimator thr --model DIR` reproduces the trainer's THR advantages on the
+    /// trainer's own first rollout batch: the command's no-grad pass over prompt + response gives
+    /// the same hidden states and probability rows as the trainer's. Without --model, or with rows
+    /// lacking prompt_ids, it says what is missing; --model with an estimator that reads no states
+    /// is refused.
+    @Test func advantagesCommandRunsTHRWithThePolicy() throws {
+        let setup = try AdditionSetup.shared.get()
+        var c = setup.configuration(steps: 1)
+        c.estimator = "thr"
+        c.thrP = 0.5
+        let (trainer, _) = try OnlineRLSetup.prepare(c)
+        try trainer.run()
+        let records = trainer.lastRollouts
+        #expect(records.count == c.rolloutSize)
+        let rows: [[String: Any]] = records.map { r in
+            ["group": r.group, "response_mask": [Int](repeating: 1, count: r.ids.count), "token_rewards": r.rewards.map(Double.init),
+             "prompt_ids": trainer.prompts[r.promptIndex].ids, "token_ids": r.ids]
+        }
+        let input = try TestFiles.writeRows(rows)
+        let out = TestFiles.temporaryPath("thr-adv.jsonl")
+        try run(["advantages", "--estimator", "thr", "--thr-p", "0.5", "--model", setup.sftModel, "--temperature", "\(c.temperature)",
+                 "--input", input, "--out", out])
+        let written = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        var steered = 0
+        for (r, w) in zip(records, written) {
+            let adv = try #require(w["advantages"] as? [Double])
+            #expect(adv.count == r.advantages.count)
+            for (a, b) in zip(adv, r.advantages) { #expect(abs(a - Double(b)) <= 1e-4 * max(1, abs(Double(b))), "\(adv) vs \(r.advantages)") }
+            if Set(r.advantages).count > 1 { steered += 1 }
+        }
+        #expect(steered > 0, "p = 0.5 should steer some response's tokens apart")
+
+        #expect(performing: { try run(["advantages", "--estimator", "thr", "--input", input, "--out", out]) },
+                throws: { "\($0)".contains("--model") })
+        #expect(performing: { try run(["advantages", "--estimator", "grpo", "--model", setup.sftModel, "--input", input, "--out", out]) },
+                throws: { "\($0)".contains("--model") })
+        let noPrompt = try TestFiles.writeRows([["group": 0, "response_mask": [1], "token_rewards": [1], "token_ids": [3]]])
+        #expect(performing: { try run(["advantages", "--estimator", "thr", "--model", setup.sftModel, "--input", noPrompt, "--out", out]) },
+                throws: { "\($0)".contains("prompt_ids") })
     }
 
     /// A prompt row without the column a reward function reads is bad data (exit code 65) naming
