@@ -66,9 +66,8 @@ enum GuideModels {
         guard mine.vocabularySize == theirs.vocabularySize else {
             throw GuideError("\(prefix): tokenizer of \(mine.vocabularySize) tokens ≠ the policy's \(theirs.vocabularySize); a guide must use the policy's tokenizer")
         }
-        for id in 0 ..< mine.vocabularySize where mine.tokenBytes(for: id) != theirs.tokenBytes(for: id) {
-            let a = mine.idToToken(id) ?? "∅", b = theirs.idToToken(id) ?? "∅"
-            throw GuideError("\(prefix): tokenizer differs from the policy's at token \(id) ('\(a)' vs '\(b)'); a guide must use the policy's tokenizer")
+        if let d = mine.firstDifference(from: theirs) {
+            throw GuideError("\(prefix): tokenizer differs from the policy's at token \(d.id) (\(d.ours) vs \(d.theirs)); a guide must use the policy's tokenizer")
         }
     }
 

@@ -11,6 +11,7 @@ import Foundation
 import Models
 import Objectives
 import TensorCore
+import Tokenizers
 
 public struct AttentionCreditRLReward: RewardFunction {
     public let beta: Float
@@ -18,9 +19,9 @@ public struct AttentionCreditRLReward: RewardFunction {
     public var name: String { "abc" }
 
     /// - Parameter folder: a sequence reward-model folder from `tokenalign reward`.
-    public init(folder: String, beta: Float, vocabularySize: Int, weights: WeightFormat = .f32) throws {
+    public init(folder: String, beta: Float, vocabularySize: Int, tokenizer: Tokenizer? = nil, weights: WeightFormat = .f32) throws {
         guard beta.isFinite, (0 ... 1).contains(beta) else { throw RewardError("--reward abc: BETA must be in [0, 1], got \(beta)") }
-        rm = try RewardModelReward(folder: folder, tokenLevel: false, vocabularySize: vocabularySize, weights: weights)
+        rm = try RewardModelReward(folder: folder, tokenLevel: false, vocabularySize: vocabularySize, tokenizer: tokenizer, weights: weights)
         guard rm.backbone is any ActivationInspecting else {
             throw RewardError("\(folder): this reward model's architecture cannot report attention, which ABC reads")
         }

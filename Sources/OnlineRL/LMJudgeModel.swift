@@ -61,8 +61,8 @@ public final class LMJudgeModel: @unchecked Sendable {
         guard model.vocabularySize == policyVocabulary else {
             throw RewardError("\(role): \(path) has \(model.vocabularySize) vocabulary rows, the policy \(policyVocabulary); the judging model must share the policy's tokenizer")
         }
-        for id in 0 ..< max(tokenizer.vocabularySize, policyTokenizer.vocabularySize) where tokenizer.tokenBytes(for: id) != policyTokenizer.tokenBytes(for: id) {
-            throw RewardError("\(role): the tokenizer of \(path) differs from the policy's at id \(id); the judging model must share the policy's tokenizer")
+        if let d = tokenizer.firstDifference(from: policyTokenizer) {
+            throw RewardError("\(role): the tokenizer of \(path) differs from the policy's at id \(d.id) (\(d.ours) vs \(d.theirs)); the judging model must share the policy's tokenizer")
         }
     }
 

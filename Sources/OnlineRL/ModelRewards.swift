@@ -44,12 +44,16 @@ public struct RewardModelReward: RewardFunction {
         }
     }
 
-    public init(folder: String, tokenLevel: Bool, vocabularySize: Int, weights: WeightFormat = .f32) throws {
-        try self.init(folder: folder, density: tokenLevel ? .token : .sequence, vocabularySize: vocabularySize, weights: weights)
+    public init(folder: String, tokenLevel: Bool, vocabularySize: Int, tokenizer: Tokenizer? = nil, weights: WeightFormat = .f32) throws {
+        try self.init(folder: folder, density: tokenLevel ? .token : .sequence, vocabularySize: vocabularySize, tokenizer: tokenizer,
+                      weights: weights)
     }
 
     /// - Parameters:
-    ///   - tokenizer: required by the span density (segments are found in the text).
+    ///   - tokenizer: the policy's. The span density finds segment ends with it (required there).
+    ///     When the folder ships its own tokenizer, it must read every id as this one does: a
+    ///     reward model with another tokenizer of the same size would score other text than the
+    ///     policy wrote, silently.
     ///   - weights: how the backbone's matrices are stored (`--rm-weights`).
     public init(folder: String, density: RewardDensity, vocabularySize: Int, tokenizer: Tokenizer? = nil,
                 weights: WeightFormat = .f32) throws {
@@ -59,6 +63,9 @@ public struct RewardModelReward: RewardFunction {
         }
         guard loaded.model.vocabularySize == vocabularySize else {
             throw RewardError("\(folder): reward model vocabulary \(loaded.model.vocabularySize) ≠ policy vocabulary \(vocabularySize)")
+        }
+        if let tokenizer, let own = loaded.tokenizer, let d = own.firstDifference(from: tokenizer) {
+            throw RewardError("\(folder): the reward model's tokenizer differs from the policy's at id \(d.id) (\(d.ours) vs \(d.theirs)); a reward model must read the policy's tokens")
         }
         loaded.model.eval()
         self.folder = folder

@@ -15,7 +15,7 @@ public enum OnlineRLSetup {
         // A KL term needs the reference: under LoRA it is the base model with adapters off (no second
         // copy of the weights), otherwise a frozen copy (or --ref).
         let reference: (any LanguageModel)? = c.readsReference && (c.loraRank == nil || c.ref != nil)
-            ? try PretrainedModel.load(path: c.ref ?? c.model, weights: c.refWeights).model : nil
+            ? try FrozenModel.load(c.ref ?? c.model, role: "the reference", weights: c.refWeights, policyTokenizer: tokenizer) : nil
         let context = RewardContext(tokenizer: tokenizer, maxNewTokens: c.maxCompletionLength, vocabularySize: pretrained.model.vocabularySize,
                                     referencePath: c.ref ?? c.model, rewardModelWeights: c.rmWeights)
         let functions = try c.rewards.map { try RewardFunctions.make($0, context: context) }

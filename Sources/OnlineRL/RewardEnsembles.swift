@@ -5,6 +5,7 @@ import Foundation
 import Models
 import Rewards
 import Support
+import Tokenizers
 
 public struct RewardEnsembleEntry: RegistryEntry {
     public var card: MethodCard
@@ -64,7 +65,7 @@ public struct RewardModelEnsembleReward: RewardFunction {
 
     /// `DIR1,DIR2[,…][,transform=NAME[,ref-quantile=Q|ref-column=NAME]][:MODE]` (MODE as
     /// `RewardEnsembles.make`; default mean).
-    public init(argument: String, vocabularySize: Int, weights: WeightFormat = .f32) throws {
+    public init(argument: String, vocabularySize: Int, tokenizer: Tokenizer? = nil, weights: WeightFormat = .f32) throws {
         let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
         let (items, transform) = try RewardTransform.parse(CommaList.strings(parts.first ?? ""), spec: "rm-ensemble:\(argument)")
         let dirs = items.filter { !$0.isEmpty }
@@ -73,7 +74,7 @@ public struct RewardModelEnsembleReward: RewardFunction {
         do { mode = try parts.count > 1 ? RewardEnsembles.make(parts[1]) : .mean } catch let e as RegistryError {
             throw RewardError("--reward rm-ensemble:\(argument): \(e)")
         }
-        try self.init(members: dirs.map { try RewardModelReward(folder: $0, tokenLevel: false, vocabularySize: vocabularySize, weights: weights) },
+        try self.init(members: dirs.map { try RewardModelReward(folder: $0, tokenLevel: false, vocabularySize: vocabularySize, tokenizer: tokenizer, weights: weights) },
                       aggregation: mode, transform: transform)
     }
 

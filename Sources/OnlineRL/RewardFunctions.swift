@@ -40,18 +40,20 @@ public enum RewardFunctions {
             guard rest.count == 1, let dir = rest.first, !dir.isEmpty else {
                 throw RewardError("--reward rm:\(arg): expected one folder, then options: rm:DIR[,transform=logsigmoid[,ref-quantile=Q|ref-column=NAME]]")
             }
-            let rm = try RewardModelReward(folder: dir, tokenLevel: false, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
+            let rm = try RewardModelReward(folder: dir, tokenLevel: false, vocabularySize: ctx.vocabularySize, tokenizer: ctx.tokenizer,
+                                           weights: ctx.rewardModelWeights)
             return transform == .identity ? rm : TransformedSequenceReward(base: rm, transform: transform)
         },
         RewardFunctionEntry(card: MethodCard(name: "token-rm", summary: "A token reward model folder from `tokenalign reward --token-level`: its score at every token"), argument: "DIR") { arg, ctx in
             guard let arg else { throw RewardError("--reward token-rm needs a folder: token-rm:DIR") }
-            return try RewardModelReward(folder: arg, tokenLevel: true, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
+            return try RewardModelReward(folder: arg, tokenLevel: true, vocabularySize: ctx.vocabularySize, tokenizer: ctx.tokenizer,
+                                         weights: ctx.rewardModelWeights)
         },
         RewardFunctionEntry(card: MethodCard(name: "segment-rm", summary: "A segment reward model (`tokenalign reward --kind segment`): its head at the ends of the reference's entropy segments, normalised by relative position, spread over each segment",
                                              arxiv: ["2501.02790"], defaults: ["threshold": "the folder's", "bins": "10", "spread": "split"]),
                            argument: "DIR[,THRESHOLD[,BINS[,SPREAD]]]") { arg, ctx in
             guard let arg else { throw RewardError("--reward segment-rm needs a folder: segment-rm:DIR[,THRESHOLD[,BINS[,SPREAD]]]") }
-            return try SegmentRewardModelReward(argument: arg, referencePath: ctx.referencePath, vocabularySize: ctx.vocabularySize,
+            return try SegmentRewardModelReward(argument: arg, referencePath: ctx.referencePath, vocabularySize: ctx.vocabularySize, tokenizer: ctx.tokenizer,
                                                 weights: ctx.rewardModelWeights)
         },
         RewardFunctionEntry(card: MethodCard(name: "rm-span", summary: "A reward model folder read at the end of every sentence or clause and at the last token (fine-grained RLHF's span density)",
@@ -69,12 +71,13 @@ public enum RewardFunctions {
                 guard let b = Float(parts[1]) else { throw RewardError("--reward abc:\(arg ?? ""): BETA must be a number, got '\(parts[1])'") }
                 beta = b
             }
-            return try AttentionCreditRLReward(folder: dir, beta: beta, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
+            return try AttentionCreditRLReward(folder: dir, beta: beta, vocabularySize: ctx.vocabularySize, tokenizer: ctx.tokenizer,
+                                              weights: ctx.rewardModelWeights)
         },
         RewardFunctionEntry(card: MethodCard(name: "rm-ensemble", summary: "Several sequence reward models combined: mean, median, min, mean − λ·std, mean − λ·variance or sum (with transform=logsigmoid each member is LSC-transformed first: sum is the soft AND of arXiv 2402.00742)",
                                              arxiv: ["2312.09244", "2310.02743"], defaults: ["mode": "mean"]), argument: "DIR1,DIR2[,transform=NAME,…][:MODE]") { arg, ctx in
             guard let arg else { throw RewardError("--reward rm-ensemble needs folders: rm-ensemble:DIR1,DIR2[:MODE]") }
-            return try RewardModelEnsembleReward(argument: arg, vocabularySize: ctx.vocabularySize, weights: ctx.rewardModelWeights)
+            return try RewardModelEnsembleReward(argument: arg, vocabularySize: ctx.vocabularySize, tokenizer: ctx.tokenizer, weights: ctx.rewardModelWeights)
         },
         RewardFunctionEntry(card: MethodCard(name: "implicit-dpo", summary: "RTO's dense token reward: clip(scale·(ℓ_dpo − ℓ_ref), ±clip), ref = the run's reference",
                                              arxiv: ["2404.18922"], defaults: ["scale": "0.05", "clip": "0.05"]), argument: "DPO_DIR[,SCALE[,CLIP]]") { arg, ctx in
@@ -86,7 +89,7 @@ public enum RewardFunctions {
             }
             return try ImplicitDPOReward(dpoPath: dir, referencePath: ctx.referencePath, scale: numbers.first.flatMap { $0 } ?? 0.05,
                                          clip: numbers.count > 1 ? numbers[1]! : 0.05, vocabularySize: ctx.vocabularySize,
-                                         weights: ctx.rewardModelWeights)
+                                         tokenizer: ctx.tokenizer, weights: ctx.rewardModelWeights)
         },
         RewardFunctionEntry(card: MethodCard(name: "neg-entropy", summary: "Entropy minimisation, token variant: r_t = −H_t of the sampler's distribution",
                                              arxiv: ["2505.15134"])) { _, _ in SelfCertaintyReward(negativeEntropy: true) },

@@ -4,6 +4,7 @@ import Foundation
 import Models
 import Objectives
 import Support
+import Tokenizers
 
 /// Segments every sampled completion where the run's reference model's next-token entropy reaches
 /// the threshold (`EntropySegmentation`), reads the reward model's per-token head at each segment
@@ -24,14 +25,14 @@ public struct SegmentRewardModelReward: RewardFunction {
     ///   - threshold: nil = the one the folder was trained with (`tokenalign_segment_entropy_threshold`).
     ///   - referencePath: the model whose entropies cut the segments (the run's reference).
     public init(folder: String, referencePath: String, threshold: Float? = nil, bins: Int = 10, spread: SegmentSpread = .split,
-                vocabularySize: Int, weights: WeightFormat = .f32) throws {
+                vocabularySize: Int, tokenizer: Tokenizer? = nil, weights: WeightFormat = .f32) throws {
         guard bins >= 0 else { throw RewardError("segment-rm: BINS must be ≥ 0, got \(bins)") }
         guard let c = try threshold ?? Self.recordedThreshold(folder: folder) else {
             throw RewardError("segment-rm:\(folder): the folder records no entropy threshold (not trained with --kind segment); give it: segment-rm:DIR,THRESHOLD")
         }
         guard c.isFinite, c >= 0 else { throw RewardError("segment-rm: THRESHOLD must be a finite number ≥ 0, got \(c)") }
-        scores = try RewardModelReward(folder: folder, density: .token, vocabularySize: vocabularySize, weights: weights)
-        reference = try ImplicitDPOReward.load(referencePath, role: "segment-rm's reference (entropies)", weights: weights)
+        scores = try RewardModelReward(folder: folder, density: .token, vocabularySize: vocabularySize, tokenizer: tokenizer, weights: weights)
+        reference = try FrozenModel.load(referencePath, role: "segment-rm's reference (entropies)", weights: weights, policyTokenizer: tokenizer)
         guard reference.vocabularySize == vocabularySize else {
             throw RewardError("\(referencePath): vocabulary \(reference.vocabularySize) ≠ policy vocabulary \(vocabularySize)")
         }
@@ -42,7 +43,7 @@ public struct SegmentRewardModelReward: RewardFunction {
     }
 
     /// `DIR[,THRESHOLD[,BINS[,SPREAD]]]` as `--reward segment-rm:` takes it.
-    public init(argument: String, referencePath: String, vocabularySize: Int, weights: WeightFormat = .f32) throws {
+    public init(argument: String, referencePath: String, vocabularySize: Int, tokenizer: Tokenizer? = nil, weights: WeightFormat = .f32) throws {
         let usage = "segment-rm:DIR[,THRESHOLD[,BINS[,SPREAD]]] (SPREAD: \(SegmentSpread.allCases.map(\.rawValue).joined(separator: ", ")))"
         let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard let dir = parts.first, !dir.isEmpty, parts.count <= 4 else {
@@ -64,7 +65,7 @@ public struct SegmentRewardModelReward: RewardFunction {
             spread = s
         }
         try self.init(folder: dir, referencePath: referencePath, threshold: threshold, bins: bins, spread: spread, vocabularySize: vocabularySize,
-                      weights: weights)
+                      tokenizer: tokenizer, weights: weights)
     }
 
     /// The threshold a segment reward model folder was trained with, nil when it records none.

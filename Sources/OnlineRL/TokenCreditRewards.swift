@@ -5,6 +5,7 @@ import Foundation
 import Models
 import Objectives
 import TensorCore
+import Tokenizers
 import Training
 
 /// RTO (arXiv 2404.18922): every token gets the implicit reward of a DPO-trained model against the
@@ -21,11 +22,13 @@ public struct ImplicitDPOReward: RewardFunction {
     public var name: String { "implicit-dpo" }
 
     /// - Parameter weights: how both frozen models store their matrices (`--rm-weights`).
+    /// - Parameter tokenizer: the policy's; both models' own tokenizers, when they ship one, must
+    ///   read every id as it does.
     public init(dpoPath: String, referencePath: String, scale: Float = 0.05, clip: Float = 0.05, vocabularySize: Int,
-                weights: WeightFormat = .f32) throws {
+                tokenizer: Tokenizer? = nil, weights: WeightFormat = .f32) throws {
         guard scale.isFinite, clip.isFinite, clip >= 0 else { throw RewardError("implicit-dpo: scale and clip must be finite, clip ≥ 0") }
-        dpo = try Self.load(dpoPath, role: "implicit-dpo's DPO model", weights: weights)
-        reference = try Self.load(referencePath, role: "implicit-dpo's reference", weights: weights)
+        dpo = try FrozenModel.load(dpoPath, role: "implicit-dpo's DPO model", weights: weights, policyTokenizer: tokenizer)
+        reference = try FrozenModel.load(referencePath, role: "implicit-dpo's reference", weights: weights, policyTokenizer: tokenizer)
         for (m, path) in [(dpo, dpoPath), (reference, referencePath)] where m.vocabularySize != vocabularySize {
             throw RewardError("\(path): vocabulary \(m.vocabularySize) ≠ policy vocabulary \(vocabularySize)")
         }
@@ -35,12 +38,6 @@ public struct ImplicitDPOReward: RewardFunction {
         self.clip = clip
     }
 
-    /// A frozen model of this reward, its matrices stored as `weights` says (and said so).
-    static func load(_ path: String, role: String, weights: WeightFormat) throws -> any LanguageModel {
-        let loaded = try PretrainedModel.load(path: path, weights: weights)
-        loaded.weightReport.announce(weights, role: role, path: path)
-        return loaded.model
-    }
 
     public func tokenRewards(_ completions: [Completion]) throws -> [[Float]] {
         guard !completions.isEmpty else { return [] }

@@ -71,14 +71,7 @@ public final class RewardModelScorer: SequenceScorer {
 
     /// The first id whose token differs between two tokenizers (nil when they agree everywhere).
     public static func firstDifference(_ a: Tokenizer, _ b: Tokenizer) -> (id: Int, scorer: String, policy: String)? {
-        for id in 0 ..< max(a.vocabularySize, b.vocabularySize) {
-            let x = a.tokenBytes(for: id), y = b.tokenBytes(for: id)
-            if x != y {
-                func show(_ bytes: [UInt8]?) -> String { bytes.map { String(reflecting: String(decoding: $0, as: UTF8.self)) } ?? "no token" }
-                return (id, show(x), show(y))
-            }
-        }
-        return nil
+        a.firstDifference(from: b).map { (id: $0.id, scorer: $0.ours, policy: $0.theirs) }
     }
 
     public func scores(_ prompt: RLPrompt, _ answers: [Answer], ledger: inout CostLedger) throws -> [Float] {
