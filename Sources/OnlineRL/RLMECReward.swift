@@ -132,13 +132,14 @@ public struct RLMECReward: RewardFunction {
 
     public func tokenRewards(_ completions: [Completion]) throws -> [[Float]] {
         // Correctness: the verifier for CreditBench rows, an exact match with `answer` otherwise.
+        // CreditBench rows go to the verifier in one call (it builds each task once per call).
+        let verified = completions.indices.filter { completions[$0].prompt.columns["task"] != nil }
         var correct = [Bool](repeating: false, count: completions.count)
+        for (i, r) in zip(verified, try verifier.tokenRewards(verified.map { completions[$0] })) { correct[i] = r.last == 1 }
         var sequences: [[Int]] = [], queries: [[LogProbQuery]] = []
         for (i, c) in completions.enumerated() {
             let s = try solution(c)
-            if c.prompt.columns["task"] != nil {
-                correct[i] = try verifier.tokenRewards([c])[0].last == 1
-            } else {
+            if c.prompt.columns["task"] == nil {
                 correct[i] = c.text.trimmingCharacters(in: .whitespacesAndNewlines) == s.trimmingCharacters(in: .whitespacesAndNewlines)
             }
             let (ids, q) = sequence(c, solution: s)
