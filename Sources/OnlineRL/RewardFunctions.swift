@@ -104,6 +104,9 @@ public enum RewardFunctions {
         RewardFunctionEntry(card: MethodCard(name: "follow-up", summary: "FLR: mean log-likelihood of positive follow-up utterances after the response minus that of negative ones",
                                              arxiv: ["2409.13948"], defaults: ["utterances": "FollowUpLikelihood.defaultPositive/defaultNegative"]),
                            argument: "MODEL[,FILE]") { arg, ctx in try LMJudgeReward(kind: "follow-up", argument: arg, context: ctx) },
+        RewardFunctionEntry(card: MethodCard(name: "rlmec", summary: "RLMEC: a minimal-edit rewriter's probability p_t of each sampled token, clip(p_t − 0.5, 0, 0.5) on correct samples and clip(p_t − 0.5, −0.1, 0) on wrong ones (rows need \"answer\")",
+                                             arxiv: ["2401.06081"], inputs: ["a causal LM trained on `tokenalign data rewrites` rows"], defaults: ["template": "RLMECRewriting.template"]),
+                           argument: "MODEL[,TEMPLATE_FILE]") { arg, ctx in try RLMECReward(argument: arg, context: ctx) },
     ])
 
     /// Builds `NAME` or `NAME:ARGUMENT` (the argument may itself contain colons).

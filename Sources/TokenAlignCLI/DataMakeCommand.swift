@@ -7,7 +7,8 @@ import Tokenizers
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Make data sets.",
                                                     subcommands: [DataMakeCommand.self, DataPromptsCommand.self, DataSentimentPairsCommand.self, DataRMBenchCommand.self,
-                                                                  DataRRMAugmentCommand.self, DataTLDRCommand.self, DataEditLabelsCommand.self, DataCRewPairsCommand.self])
+                                                                  DataRRMAugmentCommand.self, DataTLDRCommand.self, DataEditLabelsCommand.self, DataCRewPairsCommand.self,
+                                                                  DataRewritesCommand.self])
 }
 
 struct DataMakeCommand: ParsableCommand {
