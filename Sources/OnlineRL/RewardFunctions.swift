@@ -101,6 +101,11 @@ public enum RewardFunctions {
         RewardFunctionEntry(card: MethodCard(name: "follow-up", summary: "FLR: mean log-likelihood of positive follow-up utterances after the response minus that of negative ones",
                                              arxiv: ["2409.13948"], defaults: ["utterances": "FollowUpLikelihood.defaultPositive/defaultNegative"]),
                            argument: "MODEL[,FILE]") { arg, ctx in try LMJudgeReward(kind: "follow-up", argument: arg, context: ctx) },
+        RewardFunctionEntry(card: MethodCard(name: "sentiment", summary: "The sentiment demo's score at the last token: VADER compound of the completion − λ·(profane words)",
+                                             arxiv: ["2305.18290"], defaults: ["lexicon": SentimentSequenceReward.defaultLexicon,
+                                                                               "profanity": SentimentSequenceReward.defaultProfanity + " (if present)",
+                                                                               "lambda": "1"]),
+                           argument: "LEXICON_FILE[,PROFANITY_FILE|none[,LAMBDA]]") { arg, _ in try SentimentSequenceReward(argument: arg) },
     ])
 
     /// Builds `NAME` or `NAME:ARGUMENT` (the argument may itself contain colons).
