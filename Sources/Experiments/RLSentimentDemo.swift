@@ -84,7 +84,7 @@ public enum RLSentimentDemo {
 
         let result = RLSentimentDemoResult(settings: s, modelParameters: reference.parameterCount(), trainPrompts: trainPrompts.count,
                                            testPrompts: testPrompts.count, rewardModelPairs: rm.pairs, rewardModelHeldOutPairs: rm.heldOutPairs,
-                                           sequenceRMAccuracy: rm.sequenceAccuracy, tokenRMAccuracy: rm.tokenAccuracy, reference: referenceResult,
+                                           sequenceRMAccuracy: rm.sequenceAccuracy, tokenRMError: rm.tokenError, reference: referenceResult,
                                            rows: summarise(runs, settings: s, prompts: testPrompts.count), runs: runs, stages: timer.stages,
                                            wallSeconds: StageTimer.seconds(since: start))
         try writeJSON(result, to: folder.appendingPathComponent("results.json"))
@@ -97,7 +97,7 @@ public enum RLSentimentDemo {
     /// What the reward-model stage produced.
     struct RewardModels {
         var pairs = 0, heldOutPairs = 0
-        var sequenceAccuracy: Double?, tokenAccuracy: Double?
+        var sequenceAccuracy: Double?, tokenError: Double?
     }
 
     /// The sentiment demo's pairs from the start model's continuations (best vs worst by the gold
@@ -147,9 +147,13 @@ public enum RLSentimentDemo {
                                       eval: evalPairs, padID: tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0,
                                       outputDirectory: URL(fileURLWithPath: c.out))
             _ = try TrainingCurves.run(trainer, label: label, log: log)
-            let accuracy = trainer.evaluate()["eval_" + MetricName.rewardsAccuracies].map(Double.init)
+            let heldOut = trainer.evaluate()
             try trainer.saveModel(m, to: URL(fileURLWithPath: dir))  // folds the LoRA adapters in
-            if tokenLevel { out.tokenAccuracy = accuracy } else { out.sequenceAccuracy = accuracy }
+            if tokenLevel {
+                out.tokenError = heldOut["eval_" + MetricName.loss].map(Double.init)
+            } else {
+                out.sequenceAccuracy = heldOut["eval_" + MetricName.rewardsAccuracies].map(Double.init)
+            }
         }
         return out
     }

@@ -9,10 +9,11 @@ enum RLSentimentDemoReport {
     static func make(_ r: RLSentimentDemoResult) -> Report {
         let s = r.settings
         var report = Report(title: "Online RL for controlled sentiment on SmolLM2-135M: dense token rewards against GRPO")
-        let rms = r.sequenceRMAccuracy == nil && r.tokenRMAccuracy == nil ? "" : """
+        let rms = r.rewardModelPairs == 0 ? "" : """
              fine-grained-rlhf's reward models (LoRA rank \(s.loraRank) on the start model, \(s.rmSteps) steps of \(s.rmBatch) pairs) were \
             trained on \(r.rewardModelPairs) best-vs-worst pairs of the start model's continuations; on \(r.rewardModelHeldOutPairs) held-out \
-            pairs the Bradley–Terry RM ranks \(format(r.sequenceRMAccuracy)) and the token RM \(format(r.tokenRMAccuracy)) of the pairs right.
+            pairs the Bradley–Terry RM ranks \(format(r.sequenceRMAccuracy)) of the pairs right and the token RM's squared error per token \
+            against the lexicon's token rewards is \(format(r.tokenRMError)).
             """
         report.add(.paragraph("""
             Start and reference: \(s.model) (\(r.modelParameters) parameters). Every method trains LoRA (rank \(s.loraRank), α \
@@ -69,18 +70,10 @@ enum RLSentimentDemoReport {
 
     /// A method's curve averaged over its seeds (the seeds share evaluation points).
     static func meanCurve(_ r: RLSentimentDemoResult, _ label: String, _ key: KeyPath<RLSentimentCurvePoint, Double>) -> [(x: Double, y: Double)]? {
-        let curves = r.runs.filter { $0.method == label }.map(\.curve)
-        guard let first = curves.first, curves.allSatisfy({ $0.count == first.count }) else { return nil }
-        return first.indices.map { i in
-            (x: RLSentimentDemo.mean(curves.map { Double($0[i].completions) }), y: RLSentimentDemo.mean(curves.map { $0[i][keyPath: key] }))
-        }
+        SeedCurves.mean(r.runs.filter { $0.method == label }.map(\.curve), x: \.completions, y: key)
     }
 
     static func curveTable(_ r: RLSentimentDemoResult, _ key: KeyPath<RLSentimentCurvePoint, Double>, title: String) -> Table {
-        let columns = meanCurve(r, "grpo", key)?.map { String(format: "%.0f", $0.x) } ?? []
-        return Table(headers: ["\(title) after … continuations"] + columns,
-                     rows: r.settings.methods.compactMap { label in
-                         meanCurve(r, label, key).map { [label] + $0.map { String(format: "%.3f", $0.y) } }
-                     })
+        SeedCurves.table(title: title, unit: "continuations", methods: r.settings.methods, baseline: "grpo") { meanCurve(r, $0, key) }
     }
 }

@@ -60,11 +60,13 @@ public struct RLSentimentDemoResult: Codable, Sendable {
     public var modelParameters: Int
     public var trainPrompts: Int
     public var testPrompts: Int
-    /// The reward models' preference pairs (training, held out) and held-out accuracies (nil: not trained).
+    /// The reward models' preference pairs (training, held out), the Bradley–Terry RM's held-out pair
+    /// accuracy and the token RM's held-out squared error per token against the lexicon's token
+    /// rewards (nil: not trained).
     public var rewardModelPairs: Int
     public var rewardModelHeldOutPairs: Int
     public var sequenceRMAccuracy: Double?
-    public var tokenRMAccuracy: Double?
+    public var tokenRMError: Double?
     /// The start (= the reference) on the held-out prompts.
     public var reference: SentimentRunResult
     public var rows: [RLSentimentRow]

@@ -27,8 +27,8 @@ public struct RLSentimentDemoSettings: DemoSettings, Sendable, Equatable {
     public var steps = 24
     public var completionsPerStep = 16
     public var numGenerations = 4
-    public var learningRate: Float = 2e-4
-    public var ppoLearningRate: Float = 1e-4
+    public var learningRate: Float = 5e-4
+    public var ppoLearningRate: Float = 3e-4
     public var ppoEpochs = 2
     public var klCoef: Float = 0.05
     public var loraRank = 8

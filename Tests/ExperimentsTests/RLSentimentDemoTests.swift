@@ -43,7 +43,7 @@ import Testing
         let a = try RLSentimentDemo.run(s, folder: base.appendingPathComponent("a"))
         #expect(a.rows.map(\.method) == s.methods)
         #expect(a.runs.count == s.methods.count * s.seeds.count)
-        #expect(a.rewardModelPairs > 0 && a.sequenceRMAccuracy != nil)
+        #expect(a.rewardModelPairs > 0 && a.sequenceRMAccuracy != nil && a.tokenRMError.map { $0.isFinite && $0 >= 0 } == true)
         #expect(abs(a.reference.kl.value) < 1e-6, "the reference is its own reference")
         for r in a.runs {
             // The same budget: every method sampled steps × completions_per_step continuations.
