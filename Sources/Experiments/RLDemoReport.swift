@@ -69,18 +69,10 @@ enum RLDemoReport {
 
     /// A method's curve averaged over its seeds (the seeds share evaluation points).
     static func meanCurve(_ r: RLDemoResult, _ label: String, _ key: KeyPath<RLCurvePoint, Double>) -> [(x: Double, y: Double)]? {
-        let curves = r.runs.filter { $0.method == label }.map(\.curve)
-        guard let first = curves.first, curves.allSatisfy({ $0.count == first.count }) else { return nil }
-        return first.indices.map { i in
-            (x: RLDemo.mean(curves.map { Double($0[i].completions) }), y: RLDemo.mean(curves.map { $0[i][keyPath: key] }))
-        }
+        SeedCurves.mean(r.runs.filter { $0.method == label }.map(\.curve), x: \.completions, y: key)
     }
 
     static func curveTable(_ r: RLDemoResult, _ key: KeyPath<RLCurvePoint, Double>, title: String) -> Table {
-        let columns = meanCurve(r, "grpo", key)?.map { String(format: "%.0f", $0.x) } ?? []
-        return Table(headers: ["\(title) after … completions"] + columns,
-                     rows: r.settings.methods.compactMap { label in
-                         meanCurve(r, label, key).map { [label] + $0.map { String(format: "%.3f", $0.y) } }
-                     })
+        SeedCurves.table(title: title, unit: "completions", methods: r.settings.methods, baseline: "grpo") { meanCurve(r, $0, key) }
     }
 }

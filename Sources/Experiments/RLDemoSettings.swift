@@ -76,15 +76,7 @@ public struct RLDemoSettings: DemoSettings, Sendable, Equatable {
     /// Each setting's rule, then the rules that relate settings.
     public func validate() throws(DemoError) {
         try Self.settings.validateForDemo(self)
-        if completionsPerStep % numGenerations != 0 {
-            throw .invalidSetting("completions_per_step \(completionsPerStep) must be a multiple of num_generations \(numGenerations)")
-        }
-        if seeds.isEmpty { throw .invalidSetting("seeds: at least one seed") }
-        if Set(seeds).count != seeds.count { throw .invalidSetting("seeds: each seed once, got \(seeds)") }
-        if Set(methods).count != methods.count { throw .invalidSetting("methods: each method once, got \(methods.joined(separator: ", "))") }
-        for m in methods where RLDemo.method(m) == nil {
-            throw .invalidSetting("unknown method '\(m)'; expected some of \(RLDemo.methods.map(\.label).joined(separator: ", "))")
-        }
-        if !methods.contains("grpo") { throw .invalidSetting("methods: grpo is the baseline every method is compared with; keep it") }
+        try OnlineRLComparisonRules.validate(methods: methods, known: RLDemo.methods.map(\.label), seeds: seeds,
+                                             completionsPerStep: completionsPerStep, numGenerations: numGenerations)
     }
 }

@@ -40,6 +40,15 @@ public struct SentimentRunResult: Codable, Sendable {
     public var trainSeconds: Double
     /// A few continuations (test prompts 0, 1, 2…), for the report.
     public var examples: [String]
+    /// Per held-out prompt (only when the evaluator keeps them, `SentimentEvaluator.keepsPerPrompt`,
+    /// for paired comparisons): each sample's sequence score, the samples'
+    /// tokens' KL(π‖π_ref), and each sample's lexicon reward Σ_t (the token-level truth summed over
+    /// the continuation: valence × token_reward_scale on each word's tokens, the profanity penalty).
+    public var rewardByPrompt: [[Double]]? = nil
+    public var klByPrompt: [[Double]]? = nil
+    public var lexiconByPrompt: [[Double]]? = nil
+    /// Mean lexicon reward Σ_t per continuation, CI over prompts (with the per-prompt values).
+    public var lexiconReward: Estimate? = nil
 }
 
 /// Spearman ρ of single human ratings against the lexicon, one entry per VADER rater (see

@@ -52,6 +52,9 @@ final class SentimentEvaluator {
     private(set) var truthRewards: [[Float]] = []
     /// Implicit token rewards of each evaluated policy on `truthRows` (for the heatmaps).
     private(set) var implicit: [(name: String, rewards: [[Float]])] = []
+    /// Keep the per-prompt values and the lexicon reward in each result (the online-RL sentiment
+    /// demo pairs its methods by prompt); off for the sentiment demo, whose results stay as they were.
+    var keepsPerPrompt = false
 
     init(settings: SentimentDemoSettings, tokenizer: Tokenizer, scorer: SentimentScorer, reference: any LanguageModel,
          prompts: [String], sampler: ContinuationSampler) {
@@ -126,6 +129,16 @@ final class SentimentEvaluator {
             referencePerplexity: tokens > 0 ? exp(nll / Double(tokens)) : .nan,
             rankCorrelation: nil, rankCorrelationLexiconTokens: nil, heldOutRewardAccuracy: nil, trainSeconds: trainSeconds,
             examples: Array(samples.prefix(3).map { $0.first?.text ?? "" }))
+        if keepsPerPrompt {
+            var lexiconGroups = [[Double]](repeating: [], count: prompts.count)
+            for (r, o) in owner.enumerated() {
+                lexiconGroups[o].append(lexiconRewards(prompt: rows[r].prompt, response: rows[r].response).reduce(0) { $0 + Double($1) })
+            }
+            result.rewardByPrompt = rewardGroups
+            result.klByPrompt = klGroups
+            result.lexiconByPrompt = lexiconGroups
+            result.lexiconReward = Bootstrap.meanOverGroups(lexiconGroups, resamples: B, seed: s.seed &+ 3)
+        }
         if let beta, !truthRows.isEmpty {
             let r = ResponseScoring.perToken(models: [policy, reference], rows: truthRows, padID: padID) { z, y in
                 beta * (ResponseScoring.logProb(z[0], V, y) - ResponseScoring.logProb(z[1], V, y))

@@ -107,6 +107,11 @@ public enum RewardFunctions {
         RewardFunctionEntry(card: MethodCard(name: "rlmec", summary: "RLMEC: a minimal-edit rewriter's probability p_t of each sampled token, clip(p_t − 0.5, 0, 0.5) on correct samples and clip(p_t − 0.5, −0.1, 0) on wrong ones (rows need \"answer\")",
                                              arxiv: ["2401.06081"], inputs: ["a causal LM trained on `tokenalign data rewrites` rows"], defaults: ["template": "RLMECRewriting.template"]),
                            argument: "MODEL[,TEMPLATE_FILE]") { arg, ctx in try RLMECReward(argument: arg, context: ctx) },
+        RewardFunctionEntry(card: MethodCard(name: "sentiment", summary: "The sentiment demo's score at the last token: VADER compound of the completion − λ·(profane words)",
+                                             arxiv: ["2305.18290"], defaults: ["lexicon": SentimentSequenceReward.defaultLexicon,
+                                                                               "profanity": SentimentSequenceReward.defaultProfanity + " (if present)",
+                                                                               "lambda": "1"]),
+                           argument: "LEXICON_FILE[,PROFANITY_FILE|none[,LAMBDA]]") { arg, _ in try SentimentSequenceReward(argument: arg) },
     ])
 
     /// Builds `NAME` or `NAME:ARGUMENT` (the argument may itself contain colons).
