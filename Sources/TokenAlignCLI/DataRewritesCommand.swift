@@ -6,6 +6,7 @@ import ArgumentParser
 import CreditBench
 import Foundation
 import OnlineRL
+import Support
 
 struct DataRewritesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +43,7 @@ struct DataRewritesCommand: ParsableCommand {
     func tasks() throws -> [any CreditTask] {
         var knobs = TaskKnobs()
         if let taskKnobs {
-            guard let data = taskKnobs.data(using: .utf8), let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            guard let object = (try? JSONValue.parse(taskKnobs, file: "--task-knobs"))?.foundationObject as? [String: Any] else {
                 throw ValidationError("--task-knobs must be a JSON object such as '{\"digits\": 1}', got '\(taskKnobs)'")
             }
             do { knobs = try TaskKnobs(columns: object) } catch { throw ValidationError("--task-knobs: \(error)") }
