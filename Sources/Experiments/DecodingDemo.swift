@@ -109,8 +109,8 @@ public final class DecodingDemo {
         func folder(_ name: String) -> String { url(Self.modelFolder(tag: tag, name: name)).path }
 
         // Every decoding method on the held-out prompts.
-        let decoder = HeldOutDecoding(settings: s, tokenizer: tokenizer, scorer: scorer, reference: reference, prompts: testPrompts,
-                                      sampler: sampler)
+        let decoder = HeldOutDecoding(evaluator: SentimentEvaluator(settings: s, tokenizer: tokenizer, scorer: scorer, reference: reference,
+                                                                    prompts: testPrompts, sampler: sampler))
         var runs: [DecodingRun] = []
         func record(_ body: () throws -> DecodingRun) rethrows {
             let t0 = ContinuousClock.now
@@ -187,7 +187,7 @@ public final class DecodingDemo {
     /// Trains one model with LoRA (folded in when saved) from the base and saves it with its
     /// tokenizer under `models/seedS/NAME`, through the same setup `tokenalign reward|dpo` use.
     func train(_ spec: TrainedModelSpec, modelPath: String, tag: String, data: String, seed: UInt64) throws -> DecodingTrainedModel {
-        let s = settings
+        let s = settings.data
         var c = TrainingConfiguration()
         c.task = spec.task
         if let k = spec.rewardKind { c.rewardKind = k }

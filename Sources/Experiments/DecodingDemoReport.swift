@@ -46,17 +46,17 @@ public enum DecodingDemoReport {
     }
 
     static func make(_ r: DecodingDemoResult) -> Report {
-        let s = r.settings
+        let s = r.settings.data, d = r.settings
         var report = Report(title: "TokenAlign decoding demo: what each guide and searcher buys for what it costs")
         report.add(.paragraph("""
             Base model \(s.model); task: continue the first four words of a Shakespeare line (\(r.trainPrompts) training, \
             \(r.testPrompts) held-out prompts) towards positive sentiment. Reward: VADER compound − \(s.profanityWeight)·(profane words); \
             lexicon reward: the sum of per-word valences × \(s.tokenRewardScale) over the output. Trained from the base, each with LoRA rank \
             \(s.loraRank) on q/k/v/o, \(s.steps) steps of \(s.batch) pairs, lr \(s.learningRate): RAD's causal RM, ARGS's sequence RM, \
-            GenARM's autoregressive RM (β_r = \(s.armBeta)) and a DPO policy (β = \(s.dpoBeta)). Decoding: T = \(s.temperature), top-k \(s.topK), \
-            \(s.maxNewTokens) new tokens, \(s.evalSamples) outputs per held-out prompt; RAD and ARGS rescore the top \(s.guideTopK). \
+            GenARM's autoregressive RM (β_r = \(d.armBeta)) and a DPO policy (β = \(d.dpoBeta)). Decoding: T = \(s.temperature), top-k \(s.topK), \
+            \(s.maxNewTokens) new tokens, \(s.evalSamples) outputs per held-out prompt; RAD and ARGS rescore the top \(d.guideTopK). \
             Cost: forward positions of the base model and of the reward model per generated token (prefill with its padding included; \
-            the models are the same size, so the two add up). 95% bootstrap intervals over prompts. Seeds \(s.seeds.map(String.init).joined(separator: ", ")). \
+            the models are the same size, so the two add up). 95% bootstrap intervals over prompts. Seeds \(d.seeds.map(String.init).joined(separator: ", ")). \
             Wall time \(f(r.timings.wallSeconds, 0)) s.
             """))
         for seed in r.seeds {
@@ -86,12 +86,7 @@ public enum DecodingDemoReport {
                                     rows: seed.runs.map { [$0.label] + $0.examples.map { $0.replacingOccurrences(of: "\n", with: " ↵ ") }
                                         + Array(repeating: "", count: width - $0.examples.count) })))
         }
-        let losses = r.curves.filter { $0.metric == "loss" }
-        if !losses.isEmpty {
-            report.add(.heading("Learning curves"))
-            report.add(.chart(LineChart(title: "Training loss", xLabel: "step", yLabel: "loss",
-                                        series: losses.map { LineChart.Series(name: $0.run, points: zip($0.steps, $0.values).filter { $0.1.isFinite }.map { (x: $0.0, y: $0.1) }) })))
-        }
+        SentimentDemoReport.addLearningCurves(r.curves, to: &report)
         report.add(.heading("Stage times"))
         report.add(.table(Table(headers: ["stage", "seconds"], rows: r.timings.stages.map { [$0.stage, f($0.seconds, 1)] })))
         return report

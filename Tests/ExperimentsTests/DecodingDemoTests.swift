@@ -11,11 +11,11 @@ import Testing
     /// The quick settings with the asset paths made absolute; nil when an asset is missing.
     static func quickSettings() -> DecodingDemoSettings? {
         var s = DecodingDemoSettings.quick
-        for k in [\DecodingDemoSettings.model, \.lexicon, \.corpus] {
+        for k in [\DecodingDemoSettings.data.model, \.data.lexicon, \.data.corpus] {
             s[keyPath: k] = repoRoot.appendingPathComponent(s[keyPath: k]).path
             guard FileManager.default.fileExists(atPath: s[keyPath: k]) else { return nil }
         }
-        s.profanity = s.profanity.map { repoRoot.appendingPathComponent($0).path }
+        s.data.profanity = s.data.profanity.map { repoRoot.appendingPathComponent($0).path }
         return s
     }
 
@@ -36,7 +36,7 @@ import Testing
         }
         let sample = try #require(seed.runs.first)
         for r in seed.runs {
-            #expect(r.reward.count == a.testPrompts * s.evalSamples, "\(r.label)")
+            #expect(r.reward.count == a.testPrompts * s.data.evalSamples, "\(r.label)")
             #expect(r.generatedTokens > 0 && r.baseForwardTokens > 0, "\(r.label)")
             #expect(r.referencePerplexity.isFinite && r.referencePerplexity > 1, "\(r.label)")
             #expect((0 ... 1).contains(r.distinct1) && (0 ... 1).contains(r.distinct2))
@@ -92,11 +92,11 @@ import Testing
         #expect(message { $0.bestOf = [0] }.contains("best_of"))
         #expect(message { $0.seeds = [] }.contains("seeds"))
         #expect(message { $0.seeds = [1, 1] }.contains("each seed once"))
-        #expect(message { $0.steps = 0 }.contains("steps"))
+        #expect(message { $0.data.steps = 0 }.contains("steps"))
         #expect(message { $0.guideTopK = 80 }.contains("guide_top_k"))
-        #expect(message { $0.temperature = 0 }.contains("temperature"))
+        #expect(message { $0.data.temperature = 0 }.contains("temperature"))
         let o = try DecodingDemoSettings.quick.overriding(with: ["rad_weights": [1, 2, 3], "seeds": [4, 5]], source: "s.yaml")
-        #expect(o.radWeights == [1, 2, 3] && o.seeds == [4, 5] && o.steps == DecodingDemoSettings.quick.steps)
+        #expect(o.radWeights == [1, 2, 3] && o.seeds == [4, 5] && o.data.steps == DecodingDemoSettings.quick.data.steps)
         #expect(throws: DemoError.self) { try DecodingDemoSettings.quick.overriding(with: ["rad_weight": [1]], source: "s.yaml") }
     }
 }
