@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "Experiments",
             dependencies: ["Training", "Models", "Decoding", "Objectives", "Datasets", "CreditBench", "Evaluation", "Reports", "Tokenizers", "Rewards",
-                           "OnlineRL", "TensorCore", "Support", "Autograd", "Search"],
+                           "OnlineRL", "TensorCore", "Support", "Autograd", "Search", "Guidance"],
             swiftSettings: unchecked),
         // Decoding-time guides (RAD, ARGS, GenARM, UniR-style logits, DoLa layer contrast): the guide registry
         // and a logit processor that adds their scores to the base logits, each guide with its own KV cache.

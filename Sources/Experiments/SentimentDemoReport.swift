@@ -31,6 +31,15 @@ public enum SentimentDemoReport {
         return chart
     }
 
+    /// A "Learning curves" section with every run's training loss (nothing without loss curves).
+    static func addLearningCurves(_ curves: [Curve], to report: inout Report) {
+        let losses = curves.filter { $0.metric == "loss" }
+        guard !losses.isEmpty else { return }
+        report.add(.heading("Learning curves"))
+        report.add(.chart(LineChart(title: "Training loss", xLabel: "step", yLabel: "loss",
+                                    series: losses.map { LineChart.Series(name: $0.run, points: zip($0.steps, $0.values).filter { $0.1.isFinite }.map { (x: $0.0, y: $0.1) }) })))
+    }
+
     static func make(_ r: SentimentDemoResult, heatmaps: [(title: String, maps: [TokenHeatmap])]) -> Report {
         let s = r.settings
         var report = Report(title: "TokenAlign controlled-sentiment demo")
@@ -86,12 +95,7 @@ public enum SentimentDemoReport {
             report.add(.paragraph(h.title))
             report.add(.heatmaps(h.maps))
         }
-        let losses = r.curves.filter { $0.metric == "loss" }
-        if !losses.isEmpty {
-            report.add(.heading("Learning curves"))
-            report.add(.chart(LineChart(title: "Training loss", xLabel: "step", yLabel: "loss",
-                                        series: losses.map { LineChart.Series(name: $0.run, points: zip($0.steps, $0.values).filter { $0.1.isFinite }.map { (x: $0.0, y: $0.1) }) })))
-        }
+        addLearningCurves(r.curves, to: &report)
         report.add(.heading("Stage times"))
         report.add(.table(Table(headers: ["stage", "seconds"], rows: r.stages.map { [$0.stage, String(format: "%.1f", $0.seconds)] })))
         return report

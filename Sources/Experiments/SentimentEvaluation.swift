@@ -22,9 +22,10 @@ struct ContinuationSampler {
 
     func promptIDs(_ p: String) -> [Int] { tokenizer.encode(p, addSpecialTokens: true) }
 
-    /// `count` continuations per prompt, generated in batches with a seed per batch.
+    /// `count` continuations per prompt, generated in batches with a seed per batch (`extraProcessors`:
+    /// decoding guides, run in every batch).
     func sample(_ model: any LanguageModel, prompts: [String], count: Int, seed: UInt64,
-                batchSize: Int = SentimentDemoSettings.sampleBatchSize,
+                batchSize: Int = SentimentDemoSettings.sampleBatchSize, extraProcessors: [LogitProcessor] = [],
                 progress: ((Int, Int) -> Void)? = nil) -> [[Continuation]] {
         let eos = tokenizer.eosTokenID
         var params = GenerationParameters(maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK,
@@ -32,7 +33,7 @@ struct ContinuationSampler {
         params.padTokenID = tokenizer.padTokenID ?? eos ?? 0
         return BatchedGeneration.generateText(model: model, tokenizer: tokenizer, prompts: prompts.map(promptIDs), count: count,
                                               parameters: params, seed: seed, batchSize: batchSize, stopToken: eos, skipSpecialTokens: true,
-                                              progress: progress).map { rows in rows.map { Continuation(text: $0.text, ids: $0.ids) } }
+                                              extraProcessors: extraProcessors, progress: progress).map { rows in rows.map { Continuation(text: $0.text, ids: $0.ids) } }
     }
 }
 

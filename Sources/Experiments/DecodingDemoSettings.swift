@@ -1,0 +1,114 @@
+// The knobs of `tokenalign demo decoding`, written to the run folder as `settings.json`.
+import Foundation
+import Support
+
+/// What each decoding-time guide and sample searcher buys in reward for what it costs, on the
+/// controlled-sentiment task of `tokenalign demo sentiment` (RAD's own setting, arXiv:2310.09520
+/// §4.1: steer a small LM's continuations towards positive sentiment). The data settings mean what
+/// they mean in `SentimentDemoSettings`; each field is declared once more, with its key, doc and
+/// rule, in `settings` (below).
+public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
+    /// The stages shared with the sentiment demo (model, reward, prompts, sampling, pairs) and the
+    /// training budget every trained model gets (steps, batch, learning rate, LoRA); its other
+    /// fields (methods, β sweep) are not used here.
+    public var data: SentimentDemoSettings = {
+        var s = SentimentDemoSettings()
+        s.testPrompts = 32
+        s.saveMergedBeta = nil
+        return s
+    }()
+    public var dpoBeta: Float = 0.1
+    public var armBeta: Float = 0.1
+
+    // Decoding strengths.
+    public var radWeights: [Float] = [2, 5, 15]
+    public var argsWeights: [Float] = [0.5, 1.5, 4]
+    public var genarmWeights: [Float] = [0.5, 1, 2]
+    public var guideTopK = 10
+    public var bestOf = [4, 16]
+    public var seeds: [UInt64] = [0]
+
+    public init() {}
+
+    /// The CI-sized run (under a minute on 2 cores): every model and every method, one strength
+    /// each, a handful of prompts and tokens.
+    public static var quick: DecodingDemoSettings {
+        var s = DecodingDemoSettings()
+        s.data.trainPrompts = 12
+        s.data.testPrompts = 3
+        s.data.evalSamples = 1
+        s.data.maxNewTokens = 6
+        s.data.steps = 2
+        s.data.batch = 2
+        s.data.bootstrapResamples = 50
+        s.radWeights = [5]
+        s.argsWeights = [1.5]
+        s.genarmWeights = [1]
+        s.guideTopK = 5
+        s.bestOf = [4]
+        return s
+    }
+
+    /// The sentiment demo's settings of one seed, so the same seed gives the sentiment demo's
+    /// prompts, samples and pairs.
+    func sentiment(seed: UInt64) -> SentimentDemoSettings {
+        var s = data
+        s.seed = seed
+        return s
+    }
+
+    /// Each setting's rule, then the rules that relate settings.
+    public func validate() throws(DemoError) {
+        try Self.settings.validateForDemo(self)
+        if Set(seeds).count != seeds.count { throw .invalidSetting("seeds: each seed once, got \(seeds)") }
+        if data.topK > 0 && guideTopK > data.topK {
+            throw .invalidSetting("guide_top_k \(guideTopK) must be ≤ top_k \(data.topK): the guides rescore the candidates the sampler could draw")
+        }
+    }
+
+    /// The table the settings file, the flags, `--help` and `validate()` read.
+    public static var settings: SettingsTable<DecodingDemoSettings> {
+        typealias S = Setting<DecodingDemoSettings>
+        let weights = SettingRule<[Float]>("a non-empty list of finite numbers > 0") { !$0.isEmpty && $0.allSatisfy { $0.isFinite && $0 > 0 } }
+        return SettingsTable([
+            S("model", \.data.model, "The base model every method decodes with and every trained model starts from (a Hugging Face folder or a GGUF file)."),
+            S("lexicon", \.data.lexicon, "The VADER lexicon file of the reward (as in `demo sentiment`)."),
+            S("profanity", \.data.profanity, "The profanity word list of the reward's penalty (null or a missing file: none)."),
+            S("corpus", \.data.corpus, "The Shakespeare folder the prompts come from (as in `demo sentiment`)."),
+            S("profanity_weight", \.data.profanityWeight, "λ in reward = VADER compound − λ·(profane words)."),
+            S("token_reward_scale", \.data.tokenRewardScale, "Scale of the per-word valences summed into the lexicon reward."),
+            S("train_prompts", \.data.trainPrompts, "Training prompts (their best-vs-worst pairs train every model).", rule: .atLeast(1)),
+            S("test_prompts", \.data.testPrompts, "Held-out prompts every method decodes.", rule: .atLeast(1)),
+            S("samples_per_prompt", \.data.samplesPerPrompt, "Base-model samples per training prompt, ranked by the reward into one pair.",
+              rule: .atLeast(2)),
+            S("minimum_margin", \.data.minimumMargin, "Smallest reward gap between a pair's two samples."),
+            S("eval_samples", \.data.evalSamples, "Outputs per held-out prompt and method (a best-of-N output is one search).", rule: .atLeast(1)),
+            S("max_new_tokens", \.data.maxNewTokens, "Tokens per output at most.", rule: .atLeast(1)),
+            S("temperature", \.data.temperature, "Sampling temperature of every method.", rule: .positive),
+            S("top_k", \.data.topK, "Top-k of every method's sampler (0: none).", rule: .atLeast(0)),
+            S("steps", \.data.steps, "Optimizer steps of each trained model (RAD RM, ARGS RM, GenARM ARM, DPO).", rule: .atLeast(1)),
+            S("batch", \.data.batch, "Pairs per optimizer step.", rule: .atLeast(1)),
+            S("learning_rate", \.data.learningRate, "Learning rate of every trained model.", rule: .positive),
+            S("lora_rank", \.data.loraRank, "LoRA rank (q/k/v/o) of every trained model; the adapters are folded in when saved.", rule: .atLeast(1)),
+            S("lora_alpha", \.data.loraAlpha, "LoRA scale α.", rule: .positive),
+            S("dpo_beta", \.dpoBeta, "β of the DPO model.", rule: .positive),
+            S("arm_beta", \.armBeta, "β_r of GenARM's autoregressive reward β_r·Σ log π_r (its training loss's scale).", rule: .positive),
+            S("rad_weights", \.radWeights, "RAD's β: the weights of the RAD guide, one decoding run each.", rule: weights),
+            S("args_weights", \.argsWeights, "ARGS's w: the weights of the ARGS guide.", rule: weights),
+            S("genarm_weights", \.genarmWeights, "GenARM's 1/β: the weights of the GenARM guide.", rule: weights),
+            S("guide_top_k", \.guideTopK, "Candidates RAD and ARGS rescore per step (the base model's top k).", rule: .atLeast(1)),
+            S("best_of", \.bestOf, "N of best-of-N, one run each, scored by the sequence RM and by VADER (the oracle).",
+              rule: SettingRule("a non-empty list of integers ≥ 1") { !$0.isEmpty && $0.allSatisfy { $0 >= 1 } }),
+            S("bootstrap_resamples", \.data.bootstrapResamples, "Resamples of the bootstrap intervals over prompts.", rule: .atLeast(1)),
+            S("seeds", \.seeds, "Seeds; the whole pipeline (pairs, training, decoding) runs once per seed.",
+              rule: SettingRule("a non-empty list") { !$0.isEmpty }),
+        ])
+    }
+
+    public init(from decoder: Decoder) throws {
+        self.init()
+        try Self.settings.decode(decoder, into: &self)
+    }
+
+    public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
+}
