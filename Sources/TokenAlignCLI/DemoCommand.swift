@@ -11,7 +11,7 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "End-to-end experiments: the CreditBench demo (default) and controlled sentiment on a real model.",
-        subcommands: [CreditDemoCommand.self, SentimentDemoCommand.self, RLDemoCommand.self],
+        subcommands: [CreditDemoCommand.self, SentimentDemoCommand.self, RLDemoCommand.self, RMDemoCommand.self],
         defaultSubcommand: CreditDemoCommand.self)
 }
 
