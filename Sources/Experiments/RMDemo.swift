@@ -2,7 +2,7 @@
 // mean ensemble of BT seeds and the DPO implicit reward, trained on the same CreditBench rows with
 // the same budget and scored by the same harness as `tokenalign eval rm` (rb1 strict pair accuracy,
 // the robustness transformations, reward–length correlation) and, for token-level kinds, the
-// first-error localisation `tokenalign credit` computes. Design: docs/design/rm-eval.md §7.
+// first-error localisation `tokenalign credit` computes. Design: docs/design/rm-eval.md §10.
 //
 //   task rows ─► tokenizer + base Llama (the CreditBench demo's stages) ─► per kind its rows from the
 //   same examples ─► per seed, every kind / method / DPO from the base model ─► held-out scoring

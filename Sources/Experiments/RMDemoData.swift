@@ -1,6 +1,6 @@
 // The data of `tokenalign demo rm`: every reward-model kind's training rows built from the SAME
 // CreditBench examples (task, seed, index) by the builders the CLI uses, so the kinds differ in
-// what they learn from an example and not in which examples they see (docs/design/rm-eval.md §7):
+// what they learn from an example and not in which examples they see (docs/design/rm-eval.md §10):
 //
 // - pairs: the correct completion against the task's injected error, with the verifier's error spans
 //   (first error onward) and first error (`tokenalign data make --kind preference`);

@@ -1,6 +1,6 @@
 // The knobs of `tokenalign demo rm`, written to the run folder as `settings.json`: one budget
 // (model, steps, batch, learning rate, seeds) that every reward-model kind and training method
-// shares, so the table compares kinds and not budgets (docs/design/rm-eval.md §7).
+// shares, so the table compares kinds and not budgets (docs/design/rm-eval.md §10).
 import CreditBench
 import Foundation
 import Support
@@ -125,7 +125,8 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
             S("rm_learning_rate", \.rmLearningRate, "Learning rate of every reward model.", rule: positive),
             S("beta", \.beta, "β of the DPO baseline (and of the kinds with a β).", rule: positive),
             S("co_filter_rate", \.coFilterRate, "Co-teaching's share of large-loss pairs each model drops.", rule: SettingRule("in [0, 1)") { $0 >= 0 && $0 < 1 }),
-            S("seeds", \.seeds, "Reward-model seeds: every kind trains once per seed on the same data; the BT models of all seeds form the mean ensemble."),
+            S("seeds", \.seeds, "Reward-model seeds: every kind trains once per seed on the same data; the BT models of all seeds form the mean ensemble.",
+              rule: SettingRule("at least one seed, each once") { !$0.isEmpty && Set($0).count == $0.count }),
             S("bootstrap_resamples", \.bootstrapResamples, "Bootstrap resamples for confidence intervals.", rule: .atLeast(1)),
             S("seed", \.seed, "Seed of the data and the base model."),
         ])
@@ -138,11 +139,10 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
 
     public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
 
-    /// Each setting's rule, then the rules that relate settings.
+    /// Each setting's rule, then the base model's (the CreditBench demo's rules: heads divide the
+    /// hidden size, kv heads the heads).
     public func validate() throws(DemoError) {
         try Self.settings.validateForDemo(self)
-        if seeds.isEmpty { throw .invalidSetting("seeds: at least one seed") }
-        if Set(seeds).count != seeds.count { throw .invalidSetting("seeds: each seed once, got \(seeds)") }
         try creditSettings.validate()
     }
 }
