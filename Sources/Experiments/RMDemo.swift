@@ -8,6 +8,7 @@
 //   same examples ─► per seed, every kind / method / DPO from the base model ─► held-out scoring
 //   ─► results.json, report.md, timing.json
 import CreditBench
+import Datasets
 import Evaluation
 import Foundation
 import Models
@@ -93,15 +94,21 @@ public final class RMDemo {
                 continue
             }
             timer.begin(entry.card.name, log: log)
-            for seed in s.seeds {
-                let out = try train(label: "\(entry.card.name)/seed-\(seed)", seed: seed, sftPath: sftPath) { c in
-                    c.rewardKind = entry.card.name
-                    c.data = self.url(kind.file).path
-                    c.appendEos = kind.appendsEOS
+            do {
+                for seed in s.seeds {
+                    let out = try train(label: "\(entry.card.name)/seed-\(seed)", seed: seed, sftPath: sftPath) { c in
+                        c.rewardKind = entry.card.name
+                        c.data = self.url(kind.file).path
+                        c.appendEos = kind.appendsEOS
+                    }
+                    if entry.card.name == "bradley-terry" { btFolders[seed] = out }
+                    let scorer = try harness.scorer(entry, folder: out, beta: Double(s.beta))
+                    row.runs.append(try harness.evaluate(scorer, seed: seed, tokenFolder: entry.tokenLevel ? out : nil))
                 }
-                if entry.card.name == "bradley-terry" { btFolders[seed] = out }
-                let scorer = try harness.scorer(entry, folder: out, beta: Double(s.beta))
-                row.runs.append(try harness.evaluate(scorer, seed: seed, tokenFolder: entry.tokenLevel ? out : nil))
+            } catch let e as DatasetError where row.runs.isEmpty {
+                // Rows the kind's loader refuses on this task (e.g. targets that do not line up with
+                // the tokens): listed, not silently dropped.
+                row.notApplicable = "needs \(entry.card.inputs.joined(separator: "; ")): \(e)"
             }
             rows.append(row)
         }

@@ -109,25 +109,31 @@ extension RMDemo {
         // Rollouts of the base model on the same prompts: TVM's targets and the verifier's prefix rewards.
         let promptsFile = url("data/prompts.jsonl")
         try JSONL.write(indices.map { task.row(kind: .prompts, seed: s.seed, index: $0, knobs: knobs) }, to: promptsFile)
-        let base = try PretrainedModel.load(path: sftPath)
-        var p = GenerationParameters(maxNewTokens: s.maxNewTokens, temperature: 1, stopStrings: ["\n"])
-        if let eos = tokenizer.eosTokenID { p.stopTokenIDs.insert(eos) }
-        p.padTokenID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
-        base.model.eval()
-        let policy = SearchPolicy(model: base.model, tokenizer: tokenizer, parameters: p)
-        let prompts = try RLPrompts.load(promptsFile.path, tokenizer: tokenizer, rendering: PromptRendering(addSpecialTokens: false))
-        var value: [[String: Any]] = [], teacher: [[String: Any]] = [], correct = 0
-        let verifier = VerifierScorer(task: nil)
-        for (i, prompt) in prompts.enumerated() {
-            let v = try TokenTargetRows.rows(prompt, index: i, policy: policy, rollouts: s.rollouts, seed: s.seed &+ 303, teacher: nil)
-            value += v.rows
-            correct += v.correct
-            teacher += try TokenTargetRows.rows(prompt, index: i, policy: policy, rollouts: s.rollouts, seed: s.seed &+ 303, teacher: verifier).rows
-            log(.progress(label: "rollouts", done: i + 1, total: prompts.count))
+        // A task whose rollouts the verifier cannot read back (a prompt format that needs knobs it
+        // does not get) leaves those two files empty: their kinds become n/a with the reason.
+        do {
+            let base = try PretrainedModel.load(path: sftPath)
+            var p = GenerationParameters(maxNewTokens: s.maxNewTokens, temperature: 1, stopStrings: ["\n"])
+            if let eos = tokenizer.eosTokenID { p.stopTokenIDs.insert(eos) }
+            p.padTokenID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
+            base.model.eval()
+            let policy = SearchPolicy(model: base.model, tokenizer: tokenizer, parameters: p)
+            let prompts = try RLPrompts.load(promptsFile.path, tokenizer: tokenizer, rendering: PromptRendering(addSpecialTokens: false))
+            var value: [[String: Any]] = [], teacher: [[String: Any]] = [], correct = 0
+            let verifier = VerifierScorer(task: nil)
+            for (i, prompt) in prompts.enumerated() {
+                let v = try TokenTargetRows.rows(prompt, index: i, policy: policy, rollouts: s.rollouts, seed: s.seed &+ 303, teacher: nil)
+                value += v.rows
+                correct += v.correct
+                teacher += try TokenTargetRows.rows(prompt, index: i, policy: policy, rollouts: s.rollouts, seed: s.seed &+ 303, teacher: verifier).rows
+                log(.progress(label: "rollouts", done: i + 1, total: prompts.count))
+            }
+            data.rolloutAccuracy = Double(correct) / Double(max(1, prompts.count * s.rollouts))
+            try write(value, .valueTargets)
+            try write(teacher, .teacherTargets)
+        } catch let error as SearchError {
+            for k in [RMDemoRows.valueTargets, .teacherTargets] { data.missing[k.rawValue] = "the base model's rollouts could not be verified: \(error)" }
         }
-        data.rolloutAccuracy = Double(correct) / Double(max(1, prompts.count * s.rollouts))
-        try write(value, .valueTargets)
-        try write(teacher, .teacherTargets)
 
         // Held-out pairs: a second seed, prompts seen in training dropped.
         let trainPrompts = Set(pairs.compactMap { $0["prompt"] as? String })

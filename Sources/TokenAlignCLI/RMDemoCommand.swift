@@ -3,7 +3,6 @@
 import ArgumentParser
 import Experiments
 import Foundation
-import Support
 import Training
 
 extension RMDemoSettings: PresetDemoSettings {}
@@ -29,16 +28,10 @@ struct RMDemoCommand: ParsableCommand {
     @Option(help: "Run folder.") var out = "runs/rm"
     @Flag(help: "The CI-sized run (under a minute on 2 cores).") var quick = false
     @Option(help: "YAML/JSON settings overriding the defaults (keys of settings.json).") var config: String?
-    @Option(help: "Comma-separated reward-model seeds (the same as --seeds in a settings file).") var seeds: String?
     @OptionGroup var flags: DemoRunFlags<RMDemoSettings>
 
     func run() throws {
-        var s = try RMDemoSettings.resolved(quick: quick, config: config, flags: flags.settingFlags)
-        if let seeds {
-            guard let v = CommaList.integers(seeds, as: UInt64.self) else { throw ValidationError("--seeds takes comma-separated integers, got '\(seeds)'") }
-            s.seeds = v
-            do { try s.validate() } catch { throw ValidationError("\(error)") }
-        }
+        let s = try RMDemoSettings.resolved(quick: quick, config: config, flags: flags.settingFlags)
         let printer = DemoPrinter()
         let result = try RMDemo.run(s, folder: URL(fileURLWithPath: out)) { printer.handle($0) }
         printer.finish()

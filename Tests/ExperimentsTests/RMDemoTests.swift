@@ -56,6 +56,31 @@ import Training
         try? FileManager.default.removeItem(at: base)
     }
 
+    /// On another task every contender is still in the table: each kind either ran on every seed or is
+    /// listed n/a with its registry inputs and the reason (on `add`, whose reversed prompts the
+    /// rollout verifier does not read back today, the rollout-target kinds).
+    @Test func aKindWhoseRowsCannotBeMadeIsListedWithTheReason() throws {
+        var s = RMDemoSettings.quick
+        s.task = "add"
+        s.seeds = [0]
+        s.rmSteps = 2
+        let r = try RMDemo.run(s, folder: FileManager.default.temporaryDirectory.appendingPathComponent("ta-rm-demo-add-\(UUID().uuidString)"))
+        #expect(r.rows.map(\.name) == RMDemo.contenders)
+        for entry in RewardModelKinds.registry.entries {
+            let row = try #require(r.rows.first { $0.name == entry.card.name })
+            if let why = row.notApplicable {
+                #expect(why.contains(entry.card.inputs.joined(separator: "; ")) && row.runs.isEmpty && row.pairAccuracy == nil, "\(why)")
+                #expect(r.data.missing[row.rows] != nil || why.contains("token_rewards"), "\(why)")
+            } else {
+                #expect(row.runs.count == 1 && row.pairAccuracy != nil, "\(entry.card.name)")
+            }
+        }
+        #expect(r.rows.first { $0.name == RMDemoSummary.baseline }?.notApplicable == nil)
+        // One seed: no ensemble, and the table says why.
+        #expect(r.rows.first { $0.name == RMDemo.ensembleName }?.notApplicable?.contains("two seeds") == true)
+        #expect(RMDemo.text(r).contains("n/a: needs at least two seeds"))
+    }
+
     /// A kind's rows follow from its registry entry: token labels → hard negatives, token rewards
     /// with BCE → value targets, other token rewards → edit labels, multifurcation → teacher targets.
     @Test func everyKindReadsTheRowsItsEntryNames() {
