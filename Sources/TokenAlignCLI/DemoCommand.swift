@@ -10,8 +10,9 @@ import Yams
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "End-to-end experiments: the CreditBench demo (default) and controlled sentiment on a real model.",
-        subcommands: [CreditDemoCommand.self, SentimentDemoCommand.self, RLDemoCommand.self, RLSentimentDemoCommand.self, DecodingDemoCommand.self],
+        abstract: "End-to-end experiments: the CreditBench demo (default), controlled sentiment, online RL, decoding and reward models compared.",
+        subcommands: [CreditDemoCommand.self, SentimentDemoCommand.self, RLDemoCommand.self, RLSentimentDemoCommand.self, DecodingDemoCommand.self,
+                      RMDemoCommand.self],
         defaultSubcommand: CreditDemoCommand.self)
 }
 

@@ -45,6 +45,7 @@ func settingSamples<Root>(_ table: SettingsTable<Root>, defaults: Root) -> [(key
         #expect(RLDemoSettings.settings.audit(RLDemoSettings()).isEmpty, "\(RLDemoSettings.settings.audit(RLDemoSettings()))")
         #expect(SentimentDemoSettings.settings.audit(SentimentDemoSettings()).isEmpty,
                 "\(SentimentDemoSettings.settings.audit(SentimentDemoSettings()))")
+        #expect(RMDemoSettings.settings.audit(RMDemoSettings()).isEmpty, "\(RMDemoSettings.settings.audit(RMDemoSettings()))")
     }
 
     /// `sft|reward|dpo`: each setting set in a YAML file and set by its flag (through the command's
@@ -86,6 +87,7 @@ func settingSamples<Root>(_ table: SettingsTable<Root>, defaults: Root) -> [(key
         try check(CreditDemoSettings())
         try check(RLDemoSettings())
         try check(SentimentDemoSettings())
+        try check(RMDemoSettings())
         // The sentiment steps read the same flags.
         #expect(try SentimentSettingsOptions.parse(["--quick", "--seed", "3", "--betas", "0.2,0.4"]).settings().betas == [0.2, 0.4])
     }

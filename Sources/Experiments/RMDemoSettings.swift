@@ -1,0 +1,148 @@
+// The knobs of `tokenalign demo rm`, written to the run folder as `settings.json`: one budget
+// (model, steps, batch, learning rate, seeds) that every reward-model kind and training method
+// shares, so the table compares kinds and not budgets (docs/design/rm-eval.md §10).
+import CreditBench
+import Foundation
+import Support
+
+/// Every registered reward-model kind, the training methods and the DPO implicit reward, trained on
+/// the same CreditBench rows and scored by the same harness.
+/// Each field is declared once more, with its key, doc and rule, in `settings` (below).
+public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
+    // Data: one CreditBench task; every kind's rows come from the same (seed, index) examples.
+    public var task = "sort"
+    public var length: Int?
+    public var trainPairs = 400
+    public var evalPairs = 200
+    public var unlabelledPairs = 400
+    public var rollouts = 4
+    public var maxNewTokens = 24
+
+    // The base language model every reward model starts from (trained from scratch, as the
+    // CreditBench demo trains its SFT model).
+    public var vocabularySize = 300
+    public var hiddenSize = 64
+    public var layers = 2
+    public var heads = 4
+    public var kvHeads = 2
+    public var intermediateSize = 172
+    public var sftExamples = 4000
+    public var errorRate = 0.3
+    public var sftSteps = 1500
+    public var sftBatch = 32
+    public var sftLearningRate: Float = 2e-3
+
+    // The shared reward-model budget.
+    public var rmSteps = 150
+    public var rmBatch = 16
+    public var rmLearningRate: Float = 5e-4
+    public var beta: Float = 0.1
+    public var coFilterRate: Float = 0.2
+    public var seeds: [UInt64] = [0, 1, 2]
+
+    public var bootstrapResamples = 1000
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    /// The CI-sized run (under a minute on 2 cores): a smaller model and data, a few steps, two seeds
+    /// (the ensemble needs two).
+    public static var quick: RMDemoSettings {
+        var s = RMDemoSettings()
+        s.length = 3
+        s.trainPairs = 48
+        s.evalPairs = 40
+        s.unlabelledPairs = 32
+        s.rollouts = 2
+        s.maxNewTokens = 12
+        s.hiddenSize = 32
+        s.heads = 2
+        s.kvHeads = 1
+        s.intermediateSize = 64
+        s.sftExamples = 600
+        s.sftSteps = 120
+        s.sftBatch = 16
+        s.rmSteps = 6
+        s.rmBatch = 8
+        s.seeds = [0, 1]
+        s.bootstrapResamples = 200
+        return s
+    }
+
+    /// The task these settings describe (the CreditBench demo's knob rules).
+    public func makeTask() throws -> any CreditTask { try creditSettings.makeTask() }
+
+    /// The CreditBench demo settings whose tokenizer and SFT stages build this demo's base model.
+    var creditSettings: CreditDemoSettings {
+        var c = CreditDemoSettings()
+        c.task = task
+        c.length = length
+        c.sftExamples = sftExamples
+        c.errorRate = errorRate
+        c.maxNewTokens = maxNewTokens
+        c.vocabularySize = vocabularySize
+        c.hiddenSize = hiddenSize
+        c.layers = layers
+        c.heads = heads
+        c.kvHeads = kvHeads
+        c.intermediateSize = intermediateSize
+        c.sftSteps = sftSteps
+        c.sftBatch = sftBatch
+        c.sftLearningRate = sftLearningRate
+        c.methods = []
+        c.bootstrapResamples = bootstrapResamples
+        c.seed = seed
+        return c
+    }
+
+    /// The table the settings file, the flags, `--help` and `validate()` read.
+    public static var settings: SettingsTable<RMDemoSettings> {
+        typealias S = Setting<RMDemoSettings>
+        let positive = SettingRule<Float>("a positive number") { $0.isFinite && $0 > 0 }
+        return SettingsTable([
+            S("task", \.task, "CreditBench task whose rows every kind trains and is scored on.", rule: .oneOf(CreditTaskName.allCases.map(\.rawValue))),
+            S("length", \.length, "sort: elements per list; cipher, forbidden: words; count: letters (default: the task's)."),
+            S("train_pairs", \.trainPairs, "Training rows (examples 0 ..< n of the task at `seed`): pairs, token labels, edits and rollout prompts all come from them.", rule: .atLeast(2)),
+            S("eval_pairs", \.evalPairs, "Held-out pairs (another seed, prompts seen in training dropped): pair accuracy, robustness, length correlation and first-error localisation.", rule: .atLeast(1)),
+            S("unlabelled_pairs", \.unlabelledPairs, "Unlabelled pairs of SSRM (bradley-terry --self-train), from a third seed.", rule: .atLeast(1)),
+            S("rollouts", \.rollouts, "Rollouts per training prompt for the value and multifurcation targets (even).",
+              rule: SettingRule("an even integer ≥ 2") { $0 >= 2 && $0 % 2 == 0 }),
+            S("max_new_tokens", \.maxNewTokens, "Longest rollout in tokens.", rule: .atLeast(1)),
+            S("vocabulary_size", \.vocabularySize, "Vocabulary of the trained BPE tokenizer.",
+              rule: SettingRule("an integer > 258 (256 bytes + 2 special tokens)") { $0 > 258 }),
+            S("hidden_size", \.hiddenSize, "Hidden size of the base Llama.", rule: .atLeast(1)),
+            S("layers", \.layers, "Decoder layers.", rule: .atLeast(1)),
+            S("heads", \.heads, "Attention heads.", rule: .atLeast(1)),
+            S("kv_heads", \.kvHeads, "Key/value heads.", rule: .atLeast(1)),
+            S("intermediate_size", \.intermediateSize, "MLP width.", rule: .atLeast(1)),
+            S("sft_examples", \.sftExamples, "Demonstrations the base model is trained on.", rule: .atLeast(1)),
+            S("error_rate", \.errorRate, "Fraction of demonstrations with an injected error (the base model is imperfect, so rollouts are mixed).", rule: .within(0, 1)),
+            S("sft_steps", \.sftSteps, "Base-model optimizer steps.", rule: .atLeast(1)),
+            S("sft_batch", \.sftBatch, "Base-model sequences per step.", rule: .atLeast(1)),
+            S("sft_learning_rate", \.sftLearningRate, "Base-model learning rate.", rule: positive),
+            S("rm_steps", \.rmSteps, "Optimizer steps of every reward model, method and the DPO baseline.", rule: .atLeast(1)),
+            S("rm_batch", \.rmBatch, "Pairs per step of every reward model.", rule: .atLeast(1)),
+            S("rm_learning_rate", \.rmLearningRate, "Learning rate of every reward model.", rule: positive),
+            S("beta", \.beta, "β of the DPO baseline (and of the kinds with a β).", rule: positive),
+            S("co_filter_rate", \.coFilterRate, "Co-teaching's share of large-loss pairs each model drops.", rule: SettingRule("in [0, 1)") { $0 >= 0 && $0 < 1 }),
+            S("seeds", \.seeds, "Reward-model seeds: every kind trains once per seed on the same data; the BT models of all seeds form the mean ensemble.",
+              rule: SettingRule("at least one seed, each once") { !$0.isEmpty && Set($0).count == $0.count }),
+            S("bootstrap_resamples", \.bootstrapResamples, "Bootstrap resamples for confidence intervals.", rule: .atLeast(1)),
+            S("seed", \.seed, "Seed of the data and the base model."),
+        ])
+    }
+
+    public init(from decoder: Decoder) throws {
+        self.init()
+        try Self.settings.decode(decoder, into: &self)
+    }
+
+    public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
+
+    /// Each setting's rule, then the base model's (the CreditBench demo's rules: heads divide the
+    /// hidden size, kv heads the heads).
+    public func validate() throws(DemoError) {
+        try Self.settings.validateForDemo(self)
+        try creditSettings.validate()
+    }
+}
