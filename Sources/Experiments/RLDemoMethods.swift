@@ -125,6 +125,14 @@ extension RLDemo {
         RLDemoMethod(label: "thr", summary: "THR: GRPO's advantage steered per token by the token hidden reward (reconstructed; the estimator's defaults)") { c, _, _ in
             c.estimator = "thr"
         },
+        RLDemoMethod(label: "thr-exploit", summary: "THR at p = 0.5: dominant tokens that raise the correct responses' likelihood get 1.5× GRPO's advantage, the others 0.5× (the paper's exploitation side)") { c, _, _ in
+            c.estimator = "thr"
+            c.thrP = 0.5
+        },
+        RLDemoMethod(label: "thr-explore", summary: "THR at p = −0.5: the opposite tilt, keeping probability mass for alternatives (the paper's exploration side)") { c, _, _ in
+            c.estimator = "thr"
+            c.thrP = -0.5
+        },
         RLDemoMethod(label: "quark", summary: "Quark: NLL on the reward-quantile pool behind control prefixes (5 quantiles), KL \(QuarkLoss.defaultKLCoefficient) and entropy \(QuarkLoss.defaultEntropyCoefficient) over the vocabulary; rollouts behind the best prefix") { c, _, _ in
             c.policyLoss = "quark"
         },

@@ -93,6 +93,13 @@ import Testing
         }
         #expect(Set(RLDemo.methods.map(\.label)).count == RLDemo.methods.count)
         for label in ["thr", "quark", "fine-grained-rlhf"] { #expect(RLDemo.method(label) != nil) }
+        // THR's two sides differ from the default only in p.
+        func p(_ label: String) throws -> Float? {
+            let m = try #require(RLDemo.method(label))
+            return RLDemo.configuration(m, seed: 0, settings: settings, inputs: inputs, sftPath: "/credit/models/sft",
+                                        trainPath: URL(fileURLWithPath: "/train.jsonl"), maxCompletionLength: 16).thrP
+        }
+        #expect(try p("thr") == nil && p("thr-exploit") == 0.5 && p("thr-explore") == -0.5)
     }
 
     @Test func settingsAreChecked() {
