@@ -10,9 +10,15 @@ enum FrozenModel {
     static func load(_ path: String, role: String, weights: WeightFormat, policyTokenizer: Tokenizer? = nil) throws -> any LanguageModel {
         let loaded = try PretrainedModel.load(path: path, weights: weights)
         loaded.weightReport.announce(weights, role: role, path: path)
-        if let policyTokenizer, let own = loaded.tokenizer, let d = own.firstDifference(from: policyTokenizer) {
-            throw RewardError("\(role) \(path): its tokenizer differs from the policy's at id \(d.id) (\(d.ours) vs \(d.theirs)); it must read the policy's tokens")
-        }
+        try checkReads(loaded.tokenizer, policy: policyTokenizer, subject: "\(role) \(path)")
         return loaded.model
+    }
+
+    /// Throws when both tokenizers are known and some id reads as other bytes in `own` than in the
+    /// policy's; `subject` names the model in the message.
+    static func checkReads(_ own: Tokenizer?, policy: Tokenizer?, subject: String) throws {
+        if let own, let policy, let d = own.firstDifference(from: policy) {
+            throw RewardError("\(subject): its tokenizer differs from the policy's at id \(d.id) (\(d.ours) vs \(d.theirs)); it must read the policy's tokens")
+        }
     }
 }

@@ -64,9 +64,7 @@ public struct RewardModelReward: RewardFunction {
         guard loaded.model.vocabularySize == vocabularySize else {
             throw RewardError("\(folder): reward model vocabulary \(loaded.model.vocabularySize) ≠ policy vocabulary \(vocabularySize)")
         }
-        if let tokenizer, let own = loaded.tokenizer, let d = own.firstDifference(from: tokenizer) {
-            throw RewardError("\(folder): the reward model's tokenizer differs from the policy's at id \(d.id) (\(d.ours) vs \(d.theirs)); a reward model must read the policy's tokens")
-        }
+        try FrozenModel.checkReads(loaded.tokenizer, policy: tokenizer, subject: "reward model \(folder)")
         loaded.model.eval()
         self.folder = folder
         self.density = density

@@ -63,15 +63,10 @@ public final class RewardModelScorer: SequenceScorer {
             throw SearchError.invalidSetting("\(flag): the \(what)'s vocabulary has \(vocabulary) ids, the policy's \(policyVocabulary); "
                 + "a scorer must use the policy's tokenizer")
         }
-        if let tokenizer, let d = firstDifference(tokenizer, policyTokenizer) {
-            throw SearchError.invalidSetting("\(flag): the \(what)'s tokenizer differs from the policy's at id \(d.id) (\(d.scorer) vs \(d.policy)); "
+        if let tokenizer, let d = tokenizer.firstDifference(from: policyTokenizer) {
+            throw SearchError.invalidSetting("\(flag): the \(what)'s tokenizer differs from the policy's at id \(d.id) (\(d.ours) vs \(d.theirs)); "
                 + "a scorer must use the policy's tokenizer")
         }
-    }
-
-    /// The first id whose token differs between two tokenizers (nil when they agree everywhere).
-    public static func firstDifference(_ a: Tokenizer, _ b: Tokenizer) -> (id: Int, scorer: String, policy: String)? {
-        a.firstDifference(from: b).map { (id: $0.id, scorer: $0.ours, policy: $0.theirs) }
     }
 
     public func scores(_ prompt: RLPrompt, _ answers: [Answer], ledger: inout CostLedger) throws -> [Float] {
