@@ -82,7 +82,7 @@ public enum CreditBenchError: Error, Sendable, Equatable, CustomStringConvertibl
         case .malformedPrompt(let task, let prompt, let reason):
             return "\(task): cannot read prompt \(String(reflecting: prompt)): \(reason)"
         case .invalidKnobColumn(let key, let reason):
-            return "task_knobs.\(key): \(reason)"
+            return key.isEmpty ? "task_knobs \(reason)" : "task_knobs.\(key): \(reason)"
         }
     }
 }

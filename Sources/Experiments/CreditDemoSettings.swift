@@ -140,12 +140,6 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
         localisationSet != "auto" ? localisationSet : (regime == "systematic" ? "all-wrong" : "paired")
     }
 
-    public init(from decoder: Decoder) throws {
-        self.init()
-        try Self.settings.decode(decoder, into: &self)
-    }
-
-    public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
 }
 
 /// Why the demo cannot run.

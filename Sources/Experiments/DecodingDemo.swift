@@ -205,7 +205,7 @@ public final class DecodingDemo {
         c.beta = spec.beta
         c.loraRank = s.loraRank
         c.loraAlpha = s.loraAlpha
-        c.loraTargetModules = ["q_proj", "k_proj", "v_proj", "o_proj"]
+        c.loraTargetModules = SentimentDemoSettings.loraTargetModules
         c.evalSteps = max(1, s.steps / 3)
         let run = try TrainingSetup.prepare(c)
         curves += try TrainingCurves.run(run.trainer, label: "\(tag) \(spec.name)", log: log)

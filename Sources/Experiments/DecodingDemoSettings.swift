@@ -105,10 +105,4 @@ public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
         ])
     }
 
-    public init(from decoder: Decoder) throws {
-        self.init()
-        try Self.settings.decode(decoder, into: &self)
-    }
-
-    public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
 }

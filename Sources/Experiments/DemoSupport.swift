@@ -6,7 +6,13 @@ import Support
 
 /// Settings that a YAML/JSON mapping can override key by key (`--config`), each declared once in
 /// a `SettingsTable`.
+///
+/// The table is the only declaration of the keys: `settings.json` is read and written through it
+/// (the defaults below), so a conforming struct declares its fields, its defaults (`init()`) and
+/// its table, and nothing else.
 public protocol DemoSettings: Codable {
+    /// The built-in defaults, which a settings file's keys then override.
+    init()
     /// The declared settings: keys (the `settings.json` names), docs, fields, rules.
     static var settings: SettingsTable<Self> { get }
 }
@@ -14,6 +20,15 @@ public protocol DemoSettings: Codable {
 extension DemoSettings {
     /// Every settings key (the `settings.json` names).
     public static var keys: [String] { settings.keys }
+
+    /// The defaults with the file's keys replaced (a missing key keeps its default).
+    public init(from decoder: Decoder) throws {
+        self.init()
+        try Self.settings.decode(decoder, into: &self)
+    }
+
+    /// Every declared key, under its `settings.json` name.
+    public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
 }
 
 extension SettingsTable {

@@ -139,7 +139,7 @@ public enum RLSentimentDemo {
             c.schedule = "constant"
             c.loraRank = s.loraRank
             c.loraAlpha = s.loraAlpha
-            c.loraTargetModules = ["q_proj", "k_proj", "v_proj", "o_proj"]
+            c.loraTargetModules = SentimentDemoSettings.loraTargetModules
             c.evalSteps = s.rmSteps
             let m = try PretrainedModel.load(path: modelPath)
             let head = RewardHead(hiddenSize: m.model.hiddenSize, seed: seed &+ 13)
@@ -176,7 +176,7 @@ public enum RLSentimentDemo {
         c.seed = seed
         c.loraRank = s.loraRank
         c.loraAlpha = s.loraAlpha
-        c.loraTargetModules = ["q_proj", "k_proj", "v_proj", "o_proj"]
+        c.loraTargetModules = SentimentDemoSettings.loraTargetModules
         m.configure(&c, s, inputs)
         return c
     }

@@ -134,13 +134,6 @@ public struct RLSentimentDemoSettings: DemoSettings, Sendable, Equatable {
         ])
     }
 
-    public init(from decoder: Decoder) throws {
-        self.init()
-        try Self.settings.decode(decoder, into: &self)
-    }
-
-    public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
-
     /// Each setting's rule, then the rules that relate settings.
     public func validate() throws(DemoError) {
         try Self.settings.validateForDemo(self)

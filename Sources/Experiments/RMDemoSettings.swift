@@ -132,13 +132,6 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
         ])
     }
 
-    public init(from decoder: Decoder) throws {
-        self.init()
-        try Self.settings.decode(decoder, into: &self)
-    }
-
-    public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
-
     /// Each setting's rule, then the base model's (the CreditBench demo's rules: heads divide the
     /// hidden size, kv heads the heads).
     public func validate() throws(DemoError) {

@@ -223,7 +223,7 @@ public final class SentimentDemo {
         c.alpha = s.alpha
         c.loraRank = s.loraRank
         c.loraAlpha = s.loraAlpha
-        c.loraTargetModules = ["q_proj", "k_proj", "v_proj", "o_proj"]
+        c.loraTargetModules = SentimentDemoSettings.loraTargetModules
         c.evalSteps = max(1, s.steps / 3)
         var guides: [any LanguageModel] = []
         switch method {

@@ -33,6 +33,10 @@ public struct SentimentDemoSettings: DemoSettings, Sendable, Equatable {
     public var learningRate: Float = 5e-4
     public var loraRank = 8
     public var loraAlpha: Float = 16
+    /// The projections every SmolLM2 LoRA of the sentiment demos adapts (policies and reward models of
+    /// `demo sentiment`, `demo rl-sentiment` and `demo decoding`): the attention's q/k/v/o only, as
+    /// the LoRA paper adapts (arXiv 2106.09685 §4.2); declared once so the demos' budgets match.
+    public static let loraTargetModules = ["q_proj", "k_proj", "v_proj", "o_proj"]
 
     public var bootstrapResamples = 500
     public var seed: UInt64 = 0
@@ -118,10 +122,4 @@ public struct SentimentDemoSettings: DemoSettings, Sendable, Equatable {
         ])
     }
 
-    public init(from decoder: Decoder) throws {
-        self.init()
-        try Self.settings.decode(decoder, into: &self)
-    }
-
-    public func encode(to encoder: Encoder) throws { try Self.settings.encode(self, to: encoder) }
 }

@@ -22,7 +22,7 @@ public struct CreditBenchVerifierReward: RewardFunction {
     }
 
     public func tokenRewards(_ completions: [Completion]) throws -> [[Float]] {
-        var tasks: [String: any CreditTask] = [:]
+        var tasks = RowTasks()
         return try completions.map { c in
             var r = [Float](repeating: 0, count: c.ids.count)
             guard !r.isEmpty else { return r }
@@ -34,18 +34,9 @@ public struct CreditBenchVerifierReward: RewardFunction {
             }
             // The row's `task_knobs` (written by `data make --kind prompts` and the RL demo) pick the
             // task that made the prompt: a reversed addition prompt is verified as one.
-            var knobs = TaskKnobs()
-            if let raw = c.prompt.columns["task_knobs"] {
-                guard let object = raw as? [String: Any] else {
-                    throw RewardError("\(c.prompt.location): \"task_knobs\" must be an object of task knobs, got \(raw)")
-                }
-                do { knobs = try TaskKnobs(columns: object) } catch { throw RewardError("\(c.prompt.location): \(error)") }
-            }
-            let key = "\(name) \(knobs)"
             let task: any CreditTask
-            if let t = tasks[key] { task = t } else {
-                do { task = try kind.task(knobs) } catch { throw RewardError("\(c.prompt.location): \(error)") }
-                tasks[key] = task
+            do { task = try tasks.task(kind, knobsColumn: c.prompt.columns["task_knobs"]) } catch {
+                throw RewardError("\(c.prompt.location): \(error)")
             }
             guard let promptText = c.prompt.columns["prompt"] as? String else {
                 throw DatasetError.wrongType(c.prompt.location, field: "prompt", expected: "a plain string (the creditbench reward parses it)")

@@ -10,7 +10,7 @@ import OnlineRL
 public final class VerifierScorer: SequenceScorer {
     /// The task every prompt belongs to, or nil to read each row's "task" column.
     public let fixedTask: CreditTaskName?
-    private var tasks: [CreditTaskName: any CreditTask] = [:]
+    private var tasks = RowTasks()
     public var name: String { "verifier" }
 
     public init(task: CreditTaskName?) {
@@ -27,10 +27,10 @@ public final class VerifierScorer: SequenceScorer {
             }
             kind = k
         }
+        // The row's `task_knobs` pick the task that made the prompt (a reversed addition, a longer chain).
         let task: any CreditTask
-        if let t = tasks[kind] { task = t } else {
-            do { task = try kind.task() } catch { throw SearchError.invalidSetting("verifier:\(kind.rawValue): \(error)") }
-            tasks[kind] = task
+        do { task = try tasks.task(kind, knobsColumn: prompt.columns["task_knobs"]) } catch {
+            throw SearchError.badRow("\(prompt.location): verifier:\(kind.rawValue): \(error)")
         }
         guard let text = prompt.columns["prompt"] as? String else {
             throw SearchError.badRow("\(prompt.location): the verifier scorer needs a plain-string \"prompt\"")

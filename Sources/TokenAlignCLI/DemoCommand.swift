@@ -27,7 +27,6 @@ func readSettingsMapping(_ path: String) throws -> [String: Any] {
 
 /// Demo settings with a default and a `--quick` preset: the credit, RL and sentiment demos'.
 protocol PresetDemoSettings: DemoSettings {
-    init()
     static var quick: Self { get }
 }
 

@@ -57,15 +57,19 @@ import Training
     }
 
     /// On another task every contender is still in the table: each kind either ran on every seed or is
-    /// listed n/a with its registry inputs and the reason (on `add`, whose reversed prompts the
-    /// rollout verifier does not read back today, the rollout-target kinds).
-    @Test func aKindWhoseRowsCannotBeMadeIsListedWithTheReason() throws {
+    /// listed n/a with its registry inputs and the reason. On `add` (reversed sums) every kind's rows
+    /// are made: the rollout verifier rebuilds the task from the prompt rows' `task_knobs`.
+    @Test func reversedAdditionMakesEveryKindsRows() throws {
         var s = RMDemoSettings.quick
         s.task = "add"
         s.seeds = [0]
         s.rmSteps = 2
         let r = try RMDemo.run(s, folder: FileManager.default.temporaryDirectory.appendingPathComponent("ta-rm-demo-add-\(UUID().uuidString)"))
         #expect(r.rows.map(\.name) == RMDemo.contenders)
+        // Reversed addition's prompt rows carry their task_knobs, so the verifier reads the base
+        // model's rollouts and the value and multifurcation rows are made (they were n/a before).
+        #expect(r.data.missing.isEmpty, "\(r.data.missing)")
+        #expect(r.rows.first { $0.name == "value" }?.notApplicable == nil && r.rows.first { $0.name == "multifurcation" }?.notApplicable == nil)
         for entry in RewardModelKinds.registry.entries {
             let row = try #require(r.rows.first { $0.name == entry.card.name })
             if let why = row.notApplicable {
