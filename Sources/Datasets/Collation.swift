@@ -25,6 +25,10 @@ public struct CollatedBatch: Sendable, Equatable {
     public var tokenLabels: [Float]?
     /// Real (unpadded) length of each row.
     public var lengths: [Int]
+    /// [P] each pair's Bradley–Terry margin, when any pair of the batch has one (0 for the others).
+    public var pairMargins: [Float]? = nil
+    /// [P] 1 for a tie pair, when any pair of the batch is one (0 for the others).
+    public var pairTies: [Float]? = nil
 
     /// T.
     public var predictedLength: Int { inputLength - 1 }
@@ -66,6 +70,9 @@ public enum Collator {
 
     /// Chosen rows then rejected rows, padded to one length.
     public static func collatePairs(_ pairs: [PreferenceExample], padID: Int, padToMultipleOf: Int? = nil) -> CollatedBatch {
-        collate(pairs.map(\.chosen) + pairs.map(\.rejected), padID: padID, padToMultipleOf: padToMultipleOf)
+        var batch = collate(pairs.map(\.chosen) + pairs.map(\.rejected), padID: padID, padToMultipleOf: padToMultipleOf)
+        if pairs.contains(where: { $0.margin != nil }) { batch.pairMargins = pairs.map { $0.margin ?? 0 } }
+        if pairs.contains(where: \.tie) { batch.pairTies = pairs.map { $0.tie ? 1 : 0 } }
+        return batch
     }
 }

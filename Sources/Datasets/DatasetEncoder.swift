@@ -19,7 +19,7 @@ public struct DatasetEncoder: Sendable {
 
     /// A preference row (explicit or implicit prompt) as a pair of sequences.
     public func encodePreference(_ record: DatasetRecord, at location: RowLocation) throws -> PreferenceExample {
-        guard case .preference(let prompt, let chosen, let rejected, let margin, let annotations) = record else {
+        guard case .preference(let prompt, let chosen, let rejected, let margin, let annotations, let tie) = record else {
             throw DatasetError.wrongKind(location, expected: "preference", actual: record.kind)
         }
         let (p, c, r) = prompt.map { ($0, chosen, rejected) } ?? ImplicitPrompt.extract(chosen: chosen, rejected: rejected)
@@ -41,7 +41,7 @@ public struct DatasetEncoder: Sendable {
         try checkTokenIDs(annotations.rejectedTokenIDs, of: rs, field: "rejected_token_ids", at: location)
         cs = try truncate(cs, field: "chosen", at: location)
         rs = try truncate(rs, field: "rejected", at: location)
-        return PreferenceExample(location: location, chosen: cs, rejected: rs, margin: margin)
+        return PreferenceExample(location: location, chosen: cs, rejected: rs, margin: margin, tie: tie)
     }
 
     /// A language-modelling, prompt-completion or stepwise row as one trained sequence (SFT).

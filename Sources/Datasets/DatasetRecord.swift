@@ -55,8 +55,9 @@ public enum DatasetRecord: Sendable, Equatable {
     /// `{"prompt", "completion"}`.
     case promptCompletion(prompt: Turns, completion: Turns)
     /// `{"prompt", "chosen", "rejected"}`, or implicit prompt `{"chosen", "rejected"}` (prompt nil);
-    /// optional `"margin"` (reward trainer).
-    case preference(prompt: Turns?, chosen: Turns, rejected: Turns, margin: Float?, annotations: TokenAnnotations)
+    /// optional `"margin"` and `"tie"` (reward trainer: a tie's target is P(chosen ≻ rejected) = ½,
+    /// RRM's neutral pairs, arXiv 2409.13156).
+    case preference(prompt: Turns?, chosen: Turns, rejected: Turns, margin: Float?, annotations: TokenAnnotations, tie: Bool = false)
     /// `{"prompt", "completion", "label"}` (KTO, BCO).
     case unpaired(prompt: Turns, completion: Turns, label: Bool)
     /// `{"prompt", "completions": [...], "labels": [...]}` (process reward models), standard only.
@@ -93,8 +94,15 @@ public enum DatasetRecord: Sendable, Equatable {
                 guard let n = m as? NSNumber, !isJSONBoolean(n) else { throw DatasetError.wrongType(location, field: "margin", expected: "a number") }
                 margin = n.floatValue
             }
+            var tie = false
+            if let t = object["tie"] {
+                guard let n = t as? NSNumber, isJSONBoolean(n) else { throw DatasetError.wrongType(location, field: "tie", expected: "true or false") }
+                tie = n.boolValue
+                // A tie's target is P = ½ whatever the responses' order; a margin would say by how much one wins.
+                if tie, margin != nil { throw DatasetError.invalidValue(location, field: "margin", reason: "a tie row (\"tie\": true) has no margin") }
+            }
             let annotations = try TokenAnnotations(object, at: location)
-            self = .preference(prompt: prompt, chosen: chosen, rejected: rejected, margin: margin, annotations: annotations)
+            self = .preference(prompt: prompt, chosen: chosen, rejected: rejected, margin: margin, annotations: annotations, tie: tie)
         } else if keys.contains("completions") || keys.contains("labels") {
             guard let promptValue = object["prompt"] else { throw DatasetError.missingField(location, field: "prompt") }
             guard let prompt = promptValue as? String else {

@@ -10,9 +10,10 @@
 // - neutral pairs: two responses of the partners under x_i (the 6 pairs of {c_j, r_j, c_k, r_k})
 //   are ties: neither answers x_i, so neither should win.
 //
-// The paper trains a pairwise preference model with a tie label (target ½). A Bradley–Terry
-// trainer has no tie loss, so the neutral pairs are written apart (`--ties-out`, with "tie": true)
-// and the training file holds the originals and the non-contextual pairs (docs/design/rewards.md §6.1).
+// The paper trains a pairwise preference model with a tie label (target ½). The neutral pairs carry
+// "tie": true; `tokenalign reward` trains them with the Bradley–Terry tie term (`bradleyTerryLoss`),
+// so `--ties` adds them to the training file, and `--ties-out` writes them apart
+// (docs/design/rewards.md §6.1).
 import Foundation
 import Support
 

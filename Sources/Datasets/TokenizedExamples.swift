@@ -37,12 +37,15 @@ public struct PreferenceExample: Sendable, Equatable {
     public var rejected: TokenizedSequence
     /// Bradley–Terry margin (TRL reward trainer's `margin` column).
     public var margin: Float?
+    /// A tie: the reward trainer's target for this pair is P(chosen ≻ rejected) = ½ (the `tie` column).
+    public var tie: Bool
 
-    public init(location: RowLocation, chosen: TokenizedSequence, rejected: TokenizedSequence, margin: Float? = nil) {
+    public init(location: RowLocation, chosen: TokenizedSequence, rejected: TokenizedSequence, margin: Float? = nil, tie: Bool = false) {
         self.location = location
         self.chosen = chosen
         self.rejected = rejected
         self.margin = margin
+        self.tie = tie
     }
 }
 

@@ -50,22 +50,23 @@ public struct LengthDisentangledRewardLoss {
     ///   - lengths: ℓ, [2P], response lengths in tokens.
     ///   - qualityWeight, lengthWeight: the heads' weights [1, C].
     ///   - margin: μ [P], or nil.
+    ///   - tie: [P] tie flags (target ½, see `bradleyTerryLoss`), or nil.
     public func compute(quality: Variable, length: Variable, lengths: Tensor, qualityWeight: Variable, lengthWeight wL: Variable,
-                        margin: Tensor? = nil, normalizer: Normalizer) -> ObjectiveOutput {
+                        margin: Tensor? = nil, tie: Tensor? = nil, normalizer: Normalizer) -> ObjectiveOutput {
         precondition(quality.shape == length.shape && quality.count == lengths.count && quality.count % 2 == 0,
                      "LengthDisentangledRewardLoss: r_Q \(quality.shape), r_L \(length.shape), lengths \(lengths.shape)")
         let total = quality + length
         let (rc, rr) = Pairs.split(total)
         let pairs = Float(quality.count / 2)
         let share = pairs / (normalizer.items ?? pairs)
-        let ranking = bradleyTerryLoss(chosen: rc, rejected: rr, margin: margin, pairCount: normalizer.items)
+        let ranking = bradleyTerryLoss(chosen: rc, rejected: rr, margin: margin, tie: tie, pairCount: normalizer.items)
         let rhoL = Self.correlation(length, lengths), rhoQ = Self.correlation(quality, lengths)
         let corr = (1 - rhoL) + rhoQ.abs()
         let wQ = qualityWeight
         let cos = (wQ * wL).sum() / ((wQ.squared().sum().sqrt()) * (wL.squared().sum().sqrt()))
         let loss = ranking + corr * (self.lengthWeight * share) + cos.abs() * (orthogonalityWeight * share)
         let (qc, qr) = Pairs.split(quality.value)
-        var metrics = rewardModelMetrics(all: quality.value, chosen: qc, rejected: qr)
+        var metrics = rewardModelMetrics(all: quality.value, chosen: qc, rejected: qr, tie: tie)
         metrics["accuracy/combined"] = rc.value.greater(rr.value).mean().scalar
         metrics["loss/ranking"] = ranking.scalar
         metrics["length/corr_quality"] = rhoQ.scalar

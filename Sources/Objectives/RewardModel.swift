@@ -7,17 +7,26 @@ import TensorCore
 /// Bradley–Terry loss on scalar rewards: mean_pairs[−log σ(r_c − r_r − μ)] + λ_c·mean_pairs[(r_c + r_r)²].
 /// InstructGPT, Ouyang et al. 2022, arXiv 2203.02155; centring: Eisenstein et al. 2023, arXiv 2312.09244.
 /// TRL `RewardTrainer.compute_loss` (`huggingface/trl:trl/trainer/reward_trainer.py`).
+///
+/// A tie pair (RRM's neutral pairs, arXiv 2409.13156: two answers to other prompts, neither better
+/// for this one) has the target P(chosen ≻ rejected) = ½, so its term is the cross-entropy against
+/// ½: −½ log σ(d) − ½ log σ(−d) = softplus(−d) + d/2 with d = r_c − r_r, minimised at d = 0, whatever
+/// order the file gives the two responses (docs/design/rewards.md §6.1). A tie pair's margin is
+/// ignored.
 /// - Parameters:
 ///   - chosen: r_c, [P].
 ///   - rejected: r_r, [P].
 ///   - margin: μ, [P] (TRL's `margin` column), or nil.
+///   - tie: t, [P], 1 for a tie pair and 0 otherwise, or nil (no ties).
 ///   - centerCoefficient: λ_c (`center_rewards_coefficient`); nil = off (TRL default), 0.01 recommended.
 ///   - pairCount: the optimizer batch's pair count for gradient accumulation (nil = P).
-public func bradleyTerryLoss(chosen: Variable, rejected: Variable, margin: Tensor? = nil,
+public func bradleyTerryLoss(chosen: Variable, rejected: Variable, margin: Tensor? = nil, tie: Tensor? = nil,
                              centerCoefficient: Float? = nil, pairCount: Float? = nil) -> Variable {
     var diff = chosen - rejected
-    if let margin { diff = diff - margin }
-    var loss = meanOverItems((-diff).softplus(), count: pairCount)
+    if let margin { diff = diff - (tie.map { margin * (1 - $0) } ?? margin) }
+    var perPair = (-diff).softplus()
+    if let tie { perPair = perPair + diff * (tie * 0.5) }
+    var loss = meanOverItems(perPair, count: pairCount)
     if let c = centerCoefficient {
         loss = loss + meanOverItems((chosen + rejected).squared(), count: pairCount) * c
     }
@@ -64,14 +73,23 @@ public struct BradleyTerryRM: Objective {
         guard let scores = batch.scores else { preconditionFailure("BradleyTerryRM: TokenBatch.scores [B, T] is required") }
         let r = Masking.rowSum(scores, mask: lastValidOneHot(batch.mask))  // [B]
         let (rc, rr) = Pairs.split(r)
-        let loss = bradleyTerryLoss(chosen: rc, rejected: rr, margin: batch.sequenceValues[.margin],
+        let loss = bradleyTerryLoss(chosen: rc, rejected: rr, margin: batch.sequenceValues[.margin], tie: batch.sequenceValues[.tie],
                                     centerCoefficient: centerCoefficient, pairCount: normalizer.items)
-        return ObjectiveOutput(loss: loss, metrics: rewardModelMetrics(all: r.value, chosen: rc.value, rejected: rr.value))
+        return ObjectiveOutput(loss: loss, metrics: rewardModelMetrics(all: r.value, chosen: rc.value, rejected: rr.value,
+                                                                       tie: batch.sequenceValues[.tie]))
     }
 }
 
 /// TRL `RewardTrainer`'s metrics on sequence rewards (all rows, and the chosen / rejected halves).
-func rewardModelMetrics(all: Tensor, chosen rc: Tensor, rejected rr: Tensor) -> [String: Float] {
+/// Tie pairs (`tie` = 1) have no right order: accuracy and margin are over the other pairs (nan when
+/// every pair is a tie), the reward statistics over every row.
+func rewardModelMetrics(all: Tensor, chosen: Tensor, rejected: Tensor, tie: Tensor? = nil) -> [String: Float] {
+    var rc = chosen, rr = rejected
+    if let tie, tie.scalars.contains(1) {
+        let kept = tie.scalars.indices.filter { tie.scalars[$0] == 0 }
+        rc = Tensor(shape: [kept.count], data: kept.map { chosen.scalars[$0] })
+        rr = Tensor(shape: [kept.count], data: kept.map { rejected.scalars[$0] })
+    }
     var metrics: [String: Float] = [
         MetricName.accuracy: rc.greater(rr).mean().scalar,
         MetricName.margin: (rc - rr).mean().scalar,
@@ -226,7 +244,8 @@ public struct TokenRewardModelPreferenceLoss: Objective {
         var seq = Masking.rowSum(r, mask: batch.mask)
         if aggregation == .mean { seq = seq / Masking.clampedLengths(batch.mask) }
         let (sc, sr) = Pairs.split(seq)
-        let loss = bradleyTerryLoss(chosen: sc, rejected: sr, margin: batch.sequenceValues[.margin], pairCount: normalizer.items)
+        let loss = bradleyTerryLoss(chosen: sc, rejected: sr, margin: batch.sequenceValues[.margin], tie: batch.sequenceValues[.tie],
+                                    pairCount: normalizer.items)
         let (lc, lr) = Pairs.split(batch.sequenceLogps.value)
         var metrics = preferenceMetrics(chosenRewards: sc.value, rejectedRewards: sr.value, chosenLogps: lc, rejectedLogps: lr)
         metrics["token_rewards/mean"] = maskedMean(r.value, mask: batch.mask)

@@ -29,8 +29,9 @@ public struct SegmentRewardModelLoss: Objective {
         let counts = Masking.clampedLengths(ends)  // [B]
         let s = Masking.rowSum(scores, mask: ends) / counts
         let (sc, sr) = Pairs.split(s)
-        let loss = bradleyTerryLoss(chosen: sc, rejected: sr, margin: batch.sequenceValues[.margin], pairCount: normalizer.items)
-        var metrics = rewardModelMetrics(all: s.value, chosen: sc.value, rejected: sr.value)
+        let loss = bradleyTerryLoss(chosen: sc, rejected: sr, margin: batch.sequenceValues[.margin], tie: batch.sequenceValues[.tie],
+                                    pairCount: normalizer.items)
+        var metrics = rewardModelMetrics(all: s.value, chosen: sc.value, rejected: sr.value, tie: batch.sequenceValues[.tie])
         metrics["segments/count"] = ends.sum().scalar / Float(max(1, ends.shape[0]))
         metrics["segments/length"] = batch.mask.sum().scalar / max(1, ends.sum().scalar)
         return ObjectiveOutput(loss: loss, metrics: metrics)

@@ -22,8 +22,9 @@ extension TokenBatch {
         }
         let r = Masking.rowSum(scores, mask: readout)
         let (rc, rr) = Pairs.split(r)
-        let loss = bradleyTerryLoss(chosen: rc, rejected: rr, margin: sequenceValues[.margin], pairCount: normalizer.items)
-        var metrics = rewardModelMetrics(all: r.value, chosen: rc.value, rejected: rr.value)
+        let loss = bradleyTerryLoss(chosen: rc, rejected: rr, margin: sequenceValues[.margin], tie: sequenceValues[.tie],
+                                    pairCount: normalizer.items)
+        var metrics = rewardModelMetrics(all: r.value, chosen: rc.value, rejected: rr.value, tie: sequenceValues[.tie])
         metrics["loss/reward"] = loss.scalar
         return (loss, metrics)
     }

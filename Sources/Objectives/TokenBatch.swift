@@ -70,6 +70,8 @@ public struct SequenceValueKey: BatchFieldKey {
     public static let klReferenceLogps: SequenceValueKey = "kl_reference_logps"
     /// Bradley–Terry margin μ per pair: [P] (TRL's `margin` column).
     public static let margin: SequenceValueKey = "margin"
+    /// 1 for a tie pair (target P(chosen ≻ rejected) = ½, RRM's neutral pairs, arXiv 2409.13156), 0 otherwise: [P].
+    public static let tie: SequenceValueKey = "tie"
     /// RAML: log-probability of each candidate under the proposal it was sampled from: [B].
     public static let proposalLogps: SequenceValueKey = "proposal_logps"
 }

@@ -19,6 +19,9 @@ public struct BatchTensors {
     public var tokenRewards: Tensor?
     /// [B, T] token labels, when annotated.
     public var tokenLabels: Tensor?
+    /// The pairs' Bradley–Terry margins and tie flags ([P] each, when the rows have them), as the
+    /// reward losses read them (`TokenBatch.sequenceValues[.margin]`, `[.tie]`).
+    public var pairValues: [SequenceValueKey: Tensor]
     public var collated: CollatedBatch
 
     public init(_ c: CollatedBatch) {
@@ -28,6 +31,9 @@ public struct BatchTensors {
         mask = Tensor(shape: [B, T], data: c.lossMask)
         tokenRewards = c.tokenRewards.map { Tensor(shape: [B, T], data: $0) }
         tokenLabels = c.tokenLabels.map { Tensor(shape: [B, T], data: $0) }
+        pairValues = [:]
+        if let m = c.pairMargins { pairValues[.margin] = Tensor(shape: [m.count], data: m) }
+        if let t = c.pairTies { pairValues[.tie] = Tensor(shape: [t.count], data: t) }
         collated = c
     }
 }

@@ -46,8 +46,10 @@ public enum CoTeaching {
         let s = RewardStep.sequenceScores(policy: t.policy, head: head, batch: b, padID: t.padID)
         let n = indices.count
         return indices.enumerated().map { k, i in
-            let z = Double(s[k]) - Double(s[n + k]) - Double(pairs[i].margin ?? 0)
-            return -ScalarMath.logSigmoid(z)
+            // The pair's term of `bradleyTerryLoss`: a tie's is −½ log σ(d) − ½ log σ(−d).
+            let d = Double(s[k]) - Double(s[n + k])
+            if pairs[i].tie { return -0.5 * ScalarMath.logSigmoid(d) - 0.5 * ScalarMath.logSigmoid(-d) }
+            return -ScalarMath.logSigmoid(d - Double(pairs[i].margin ?? 0))
         }
     }
 

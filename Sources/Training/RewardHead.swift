@@ -42,8 +42,9 @@ enum RewardStep {
     /// The segment reward model's loss: the aligned scores read at the segment ends `ends` [B, T].
     static func segmentOutput(policy: any LanguageModel, head: RewardHead, batch b: BatchTensors, ends: Tensor, normalizer: Normalizer) -> ObjectiveOutput {
         let scores = headScores(policy: policy, head: head, batch: b).aligned
-        let batch = TokenBatch(policyLogps: Variable(Tensor(shape: b.mask.shape, repeating: 0)), mask: b.mask, structure: .pairs, scores: scores,
+        var batch = TokenBatch(policyLogps: Variable(Tensor(shape: b.mask.shape, repeating: 0)), mask: b.mask, structure: .pairs, scores: scores,
                                tokenWeights: [.segmentEnds: ends])
+        batch.sequenceValues = b.pairValues  // the rows' margins and ties
         return SegmentRewardModelLoss().compute(batch, normalizer: normalizer)
     }
 
@@ -104,8 +105,9 @@ enum RewardStep {
         // token before the appended EOS. The one-hot readout mask over the full [B, L] scores
         // makes `BradleyTerryRM` read exactly there.
         let B = b.ids.shape[0], L = b.ids.shape[1]
-        let batch = TokenBatch(policyLogps: Variable(Tensor(shape: [B, L], repeating: 0)), mask: readout(ids: b.ids, padID: padID),
+        var batch = TokenBatch(policyLogps: Variable(Tensor(shape: [B, L], repeating: 0)), mask: readout(ids: b.ids, padID: padID),
                                structure: .pairs, scores: full)
+        batch.sequenceValues = b.pairValues  // the rows' margins (TRL's `margin` column) and ties
         return BradleyTerryRM().compute(batch, normalizer: normalizer)
     }
 

@@ -3,7 +3,8 @@
 //
 // - `bradley-terry`: a scalar head read at the last token, trained with the Bradley–Terry loss
 //   −log σ(r_c − r_r − m) on the whole model (InstructGPT's reward model, arXiv 2203.02155; the
-//   optional margin m is TRL's `margin` column, Llama 2's margin loss, arXiv 2307.09288).
+//   optional margin m is TRL's `margin` column, Llama 2's margin loss, arXiv 2307.09288; a `tie`
+//   row's target is ½, RRM's neutral pairs, arXiv 2409.13156, docs/design/rewards.md §6.1).
 // - `token`: the same head read at every response token, trained on per-token labels (error spans,
 //   or chosen = 1 / rejected = 0) or annotated token rewards, as fine-grained span reward models do
 //   (arXiv 2306.01693); `--token-level` is its older spelling.
@@ -57,7 +58,7 @@ public enum RewardModelKinds {
     public static let registry = Registry<RewardModelKindEntry>(family: "reward-model kind", [
         RewardModelKindEntry(card: MethodCard(name: "bradley-terry", aliases: ["bt", "sequence"],
                                               summary: "Scalar head at the last token, Bradley–Terry loss (with the row's margin when given), whole model trained",
-                                              arxiv: ["2203.02155", "2307.09288"], inputs: ["preference pairs", "optional margin column"]),
+                                              arxiv: ["2203.02155", "2307.09288"], inputs: ["preference pairs", "optional margin or tie column"]),
                              tokenLevel: false, freezeTrunk: false),
         RewardModelKindEntry(card: MethodCard(name: "token", aliases: ["token-level"],
                                               summary: "Head at every response token, trained on error spans / token labels or token rewards",

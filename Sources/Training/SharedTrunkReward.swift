@@ -72,13 +72,15 @@ public struct SharedTrunkReward {
             guard let lengthHead else { preconditionFailure("SharedTrunkReward: ODIN needs its length head") }
             let rQ = (scores * readout).sum(axis: 1), rL = (lengthHead(h).slice(axis: 1, 1 ..< L) * readout).sum(axis: 1)
             return odin.compute(quality: rQ, length: rL, lengths: b.mask.sum(axis: 1), qualityWeight: head.score.weight,
-                                lengthWeight: lengthHead.score.weight, normalizer: normalizer)
+                                lengthWeight: lengthHead.score.weight, margin: b.pairValues[.margin], tie: b.pairValues[.tie],
+                                normalizer: normalizer)
         case .hybrid, .generalizable:
             let logits = policy.logits(fromHidden: h).slice(axis: 1, 0 ..< L - 1)
             let ref = reference.map { TokenBatch.tokenLogps(logits: Forward.frozenLogits($0, b.ids), labels: b.labels, mask: b.mask) }
             var batch = TokenBatch(policyLogits: logits, labels: b.labels, mask: b.mask, structure: .pairs, referenceLogps: ref,
                                    tokenWeights: [.rewardReadout: readout])
             batch.scores = scores
+            batch.sequenceValues = b.pairValues  // the rows' margins and ties
             if case .hybrid(let haf) = loss { return haf.compute(batch, normalizer: normalizer) }
             if case .generalizable(let grm) = loss { return grm.compute(batch, normalizer: normalizer) }
             preconditionFailure("unreachable")

@@ -150,6 +150,21 @@ public final class Trainer {
             }
             trainable = policy
         }
+        // A tie row's target is P(chosen ≻ rejected) = ½: only a Bradley–Terry sequence score reads
+        // it; any other objective would silently treat the pair as chosen ≻ rejected.
+        let readsTies: Bool
+        switch mode {
+        case .reward(_, let tokenLevel): readsTies = !tokenLevel
+        case .segmentReward, .sharedTrunkReward: readsTies = true
+        default: readsTies = false
+        }
+        if !readsTies {
+            for case .pairs(let pairs) in [train, eval].compactMap({ $0 }) {
+                if let bad = pairs.first(where: \.tie) {
+                    throw TrainingError.invalidConfiguration("\(bad.location): a tie row (\"tie\": true) is read only by a sequence reward model (tokenalign reward with a Bradley–Terry head); this run would train it as chosen ≻ rejected")
+                }
+            }
+        }
         var models: [(role: String, model: any LanguageModel)] = [("policy", policy)]
         if let reference { models.append(("reference", reference)) }
         models += guides.enumerated().map { ("guide \($0.offset + 1)", $0.element) }

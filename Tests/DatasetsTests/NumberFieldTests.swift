@@ -8,7 +8,7 @@ import Testing
 @Suite struct NumberFieldTests {
     func margin(_ json: String) throws -> Float? {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        guard case .preference(_, _, _, let m, _) = try DatasetRecord(object, at: RowLocation(file: "f.jsonl", line: 1)) else {
+        guard case .preference(_, _, _, let m, _, _) = try DatasetRecord(object, at: RowLocation(file: "f.jsonl", line: 1)) else {
             Issue.record("not a preference row")
             return nil
         }
