@@ -102,6 +102,9 @@ import Testing
     struct Parity: Decodable {
         struct Case: Decodable {
             var model: String
+            /// The model folder relative to Tests/Fixtures (the 8-layer `guidance/llama_deep` is made
+            /// by the fixture script), or nil for `models/<model>`.
+            var folder: String?
             var dola_layers: [Int]
             var prompt: [Int]
             var tokens: [Int]
@@ -125,9 +128,13 @@ import Testing
 
     @Test func greedyDecodingMatchesTransformersDoLa() throws {
         let parity = try JSONDecoder().decode(Parity.self, from: Data(contentsOf: Self.fixture))
-        #expect(parity.cases.count == 8)
+        // 2-layer Llama and GPT-2 (one or two candidates), and an 8-layer Llama contrasting with 7 and
+        // with 3 candidate layers, where the selection changes from step to step.
+        #expect(parity.cases.count == 16)
+        #expect(Set(parity.cases.filter { $0.model == "llama_deep" }.flatMap(\.selected)).count >= 5)
         for c in parity.cases {
-            let model = try ModelRegistry.load(folder: Self.models.appendingPathComponent(c.model))
+            let folder = c.folder.map { Self.models.deletingLastPathComponent().appendingPathComponent($0) } ?? Self.models.appendingPathComponent(c.model)
+            let model = try ModelRegistry.load(folder: folder)
             let spec = "layer-contrast:" + c.dola_layers.map(String.init).joined(separator: ",") + "/raw"
             let guide = try #require(try Guides.make(spec, environment: GuideEnvironment(policy: model, tokenizer: nil)) as? DynamicLayerContrastGuide)
             let run = try decode(guide, model: model, prompts: [c.prompt], steps: parity.new_tokens)
@@ -138,7 +145,7 @@ import Testing
 
     @Test func lowAndHighBucketsAreTransformers() throws {
         let parity = try JSONDecoder().decode(Parity.self, from: Data(contentsOf: Self.fixture))
-        #expect(parity.buckets.count == 2)
+        #expect(parity.buckets.count == 3)
         for (name, b) in parity.buckets {
             #expect(LayerBucket.transformersBucket("low", layerCount: b.layers, tiedHead: b.tied) == b.low, "\(name)")
             #expect(LayerBucket.transformersBucket("high", layerCount: b.layers, tiedHead: b.tied) == b.high, "\(name)")

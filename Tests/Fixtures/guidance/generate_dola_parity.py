@@ -2,7 +2,8 @@
 """DoLa parity fixture for GuidanceTests (docs/design/decoding.md §6).
 
 Runs transformers' built-in DoLa, greedy `generate(do_sample=False, dola_layers=..., repetition_penalty=1.0)`,
-on the committed tiny Llama (untied head) and GPT-2 (tied head) folders under Tests/Fixtures/models,
+on the committed tiny Llama (untied head) and GPT-2 (tied head) folders under Tests/Fixtures/models and
+an 8-layer Llama made here (seeded) and committed beside this script (`llama_deep`, up to 7 candidates),
 one prompt at a time (transformers picks one premature layer per step for the whole batch, by the
 batch mean of the divergences; one row per batch makes that the per-row choice TokenAlign makes).
 `_dola_select_contrast` is wrapped so that every step's candidate logits are seen: the script
@@ -94,19 +95,37 @@ def generate(model, prompt, dola_layers):
     return out[0, len(prompt):].tolist(), spy.steps
 
 
+DEEP = HERE / "llama_deep"
+
+
+def deep_model():
+    """An 8-layer Llama (random weights, seeded, large init so layers disagree), saved once beside
+    this script: the 2-layer fixtures give DoLa at most two candidate layers, this one up to eight."""
+    if not (DEEP / "model.safetensors").exists():
+        torch.manual_seed(8)
+        config = transformers.LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=48, num_hidden_layers=8,
+                                          num_attention_heads=2, num_key_value_heads=1, head_dim=16, max_position_embeddings=256,
+                                          initializer_range=0.3, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2)
+        transformers.LlamaForCausalLM(config).save_pretrained(DEEP, safe_serialization=True)
+    return DEEP
+
+
 def main():
     torch.manual_seed(0)
     cases = []
     buckets = {}
-    for name, layers in [("llama", [0, 1]), ("gpt2", [0, 1])]:
-        model = transformers.AutoModelForCausalLM.from_pretrained(MODELS / name, torch_dtype=torch.float32).eval()
+    deep = deep_model()
+    for name, layers in [("llama", [0, 1]), ("gpt2", [0, 1]), ("llama_deep", [0, 1, 2, 3, 4, 5, 6]), ("llama_deep", [1, 3, 5])]:
+        folder = deep if name == "llama_deep" else MODELS / name
+        model = transformers.AutoModelForCausalLM.from_pretrained(folder, torch_dtype=torch.float32).eval()
         model.generation_config.eos_token_id = None
         model.generation_config.pad_token_id = 0
-        for prompt in PROMPTS:
+        prompts = PROMPTS if name != "llama_deep" else [[p % 64 for p in prompt] for prompt in PROMPTS]
+        for prompt in prompts:
             tokens, steps = generate(model, prompt, layers)
             margins = [s["margin"] for s in steps]
             print(f"{name} {prompt}: {tokens} layers {[s['selected'] for s in steps]} smallest margin {min(margins):.3g}")
-            cases.append({"model": name, "dola_layers": layers, "prompt": prompt, "tokens": tokens,
+            cases.append({"model": name, "folder": str(folder.relative_to(HERE.parent)), "dola_layers": layers, "prompt": prompt, "tokens": tokens,
                           "selected": [s["selected"] for s in steps], "divergences": [s["divergences"] for s in steps],
                           "smallest_margin": min(margins)})
         buckets[name] = {"layers": model.config.num_hidden_layers, "tied": bool(model.config.tie_word_embeddings)}
