@@ -39,19 +39,7 @@ extension CreditTask {
                 row["completion"] = ex.completion; row["is_correct"] = true
             }
         case .preference:
-            let bad = injectedError(for: ex, seed: seed, index: index)
-            let verdict = verify(bad.response, for: ex)
-            row["chosen"] = ex.completion
-            row["rejected"] = bad.response
-            row["rejected_error_kind"] = bad.kind
-            row["rejected_first_error_char"] = verdict.firstError ?? NSNull()
-            row["rejected_error_spans"] = verdict.errorSpans.map { ["start": $0.start, "end": $0.end, "severity": $0.severity.rawValue] as [String: Any] }
-            if let e = verdict.edit { row["rejected_correction"] = ["start": e.start, "end": e.end, "replacement": e.replacement] as [String: Any] }
-            if let tokenizer {
-                let credit = TokenCredit(response: bad.response, firstError: verdict.firstError, tokenizer: tokenizer, prompt: ex.prompt)
-                row["rejected_first_error_token"] = credit.firstErrorToken ?? NSNull()
-                row["rejected_token_labels"] = credit.labels.map(\.rawValue)
-            }
+            row.merge(preferenceColumns(ex, rejected: injectedError(for: ex, seed: seed, index: index), tokenizer: tokenizer)) { _, new in new }
         case .stepwise:
             guard let chain = self as? ChainTask else { return row }
             let response = coin.chance(errorRate ?? 0.5) ? injectedError(for: ex, seed: seed, index: index).response : ex.completion
@@ -59,6 +47,23 @@ extension CreditTask {
             let scalars = Array(response.unicodeScalars)
             row["completions"] = steps.map { String(String.UnicodeScalarView(scalars[$0.range])) }
             row["labels"] = steps.map(\.isCorrect)
+        }
+        return row
+    }
+
+    /// The preference columns of `ex` against the wrong response `bad`: chosen, rejected and the
+    /// verifier's annotations of the rejected side (first error, error spans, minimal correction; with
+    /// a `tokenizer`, its token labels and first wrong token).
+    public func preferenceColumns(_ ex: CreditExample, rejected bad: InjectedError, tokenizer: Tokenizer? = nil) -> [String: Any] {
+        let verdict = verify(bad.response, for: ex)
+        var row: [String: Any] = ["chosen": ex.completion, "rejected": bad.response, "rejected_error_kind": bad.kind,
+                                  "rejected_first_error_char": verdict.firstError ?? NSNull()]
+        row["rejected_error_spans"] = verdict.errorSpans.map { ["start": $0.start, "end": $0.end, "severity": $0.severity.rawValue] as [String: Any] }
+        if let e = verdict.edit { row["rejected_correction"] = ["start": e.start, "end": e.end, "replacement": e.replacement] as [String: Any] }
+        if let tokenizer {
+            let credit = TokenCredit(response: bad.response, firstError: verdict.firstError, tokenizer: tokenizer, prompt: ex.prompt)
+            row["rejected_first_error_token"] = credit.firstErrorToken ?? NSNull()
+            row["rejected_token_labels"] = credit.labels.map(\.rawValue)
         }
         return row
     }

@@ -21,7 +21,11 @@ extension CreditTask {
     /// perturbation only removed text at the end (no changed character to label).
     public func tldrRow(seed: UInt64, index: Int) -> [String: Any]? {
         let ex = example(seed: seed, index: index)
-        let bad = injectedError(for: ex, seed: seed, index: index)
+        return tldrRow(ex, rejected: injectedError(for: ex, seed: seed, index: index))
+    }
+
+    /// `ex` with the wrong response `bad` as a TLDR hard-negative pair (nil as above).
+    public func tldrRow(_ ex: CreditExample, rejected bad: InjectedError) -> [String: Any]? {
         let changed = Edits.diffRanges(Array(bad.response.unicodeScalars), Array(ex.completion.unicodeScalars))
         guard !changed.isEmpty else { return nil }
         return ["prompt": ex.prompt, "chosen": ex.completion, "rejected": bad.response, "task": name,
@@ -33,7 +37,11 @@ extension CreditTask {
     /// `edited`), or nil when the verifier proposes no edit.
     public func minimalEditRow(seed: UInt64, index: Int) -> [String: Any]? {
         let ex = example(seed: seed, index: index)
-        let bad = injectedError(for: ex, seed: seed, index: index)
+        return minimalEditRow(ex, rejected: injectedError(for: ex, seed: seed, index: index))
+    }
+
+    /// `ex` with the wrong response `bad` and its minimal edit (nil as above).
+    public func minimalEditRow(_ ex: CreditExample, rejected bad: InjectedError) -> [String: Any]? {
         guard let edit = verify(bad.response, for: ex).edit else { return nil }
         return ["prompt": ex.prompt, "rejected": bad.response, "edited": edit.corrected, "task": name, "rejected_error_kind": bad.kind]
     }

@@ -65,6 +65,9 @@ public struct RMDemoDataSummary: Sendable, Equatable, Codable {
     public var missing: [String: String] = [:]
     /// Fraction of the base model's rollouts the verifier accepts.
     public var rolloutAccuracy: Double?
+    /// Systematic regime: training pairs whose rejected side is the bug's answer (the others carry
+    /// an injected slip: their problem does not admit the bug).
+    public var systematicPairs: Int?
     public var modelParameters = 0
     public var tokenizerVocabulary = 0
 }
@@ -80,10 +83,18 @@ extension RMDemo {
             guard i < s.trainPairs * 8 else {
                 throw DemoError.emptyStage("task \(s.task): only \(out.count) of the first \(i) examples give a hard negative and a minimal edit; lower train_pairs")
             }
-            if task.tldrRow(seed: s.seed, index: i) != nil, task.minimalEditRow(seed: s.seed, index: i) != nil { out.append(i) }
+            let e = task.example(seed: s.seed, index: i), bad = rejected(task, e, seed: s.seed, index: i)
+            if task.tldrRow(e, rejected: bad) != nil, task.minimalEditRow(e, rejected: bad) != nil { out.append(i) }
             i += 1
         }
         return out
+    }
+
+    /// The wrong response of example `index`: the task's systematic bug in the systematic regime
+    /// when the problem admits it, the task's injected slip otherwise.
+    func rejected(_ task: any CreditTask, _ e: CreditExample, seed: UInt64, index: Int) -> InjectedError {
+        if settings.regime == "systematic", let bug = (task as? any SystematicBugTask)?.systematicError(for: e) { return bug }
+        return task.injectedError(for: e, seed: seed, index: index)
     }
 
     /// Writes every training file; returns the held-out pairs.
@@ -92,15 +103,20 @@ extension RMDemo {
         guard let name = CreditTaskName(rawValue: s.task) else { throw CreditBenchError.unknownTask(s.task) }
         let knobs = s.creditSettings.knobs(for: name)
         let indices = try trainIndices(task)
-        let pairs = indices.map { task.row(kind: .preference, seed: s.seed, index: $0) }
+        let examples = indices.map { i in (task.example(seed: s.seed, index: i), i) }
+        let bads = examples.map { rejected(task, $0.0, seed: s.seed, index: $0.1) }
+        let pairs = zip(examples, bads).map { ex, bad -> [String: Any] in
+            ["prompt": ex.0.prompt, "task": task.name].merging(task.preferenceColumns(ex.0, rejected: bad)) { _, new in new }
+        }
+        data.systematicPairs = s.regime == "systematic" ? zip(examples, bads).filter { (task as? any SystematicBugTask)?.followsBug($1.response, for: $0.0) == true }.count : nil
         try write(pairs, .pairs)
-        try write(indices.compactMap { task.tldrRow(seed: s.seed, index: $0) }, .hardNegatives)
-        let edits = indices.compactMap { task.minimalEditRow(seed: s.seed, index: $0) }
+        try write(zip(examples, bads).compactMap { task.tldrRow($0.0, rejected: $1) }, .hardNegatives)
+        let edits = zip(examples, bads).compactMap { task.minimalEditRow($0.0, rejected: $1) }
         try write(try MinimalEditLabels.labelled(edits.enumerated().map { (RowLocation(file: "creditbench", line: $0.offset + 1), $0.element) },
                                                  editedColumn: TokenLabelRows.editedColumn, tokenizer: tokenizer), .editLabels)
         let unlabelled = (0 ..< s.unlabelledPairs).map { i -> [String: Any] in
-            let r = task.row(kind: .preference, seed: s.seed &+ 2, index: i)
-            return ["prompt": r["prompt"]!, "chosen": r["chosen"]!, "rejected": r["rejected"]!]
+            let e = task.example(seed: s.seed &+ 2, index: i)
+            return ["prompt": e.prompt, "chosen": e.completion, "rejected": rejected(task, e, seed: s.seed &+ 2, index: i).response]
         }
         try write(unlabelled, .unlabelled)
         let read = try JSONLReader.read(url(RMDemoRows.pairs.file).path)
@@ -135,20 +151,27 @@ extension RMDemo {
             for k in [RMDemoRows.valueTargets, .teacherTargets] { data.missing[k.rawValue] = "the base model's rollouts could not be verified: \(error)" }
         }
 
-        // Held-out pairs: a second seed, prompts seen in training dropped.
+        // Held-out pairs: a second seed, prompts seen in training dropped. In the systematic regime
+        // every held-out pair tests the bug, so problems that do not admit it are skipped and the
+        // draw goes on (up to 8 × eval_pairs examples) until eval_pairs pairs are found.
         let trainPrompts = Set(pairs.compactMap { $0["prompt"] as? String })
         var seen = Set<String>(), held: [RMDemoEvalPair] = []
-        for i in 0 ..< s.evalPairs {
+        let systematic = s.regime == "systematic"
+        for i in 0 ..< (systematic ? 8 * s.evalPairs : s.evalPairs) where held.count < s.evalPairs {
             let e = task.example(seed: s.seed &+ 1, index: i)
             if task.holdsOutByPrompt, trainPrompts.contains(e.prompt) || !seen.insert(e.prompt).inserted {
                 data.evalPromptsOverlapping += 1
                 continue
             }
-            let bad = task.injectedError(for: e, seed: s.seed &+ 1, index: i).response
+            if systematic, (task as? any SystematicBugTask)?.systematicError(for: e) == nil { continue }
+            let bad = rejected(task, e, seed: s.seed &+ 1, index: i).response
             guard !task.verify(bad, for: e).isCorrect else { continue }
             held.append(RMDemoEvalPair(example: e, chosen: e.completion, rejected: bad))
         }
-        guard !held.isEmpty else { throw DemoError.emptyStage("every held-out prompt also occurs in training; raise eval_pairs or the task's length") }
+        guard !held.isEmpty else {
+            throw DemoError.emptyStage(systematic ? "no held-out problem admits the systematic bug of task \(s.task) or every one occurs in training; raise eval_pairs or the task's length"
+                                                  : "every held-out prompt also occurs in training; raise eval_pairs or the task's length")
+        }
         try JSONL.write(held.enumerated().map { ["prompt": $1.example.prompt, "chosen": $1.chosen, "rejected": $1.rejected,
                                                  "subset": "creditbench-\(task.name)", "id": "\(task.name)-\($0)"] },
                         to: url("data/eval.jsonl"))

@@ -17,6 +17,10 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
     public var unlabelledPairs = 400
     public var rollouts = 4
     public var maxNewTokens = 24
+    /// `injected` (the task's random slips on the rejected side) or `systematic` (the task's
+    /// systematic bug, which the base model is then trained to make confidently).
+    public var regime = "injected"
+    public var systematicShare = 0.8
 
     // The base language model every reward model starts from (trained from scratch, as the
     // CreditBench demo trains its SFT model).
@@ -79,6 +83,8 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
         c.length = length
         c.sftExamples = sftExamples
         c.errorRate = errorRate
+        c.regime = regime
+        c.systematicShare = systematicShare
         c.maxNewTokens = maxNewTokens
         c.vocabularySize = vocabularySize
         c.hiddenSize = hiddenSize
@@ -108,6 +114,9 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
             S("rollouts", \.rollouts, "Rollouts per training prompt for the value and multifurcation targets (even).",
               rule: SettingRule("an even integer ≥ 2") { $0 >= 2 && $0 % 2 == 0 }),
             S("max_new_tokens", \.maxNewTokens, "Longest rollout in tokens.", rule: .atLeast(1)),
+            S("regime", \.regime, "What the rejected responses are: injected (the task's random slips, which the base model finds unlikely) or systematic (the task's systematic bug wherever a problem admits it, which the base model is trained to make with share systematic_share; held-out pairs then all test the bug).",
+              rule: .oneOf(CreditDemoSettings.regimes)),
+            S("systematic_share", \.systematicShare, "Systematic regime: share of the base model's demonstrations that follow the bug where it applies.", rule: .within(0, 1)),
             S("vocabulary_size", \.vocabularySize, "Vocabulary of the trained BPE tokenizer.",
               rule: SettingRule("an integer > 258 (256 bytes + 2 special tokens)") { $0 > 258 }),
             S("hidden_size", \.hiddenSize, "Hidden size of the base Llama.", rule: .atLeast(1)),

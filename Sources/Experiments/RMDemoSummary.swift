@@ -80,14 +80,19 @@ enum RMDemoSummary {
 
     static func report(_ r: RMDemoResult) -> Report {
         let s = r.settings
-        var report = Report(title: "Reward models on CreditBench \(s.task): every kind, same data, same harness")
+        let systematic = s.regime == "systematic"
+        let demos = systematic ? "\(Int(s.systematicShare * 100))% of those whose problem admits the task's systematic bug follow it"
+                               : "\(Int(s.errorRate * 100))% with an injected error"
+        let wrong = systematic ? "the bug's answer; held-out problems all admit the bug, and \(r.data.systematicPairs ?? 0) of the training pairs' rejected sides follow it, the others carry an injected slip"
+                               : "the task's injected error"
+        var report = Report(title: "Reward models on CreditBench \(s.task)\(systematic ? ", systematic regime" : ""): every kind, same data, same harness")
         report.add(.paragraph("""
             Base model: a \(r.data.modelParameters)-parameter Llama (\(s.layers) layers, hidden \(s.hiddenSize), \
             \(r.data.tokenizerVocabulary)-token BPE) trained from scratch for \(s.sftSteps) steps on \(s.sftExamples) demonstrations \
-            (\(Int(s.errorRate * 100))% with an injected error); its rollouts are \(f(r.data.rolloutAccuracy)) correct. Every reward \
+            (\(demos)); its rollouts are \(f(r.data.rolloutAccuracy)) correct. Every reward \
             model starts from it and trains \(s.rmSteps) steps of \(s.rmBatch) rows at learning rate \(s.rmLearningRate) on rows built \
             from the same \(r.data.trainPairs) examples (seed \(s.seed)), once per seed (\(s.seeds.map(String.init).joined(separator: ", "))). \
-            Scores: strict pair accuracy on \(r.data.evalPairs) held-out pairs (correct answer vs the task's injected error; 95% bootstrap \
+            Scores: strict pair accuracy on \(r.data.evalPairs) held-out pairs (correct answer vs \(wrong); 95% bootstrap \
             CI over pairs, seeds pooled), Δ paired with Bradley–Terry on the same seed and pair, the accuracy drop under each \
             paraphrase-free robustness transformation (mean over transformations and seeds), Spearman ρ of reward with response \
             length, and for token-level kinds the first wrong token's localisation on the held-out rejected responses (top-1 chance \

@@ -1,6 +1,8 @@
 @testable import Experiments
 import Evaluation
+import Datasets
 import Foundation
+import CreditBench
 import Testing
 import Training
 
@@ -83,6 +85,28 @@ import Training
         // One seed: no ensemble, and the table says why.
         #expect(r.rows.first { $0.name == RMDemo.ensembleName }?.notApplicable?.contains("two seeds") == true)
         #expect(RMDemo.text(r).contains("n/a: needs at least two seeds"))
+    }
+
+    /// The systematic regime: the base model is trained on the bug, the training pairs' rejected side
+    /// is the bug's answer wherever the problem admits it, and every held-out pair tests the bug.
+    @Test func systematicRegimeTestsTheBug() throws {
+        var s = RMDemoSettings.quick
+        s.regime = "systematic"
+        s.seeds = [0]
+        s.rmSteps = 2
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ta-rm-demo-systematic-\(UUID().uuidString)")
+        let r = try RMDemo.run(s, folder: folder)
+        let task = try #require(try s.makeTask() as? any SystematicBugTask)
+        let held = try JSONLReader.read(folder.appendingPathComponent("data/eval.jsonl").path).map(\.object)
+        #expect(!held.isEmpty && held.count == r.data.evalPairs)
+        for row in held {
+            let e = try task.example(fromPrompt: row["prompt"] as! String)
+            #expect(row["rejected"] as? String == task.systematicError(for: e)?.response, "\(row)")
+        }
+        let pairs = try JSONLReader.read(folder.appendingPathComponent("data/pairs.jsonl").path).map(\.object)
+        let following = try pairs.filter { try task.followsBug($0["rejected"] as! String, for: task.example(fromPrompt: $0["prompt"] as! String)) }.count
+        #expect(following > 0 && following == r.data.systematicPairs)
+        #expect(RMDemoSummary.report(r).markdown().contains("systematic regime"))
     }
 
     /// A kind's rows follow from its registry entry: token labels → hard negatives, token rewards
