@@ -19,11 +19,7 @@ struct VerifierFitCommand: ParsableCommand {
     @Option(help: "Prompt-only JSONL of CreditBench rows (\"prompt\", \"task\"): the verifier labels the rollouts.") var prompts: String
     @Option(help: "Output verifier file (JSON).") var out: String
     @Option(help: "Rollouts per prompt.") var rollouts: Int = 16
-    @Option(help: "Random seed of the rollouts.") var seed: UInt64 = 0
-    @Option(help: "Sampling temperature.") var temperature: Float = 1
-    @Option(help: "Token budget of an answer.") var maxNewTokens: Int = 32
-    @Option(help: "Stop an answer at this string (repeatable).") var stop: [String] = ["\n"]
-    @Flag(help: "Add the tokenizer's special tokens to each prompt.") var addSpecialTokens = false
+    @OptionGroup var sampling: RolloutSamplingOptions
     @Option(help: "elhsr: full-batch AdamW steps.") var steps: Int = 300
     @Option(help: "elhsr: learning rate.") var learningRate: Float = 1e-2
     @Option(help: "elhsr: AdamW weight decay.") var weightDecay: Float = 0
@@ -33,17 +29,15 @@ struct VerifierFitCommand: ParsableCommand {
             throw ValidationError("--method \(method): expected one of " + HiddenStateVerifier.Method.allCases.map(\.rawValue).joined(separator: ", "))
         }
         guard rollouts >= 1 else { throw ValidationError("--rollouts must be ≥ 1, got \(rollouts)") }
-        guard maxNewTokens > 0 else { throw ValidationError("--max-new-tokens must be positive") }
         guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1, got \(steps)") }
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
     }
 
     func run() throws {
         guard let kind = HiddenStateVerifier.Method(rawValue: method) else { return }
-        let sampled = try SampledPrompts(model: model, prompts: prompts, addSpecialTokens: addSpecialTokens, maxNewTokens: maxNewTokens,
-                                         temperature: temperature, stop: stop, seed: seed)
+        let sampled = try SampledPrompts(model: model, prompts: prompts, sampling: sampling)
         let bar = ProgressLine(label: "verifier-fit rollouts")
-        let samples = try HiddenStateRollouts.collect(prompts: sampled.rows, policy: sampled.policy, rollouts: rollouts, seed: seed) {
+        let samples = try HiddenStateRollouts.collect(prompts: sampled.rows, policy: sampled.policy, rollouts: rollouts, seed: sampling.seed) {
             bar.update($0, of: $1)
         }
         bar.finish()

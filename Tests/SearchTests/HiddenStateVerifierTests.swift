@@ -17,35 +17,24 @@ import TestSupport
 import Support
 import TrainedFixtures
 
-/// An activation-inspecting model that forwards to another and counts the positions it is fed.
-final class CountingInspector: Module, ActivationInspecting {
-    let inner: any ActivationInspecting
-    var positions = 0, calls = 0
+/// `CountingModel` that also exposes its inner model's layers, counting the positions of those passes
+/// as prefill.
+final class CountingInspector: CountingModel, ActivationInspecting {
+    let inspecting: any ActivationInspecting
 
     init(_ inner: any ActivationInspecting) {
-        self.inner = inner
-        super.init()
+        inspecting = inner
+        super.init(inner)
     }
 
-    var modelType: String { inner.modelType }
-    var vocabularySize: Int { inner.vocabularySize }
-    var hiddenSize: Int { inner.hiddenSize }
-    var layerCount: Int { inner.layerCount }
-    var maxPositions: Int { inner.maxPositions }
-    func hiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?) -> Variable {
-        inner.hiddenStates(ids, attentionMask: attentionMask, cache: cache)
-    }
-    func logits(fromHidden h: Variable) -> Variable { inner.logits(fromHidden: h) }
-    func makeCache(batch: Int, capacity: Int) -> KVCache { inner.makeCache(batch: batch, capacity: capacity) }
-    func checkpointTensors() -> [String: Tensor] { inner.checkpointTensors() }
-    func configurationJSON() throws -> [String: Any] { try inner.configurationJSON() }
     func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?) -> LayerActivations {
-        positions += ids.shape[0] * ids.shape[1]
+        prefillTokens += ids.shape[0] * ids.shape[1]
         calls += 1
-        return inner.layerActivations(ids, attentionMask: attentionMask)
+        return inspecting.layerActivations(ids, attentionMask: attentionMask)
     }
+
     func attentionProbabilities(_ ids: IndexTensor, layer: Int, attentionMask: Tensor?) -> Tensor {
-        inner.attentionProbabilities(ids, layer: layer, attentionMask: attentionMask)
+        inspecting.attentionProbabilities(ids, layer: layer, attentionMask: attentionMask)
     }
 }
 
@@ -174,12 +163,12 @@ final class CountingInspector: Module, ActivationInspecting {
             var ledger = CostLedger()
             let answers = policy.answers(policy.sample(p.ids, count: 5, seed: UInt64(i), ledger: &ledger))
             ledger = CostLedger()
-            counter.positions = 0
+            counter.prefillTokens = 0
             counter.calls = 0
             let scores = try s.scores(p, answers, ledger: &ledger)
             #expect(scores.count == 5 && scores.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
             #expect(ledger.scorers.isEmpty, "no scoring model runs: 0 reward-model tokens")
-            #expect(ledger.policy.prefillTokens == counter.positions)
+            #expect(ledger.policy.prefillTokens == counter.prefillTokens)
             #expect(ledger.policy.forwardCalls == counter.calls)
             #expect(ledger.policy.prefillTokens == answers.reduce(0) { $0 + p.ids.count + $1.ids.count })
             #expect(ledger.policy.decodeTokens == 0)
