@@ -15,13 +15,18 @@ public struct ScorerContext: @unchecked Sendable {
     public var rewardModelWeights: WeightFormat
     /// Scorers that run forward passes per prefix keep a trie KV cache (`--trie-cache`).
     public var trieCache: Bool
+    /// The policy itself, for scorers that read its own hidden states (`elhsr`, `clue`); nil where
+    /// the caller has none.
+    public var policy: (any LanguageModel)?
 
-    public init(tokenizer: Tokenizer, vocabularySize: Int, maxNewTokens: Int, rewardModelWeights: WeightFormat = .f32, trieCache: Bool = false) {
+    public init(tokenizer: Tokenizer, vocabularySize: Int, maxNewTokens: Int, rewardModelWeights: WeightFormat = .f32, trieCache: Bool = false,
+                policy: (any LanguageModel)? = nil) {
         self.tokenizer = tokenizer
         self.vocabularySize = vocabularySize
         self.maxNewTokens = maxNewTokens
         self.rewardModelWeights = rewardModelWeights
         self.trieCache = trieCache
+        self.policy = policy
     }
 }
 
@@ -87,7 +92,22 @@ public enum SequenceScorers {
                                arxiv: ["2510.13501"], inputs: ["language model"])),
         judgeScorer(MethodCard(name: "follow-up", summary: "FLR: mean log-likelihood of positive follow-ups after the answer minus that of negative ones",
                                arxiv: ["2409.13948"], inputs: ["language model"])),
+        hiddenStateScorer(MethodCard(
+            name: "elhsr", summary: "ELHSR: a gated linear reward on the policy's own hidden states of the answer's tokens (`tokenalign verifier-fit --method elhsr`), σ(R)",
+            arxiv: ["2505.12225"], inputs: ["policy hidden states", "verifier file"])),
+        hiddenStateScorer(MethodCard(
+            name: "clue", summary: "CLUE: distance of the answer's hidden-state delta to the failure centroid minus that to the success centroid (`tokenalign verifier-fit --method clue`)",
+            arxiv: ["2510.01591"], inputs: ["policy hidden states", "verifier file"])),
     ])
+
+    /// A scorer read from the policy's own hidden states and a fitted verifier file (`elhsr`,
+    /// `clue`): `NAME:FILE`; the search must hand over its policy (`ScorerContext.policy`).
+    static func hiddenStateScorer(_ card: MethodCard) -> SequenceScorerEntry {
+        SequenceScorerEntry(card: card, argument: "FILE") { arg, ctx in
+            guard let arg else { throw SearchError.invalidSetting("--scorer \(card.name) needs a verifier file: \(card.name):FILE") }
+            return try HiddenStateScorer(kind: card.name, file: arg, context: ctx)
+        }
+    }
 
     /// A scorer read from a frozen language model (`judge`, `crew`, `follow-up`), with `--reward`'s
     /// argument grammar (`LMJudges.usage`).

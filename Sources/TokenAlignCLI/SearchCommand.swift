@@ -180,7 +180,7 @@ struct SearchCommand: ParsableCommand {
         let rows = try RLPrompts.load(prompts, tokenizer: tokenizer, rendering: rendering)
         let policy = options.policy(loaded, tokenizer: tokenizer)
         let context = ScorerContext(tokenizer: tokenizer, vocabularySize: loaded.model.vocabularySize, maxNewTokens: options.maxNewTokens,
-                                    rewardModelWeights: rmWeights.format, trieCache: options.trieCache)
+                                    rewardModelWeights: rmWeights.format, trieCache: options.trieCache, policy: policy.model)
         var scorers: [String: any SequenceScorer] = [:]
         for p in plans {
             if let s = p.scorerSpec, scorers[s] == nil { scorers[s] = try SequenceScorers.make(s, context: context) }
@@ -255,7 +255,8 @@ extension GenerateCommand {
         let policy = SearchOptions.policy(loaded, tokenizer: tokenizer, maxNewTokens: maxNewTokens, temperature: temperature, topK: topK,
                                           topP: topP, stop: stop, seed: seed)
         let scorer = try SequenceScorers.make(spec, context: ScorerContext(tokenizer: tokenizer, vocabularySize: loaded.model.vocabularySize,
-                                                                           maxNewTokens: maxNewTokens, rewardModelWeights: rmWeights.format))
+                                                                           maxNewTokens: maxNewTokens, rewardModelWeights: rmWeights.format,
+                                                                           policy: policy.model))
         var rows: [RLPrompt]
         if let prompts {
             rows = try RLPrompts.load(prompts, tokenizer: tokenizer, rendering: PromptRendering(chat: chat, system: system, addSpecialTokens: addSpecialTokens))

@@ -23,30 +23,24 @@ struct ValueTargetsCommand: ParsableCommand {
     @Option(help: "Prompt-only JSONL of CreditBench rows (\"prompt\", \"task\").") var prompts: String
     @Option(help: "Output JSONL (preference format with token rewards).") var out: String
     @Option(help: "Rollouts per prompt (even).") var rollouts: Int = 16
-    @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Sampling temperature.") var temperature: Float = 1
-    @Option(help: "Token budget of an answer.") var maxNewTokens: Int = 32
-    @Option(help: "Stop an answer at this string (repeatable).") var stop: [String] = ["\n"]
-    @Flag(help: "Add the tokenizer's special tokens to each prompt.") var addSpecialTokens = false
+    @OptionGroup var sampling: RolloutSamplingOptions
     @Option(help: "Targets from this scorer's prefix rewards R(x ⊕ y_≤t) instead of rollout outcomes (verifier[:TASK], rm:DIR, value:DIR, …): the data of `tokenalign reward --kind multifurcation`.")
     var teacher: String?
 
     func validate() throws {
         guard rollouts >= 2 && rollouts % 2 == 0 else { throw ValidationError("--rollouts must be even and ≥ 2, got \(rollouts)") }
-        guard maxNewTokens > 0 else { throw ValidationError("--max-new-tokens must be positive") }
     }
 
     func run() throws {
-        let sampled = try SampledPrompts(model: model, prompts: prompts, addSpecialTokens: addSpecialTokens, maxNewTokens: maxNewTokens,
-                                         temperature: temperature, stop: stop, seed: seed)
+        let sampled = try SampledPrompts(model: model, prompts: prompts, sampling: sampling)
         let (loaded, tokenizer, rows, policy) = (sampled.loaded, sampled.tokenizer, sampled.rows, sampled.policy)
         let teacherScorer = try teacher.map {
-            try SequenceScorers.make($0, context: ScorerContext(tokenizer: tokenizer, vocabularySize: loaded.model.vocabularySize, maxNewTokens: maxNewTokens))
+            try SequenceScorers.make($0, context: ScorerContext(tokenizer: tokenizer, vocabularySize: loaded.model.vocabularySize, maxNewTokens: sampling.maxNewTokens))
         }
         var output: [[String: Any]] = [], correctCount = 0, total = 0
         let bar = ProgressLine(label: "value-targets")
         for (i, p) in rows.enumerated() {
-            let made = try TokenTargetRows.rows(p, index: i, policy: policy, rollouts: rollouts, seed: seed, teacher: teacherScorer)
+            let made = try TokenTargetRows.rows(p, index: i, policy: policy, rollouts: rollouts, seed: sampling.seed, teacher: teacherScorer)
             output += made.rows
             correctCount += made.correct
             total += rollouts

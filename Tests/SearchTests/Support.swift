@@ -20,7 +20,7 @@ func promptRow(_ text: String, task: String?, tokenizer: Tokenizer, line: Int = 
 
 /// A language model that forwards to another and counts the positions it is fed: an independent
 /// check of the cost ledger (it sees the forward passes themselves, not the searcher's arithmetic).
-final class CountingModel: Module, LanguageModel {
+class CountingModel: Module, LanguageModel {
     let inner: any LanguageModel
     var prefillTokens = 0, decodeTokens = 0, calls = 0
 
