@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "Search",
             dependencies: ["Models", "Decoding", "Tokenizers", "Rewards", "CreditBench", "Training", "OnlineRL", "Support",
-                           "TensorCore", "Autograd", "Datasets", "Evaluation"],
+                           "TensorCore", "Autograd", "Datasets", "Evaluation", "NN", "Optim"],
             swiftSettings: unchecked),
         // Credit-localisation metrics with bootstrap intervals (model-agnostic; more scorers later).
         .target(name: "Evaluation", dependencies: ["Support"]),

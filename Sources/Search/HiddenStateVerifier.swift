@@ -4,6 +4,7 @@
 // weights — because its numbers only mean something on that policy's hidden states. One small JSON
 // file: 2·L·C + 2 numbers for ELHSR, 2·L·C for CLUE.
 import Foundation
+import Support
 import Models
 
 public struct HiddenStateVerifier: Sendable, Equatable {
@@ -94,8 +95,7 @@ public struct HiddenStateVerifier: Sendable, Equatable {
             object["success_centroid"] = clue.success.map(Double.init)
             object["failure_centroid"] = clue.failure.map(Double.init)
         }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        try data.write(to: URL(fileURLWithPath: path))
+        try Data(try JSONValue(foundation: object).written(.prettySorted).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     /// Reads a verifier file; `flag` names it in errors.
@@ -104,7 +104,7 @@ public struct HiddenStateVerifier: Sendable, Equatable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw SearchError.invalidSetting("\(flag): cannot read \(path) (\(error.localizedDescription)); fit one with `tokenalign verifier-fit`")
         }
-        guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard let o = (try? JSONValue.parse(data, file: path))?.foundationObject as? [String: Any] else {
             throw SearchError.invalidSetting("\(flag): \(path) is not a JSON object")
         }
         func field<T>(_ key: String, _ type: T.Type) throws -> T {
