@@ -87,6 +87,12 @@ public enum SequenceScorers {
                                arxiv: ["2510.13501"], inputs: ["language model"])),
         judgeScorer(MethodCard(name: "follow-up", summary: "FLR: mean log-likelihood of positive follow-ups after the answer minus that of negative ones",
                                arxiv: ["2409.13948"], inputs: ["language model"])),
+        SequenceScorerEntry(card: MethodCard(
+            name: "cloud-rm", aliases: ["cloud"],
+            summary: "A CLoud reward model (`tokenalign reward --kind cloud`): σ(head) after the model's own critique of the answer; the critique's generation is the scorer's forward work",
+            arxiv: ["2408.11791"], inputs: ["CLoud reward model"]), argument: "DIR[,samples=K][,temperature=T][,seed=S]") { arg, ctx in
+            try CritiqueOutLoudScorer(argument: arg, context: ctx)
+        },
     ])
 
     /// A scorer read from a frozen language model (`judge`, `crew`, `follow-up`), with `--reward`'s
