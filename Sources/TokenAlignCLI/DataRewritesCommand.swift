@@ -40,19 +40,7 @@ struct DataRewritesCommand: ParsableCommand {
     }
 
     /// The tasks with the knobs of --task-knobs.
-    func tasks() throws -> [any CreditTask] {
-        var knobs = TaskKnobs()
-        if let taskKnobs {
-            guard let object = (try? JSONValue.parse(taskKnobs, file: "--task-knobs"))?.foundationObject as? [String: Any] else {
-                throw ValidationError("--task-knobs must be a JSON object such as '{\"digits\": 1}', got '\(taskKnobs)'")
-            }
-            do { knobs = try TaskKnobs(columns: object) } catch { throw ValidationError("--task-knobs: \(error)") }
-        }
-        return try creditTasks(task).map { t in
-            guard let name = CreditTaskName(rawValue: t.name) else { return t }
-            do { return try name.task(knobs) } catch { throw ValidationError("--task-knobs: \(error)") }
-        }
-    }
+    func tasks() throws -> [any CreditTask] { try creditTasks(task, knobs: taskKnobs) }
 
     func validate() throws {
         guard from == .creditbench else { throw ValidationError("--from \(from.rawValue) has no minimal corrections; rewrites come from --from creditbench") }

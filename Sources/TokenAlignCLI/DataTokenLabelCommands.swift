@@ -6,6 +6,7 @@ import CreditBench
 import Datasets
 import Foundation
 import Rewards
+import Support
 
 /// Where good responses come from.
 enum TokenLabelSource: String, ExpressibleByArgument, CaseIterable {
@@ -18,6 +19,22 @@ func creditTasks(_ list: String?) throws -> [any CreditTask] {
     return try names.map { n in
         guard let name = CreditTaskName(rawValue: n) else { throw ValidationError(CreditBenchError.unknownTask(n).description) }
         do { return try name.task() } catch { throw ValidationError("\(error)") }
+    }
+}
+
+/// The CreditBench tasks of a comma list with the knobs of a JSON object (`--task-knobs`, e.g.
+/// '{"digits": 1}'; nil: default knobs), as the prompt rows' "task_knobs" column sets them.
+func creditTasks(_ list: String?, knobs json: String?) throws -> [any CreditTask] {
+    var knobs = TaskKnobs()
+    if let json {
+        guard let object = (try? JSONValue.parse(json, file: "--task-knobs"))?.foundationObject as? [String: Any] else {
+            throw ValidationError("--task-knobs must be a JSON object such as '{\"digits\": 1}', got '\(json)'")
+        }
+        do { knobs = try TaskKnobs(columns: object) } catch { throw ValidationError("--task-knobs: \(error)") }
+    }
+    return try creditTasks(list).map { t in
+        guard let name = CreditTaskName(rawValue: t.name) else { return t }
+        do { return try name.task(knobs) } catch { throw ValidationError("--task-knobs: \(error)") }
     }
 }
 

@@ -81,7 +81,10 @@ enum CritiqueOutLoudSetup {
                         CritiquePairs.rejectedColumn: tokenizer.decode(Array(e.rejected.ids[e.rejected.promptLength...]), skipSpecialTokens: true)]
             }
             let url = URL(fileURLWithPath: c.out).appendingPathComponent(selfCritiquesFile)
-            do { try JSONLWriter.encode(rows, file: url.path).write(to: url, options: .atomic) } catch {
+            do {
+                try FileManager.default.createDirectory(atPath: c.out, withIntermediateDirectories: true)
+                try JSONLWriter.encode(rows, file: url.path).write(to: url, options: .atomic)
+            } catch {
                 throw TrainingError.checkpoint(path: url.path, reason: "cannot write the self-generated critiques: \(error)")
             }
         }
