@@ -1,7 +1,7 @@
 // Oracle critiques for CLoud reward models (Ankner et al. 2024, arXiv 2408.11791): the paper distils
 // its critiques from a stronger model; on CreditBench the verifier knows what is wrong and where, so
 // the critique is written from its verdict with one fixed template (docs/design/rewards.md
-// §"CLoud"). It is short and deterministic, so a small model can learn to write it:
+// §11). It is short and deterministic, so a small model can learn to write it:
 //
 //   correct response:            Correct.
 //   wrong, with a minimal edit:  Wrong at character K: "FOUND" should be "REPLACEMENT".

@@ -1,4 +1,4 @@
-// The rows a CLoud reward model trains on (arXiv 2408.11791; docs/design/rewards.md §"CLoud"):
+// The rows a CLoud reward model trains on (arXiv 2408.11791; docs/design/rewards.md §11):
 // preference pairs whose two responses each carry an oracle critique, as `tokenalign data critiques`
 // writes them. Stage 1 fine-tunes the model to write the critiques; stage 2 regenerates them and
 // fits the reward head on the pairs, so both stages read the same file.
@@ -14,17 +14,6 @@ public struct CritiquePair: Sendable, Equatable {
     public var rejectedCritique: String
     /// Bradley–Terry margin (the `margin` column), when given.
     public var margin: Float?
-
-    public init(location: RowLocation, prompt: String, chosen: String, rejected: String, chosenCritique: String,
-                rejectedCritique: String, margin: Float? = nil) {
-        self.location = location
-        self.prompt = prompt
-        self.chosen = chosen
-        self.rejected = rejected
-        self.chosenCritique = chosenCritique
-        self.rejectedCritique = rejectedCritique
-        self.margin = margin
-    }
 }
 
 public enum CritiquePairs {

@@ -3,7 +3,7 @@
 // scalar reward head at the end of prompt + response + critique. Its second training stage fits the
 // reward head with the Bradley–Terry loss on rows whose critiques the model generated itself, and
 // keeps the language-model loss on those critique tokens with a weight λ, so that the trunk stays a
-// critic while the head learns (docs/design/rewards.md §"CLoud").
+// critic while the head learns (docs/design/rewards.md §11).
 import Autograd
 import TensorCore
 

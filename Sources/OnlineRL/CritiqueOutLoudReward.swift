@@ -1,5 +1,5 @@
 // `--reward cloud-rm:DIR[,samples=K][,temperature=T][,seed=S]`: a CLoud reward model (arXiv
-// 2408.11791; docs/design/rewards.md §"CLoud") as an online-RL reward. For every completion the model
+// 2408.11791; docs/design/rewards.md §11) as an online-RL reward. For every completion the model
 // first writes its critique of (prompt, response) and its head is read at the critique's end; the
 // reward goes on the completion's last token. The critic works on texts — the row's "prompt" column
 // (else the prompt as the policy saw it) and the completion's text — re-encoded with its own

@@ -1,5 +1,5 @@
 // `--scorer cloud-rm:DIR[,samples=K][,temperature=T][,seed=S]`: a CLoud reward model (arXiv
-// 2408.11791; docs/design/rewards.md §"CLoud") ranking answers by σ(head) read after its own
+// 2408.11791; docs/design/rewards.md §11) ranking answers by σ(head) read after its own
 // critique, as `rm` ranks by σ(head). Writing the critique is most of its cost, so the ledger gets
 // it as the scorer's forward work: the generation's prefill and decode positions and calls, then
 // the reading pass (`CostLedger.recordCritiques`). A prefix is critiqued like an answer.

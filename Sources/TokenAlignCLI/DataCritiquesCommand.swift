@@ -1,5 +1,5 @@
 // `tokenalign data critiques`: CLoud's training rows (arXiv 2408.11791; docs/design/rewards.md
-// §"CLoud"): preference pairs with an oracle critique of each response. On CreditBench the verifier's
+// §11): preference pairs with an oracle critique of each response. On CreditBench the verifier's
 // verdict and first error stand in for the stronger model the paper distils critiques from.
 import ArgumentParser
 import CreditBench
@@ -21,24 +21,15 @@ struct DataCritiquesCommand: ParsableCommand {
         --task (comma list, default all); --task-knobs sets the knobs of every task (e.g. '{"length": 3}').
         """)
 
-    @Option(help: "Source of pairs and critiques: creditbench.") var from: TokenLabelSource
-    @Option(help: "Output JSONL.") var out: String
-    @Option(help: "Tasks, comma-separated (default all).") var task: String?
-    @Option(help: "Task knobs as a JSON object, e.g. '{\"length\": 3}'.") var taskKnobs: String?
-    @Option(help: "Number of rows.") var count: Int = 256
-    @Option(help: "Seed: the same seed gives the same rows.") var seed: UInt64 = 0
+    @OptionGroup var rows: CreditBenchRowOptions
 
-    func validate() throws {
-        guard from == .creditbench else { throw ValidationError("--from \(from.rawValue) has no verifier to write critiques from; critiques come from --from creditbench") }
-        guard count >= 1 else { throw ValidationError("--count must be ≥ 1") }
-        _ = try creditTasks(task, knobs: taskKnobs)
-    }
+    func validate() throws { try rows.validate(what: "verifier to write critiques from") }
 
     func run() throws {
-        guard let rows = TokenLabelRows.rows(count: count, tasks: try creditTasks(task, knobs: taskKnobs), seed: seed, { t, s, i in t.critiqueRow(seed: s, index: i) }) else {
-            throw InputDataError("--task \(task ?? "all"): no rows could be made")
+        guard let out = TokenLabelRows.rows(count: rows.count, tasks: try rows.tasks(), seed: rows.seed, { t, s, i in t.critiqueRow(seed: s, index: i) }) else {
+            throw InputDataError("--task \(rows.task ?? "all"): no rows could be made")
         }
-        try writeJSONL(rows, to: out)
-        FileHandle.standardError.write(Data("\(rows.count) critique rows written to \(out)\n".utf8))
+        try writeJSONL(out, to: rows.out)
+        FileHandle.standardError.write(Data("\(out.count) critique rows written to \(rows.out)\n".utf8))
     }
 }

@@ -38,6 +38,28 @@ func creditTasks(_ list: String?, knobs json: String?) throws -> [any CreditTask
     }
 }
 
+/// The options of the commands that write rows made by the CreditBench library from its verifier
+/// (`data rewrites`, `data critiques`): the source, the output, the tasks and their knobs, how many
+/// rows and the seed.
+struct CreditBenchRowOptions: ParsableArguments {
+    @Option(help: "Source of the rows: creditbench.") var from: TokenLabelSource
+    @Option(help: "Output JSONL.") var out: String
+    @Option(help: "Tasks, comma-separated (default all).") var task: String?
+    @Option(help: "Task knobs as a JSON object, e.g. '{\"digits\": 1}'.") var taskKnobs: String?
+    @Option(help: "Number of rows.") var count: Int = 256
+    @Option(help: "Seed: the same seed gives the same rows.") var seed: UInt64 = 0
+
+    /// The tasks with the knobs of --task-knobs.
+    func tasks() throws -> [any CreditTask] { try creditTasks(task, knobs: taskKnobs) }
+
+    /// --from creditbench, --count ≥ 1, known tasks and knobs; `what` says what the rows need.
+    func validate(what: String) throws {
+        guard from == .creditbench else { throw ValidationError("--from \(from.rawValue) has no \(what); they come from --from creditbench") }
+        guard count >= 1 else { throw ValidationError("--count must be ≥ 1") }
+        _ = try tasks()
+    }
+}
+
 struct DataTLDRCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tldr",

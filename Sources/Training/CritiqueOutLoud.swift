@@ -3,7 +3,7 @@
 // fixed cue, then its scalar reward head is read at the last token of prompt + response + cue +
 // critique. Training (CritiqueOutLoudSetup), every scorer (`--reward cloud-rm:DIR`, `--scorer
 // cloud-rm:DIR`, `eval rm --model DIR`, `demo rm`) and the tests go through this one critic, so they
-// write and read the critique identically (docs/design/rewards.md §"CLoud").
+// write and read the critique identically (docs/design/rewards.md §11).
 //
 // Token layout: context = encode(prompt + response + cue) with the tokenizer's special tokens, as a
 // prompt is encoded for training; the critique is encoded (or generated) on its own and ends with

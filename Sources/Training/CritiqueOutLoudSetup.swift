@@ -1,4 +1,4 @@
-// `tokenalign reward --kind cloud` (CLoud, arXiv 2408.11791; docs/design/rewards.md §"CLoud"): the
+// `tokenalign reward --kind cloud` (CLoud, arXiv 2408.11791; docs/design/rewards.md §11): the
 // rows are pairs with an oracle critique of each response (CritiquePairs). Preparing the run does
 // the paper's first two steps, and the trainer it returns does the third:
 //
@@ -20,11 +20,16 @@ enum CritiqueOutLoudSetup {
     /// Stage 2's trainer mode and rows after stages 1 and 2 ran on `pretrained.model` (in place).
     /// - Parameter head: the reward head of a reward-model folder to continue from, else nil.
     /// - Throws: `DatasetError` naming the file, line and column of a row without a critique;
-    ///   `TrainingError.invalidConfiguration` for `--token-level`, a tokenizer without EOS, or a row
+    ///   `TrainingError.invalidConfiguration` for `--token-level`, `--self-train`, `--co-filter-rate`,
+    ///   a tokenizer without EOS, or a row
     ///   whose context and critique do not fit the model or `max_length`.
     static func prepare(_ c: TrainingConfiguration, pretrained: PretrainedModel, tokenizer: Tokenizer, head: RewardHead?, padID: Int) throws
         -> (mode: TrainerMode, train: TrainingExamples, eval: TrainingExamples?) {
         guard !c.tokenLevel else { throw TrainingError.invalidConfiguration("--token-level and --kind cloud exclude each other") }
+        // Their extra rows (unlabelled pairs, a peer's batches) would reach stage 2 without critiques.
+        guard c.selfTrain == nil, c.coFilterRate == nil else {
+            throw TrainingError.invalidConfiguration("--self-train and --co-filter-rate are not supported with --kind cloud (their pairs have no critiques)")
+        }
         guard tokenizer.eosTokenID != nil else {
             throw TrainingError.invalidConfiguration("--kind cloud: the tokenizer has no EOS token to end a critique")
         }

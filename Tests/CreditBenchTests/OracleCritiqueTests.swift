@@ -1,4 +1,4 @@
-// CLoud's oracle critiques (arXiv 2408.11791; docs/design/rewards.md §"CLoud"): the one template,
+// CLoud's oracle critiques (arXiv 2408.11791; docs/design/rewards.md §11): the one template,
 // written from the verifier's verdict, for every shape of verdict, and the critique rows of every
 // task: the same pair as the preference rows, "Correct." for the chosen response, a located error
 // for the rejected one, deterministic per (task, seed, index).

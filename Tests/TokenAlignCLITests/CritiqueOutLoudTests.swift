@@ -1,4 +1,4 @@
-// CLoud reward models (arXiv 2408.11791; docs/design/rewards.md §"CLoud") end to end on a seeded
+// CLoud reward models (arXiv 2408.11791; docs/design/rewards.md §11) end to end on a seeded
 // small CreditBench task (forbidden, default knobs): `tokenalign data critiques` writes the
 // library's rows; `reward --kind cloud` runs stage 1 (SFT on the oracle critiques) and regenerates
 // every critique, then stage 2 reaches held-out pair accuracy ≥ 0.8 (chance 0.5), not below the
@@ -223,6 +223,9 @@ import TestSupport
         // Settings out of range name the key.
         let s = Self.status(["reward", "--kind", "cloud", "--model", try Self.model(), "--data", bad, "--cloud-lambda", "-1"])
         #expect(s.code == 64 && s.message.contains("cloud_lambda"), "\(s.message)")
+        let good = try TestFiles.writeRows(Self.rows(count: 4, seed: 0), name: "good.jsonl")
+        let co = Self.status(["reward", "--kind", "cloud", "--model", try Self.model(), "--data", good, "--co-filter-rate", "0.2"])
+        #expect(co.code == 64 && co.message.contains("--co-filter-rate"), "\(co.code): \(co.message)")
     }
 
     @Test func dataCritiquesWritesTheLibrarysRows() throws {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Worked example of CLoud's stage-2 loss (Critique-out-Loud reward models, arXiv 2408.11791),
-computed with numpy in float64 from docs/design/rewards.md section "CLoud", independently of the
+computed with numpy in float64 from docs/design/rewards.md section 11, independently of the
 Swift code. Every gradient is a float64 central difference of the loss written below (step 1e-6).
 
     r   = sum_t readout * s                   (the head scores s read at the end of each critique)
