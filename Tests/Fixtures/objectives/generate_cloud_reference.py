@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Worked example of CLoud's stage-2 loss (Critique-out-Loud reward models, arXiv 2408.11791),
 computed with numpy in float64 from docs/design/rewards.md section 11, independently of the
-Swift code. Every gradient is a float64 central difference of the loss written below (step 1e-6).
+Swift code. The gradients are written out by hand (no autograd):
 
     r   = sum_t readout * s                   (the head scores s read at the end of each critique)
     nll = -sum_{b,t} m * logp / sum_{b,t} m   (logp = log_softmax(logits)[label]; m = critique tokens)
     L   = mean_p softplus(-(r_c - r_r - mu)) + lambda * nll
+
+    dL/ds      = readout * (-sigma(-(r_c - r_r - mu)) / P)   on a chosen row, the opposite sign on its rejected row
+    dL/dlogits = lambda * m * (softmax(logits) - onehot(label)) / sum m
 
 One batch: P = 2 pairs (rows 0, 1 chosen; rows 2, 3 rejected), T = 7, V = 5. Each row's mask covers
 its critique only (the prompt, the response and the trailing padding are masked out); the read-out is
@@ -46,15 +49,19 @@ def cloud(z, s, lam, margin):
     return bt + lam * nll
 
 
-def numeric_grad(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        xp = x.copy(); xp[i] += h
-        xm = x.copy(); xm[i] -= h
-        g[i] = (f(xp) - f(xm)) / (2 * h)
-    return g
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def gradients(z, s, lam, margin):
+    r = (s * readout).sum(1)
+    g = sigmoid(-(r[:P] - r[P:] - margin)) / P
+    d_r = np.concatenate([-g, g])
+    e = np.exp(z - z.max(-1, keepdims=True))
+    softmax = e / e.sum(-1, keepdims=True)
+    onehot = np.eye(V)[labels]
+    d_z = lam * mask[..., None] * (softmax - onehot) / mask.sum()
+    return d_z, readout * d_r[:, None]
 
 
 cases = []
@@ -67,8 +74,8 @@ for name, lam, margin in [("lambda 1", 1.0, None), ("lambda 0.3 with margin", 0.
         "loss": f(logits, scores),
         "critique_nll": -(token_logps(logits) * mask).sum() / mask.sum(),
         "accuracy": float(np.mean(r[:P] > r[P:])),
-        "grad_logits": numeric_grad(lambda z: f(z, scores), logits).ravel().tolist(),
-        "grad_scores": numeric_grad(lambda s: f(logits, s), scores).ravel().tolist(),
+        "grad_logits": gradients(logits, scores, lam, mu)[0].ravel().tolist(),
+        "grad_scores": gradients(logits, scores, lam, mu)[1].ravel().tolist(),
     })
 
 out = {
