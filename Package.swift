@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "Training",
             dependencies: ["Autograd", "NN", "Optim", "Models", "Objectives", "Datasets", "Checkpoints", "Tokenizers", "Support",
-                           "Distributed", "TensorCore", .product(name: "Yams", package: "Yams")],
+                           "Distributed", "TensorCore", .product(name: "Yams", package: "Yams"), "Decoding"],
             swiftSettings: unchecked
         ),
         // Online RL: rollouts, reward functions, the GRPO / RLOO / REINFORCE++ loop on the RL maths of Objectives.

@@ -85,7 +85,7 @@ public final class RMDemo {
         // 3. Every contender on every seed.
         var rows: [RMDemoRow] = []
         var btFolders: [UInt64: String] = [:]
-        for entry in RewardModelKinds.registry.entries {
+        for entry in RewardModelKinds.registry.entries where s.runs(entry.card.name) {
             let kind = RMDemoRows.of(entry)
             var row = RMDemoRow(name: entry.card.name, family: "kind", arxiv: entry.card.arxiv, rows: kind.rawValue, tokenLevel: entry.tokenLevel)
             guard data.rows[kind.rawValue] != nil else {
@@ -100,6 +100,7 @@ public final class RMDemo {
                         c.rewardKind = entry.card.name
                         c.data = self.url(kind.file).path
                         c.appendEos = kind.appendsEOS
+                        if entry.critiqueOutLoud { c.critiqueSftSteps = s.critiqueSftSteps }
                     }
                     if entry.card.name == "bradley-terry" { btFolders[seed] = out }
                     let scorer = try harness.scorer(entry, folder: out, beta: Double(s.beta))
@@ -112,7 +113,7 @@ public final class RMDemo {
             }
             rows.append(row)
         }
-        for method in RewardModelTrainingMethods.registry.entries {
+        for method in RewardModelTrainingMethods.registry.entries where s.runs("bt+" + method.card.name) {
             let name = "bt+" + method.card.name
             var row = RMDemoRow(name: name, family: "method", arxiv: method.card.arxiv, rows: "", tokenLevel: false)
             let configure: (inout TrainingConfiguration) -> Void
@@ -144,17 +145,21 @@ public final class RMDemo {
 
         // The mean ensemble of every seed's BT model, and the DPO implicit reward against the base model.
         timer.begin("ensemble and dpo", log: log)
-        var ensemble = RMDemoRow(name: Self.ensembleName, family: "ensemble", arxiv: [], rows: "BT models of every seed", tokenLevel: false)
-        if s.seeds.count >= 2 {
-            let members = try s.seeds.map { try RewardHeadScorer(folder: btFolders[$0]!) as any ResponseScorer }
-            ensemble.runs.append(try harness.evaluate(EnsembleScorer(members: members, aggregation: try RewardEnsembles.make("mean")),
-                                                      seed: nil, tokenFolder: nil))
-        } else {
-            ensemble.notApplicable = "needs at least two seeds (its members are the BT models of the seeds)"
+        if s.runs(Self.ensembleName) {
+            var ensemble = RMDemoRow(name: Self.ensembleName, family: "ensemble", arxiv: [], rows: "BT models of every seed", tokenLevel: false)
+            if btFolders.count < s.seeds.count {
+                ensemble.notApplicable = "needs the bradley-terry kind (its members are the BT models of the seeds)"
+            } else if s.seeds.count >= 2 {
+                let members = try s.seeds.map { try RewardHeadScorer(folder: btFolders[$0]!) as any ResponseScorer }
+                ensemble.runs.append(try harness.evaluate(EnsembleScorer(members: members, aggregation: try RewardEnsembles.make("mean")),
+                                                          seed: nil, tokenFolder: nil))
+            } else {
+                ensemble.notApplicable = "needs at least two seeds (its members are the BT models of the seeds)"
+            }
+            rows.append(ensemble)
         }
-        rows.append(ensemble)
         var dpo = RMDemoRow(name: Self.dpoName, family: "baseline", arxiv: ["2305.18290", "2403.13787"], rows: RMDemoRows.pairs.rawValue, tokenLevel: false)
-        for seed in s.seeds {
+        for seed in s.seeds where s.runs(Self.dpoName) {
             let out = try train(label: "\(Self.dpoName)/seed-\(seed)", seed: seed, sftPath: sftPath) { c in
                 c.task = .preference
                 c.loss = ["sigmoid"]
@@ -164,7 +169,7 @@ public final class RMDemo {
             let scorer = try ImplicitRewardScorer(policy: out, reference: sftPath, beta: Double(s.beta))
             dpo.runs.append(try harness.evaluate(scorer, seed: seed, tokenFolder: nil))
         }
-        rows.append(dpo)
+        if s.runs(Self.dpoName) { rows.append(dpo) }
         timer.finish()
 
         let result = RMDemoResult(settings: s, data: data, top1Chance: harness.top1Chance,

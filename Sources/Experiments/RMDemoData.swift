@@ -11,7 +11,9 @@
 // - value / teacher targets: rollouts of the base model on the same prompts, with TVM's outcome
 //   fractions or the verifier's prefix rewards (`tokenalign value-targets [--teacher verifier]`);
 // - unlabelled pairs (SSRM) from a third seed, and the RRM augmentation of the pairs
-//   (`tokenalign data rrm-augment`).
+//   (`tokenalign data rrm-augment`);
+// - critiques: the pairs with the verifier's oracle critique of each response, CLoud's rows
+//   (`tokenalign data critiques`).
 // Held-out pairs come from a second seed, prompts seen in training dropped.
 import CreditBench
 import Datasets
@@ -27,11 +29,14 @@ import Training
 public enum RMDemoRows: String, Sendable, Codable, CaseIterable {
     case pairs, hardNegatives = "hard-negatives", editLabels = "edit-labels", valueTargets = "value-targets"
     case teacherTargets = "teacher-targets", unlabelled, rrm
+    /// The pairs with the verifier's oracle critique of each response (CLoud, `tokenalign data critiques`).
+    case critiques
 
     /// The rows `entry` trains on: its token kind's targets (labels: hard negatives; rewards with
     /// BCE: value targets; other rewards: edit labels), the teacher's prefix rewards for a
     /// multifurcation model, and plain pairs otherwise.
     public static func of(_ entry: RewardModelKindEntry) -> RMDemoRows {
+        if entry.critiqueOutLoud { return .critiques }
         if entry.multifurcation { return .teacherTargets }
         guard let spec = entry.tokenKind else { return .pairs }
         switch (spec.targets, spec.rewardLoss) {
@@ -121,6 +126,8 @@ extension RMDemo {
         try write(unlabelled, .unlabelled)
         let read = try JSONLReader.read(url(RMDemoRows.pairs.file).path)
         try write(try RRMAugmentation.augment(read, seed: s.seed).rows, .rrm)
+        // CLoud's rows: the same pairs with the verifier's critique of each response.
+        try write(indices.map { task.critiqueRow(seed: s.seed, index: $0) }, .critiques)
 
         // Rollouts of the base model on the same prompts: TVM's targets and the verifier's prefix rewards.
         let promptsFile = url("data/prompts.jsonl")

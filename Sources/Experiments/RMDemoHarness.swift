@@ -7,7 +7,8 @@
 // A kind's folder is read the way the rest of the toolkit reads it: sequence heads at the last
 // token (`eval rm`), token heads by the response score their folder records (`token-rm:DIR`:
 // mean σ, TLDR's ∏ σ, minimal-edit's σ(Σ), TVM's last value), a multifurcation model by its last
-// transition (`mrm:DIR`), GenARM's autoregressive model by Σ log π_r (`eval rm --ref-free sum`).
+// transition (`mrm:DIR`), GenARM's autoregressive model by Σ log π_r (`eval rm --ref-free sum`), a
+// CLoud model by its head after its own greedy critique (`eval rm --model DIR`).
 import CreditBench
 import Datasets
 import Evaluation
@@ -57,6 +58,7 @@ struct RMDemoHarness {
 
     /// The scorer that reads a trained folder of kind `entry` the way the toolkit reads such folders.
     func scorer(_ entry: RewardModelKindEntry, folder: String, beta: Double) throws -> any ResponseScorer {
+        if entry.critiqueOutLoud { return try CritiqueOutLoudResponseScorer(folder: folder) }
         if entry.autoregressive { return try ImplicitRewardScorer(policy: folder, reference: nil, beta: beta, referenceFree: .sum) }
         if !entry.tokenLevel && !entry.multifurcation { return try RewardHeadScorer(folder: folder) }
         let spec = (entry.multifurcation ? "mrm:" : "token-rm:") + folder

@@ -47,6 +47,11 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
     public var bootstrapResamples = 1000
     public var seed: UInt64 = 0
 
+    /// Contenders to run (kinds, `bt+METHOD`, the ensemble, the DPO baseline); empty: all.
+    public var only: [String] = []
+    /// CLoud's stage-1 steps on the oracle critiques (unset: rm_steps, the shared budget).
+    public var critiqueSftSteps: Int?
+
     public init() {}
 
     /// The CI-sized run (under a minute on 2 cores): a smaller model and data, a few steps, two seeds
@@ -72,6 +77,9 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
         s.bootstrapResamples = 200
         return s
     }
+
+    /// Whether the contender `name` runs (`only` empty or naming it).
+    func runs(_ name: String) -> Bool { only.isEmpty || only.contains(name) }
 
     /// The task these settings describe (the CreditBench demo's knob rules).
     public func makeTask() throws -> any CreditTask { try creditSettings.makeTask() }
@@ -138,6 +146,9 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
               rule: SettingRule("at least one seed, each once") { !$0.isEmpty && Set($0).count == $0.count }),
             S("bootstrap_resamples", \.bootstrapResamples, "Bootstrap resamples for confidence intervals.", rule: .atLeast(1)),
             S("seed", \.seed, "Seed of the data and the base model."),
+            S("only", \.only, "Run only these contenders (comma list of kind names, bt+METHOD, \(RMDemo.ensembleName), \(RMDemo.dpoName)); empty = all. The ensemble needs bradley-terry.",
+              rule: SettingRule("names from `tokenalign demo rm`'s table") { $0.allSatisfy(RMDemo.contenders.contains) }),
+            S("critique_sft_steps", \.critiqueSftSteps, "--kind cloud: stage-1 steps of SFT on the oracle critiques (default: rm_steps).", rule: .ifSet(.atLeast(1))),
         ])
     }
 

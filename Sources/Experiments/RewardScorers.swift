@@ -62,6 +62,9 @@ public final class RewardHeadScorer: ResponseScorer {
     ///   folder's own when the folder has one.
     /// - Parameter weights: how the backbone's matrices are stored (`--rm-weights`).
     public init(folder: String, tokenizer override: Tokenizer? = nil, weights: WeightFormat = .f32) throws {
+        if try CritiqueSpec.of(folder: URL(fileURLWithPath: folder)) != nil {
+            throw RMEvalError.usage("\(folder): a CLoud reward model (`--kind cloud`) scores by writing a critique first; score it with CLoudResponseScorer (`tokenalign eval rm --model DIR` picks it for such a folder)")
+        }
         guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder), weights: weights) else {
             throw RMEvalError.usage("\(folder): no reward head (score.weight) in this model; train one with `tokenalign reward --model \(folder) --data PAIRS.jsonl --out RUN` (`--kind` chooses the kind of reward model) and pass RUN/model, or score this model as a DPO policy with `--ref REFERENCE` (or without one: `--ref-free avg`)")
         }
@@ -97,25 +100,7 @@ public final class RewardHeadScorer: ResponseScorer {
     /// sequences of similar length, right-padded with `padID` (causal attention keeps real tokens
     /// blind to the padding after them).
     public func scores(ids seqs: [[Int]], padID: Int) -> [Double] {
-        let order = seqs.indices.sorted { seqs[$0].count < seqs[$1].count }
-        var out = [Double](repeating: 0, count: seqs.count)
-        for lo in stride(from: 0, to: order.count, by: batchSize) {
-            let chunk = Array(order[lo ..< min(lo + batchSize, order.count)])
-            let L = max(1, chunk.map { seqs[$0].count }.max() ?? 1)
-            var ids = [Int32](repeating: Int32(truncatingIfNeeded: padID), count: chunk.count * L)
-            var readAt = [Int](repeating: 0, count: chunk.count)
-            for (b, i) in chunk.enumerated() {
-                for (t, v) in seqs[i].enumerated() {
-                    ids[b * L + t] = Int32(truncatingIfNeeded: v)
-                    if v != padID { readAt[b] = t }
-                }
-            }
-            let s = withoutGradients { head.scores(model.hiddenStates(IndexTensor(shape: [chunk.count, L], data: ids), attentionMask: nil, cache: nil).value) }
-            s.scalars.withUnsafeBufferPointer { v in
-                for (b, i) in chunk.enumerated() { out[i] = Double(v[b * L + readAt[b]]) }
-            }
-        }
-        return out
+        head.lastTokenScores(model: model, sequences: seqs, padID: padID, batchSize: batchSize)
     }
 }
 

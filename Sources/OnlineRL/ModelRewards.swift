@@ -58,6 +58,9 @@ public struct RewardModelReward: RewardFunction {
     public init(folder: String, density: RewardDensity, vocabularySize: Int, tokenizer: Tokenizer? = nil,
                 weights: WeightFormat = .f32) throws {
         if density == .span && tokenizer == nil { throw RewardError("rm-span needs the run's tokenizer to find segment ends") }
+        if try CritiqueSpec.of(folder: URL(fileURLWithPath: folder)) != nil {
+            throw RewardError("\(folder): a CLoud reward model reads its head after writing a critique; use --reward cloud-rm:\(folder)")
+        }
         guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder), weights: weights) else {
             throw RewardError("\(folder): not a reward-model folder (no score.weight); train one with `tokenalign reward`")
         }

@@ -112,6 +112,11 @@ public enum RewardFunctions {
                                                                                "profanity": SentimentSequenceReward.defaultProfanity + " (if present)",
                                                                                "lambda": "1"]),
                            argument: "LEXICON_FILE[,PROFANITY_FILE|none[,LAMBDA]]") { arg, _ in try SentimentSequenceReward(argument: arg) },
+        RewardFunctionEntry(card: MethodCard(name: "cloud-rm", aliases: ["cloud"], summary: "A CLoud reward model (`tokenalign reward --kind cloud`): writes its critique of the response, then its head at the critique's end; samples=K averages K sampled critiques",
+                                             arxiv: ["2408.11791"], defaults: ["samples": "1", "temperature": "the folder's (0: greedy)", "seed": "0"]),
+                           argument: "DIR[,samples=K][,temperature=T][,seed=S]") { arg, ctx in
+            try CritiqueOutLoudReward(argument: arg, weights: ctx.rewardModelWeights)
+        },
     ])
 
     /// Builds `NAME` or `NAME:ARGUMENT` (the argument may itself contain colons).

@@ -10,7 +10,7 @@ public final class RewardFunctionScorer: SequenceScorer {
     public let function: any RewardFunction
     public let name: String
     static let modelBacked = ["rm": "rm:DIR", "token-rm": "token-rm:DIR", "implicit-dpo": "(none)", "judge": "judge:MODEL", "crew": "crew:MODEL",
-                              "follow-up": "follow-up:MODEL", "rlmec": "(none)"]
+                              "follow-up": "follow-up:MODEL", "rlmec": "(none)", "cloud-rm": "cloud-rm:DIR"]
 
     public init(spec: String, context: RewardContext) throws {
         let kind = String(spec.split(separator: ":", maxSplits: 1).first ?? "")

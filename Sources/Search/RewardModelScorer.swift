@@ -45,6 +45,9 @@ public final class RewardModelScorer: SequenceScorer {
     public convenience init(folder: String, tokenLevel: Bool, name: String? = nil, policyTokenizer: Tokenizer, policyVocabulary: Int,
                             weights: WeightFormat = .f32) throws {
         let spec = "\(name ?? (tokenLevel ? "token-rm" : "rm")):\(folder)"
+        if try CritiqueSpec.of(folder: URL(fileURLWithPath: folder)) != nil {
+            throw SearchError.invalidSetting("--scorer \(spec): a CLoud reward model reads its head after writing a critique; use --scorer cloud-rm:\(folder)")
+        }
         guard let loaded = try RewardModelLoader.load(folder: URL(fileURLWithPath: folder), weights: weights) else {
             throw SearchError.invalidSetting("--scorer \(spec): not a reward-model folder (no score.weight); train one with `tokenalign reward`")
         }

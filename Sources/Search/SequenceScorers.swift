@@ -98,6 +98,12 @@ public enum SequenceScorers {
         hiddenStateScorer(MethodCard(
             name: "clue", summary: "CLUE: distance of the answer's hidden-state delta to the failure centroid minus that to the success centroid (`tokenalign verifier-fit --method clue`)",
             arxiv: ["2510.01591"], inputs: ["policy hidden states", "verifier file"])),
+        SequenceScorerEntry(card: MethodCard(
+            name: "cloud-rm", aliases: ["cloud"],
+            summary: "A CLoud reward model (`tokenalign reward --kind cloud`): σ(head) after the model's own critique of the answer; the critique's generation is the scorer's forward work",
+            arxiv: ["2408.11791"], inputs: ["CLoud reward model"]), argument: "DIR[,samples=K][,temperature=T][,seed=S]") { arg, ctx in
+            try CritiqueOutLoudScorer(argument: arg, context: ctx)
+        },
     ])
 
     /// A scorer read from the policy's own hidden states and a fitted verifier file (`elhsr`,

@@ -8,7 +8,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Make data sets.",
                                                     subcommands: [DataMakeCommand.self, DataPromptsCommand.self, DataSentimentPairsCommand.self, DataRMBenchCommand.self,
                                                                   DataRRMAugmentCommand.self, DataTLDRCommand.self, DataEditLabelsCommand.self, DataCRewPairsCommand.self,
-                                                                  DataRewritesCommand.self])
+                                                                  DataRewritesCommand.self, DataCritiquesCommand.self])
 }
 
 struct DataMakeCommand: ParsableCommand {

@@ -25,12 +25,7 @@ struct DataRewritesCommand: ParsableCommand {
         prompt rows' "task_knobs" column does (e.g. '{"digits": 1}').
         """)
 
-    @Option(help: "Source of predictions and corrections: creditbench.") var from: TokenLabelSource
-    @Option(help: "Output JSONL.") var out: String
-    @Option(help: "Tasks, comma-separated (default all).") var task: String?
-    @Option(help: "Task knobs as a JSON object, e.g. '{\"digits\": 1}'.") var taskKnobs: String?
-    @Option(help: "Number of rows.") var count: Int = 256
-    @Option(help: "Seed: the same seed gives the same rows.") var seed: UInt64 = 0
+    @OptionGroup var rows: CreditBenchRowOptions
     @Option(help: "Rewrite-prompt template file with {problem}, {solution} and {prediction} (default: RLMEC's three fields); give the reward the same file.") var template: String?
 
     /// The rewrite-prompt template.
@@ -39,34 +34,17 @@ struct DataRewritesCommand: ParsableCommand {
         do { return try RLMECRewriting.template(file: template, role: "--template") } catch { throw ValidationError("\(error)") }
     }
 
-    /// The tasks with the knobs of --task-knobs.
-    func tasks() throws -> [any CreditTask] {
-        var knobs = TaskKnobs()
-        if let taskKnobs {
-            guard let object = (try? JSONValue.parse(taskKnobs, file: "--task-knobs"))?.foundationObject as? [String: Any] else {
-                throw ValidationError("--task-knobs must be a JSON object such as '{\"digits\": 1}', got '\(taskKnobs)'")
-            }
-            do { knobs = try TaskKnobs(columns: object) } catch { throw ValidationError("--task-knobs: \(error)") }
-        }
-        return try creditTasks(task).map { t in
-            guard let name = CreditTaskName(rawValue: t.name) else { return t }
-            do { return try name.task(knobs) } catch { throw ValidationError("--task-knobs: \(error)") }
-        }
-    }
-
     func validate() throws {
-        guard from == .creditbench else { throw ValidationError("--from \(from.rawValue) has no minimal corrections; rewrites come from --from creditbench") }
-        guard count >= 1 else { throw ValidationError("--count must be ≥ 1") }
-        _ = try tasks()
+        try rows.validate(what: "minimal corrections (rewrites)")
         _ = try rewriteTemplate()
     }
 
     func run() throws {
         let template = try rewriteTemplate()
-        guard let rows = TokenLabelRows.rows(count: count, tasks: try tasks(), seed: seed, { RLMECRewriting.creditBenchRow($0, seed: $1, index: $2, template: template) }) else {
-            throw InputDataError("--task \(task ?? "all"): the verifier proposes too few edits to make \(count) rows")
+        guard let out = TokenLabelRows.rows(count: rows.count, tasks: try rows.tasks(), seed: rows.seed, { RLMECRewriting.creditBenchRow($0, seed: $1, index: $2, template: template) }) else {
+            throw InputDataError("--task \(rows.task ?? "all"): the verifier proposes too few edits to make \(rows.count) rows")
         }
-        try writeJSONL(rows, to: out)
-        FileHandle.standardError.write(Data("\(rows.count) rewriting rows written to \(out)\n".utf8))
+        try writeJSONL(out, to: rows.out)
+        FileHandle.standardError.write(Data("\(out.count) rewriting rows written to \(rows.out)\n".utf8))
     }
 }

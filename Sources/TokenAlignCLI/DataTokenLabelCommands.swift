@@ -6,6 +6,7 @@ import CreditBench
 import Datasets
 import Foundation
 import Rewards
+import Support
 
 /// Where good responses come from.
 enum TokenLabelSource: String, ExpressibleByArgument, CaseIterable {
@@ -18,6 +19,44 @@ func creditTasks(_ list: String?) throws -> [any CreditTask] {
     return try names.map { n in
         guard let name = CreditTaskName(rawValue: n) else { throw ValidationError(CreditBenchError.unknownTask(n).description) }
         do { return try name.task() } catch { throw ValidationError("\(error)") }
+    }
+}
+
+/// The CreditBench tasks of a comma list with the knobs of a JSON object (`--task-knobs`, e.g.
+/// '{"digits": 1}'; nil: default knobs), as the prompt rows' "task_knobs" column sets them.
+func creditTasks(_ list: String?, knobs json: String?) throws -> [any CreditTask] {
+    var knobs = TaskKnobs()
+    if let json {
+        guard let object = (try? JSONValue.parse(json, file: "--task-knobs"))?.foundationObject as? [String: Any] else {
+            throw ValidationError("--task-knobs must be a JSON object such as '{\"digits\": 1}', got '\(json)'")
+        }
+        do { knobs = try TaskKnobs(columns: object) } catch { throw ValidationError("--task-knobs: \(error)") }
+    }
+    return try creditTasks(list).map { t in
+        guard let name = CreditTaskName(rawValue: t.name) else { return t }
+        do { return try name.task(knobs) } catch { throw ValidationError("--task-knobs: \(error)") }
+    }
+}
+
+/// The options of the commands that write rows made by the CreditBench library from its verifier
+/// (`data rewrites`, `data critiques`): the source, the output, the tasks and their knobs, how many
+/// rows and the seed.
+struct CreditBenchRowOptions: ParsableArguments {
+    @Option(help: "Source of the rows: creditbench.") var from: TokenLabelSource
+    @Option(help: "Output JSONL.") var out: String
+    @Option(help: "Tasks, comma-separated (default all).") var task: String?
+    @Option(help: "Task knobs as a JSON object, e.g. '{\"digits\": 1}'.") var taskKnobs: String?
+    @Option(help: "Number of rows.") var count: Int = 256
+    @Option(help: "Seed: the same seed gives the same rows.") var seed: UInt64 = 0
+
+    /// The tasks with the knobs of --task-knobs.
+    func tasks() throws -> [any CreditTask] { try creditTasks(task, knobs: taskKnobs) }
+
+    /// --from creditbench, --count ≥ 1, known tasks and knobs; `what` says what the rows need.
+    func validate(what: String) throws {
+        guard from == .creditbench else { throw ValidationError("--from \(from.rawValue) has no \(what); they come from --from creditbench") }
+        guard count >= 1 else { throw ValidationError("--count must be ≥ 1") }
+        _ = try tasks()
     }
 }
 

@@ -70,7 +70,8 @@ struct EvalRMCommand: ParsableCommand {
             scorer = try ImplicitRewardScorer(policy: model[0], reference: ref, beta: beta, referenceFree: refFree.flatMap(ReferenceFreeScore.init) ?? .sum,
                                               tokenizer: tok, weights: rmWeights.format)
         } else {
-            let members = try model.map { try RewardHeadScorer(folder: $0, tokenizer: tok, weights: rmWeights.format) as any ResponseScorer }
+            // A CLoud folder (`--kind cloud`) writes its critique first; any other folder is read at once.
+            let members = try model.map { try CritiqueOutLoudResponseScorer.forFolder($0, tokenizer: tok, weights: rmWeights.format) }
             scorer = members.count == 1 ? members[0] : EnsembleScorer(members: members, aggregation: aggregation)
         }
         let rows = try RMBenchRow.read(bench)
@@ -84,6 +85,10 @@ struct EvalRMCommand: ParsableCommand {
             }, to: out)
         }
         print(RMEvalText.render(report), terminator: "")
+        for case let critic as CritiqueOutLoudResponseScorer in [scorer] + ((scorer as? EnsembleScorer)?.members ?? []) {
+            let w = critic.work
+            print("critiques (\(critic.name)): \(w.generatedTokens) tokens written; forward positions \(w.prefillTokens) prefill + \(w.decodeTokens) decode in \(w.generationCalls) calls, read \(w.readTokens) in \(w.readCalls)")
+        }
         if json { try printJSONLine(report) }
     }
 }

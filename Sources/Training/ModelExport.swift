@@ -52,6 +52,8 @@ extension Trainer {
             // `--reward segment-rm:DIR` segments with the threshold the model was trained with.
             // (As the Float's shortest decimal, so 1.75 is written 1.75, not 1.75000000…)
             if let threshold { config["tokenalign_segment_entropy_threshold"] = Double("\(threshold)") ?? Double(threshold) }
+            // A CLoud folder says so, with how its critiques are written (`cloud-rm:DIR` reads it).
+            if case .sharedTrunkReward(let r) = self.mode, case .critiqueOutLoud(_, let spec) = r.loss { config[CritiqueSpec.configKey] = spec.object }
             try Data(JSONValue(foundation: config).written(.prettySorted).utf8).write(to: configURL)
         }
     }

@@ -32,6 +32,10 @@
 //   towards the response length and r_Q away from it, the heads kept orthogonal
 //   (`LengthDisentangledRewardLoss`); the saved reward head is r_Q.
 // The last three share `SharedTrunkReward`; their folders score like `bradley-terry` folders.
+// - `cloud`: CLoud (arXiv 2408.11791): the LM head writes a critique of the response first (SFT on
+//   oracle critiques, then trained on its own), and the Bradley–Terry head is read at the end of the
+//   critique, with λ·LM loss on the critiques (`CritiqueOutLoudLoss`, CritiqueOutLoudSetup.swift); its
+//   folders score only through the critic (`cloud-rm:DIR`).
 import Objectives
 import Support
 
@@ -52,6 +56,8 @@ public struct RewardModelKindEntry: RegistryEntry {
     public var tokenKind: TokenKindSpec? = nil
     /// A sequence head trained with more than Bradley–Terry on the shared trunk (`SharedTrunkReward`).
     public var sharedTrunk: Bool = false
+    /// CLoud: the model writes a critique first, the head reads its end (CritiqueOutLoud.swift).
+    public var critiqueOutLoud: Bool = false
 }
 
 public enum RewardModelKinds {
@@ -112,5 +118,11 @@ public enum RewardModelKinds {
                                               defaults: ["odin_length_weight": "\(LengthDisentangledRewardLoss.defaultLengthWeight)",
                                                          "odin_orthogonality_weight": "\(LengthDisentangledRewardLoss.defaultOrthogonalityWeight)"]),
                              tokenLevel: false, freezeTrunk: false, sharedTrunk: true),
+        RewardModelKindEntry(card: MethodCard(name: "cloud", aliases: ["critique-out-loud"],
+                                              summary: "CLoud: SFT on oracle critiques, then the model's own critique of each response; Bradley–Terry on the head at the end of prompt + response + critique + λ·LM loss on the critiques; scores by critiquing first",
+                                              arxiv: ["2408.11791"], inputs: ["pairs with chosen_critique / rejected_critique (`tokenalign data critiques`)"],
+                                              defaults: ["cloud_lambda": "\(CritiqueOutLoudLoss.defaultLambda)", "max_critique_tokens": "\(CritiqueSpec.defaultMaxCritiqueTokens)",
+                                                         "critique_temperature": "0"]),
+                             tokenLevel: false, freezeTrunk: false, critiqueOutLoud: true),
     ])
 }

@@ -35,6 +35,9 @@ public struct SharedTrunkReward {
         case hybrid(HybridRewardModelLoss)
         case generalizable(GeneralizableRewardModelLoss)
         case lengthDisentangled(LengthDisentangledRewardLoss)
+        /// CLoud's second stage (arXiv 2408.11791): the rows are self-critiqued and the mask covers
+        /// the critique tokens; the spec is saved with the model (CritiqueOutLoud.swift).
+        case critiqueOutLoud(CritiqueOutLoudLoss, CritiqueSpec)
     }
 
     /// The reward head (ODIN: r_Q), saved as `score.weight`.
@@ -74,7 +77,7 @@ public struct SharedTrunkReward {
             return odin.compute(quality: rQ, length: rL, lengths: b.mask.sum(axis: 1), qualityWeight: head.score.weight,
                                 lengthWeight: lengthHead.score.weight, margin: b.pairValues[.margin], tie: b.pairValues[.tie],
                                 normalizer: normalizer)
-        case .hybrid, .generalizable:
+        case .hybrid, .generalizable, .critiqueOutLoud:
             let logits = policy.logits(fromHidden: h).slice(axis: 1, 0 ..< L - 1)
             let ref = reference.map { TokenBatch.tokenLogps(logits: Forward.frozenLogits($0, b.ids), labels: b.labels, mask: b.mask) }
             var batch = TokenBatch(policyLogits: logits, labels: b.labels, mask: b.mask, structure: .pairs, referenceLogps: ref,
@@ -83,6 +86,7 @@ public struct SharedTrunkReward {
             batch.sequenceValues = b.pairValues  // the rows' margins and ties
             if case .hybrid(let haf) = loss { return haf.compute(batch, normalizer: normalizer) }
             if case .generalizable(let grm) = loss { return grm.compute(batch, normalizer: normalizer) }
+            if case .critiqueOutLoud(let cloud, _) = loss { return cloud.compute(batch, normalizer: normalizer) }
             preconditionFailure("unreachable")
         }
     }

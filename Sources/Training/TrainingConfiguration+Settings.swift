@@ -77,6 +77,14 @@ extension TrainingConfiguration {
               rule: .ifSet(.within(0.5, 1))),
             S("co_filter_rate", \.coFilterRate, "`tokenalign reward`: train two reward models (seeds s and s + 1) that each step only on the 1 − ρ of every batch the other finds lowest-loss (co-teaching, arXiv 1804.06872; CRM's peer review, arXiv 2505.10597); the first is the run's model, the second goes to peer-model.",
               rule: .ifSet(.fraction(below: 1))),
+            S("cloud_lambda", \.cloudLambda, "--reward-kind cloud (arXiv 2408.11791): λ, the weight of the LM loss on the self-generated critiques beside the Bradley–Terry loss in stage 2 (default \(CritiqueOutLoudLoss.defaultLambda)).",
+              rule: .ifSet(.nonNegative)),
+            S("critique_sft_steps", \.critiqueSftSteps, "--reward-kind cloud: optimizer steps of stage 1, the SFT on the oracle critiques (default: max_steps).",
+              rule: .ifSet(.atLeast(1))),
+            S("max_critique_tokens", \.maxCritiqueTokens, "--reward-kind cloud: longest critique in tokens, EOS included (default \(CritiqueSpec.defaultMaxCritiqueTokens)); saved with the model.",
+              rule: .ifSet(.atLeast(1))),
+            S("critique_temperature", \.critiqueTemperature, "--reward-kind cloud: temperature of the critiques the model writes (stage 2 and scoring); 0 = greedy (default), above 0 sampled from the seed.",
+              rule: .ifSet(.nonNegative)),
         ])
     }
 }

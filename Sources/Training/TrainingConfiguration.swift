@@ -101,6 +101,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// peer model leaves out (its largest-loss pairs); set, two reward models train.
     public var coFilterRate: Float?
 
+    // CLoud (`--reward-kind cloud`, arXiv 2408.11791; optional, so other runs' `config.yaml` stays as it was)
+    /// λ, the weight of the critique LM loss in stage 2 (default `CritiqueOutLoudLoss.defaultLambda`).
+    public var cloudLambda: Float?
+    /// Stage 1's optimizer steps on the oracle critiques (default: `maxSteps`, else the epochs).
+    public var critiqueSftSteps: Int?
+    /// Longest critique in tokens (default `CritiqueSpec.defaultMaxCritiqueTokens`).
+    public var maxCritiqueTokens: Int?
+    /// Critique temperature: 0 greedy (default), above 0 sampled from the run's seed.
+    public var critiqueTemperature: Float?
+
     public init() {}
 
     /// Decodes with every key optional (a YAML file may set any subset); a key that is not a

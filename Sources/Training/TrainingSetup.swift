@@ -107,6 +107,14 @@ public enum TrainingSetup {
             let threshold = c.segmentEntropyThreshold ?? TrainingConfiguration.defaultSegmentEntropyThreshold
             let segments = SegmentEnds(model: entropyModel, train: train, eval: eval, threshold: threshold, padID: padID, batchSize: c.batchSize)
             mode = .segmentReward(head: rewardModel?.head ?? RewardHead(hiddenSize: pretrained.model.hiddenSize, seed: c.seed), segments: segments)
+        case .reward where (try? RewardModelKinds.registry.entry(named: c.rewardKind))?.critiqueOutLoud == true:
+            // CLoud: stage 1 (SFT on the oracle critiques) and the self-critiques run here; the
+            // trainer is stage 2 on the self-critiqued pairs (CritiqueOutLoudSetup).
+            let r = try CritiqueOutLoudSetup.prepare(c, pretrained: pretrained, tokenizer: tokenizer, head: rewardModel?.head,
+                                                     padID: tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0)
+            mode = r.mode
+            train = r.train
+            eval = r.eval
         case .reward where (try? RewardModelKinds.registry.entry(named: c.rewardKind))?.sharedTrunk == true:
             let r = try SharedTrunkSetup.make(c, head: rewardModel?.head, model: pretrained.model)
             mode = .sharedTrunkReward(r)

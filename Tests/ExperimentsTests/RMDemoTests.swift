@@ -43,7 +43,7 @@ import Training
         #expect(a.data.trainPairs == s.trainPairs && a.data.evalPairs > 0 && a.data.missing.isEmpty)
         #expect(a.top1Chance > 0 && a.top1Chance < 1)
         for f in ["settings.json", "results.json", "report.md", "report.html", "timing.json", "data/pairs.jsonl", "data/hard-negatives.jsonl",
-                  "data/edit-labels.jsonl", "data/value-targets.jsonl", "data/teacher-targets.jsonl", "data/eval.jsonl",
+                  "data/edit-labels.jsonl", "data/value-targets.jsonl", "data/teacher-targets.jsonl", "data/eval.jsonl", "data/critiques.jsonl",
                   "models/sft/model.safetensors", "models/bradley-terry/seed-0/model.safetensors"] {
             #expect(FileManager.default.fileExists(atPath: base.appendingPathComponent("a/\(f)").path), "missing \(f)")
         }
@@ -114,7 +114,8 @@ import Training
     @Test func everyKindReadsTheRowsItsEntryNames() {
         for e in RewardModelKinds.registry.entries {
             let rows = RMDemoRows.of(e)
-            if e.multifurcation { #expect(rows == .teacherTargets) }
+            if e.critiqueOutLoud { #expect(rows == .critiques) }
+            else if e.multifurcation { #expect(rows == .teacherTargets) }
             else if let spec = e.tokenKind {
                 #expect(rows == (spec.targets == .labels ? .hardNegatives : spec.rewardLoss == .binaryCrossEntropy ? .valueTargets : .editLabels), "\(e.card.name)")
             } else { #expect(rows == .pairs, "\(e.card.name)") }
@@ -124,6 +125,7 @@ import Training
         #expect(RMDemoRows.of(try! RewardModelKinds.registry.entry(named: "tldr")) == .hardNegatives)
         #expect(RMDemoRows.of(try! RewardModelKinds.registry.entry(named: "value")) == .valueTargets)
         #expect(RMDemoRows.of(try! RewardModelKinds.registry.entry(named: "minimal-edit")) == .editLabels)
+        #expect(RMDemoRows.of(try! RewardModelKinds.registry.entry(named: "cloud")) == .critiques)
     }
 
     @Test func settingsAreChecked() {
@@ -148,5 +150,21 @@ import Training
         #expect { try s.validate() } throws: { "\($0)".contains("co_filter_rate") }
         #expect(throws: DemoError.self) { try RMDemoSettings.quick.overriding(with: ["rm_step": 3], source: "x.yaml") }
         #expect(throws: Never.self) { try RMDemoSettings().validate() }
+        s = .quick
+        s.only = ["bradley-terry", "clod"]
+        #expect { try s.validate() } throws: { "\($0)".contains("only") }
+    }
+
+    /// `only` runs the named contenders and leaves the others out of the table; CLoud's row is built
+    /// from the critique rows (the pairs with the verifier's critiques) and paired with BT.
+    @Test func onlyRunsTheNamedContenders() throws {
+        var s = RMDemoSettings.quick
+        s.only = ["bradley-terry", "cloud"]
+        s.seeds = [0]
+        s.rmSteps = 2
+        let r = try RMDemo.run(s, folder: FileManager.default.temporaryDirectory.appendingPathComponent("ta-rm-demo-only-\(UUID().uuidString)"))
+        #expect(r.rows.map(\.name) == ["bradley-terry", "cloud"])
+        let cloud = try #require(r.rows.last)
+        #expect(cloud.notApplicable == nil && cloud.rows == "critiques" && cloud.runs.count == 1 && cloud.differenceFromBT != nil)
     }
 }

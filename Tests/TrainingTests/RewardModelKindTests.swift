@@ -30,7 +30,7 @@ import Testing
 
     @Test func kindsComeFromTheRegistry() throws {
         #expect(RewardModelKinds.registry.names == ["bradley-terry", "token", "frozen-trunk", "autoregressive", "multifurcation", "segment",
-                                                    "tldr", "minimal-edit", "value", "haf", "grm", "odin"])
+                                                    "tldr", "minimal-edit", "value", "haf", "grm", "odin", "cloud"])
         var c = TrainingConfiguration()
         c.rewardKind = "nope"
         #expect(throws: TrainingError.self) { try c.validate() }
