@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Decoding", "Checkpoints", "NN", "Autograd", "TensorCore", "TestSupport", "Training"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Autograd", "TensorCore", "TestSupport"]),
         .testTarget(name: "TokenAlignCLITests", dependencies: ["TokenAlignCLI", "Tokenizers", "Datasets", "Training", "TestSupport", "TrainedFixtures",
-                                                              "CreditBench", "Experiments", "Objectives", "Autograd", "Support", "Search", "OnlineRL",
+                                                              "CreditBench", "Experiments", "Objectives", "Autograd", "Support", "Search", "OnlineRL", "Models",
                                                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                                               .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Support"]),
