@@ -20,14 +20,19 @@ public enum TokenTargetRows {
         let correct = try VerifierScorer(task: nil).scores(p, texts.map { Answer(ids: [], text: $0) }, ledger: &ledger).map { $0 == 1 }
         let promptText = p.columns["prompt"] as? String ?? p.text
         let promptIDs = tokenizer.encode(promptText)
-        let paths = texts.map { t -> [Int] in
+        // An answer whose first token merges with the prompt's last ("=" + "-5" → "=-") has no
+        // completion tokens of its own after the prompt's: its targets cannot be aligned with what
+        // the dataset encoder trains on, so its pair is not written (it still counts in the trie).
+        var aligned = [Bool](repeating: true, count: texts.count)
+        let paths = texts.enumerated().map { k, t -> [Int] in
             let joint = tokenizer.encode(promptText + t)
-            return joint.starts(with: promptIDs) ? Array(joint.dropFirst(promptIDs.count)) : tokenizer.encode(t)
+            guard joint.starts(with: promptIDs) else { aligned[k] = false; return tokenizer.encode(t) }
+            return Array(joint.dropFirst(promptIDs.count))
         }
         let targets = try teacher.map { try PrefixRewardTargets.targets(p, paths: paths, teacher: $0, text: policy.text, ledger: &ledger) }
             ?? ValueTargets.targets(paths: paths, correct: correct)
         var out: [[String: Any]] = []
-        for k in stride(from: 0, to: rollouts - 1, by: 2) where !paths[k].isEmpty && !paths[k + 1].isEmpty {
+        for k in stride(from: 0, to: rollouts - 1, by: 2) where !paths[k].isEmpty && !paths[k + 1].isEmpty && aligned[k] && aligned[k + 1] {
             out.append(["prompt": promptText, "chosen": texts[k], "rejected": texts[k + 1],
                         "chosen_token_rewards": targets[k].map(Double.init), "rejected_token_rewards": targets[k + 1].map(Double.init)])
         }
