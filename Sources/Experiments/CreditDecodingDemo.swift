@@ -111,7 +111,9 @@ public final class CreditDecodingDemo {
                                       temperature: 1, maxNewTokens: s.maxNewTokens, seed: seed &+ 303) {
             self.log(.progress(label: "sample (preference prompts)", done: $0, total: $1))
         }
-        let pairs = credit.makePairs(split.preference, samples, seed: seed &+ 505)
+        // A pair with an empty side (the model ended at once) has no completion token to read the
+        // reward head at, since the RMs are trained without EOS (`trainRewardModel`): left out.
+        let pairs = credit.makePairs(split.preference, samples, seed: seed &+ 505).filter { !$0.chosen.isEmpty && !$0.rejected.isEmpty }
         guard !pairs.isEmpty else {
             throw DemoError.emptyStage("seed \(seed): no preference prompt had both a correct and a wrong SFT sample; raise cb_preference_prompts or cb_pair_samples")
         }
