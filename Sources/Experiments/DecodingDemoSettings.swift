@@ -27,6 +27,10 @@ public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
     public var guideTopK = 10
     public var bestOf = [4, 16]
     public var seeds: [UInt64] = [0]
+    /// Which part runs: `sentiment` (the default), `creditbench` or `all`.
+    public var part = "sentiment"
+    /// The CreditBench part's knobs (`CreditDecodingSettings`).
+    public var creditbench = CreditDecodingSettings()
 
     public init() {}
 
@@ -46,6 +50,7 @@ public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
         s.genarmWeights = [1]
         s.guideTopK = 5
         s.bestOf = [4]
+        s.creditbench = .quick
         return s
     }
 
@@ -64,6 +69,7 @@ public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
         if data.topK > 0 && guideTopK > data.topK {
             throw .invalidSetting("guide_top_k \(guideTopK) must be ≤ top_k \(data.topK): the guides rescore the candidates the sampler could draw")
         }
+        if part != "sentiment" { try creditbench.validate() }
     }
 
     /// The table the settings file, the flags, `--help` and `validate()` read.
@@ -102,7 +108,50 @@ public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
             S("bootstrap_resamples", \.data.bootstrapResamples, "Resamples of the bootstrap intervals over prompts.", rule: .atLeast(1)),
             S("seeds", \.seeds, "Seeds; the whole pipeline (pairs, training, decoding) runs once per seed.",
               rule: SettingRule("a non-empty list") { !$0.isEmpty }),
+            S("part", \.part, "Which part runs: sentiment (RAD, ARGS, GenARM, best-of-N on SmolLM2), creditbench (sequence-level search on a CreditBench task; the cb_ settings) or all (both; the CreditBench part in the run folder's creditbench/).",
+              rule: .oneOf(Self.parts)),
+            S("task", \.creditbench.task, "CreditBench part: the task (chain: steps separated by ';'; add).", rule: .oneOf(CreditDecodingSettings.tasks)),
+            S("cb_max_value", \.creditbench.maxValue, "CreditBench part, chain: the largest intermediate value.", rule: .atLeast(9)),
+            S("cb_error_rate", \.creditbench.errorRate, "CreditBench part: fraction of SFT demonstrations with an injected error.", rule: .within(0, 1)),
+            S("cb_sft_examples", \.creditbench.sftExamples, "CreditBench part: SFT demonstrations.", rule: .atLeast(1)),
+            S("cb_preference_prompts", \.creditbench.preferencePrompts, "CreditBench part: prompts whose SFT samples give the outcome RM's pairs.", rule: .atLeast(1)),
+            S("cb_pair_samples", \.creditbench.pairSamples, "CreditBench part: SFT samples per preference prompt (a pair needs a correct and a wrong one).", rule: .atLeast(2)),
+            S("cb_value_prompts", \.creditbench.valuePrompts, "CreditBench part: prompts whose verified rollouts train the TVM value model and the multifurcation RM.", rule: .atLeast(1)),
+            S("cb_rollouts", \.creditbench.rollouts, "CreditBench part: rollouts per value prompt (even).", rule: .atLeast(2)),
+            S("cb_test_prompts", \.creditbench.testPrompts, "CreditBench part: held-out prompts every method searches.", rule: .atLeast(1)),
+            S("cb_max_new_tokens", \.creditbench.maxNewTokens, "CreditBench part: tokens per answer at most.", rule: .atLeast(1)),
+            S("cb_vocabulary_size", \.creditbench.vocabularySize, "CreditBench part: vocabulary of the BPE tokenizer trained on the demonstrations.", rule: .atLeast(64)),
+            S("cb_hidden_size", \.creditbench.hiddenSize, "CreditBench part: the policy's hidden size.", rule: .atLeast(8)),
+            S("cb_layers", \.creditbench.layers, "CreditBench part: the policy's layers.", rule: .atLeast(1)),
+            S("cb_heads", \.creditbench.heads, "CreditBench part: attention heads.", rule: .atLeast(1)),
+            S("cb_kv_heads", \.creditbench.kvHeads, "CreditBench part: key/value heads.", rule: .atLeast(1)),
+            S("cb_intermediate_size", \.creditbench.intermediateSize, "CreditBench part: MLP width.", rule: .atLeast(1)),
+            S("cb_sft_steps", \.creditbench.sftSteps, "CreditBench part: SFT steps from scratch.", rule: .atLeast(1)),
+            S("cb_sft_batch", \.creditbench.sftBatch, "CreditBench part: SFT batch size.", rule: .atLeast(1)),
+            S("cb_sft_learning_rate", \.creditbench.sftLearningRate, "CreditBench part: SFT learning rate.", rule: .positive),
+            S("cb_rm_steps", \.creditbench.rmSteps, "CreditBench part: steps of every reward model (ORM, TVM, MRM), each from the SFT model.", rule: .atLeast(1)),
+            S("cb_rm_batch", \.creditbench.rmBatch, "CreditBench part: batch size of every reward model.", rule: .atLeast(1)),
+            S("cb_rm_learning_rate", \.creditbench.rmLearningRate, "CreditBench part: learning rate of every reward model.", rule: .positive),
+            S("cb_temperature", \.creditbench.temperature, "CreditBench part: sampling temperature of every method's proposals (greedy aside).", rule: .positive),
+            S("cb_samples", \.creditbench.samples, "CreditBench part: N of the sample methods (majority, best-of-N, weighted majority, early rejection), one per budget level.", rule: Self.budgetRule),
+            S("cb_beam_widths", \.creditbench.beamWidths, "CreditBench part: beam widths K of step beam search with the PRM, one per budget level.", rule: Self.budgetRule),
+            S("cb_iterations", \.creditbench.iterations, "CreditBench part: MCTS iterations with the PRM, one per budget level.", rule: Self.budgetRule),
+            S("cb_saffron_budgets", \.creditbench.saffronBudgets, "CreditBench part: Saffron's kept (node, child) pairs per depth, one per budget level.", rule: Self.budgetRule),
+            S("cb_expansions", \.creditbench.expansions, "CreditBench part: sampled next steps per beam or MCTS node.", rule: .atLeast(1)),
+            S("cb_tau", \.creditbench.tau, "CreditBench part: early rejection's τ (tokens before the partial answers are scored).", rule: .atLeast(1)),
+            S("cb_keep", \.creditbench.keep, "CreditBench part: fraction early rejection keeps after τ tokens.", rule: SettingRule("a number in (0, 1]") { $0 > 0 && $0 <= 1 }),
+            S("cb_step_delimiter", \.creditbench.stepDelimiter, "CreditBench part: the text that ends a step of beam search and MCTS.", rule: SettingRule("a non-empty string") { !$0.isEmpty }),
+            S("cb_step_tokens", \.creditbench.stepTokens, "CreditBench part: most tokens in one step.", rule: .atLeast(1)),
+            S("cb_saffron_top_p", \.creditbench.saffronTopP, "CreditBench part: Saffron's children are the tokens of this top-p mass.", rule: SettingRule("a number in (0, 1]") { $0 > 0 && $0 <= 1 }),
+            S("cb_max_children", \.creditbench.maxChildren, "CreditBench part: most children per Saffron node (0: the whole top-p set).", rule: .atLeast(0)),
+            S("cb_methods", \.creditbench.methods, "CreditBench part: the methods (\(CreditDecodingMethods.all.map(\.label).joined(separator: ", "))); \(CreditDecodingMethods.baseline) is required (the comparison baseline).",
+              rule: SettingRule("a non-empty list") { !$0.isEmpty }),
         ])
     }
 
+    /// The parts `part` names.
+    public static let parts = ["sentiment", "creditbench", "all"]
+
+    /// A budget list: one positive integer per level.
+    static var budgetRule: SettingRule<[Int]> { SettingRule("a non-empty list of integers ≥ 1") { !$0.isEmpty && $0.allSatisfy { $0 >= 1 } } }
 }

@@ -20,6 +20,14 @@ struct DecodingDemoCommand: ParsableCommand {
             the base and reward models' forward tokens per generated token. Writes data, models, results.json (reproducible), \
             timings.json, report.md and report.html into --out. Needs scripts/fetch-assets.sh.
 
+            --part creditbench runs the other half instead (needs no assets): on a CreditBench task (--task chain|add), per \
+            seed an SFT policy with injected errors, an outcome RM, a TVM value model and a multifurcation RM with one budget, \
+            then greedy, majority vote, best-of-N (outcome RM, and the verifier as the oracle), weighted majority, early \
+            rejection, step beam search and MCTS with the value model, and Saffron, each at several budgets: accuracy against \
+            base and reward-model forward tokens per prompt, each method paired with best-of-N at the nearest cost. --part all \
+            runs both, the CreditBench part into --out/creditbench. The default stays sentiment: all would make the plain \
+            command need the SmolLM2 assets and the CreditBench pipeline's extra training at once.
+
 
             """ + demoSettingsHelp(DecodingDemoSettings.settings, defaults: DecodingDemoSettings()))
     }
@@ -33,9 +41,18 @@ struct DecodingDemoCommand: ParsableCommand {
         let s = try DecodingDemoSettings.resolved(quick: quick, config: config, flags: flags.settingFlags)
         let folder = URL(fileURLWithPath: out)
         let printer = DemoPrinter()
-        let result = try DecodingDemo.run(s, folder: folder) { printer.handle($0) }
-        printer.finish()
-        print(DecodingDemoReport.text(result) + "report: \(folder.appendingPathComponent("report.html").path)")
-        if flags.json { try printJSONLine(result) }
+        if s.part != "creditbench" {
+            let result = try DecodingDemo.run(s, folder: folder) { printer.handle($0) }
+            printer.finish()
+            print(DecodingDemoReport.text(result) + "report: \(folder.appendingPathComponent("report.html").path)")
+            if flags.json { try printJSONLine(result) }
+        }
+        if s.part != "sentiment" {
+            let creditFolder = s.part == "all" ? folder.appendingPathComponent("creditbench") : folder
+            let result = try CreditDecodingDemo.run(s, folder: creditFolder) { printer.handle($0) }
+            printer.finish()
+            print(CreditDecodingReport.text(result) + "report: \(creditFolder.appendingPathComponent("report.html").path)")
+            if flags.json { try printJSONLine(result) }
+        }
     }
 }

@@ -85,12 +85,8 @@ struct SearchOptions: ParsableArguments {
 
     static func policy(_ loaded: PretrainedModel, tokenizer: Tokenizer, maxNewTokens: Int, temperature: Float, topK: Int, topP: Float,
                        stop: [String], seed: UInt64, sharePrefixes: Bool = false, trieCache: Bool = false) -> SearchPolicy {
-        var p = GenerationParameters(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, stopStrings: stop, seed: seed)
-        if let eos = tokenizer.eosTokenID { p.stopTokenIDs.insert(eos) }
-        p.padTokenID = tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0
-        loaded.model.eval()
-        return SearchPolicy(model: loaded.model, tokenizer: tokenizer, parameters: p, sharePrefixes: sharePrefixes,
-                            trieCache: trieCache && loaded.model.cacheRecomputeWidth == nil)
+        SearchPolicy.sampling(loaded.model, tokenizer: tokenizer, maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP,
+                              stop: stop, seed: seed, sharePrefixes: sharePrefixes, trieCache: trieCache)
     }
 }
 
