@@ -42,13 +42,15 @@ public final class RMDemo {
     func url(_ path: String) -> URL { folder.appendingPathComponent(path) }
 
     /// What is trained and scored: every registered kind, then every registered training method
-    /// (each on the Bradley–Terry kind), then the ensemble and the DPO baseline.
+    /// (each on the Bradley–Terry kind), then the ensemble, the DPO baseline and the base model's own
+    /// likelihood.
     public static var contenders: [String] {
         RewardModelKinds.registry.entries.map(\.card.name) + RewardModelTrainingMethods.registry.entries.map { "bt+" + $0.card.name }
-            + [ensembleName, dpoName]
+            + [ensembleName, dpoName, baseLikelihoodName]
     }
     public static let ensembleName = "bt-ensemble-mean"
     public static let dpoName = "dpo-implicit"
+    public static let baseLikelihoodName = "base-likelihood"
 
     func run() throws -> RMDemoResult {
         let start = ContinuousClock.now
@@ -170,6 +172,16 @@ public final class RMDemo {
             dpo.runs.append(try harness.evaluate(scorer, seed: seed, tokenFolder: nil))
         }
         if s.runs(Self.dpoName) { rows.append(dpo) }
+        // What the base model knows for free: its own log-likelihood of the response, Σ log π_base
+        // (RewardBench's reference-free sum), with no training. Where it already ranks the pairs,
+        // likelihood-read rewards (GenARM, DPO) start from the answer; the systematic regime's
+        // pairs are the ones it gets wrong.
+        if s.runs(Self.baseLikelihoodName) {
+            var base = RMDemoRow(name: Self.baseLikelihoodName, family: "baseline", arxiv: ["2403.13787"], rows: "none (untrained)", tokenLevel: false)
+            base.runs.append(try harness.evaluate(try ImplicitRewardScorer(policy: sftPath, reference: nil, beta: 1, referenceFree: .sum),
+                                                  seed: nil, tokenFolder: nil))
+            rows.append(base)
+        }
         timer.finish()
 
         let result = RMDemoResult(settings: s, data: data, top1Chance: harness.top1Chance,

@@ -146,7 +146,7 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
               rule: SettingRule("at least one seed, each once") { !$0.isEmpty && Set($0).count == $0.count }),
             S("bootstrap_resamples", \.bootstrapResamples, "Bootstrap resamples for confidence intervals.", rule: .atLeast(1)),
             S("seed", \.seed, "Seed of the data and the base model."),
-            S("only", \.only, "Run only these contenders (comma list of kind names, bt+METHOD, \(RMDemo.ensembleName), \(RMDemo.dpoName)); empty = all. The ensemble needs bradley-terry.",
+            S("only", \.only, "Run only these contenders (comma list of kind names, bt+METHOD, \(RMDemo.ensembleName), \(RMDemo.dpoName), \(RMDemo.baseLikelihoodName)); empty = all. The ensemble needs bradley-terry.",
               rule: SettingRule("names from `tokenalign demo rm`'s table") { $0.allSatisfy(RMDemo.contenders.contains) }),
             S("critique_sft_steps", \.critiqueSftSteps, "--kind cloud: stage-1 steps of SFT on the oracle critiques (default: rm_steps).", rule: .ifSet(.atLeast(1))),
         ])

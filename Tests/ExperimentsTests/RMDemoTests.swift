@@ -40,6 +40,8 @@ import Training
         // The ensemble's members are the two seeds' BT models; DPO is scored against the base model.
         #expect(a.rows.first { $0.name == RMDemo.ensembleName }?.runs.count == 1)
         #expect(a.rows.first { $0.name == RMDemo.dpoName }?.runs.count == s.seeds.count)
+        // The base model's own likelihood: one untrained run.
+        #expect(a.rows.first { $0.name == RMDemo.baseLikelihoodName }?.runs.count == 1)
         #expect(a.data.trainPairs == s.trainPairs && a.data.evalPairs > 0 && a.data.missing.isEmpty)
         #expect(a.top1Chance > 0 && a.top1Chance < 1)
         for f in ["settings.json", "results.json", "report.md", "report.html", "timing.json", "data/pairs.jsonl", "data/hard-negatives.jsonl",
