@@ -42,7 +42,7 @@ public struct AttentionCreditRLReward: RewardFunction {
             guard n > 0, let R = sparse[b].last else { return [] }
             let p = c.prompt.ids.count
             let alpha = AttentionCredit.weights(attention: attention.rows(b ..< b + 1).reshaped([H, L, L]),
-                                                scoringPosition: p + n - 1, response: p ..< p + n)
+                                                scoringPosition: rm.appendsEOS(c) ? p + n : p + n - 1, response: p ..< p + n)
             var r = alpha.map { beta * R * $0 }
             r[n - 1] += (1 - beta) * R
             return r

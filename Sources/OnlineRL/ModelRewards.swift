@@ -35,6 +35,10 @@ public struct RewardModelReward: RewardFunction {
     /// The token density's per-token rewards follow the folder's response score: log σ(h_k) for a
     /// `tldr` folder (they add up to log ∏ σ(h_k)), the raw head values otherwise.
     let responseScore: TokenResponseScore
+    /// For a sequence head trained on rows ending in an appended EOS: that EOS id, appended to
+    /// every completion that does not end with it, and the last token's reward is the head read
+    /// there (as training read it). nil: read at the completion's last token.
+    let appendedEOS: Int?
     public var tokenLevel: Bool { density == .token }
     public var name: String {
         switch density {
@@ -73,16 +77,23 @@ public struct RewardModelReward: RewardFunction {
         self.density = density
         self.tokenizer = tokenizer
         responseScore = density == .token ? try TokenResponseScore.of(folder: folder) : .mean
+        appendedEOS = density == .token ? nil : try RewardModelLoader.appendedEOS(folder: URL(fileURLWithPath: folder), tokenizer: loaded.tokenizer ?? tokenizer)
         model = loaded.model
         head = loaded.head
+    }
+
+    /// Whether completion `c` is read with an appended EOS.
+    func appendsEOS(_ c: Completion) -> Bool {
+        guard let eos = appendedEOS, !c.ids.isEmpty else { return false }
+        return c.ids.last != eos
     }
 
     /// Prompt + completion of every row, right-padded with 0 into [B, L] (nil when every row is
     /// empty). Causal attention keeps every real token blind to the padding after it.
     func paddedInput(_ completions: [Completion]) throws -> IndexTensor? {
-        let rows = completions.map { $0.prompt.ids + $0.ids }
+        let rows = completions.map { $0.prompt.ids + $0.ids + (appendsEOS($0) ? [appendedEOS!] : []) }
         guard let L = rows.map(\.count).max(), L > 0 else { return nil }
-        if let long = completions.first(where: { $0.prompt.ids.count + $0.ids.count > model.maxPositions }) {
+        if let long = completions.indices.first(where: { rows[$0].count > model.maxPositions }).map({ completions[$0] }) {
             throw RewardError("\(long.prompt.location): prompt + completion exceed the reward model's \(model.maxPositions) positions")
         }
         let B = rows.count
@@ -99,7 +110,9 @@ public struct RewardModelReward: RewardFunction {
         return completions.enumerated().map { i, c in
             let p = c.prompt.ids.count, n = c.ids.count
             guard n > 0 else { return [] }
-            let scores = (0 ..< n).map { s[i * L + p + $0] }
+            var scores = (0 ..< n).map { s[i * L + p + $0] }
+            // The sequence score is the head at the appended EOS, credited to the last token.
+            if appendsEOS(c) { scores[n - 1] = s[i * L + p + n] }
             return Self.place(responseScore.tokenRewards(scores), density: density, segmentEnds: density == .span ? segmentEnds(c.ids) : [])
         }
     }

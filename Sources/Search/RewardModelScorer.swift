@@ -27,9 +27,14 @@ public final class RewardModelScorer: SequenceScorer {
     public let name: String
     /// Rows per forward pass.
     public let batchSize: Int
+    /// The EOS id appended to every answer that does not already end with it, for a sequence head
+    /// trained on rows ending in an EOS (read there, as training read it); nil: read at the
+    /// answer's last token.
+    public let appendedEOS: Int?
     public init(model: any LanguageModel, head: RewardHead, tokenLevel: Bool, name: String? = nil, batchSize: Int = 16,
-                responseScore: TokenResponseScore = .mean) {
+                responseScore: TokenResponseScore = .mean, appendedEOS: Int? = nil) {
         model.eval()
+        self.appendedEOS = tokenLevel ? nil : appendedEOS
         self.model = model
         self.head = head
         self.tokenLevel = tokenLevel
@@ -53,8 +58,9 @@ public final class RewardModelScorer: SequenceScorer {
         }
         try Self.checkReadsPolicyTokens("--scorer \(spec)", what: "reward model", vocabulary: loaded.model.vocabularySize,
                                         tokenizer: loaded.tokenizer, policyTokenizer: policyTokenizer, policyVocabulary: policyVocabulary)
+        let eos = try RewardModelLoader.appendedEOS(folder: URL(fileURLWithPath: folder), tokenizer: loaded.tokenizer ?? policyTokenizer)
         self.init(model: loaded.model, head: loaded.head, tokenLevel: tokenLevel, name: name,
-                  responseScore: tokenLevel ? try TokenResponseScore.of(folder: folder) : .mean)
+                  responseScore: tokenLevel ? try TokenResponseScore.of(folder: folder) : .mean, appendedEOS: eos)
     }
 
     /// Throws unless a scoring model reads the ids the policy writes as the same text: the same
@@ -82,8 +88,15 @@ public final class RewardModelScorer: SequenceScorer {
 
     static func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
 
-    func score(_ prompt: RLPrompt, _ answers: [Answer], ledger: inout CostLedger) throws -> [Float] {
+    /// The ids the head reads for an answer: its own, plus the EOS the head was trained after.
+    func readIDs(_ a: Answer) -> [Int] {
+        guard let eos = appendedEOS, a.ids.last != eos else { return a.ids }
+        return a.ids + [eos]
+    }
+
+    func score(_ prompt: RLPrompt, _ originalAnswers: [Answer], ledger: inout CostLedger) throws -> [Float] {
         let p = prompt.ids.count
+        let answers = originalAnswers.map { Answer(ids: readIDs($0), text: $0.text) }
         if let long = answers.first(where: { p + $0.ids.count > model.maxPositions }) {
             throw SearchError.badRow("\(prompt.location): prompt + answer (\(p + long.ids.count) tokens) exceed the reward model's "
                 + "\(model.maxPositions) positions")

@@ -47,6 +47,10 @@ extension Trainer {
             config["id2label"] = ["0": "LABEL_0"]
             config["label2id"] = ["LABEL_0": 0]
             if tokenLevel { config["tokenalign_token_level"] = true }
+            // Whether a sequence head's training rows ended in an appended EOS (`append_eos`, the
+            // default). Scorers that build their own rows (`rm:` in search and online RL) then read it
+            // where training read it (RewardModelLoader.appendedEOS).
+            if !tokenLevel { config[RewardModelLoader.appendEOSKey] = self.configuration.appendEos }
             // `token-rm:DIR` reads the kind's response score (TLDR's product, minimal-edit's sum, TVM's last).
             if let responseScore { config[TokenResponseScore.configKey] = responseScore.rawValue }
             // `--reward segment-rm:DIR` segments with the threshold the model was trained with.
