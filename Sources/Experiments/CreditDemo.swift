@@ -161,7 +161,7 @@ public final class CreditDemo {
         let trainPairs = makePairs(preferenceExamples, trainSamples, seed: s.seed &+ 505)
         let evalPairs = makePairs(evalExamples, evalSamples, seed: s.seed &+ 606)
         guard !trainPairs.isEmpty, !evalPairs.isEmpty else {
-            throw DemoError.emptyStage("sampling gave \(trainPairs.count) training and \(evalPairs.count) held-out pairs (needs prompts with both a correct and a wrong sample); raise error_rate or samples_per_prompt")
+            throw DemoError.emptyStage("sampling gave \(trainPairs.count) training and \(evalPairs.count) held-out pairs (needs prompts with both a correct and a wrong sample); \(s.regime == "sampled" ? "lower sft_steps or raise samples_per_prompt" : "raise error_rate or samples_per_prompt")")
         }
         data.trainPairs = trainPairs.count
         data.evalPairs = evalPairs.count
@@ -252,6 +252,7 @@ public final class CreditDemo {
 
     /// What the wrong demonstrations carry, in words.
     static func errorKind(_ s: CreditDemoSettings) -> String {
+        if s.regime == "sampled" { return "errors (sampled regime: every wrong sample is the SFT model's own)" }
         guard s.regime == "systematic", let t = (try? s.makeTask()) as? any SystematicBugTask else { return "injected errors" }
         return "the systematic bug (\(t.bugDescription))"
     }
@@ -264,9 +265,16 @@ public final class CreditDemo {
 
     /// Demonstrations: example i of the SFT data set; a seeded coin decides whether its completion
     /// is replaced by an injected error (carry slips, wrong digits, swaps, drops…) or, in the
-    /// systematic regime, by the task's systematic bug when the example admits it.
+    /// systematic regime, by the task's systematic bug when the example admits it. In the sampled
+    /// regime every demonstration is right.
     func makeDemonstrations() -> [Demonstration] {
         let s = settings
+        if s.regime == "sampled" {
+            return (0 ..< s.sftExamples).map { i in
+                let e = task.example(seed: s.seed, index: i)
+                return Demonstration(prompt: e.prompt, completion: e.completion, correct: true)
+            }
+        }
         var rng = SplitMix64(seed: s.seed &+ 11)
         let buggy = s.regime == "systematic" ? task as? any SystematicBugTask : nil
         return (0 ..< s.sftExamples).map { i in

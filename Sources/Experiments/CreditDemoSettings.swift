@@ -123,21 +123,24 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
         }
     }
 
-    /// The error regimes of the SFT demonstrations.
-    public static let regimes = ["injected", "systematic"]
+    /// The error regimes of the SFT demonstrations (docs/design/rewards.md §3.6): random slips, a
+    /// systematic bug, or none at all (`sampled`: every wrong sample is the SFT model's own).
+    public static let regimes = ["injected", "systematic", "sampled"]
     /// The localisation sets; `auto` resolves by the regime (`resolvedLocalisationSet`).
     public static let localisationSets = ["auto", "paired", "all-wrong"]
 
-    /// The set credit sources are localised on. `auto` takes `all-wrong` in the systematic regime
-    /// and `paired` otherwise. Under a systematic bug the model makes its confident error on
+    /// The set credit sources are localised on. `auto` takes `all-wrong` in the systematic and
+    /// sampled regimes and `paired` under injected slips. Under a systematic bug the model makes its confident error on
     /// almost every prompt that admits it, so those prompts rarely give a preference pair, and the
     /// paired set keeps only the model's occasional slips, which its own confidence localises for
     /// free: sort at share 1.0 kept 6 rejected responses of 117 such prompts, and confidence scored
     /// AUROC 1.000 on them against 0.730 on the 126–137 all-wrong samples (docs/results.md,
     /// "CreditBench, systematic regime"). Under injected slips both sets hold the same kind of error,
-    /// and the paired set keeps the demo's published tables comparable.
+    /// and the paired set keeps the demo's published tables comparable. In the sampled regime every
+    /// error is the model's own, and the prompts it gets wrong on every sample — its confident
+    /// errors — are exactly the ones the paired set would drop.
     public var resolvedLocalisationSet: String {
-        localisationSet != "auto" ? localisationSet : (regime == "systematic" ? "all-wrong" : "paired")
+        localisationSet != "auto" ? localisationSet : (regime == "injected" ? "paired" : "all-wrong")
     }
 
 }

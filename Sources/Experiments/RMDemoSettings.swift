@@ -21,6 +21,9 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
     /// systematic bug, which the base model is then trained to make confidently).
     public var regime = "injected"
     public var systematicShare = 0.8
+    /// This demo builds its rejected responses rather than sampling them, so CreditBench's
+    /// `sampled` regime (errors only from the SFT model's own samples) has no meaning here.
+    public static let regimes = ["injected", "systematic"]
 
     // The base language model every reward model starts from (trained from scratch, as the
     // CreditBench demo trains its SFT model).
@@ -123,7 +126,7 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
               rule: SettingRule("an even integer ≥ 2") { $0 >= 2 && $0 % 2 == 0 }),
             S("max_new_tokens", \.maxNewTokens, "Longest rollout in tokens.", rule: .atLeast(1)),
             S("regime", \.regime, "What the rejected responses are: injected (the task's random slips, which the base model finds unlikely) or systematic (the task's systematic bug wherever a problem admits it, which the base model is trained to make with share systematic_share; held-out pairs then all test the bug).",
-              rule: .oneOf(CreditDemoSettings.regimes)),
+              rule: .oneOf(RMDemoSettings.regimes)),
             S("systematic_share", \.systematicShare, "Systematic regime: share of the base model's demonstrations that follow the bug where it applies.", rule: .within(0, 1)),
             S("vocabulary_size", \.vocabularySize, "Vocabulary of the trained BPE tokenizer.",
               rule: SettingRule("an integer > 258 (256 bytes + 2 special tokens)") { $0 > 258 }),
