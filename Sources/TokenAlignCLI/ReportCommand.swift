@@ -7,7 +7,8 @@ import Reports
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "Figures from finished runs.",
-                                                    subcommands: [FrontierReportCommand.self, RLReportCommand.self, OveroptimisationReportCommand.self])
+                                                    subcommands: [FrontierReportCommand.self, RLReportCommand.self, OveroptimisationReportCommand.self,
+                                                                   CreditReportCommand.self])
 }
 
 struct FrontierReportCommand: ParsableCommand {
@@ -93,5 +94,33 @@ struct OveroptimisationReportCommand: ParsableCommand {
         }
         let summary = try OveroptimisationSeedSummary.summarise(runs, window: window)
         try EvalOveroptimisationCommand.write(summary, as: "summary.json", report: summary.report(), to: out)
+    }
+}
+
+struct CreditReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credit",
+        abstract: "The whole CreditBench in one view: every task under every regime, pooled from finished `tokenalign demo` runs.",
+        discussion: """
+        Each --results is a run folder of `tokenalign demo` or a suite folder of `tokenalign demo --tasks … --seeds …` \
+        (its <task>-seed<k> runs are read; unfinished ones are listed and skipped). Runs are grouped by task and regime \
+        (the regime's share and localisation set are part of it); runs of one group must differ in the seed only. Writes \
+        results.json, report.md and report.html into --out: which sources beat the SFT model's own confidence per task and \
+        regime (paired on the same responses), every source's AUROC per regime and task, and the policies' greedy accuracy.
+        """)
+
+    @Option(parsing: .singleValue, help: "A run or suite folder (repeatable).") var results: [String]
+    @Option(help: "Output folder.") var out: String
+
+    func validate() throws {
+        guard !results.isEmpty else { throw ValidationError("give at least one --results") }
+    }
+
+    func run() throws {
+        let (runs, skipped) = try CreditBenchOverview.collect(results)
+        for s in skipped { FileHandle.standardError.write(Data("skipped (no finished run): \(s)\n".utf8)) }
+        let overview = try CreditBenchOverview.summarise(runs)
+        try CreditBenchOverview.write(overview, to: URL(fileURLWithPath: out))
+        FileHandle.standardError.write(Data("\(runs.count) runs, \(overview.cells.count) (task, regime) cells → \(out)\n".utf8))
     }
 }
