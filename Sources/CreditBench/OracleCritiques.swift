@@ -39,8 +39,13 @@ extension CreditTask {
     /// `CritiquePairs` reads).
     public func critiqueRow(seed: UInt64, index: Int) -> [String: Any] {
         let ex = example(seed: seed, index: index)
-        let bad = injectedError(for: ex, seed: seed, index: index)
-        return ["prompt": ex.prompt, "chosen": ex.completion, "rejected": bad.response,
+        return critiqueRow(ex, rejected: injectedError(for: ex, seed: seed, index: index))
+    }
+
+    /// The same row for any wrong response of `ex` (a systematic bug's answer, say), so that CLoud
+    /// trains on the pairs the other reward models of a run train on.
+    public func critiqueRow(_ ex: CreditExample, rejected bad: InjectedError) -> [String: Any] {
+        ["prompt": ex.prompt, "chosen": ex.completion, "rejected": bad.response,
                 "chosen_critique": verify(ex.completion, for: ex).critique(of: ex.completion),
                 "rejected_critique": verify(bad.response, for: ex).critique(of: bad.response),
                 "task": name, "rejected_error_kind": bad.kind]

@@ -88,7 +88,7 @@ extension RMDemo {
             guard i < s.trainPairs * 8 else {
                 throw DemoError.emptyStage("task \(s.task): only \(out.count) of the first \(i) examples give a hard negative and a minimal edit; lower train_pairs")
             }
-            let e = task.example(seed: s.seed, index: i), bad = rejected(task, e, seed: s.seed, index: i)
+            let e = task.example(seed: s.seed, index: i), bad = rejected(task, e, seed: s.seed, index: i, training: true)
             if task.tldrRow(e, rejected: bad) != nil, task.minimalEditRow(e, rejected: bad) != nil { out.append(i) }
             i += 1
         }
@@ -96,8 +96,10 @@ extension RMDemo {
     }
 
     /// The wrong response of example `index`: the task's systematic bug in the systematic regime
-    /// when the problem admits it, the task's injected slip otherwise.
-    func rejected(_ task: any CreditTask, _ e: CreditExample, seed: UInt64, index: Int) -> InjectedError {
+    /// when the problem admits it, the task's injected slip otherwise — and always the slip for
+    /// `training` pairs under `train_rejected: slips`.
+    func rejected(_ task: any CreditTask, _ e: CreditExample, seed: UInt64, index: Int, training: Bool) -> InjectedError {
+        if training, settings.trainRejected == "slips" { return task.injectedError(for: e, seed: seed, index: index) }
         if settings.regime == "systematic", let bug = (task as? any SystematicBugTask)?.systematicError(for: e) { return bug }
         return task.injectedError(for: e, seed: seed, index: index)
     }
@@ -109,7 +111,7 @@ extension RMDemo {
         let knobs = s.creditSettings.knobs(for: name)
         let indices = try trainIndices(task)
         let examples = indices.map { i in (task.example(seed: s.seed, index: i), i) }
-        let bads = examples.map { rejected(task, $0.0, seed: s.seed, index: $0.1) }
+        let bads = examples.map { rejected(task, $0.0, seed: s.seed, index: $0.1, training: true) }
         let pairs = zip(examples, bads).map { ex, bad -> [String: Any] in
             ["prompt": ex.0.prompt, "task": task.name].merging(task.preferenceColumns(ex.0, rejected: bad)) { _, new in new }
         }
@@ -121,13 +123,13 @@ extension RMDemo {
                                                  editedColumn: TokenLabelRows.editedColumn, tokenizer: tokenizer), .editLabels)
         let unlabelled = (0 ..< s.unlabelledPairs).map { i -> [String: Any] in
             let e = task.example(seed: s.seed &+ 2, index: i)
-            return ["prompt": e.prompt, "chosen": e.completion, "rejected": rejected(task, e, seed: s.seed &+ 2, index: i).response]
+            return ["prompt": e.prompt, "chosen": e.completion, "rejected": rejected(task, e, seed: s.seed &+ 2, index: i, training: true).response]
         }
         try write(unlabelled, .unlabelled)
         let read = try JSONLReader.read(url(RMDemoRows.pairs.file).path)
         try write(try RRMAugmentation.augment(read, seed: s.seed).rows, .rrm)
         // CLoud's rows: the same pairs with the verifier's critique of each response.
-        try write(indices.map { task.critiqueRow(seed: s.seed, index: $0) }, .critiques)
+        try write(zip(examples, bads).map { task.critiqueRow($0.0, rejected: $1) }, .critiques)
 
         // Rollouts of the base model on the same prompts: TVM's targets and the verifier's prefix rewards.
         let promptsFile = url("data/prompts.jsonl")
@@ -171,7 +173,7 @@ extension RMDemo {
                 continue
             }
             if systematic, (task as? any SystematicBugTask)?.systematicError(for: e) == nil { continue }
-            let bad = rejected(task, e, seed: s.seed &+ 1, index: i).response
+            let bad = rejected(task, e, seed: s.seed &+ 1, index: i, training: false).response
             guard !task.verify(bad, for: e).isCorrect else { continue }
             held.append(RMDemoEvalPair(example: e, chosen: e.completion, rejected: bad))
         }

@@ -24,6 +24,11 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
     /// This demo builds its rejected responses rather than sampling them, so CreditBench's
     /// `sampled` regime (errors only from the SFT model's own samples) has no meaning here.
     public static let regimes = ["injected", "systematic"]
+    /// What the training pairs' rejected side is: `regime` (what the regime says) or `slips` (the
+    /// task's injected slips, even in the systematic regime, whose held-out pairs all test the bug):
+    /// does a reward model that never saw the bug in training still rank it below the right answer?
+    public var trainRejected = "regime"
+    public static let trainRejectedValues = ["regime", "slips"]
 
     // The base language model every reward model starts from (trained from scratch, as the
     // CreditBench demo trains its SFT model).
@@ -128,6 +133,8 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
             S("regime", \.regime, "What the rejected responses are: injected (the task's random slips, which the base model finds unlikely) or systematic (the task's systematic bug wherever a problem admits it, which the base model is trained to make with share systematic_share; held-out pairs then all test the bug).",
               rule: .oneOf(RMDemoSettings.regimes)),
             S("systematic_share", \.systematicShare, "Systematic regime: share of the base model's demonstrations that follow the bug where it applies.", rule: .within(0, 1)),
+            S("train_rejected", \.trainRejected, "The rejected side of training and unlabelled pairs: regime (as the regime says) or slips (the task's injected slips even in the systematic regime, whose held-out pairs still all test the bug: an RM that never saw the bug). slips needs regime systematic.",
+              rule: .oneOf(RMDemoSettings.trainRejectedValues)),
             S("vocabulary_size", \.vocabularySize, "Vocabulary of the trained BPE tokenizer.",
               rule: SettingRule("an integer > 258 (256 bytes + 2 special tokens)") { $0 > 258 }),
             S("hidden_size", \.hiddenSize, "Hidden size of the base Llama.", rule: .atLeast(1)),
@@ -159,6 +166,9 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
     /// hidden size, kv heads the heads).
     public func validate() throws(DemoError) {
         try Self.settings.validateForDemo(self)
+        if trainRejected == "slips", regime != "systematic" {
+            throw .invalidSetting("train_rejected slips differs from the default only in the systematic regime (regime is \(regime))")
+        }
         try creditSettings.validate()
     }
 }

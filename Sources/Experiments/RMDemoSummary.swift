@@ -83,8 +83,14 @@ enum RMDemoSummary {
         let systematic = s.regime == "systematic"
         let demos = systematic ? "\(Int(s.systematicShare * 100))% of those whose problem admits the task's systematic bug follow it"
                                : "\(Int(s.errorRate * 100))% with an injected error"
-        let wrong = systematic ? "the bug's answer; held-out problems all admit the bug, and \(r.data.systematicPairs ?? 0) of the training pairs' rejected sides follow it, the others carry an injected slip"
-                               : "the task's injected error"
+        let wrong: String
+        if !systematic {
+            wrong = "the task's injected error"
+        } else if s.trainRejected == "slips" {
+            wrong = "the bug's answer; held-out problems all admit the bug, while every training pair's rejected side is an injected slip (train_rejected: slips), so no reward model saw the bug in training (\(r.data.systematicPairs ?? 0) slips happen to equal it)"
+        } else {
+            wrong = "the bug's answer; held-out problems all admit the bug, and \(r.data.systematicPairs ?? 0) of the training pairs' rejected sides follow it, the others carry an injected slip"
+        }
         var report = Report(title: "Reward models on CreditBench \(s.task)\(systematic ? ", systematic regime" : ""): every kind, same data, same harness")
         report.add(.paragraph("""
             Base model: a \(r.data.modelParameters)-parameter Llama (\(s.layers) layers, hidden \(s.hiddenSize), \

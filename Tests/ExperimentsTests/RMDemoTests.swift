@@ -109,6 +109,47 @@ import Training
         let following = try pairs.filter { try task.followsBug($0["rejected"] as! String, for: task.example(fromPrompt: $0["prompt"] as! String)) }.count
         #expect(following > 0 && following == r.data.systematicPairs)
         #expect(RMDemoSummary.report(r).markdown().contains("systematic regime"))
+        // CLoud trains on the same pairs as every other kind (it used to read the injected slips).
+        let critiques = try JSONLReader.read(folder.appendingPathComponent(RMDemoRows.critiques.file).path).map(\.object)
+        #expect(critiques.map { $0["rejected"] as? String } == pairs.map { $0["rejected"] as? String })
+    }
+
+    /// `train_rejected: slips` in the systematic regime: the training pairs carry the task's injected
+    /// slips, as in the injected regime, while every held-out pair still tests the bug.
+    @Test func slipsOnlyTrainingStillTestsTheBug() throws {
+        var s = RMDemoSettings.quick
+        s.regime = "systematic"
+        s.trainRejected = "slips"
+        s.seeds = [0]
+        s.rmSteps = 2
+        s.only = ["bradley-terry"]
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ta-rm-demo-slips-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let r = try RMDemo.run(s, folder: folder)
+        let task = try #require(try s.makeTask() as? any SystematicBugTask)
+        let pairs = try JSONLReader.read(folder.appendingPathComponent("data/pairs.jsonl").path).map(\.object)
+        // Each rejected side is the slip of an example with its prompt (the training indices are the
+        // first examples that give every kind's rows, so a prompt may recur at several indices).
+        let slipsByPrompt = Dictionary(grouping: (0 ..< 8 * s.trainPairs).map { i -> (String, String) in
+            let e = task.example(seed: s.seed, index: i)
+            return (e.prompt, task.injectedError(for: e, seed: s.seed, index: i).response)
+        }, by: \.0).mapValues { Set($0.map(\.1)) }
+        #expect(!pairs.isEmpty)
+        for row in pairs {
+            #expect(slipsByPrompt[row["prompt"] as! String]?.contains(row["rejected"] as! String) == true, "\(row)")
+        }
+        let held = try JSONLReader.read(folder.appendingPathComponent("data/eval.jsonl").path).map(\.object)
+        for row in held {
+            let e = try task.example(fromPrompt: row["prompt"] as! String)
+            #expect(row["rejected"] as? String == task.systematicError(for: e)?.response)
+        }
+        #expect(RMDemoSummary.report(r).markdown().contains("no reward model saw the bug in training"))
+
+        var injected = RMDemoSettings.quick
+        injected.trainRejected = "slips"
+        #expect(throws: DemoError.self) { try injected.validate() }
+        injected.trainRejected = "bugs"
+        #expect(throws: DemoError.self) { try injected.validate() }
     }
 
     /// A kind's rows follow from its registry entry: token labels → hard negatives, token rewards
