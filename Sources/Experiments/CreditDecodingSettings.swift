@@ -11,7 +11,7 @@ import Foundation
 /// 2203.02155) on the SFT model's own verified samples, a TVM value model (arXiv 2407.12863) on
 /// verified rollouts, and a multifurcation RM (Saffron-1, arXiv 2506.06444) on the verifier's
 /// prefix labels of the same rollouts; the three reward models share one training budget.
-public struct CreditDecodingSettings: Sendable, Equatable {
+public struct CreditDecodingSettings: TinyLlamaKnobs, Sendable, Equatable {
     /// `chain` (step-structured, `;` between steps) or `add`.
     public var task = "chain"
     /// `chain`: the largest intermediate value (99, as `scripts/search-compare.sh`, keeps the
@@ -39,6 +39,10 @@ public struct CreditDecodingSettings: Sendable, Equatable {
     public var sftSteps = 1000
     public var sftBatch = 32
     public var sftLearningRate: Float = 3e-3
+    public static var tinyLlamaFields: TinyLlamaFields<CreditDecodingSettings> {
+        TinyLlamaFields(\.vocabularySize, \.hiddenSize, \.layers, \.heads, \.kvHeads,
+                        \.intermediateSize, \.sftSteps, \.sftBatch, \.sftLearningRate)
+    }
 
     // The one budget of every reward model (ORM, TVM, MRM), each from the SFT model.
     public var rmSteps = 400
@@ -107,15 +111,7 @@ public struct CreditDecodingSettings: Sendable, Equatable {
         c.preferencePrompts = preferencePrompts
         c.samplesPerPrompt = pairSamples
         c.maxNewTokens = maxNewTokens
-        c.vocabularySize = vocabularySize
-        c.hiddenSize = hiddenSize
-        c.layers = layers
-        c.heads = heads
-        c.kvHeads = kvHeads
-        c.intermediateSize = intermediateSize
-        c.sftSteps = sftSteps
-        c.sftBatch = sftBatch
-        c.sftLearningRate = sftLearningRate
+        copyTinyLlama(into: &c)
         c.methods = ["dpo"]
         c.seed = seed
         return c
@@ -128,8 +124,7 @@ public struct CreditDecodingSettings: Sendable, Equatable {
             throw .invalidSetting("\(key) has \(list.count) budget levels but cb_samples has \(samples.count): give every budget list the same number of levels")
         }
         if rollouts % 2 != 0 { throw .invalidSetting("cb_rollouts must be even (the targets are written two answers per row), got \(rollouts)") }
-        if hiddenSize % heads != 0 { throw .invalidSetting("cb_hidden_size \(hiddenSize) must be a multiple of cb_heads \(heads)") }
-        if heads % kvHeads != 0 { throw .invalidSetting("cb_heads \(heads) must be a multiple of cb_kv_heads \(kvHeads)") }
+        try validateTinyLlama(prefix: "cb_")
         let known = CreditDecodingMethods.all.map(\.label)
         for m in methods where !known.contains(m) {
             throw .invalidSetting("cb_methods: unknown method '\(m)'; expected some of \(known.joined(separator: ", "))")

@@ -11,7 +11,7 @@ import Support
 /// model samples wrong answers at roughly that rate and sampled responses give both chosen
 /// (correct) and rejected (wrong, first error known) responses. Each field is declared once more,
 /// with its key, doc and rule, in `settings` (`CreditDemoSettings+Settings.swift`).
-public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
+public struct CreditDemoSettings: DemoSettings, TinyLlamaKnobs, Sendable, Equatable {
     // Task
     public var task = "sort"
     public var length: Int?
@@ -110,8 +110,7 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
         if regime == "systematic", let t = try? makeTask(), !(t is any SystematicBugTask) {
             throw .invalidSetting("task '\(task)' has no systematic bug, so the systematic regime cannot run on it")
         }
-        if hiddenSize % heads != 0 { throw .invalidSetting("hidden_size \(hiddenSize) must be a multiple of heads \(heads)") }
-        if heads % kvHeads != 0 { throw .invalidSetting("heads \(heads) must be a multiple of kv_heads \(kvHeads)") }
+        try validateTinyLlama()
         let known = Set(CreditDemo.knownMethods)
         for m in methods where !known.contains(m) {
             throw .invalidSetting("unknown method '\(m)'; expected some of \(CreditDemo.knownMethods.joined(separator: ", "))")
@@ -123,6 +122,10 @@ public struct CreditDemoSettings: DemoSettings, Sendable, Equatable {
         }
     }
 
+    public static var tinyLlamaFields: TinyLlamaFields<CreditDemoSettings> {
+        TinyLlamaFields(\.vocabularySize, \.hiddenSize, \.layers, \.heads, \.kvHeads, \.intermediateSize,
+                        \.sftSteps, \.sftBatch, \.sftLearningRate)
+    }
     /// The error regimes of the SFT demonstrations (docs/design/rewards.md §3.6): random slips, a
     /// systematic bug, or none at all (`sampled`: every wrong sample is the SFT model's own).
     public static let regimes = ["injected", "systematic", "sampled"]

@@ -8,7 +8,7 @@ import Support
 /// Every registered reward-model kind, the training methods and the DPO implicit reward, trained on
 /// the same CreditBench rows and scored by the same harness.
 /// Each field is declared once more, with its key, doc and rule, in `settings` (below).
-public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
+public struct RMDemoSettings: DemoSettings, TinyLlamaKnobs, Sendable, Equatable {
     // Data: one CreditBench task; every kind's rows come from the same (seed, index) examples.
     public var task = "sort"
     public var length: Int?
@@ -21,6 +21,10 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
     /// systematic bug, which the base model is then trained to make confidently).
     public var regime = "injected"
     public var systematicShare = 0.8
+    public static var tinyLlamaFields: TinyLlamaFields<RMDemoSettings> {
+        TinyLlamaFields(\.vocabularySize, \.hiddenSize, \.layers, \.heads, \.kvHeads, \.intermediateSize,
+                        \.sftSteps, \.sftBatch, \.sftLearningRate)
+    }
     /// This demo builds its rejected responses rather than sampling them, so CreditBench's
     /// `sampled` regime (errors only from the SFT model's own samples) has no meaning here.
     public static let regimes = ["injected", "systematic"]
@@ -102,15 +106,7 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
         c.regime = regime
         c.systematicShare = systematicShare
         c.maxNewTokens = maxNewTokens
-        c.vocabularySize = vocabularySize
-        c.hiddenSize = hiddenSize
-        c.layers = layers
-        c.heads = heads
-        c.kvHeads = kvHeads
-        c.intermediateSize = intermediateSize
-        c.sftSteps = sftSteps
-        c.sftBatch = sftBatch
-        c.sftLearningRate = sftLearningRate
+        copyTinyLlama(into: &c)
         c.methods = []
         c.bootstrapResamples = bootstrapResamples
         c.seed = seed
@@ -135,18 +131,9 @@ public struct RMDemoSettings: DemoSettings, Sendable, Equatable {
             S("systematic_share", \.systematicShare, "Systematic regime: share of the base model's demonstrations that follow the bug where it applies.", rule: .within(0, 1)),
             S("train_rejected", \.trainRejected, "The rejected side of training and unlabelled pairs: regime (as the regime says) or slips (the task's injected slips even in the systematic regime, whose held-out pairs still all test the bug: an RM that never saw the bug). slips needs regime systematic.",
               rule: .oneOf(RMDemoSettings.trainRejectedValues)),
-            S("vocabulary_size", \.vocabularySize, "Vocabulary of the trained BPE tokenizer.",
-              rule: SettingRule("an integer > 258 (256 bytes + 2 special tokens)") { $0 > 258 }),
-            S("hidden_size", \.hiddenSize, "Hidden size of the base Llama.", rule: .atLeast(1)),
-            S("layers", \.layers, "Decoder layers.", rule: .atLeast(1)),
-            S("heads", \.heads, "Attention heads.", rule: .atLeast(1)),
-            S("kv_heads", \.kvHeads, "Key/value heads.", rule: .atLeast(1)),
-            S("intermediate_size", \.intermediateSize, "MLP width.", rule: .atLeast(1)),
+        ] + tinyLlamaSettings(at: \.self, model: "the base model") + [
             S("sft_examples", \.sftExamples, "Demonstrations the base model is trained on.", rule: .atLeast(1)),
             S("error_rate", \.errorRate, "Fraction of demonstrations with an injected error (the base model is imperfect, so rollouts are mixed).", rule: .within(0, 1)),
-            S("sft_steps", \.sftSteps, "Base-model optimizer steps.", rule: .atLeast(1)),
-            S("sft_batch", \.sftBatch, "Base-model sequences per step.", rule: .atLeast(1)),
-            S("sft_learning_rate", \.sftLearningRate, "Base-model learning rate.", rule: positive),
             S("rm_steps", \.rmSteps, "Optimizer steps of every reward model, method and the DPO baseline.", rule: .atLeast(1)),
             S("rm_batch", \.rmBatch, "Pairs per step of every reward model.", rule: .atLeast(1)),
             S("rm_learning_rate", \.rmLearningRate, "Learning rate of every reward model.", rule: positive),
