@@ -198,9 +198,9 @@ final class CountingInspector: CountingModel, ActivationInspecting {
             let results = try SearchRun.run(BestOfN(settings), prompts: rows, policy: f.policy(f.model),
                                             scorer: try scorer(kind, f, policy: f.model))
             #expect(results.count == rows.count)
-            for r in results {
+            for (r, p) in zip(results, rows) {
                 #expect(r.ledger.scorers.isEmpty)
-                #expect(r.ledger.policy.prefillTokens > 4 * rows[0].ids.count, "sampling plus the scorer's pass")
+                #expect(r.ledger.policy.prefillTokens == 4 * p.ids.count, "sampling only: the features were kept while decoding")
             }
         }
     }
