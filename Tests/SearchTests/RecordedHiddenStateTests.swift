@@ -15,9 +15,9 @@ import Testing
 import Support
 import TestSupport
 
-/// `CountingModel` that decodes with its inner model's layer states, counting those passes as
-/// `hiddenStates` counts (prefill when the cache is empty, decode otherwise).
-final class CountingLayerDecoder: CountingModel, LayerStateDecoding {
+/// `CountingModel` that also exposes its inner model's layer states, cached or not, counting those
+/// passes as `hiddenStates` counts (prefill without a cache or when it is empty, decode otherwise).
+final class CountingInspector: CountingModel, LayerStateDecoding {
     let decoding: any LayerStateDecoding
 
     init(_ inner: any LayerStateDecoding) {
@@ -160,7 +160,7 @@ final class CountingLayerDecoder: CountingModel, LayerStateDecoding {
 
     @Test(arguments: ["elhsr", "clue"]) func recordedScoresEqualThePassScoresWithoutItsCost(kind: String) throws {
         let f = try Self.fitted()
-        let counter = CountingInspector(f.model)
+        let counter = CountingInspector(try #require(f.model as? any LayerStateDecoding))
         let scorer = try HiddenStateVerifierTests().scorer(kind, f, policy: counter)
         #expect(scorer.readsPolicyHiddenStates)
         let policy = f.policy(f.model)
@@ -180,7 +180,7 @@ final class CountingLayerDecoder: CountingModel, LayerStateDecoding {
 
     @Test(arguments: ["elhsr", "clue"]) func bestOfNBooksNoScoringPass(kind: String) throws {
         let f = try Self.fitted()
-        let counter = CountingLayerDecoder(try #require(f.model as? any LayerStateDecoding))
+        let counter = CountingInspector(try #require(f.model as? any LayerStateDecoding))
         var settings = SearchSettings()
         settings.n = 4
         settings.seed = 2
