@@ -101,12 +101,14 @@ public enum Generator {
     ///   - extraProcessors: applied after the repetition penalty and before the sampling warpers
     ///     (where reward guides go).
     ///   - decode: turns a row's generated ids into text, for stop strings.
+    ///   - recorder: when given, every forward pass keeps each layer's states (`LayerStateRecorder`:
+    ///     the hidden-state verifiers' features); it must wrap `model` and be new for this call.
     ///   - onTokens: called after every step with the new token of each still-active row
     ///     (`nil` for rows that finished earlier); return false to stop early.
     public static func generate(
         model: any LanguageModel, prompts: [[Int]], parameters: GenerationParameters,
         extraProcessors: [LogitProcessor] = [], decode: (([Int]) -> String)? = nil,
-        timings: UnsafeMutablePointer<GenerationTimings>? = nil,
+        timings: UnsafeMutablePointer<GenerationTimings>? = nil, recorder: LayerStateRecorder? = nil,
         onTokens: (([Int?]) -> Bool)? = nil
     ) -> [GenerationResult] {
         precondition(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "generate: every prompt needs at least one token")
@@ -115,6 +117,7 @@ public enum Generator {
         let capacity = P + parameters.maxNewTokens
         precondition(capacity <= model.maxPositions || model.modelType != "gpt2",
                      "generate: \(capacity) positions exceed the model's \(model.maxPositions)")
+        precondition(recorder == nil || model.cacheRecomputeWidth == nil, "generate: a model that recomputes its cache cannot record layer states")
         var rng = RandomGenerator(seed: parameters.seed)
         let cache = model.makeCache(batch: B, capacity: capacity)
         // Left-pad the prompts; the mask grows by one column per step.
@@ -143,7 +146,8 @@ public enum Generator {
             let maskTensor: Tensor? = needsMask ? Tensor(shape: [B, maskRows[0].count], data: maskRows.flatMap { $0 }) : nil
             // Only the last position's logits are needed: project just those rows to the vocabulary.
             var logits: Tensor = withoutGradients {
-                let h = model.hiddenStates(input, attentionMask: maskTensor, cache: cache).value  // [B, T, C]
+                let h = recorder?.forward(input, attentionMask: maskTensor, cache: cache, step: step, generated: generated)
+                    ?? model.hiddenStates(input, attentionMask: maskTensor, cache: cache).value  // [B, T, C]
                 let T = h.shape[1], C = h.shape[2]
                 let last = Tensor(uninitializedShape: [B, C])
                 for b in 0 ..< B {
@@ -179,6 +183,8 @@ public enum Generator {
             input = IndexTensor(shape: [B, 1], data: next.map { Int32($0) })
             for b in 0 ..< B { maskRows[b].append(1); idRows[b].append(Int32(next[b])) }
         }
+        recorder?.finish(generated: generated, finished: finished, maskRows: needsMask ? maskRows : nil, padTokenID: parameters.padTokenID,
+                         cache: cache)
         return (0 ..< B).map {
             GenerationResult(tokens: generated[$0], finishReason: finished[$0] ?? .length, logProbs: logProbs[$0], entropies: entropies[$0])
         }

@@ -29,14 +29,15 @@ extension DecoderStack {
     }
 
     /// `LanguageModel.hiddenStates`: every layer then the final norm; with a cache, positions start at
-    /// the cached length and the cache advances by T.
-    func stackHiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?) -> Variable {
+    /// the cached length and the cache advances by T. `collect` gets each layer's output.
+    func stackHiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, collect: ((Variable) -> Void)? = nil) -> Variable {
         precondition(ids.rank == 2, "\(modelType): ids must be [B, T], got \(ids.shape)")
         let B = ids.shape[0], T = ids.shape[1]
         let positions = tokenPositions(start: cache?.length ?? 0, count: T, batch: B, attentionMask: attentionMask)
         var x = embedInputs(ids)
         for i in 0 ..< layerCount {
             x = decoderLayer(i, x, positions: positions, attentionMask: attentionMask, cache: cache)
+            collect?(x)
         }
         if let cache { cache.length += T }
         return finalNorm(x)

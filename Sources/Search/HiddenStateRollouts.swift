@@ -1,7 +1,8 @@
 // The training data of the hidden-state verifiers: verified rollouts of the policy itself. For each
 // prompt row it samples `rollouts` answers in one batch (seeded as the searchers seed prompt i, so a
 // run is reproducible), labels each with the CreditBench verifier (the row's "task" column), and
-// reads each answer's hidden-state features from one more policy pass (`HiddenStateFeatures`). ELHSR
+// reads each answer's hidden-state features as the decoder recorded them while sampling
+// (`LayerStateRecorder`; one more policy pass, `HiddenStateFeatures`, only for a policy that cannot). ELHSR
 // (arXiv 2505.12225) fits its head to them; CLUE (arXiv 2510.01591) averages their deltas.
 import Models
 import OnlineRL
@@ -18,10 +19,11 @@ public enum HiddenStateRollouts {
         out.reserveCapacity(prompts.count * rollouts)
         for (i, p) in prompts.enumerated() {
             var ledger = CostLedger()
-            let answers = policy.answers(policy.sample(p.ids, count: rollouts, seed: SearchSeeds.seed(seed, prompt: i, call: 0), ledger: &ledger))
+            let answers = policy.answers(policy.sample(p.ids, count: rollouts, seed: SearchSeeds.seed(seed, prompt: i, call: 0),
+                                                       hiddenStates: true, ledger: &ledger))
             let labels = try verifier.scores(p, answers, ledger: &ledger)
             for (a, y) in zip(answers, labels) {
-                var s = try HiddenStateFeatures.sample(model: model, prompt: p.ids, answer: a.ids, location: "\(p.location)").sample
+                var s = try a.hiddenStates ?? HiddenStateFeatures.sample(model: model, prompt: p.ids, answer: a.ids, location: "\(p.location)").sample
                 s.label = y
                 out.append(s)
             }

@@ -11,7 +11,8 @@ public struct GreedySearch: Searcher {
     public init() {}
     public func search(_ prompt: RLPrompt, index: Int, policy: SearchPolicy, scorer: (any SequenceScorer)?,
                        ledger: inout CostLedger) throws -> SearchResult {
-        let answer = policy.answers(policy.sample(prompt.ids, count: 1, seed: 0, greedy: true, ledger: &ledger))[0]
+        let answer = policy.answers(policy.sample(prompt.ids, count: 1, seed: 0, greedy: true,
+                                                  hiddenStates: scorer?.readsPolicyHiddenStates == true, ledger: &ledger))[0]
         let score = try scorer.map { try $0.scores(prompt, [answer], ledger: &ledger)[0] }
         return SearchResult(answer: answer, score: score.map(Double.init), samples: [answer], sampleScores: score.map { [Double($0)] } ?? [])
     }
@@ -26,7 +27,7 @@ public struct BestOfN: Searcher {
                        ledger: inout CostLedger) throws -> SearchResult {
         guard let scorer else { throw SearchError.invalidSetting("best-of-n needs --scorer") }
         let samples = policy.answers(policy.sample(prompt.ids, count: settings.n, seed: SearchSeeds.seed(settings.seed, prompt: index, call: 0),
-                                                   ledger: &ledger))
+                                                   hiddenStates: scorer.readsPolicyHiddenStates, ledger: &ledger))
         let scores = try scorer.scores(prompt, samples, ledger: &ledger)
         let best = argmax(scores)
         return SearchResult(answer: samples[best], score: Double(scores[best]), samples: samples, sampleScores: scores.map(Double.init))
@@ -46,7 +47,7 @@ public struct MajorityVote: Searcher {
                        ledger: inout CostLedger) throws -> SearchResult {
         if weighted && scorer == nil { throw SearchError.invalidSetting("weighted-majority needs --scorer") }
         let samples = policy.answers(policy.sample(prompt.ids, count: settings.n, seed: SearchSeeds.seed(settings.seed, prompt: index, call: 0),
-                                                   ledger: &ledger))
+                                                   hiddenStates: scorer?.readsPolicyHiddenStates == true, ledger: &ledger))
         let task = (prompt.columns["task"] as? String).flatMap(CreditTaskName.init(rawValue:))
         let answers = samples.map { AnswerExtraction.finalAnswer($0.text, task: task) }
         let scores = try scorer.map { try $0.scores(prompt, samples, ledger: &ledger).map(Double.init) }

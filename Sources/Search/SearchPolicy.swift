@@ -22,6 +22,8 @@ public struct Continuation: Sendable, Equatable {
     public var ids: [Int]
     /// True when it ended on a stop token or a stop string (the answer is complete).
     public var finished: Bool
+    /// Each layer's states from the decoding, when the call recorded them (`LayerStateRecorder`).
+    public var layerStates: LayerStateRecord? = nil
 }
 
 /// A model plus its decoding settings.
@@ -57,8 +59,10 @@ public final class SearchPolicy: @unchecked Sendable {
     ///   - greedy: argmax instead of the sampling settings.
     ///   - extraStops: stop strings for this call only (a step delimiter); a row that stops on one
     ///     is not `finished` unless it also holds one of the answer's own stop strings.
+    ///   - hiddenStates: keep each layer's states while decoding (for a scorer that reads them) when
+    ///     the model can; the one extra step this may take is booked as policy decode.
     public func continueContexts(_ contexts: [[Int]], copies: Int = 1, maxNewTokens: Int, seed: UInt64, greedy: Bool = false,
-                                 extraStops: [String] = [], ledger: inout CostLedger) -> [Continuation] {
+                                 extraStops: [String] = [], hiddenStates: Bool = false, ledger: inout CostLedger) -> [Continuation] {
         let rows = contexts.flatMap { [[Int]](repeating: $0, count: copies) }
         guard !rows.isEmpty, maxNewTokens > 0 else { return rows.map { _ in Continuation(ids: [], finished: false) } }
         var p = parameters
@@ -69,37 +73,46 @@ public final class SearchPolicy: @unchecked Sendable {
         var steps = 0
         let decode: ([Int]) -> String = { [tokenizer] in tokenizer.decode($0, skipSpecialTokens: true) }
         let P = contexts.map(\.count).max() ?? 0
+        let recorder = hiddenStates ? LayerStateRecorder(model: model, maxNewTokens: maxNewTokens) : nil
         let results: [GenerationResult]
         if sharePrefixes && copies > 1 || trie != nil {
             let columns: Int
             (results, steps, columns) = SharedPrefixDecoding.generate(model: model, contexts: contexts, copies: copies, parameters: p,
-                                                                      decode: p.stopStrings.isEmpty ? nil : decode, trie: trie)
+                                                                      decode: p.stopStrings.isEmpty ? nil : decode, trie: trie,
+                                                                      recorder: recorder)
             ledger.recordGeneration(rows: rows.count, contextLength: P, steps: steps)
             let saved = rows.count * P - contexts.count * columns
             ledger.policy.prefillTokens -= saved
             ledger.policyPrefillSaved += saved
         } else {
-            results = Generator.generate(model: model, prompts: rows, parameters: p, decode: p.stopStrings.isEmpty ? nil : decode) { _ in
+            results = Generator.generate(model: model, prompts: rows, parameters: p, decode: p.stopStrings.isEmpty ? nil : decode,
+                                         recorder: recorder) { _ in
                 steps += 1
                 return true
             }
             ledger.recordGeneration(rows: rows.count, contextLength: P, steps: steps)
         }
-        return results.map { r in
+        if let recorder {
+            ledger.policy.decodeTokens += recorder.extraPositions
+            ledger.policy.forwardCalls += recorder.extraForwardCalls
+        }
+        return results.enumerated().map { i, r in
             let ended: Bool
             switch r.finishReason {
             case .stopToken: ended = true
             case .stopString: ended = parameters.stopStrings.contains { decode(r.tokens).contains($0) }
             case .length: ended = false
             }
-            return Continuation(ids: r.tokens, finished: ended)
+            return Continuation(ids: r.tokens, finished: ended, layerStates: recorder?.records[i])
         }
     }
 
-    /// `count` samples of whole answers to one prompt, in one batch.
-    public func sample(_ prompt: [Int], count: Int, seed: UInt64, greedy: Bool = false, ledger: inout CostLedger) -> [Continuation] {
+    /// `count` samples of whole answers to one prompt, in one batch (`hiddenStates`: with each
+    /// layer's states, as `continueContexts` records them).
+    public func sample(_ prompt: [Int], count: Int, seed: UInt64, greedy: Bool = false, hiddenStates: Bool = false,
+                       ledger: inout CostLedger) -> [Continuation] {
         continueContexts([prompt], copies: count, maxNewTokens: parameters.maxNewTokens, seed: seed, greedy: greedy,
-                         ledger: &ledger)
+                         hiddenStates: hiddenStates, ledger: &ledger)
     }
 
     /// The generated ids without a final stop token (what scorers and verifiers read).

@@ -80,10 +80,11 @@ public struct SearchResult: Sendable {
     public var samples: [Answer] = []
     public var sampleScores: [Double] = []
 
+    /// Recorded hidden states are dropped: they served the scorer and are large.
     public init(answer: Answer, score: Double?, samples: [Answer] = [], sampleScores: [Double] = []) {
-        self.answer = answer
+        self.answer = answer.withoutHiddenStates
         self.score = score
-        self.samples = samples
+        self.samples = samples.map(\.withoutHiddenStates)
         self.sampleScores = sampleScores
     }
 }
@@ -110,11 +111,13 @@ public struct SearcherEntry: RegistryEntry {
 }
 
 extension SearchPolicy {
-    /// Answers (stop token dropped, text decoded) of continuations.
+    /// Answers (stop token dropped, text decoded) of continuations, with their hidden-state
+    /// features when the call recorded them and there is no `prefix` (whose states it did not keep).
     func answers(_ continuations: [Continuation], prefix: [Int] = []) -> [Answer] {
         continuations.map { c in
             let ids = body(prefix + c.ids)
-            return Answer(ids: ids, text: text(ids))
+            let states = prefix.isEmpty ? c.layerStates.flatMap { HiddenStateFeatures.sample(from: $0, count: ids.count) } : nil
+            return Answer(ids: ids, text: text(ids), hiddenStates: states)
         }
     }
 }

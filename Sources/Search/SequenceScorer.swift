@@ -8,11 +8,18 @@ import OnlineRL
 public struct Answer: Sendable, Equatable {
     public var ids: [Int]
     public var text: String
+    /// The policy's hidden-state features of this answer, recorded while it was decoded when a
+    /// hidden-state verifier will score it (`RecordedHiddenStates.swift`); nil otherwise. A cache of
+    /// numbers the policy computed, not part of the answer: equality ignores it.
+    public var hiddenStates: HiddenStateSample?
 
-    public init(ids: [Int], text: String) {
+    public init(ids: [Int], text: String, hiddenStates: HiddenStateSample? = nil) {
         self.ids = ids
         self.text = text
+        self.hiddenStates = hiddenStates
     }
+
+    public static func == (a: Answer, b: Answer) -> Bool { a.ids == b.ids && a.text == b.text }
 }
 
 /// Scores candidate answers of one prompt.
@@ -23,6 +30,9 @@ public protocol SequenceScorer: AnyObject {
     func scores(_ prompt: RLPrompt, _ answers: [Answer], ledger: inout CostLedger) throws -> [Float]
     /// V(x, y_≤t) of partial answers (a process reward or value of the prefix).
     func prefixScores(_ prompt: RLPrompt, _ prefixes: [Answer], ledger: inout CostLedger) throws -> [Float]
+    /// True when the scorer reads the policy's own hidden states: searchers then ask the policy to
+    /// record them while sampling (`Answer.hiddenStates`). False by default.
+    var readsPolicyHiddenStates: Bool { get }
 }
 
 /// Search settings or inputs that cannot work (exit code 64 for settings, 65 for a prompt row).

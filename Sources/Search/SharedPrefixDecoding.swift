@@ -19,8 +19,10 @@ enum SharedPrefixDecoding {
     /// `Generator.generate` on `contexts` each repeated `copies` times (context-major row order),
     /// prefilling every context once (from `trie`'s stored positions when given). Returns the results,
     /// the forward passes run and the prefill columns run per context (P without a trie).
+    /// A `recorder` keeps each layer's states as `Generator.generate` does.
     static func generate(model: any LanguageModel, contexts: [[Int]], copies: Int, parameters: GenerationParameters,
-                         decode: (([Int]) -> String)?, trie: TrieKVCache? = nil) -> (results: [GenerationResult], steps: Int, prefillColumns: Int) {
+                         decode: (([Int]) -> String)?, trie: TrieKVCache? = nil,
+                         recorder: LayerStateRecorder? = nil) -> (results: [GenerationResult], steps: Int, prefillColumns: Int) {
         precondition(!contexts.isEmpty && contexts.allSatisfy { !$0.isEmpty } && copies >= 1, "shared-prefix decoding: empty input")
         let R = contexts.count, B = R * copies
         let P = contexts.map(\.count).max()!
@@ -42,11 +44,13 @@ enum SharedPrefixDecoding {
             ?? model.makeCache(batch: R, capacity: capacity)
         // Prefill the distinct contexts; keep the last position's logits, one row per context.
         let first: Tensor = withoutGradients {
-            let h = model.hiddenStates(IndexTensor(shape: [R, T], data: ids), attentionMask: needsMask ? Tensor(shape: [R, P], data: mask) : nil,
-                                       cache: small).value
+            let input = IndexTensor(shape: [R, T], data: ids), maskTensor = needsMask ? Tensor(shape: [R, P], data: mask) : nil
+            let h = recorder?.forward(input, attentionMask: maskTensor, cache: small, step: 0, generated: [])
+                ?? model.hiddenStates(input, attentionMask: maskTensor, cache: small).value
             return lastLogits(model, h)
         }
         let cache = small.selectRows(source)
+        recorder?.selectRows(source)
         let V = first.shape[1]
         var logits = Tensor(uninitializedShape: [B, V])
         for b in 0 ..< B { (logits.unsafeMutablePointer + b * V).update(from: first.unsafePointer + source[b] * V, count: V) }
@@ -61,7 +65,10 @@ enum SharedPrefixDecoding {
         for step in 0 ..< parameters.maxNewTokens {
             if let input {
                 let maskTensor: Tensor? = needsMask ? Tensor(shape: [B, maskRows[0].count], data: maskRows.flatMap { $0 }) : nil
-                logits = withoutGradients { lastLogits(model, model.hiddenStates(input, attentionMask: maskTensor, cache: cache).value) }
+                logits = withoutGradients {
+                    lastLogits(model, recorder?.forward(input, attentionMask: maskTensor, cache: cache, step: step, generated: generated)
+                        ?? model.hiddenStates(input, attentionMask: maskTensor, cache: cache).value)
+                }
                 steps += 1
             }
             let context = DecodingContext(prompts: prompts, generated: generated, step: step)
@@ -84,6 +91,8 @@ enum SharedPrefixDecoding {
             let fed = (0 ..< B).map { prompts[$0].count + min(generated[$0].count, steps - 1) }
             trie.insert((0 ..< B).map { prompts[$0] + generated[$0] }, from: cache, offsets: prompts.map { P - $0.count }, counts: fed)
         }
+        recorder?.finish(generated: generated, finished: finished, maskRows: needsMask ? maskRows : nil, padTokenID: parameters.padTokenID,
+                         cache: cache)
         return ((0 ..< B).map { GenerationResult(tokens: generated[$0], finishReason: finished[$0] ?? .length) }, steps, T)
     }
 

@@ -27,6 +27,8 @@ struct GenerateBench: ParsableCommand {
     @Option(help: "Candidates per step for RAD / ARGS / PAD.") var guideTopK: Int = 10
     @Option(parsing: .upToNextOption, help: "With --model: weight storages to time in the same run (f32, bf16, q8_0, keep).")
     var weights: [WeightFormat] = [.f32]
+    @Flag(help: "Also time decoding that keeps every layer's states (what the hidden-state verifiers read), beside plain decoding.")
+    var recordStates = false
     @OptionGroup var options: BenchOptions
 
     func validate() throws {
@@ -59,6 +61,7 @@ struct GenerateBench: ParsableCommand {
                        "median_new_tokens_per_s", "median_decode_ms_per_step", "peak_rss_mib"]
         if model != nil && weights != [.f32] { columns.insert("weights", at: 2) }
         if !guide.isEmpty { columns.insert("guide", at: 2); columns += ["decode_slowdown", "guide_forward_tokens_per_step"] }
+        if recordStates { columns += ["record_slowdown"] }
         emit(rows, json: options.json, columns: columns)
     }
 
@@ -68,8 +71,10 @@ struct GenerateBench: ParsableCommand {
         for batch in batch {
             var plain = measure(model: m, label: label, batch: batch)
             if let format { plain["weights"] = format.rawValue }
+            let states = recordStates ? [try statesRow(model: m, label: label, batch: batch, plain: plain)] : []
             guard !guide.isEmpty else {
                 rows.append(plain)
+                rows += states
                 continue
             }
             let environment = GuideEnvironment(policy: m, tokenizer: tokenizer)
@@ -86,12 +91,23 @@ struct GenerateBench: ParsableCommand {
             if let a = g["decode_ms_per_step"] as? Double, let b = plain["decode_ms_per_step"] as? Double, b > 0 {
                 g["decode_slowdown"] = a / b
             }
-            rows += [plain, g]
+            rows += [plain, g] + states
         }
         return rows
     }
 
-    func measure(model: any LanguageModel, label: String, batch: Int, processors: [LogitProcessor] = []) -> [String: Any] {
+    /// Plain decoding again with a `LayerStateRecorder`, and its time over plain decoding's.
+    func statesRow(model: any LanguageModel, label: String, batch: Int, plain: [String: Any]) throws -> [String: Any] {
+        guard LayerStateRecorder(model: model, maxNewTokens: newTokens) != nil else {
+            throw ValidationError("--record-states: \(model.modelType) does not hand out its layer states while decoding")
+        }
+        var row = measure(model: model, label: label, batch: batch, recordStates: true)
+        row["case"] = "generate+states"
+        if let a = row["decode_ms_per_step"] as? Double, let b = plain["decode_ms_per_step"] as? Double, b > 0 { row["record_slowdown"] = a / b }
+        return row
+    }
+
+    func measure(model: any LanguageModel, label: String, batch: Int, processors: [LogitProcessor] = [], recordStates: Bool = false) -> [String: Any] {
         var rng = RandomGenerator(seed: 1)
         let V = UInt64(model.vocabularySize)
         let prompts = (0 ..< batch).map { _ in (0 ..< promptLength).map { _ in Int(rng.next() % V) } }
@@ -100,7 +116,8 @@ struct GenerateBench: ParsableCommand {
         for i in 0 ..< options.warmup + options.repeats {
             var t = GenerationTimings()
             let t0 = DispatchTime.now().uptimeNanoseconds
-            _ = Generator.generate(model: model, prompts: prompts, parameters: params, extraProcessors: processors, timings: &t)
+            _ = Generator.generate(model: model, prompts: prompts, parameters: params, extraProcessors: processors, timings: &t,
+                                   recorder: recordStates ? LayerStateRecorder(model: model, maxNewTokens: newTokens) : nil)
             let total = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             if i >= options.warmup { runs.append((total, t.prefillSeconds, t.decodeSeconds / Double(max(t.decodeSteps, 1)))) }
         }
