@@ -100,27 +100,18 @@ public enum RLDemoAuxiliary {
                 continue
             }
             let t0 = ContinuousClock.now
-            var c = TrainingConfiguration()
-            c.model = sftPath
-            c.out = runs.appendingPathComponent("auxiliary-\(m.rawValue)").path
-            c.seed = seed
-            c.maxSteps = s.auxiliarySteps
-            c.batchSize = s.auxiliaryBatch
-            c.learningRate = s.auxiliaryLearningRate
-            c.warmupSteps = 0
-            c.schedule = "cosine"
-            c.maxLength = 128
+            var c = TrainingConfiguration.demoRun(m == .rewriter ? .sft : .reward, model: sftPath,
+                                                  out: runs.appendingPathComponent("auxiliary-\(m.rawValue)").path, seed: seed,
+                                                  steps: s.auxiliarySteps, batch: s.auxiliaryBatch, learningRate: s.auxiliaryLearningRate)
             switch m {
             case .rewriter:
                 // `tokenalign data rewrites` rows, from the credit run's own pairs, then `tokenalign sft`.
                 let data = runs.deletingLastPathComponent().appendingPathComponent("data")
-                c.task = .sft
                 c.data = try writeRewrites(from: pairs, task: task, to: data.appendingPathComponent("rewrites.jsonl"))
                 c.evalData = try writeRewrites(from: inputs.creditRun.appendingPathComponent("data/eval_pairs.jsonl").path, task: task,
                                                to: data.appendingPathComponent("eval_rewrites.jsonl"))
             case .segmentRM:
                 // `tokenalign reward --kind segment` on the credit run's pairs.
-                c.task = .reward
                 c.rewardKind = "segment"
                 c.segmentEntropyThreshold = s.segmentEntropyThreshold
                 c.data = pairs
