@@ -32,7 +32,7 @@ public enum RLDemo {
             _ = try CreditDemo.run(cs, folder: creditRun) { event in if case .stage(let s) = event { log(.note("creditbench demo: \(s)")) } }
         }
         let creditSettings = try readJSON(CreditDemoSettings.self, from: creditRun.appendingPathComponent("settings.json"))
-        let inputs = RLDemoInputs(creditRun: creditRun)
+        let inputs = RLDemoInputs(creditRun: creditRun, auxiliary: folder.appendingPathComponent("auxiliary"))
         for label in settings.methods {
             for need in method(label)?.needs ?? [] where !FileManager.default.fileExists(atPath: inputs.model(need)) {
                 throw DemoError.invalidSetting("credit_run \(creditRun.path) has no models/\(need), which \(label) reads; run `tokenalign demo` with dpo among its methods")
@@ -80,6 +80,11 @@ public enum RLDemo {
         let startEval = evaluator.accuracies(sft.model, seed: 0x57A7)
         log(.note(String(format: "start: greedy %.3f, sampled %.3f on the held-out prompts", mean(startEval.greedy), mean(startEval.sampled.joined()))))
 
+        // The models some methods train themselves from the credit run's pairs (reused when finished).
+        let auxiliary = try RLDemoAuxiliary.prepare(RLDemoAuxiliary.needed(by: settings.methods), settings: settings, inputs: inputs, task: task,
+                                                    seed: creditSettings.seed, sftPath: sftPath, runs: folder.appendingPathComponent("runs"),
+                                                    timer: &timer, log: log)
+
         // 3. Every method × seed from the same start, the same number of sampled completions.
         var runs: [RLDemoRun] = []
         for label in settings.methods {
@@ -98,7 +103,7 @@ public enum RLDemo {
                                   modelParameters: sft.model.parameterCount(), startGreedy: startEval.greedy, startSampled: startEval.sampled,
                                   trainPrompts: train.count, heldOutPrompts: heldOut.count,
                                   rows: summarise(runs, settings: settings, prompts: heldOut.count), runs: runs,
-                                  stages: timer.stages, wallSeconds: StageTimer.seconds(since: start))
+                                  stages: timer.stages, wallSeconds: StageTimer.seconds(since: start), auxiliary: auxiliary)
         try write(result, to: folder)
         return result
     }
@@ -264,6 +269,7 @@ public enum RLDemo {
             }
             out.wallSeconds += r.wallSeconds
             out.stages += r.stages
+            if let more = r.auxiliary { out.auxiliary = (out.auxiliary ?? []) + more }
         }
         out.rows = summarise(out.runs, settings: out.settings, prompts: out.heldOutPrompts)
         return out

@@ -5,10 +5,16 @@ import Foundation
 import Objectives
 import OnlineRL
 
-/// Where a method's auxiliary models come from: a finished CreditBench demo run folder.
+/// Where a method's auxiliary models come from: a finished CreditBench demo run folder, and the
+/// rl run's own `auxiliary/` folder for the models the demo trains itself (`RLDemoAuxiliary`).
 public struct RLDemoInputs: Sendable {
     public var creditRun: URL
+    public var auxiliary: URL
     func model(_ name: String) -> String { creditRun.appendingPathComponent("models/\(name)").path }
+    /// The folder of a model the demo trains itself.
+    func trained(_ m: RLDemoAuxiliaryModel) -> String { auxiliary.appendingPathComponent(m.rawValue).path }
+    /// The rewriter's template file (`rlmec:DIR,FILE`).
+    var rewriteTemplate: String { auxiliary.appendingPathComponent(RLDemoAuxiliary.templateFile).path }
 }
 
 /// One method of the comparison: how it sets up the shared online-RL loop.
@@ -20,6 +26,8 @@ public struct RLDemoMethod: Sendable {
     /// The method it changes one thing of, for the paired comparison that isolates that change
     /// (GRPO's variants against GRPO, PPO's against PPO, ABC against PPO on the same RM).
     public var baseline = "grpo"
+    /// Models it trains inside the demo from the credit run's data (`RLDemoAuxiliary`), once per run.
+    public var trains: [RLDemoAuxiliaryModel] = []
     let configure: @Sendable (inout OnlineRLConfiguration, RLDemoSettings, RLDemoInputs) -> Void
 }
 
@@ -135,6 +143,19 @@ extension RLDemo {
         },
         RLDemoMethod(label: "quark", summary: "Quark: NLL on the reward-quantile pool behind control prefixes (5 quantiles), KL \(QuarkLoss.defaultKLCoefficient) and entropy \(QuarkLoss.defaultEntropyCoefficient) over the vocabulary; rollouts behind the best prefix") { c, _, _ in
             c.policyLoss = "quark"
+        },
+        // RLMEC's objective is a clipped token-level surrogate weighted by each token's own reward,
+        // with a KL to the SFT model: PPO's shape, and a per-token estimator (GAE) keeps where the
+        // reward is, which GRPO's group normalisation of the summed reward would discard.
+        RLDemoMethod(label: "rlmec", summary: "RLMEC: PPO on a minimal-edit rewriter's clipped token probabilities alone (the rewriter: the SFT model fine-tuned in the run on the credit run's pairs)",
+                     baseline: "ppo", trains: [.rewriter]) { c, s, i in
+            ppo(&c, s)
+            c.rewards = ["rlmec:\(i.trained(.rewriter)),\(i.rewriteTemplate)"]
+        },
+        RLDemoMethod(label: "segment-rm", summary: "Segment RM: PPO on a segment reward model's rewards alone, spread over the SFT model's entropy segments (the RM trained in the run on the credit run's pairs)",
+                     baseline: "ppo", trains: [.segmentRM]) { c, s, i in
+            ppo(&c, s)
+            c.rewards = ["segment-rm:\(i.trained(.segmentRM))"]
         },
     ]
 

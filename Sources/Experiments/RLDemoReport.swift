@@ -45,6 +45,15 @@ enum RLDemoReport {
             report.add(.paragraph("Wrong rollouts of each method's last training step (first seed): red = negative advantage, green = positive; the verifier's first wrong token is outlined."))
             report.add(.heatmaps(maps))
         }
+        if let aux = r.auxiliary, !aux.isEmpty {
+            report.add(.heading("Models trained in this run"))
+            report.add(.paragraph("From the credit run's pairs, with the demo's auxiliary budget; held-out metrics on its held-out pairs (a reused model was trained by an earlier run with the same budget)."))
+            report.add(.table(Table(headers: ["model", "rows", "steps × batch, lr", "held-out", "seconds", "reused"], rows: aux.map { a in
+                [a.budget.model.rawValue, "\(a.rows)", "\(a.budget.steps) × \(a.budget.batch), \(a.budget.learningRate)",
+                 a.heldOut.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3f", $0.value))" }.joined(separator: ", "),
+                 String(format: "%.0f", a.seconds), a.reused ? "yes" : "no"]
+            })))
+        }
         report.add(.heading("Stage times"))
         report.add(.table(Table(headers: ["stage", "seconds"], rows: r.stages.map { [$0.stage, String(format: "%.1f", $0.seconds)] })))
         return report

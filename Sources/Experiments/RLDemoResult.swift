@@ -89,4 +89,7 @@ public struct RLDemoResult: Codable, Sendable {
     public var runs: [RLDemoRun]
     public var stages: [StageTime]
     public var wallSeconds: Double
+    /// The models the run trained (or reused) for its methods (`RLDemoAuxiliary`); nil in results
+    /// written before there were any.
+    public var auxiliary: [RLDemoAuxiliaryRecord]? = nil
 }

@@ -21,13 +21,22 @@ public struct RLDemoSettings: DemoSettings, Sendable, Equatable {
     public var evalSamples = 2
     public var heatmaps = 2
     public var bootstrapResamples = 1000
+    /// The budget of the models a method trains inside the demo (`RLDemoAuxiliary`): the CreditBench
+    /// demo's own auxiliary budget (its sequence and token RMs), so they match the credit run's RMs.
+    public var auxiliarySteps = 150
+    public var auxiliaryBatch = 16
+    public var auxiliaryLearningRate: Float = 5e-4
+    /// Where the segment RM cuts: the SFT sort model's next-token entropy on its demonstrations has
+    /// median 0.03, 90th percentile 0.29 and maximum 1.17 nats, so the paper's 2 (for a large
+    /// vocabulary) would cut nowhere; 0.2 cuts about 2.2 times per answer, about 3 segments.
+    public var segmentEntropyThreshold: Float = 0.2
 
     public init() {}
 
     /// The CI-sized run: the quick CreditBench demo as the start, six methods besides GRPO, two seeds.
     public static var quick: RLDemoSettings {
         var s = RLDemoSettings()
-        s.methods = ["grpo", "ppo-token-credit", "rto", "abc", "oreal", "thr", "quark"]
+        s.methods = ["grpo", "ppo-token-credit", "rto", "abc", "oreal", "thr", "quark", "rlmec", "segment-rm"]
         s.seeds = [0, 1]
         s.creditPreset = "quick"
         s.trainPrompts = 300
@@ -37,6 +46,7 @@ public struct RLDemoSettings: DemoSettings, Sendable, Equatable {
         s.evalSamples = 1
         s.heatmaps = 1
         s.bootstrapResamples = 200
+        s.auxiliarySteps = 20
         return s
     }
 
@@ -63,6 +73,11 @@ public struct RLDemoSettings: DemoSettings, Sendable, Equatable {
             S("eval_every", \.evalEvery, "Evaluate every this many steps.", rule: .atLeast(1)),
             S("eval_samples", \.evalSamples, "Sampled completions (T = 1) per held-out prompt for the sampled accuracy and the KL.", rule: .atLeast(1)),
             S("bootstrap_resamples", \.bootstrapResamples, "Bootstrap resamples for confidence intervals.", rule: .atLeast(1)),
+            S("auxiliary_steps", \.auxiliarySteps, "Training steps of each model a method trains in the run from the credit run's pairs (rlmec's rewriter, segment-rm's reward model); kept under auxiliary/ and reused by a later run with the same budget.", rule: .atLeast(1)),
+            S("auxiliary_batch", \.auxiliaryBatch, "Batch size of those models.", rule: .atLeast(1)),
+            S("auxiliary_learning_rate", \.auxiliaryLearningRate, "Learning rate of those models.", rule: positiveRate),
+            S("segment_entropy_threshold", \.segmentEntropyThreshold, "segment-rm: the SFT model's next-token entropy (nats) at which a segment is cut.",
+              rule: SettingRule("a finite number ≥ 0") { $0.isFinite && $0 >= 0 }),
         ])
     }
 

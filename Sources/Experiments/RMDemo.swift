@@ -196,17 +196,8 @@ public final class RMDemo {
     /// saves it under `models/LABEL`; returns that folder.
     func train(label: String, seed: UInt64, sftPath: String, _ configure: (inout TrainingConfiguration) -> Void) throws -> String {
         let s = settings
-        var c = TrainingConfiguration()
-        c.task = .reward
-        c.model = sftPath
-        c.out = url("runs/\(label)").path
-        c.seed = seed
-        c.maxSteps = s.rmSteps
-        c.batchSize = s.rmBatch
-        c.learningRate = s.rmLearningRate
-        c.warmupSteps = 0
-        c.schedule = "cosine"
-        c.maxLength = 128
+        var c = TrainingConfiguration.demoRun(.reward, model: sftPath, out: url("runs/\(label)").path, seed: seed, steps: s.rmSteps,
+                                              batch: s.rmBatch, learningRate: s.rmLearningRate)
         c.beta = s.beta
         configure(&c)
         do { try FileManager.default.createDirectory(atPath: c.out, withIntermediateDirectories: true) } catch {

@@ -65,9 +65,23 @@ public enum RLMECRewriting {
               let problem = pair["prompt"] as? String, let wrong = pair["rejected"] as? String,
               let edited = pair[TokenLabelRows.editedColumn] as? String else { return nil }
         let answer = task.example(seed: seed, index: index).answer
-        return ["prompt": prompt(problem: problem, solution: answer, prediction: wrong, template: template), "completion": edited,
-                "problem": problem, "solution": answer, "prediction": wrong, "task": task.name,
-                "error_kind": pair["rejected_error_kind"] ?? NSNull()]
+        return row(problem: problem, solution: answer, prediction: wrong, corrected: edited, task: task.name,
+                   errorKind: pair["rejected_error_kind"], template: template)
+    }
+
+    /// A rewriting row for a given wrong prediction of `example` (e.g. a sampled one from a pairs
+    /// file, as `tokenalign demo rl` builds its rewriter's data), its rewrite the verifier's minimal
+    /// edit; nil when the prediction is correct or the verifier proposes no edit.
+    public static func row(_ task: any CreditTask, _ example: CreditExample, prediction: String, template: String = template) -> [String: Any]? {
+        guard let edit = task.verify(prediction, for: example).edit else { return nil }
+        return row(problem: example.prompt, solution: example.answer, prediction: prediction, corrected: edit.corrected, task: task.name,
+                   errorKind: nil, template: template)
+    }
+
+    static func row(problem: String, solution: String, prediction: String, corrected: String, task: String, errorKind: Any?,
+                    template: String) -> [String: Any] {
+        ["prompt": prompt(problem: problem, solution: solution, prediction: prediction, template: template), "completion": corrected,
+         "problem": problem, "solution": solution, "prediction": prediction, "task": task, "error_kind": errorKind ?? NSNull()]
     }
 }
 

@@ -1,3 +1,5 @@
+import CreditBench
+import Datasets
 @testable import Experiments
 import Foundation
 import Objectives
@@ -28,7 +30,8 @@ import Testing
         // GRPO's advantage is one number per sequence: it localises exactly at chance.
         for r in a.runs where r.method == "grpo" && r.wrongRollouts > 0 { #expect(abs(r.advantageTop1 - r.advantageTop1Chance) < 1e-9) }
         for f in ["settings.json", "results.json", "report.md", "report.html", "credit/models/sft/model.safetensors", "credit/models/dpo/model.safetensors",
-                  "data/train_prompts.jsonl", "data/eval_prompts.jsonl"] {
+                  "data/train_prompts.jsonl", "data/eval_prompts.jsonl", "data/rewrites.jsonl", "auxiliary/rewrite-template.txt",
+                  "auxiliary/rewriter/model.safetensors", "auxiliary/segment-rm/model.safetensors", "auxiliary/rewriter.json", "auxiliary/segment-rm.json"] {
             #expect(FileManager.default.fileExists(atPath: base.appendingPathComponent("a/\(f)").path), "missing \(f)")
         }
         var again = s
@@ -41,6 +44,13 @@ import Testing
         #expect(a.runs.map(\.curve) == b.runs.map(\.curve))
         #expect(a.runs.map(\.heatmaps) == b.runs.map(\.heatmaps))
 
+        // The rewriter and the segment RM trained once each, in both runs, with the same held-out numbers.
+        #expect(a.auxiliary?.map(\.budget.model) == [.rewriter, .segmentRM])
+        #expect(a.auxiliary?.allSatisfy { !$0.reused && $0.rows > 0 && !$0.heldOut.isEmpty && $0.budget.steps == s.auxiliarySteps } == true)
+        #expect(a.auxiliary?.map(\.heldOut) == b.auxiliary?.map(\.heldOut))
+        #expect(a.stages.contains { $0.stage == "auxiliary rewriter" } && a.stages.contains { $0.stage == "auxiliary segment-rm" })
+        try checkAuxiliary(s, run: base.appendingPathComponent("a"), trained: try #require(a.auxiliary))
+
         // Own baselines: ABC is paired with PPO on the same RM when that ran; here it did not.
         #expect(a.rows.first { $0.method == "abc" }?.baseline == nil)
         #expect(a.rows.first { $0.method == "grpo" }?.baseline == nil)
@@ -52,7 +62,7 @@ import Testing
             r.runs = a.runs.filter { methods.contains($0.method) }
             return r
         }
-        let combined = try RLDemo.combine([part(["grpo", "ppo-token-credit"]), part(["grpo", "rto", "abc", "oreal", "thr", "quark"])])
+        let combined = try RLDemo.combine([part(["grpo", "ppo-token-credit"]), part(["grpo", "rto", "abc", "oreal", "thr", "quark", "rlmec", "segment-rm"])])
         #expect(combined.settings.methods == s.methods)
         #expect(combined.rows.map(\.sampledAccuracy) == a.rows.map(\.sampledAccuracy))
         #expect(combined.rows.map(\.sampledDifference) == a.rows.map(\.sampledDifference))
@@ -73,11 +83,47 @@ import Testing
         #expect { try RLDemo.run(lacking, folder: base.appendingPathComponent("c")) } throws: { "\($0)".contains("models/dpo") }
     }
 
+    /// The models the quick run `run` trained: the rewriter's rows are the credit pairs' wrong answers
+    /// with the verifier's correction, the segment RM records its threshold, and a finished model is
+    /// reused for the same budget and not for another.
+    func checkAuxiliary(_ s: RLDemoSettings, run: URL, trained: [RLDemoAuxiliaryRecord]) throws {
+        let inputs = RLDemoInputs(creditRun: run.appendingPathComponent("credit"), auxiliary: run.appendingPathComponent("auxiliary"))
+        let creditSettings = try readJSON(CreditDemoSettings.self, from: inputs.creditRun.appendingPathComponent("settings.json"))
+        let task = try creditSettings.makeTask()
+        let rows = try JSONLReader.read(run.appendingPathComponent("data/rewrites.jsonl").path)
+        #expect(rows.count == trained[0].rows)
+        for row in rows {
+            let problem = try #require(row.object["problem"] as? String), prediction = try #require(row.object["prediction"] as? String)
+            let rewrite = try #require(row.object["completion"] as? String)
+            let example = try task.example(fromPrompt: problem)
+            #expect(task.verify(rewrite, for: example).isCorrect && !task.verify(prediction, for: example).isCorrect)
+            #expect(row.object["prompt"] as? String
+                == RLMECRewriting.prompt(problem: problem, solution: example.answer, prediction: prediction, template: RLDemoAuxiliary.template))
+        }
+        #expect(RLMECRewriting.row(task, task.example(seed: 3, index: 0), prediction: task.example(seed: 3, index: 0).completion) == nil)
+        let config = try String(contentsOfFile: inputs.trained(.segmentRM) + "/config.json", encoding: .utf8)
+        #expect(config.contains("tokenalign_segment_entropy_threshold"))
+        #expect(try String(contentsOfFile: inputs.rewriteTemplate, encoding: .utf8) == RLDemoAuxiliary.template)
+
+        var timer = StageTimer()
+        let again = try RLDemoAuxiliary.prepare([.rewriter, .segmentRM], settings: s, inputs: inputs, task: task, seed: creditSettings.seed,
+                                                sftPath: inputs.model("sft"), runs: run.appendingPathComponent("runs"), timer: &timer, log: { _ in })
+        #expect(again.allSatisfy(\.reused) && again.map(\.heldOut) == trained.map(\.heldOut) && again.map(\.budget) == trained.map(\.budget))
+        for record in trained {
+            let stamp = inputs.auxiliary.appendingPathComponent("\(record.budget.model.rawValue).json")
+            var other = record.budget
+            other.steps += 1
+            #expect(RLDemoAuxiliary.finished(stamp, budget: other, folder: inputs.trained(record.budget.model)) == nil)
+            #expect(RLDemoAuxiliary.finished(stamp, budget: record.budget, folder: "/nonexistent") == nil)
+            #expect(RLDemoAuxiliary.finished(stamp, budget: record.budget, folder: inputs.trained(record.budget.model)) != nil)
+        }
+    }
+
     /// Every method the demo offers sets up a run the trainer accepts: valid settings, registered
     /// estimator, policy loss and reward functions, one weight per reward, and every auxiliary model it
     /// declares in `needs` is one it reads (checked before anything trains).
     @Test func everyMethodConfiguresAValidRun() throws {
-        let inputs = RLDemoInputs(creditRun: URL(fileURLWithPath: "/credit"))
+        let inputs = RLDemoInputs(creditRun: URL(fileURLWithPath: "/credit"), auxiliary: URL(fileURLWithPath: "/rl/auxiliary"))
         let settings = RLDemoSettings()
         for m in RLDemo.methods {
             let c = RLDemo.configuration(m, seed: 0, settings: settings, inputs: inputs, sftPath: "/credit/models/sft",
@@ -89,10 +135,20 @@ import Testing
             for r in c.rewards { _ = try RewardFunctions.registry.entry(named: String(r.prefix { $0 != ":" })) }
             if let w = c.rewardWeights { #expect(w.count == c.rewards.count, "\(m.label)") }
             for need in m.needs { #expect(c.rewards.contains { $0.hasSuffix("models/\(need)") }, "\(m.label) reads models/\(need)") }
+            for model in m.trains { #expect(c.rewards.contains { $0.contains(inputs.trained(model)) }, "\(m.label) reads \(model)") }
             #expect(RLDemo.method(m.baseline) != nil, "\(m.label)'s baseline \(m.baseline)")
         }
         #expect(Set(RLDemo.methods.map(\.label)).count == RLDemo.methods.count)
         for label in ["thr", "quark", "fine-grained-rlhf"] { #expect(RLDemo.method(label) != nil) }
+        // RLMEC and the segment RM: PPO on the model the demo trains, paired with PPO.
+        for (label, model) in [("rlmec", RLDemoAuxiliaryModel.rewriter), ("segment-rm", .segmentRM)] {
+            let m = try #require(RLDemo.method(label))
+            let c = RLDemo.configuration(m, seed: 0, settings: settings, inputs: inputs, sftPath: "/credit/models/sft",
+                                         trainPath: URL(fileURLWithPath: "/train.jsonl"), maxCompletionLength: 16)
+            #expect(m.trains == [model] && m.baseline == "ppo" && c.estimator == "gae" && c.rewards.count == 1)
+        }
+        #expect(RLDemoAuxiliary.needed(by: ["segment-rm", "grpo", "rlmec", "rlmec"]) == [.rewriter, .segmentRM])
+        #expect(RLDemoAuxiliary.needed(by: ["grpo", "ppo"]).isEmpty)
         // THR's two sides differ from the default only in p.
         func p(_ label: String) throws -> Float? {
             let m = try #require(RLDemo.method(label))
@@ -110,6 +166,12 @@ import Testing
         }
         s = .quick
         s.completionsPerStep = 30
+        #expect(throws: DemoError.self) { try s.validate() }
+        s = .quick
+        s.segmentEntropyThreshold = -1
+        #expect(throws: DemoError.self) { try s.validate() }
+        s = .quick
+        s.auxiliaryLearningRate = 0
         #expect(throws: DemoError.self) { try s.validate() }
         s = .quick
         s.creditPreset = "huge"
