@@ -5,21 +5,22 @@
 # adapters folded in on save) trained on few VADER-labelled best-vs-worst pairs of SmolLM2's own
 # samples, one per seed 1, 2, 3: the seed-1 RM alone, and the 3-member ensemble by its mean and by
 # mean − 1·std (Eisenstein et al., arXiv 2312.09244). Best-of-n on a pool of 64 per prompt and PPO
-# with LoRA (sentiment-ppo.yaml), per harness seed. The defaults are the size that fits an hour on a
-# shared 2-core machine; the full size is SEEDS="0 1 2" BON_PROMPTS=64 RL_STEPS=40. Run from the
-# repository root (the gold reward reads .assets/vader and .assets/profanity).
+# with LoRA (sentiment-ppo.yaml), per harness seed. The defaults are the size that fit an hour on a
+# loaded, shared 2-core machine (one seed, 8 best-of-n prompts, 6 PPO steps); the full size is
+# SEEDS="0 1 2" BON_PROMPTS=64 RL_STEPS=40 RM_STEPS=60. Run from the repository root (the gold reward
+# reads .assets/vader and .assets/profanity).
 set -euo pipefail
 BIN="${BIN:-tokenalign}"
 OUT="${OUT:-runs/overopt-sentiment}"
 MODEL="${MODEL:-.assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf}"
-SEEDS="${SEEDS:-0 1}"
+SEEDS="${SEEDS:-0}"
 TOKENS="${TOKENS:-16}"            # continuation length everywhere
 RM_PROMPTS="${RM_PROMPTS:-120}"   # training prompts whose samples form the RMs' pairs
 HELD_OUT="${HELD_OUT:-40}"        # held-out prompts: the RMs' held-out pairs and (the first BON_PROMPTS) best-of-n
 RM_STEPS="${RM_STEPS:-20}"        # optimizer steps of each RM (batch 8)
 BON_PROMPTS="${BON_PROMPTS:-8}"
 SAMPLES="${SAMPLES:-64}"
-RL_STEPS="${RL_STEPS:-8}"
+RL_STEPS="${RL_STEPS:-6}"
 RL_BATCH="${RL_BATCH:-16}"        # continuations per PPO step
 RL_LR="${RL_LR:-0.001}"
 mkdir -p "$OUT/data"
