@@ -3,8 +3,8 @@
 # sentiment experiment's VADER score (`--reward sentiment`: VADER compound of the continuation − 1 per
 # profane word); proxies = Bradley–Terry sequence RMs (LoRA rank 8 on SmolLM2, fresh scalar head,
 # adapters folded in on save) trained on few VADER-labelled best-vs-worst pairs of SmolLM2's own
-# samples, one per seed 1, 2, 3: the seed-1 RM alone, and the 3-member ensemble by its mean and by
-# mean − 1·std (Eisenstein et al., arXiv 2312.09244). Best-of-n on a pool of 64 per prompt and PPO
+# samples, one per seed 1, 2, 3: the seed-1 RM alone and the 3-member ensemble by mean − 1·std
+# (Eisenstein et al., arXiv 2312.09244); the ensemble's plain mean is scored on held-out pairs only. Best-of-n on a pool of 64 per prompt and PPO
 # with LoRA (sentiment-ppo.yaml), per harness seed. The defaults are the size that fit an hour on a
 # loaded, shared 2-core machine (one seed, 8 best-of-n prompts, 6 PPO steps); the full size is
 # SEEDS="0 1 2" BON_PROMPTS=64 RL_STEPS=40 RM_STEPS=60. Run from the repository root (the gold reward
@@ -55,13 +55,18 @@ for mode in mean mean-std=1; do
     --bench "$OUT/data/eval_bench.jsonl" --json | tail -1 > "$OUT/ensemble-$mode-held-out.json"
 done
 
-# 3. Best-of-n and PPO against each proxy, per seed; then the seeds pooled.
-results=()
+# 3. Best-of-n and PPO against each proxy, per seed, as two harness runs (they can run side by
+#    side; the same seed draws the same pool and the same first rollouts as one combined run would);
+#    then the seeds pooled, each method on its own.
+bon=() ppo=()
 for seed in $SEEDS; do
-  "$BIN" eval overoptimisation --config "$OUT/ppo.yaml" --seed "$seed" \
-    --proxy "rm:$OUT/rm-1/model" --proxy "rm-ensemble:$members:mean" --proxy "rm-ensemble:$members:mean-std=1" \
-    --gold sentiment --samples "$SAMPLES" --bon-prompts "$BON_PROMPTS" --rl-steps "$RL_STEPS" \
-    --out "$OUT/seed-$seed" > "$OUT/seed-$seed.log" 2>&1
-  results+=(--results "$OUT/seed-$seed")
+  proxies=(--proxy "rm:$OUT/rm-1/model" --proxy "rm-ensemble:$members:mean-std=1")
+  "$BIN" eval overoptimisation --config "$OUT/ppo.yaml" --seed "$seed" "${proxies[@]}" --gold sentiment \
+    --samples "$SAMPLES" --bon-prompts "$BON_PROMPTS" --rl-steps 0 --out "$OUT/bon-seed-$seed" > "$OUT/bon-seed-$seed.log" 2>&1
+  "$BIN" eval overoptimisation --config "$OUT/ppo.yaml" --seed "$seed" "${proxies[@]}" --gold sentiment \
+    --samples 0 --rl-steps "$RL_STEPS" --out "$OUT/ppo-seed-$seed" > "$OUT/ppo-seed-$seed.log" 2>&1
+  bon+=(--results "$OUT/bon-seed-$seed")
+  ppo+=(--results "$OUT/ppo-seed-$seed")
 done
-"$BIN" report overoptimisation "${results[@]}" --window 3 --out "$OUT/summary"
+"$BIN" report overoptimisation "${bon[@]}" --out "$OUT/summary-best-of-n"
+"$BIN" report overoptimisation "${ppo[@]}" --window 3 --out "$OUT/summary-ppo"
