@@ -68,5 +68,7 @@ for seed in $SEEDS; do
   bon+=(--results "$OUT/bon-seed-$seed")
   ppo+=(--results "$OUT/ppo-seed-$seed")
 done
-"$BIN" report overoptimisation "${bon[@]}" --out "$OUT/summary-best-of-n"
-"$BIN" report overoptimisation "${ppo[@]}" --window 3 --out "$OUT/summary-ppo"
+# The per-run reports are in bon-seed-*/ and ppo-seed-*/. The pooled summary fails while a fit has no
+# peak (a NaN d*; docs/design/overoptimisation.md, "Open"), so its failure does not end the script.
+"$BIN" report overoptimisation "${bon[@]}" --out "$OUT/summary-best-of-n" || echo "report overoptimisation (best-of-n) failed" >&2
+"$BIN" report overoptimisation "${ppo[@]}" --window 3 --out "$OUT/summary-ppo" || echo "report overoptimisation (PPO) failed" >&2
