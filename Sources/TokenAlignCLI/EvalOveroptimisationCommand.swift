@@ -63,14 +63,24 @@ struct EvalOveroptimisationCommand: ParsableCommand {
     }
 
     /// Writes `value` as pretty JSON and the report (Markdown, HTML, figures) into the folder `out`,
-    /// and prints the Markdown.
+    /// and prints the Markdown. A quantity that does not exist is NaN (a fit with no peak, an RL
+    /// window with no steps) and is written as the string "nan", as every run's results.json does;
+    /// `read` takes it back.
     static func write<T: Encodable>(_ value: T, as name: String, report: Report, to out: String) throws {
         let dir = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try encoder.encode(value).write(to: dir.appendingPathComponent(name), options: .atomic)
         try report.write(to: dir)
         print(report.markdown())
+    }
+
+    /// Reads what `write` wrote.
+    static func read<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(T.self, from: Data(contentsOf: url))
     }
 }

@@ -88,7 +88,7 @@ struct OveroptimisationReportCommand: ParsableCommand {
         let runs = try results.map { path -> OveroptimisationResult in
             var url = URL(fileURLWithPath: path)
             if url.pathExtension != "json" { url.appendPathComponent("overoptimisation.json") }
-            do { return try JSONDecoder().decode(OveroptimisationResult.self, from: Data(contentsOf: url)) } catch {
+            do { return try EvalOveroptimisationCommand.read(OveroptimisationResult.self, from: url) } catch {
                 throw ValidationError("\(url.path): not an `eval overoptimisation` result (\(error))")
             }
         }

@@ -2,6 +2,7 @@
 // or setting, before loading any model; and it writes its result and report on the tiny GPT-2.
 import ArgumentParser
 import Foundation
+import Experiments
 import Testing
 @testable import TokenAlignCLI
 
@@ -39,5 +40,17 @@ import Testing
         #expect(curves.count == 1 && (curves[0]["bestOfN"] as! [Any]).count == 3)
         let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("best-of-n, proxy regex:the") && FileManager.default.fileExists(atPath: out.appendingPathComponent("figure-1.svg").path))
+
+        // Pooling two seeds of a run without RL steps: the summary's RL columns are NaN, written as
+        // "nan" and read back (this used to stop `report overoptimisation` with "Unable to encode
+        // Double.nan", as it did for any best-of-n fit without a peak).
+        let second = dir.appendingPathComponent("oo1"), pooled = dir.appendingPathComponent("pooled")
+        try run(["eval", "overoptimisation", "--model", dir.path, "--prompts", prompts.path, "--proxy", "regex:the", "--gold", "regex:fox",
+                 "--samples", "4", "--bon-prompts", "2", "--max-completion-length", "4", "--seed", "1", "--out", second.path])
+        try run(["report", "overoptimisation", "--results", out.path, "--results", second.path, "--out", pooled.path])
+        let summary = try EvalOveroptimisationCommand.read(OveroptimisationSeedSummary.self, from: pooled.appendingPathComponent("summary.json"))
+        #expect(summary.rows.count == 1 && summary.rows[0].rlFinalGain.mean.isNaN && summary.rows[0].bestOfNFinalGain.mean.isFinite)
+        let text = try String(contentsOf: pooled.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(text.contains("\"nan\""))
     }
 }
