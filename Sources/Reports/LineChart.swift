@@ -57,12 +57,24 @@ public struct LineChart: Sendable {
         return max(0, min(8, Int((-log10(span / 4)).rounded(.up)) + 1))
     }
 
+    /// `name` in at most `limit` characters: its head and tail around an ellipsis (paths and
+    /// specs differ most at their ends).
+    static func shortened(_ name: String, to limit: Int) -> String {
+        guard name.count > limit, limit >= 3 else { return name }
+        let head = (limit - 1) / 2, tail = limit - 1 - head
+        return String(name.prefix(head)) + "…" + String(name.suffix(tail))
+    }
+
     /// The chart as an `<svg>` element.
     public func svg() -> String {
-        // The legend's column widens for long series names (about 6.2 px per character at 11 px).
-        let longest = series.map(\.name.count).max() ?? 0
-        let left = 56.0, right = max(130.0, 40 + 6.2 * Double(longest)), top = 28.0, bottom = 44.0
+        // The legend's column widens for long series names (about 6.2 px per character at 11 px),
+        // up to 45% of the chart; longer names are shortened in the middle (the full name is the
+        // entry's tooltip), so a few long paths cannot squeeze the plot to nothing.
         let w = Double(width), h = Double(height)
+        let longest = series.map(\.name.count).max() ?? 0
+        let widest = max(130.0, 0.45 * w)
+        let left = 56.0, right = min(widest, max(130.0, 40 + 6.2 * Double(longest))), top = 28.0, bottom = 44.0
+        let fits = max(8, Int((right - 40) / 6.2))
         let pts = series.flatMap(\.finite)
         let ys = pts.flatMap { p in [p.y] + (p.bar.map { [$0.low, $0.high] } ?? []) }
         var x0 = pts.map(\.x).min() ?? 0, x1 = pts.map(\.x).max() ?? 1
@@ -103,7 +115,9 @@ public struct LineChart: Sendable {
             }
             let ly = top + 12 + Double(i) * 16
             s += "<line x1=\"\(fmt(w - right + 10))\" x2=\"\(fmt(w - right + 28))\" y1=\"\(fmt(ly))\" y2=\"\(fmt(ly))\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>"
-            s += "<text x=\"\(fmt(w - right + 32))\" y=\"\(fmt(ly + 4))\" font-size=\"11\" font-family=\"sans-serif\">\(Escape.html(ser.name))</text>"
+            let label = Self.shortened(ser.name, to: fits)
+            let tip = label == ser.name ? "" : "<title>\(Escape.html(ser.name))</title>"
+            s += "<text x=\"\(fmt(w - right + 32))\" y=\"\(fmt(ly + 4))\" font-size=\"11\" font-family=\"sans-serif\">\(tip)\(Escape.html(label))</text>"
         }
         s += "</svg>"
         return s

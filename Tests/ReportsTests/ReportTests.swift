@@ -59,6 +59,21 @@ func isWellFormedXML(_ text: String) -> Bool {
         #expect(svg.contains("<text x=\"\(fmt(legendX))\""), "the legend moves left for the long name")
     }
 
+    @Test("very long series names are shortened in the middle; the plot keeps its width")
+    func longNamesDoNotSqueezeThePlot() throws {
+        let path = "rm-ensemble:/tmp/overopt/rm-1/model,/tmp/overopt/rm-2/model,/tmp/overopt/rm-3/model:mean-std=1"
+        let series = (1 ... 3).map { LineChart.Series(name: path + " \($0)", points: [(0, 0), (1, Double($0))]) }
+        let svg = LineChart(title: "t", xLabel: "x", yLabel: "y", series: series).svg()
+        #expect(isWellFormedXML(svg))
+        // The legend takes at most 45% of the 560 px: the plot frame is 560 − 56 − 252 px wide.
+        #expect(svg.contains("<rect x=\"56\" y=\"28\" width=\"252\""), "\(svg.prefix(600))")
+        let fits = Int((0.45 * 560 - 40) / 6.2)
+        let short = LineChart.shortened(path + " 2", to: fits)
+        #expect(short.count == fits && short.hasPrefix("rm-ensemble:/tmp") && short.hasSuffix("mean-std=1 2") && short.contains("…"))
+        #expect(svg.contains(">\(Escape.html(short))</text>") && svg.contains("<title>\(Escape.html(path)) 2</title>"))
+        #expect(LineChart.shortened("dpo", to: fits) == "dpo")
+    }
+
     @Test func reportWritesMarkdownAndSelfContainedHTML() throws {
         var r = Report(title: "CreditBench")
         r.add(.heading("Methods"))
