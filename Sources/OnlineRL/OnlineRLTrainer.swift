@@ -149,6 +149,13 @@ public final class OnlineRLTrainer {
             let n = LoRA.apply(to: policy, configuration: LoRAConfiguration(rank: r, alpha: c.loraAlpha, dropout: 0), targets: c.loraTargetModules, rng: &rng)
             guard n > 0 else { throw RewardError("lora_target_modules \(c.loraTargetModules) matched no linear layer") }
         }
+        // A KL term reads the reference: the frozen model given here, or under LoRA the policy with
+        // its adapters off. With neither it would compare the policy with itself and be 0 — as PPO's
+        // kl_coef was until the setup loaded a reference for it (docs/results.md, the correction
+        // above the first `demo rl` table) — so it is refused here, where no build drops the check.
+        if c.readsReference, reference == nil, !LoRA.hasAdapters(policy) {
+            throw RewardError("a KL term (beta \(c.beta), kl_coef \(c.klCoef)\(c.usesQuark ? ", quark_kl_coef \(c.quarkKlCoef)" : "")) needs a reference model: give one (--ref), train LoRA adapters, or set the coefficients to 0")
+        }
         if estimator.readsValues {
             let head = ValueHead(hiddenSize: policy.hiddenSize, seed: c.seed &+ 0x7A1E)
             valueHead = head
@@ -359,7 +366,7 @@ public final class OnlineRLTrainer {
     /// adapters off.
     func withReference<R>(_ body: (any LanguageModel) -> R) -> R {
         if let reference { return body(reference) }
-        guard LoRA.hasAdapters(policy) else { preconditionFailure("a KL term without a reference: OnlineRLSetup always supplies one") }
+        guard LoRA.hasAdapters(policy) else { fatalError("unreachable: init refuses a KL term without a reference or LoRA adapters") }
         return LoRA.withAdaptersDisabled(policy) { body(policy) }
     }
 

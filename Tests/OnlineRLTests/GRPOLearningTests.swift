@@ -139,6 +139,41 @@ import TrainedFixtures
         let after = try #require(try trainer.evaluate()["eval_reward"])
         #expect(after >= before + 0.1, "PPO: held-out accuracy \(before) → \(after)")
         for k in ["vf_loss", "vf_clipfrac", "kl_in_reward", "kl_coef", "clip_ratio/region_mean"] { #expect(last[k] != nil, "no \(k)") }
+        // The penalty is on: after 200 updates the policy has moved from the reference (it was
+        // exactly 0 at every step when no reference was loaded for kl_coef).
+        #expect(trainer.reference != nil)
+        #expect(try #require(last["kl_in_reward"]) != 0)
+    }
+
+    /// A KL term with no reference and no LoRA adapters would compare the policy with itself; the
+    /// trainer refuses it by name instead.
+    final class Constant: RewardFunction, @unchecked Sendable {
+        var name: String { "constant" }
+        func tokenRewards(_ completions: [Completion]) throws -> [[Float]] { completions.map { [Float](repeating: 0, count: $0.ids.count) } }
+    }
+
+    @Test func aKLTermWithoutAReferenceIsRefused() throws {
+        let setup = try AdditionSetup.shared.get()
+        let c = ppoConfiguration(setup, steps: 1)
+        let t = try OnlineRLSetup.prepare(c).trainer
+        #expect(t.reference != nil)
+        for (beta, kl) in [(Float(0), Float(0.05)), (0.04, 0)] {
+            var d = c
+            d.beta = beta
+            d.klCoef = kl
+            do {
+                _ = try OnlineRLTrainer(configuration: d, policy: t.policy, reference: nil, tokenizer: t.tokenizer, prompts: t.prompts,
+                                        rewardFunctions: [Constant()])
+                Issue.record("no error for beta \(beta), kl_coef \(kl)")
+            } catch {
+                #expect("\(error)".contains("needs a reference model"), "\(error)")
+            }
+        }
+        var none = c
+        none.klCoef = 0
+        #expect(throws: Never.self) {
+            _ = try OnlineRLTrainer(configuration: none, policy: t.policy, reference: nil, tokenizer: t.tokenizer, prompts: t.prompts, rewardFunctions: [Constant()])
+        }
     }
 
     @Test func ppoResumeIsBitExactWithTheValueHeadAndAdaptiveKL() throws {
