@@ -6,8 +6,10 @@
 
 /// R rows against one weight row; even blocks accumulate into acc0, odd ones into acc1.
 static inline __attribute__((always_inline)) TQ_AVX2_TARGET void
-rows_avx2(const int type, const uint8_t *w, const tq_act_block *act, int act_stride, int nb, const int rows, float *out) {
+rows_avx2(const int type, const uint8_t *w, const tq_acts *act, int r0, const int rows, float *out) {
     const int bb = type == TQ_Q8_0 ? 34 : (type == TQ_Q4_0 ? 18 : 20);
+    const int nb = act->nb;
+    const size_t qs_row = (size_t)act->np * 64;
     const __m256i ones = _mm256_set1_epi16(1);
     __m256 acc[2][TQ_TILE_ROWS];
     float accm[TQ_TILE_ROWS];
@@ -19,20 +21,21 @@ rows_avx2(const int type, const uint8_t *w, const tq_act_block *act, int act_str
         __m256i wv = tq_weights(type, blk);
         __m256i wu = type == TQ_Q4_1 ? wv : _mm256_sign_epi8(wv, wv);
         for (int r = 0; r < rows; r++) {
-            const tq_act_block *a = act + (size_t)r * act_stride + b;
-            __m256i av = _mm256_loadu_si256((const __m256i *)a->qs);
+            size_t at = (size_t)(r0 + r) * act->np * 2 + b;
+            __m256i av = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(act->qs + (size_t)(r0 + r) * qs_row + 32 * (size_t)b)),
+                                          _mm256_set1_epi8((char)0x80));
             if (type != TQ_Q4_1) av = _mm256_sign_epi8(av, wv);
             __m256i lanes = _mm256_madd_epi16(_mm256_maddubs_epi16(wu, av), ones);
-            acc[b & 1][r] = _mm256_fmadd_ps(_mm256_set1_ps(dw * a->d), _mm256_cvtepi32_ps(lanes), acc[b & 1][r]);
-            if (type == TQ_Q4_1) accm[r] = __builtin_fmaf(mw, a->s, accm[r]);
+            acc[b & 1][r] = _mm256_fmadd_ps(_mm256_set1_ps(dw * act->d[at]), _mm256_cvtepi32_ps(lanes), acc[b & 1][r]);
+            if (type == TQ_Q4_1) accm[r] = __builtin_fmaf(mw, act->s[at], accm[r]);
         }
     }
     for (int r = 0; r < rows; r++) out[r] = tq_hsum8(_mm256_add_ps(acc[0][r], acc[1][r])) + accm[r];
 }
 
 TQ_AVX2_TARGET
-void tq_dot_avx2(int type, const uint8_t *w, const tq_act_block *act, int act_stride, int nb, int rows, float *out) {
-    TQ_DISPATCH_ROWS(rows_avx2)
+void tq_dot_avx2(int type, const uint8_t *w, const tq_acts *act, int r0, int rows, float *out) {
+    TQ_DISPATCH_ROWS(rows_avx2, TQ_TILE_ROWS)
 }
 
 TQ_AVX2_TARGET

@@ -1,6 +1,6 @@
 // Scalar conversions shared by every path: half and bfloat16 rounding, the activation quantiser
 // and the Q8_0 weight quantiser (ggml's reference rounding), the per-thread scratch.
-#include "tq_quant.h"
+#include "tq_kernels.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +58,19 @@ uint16_t tq_f32_to_bf16(float f) {
     return (uint16_t)(x >> 16);
 }
 
-void tq_quantize_activations(const float *x, int rows, int k, int ldx, tq_act_block *out) {
+size_t tq_activation_bytes(int rows, int k) {
+    size_t nb = (size_t)(k / 32), np = (nb + 1) / 2;
+    return (size_t)rows * np * (64 + 16);
+}
+
+void tq_quantize_activations_scalar(const float *x, int rows, int k, int ldx, void *out) {
     int nb = k / 32;
+    tq_acts a = tq_acts_view(out, rows, nb);
+    int np = a.np;
     for (int r = 0; r < rows; r++) {
         const float *row = x + (size_t)r * ldx;
-        tq_act_block *blocks = out + (size_t)r * nb;
+        uint8_t *qs = (uint8_t *)a.qs + (size_t)r * np * 64;
+        float *dd = (float *)a.d + (size_t)r * np * 2, *ss = (float *)a.s + (size_t)r * np * 2;
         for (int b = 0; b < nb; b++) {
             const float *v = row + 32 * b;
             float amax = 0;
@@ -71,15 +79,28 @@ void tq_quantize_activations(const float *x, int rows, int k, int ldx, tq_act_bl
             float id = d != 0 ? 1.0f / d : 0.0f;
             int sum = 0;
             for (int j = 0; j < 32; j++) {
-                float q = roundf(v[j] * id);
-                q = fminf(fmaxf(q, -127.0f), 127.0f);
-                blocks[b].qs[j] = (int8_t)q;
+                float q = fminf(fmaxf(roundf(v[j] * id), -127.0f), 127.0f);
+                qs[32 * b + j] = (uint8_t)((int8_t)q) ^ 0x80;
                 sum += (int)q;
             }
-            blocks[b].d = d;
-            blocks[b].s = d * (float)sum;
+            dd[b] = d;
+            ss[b] = d * (float)sum;
+        }
+        if (nb & 1) {   /* the odd tail's partner: zero codes and scale */
+            memset(qs + 32 * nb, 0x80, 32);
+            dd[nb] = 0;
+            ss[nb] = 0;
         }
     }
+}
+
+void tq_quantize_activations(const float *x, int rows, int k, int ldx, void *out) {
+#if defined(__x86_64__)
+    static int wide = -1;
+    if (wide < 0) wide = tq_path_supported(TQ_PATH_VNNI);
+    if (wide) { tq_quantize_activations_avx512(x, rows, k, ldx, out); return; }
+#endif
+    tq_quantize_activations_scalar(x, rows, k, ldx, out);
 }
 
 void tq_quantize_q8_0(const float *x, size_t count, void *out) {

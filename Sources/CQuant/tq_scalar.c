@@ -12,10 +12,11 @@ static inline int weight_at(int type, const uint8_t *blk, int j) {
     }
 }
 
-void tq_dot_scalar(int type, const uint8_t *w, const tq_act_block *act, int act_stride, int nb, int rows, float *out) {
-    int bb = tq_block_bytes(type);
-    float acc[2][TQ_TILE_ROWS][8] = {{{0}}};   /* even blocks, odd blocks */
-    float accm[TQ_TILE_ROWS] = {0};
+void tq_dot_scalar(int type, const uint8_t *w, const tq_acts *act, int r0, int rows, float *out) {
+    int bb = tq_block_bytes(type), nb = act->nb;
+    size_t qs_row = (size_t)act->np * 64;
+    float acc[2][TQ_TILE_ROWS_WIDE][8] = {{{0}}};   /* even blocks, odd blocks */
+    float accm[TQ_TILE_ROWS_WIDE] = {0};
     for (int b = 0; b < nb; b++) {
         const uint8_t *blk = w + (size_t)b * bb;
         float dw = tq_load_f16(blk);
@@ -23,14 +24,15 @@ void tq_dot_scalar(int type, const uint8_t *w, const tq_act_block *act, int act_
         int wq[32];
         for (int j = 0; j < 32; j++) wq[j] = weight_at(type, blk, j);
         for (int r = 0; r < rows; r++) {
-            const tq_act_block *a = act + (size_t)r * act_stride + b;
-            float scale = dw * a->d;
+            const uint8_t *qs = act->qs + (size_t)(r0 + r) * qs_row + 32 * (size_t)b;
+            size_t at = (size_t)(r0 + r) * act->np * 2 + b;
+            float scale = dw * act->d[at];
             for (int l = 0; l < 8; l++) {
                 int lane = 0;
-                for (int j = 4 * l; j < 4 * l + 4; j++) lane += wq[j] * a->qs[j];
+                for (int j = 4 * l; j < 4 * l + 4; j++) lane += wq[j] * tq_code(qs[j]);
                 acc[b & 1][r][l] = fmaf(scale, (float)lane, acc[b & 1][r][l]);
             }
-            if (type == TQ_Q4_1) accm[r] = fmaf(mw, a->s, accm[r]);
+            if (type == TQ_Q4_1) accm[r] = fmaf(mw, act->s[at], accm[r]);
         }
     }
     for (int r = 0; r < rows; r++) {

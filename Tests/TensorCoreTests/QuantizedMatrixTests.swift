@@ -1,6 +1,7 @@
 // Products on weights kept in GGML blocks (QuantizedMatrix): worked examples by hand, the stated
 // error bound against the dequantised float32 product, every kernel path equal to the scalar one
 // bit for bit, ggml's Q8_0 rounding, and refusals.
+import CQuant
 import Foundation
 import TensorCore
 import Testing
@@ -146,7 +147,7 @@ private func matrix(_ type: QuantizedType, rows: Int, columns: Int, seed: UInt64
     func simdPathsEqualScalar(_ type: QuantizedType) throws {
         let K = 160, N = 67
         let w = try matrix(type, rows: N, columns: K, seed: 7)
-        for M in [1, 2, 4, 7, 9, 32] {
+        for M in [1, 2, 4, 7, 8, 9, 12, 13, 32] {
             let x = randomTensor([M, K], seed: UInt64(100 + M))
             let scalar = w.product(x, path: .scalar)
             for path in QuantizedKernelPath.allCases where path != .scalar && path.isSupported {
@@ -154,6 +155,33 @@ private func matrix(_ type: QuantizedType, rows: Int, columns: Int, seed: UInt64
                 #expect(got.scalars == scalar.scalars, "\(type) \(path) M=\(M)")
             }
         }
+    }
+
+    /// The vectorised activation quantiser writes the portable one's bytes: codes (round half away
+    /// from zero, clamped to ±127), scales and sums, for an odd number of blocks and for the values
+    /// where its rounding is rebuilt by hand (exact halves), zero blocks, infinities and NaN.
+    @Test func vectorisedActivationQuantiserEqualsPortable() throws {
+        let k = 5 * 32, rows = 3
+        var x = randomTensor([rows, k], seed: 21, scale: 3).scalars
+        // Block 0 of row 0: max |x| = 127 (scale exactly 1), so these values are exact halves.
+        let halves: [Float] = [127, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 126.5, -126.5, 0.49999997, -0.49999997, 3.5000002]
+        for (j, v) in halves.enumerated() { x[j] = v }
+        for j in 32 ..< 64 { x[j] = 0 }                       // a zero block: d = 0
+        x[k + 40] = .infinity                                  // row 1, block 1
+        x[2 * k + 70] = .nan                                   // row 2, block 2
+        x[2 * k + 100] = -.infinity                            // row 2, block 3
+        let bytes = tq_activation_bytes(Int32(rows), Int32(k))
+        var fast = [UInt8](repeating: 0xAA, count: bytes), portable = [UInt8](repeating: 0x55, count: bytes)
+        x.withUnsafeBufferPointer { xs in
+            fast.withUnsafeMutableBytes { tq_quantize_activations(xs.baseAddress, Int32(rows), Int32(k), Int32(k), $0.baseAddress) }
+            portable.withUnsafeMutableBytes {
+                tq_quantize_activations_scalar(xs.baseAddress, Int32(rows), Int32(k), Int32(k), $0.baseAddress)
+            }
+        }
+        #expect(fast == portable)
+        // The first block's codes are the rounded values in offset binary (code ^ 0x80).
+        let codes = (0 ..< halves.count).map { Int(Int8(bitPattern: portable[$0] ^ 0x80)) }
+        #expect(codes == [127, 1, -1, 2, -2, 3, -3, 127, -127, 0, 0, 4])
     }
 
     /// A row's result does not depend on the rows beside it (activations are quantised per row), so

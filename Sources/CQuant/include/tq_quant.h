@@ -18,13 +18,6 @@ enum { TQ_Q8_0 = 0, TQ_Q4_0 = 1, TQ_Q4_1 = 2, TQ_BF16 = 3 };
 /// Kernel paths.
 enum { TQ_PATH_SCALAR = 0, TQ_PATH_AVX2 = 1, TQ_PATH_VNNI = 2 };
 
-/// One quantised activation block: x[j] ≈ d · qs[j]; s = d · Σ qs (for Q4_1's offset term).
-typedef struct {
-    float d;
-    float s;
-    int8_t qs[32];
-} tq_act_block;
-
 /// Bytes of one weight block of `type` (32 elements), or 2 for bf16 (one element).
 int tq_block_bytes(int type);
 
@@ -40,9 +33,16 @@ uint16_t tq_f32_to_f16(float f);
 /// bfloat16, rounding to nearest, ties to even (NaN stays NaN).
 uint16_t tq_f32_to_bf16(float f);
 
-/// Quantises `rows` rows of `k` floats (row stride `ldx`) to k/32 activation blocks each, stored
-/// row after row. `k` must be a multiple of 32.
-void tq_quantize_activations(const float *x, int rows, int k, int ldx, tq_act_block *out);
+/// Bytes of the buffer tq_quantize_activations fills for `rows` rows of `k` floats (k a multiple
+/// of 32). The layout is internal to the kernels (see tq_kernels.h).
+size_t tq_activation_bytes(int rows, int k);
+/// Quantises `rows` rows of `k` floats (row stride `ldx`) to int8 blocks of 32 with one float scale
+/// each, into `out` (tq_activation_bytes(rows, k) bytes, 64-byte aligned for speed, any alignment
+/// works). The blocks of a row are stored contiguously beside the per-block terms the kernels read.
+void tq_quantize_activations(const float *x, int rows, int k, int ldx, void *out);
+/// The portable quantiser tq_quantize_activations falls back to; the SIMD one must equal it byte
+/// for byte (tests compare them).
+void tq_quantize_activations_scalar(const float *x, int rows, int k, int ldx, void *out);
 
 /// Quantises `count` floats (a multiple of 32) to Q8_0 blocks as ggml's reference quantiser does:
 /// d = max|x| / 127 stored as f16, q = round-half-away(x / d) computed with the float d.
@@ -54,9 +54,9 @@ void tq_dequantize(int type, const void *src, size_t count, float *dst);
 void tq_quantize_bf16(const float *x, size_t count, uint16_t *out);
 
 /// Y[m, n] = Σ_k X[m, k] · W[n, k] for weight rows n in [n0, n1) and all `m` < rows.
-/// Quantised types read `act` (rows × k/32 blocks from tq_quantize_activations); bf16 reads `x`
-/// (row stride ldx) directly. `w` points at row 0; each row holds `row_bytes` bytes.
-void tq_matmul(int path, int type, const void *w, size_t row_bytes, int k, const tq_act_block *act,
+/// Quantised types read `act` (filled by tq_quantize_activations for the same rows and k); bf16
+/// reads `x` (row stride ldx) directly. `w` points at row 0; each row holds `row_bytes` bytes.
+void tq_matmul(int path, int type, const void *w, size_t row_bytes, int k, const void *act,
                const float *x, int ldx, int rows, float *y, int ldy, int n0, int n1);
 
 /// Per-thread scratch buffer `slot` (0 or 1) of at least `bytes` bytes, reused across calls (grown

@@ -119,16 +119,16 @@ public final class QuantizedMatrix: @unchecked Sendable {
             multiplyByPanels(x, rowCount: m, into: y)
             return
         }
-        var activations: UnsafeMutablePointer<tq_act_block>?
+        var activations: UnsafeMutableRawPointer?
         if type != .bf16 {
-            let blocks = m * (columns / 32)
-            guard let scratch = tq_thread_scratch(0, blocks * MemoryLayout<tq_act_block>.stride) else {
-                fatalError("QuantizedMatrix: cannot allocate \(blocks) activation blocks")
+            let bytes = tq_activation_bytes(Int32(m), Int32(columns))
+            guard let scratch = tq_thread_scratch(0, bytes) else {
+                fatalError("QuantizedMatrix: cannot allocate \(bytes) bytes of quantised activations")
             }
-            activations = scratch.assumingMemoryBound(to: tq_act_block.self)
-            tq_quantize_activations(x, Int32(m), Int32(columns), Int32(columns), activations)
+            activations = scratch
+            tq_quantize_activations(x, Int32(m), Int32(columns), Int32(columns), scratch)
         }
-        let box = UnsafeSendableBox((UnsafeRawPointer(storage), UnsafePointer(activations), x, y))
+        let box = UnsafeSendableBox((UnsafeRawPointer(storage), UnsafeRawPointer(activations), x, y))
         let grain = Swift.max(1, Self.parallelGrain / Swift.max(columns * m, 1))
         let (code, rowBytes, columns, rows) = (type.code, rowBytes, Int32(columns), Int32(rows))
         Parallel.forRanges(Int(rows), grain: grain) { r in
