@@ -96,9 +96,8 @@ void tq_quantize_activations_scalar(const float *x, int rows, int k, int ldx, vo
 
 void tq_quantize_activations(const float *x, int rows, int k, int ldx, void *out) {
 #if defined(__x86_64__)
-    static int wide = -1;
-    if (wide < 0) wide = tq_path_supported(TQ_PATH_VNNI);
-    if (wide) { tq_quantize_activations_avx512(x, rows, k, ldx, out); return; }
+    /* the same bytes either way; the check reads cpuid flags cached by the compiler runtime */
+    if (tq_path_supported(TQ_PATH_VNNI)) { tq_quantize_activations_avx512(x, rows, k, ldx, out); return; }
 #endif
     tq_quantize_activations_scalar(x, rows, k, ldx, out);
 }
