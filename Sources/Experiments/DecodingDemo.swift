@@ -188,25 +188,15 @@ public final class DecodingDemo {
     /// tokenizer under `models/seedS/NAME`, through the same setup `tokenalign reward|dpo` use.
     func train(_ spec: TrainedModelSpec, modelPath: String, tag: String, data: String, seed: UInt64) throws -> DecodingTrainedModel {
         let s = settings.data
-        var c = TrainingConfiguration()
-        c.task = spec.task
+        var c = TrainingConfiguration.demoLoRARun(spec.task, model: modelPath, data: url("\(data)/\(spec.data)").path,
+                                                  out: url("runs/\(tag)/\(spec.name)").path, seed: seed, steps: s.steps, batch: s.batch,
+                                                  learningRate: s.learningRate, loraRank: s.loraRank, loraAlpha: s.loraAlpha,
+                                                  evalSteps: max(1, s.steps / 3))
         if let k = spec.rewardKind { c.rewardKind = k }
-        c.model = modelPath
-        c.data = url("\(data)/\(spec.data)").path
         c.evalData = url("\(data)/eval_\(spec.data)").path
-        c.out = url("runs/\(tag)/\(spec.name)").path
         c.appendEos = false  // continuations are cut at a length, they do not end (as in the sentiment demo)
         c.maxLength = 256
-        c.seed = seed
-        c.maxSteps = s.steps
-        c.batchSize = s.batch
-        c.learningRate = s.learningRate
-        c.schedule = "constant"
         c.beta = spec.beta
-        c.loraRank = s.loraRank
-        c.loraAlpha = s.loraAlpha
-        c.loraTargetModules = SentimentDemoSettings.loraTargetModules
-        c.evalSteps = max(1, s.steps / 3)
         let run = try TrainingSetup.prepare(c)
         curves += try TrainingCurves.run(run.trainer, label: "\(tag) \(spec.name)", log: log)
         let accuracy = run.trainer.evaluate()["eval_" + MetricName.rewardsAccuracies].map(Double.init)

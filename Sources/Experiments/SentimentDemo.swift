@@ -209,22 +209,12 @@ public final class SentimentDemo {
     func train(method: String, beta: Float, modelPath: String, reference: any LanguageModel, dpo: (any LanguageModel)?,
                pairs: TrainingExamples, evalPairs: TrainingExamples) throws -> (Trainer, PretrainedModel) {
         let s = settings
-        var c = TrainingConfiguration()
-        c.task = .preference
-        c.model = modelPath
-        c.data = url("data/pairs.jsonl").path
-        c.out = url("runs/\(method)-beta\(beta)").path
-        c.seed = s.seed
-        c.maxSteps = s.steps
-        c.batchSize = s.batch
-        c.learningRate = s.learningRate
-        c.schedule = "constant"
+        var c = TrainingConfiguration.demoLoRARun(.preference, model: modelPath, data: url("data/pairs.jsonl").path,
+                                                  out: url("runs/\(method)-beta\(beta)").path, seed: s.seed, steps: s.steps, batch: s.batch,
+                                                  learningRate: s.learningRate, loraRank: s.loraRank, loraAlpha: s.loraAlpha,
+                                                  evalSteps: max(1, s.steps / 3))
         c.beta = beta
         c.alpha = s.alpha
-        c.loraRank = s.loraRank
-        c.loraAlpha = s.loraAlpha
-        c.loraTargetModules = SentimentDemoSettings.loraTargetModules
-        c.evalSteps = max(1, s.steps / 3)
         var guides: [any LanguageModel] = []
         switch method {
         case "dpo": c.loss = ["sigmoid"]
