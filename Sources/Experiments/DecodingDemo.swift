@@ -20,30 +20,20 @@ import Support
 import Tokenizers
 import Training
 
-public final class DecodingDemo {
-    let settings: DecodingDemoSettings
-    let folder: URL
-    let log: (DemoEvent) -> Void
+public final class DecodingDemo: StagedDemo {
+    public typealias Settings = DecodingDemoSettings
+    public typealias Output = DecodingDemoResult
+
+    public let context: DemoContext<DecodingDemoSettings>
     var timer = StageTimer()
     var curves: [Curve] = []
     var runSeconds: [String: Double] = [:]
 
-    init(settings: DecodingDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void) throws {
-        try settings.validate()
-        self.settings = settings
-        self.folder = folder
-        self.log = log
-    }
+    public init(_ context: DemoContext<DecodingDemoSettings>) { self.context = context }
 
     /// Runs the experiment into `folder` (its `data`, `models` and `runs` subfolders are replaced)
     /// and writes `settings.json`, `results.json`, `timings.json`, `report.md` and `report.html`.
-    public static func run(_ settings: DecodingDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> DecodingDemoResult {
-        try DecodingDemo(settings: settings, folder: folder, log: log).run()
-    }
-
-    func url(_ p: String) -> URL { folder.appendingPathComponent(p) }
-
-    func run() throws -> DecodingDemoResult {
+    public func run() throws -> DecodingDemoResult {
         let start = ContinuousClock.now
         try prepareRunFolder(folder)
         try writeJSON(settings, to: url("settings.json"))

@@ -15,6 +15,9 @@ public protocol DemoSettings: Codable {
     init()
     /// The declared settings: keys (the `settings.json` names), docs, fields, rules.
     static var settings: SettingsTable<Self> { get }
+    /// Each setting's rule (`settings`), then the rules that relate settings; what a demo checks
+    /// before it writes anything (`DemoContext`).
+    func validate() throws(DemoError)
 }
 
 extension DemoSettings {

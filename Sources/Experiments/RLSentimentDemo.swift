@@ -19,9 +19,9 @@ import OnlineRL
 import Tokenizers
 import Training
 
-public enum RLSentimentDemo {
-    public static func run(_ settings: RLSentimentDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> RLSentimentDemoResult {
-        try settings.validate()
+public enum RLSentimentDemo: DemoPipeline {
+    public static func run(_ context: DemoContext<RLSentimentDemoSettings>) throws -> RLSentimentDemoResult {
+        let (settings, folder, log) = (context.settings, context.folder, context.log)
         let start = ContinuousClock.now
         let s = settings, ss = settings.sentiment
         try prepareRunFolder(folder)

@@ -89,29 +89,19 @@ public struct SentimentDemoResult: Codable, Sendable {
     public var raterAgreement: RaterAgreement?
 }
 
-public final class SentimentDemo {
-    let settings: SentimentDemoSettings
-    let folder: URL
-    let log: (DemoEvent) -> Void
+public final class SentimentDemo: StagedDemo {
+    public typealias Settings = SentimentDemoSettings
+    public typealias Output = SentimentDemoResult
+
+    public let context: DemoContext<SentimentDemoSettings>
     var timer = StageTimer()
     var curves: [Curve] = []
 
-    init(settings: SentimentDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void) throws {
-        try settings.validate()
-        self.settings = settings
-        self.folder = folder
-        self.log = log
-    }
+    public init(_ context: DemoContext<SentimentDemoSettings>) { self.context = context }
 
     /// Runs the experiment into `folder` (its `data`, `models` and `runs` subfolders are replaced)
     /// and writes `results.json`, `report.md` and `report.html`.
-    public static func run(_ settings: SentimentDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> SentimentDemoResult {
-        try SentimentDemo(settings: settings, folder: folder, log: log).run()
-    }
-
-    func url(_ p: String) -> URL { folder.appendingPathComponent(p) }
-
-    func run() throws -> SentimentDemoResult {
+    public func run() throws -> SentimentDemoResult {
         let start = ContinuousClock.now
         let s = settings
         let fm = FileManager.default
