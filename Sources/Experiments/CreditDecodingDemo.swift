@@ -19,28 +19,20 @@ import Support
 import Tokenizers
 import Training
 
-public final class CreditDecodingDemo {
-    let settings: DecodingDemoSettings
-    let folder: URL
-    let log: (DemoEvent) -> Void
+public final class CreditDecodingDemo: StagedDemo {
+    public typealias Settings = DecodingDemoSettings
+    public typealias Output = CreditDecodingResult
+
+    public let context: DemoContext<DecodingDemoSettings>
     var timer = StageTimer()
     var runSeconds: [String: Double] = [:]
 
-    init(settings: DecodingDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void) throws {
-        try settings.validate()
-        self.settings = settings
-        self.folder = folder
-        self.log = log
-    }
+    public init(_ context: DemoContext<DecodingDemoSettings>) { self.context = context }
 
     /// Runs the CreditBench part into `folder` (one subfolder `seedS` per seed, each with its `data`,
     /// `models` and `runs`) and writes `settings.json`, `results.json`, `timings.json`, `report.md`,
     /// `report.html` and the figures.
-    public static func run(_ settings: DecodingDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> CreditDecodingResult {
-        try CreditDecodingDemo(settings: settings, folder: folder, log: log).run()
-    }
-
-    func run() throws -> CreditDecodingResult {
+    public func run() throws -> CreditDecodingResult {
         let start = ContinuousClock.now
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw DemoError.cannotWrite(path: folder.path, reason: "\(error)")

@@ -30,7 +30,7 @@ public enum DemoEvent: Sendable {
     case note(String)
 }
 
-public final class CreditDemo {
+public final class CreditDemo: StagedDemo {
     /// Methods the demo can train: its own wired ones (`dpo` = sigmoid, `tgdpo` guided by the dpo
     /// run, `cdpo` with the positive and negative models it trains) and every self-contained
     /// registered pair objective, by its `--loss` name.
@@ -39,32 +39,23 @@ public final class CreditDemo {
         return wired + PreferenceObjectives.selfContainedNames(withTokenRewards: false).filter { !wired.contains($0) }
     }
 
-    let settings: CreditDemoSettings
-    let folder: URL
-    let log: (DemoEvent) -> Void
+    public typealias Settings = CreditDemoSettings
+    public typealias Output = CreditDemoResult
+
+    public let context: DemoContext<CreditDemoSettings>
     let task: any CreditTask
     var timer = StageTimer()
     var curves: [Curve] = []
     var data = DataSummary()
 
-    init(settings: CreditDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void) throws {
-        try settings.validate()
-        self.settings = settings
-        self.folder = folder
-        self.log = log
-        task = try settings.makeTask()
+    public init(_ context: DemoContext<CreditDemoSettings>) throws {
+        self.context = context
+        task = try context.settings.makeTask()
     }
 
     /// Runs the whole pipeline into `folder` (created; the demo's own subfolders `data`, `models`,
     /// `runs` are replaced) and writes `results.json`, `report.md` and `report.html` there.
-    public static func run(_ settings: CreditDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> CreditDemoResult {
-        let demo = try CreditDemo(settings: settings, folder: folder, log: log)
-        return try demo.run()
-    }
-
-    func url(_ path: String) -> URL { folder.appendingPathComponent(path) }
-
-    func run() throws -> CreditDemoResult {
+    public func run() throws -> CreditDemoResult {
         let start = ContinuousClock.now
         if let given = settings.sftModel {
             let g = URL(fileURLWithPath: given).standardizedFileURL.path

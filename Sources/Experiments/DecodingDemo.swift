@@ -20,30 +20,20 @@ import Support
 import Tokenizers
 import Training
 
-public final class DecodingDemo {
-    let settings: DecodingDemoSettings
-    let folder: URL
-    let log: (DemoEvent) -> Void
+public final class DecodingDemo: StagedDemo {
+    public typealias Settings = DecodingDemoSettings
+    public typealias Output = DecodingDemoResult
+
+    public let context: DemoContext<DecodingDemoSettings>
     var timer = StageTimer()
     var curves: [Curve] = []
     var runSeconds: [String: Double] = [:]
 
-    init(settings: DecodingDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void) throws {
-        try settings.validate()
-        self.settings = settings
-        self.folder = folder
-        self.log = log
-    }
+    public init(_ context: DemoContext<DecodingDemoSettings>) { self.context = context }
 
     /// Runs the experiment into `folder` (its `data`, `models` and `runs` subfolders are replaced)
     /// and writes `settings.json`, `results.json`, `timings.json`, `report.md` and `report.html`.
-    public static func run(_ settings: DecodingDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> DecodingDemoResult {
-        try DecodingDemo(settings: settings, folder: folder, log: log).run()
-    }
-
-    func url(_ p: String) -> URL { folder.appendingPathComponent(p) }
-
-    func run() throws -> DecodingDemoResult {
+    public func run() throws -> DecodingDemoResult {
         let start = ContinuousClock.now
         try prepareRunFolder(folder)
         try writeJSON(settings, to: url("settings.json"))
@@ -188,25 +178,15 @@ public final class DecodingDemo {
     /// tokenizer under `models/seedS/NAME`, through the same setup `tokenalign reward|dpo` use.
     func train(_ spec: TrainedModelSpec, modelPath: String, tag: String, data: String, seed: UInt64) throws -> DecodingTrainedModel {
         let s = settings.data
-        var c = TrainingConfiguration()
-        c.task = spec.task
+        var c = TrainingConfiguration.demoLoRARun(spec.task, model: modelPath, data: url("\(data)/\(spec.data)").path,
+                                                  out: url("runs/\(tag)/\(spec.name)").path, seed: seed, steps: s.steps, batch: s.batch,
+                                                  learningRate: s.learningRate, loraRank: s.loraRank, loraAlpha: s.loraAlpha,
+                                                  evalSteps: max(1, s.steps / 3))
         if let k = spec.rewardKind { c.rewardKind = k }
-        c.model = modelPath
-        c.data = url("\(data)/\(spec.data)").path
         c.evalData = url("\(data)/eval_\(spec.data)").path
-        c.out = url("runs/\(tag)/\(spec.name)").path
         c.appendEos = false  // continuations are cut at a length, they do not end (as in the sentiment demo)
         c.maxLength = 256
-        c.seed = seed
-        c.maxSteps = s.steps
-        c.batchSize = s.batch
-        c.learningRate = s.learningRate
-        c.schedule = "constant"
         c.beta = spec.beta
-        c.loraRank = s.loraRank
-        c.loraAlpha = s.loraAlpha
-        c.loraTargetModules = SentimentDemoSettings.loraTargetModules
-        c.evalSteps = max(1, s.steps / 3)
         let run = try TrainingSetup.prepare(c)
         curves += try TrainingCurves.run(run.trainer, label: "\(tag) \(spec.name)", log: log)
         let accuracy = run.trainer.evaluate()["eval_" + MetricName.rewardsAccuracies].map(Double.init)

@@ -15,6 +15,9 @@ public protocol DemoSettings: Codable {
     init()
     /// The declared settings: keys (the `settings.json` names), docs, fields, rules.
     static var settings: SettingsTable<Self> { get }
+    /// Each setting's rule (`settings`), then the rules that relate settings; what a demo checks
+    /// before it writes anything (`DemoContext`).
+    func validate() throws(DemoError)
 }
 
 extension DemoSettings {
@@ -96,8 +99,9 @@ func prepareRunFolder(_ folder: URL) throws {
     }
 }
 
-/// Pretty-printed, key-sorted JSON written atomically (NaN and infinities as strings).
-func writeJSON<T: Encodable>(_ value: T, to u: URL) throws {
+/// Pretty-printed, key-sorted JSON written atomically (NaN and infinities as strings): every run's
+/// results.json, and what `tokenalign eval overoptimisation` and `report overoptimisation` write.
+public func writeJSON<T: Encodable>(_ value: T, to u: URL) throws {
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
     enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -105,7 +109,7 @@ func writeJSON<T: Encodable>(_ value: T, to u: URL) throws {
 }
 
 /// Reads what `writeJSON` wrote (non-finite numbers as "inf", "-inf", "nan").
-func readJSON<T: Decodable>(_ type: T.Type, from u: URL) throws -> T {
+public func readJSON<T: Decodable>(_ type: T.Type, from u: URL) throws -> T {
     let data: Data
     do { data = try Data(contentsOf: u) } catch { throw DemoError.invalidSetting("\(u.path): cannot read (\(error.localizedDescription))") }
     let dec = JSONDecoder()

@@ -12,9 +12,9 @@ import Models
 import OnlineRL
 import Tokenizers
 
-public enum RLDemo {
-    public static func run(_ settings: RLDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> RLDemoResult {
-        try settings.validate()
+public enum RLDemo: DemoPipeline {
+    public static func run(_ context: DemoContext<RLDemoSettings>) throws -> RLDemoResult {
+        let (settings, folder, log) = (context.settings, context.folder, context.log)
         let start = ContinuousClock.now
         try prepareRunFolder(folder)
         try writeJSON(settings, to: folder.appendingPathComponent("settings.json"))

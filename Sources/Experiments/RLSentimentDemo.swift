@@ -19,9 +19,9 @@ import OnlineRL
 import Tokenizers
 import Training
 
-public enum RLSentimentDemo {
-    public static func run(_ settings: RLSentimentDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> RLSentimentDemoResult {
-        try settings.validate()
+public enum RLSentimentDemo: DemoPipeline {
+    public static func run(_ context: DemoContext<RLSentimentDemoSettings>) throws -> RLSentimentDemoResult {
+        let (settings, folder, log) = (context.settings, context.folder, context.log)
         let start = ContinuousClock.now
         let s = settings, ss = settings.sentiment
         try prepareRunFolder(folder)
@@ -125,22 +125,12 @@ public enum RLSentimentDemo {
         log(.note("reward models: \(trainRows.count) training pairs, \(evalRows.count) held-out pairs"))
         var out = RewardModels(pairs: trainRows.count, heldOutPairs: evalRows.count)
         for (label, tokenLevel, dir) in [("sequence-rm", false, inputs.sequenceRM), ("token-rm", true, inputs.tokenRM)] {
-            var c = TrainingConfiguration()
-            c.task = .reward
+            var c = TrainingConfiguration.demoLoRARun(.reward, model: modelPath, data: pairsPath.path,
+                                                      out: folder.appendingPathComponent("runs/\(label)").path, seed: seed, steps: s.rmSteps,
+                                                      batch: s.rmBatch, learningRate: s.rmLearningRate, loraRank: s.loraRank,
+                                                      loraAlpha: s.loraAlpha, evalSteps: s.rmSteps)
             c.tokenLevel = tokenLevel
             c.rewardKind = tokenLevel ? "token" : "bradley-terry"
-            c.model = modelPath
-            c.data = pairsPath.path
-            c.out = folder.appendingPathComponent("runs/\(label)").path
-            c.seed = seed
-            c.maxSteps = s.rmSteps
-            c.batchSize = s.rmBatch
-            c.learningRate = s.rmLearningRate
-            c.schedule = "constant"
-            c.loraRank = s.loraRank
-            c.loraAlpha = s.loraAlpha
-            c.loraTargetModules = SentimentDemoSettings.loraTargetModules
-            c.evalSteps = s.rmSteps
             let m = try PretrainedModel.load(path: modelPath)
             let head = RewardHead(hiddenSize: m.model.hiddenSize, seed: seed &+ 13)
             let trainer = try Trainer(configuration: c, policy: m.model, mode: .reward(head: head, tokenLevel: tokenLevel), train: pairs,

@@ -19,27 +19,15 @@ import Support
 import Tokenizers
 import Training
 
-public final class RMDemo {
-    let settings: RMDemoSettings
-    let folder: URL
-    let log: (DemoEvent) -> Void
+public final class RMDemo: StagedDemo {
+    public typealias Settings = RMDemoSettings
+    public typealias Output = RMDemoResult
+
+    public let context: DemoContext<RMDemoSettings>
     var data = RMDemoDataSummary()
     var timer = StageTimer()
 
-    init(settings: RMDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void) throws {
-        try settings.validate()
-        self.settings = settings
-        self.folder = folder
-        self.log = log
-    }
-
-    /// Runs the whole comparison into `folder` (its `data`, `models`, `runs` subfolders replaced) and
-    /// writes `settings.json`, `results.json`, `report.md`, `report.html` and `timing.json` there.
-    public static func run(_ settings: RMDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> RMDemoResult {
-        try RMDemo(settings: settings, folder: folder, log: log).run()
-    }
-
-    func url(_ path: String) -> URL { folder.appendingPathComponent(path) }
+    public init(_ context: DemoContext<RMDemoSettings>) { self.context = context }
 
     /// What is trained and scored: every registered kind, then every registered training method
     /// (each on the Bradley–Terry kind), then the ensemble, the DPO baseline and the base model's own
@@ -52,7 +40,9 @@ public final class RMDemo {
     public static let dpoName = "dpo-implicit"
     public static let baseLikelihoodName = "base-likelihood"
 
-    func run() throws -> RMDemoResult {
+    /// Runs the whole comparison into `folder` (its `data`, `models`, `runs` subfolders replaced) and
+    /// writes `settings.json`, `results.json`, `report.md`, `report.html` and `timing.json` there.
+    public func run() throws -> RMDemoResult {
         let start = ContinuousClock.now
         let s = settings
         try prepareRunFolder(folder)

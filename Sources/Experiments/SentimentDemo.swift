@@ -89,29 +89,19 @@ public struct SentimentDemoResult: Codable, Sendable {
     public var raterAgreement: RaterAgreement?
 }
 
-public final class SentimentDemo {
-    let settings: SentimentDemoSettings
-    let folder: URL
-    let log: (DemoEvent) -> Void
+public final class SentimentDemo: StagedDemo {
+    public typealias Settings = SentimentDemoSettings
+    public typealias Output = SentimentDemoResult
+
+    public let context: DemoContext<SentimentDemoSettings>
     var timer = StageTimer()
     var curves: [Curve] = []
 
-    init(settings: SentimentDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void) throws {
-        try settings.validate()
-        self.settings = settings
-        self.folder = folder
-        self.log = log
-    }
+    public init(_ context: DemoContext<SentimentDemoSettings>) { self.context = context }
 
     /// Runs the experiment into `folder` (its `data`, `models` and `runs` subfolders are replaced)
     /// and writes `results.json`, `report.md` and `report.html`.
-    public static func run(_ settings: SentimentDemoSettings, folder: URL, log: @escaping (DemoEvent) -> Void = { _ in }) throws -> SentimentDemoResult {
-        try SentimentDemo(settings: settings, folder: folder, log: log).run()
-    }
-
-    func url(_ p: String) -> URL { folder.appendingPathComponent(p) }
-
-    func run() throws -> SentimentDemoResult {
+    public func run() throws -> SentimentDemoResult {
         let start = ContinuousClock.now
         let s = settings
         let fm = FileManager.default
@@ -209,22 +199,12 @@ public final class SentimentDemo {
     func train(method: String, beta: Float, modelPath: String, reference: any LanguageModel, dpo: (any LanguageModel)?,
                pairs: TrainingExamples, evalPairs: TrainingExamples) throws -> (Trainer, PretrainedModel) {
         let s = settings
-        var c = TrainingConfiguration()
-        c.task = .preference
-        c.model = modelPath
-        c.data = url("data/pairs.jsonl").path
-        c.out = url("runs/\(method)-beta\(beta)").path
-        c.seed = s.seed
-        c.maxSteps = s.steps
-        c.batchSize = s.batch
-        c.learningRate = s.learningRate
-        c.schedule = "constant"
+        var c = TrainingConfiguration.demoLoRARun(.preference, model: modelPath, data: url("data/pairs.jsonl").path,
+                                                  out: url("runs/\(method)-beta\(beta)").path, seed: s.seed, steps: s.steps, batch: s.batch,
+                                                  learningRate: s.learningRate, loraRank: s.loraRank, loraAlpha: s.loraAlpha,
+                                                  evalSteps: max(1, s.steps / 3))
         c.beta = beta
         c.alpha = s.alpha
-        c.loraRank = s.loraRank
-        c.loraAlpha = s.loraAlpha
-        c.loraTargetModules = SentimentDemoSettings.loraTargetModules
-        c.evalSteps = max(1, s.steps / 3)
         var guides: [any LanguageModel] = []
         switch method {
         case "dpo": c.loss = ["sigmoid"]

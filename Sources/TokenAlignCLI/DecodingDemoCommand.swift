@@ -4,8 +4,6 @@ import ArgumentParser
 import Experiments
 import Foundation
 
-extension DecodingDemoSettings: PresetDemoSettings {}
-
 struct DecodingDemoCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
@@ -32,27 +30,27 @@ struct DecodingDemoCommand: ParsableCommand {
             """ + demoSettingsHelp(DecodingDemoSettings.settings, defaults: DecodingDemoSettings()))
     }
 
-    @Option(help: "Run folder.") var out = "runs/decoding"
-    @Flag(help: "The CI-sized run (under a minute on 2 cores).") var quick = false
-    @Option(help: "A YAML or JSON file overriding any of the settings (snake_case keys, see settings.json of a run).") var config: String?
-    @OptionGroup var flags: DemoRunFlags<DecodingDemoSettings>
+    @OptionGroup var options: DemoRunOptions<DecodingDemoSettings>
 
     func run() throws {
-        let s = try DecodingDemoSettings.resolved(quick: quick, config: config, flags: flags.settingFlags)
-        let folder = URL(fileURLWithPath: out)
+        let s = try options.settings()
+        let folder = options.folder
         let printer = DemoPrinter()
         if s.part != "creditbench" {
-            let result = try DecodingDemo.run(s, folder: folder) { printer.handle($0) }
-            printer.finish()
-            print(DecodingDemoReport.text(result) + "report: \(folder.appendingPathComponent("report.html").path)")
-            if flags.json { try printJSONLine(result) }
+            try printer.run(DecodingDemo.self, s, folder: folder, json: options.json) {
+                DecodingDemoReport.text($0) + "report: \(folder.appendingPathComponent("report.html").path)"
+            }
         }
         if s.part != "sentiment" {
             let creditFolder = s.part == "all" ? folder.appendingPathComponent("creditbench") : folder
-            let result = try CreditDecodingDemo.run(s, folder: creditFolder) { printer.handle($0) }
-            printer.finish()
-            print(CreditDecodingReport.text(result) + "report: \(creditFolder.appendingPathComponent("report.html").path)")
-            if flags.json { try printJSONLine(result) }
+            try printer.run(CreditDecodingDemo.self, s, folder: creditFolder, json: options.json) {
+                CreditDecodingReport.text($0) + "report: \(creditFolder.appendingPathComponent("report.html").path)"
+            }
         }
     }
+}
+
+extension DecodingDemoSettings: PresetDemoSettings {
+    static let runFolder = "runs/decoding"
+    static let quickHelp = "The CI-sized run (under a minute on 2 cores)."
 }

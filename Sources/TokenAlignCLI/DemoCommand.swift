@@ -25,14 +25,29 @@ func readSettingsMapping(_ path: String) throws -> [String: Any] {
     return mapping
 }
 
-/// Demo settings with a default and a `--quick` preset: the credit, RL and sentiment demos'.
+/// Demo settings with a default and a `--quick` preset: every demo's.
 protocol PresetDemoSettings: DemoSettings {
     static var quick: Self { get }
+    /// `--out`'s default.
+    static var runFolder: String { get }
+    /// `--quick`'s help.
+    static var quickHelp: String { get }
 }
 
-extension CreditDemoSettings: PresetDemoSettings {}
-extension RLDemoSettings: PresetDemoSettings {}
-extension SentimentDemoSettings: PresetDemoSettings {}
+extension PresetDemoSettings {
+    static var quickHelp: String { "The CI-sized run." }
+}
+
+extension CreditDemoSettings: PresetDemoSettings {
+    static let runFolder = "runs/demo"
+    static let quickHelp = "The CI-sized run (every stage shrunk; ≤ 2 minutes on 2 cores)."
+}
+extension RLDemoSettings: PresetDemoSettings {
+    static let runFolder = "runs/rl"
+}
+extension SentimentDemoSettings: PresetDemoSettings {
+    static let runFolder = "runs/sentiment"
+}
 
 extension PresetDemoSettings {
     /// Checks the setting flags while parsing (exit 64 naming the flag).
@@ -46,16 +61,6 @@ extension PresetDemoSettings {
         try settings.apply(flags: flags, to: &s)
         return s
     }
-}
-
-/// The last arguments of `demo credit` and `demo rl`: `--json` and the settings flags, checked
-/// against `S`'s table while parsing.
-struct DemoRunFlags<S: PresetDemoSettings>: ParsableArguments {
-    @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
-    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Settings as --flag value (listed below).", valueName: "setting"))
-    var settingFlags: [String] = []
-
-    func validate() throws { try S.checkFlags(settingFlags) }
 }
 
 /// Prints demo events: stage lines, progress bars, notes.
@@ -106,20 +111,17 @@ struct CreditDemoCommand: ParsableCommand {
             """ + demoSettingsHelp(CreditDemoSettings.settings, defaults: CreditDemoSettings()))
     }
 
-    @Option(help: "Run folder.") var out = "runs/demo"
-    @Flag(help: "The CI-sized run (every stage shrunk; ≤ 2 minutes on 2 cores).") var quick = false
-    @Option(help: "A YAML or JSON file overriding any of the settings (snake_case keys, see settings.json of a run).") var config: String?
+    @OptionGroup var options: DemoRunOptions<CreditDemoSettings>
     @Option(help: "Comma-separated CreditBench tasks (add, chain, sort, cipher, forbidden, count); several run the whole benchmark.") var tasks: String?
     @Option(help: "Comma-separated seeds; several run the benchmark once per seed and summarise across them.") var seeds: String?
-    @OptionGroup var flags: DemoRunFlags<CreditDemoSettings>
 
     func run() throws {
-        var s = try CreditDemoSettings.resolved(quick: quick, config: config, flags: flags.settingFlags)
-        let folder = URL(fileURLWithPath: out)
+        var s = try options.settings()
+        let folder = options.folder
         let taskList = tasks.map(CommaList.strings) ?? [s.task]
         var seedList = [s.seed]
         if let seeds {
-            guard !flags.settingFlags.contains(where: { $0 == "--seed" || $0.hasPrefix("--seed=") }) else { throw ValidationError("give --seed or --seeds, not both") }
+            guard !options.settingFlags.contains(where: { $0 == "--seed" || $0.hasPrefix("--seed=") }) else { throw ValidationError("give --seed or --seeds, not both") }
             guard let v = CommaList.integers(seeds, as: UInt64.self) else { throw ValidationError("--seeds takes comma-separated integers, got '\(seeds)'") }
             seedList = v
         }
@@ -134,11 +136,7 @@ struct CreditDemoCommand: ParsableCommand {
         }
         s.task = taskList[0]
         s.seed = seedList[0]
-        let printer = DemoPrinter()
-        let result = try CreditDemo.run(s, folder: folder) { printer.handle($0) }
-        printer.finish()
-        print(DemoSummary.text(result, folder: folder))
-        if flags.json { try printJSONLine(result) }
+        try DemoPrinter().run(CreditDemo.self, s, folder: folder, json: options.json) { DemoSummary.text($0, folder: folder) }
     }
 }
 
@@ -163,8 +161,12 @@ enum DemoSummary {
         for c in r.creditInjected {
             out += pad(c.name, 28) + pad(ci(c.auroc), 24) + pad(ci(c.top1), 24) + String(format: "%.3f", c.top1Chance) + "\n"
         }
-        out += String(format: "\nwall time %.0f s; report: %@\n", r.wallSeconds, folder.appendingPathComponent("report.html").path)
-        return out
+        return out + wallTime(r.wallSeconds, folder: folder)
+    }
+
+    /// The last line of a demo's summary: its wall time and where its report is.
+    static func wallTime(_ seconds: Double, folder: URL) -> String {
+        String(format: "\nwall time %.0f s; report: %@\n", seconds, folder.appendingPathComponent("report.html").path)
     }
 }
 
@@ -183,16 +185,18 @@ struct SentimentDemoCommand: ParsableCommand {
             """ + demoSettingsHelp(SentimentDemoSettings.settings, defaults: SentimentDemoSettings()))
     }
 
-    @Option(help: "Run folder.") var out = "runs/sentiment"
+    @Option(help: "Run folder.") var out = SentimentDemoSettings.runFolder
     @OptionGroup var settings: SentimentSettingsOptions
     @Flag(help: "Print results.json's contents as one JSON object as the last line.") var json = false
 
     func run() throws {
         let s = try settings.settings()
         let folder = URL(fileURLWithPath: out)
-        let printer = DemoPrinter()
-        let result = try SentimentDemo.run(s, folder: folder) { printer.handle($0) }
-        printer.finish()
+        try DemoPrinter().run(SentimentDemo.self, s, folder: folder, json: json) { Self.summary($0, folder: folder) }
+    }
+
+    /// The held-out table the command prints at the end.
+    static func summary(_ result: SentimentDemoResult, folder: URL) -> String {
         var text = "\nHeld-out reward and KL (95% bootstrap CI over prompts)\n"
         text += DemoSummary.pad("method", 16) + DemoSummary.pad("β", 7) + DemoSummary.pad("reward", 24) + DemoSummary.pad("KL/token", 24) + "ρ(implicit, lexicon) on word tokens\n"
         for r in result.runs {
@@ -204,9 +208,7 @@ struct SentimentDemoCommand: ParsableCommand {
             text += "one human rater vs the lexicon on word tokens: ρ " + RaterAgreement.summary(a.lexiconTokens)
                 + " (mean [min, max] over VADER's 10 raters; vs the other nine: " + RaterAgreement.summary(a.lexiconTokensLeaveOneOut) + ")\n"
         }
-        text += String(format: "\nwall time %.0f s; report: %@\n", result.wallSeconds, folder.appendingPathComponent("report.html").path)
-        print(text)
-        if json { try printJSONLine(result) }
+        return text + DemoSummary.wallTime(result.wallSeconds, folder: folder)
     }
 }
 
@@ -224,19 +226,9 @@ struct RLDemoCommand: ParsableCommand {
 
             """ + demoSettingsHelp(RLDemoSettings.settings, defaults: RLDemoSettings()))
     }
-    @Option(help: "Run folder.") var out = "runs/rl"
-    @Flag(help: "The CI-sized run.") var quick = false
-    @Option(help: "YAML/JSON settings overriding the defaults (keys of settings.json).") var config: String?
-    @OptionGroup var flags: DemoRunFlags<RLDemoSettings>
+    @OptionGroup var options: DemoRunOptions<RLDemoSettings>
 
-    func run() throws {
-        let s = try RLDemoSettings.resolved(quick: quick, config: config, flags: flags.settingFlags)
-        let printer = DemoPrinter()
-        let result = try RLDemo.run(s, folder: URL(fileURLWithPath: out)) { printer.handle($0) }
-        printer.finish()
-        print("\n" + RLDemo.report(result))
-        if flags.json { try printJSONLine(result) }
-    }
+    func run() throws { try options.run(RLDemo.self) { r, _ in "\n" + RLDemo.report(r) } }
 }
 
 /// The settings part of a demo's `--help`: every setting's flag, doc, key and default.

@@ -62,25 +62,15 @@ struct EvalOveroptimisationCommand: ParsableCommand {
         try Self.write(result, as: "overoptimisation.json", report: result.report(), to: out)
     }
 
-    /// Writes `value` as pretty JSON and the report (Markdown, HTML, figures) into the folder `out`,
-    /// and prints the Markdown. A quantity that does not exist is NaN (a fit with no peak, an RL
-    /// window with no steps) and is written as the string "nan", as every run's results.json does;
-    /// `read` takes it back.
+    /// Writes `value` as the run's JSON (`writeJSON`: pretty, sorted keys; a quantity that does not
+    /// exist — a fit with no peak, an RL window with no steps — is NaN, written as "nan" as in every
+    /// run's results.json and read back by `readJSON`) and the report (Markdown, HTML, figures) into
+    /// the folder `out`, and prints the Markdown.
     static func write<T: Encodable>(_ value: T, as name: String, report: Report, to out: String) throws {
         let dir = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try encoder.encode(value).write(to: dir.appendingPathComponent(name), options: .atomic)
+        try writeJSON(value, to: dir.appendingPathComponent(name))
         try report.write(to: dir)
         print(report.markdown())
-    }
-
-    /// Reads what `write` wrote.
-    static func read<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(T.self, from: Data(contentsOf: url))
     }
 }

@@ -3,8 +3,6 @@ import ArgumentParser
 import Experiments
 import Foundation
 
-extension RLSentimentDemoSettings: PresetDemoSettings {}
-
 struct RLSentimentDemoCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
@@ -21,17 +19,11 @@ struct RLSentimentDemoCommand: ParsableCommand {
 
             """ + demoSettingsHelp(RLSentimentDemoSettings.settings, defaults: RLSentimentDemoSettings()))
     }
-    @Option(help: "Run folder.") var out = "runs/rl-sentiment"
-    @Flag(help: "The CI-sized run.") var quick = false
-    @Option(help: "YAML/JSON settings overriding the defaults (keys of settings.json).") var config: String?
-    @OptionGroup var flags: DemoRunFlags<RLSentimentDemoSettings>
+    @OptionGroup var options: DemoRunOptions<RLSentimentDemoSettings>
 
-    func run() throws {
-        let s = try RLSentimentDemoSettings.resolved(quick: quick, config: config, flags: flags.settingFlags)
-        let printer = DemoPrinter()
-        let result = try RLSentimentDemo.run(s, folder: URL(fileURLWithPath: out)) { printer.handle($0) }
-        printer.finish()
-        print("\n" + RLSentimentDemo.report(result))
-        if flags.json { try printJSONLine(result) }
-    }
+    func run() throws { try options.run(RLSentimentDemo.self) { r, _ in "\n" + RLSentimentDemo.report(r) } }
+}
+
+extension RLSentimentDemoSettings: PresetDemoSettings {
+    static let runFolder = "runs/rl-sentiment"
 }

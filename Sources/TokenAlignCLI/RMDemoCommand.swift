@@ -5,8 +5,6 @@ import Experiments
 import Foundation
 import Training
 
-extension RMDemoSettings: PresetDemoSettings {}
-
 struct RMDemoCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
@@ -25,18 +23,14 @@ struct RMDemoCommand: ParsableCommand {
             """ + demoSettingsHelp(RMDemoSettings.settings, defaults: RMDemoSettings()))
     }
 
-    @Option(help: "Run folder.") var out = "runs/rm"
-    @Flag(help: "The CI-sized run (under a minute on 2 cores).") var quick = false
-    @Option(help: "YAML/JSON settings overriding the defaults (keys of settings.json).") var config: String?
-    @OptionGroup var flags: DemoRunFlags<RMDemoSettings>
+    @OptionGroup var options: DemoRunOptions<RMDemoSettings>
 
     func run() throws {
-        let s = try RMDemoSettings.resolved(quick: quick, config: config, flags: flags.settingFlags)
-        let printer = DemoPrinter()
-        let result = try RMDemo.run(s, folder: URL(fileURLWithPath: out)) { printer.handle($0) }
-        printer.finish()
-        print("\n" + RMDemo.text(result))
-        print("report: \(URL(fileURLWithPath: out).appendingPathComponent("report.md").path)")
-        if flags.json { try printJSONLine(result) }
+        try options.run(RMDemo.self) { r, folder in "\n" + RMDemo.text(r) + "\nreport: \(folder.appendingPathComponent("report.md").path)" }
     }
+}
+
+extension RMDemoSettings: PresetDemoSettings {
+    static let runFolder = "runs/rm"
+    static let quickHelp = "The CI-sized run (under a minute on 2 cores)."
 }

@@ -88,8 +88,9 @@ struct OveroptimisationReportCommand: ParsableCommand {
         let runs = try results.map { path -> OveroptimisationResult in
             var url = URL(fileURLWithPath: path)
             if url.pathExtension != "json" { url.appendPathComponent("overoptimisation.json") }
-            do { return try EvalOveroptimisationCommand.read(OveroptimisationResult.self, from: url) } catch {
-                throw ValidationError("\(url.path): not an `eval overoptimisation` result (\(error))")
+            // readJSON's error names the file and what did not decode.
+            do { return try readJSON(OveroptimisationResult.self, from: url) } catch DemoError.invalidSetting(let why) {
+                throw ValidationError("not an `eval overoptimisation` result: \(why)")
             }
         }
         let summary = try OveroptimisationSeedSummary.summarise(runs, window: window)

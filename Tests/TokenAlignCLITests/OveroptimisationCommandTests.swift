@@ -48,7 +48,7 @@ import Testing
         try run(["eval", "overoptimisation", "--model", dir.path, "--prompts", prompts.path, "--proxy", "regex:the", "--gold", "regex:fox",
                  "--samples", "4", "--bon-prompts", "2", "--max-completion-length", "4", "--seed", "1", "--out", second.path])
         try run(["report", "overoptimisation", "--results", out.path, "--results", second.path, "--out", pooled.path])
-        let summary = try EvalOveroptimisationCommand.read(OveroptimisationSeedSummary.self, from: pooled.appendingPathComponent("summary.json"))
+        let summary = try readJSON(OveroptimisationSeedSummary.self, from: pooled.appendingPathComponent("summary.json"))
         #expect(summary.rows.count == 1 && summary.rows[0].rlFinalGain.mean.isNaN && summary.rows[0].bestOfNFinalGain.mean.isFinite)
         let text = try String(contentsOf: pooled.appendingPathComponent("summary.json"), encoding: .utf8)
         #expect(text.contains("\"nan\""))
