@@ -226,6 +226,9 @@ public enum RLDemo {
             let vsGRPO = paired(mine, grpo, seed: 14)
             let base = method(label)?.baseline ?? "grpo"
             let vsBase = base == label ? nil : paired(mine, byMethod(base), seed: 16)
+            let others = (method(label)?.alsoPairedWith ?? []).filter { $0 != label }.compactMap { other in
+                paired(mine, byMethod(other), seed: 17).map { RLDemoPairing(method: other, difference: $0.0, seedsAbove: $0.1, seedsBelow: $0.2) }
+            }
             return RLDemoRow(method: label, summary: method(label)?.summary ?? "",
                              greedyAccuracy: Bootstrap.meanOverGroups(greedy, resamples: B, seed: 11),
                              greedyDifference: Bootstrap.meanOverGroups(greedyDiff, resamples: B, seed: 12),
@@ -236,7 +239,8 @@ public enum RLDemo {
                              baselineSeedsAbove: vsBase?.1, baselineSeedsBelow: vsBase?.2,
                              kl: Bootstrap.meanOverGroups(kl, resamples: B, seed: 15),
                              advantageTop1: mean(mine.map(\.advantageTop1)), advantageTop1Chance: mean(mine.map(\.advantageTop1Chance)),
-                             sampledTokens: mean(mine.map { Double($0.sampledTokens) }), wallSeconds: mean(mine.map(\.wallSeconds)))
+                             sampledTokens: mean(mine.map { Double($0.sampledTokens) }), wallSeconds: mean(mine.map(\.wallSeconds)),
+                             pairings: others.isEmpty ? nil : others)
         }
     }
 
