@@ -28,7 +28,10 @@ public final class RLMECImitationTerm: PolicyUpdateTerm {
     /// as completions of the same prompt rows, so the reward's correctness rule can judge them.
     public func corrections(of completions: [Completion]) throws -> [Completion] {
         let model = reward.rewriter.model, tokenizer = reward.rewriter.tokenizer
-        let heads = try completions.map { reward.rewritePrompt($0, solution: try reward.solution($0)) }
+        let heads = try completions.map { c in
+            let solution = try reward.solution(c)
+            return reward.rewritePrompt(c, solution: solution)
+        }
         var out: [Completion] = []
         out.reserveCapacity(completions.count)
         let chunk = max(reward.rewriter.batchSize, 1)
