@@ -140,8 +140,14 @@ public enum RLDemo {
                                   rolloutAccuracy: nil)]
         var credit = AdvantageLocalisation()
         var completions = 0, tokens = 0, windowCorrect = 0, windowTotal = 0
+        var termSums: [String: Double] = [:], termSteps = 0
         try trainer.run { event in
-            guard case .step(let step, let total, _) = event else { return .continue }
+            guard case .step(let step, let total, let stepMetrics) = event else { return .continue }
+            let term = stepMetrics.filter { $0.key.hasPrefix("imitation/") }
+            if !term.isEmpty {
+                termSteps += 1
+                for (k, v) in term { termSums[k, default: 0] += Double(v) }
+            }
             let rollouts = trainer.lastRollouts
             completions += rollouts.count
             tokens += rollouts.reduce(0) { $0 + $1.ids.count }
@@ -176,7 +182,8 @@ public enum RLDemo {
         return RLDemoRun(method: m.label, seed: seed, curve: curve, greedyCorrect: final.greedy, sampledCorrect: final.sampled,
                          kl: evaluator.kl(trainer.policy, samples: final.samples), sampledCompletions: completions, sampledTokens: tokens,
                          advantageTop1: credit.top1, advantageTop1Chance: credit.chance, wrongRollouts: credit.count, heatmaps: credit.maps,
-                         wallSeconds: StageTimer.seconds(since: runStart))
+                         wallSeconds: StageTimer.seconds(since: runStart),
+                         updateTermMetrics: termSteps == 0 ? nil : termSums.mapValues { $0 / Double(termSteps) })
     }
 
     /// The held-out prompts of a CreditBench run (`data/eval_prompts.jsonl`), read back into examples.

@@ -43,6 +43,9 @@ public struct RLDemoRun: Codable, Sendable {
     public var wrongRollouts: Int
     public var heatmaps: [RLAdvantageMap]
     public var wallSeconds: Double
+    /// The mean over training steps of the update term's metrics (`imitation/…`: RLMEC's corrected
+    /// fraction, targets, changed fraction, loss); nil for methods without a term and in older results.
+    public var updateTermMetrics: [String: Double]? = nil
 }
 
 /// One method over the seeds.

@@ -60,6 +60,15 @@ import Testing
         #expect(objective.pairings?.allSatisfy { $0.seedsAbove + $0.seedsBelow <= s.seeds.count } == true)
         #expect(a.rows.allSatisfy { $0.method == "rlmec-objective" || $0.pairings == nil })
         #expect(RLDemo.report(a).contains("Further paired comparisons"))
+        // Its runs record the imitation term's metrics, and only its runs.
+        for r in a.runs {
+            if r.method == "rlmec-objective" {
+                let m = try #require(r.updateTermMetrics)
+                #expect((m["imitation/targets"] ?? 0) > 0 && (0 ... 1).contains(m["imitation/corrected_fraction"] ?? -1), "\(m)")
+            } else {
+                #expect(r.updateTermMetrics == nil, "\(r.method)")
+            }
+        }
 
         // Two runs of parts of the methods combine into the whole table.
         func part(_ methods: [String]) -> RLDemoResult {

@@ -34,7 +34,7 @@ struct RLMECObjectiveTests {
             var expected = Tensor.zeros(like: rr.logps)
             var bound = 0
             for k in 0 ..< rr.mask.count where rr.mask[flat: k] != 0 {
-                let a = rr.tokenAdvantages[flat: k], rho = Foundation.exp(rr.logps[flat: k] - rr.oldLogps[flat: k])
+                let a = rr.tokenAdvantages[flat: k], rho = Float(Foundation.exp(Double(rr.logps[flat: k] - rr.oldLogps[flat: k])))
                 let w = min(rho * a, min(max(rho, 1 - eps), 1 + eps) * a)
                 if w != rho * a { bound += 1 }
                 expected[flat: k] = -w / n
