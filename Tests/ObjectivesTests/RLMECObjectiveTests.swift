@@ -11,7 +11,8 @@ import Testing
 
 @Suite("Online RL: RLMEC's objective")
 struct RLMECObjectiveTests {
-    static let imitation: [String: Any] = (try? loadJSON("rl_reference.json"))?["rlmec_imitation"] as? [String: Any] ?? [:]
+    /// The `rlmec_imitation` section of rl_reference.json.
+    static func imitation() throws -> [String: Any] { try #require(try loadJSON("rl_reference.json")["rlmec_imitation"] as? [String: Any]) }
 
     @Test("the estimator passes the token rewards through, 0 at masked positions")
     func estimatorIsTheReward() throws {
@@ -57,7 +58,7 @@ struct RLMECObjectiveTests {
 
     @Test("imitation weights: the authors' Levenshtein backtrace (1 on changed tokens, 0.5 elsewhere)")
     func imitationWeights() throws {
-        let cases = try #require(Self.imitation["weights"] as? [String: [String: Any]])
+        let cases = try #require(try Self.imitation()["weights"] as? [String: [String: Any]])
         #expect(cases.count == 6)
         for (name, c) in cases.sorted(by: { $0.key < $1.key }) {
             let prediction = ints(c["prediction"]).map(Int.init), correction = ints(c["correction"]).map(Int.init)
@@ -74,11 +75,12 @@ struct RLMECObjectiveTests {
 
     @Test("imitation loss: value, metrics and ∂L/∂ℓ against numpy, with the local and a global token count")
     func imitationLoss() throws {
-        let B = try #require(Self.imitation["B"] as? Int), T = try #require(Self.imitation["T"] as? Int)
-        let mask = Tensor(shape: [B, T], data: floats(Self.imitation["mask"]))
-        let logps = Tensor(shape: [B, T], data: floats(Self.imitation["logps"]))
-        let weights = Tensor(shape: [B, T], data: floats(Self.imitation["target_weights"]))
-        let cases = try #require(Self.imitation["cases"] as? [String: [String: Any]])
+        let im = try Self.imitation()
+        let B = try #require(im["B"] as? Int), T = try #require(im["T"] as? Int)
+        let mask = Tensor(shape: [B, T], data: floats(im["mask"]))
+        let logps = Tensor(shape: [B, T], data: floats(im["logps"]))
+        let weights = Tensor(shape: [B, T], data: floats(im["target_weights"]))
+        let cases = try #require(im["cases"] as? [String: [String: Any]])
         #expect(cases.count == 2)
         for (name, c) in cases {
             let l = Variable(logps, requiresGrad: true)

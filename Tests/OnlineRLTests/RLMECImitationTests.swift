@@ -3,6 +3,7 @@
 // weighted by the minimal edit; correct samples as they are), the loop's extra pass (micro-batches
 // with the mini-batch's target count give the gradient of one pass over every target), a run from
 // the configuration, and the settings' errors.
+import Autograd
 import CreditBench
 import Datasets
 import Foundation
@@ -112,7 +113,8 @@ import TrainedFixtures
                                                  labels: p.labels, mask: p.mask)
             return try! RLMECImitation.loss(logps: logps, weights: p.field { $0.tokenWeights }!, mask: p.mask, coefficient: 0.5).loss
         }
-        #expect(abs(Float(split.loss) - whole.value) < 1e-5 * max(1, abs(whole.value)), "\(split.loss) vs \(whole.value)")
+        let splitLoss = Float(split.loss), wholeLoss: Float = whole.value
+        #expect(abs(splitLoss - wholeLoss) < 1e-5 * max(1, abs(wholeLoss)), "\(splitLoss) vs \(wholeLoss)")
         #expect(split.loss > 0)
         var compared = 0
         for (key, g) in splitGrads {
