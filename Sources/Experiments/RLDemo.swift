@@ -140,8 +140,14 @@ public enum RLDemo: DemoPipeline {
                                   rolloutAccuracy: nil)]
         var credit = AdvantageLocalisation()
         var completions = 0, tokens = 0, windowCorrect = 0, windowTotal = 0
+        var termSums: [String: Double] = [:], termSteps = 0
         try trainer.run { event in
-            guard case .step(let step, let total, _) = event else { return .continue }
+            guard case .step(let step, let total, let stepMetrics) = event else { return .continue }
+            let term = stepMetrics.filter { $0.key.hasPrefix("imitation/") }
+            if !term.isEmpty {
+                termSteps += 1
+                for (k, v) in term { termSums[k, default: 0] += Double(v) }
+            }
             let rollouts = trainer.lastRollouts
             completions += rollouts.count
             tokens += rollouts.reduce(0) { $0 + $1.ids.count }
@@ -176,7 +182,8 @@ public enum RLDemo: DemoPipeline {
         return RLDemoRun(method: m.label, seed: seed, curve: curve, greedyCorrect: final.greedy, sampledCorrect: final.sampled,
                          kl: evaluator.kl(trainer.policy, samples: final.samples), sampledCompletions: completions, sampledTokens: tokens,
                          advantageTop1: credit.top1, advantageTop1Chance: credit.chance, wrongRollouts: credit.count, heatmaps: credit.maps,
-                         wallSeconds: StageTimer.seconds(since: runStart))
+                         wallSeconds: StageTimer.seconds(since: runStart),
+                         updateTermMetrics: termSteps == 0 ? nil : termSums.mapValues { $0 / Double(termSteps) })
     }
 
     /// The held-out prompts of a CreditBench run (`data/eval_prompts.jsonl`), read back into examples.
@@ -226,6 +233,9 @@ public enum RLDemo: DemoPipeline {
             let vsGRPO = paired(mine, grpo, seed: 14)
             let base = method(label)?.baseline ?? "grpo"
             let vsBase = base == label ? nil : paired(mine, byMethod(base), seed: 16)
+            let others = (method(label)?.alsoPairedWith ?? []).filter { $0 != label }.compactMap { other in
+                paired(mine, byMethod(other), seed: 17).map { RLDemoPairing(method: other, difference: $0.0, seedsAbove: $0.1, seedsBelow: $0.2) }
+            }
             return RLDemoRow(method: label, summary: method(label)?.summary ?? "",
                              greedyAccuracy: Bootstrap.meanOverGroups(greedy, resamples: B, seed: 11),
                              greedyDifference: Bootstrap.meanOverGroups(greedyDiff, resamples: B, seed: 12),
@@ -236,7 +246,8 @@ public enum RLDemo: DemoPipeline {
                              baselineSeedsAbove: vsBase?.1, baselineSeedsBelow: vsBase?.2,
                              kl: Bootstrap.meanOverGroups(kl, resamples: B, seed: 15),
                              advantageTop1: mean(mine.map(\.advantageTop1)), advantageTop1Chance: mean(mine.map(\.advantageTop1Chance)),
-                             sampledTokens: mean(mine.map { Double($0.sampledTokens) }), wallSeconds: mean(mine.map(\.wallSeconds)))
+                             sampledTokens: mean(mine.map { Double($0.sampledTokens) }), wallSeconds: mean(mine.map(\.wallSeconds)),
+                             pairings: others.isEmpty ? nil : others)
         }
     }
 

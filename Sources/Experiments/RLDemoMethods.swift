@@ -28,6 +28,9 @@ public struct RLDemoMethod: Sendable {
     public var baseline = "grpo"
     /// Models it trains inside the demo from the credit run's data (`RLDemoAuxiliary`), once per run.
     public var trains: [RLDemoAuxiliaryModel] = []
+    /// Methods it is also compared with, paired by seed and prompt, besides GRPO and its baseline
+    /// (RLMEC's own objective against PPO on the same rewards as well as against PPO).
+    public var alsoPairedWith: [String] = []
     let configure: @Sendable (inout OnlineRLConfiguration, RLDemoSettings, RLDemoInputs) -> Void
 }
 
@@ -156,6 +159,20 @@ extension RLDemo {
                      baseline: "ppo", trains: [.segmentRM]) { c, s, i in
             ppo(&c, s)
             c.rewards = ["segment-rm:\(i.trained(.segmentRM))"]
+        },
+        // RLMEC's own objective (docs/design/online-rl.md §18): the same rewriter rewards as `rlmec`,
+        // but each token weighted by its own reward (no critic) in the authors' clipped surrogate,
+        // with a KL to the SFT model as a loss in place of PPO's KL in the reward, plus the imitation
+        // of the rewriter's verified corrections. PPO's sampling budget, epochs and learning rate.
+        RLDemoMethod(label: "rlmec-objective", summary: "RLMEC's own objective: the rewriter's token rewards as advantages in its clipped surrogate (ε 0.3, 4 epochs, KL 0.05 to the SFT model as a loss) plus the imitation term (λ 1) on the rewriter's verified corrections of the wrong rollouts",
+                     baseline: "ppo", trains: [.rewriter], alsoPairedWith: ["rlmec"]) { c, s, i in
+            ppo(&c, s)
+            c.klCoef = 0
+            c.beta = 0.05
+            c.estimator = "rlmec"
+            c.policyLoss = "rlmec"
+            c.rewards = ["rlmec:\(i.trained(.rewriter)),\(i.rewriteTemplate)"]
+            c.rlmecImitationCoef = RLMECImitation.defaultCoefficient
         },
     ]
 

@@ -54,6 +54,12 @@ enum RLDemoReport {
                  String(format: "%.0f", a.seconds), a.reused ? "yes" : "no"]
             })))
         }
+        let pairings = r.rows.flatMap { row in (row.pairings ?? []).map { (row.method, $0) } }
+        if !pairings.isEmpty {
+            report.add(.heading("Further paired comparisons"))
+            report.add(.table(Table(headers: ["method", "against", "sampled Δ (95% CI)", "seeds above / below"],
+                                    rows: pairings.map { [$0.0, $0.1.method, $0.1.difference.interval(), "\($0.1.seedsAbove) / \($0.1.seedsBelow)"] })))
+        }
         report.add(.heading("Stage times"))
         report.add(.table(Table(headers: ["stage", "seconds"], rows: r.stages.map { [$0.stage, String(format: "%.1f", $0.seconds)] })))
         return report

@@ -43,6 +43,9 @@ public struct RLDemoRun: Codable, Sendable {
     public var wrongRollouts: Int
     public var heatmaps: [RLAdvantageMap]
     public var wallSeconds: Double
+    /// The mean over training steps of the update term's metrics (`imitation/…`: RLMEC's corrected
+    /// fraction, targets, changed fraction, loss); nil for methods without a term and in older results.
+    public var updateTermMetrics: [String: Double]? = nil
 }
 
 /// One method over the seeds.
@@ -70,6 +73,17 @@ public struct RLDemoRow: Codable, Sendable {
     public var advantageTop1Chance: Double
     public var sampledTokens: Double
     public var wallSeconds: Double
+    /// Further paired comparisons (`RLDemoMethod.alsoPairedWith`) with the methods that ran; nil in
+    /// results written before there were any.
+    public var pairings: [RLDemoPairing]? = nil
+}
+
+/// A method's sampled-accuracy difference from another method, paired by seed and prompt.
+public struct RLDemoPairing: Codable, Sendable, Equatable {
+    public var method: String
+    public var difference: Estimate
+    public var seedsAbove: Int
+    public var seedsBelow: Int
 }
 
 public struct RLDemoResult: Codable, Sendable {

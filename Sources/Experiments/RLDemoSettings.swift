@@ -36,7 +36,7 @@ public struct RLDemoSettings: DemoSettings, Sendable, Equatable {
     /// The CI-sized run: the quick CreditBench demo as the start, six methods besides GRPO, two seeds.
     public static var quick: RLDemoSettings {
         var s = RLDemoSettings()
-        s.methods = ["grpo", "ppo-token-credit", "rto", "abc", "oreal", "thr", "quark", "rlmec", "segment-rm"]
+        s.methods = ["grpo", "ppo-token-credit", "rto", "abc", "oreal", "thr", "quark", "rlmec", "segment-rm", "rlmec-objective"]
         s.seeds = [0, 1]
         s.creditPreset = "quick"
         s.trainPrompts = 300

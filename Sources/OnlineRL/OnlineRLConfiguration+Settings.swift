@@ -115,6 +115,8 @@ extension OnlineRLConfiguration {
               rule: .atLeast(0)),
             S("quark_controls", \.quarkControls, "quark: the K control prefixes as text, lowest-reward quantile first (repeatable; default [Q1] … [QK]).",
               aliases: ["quark-control"], repeatable: true),
+            S("rlmec_imitation_coef", \.rlmecImitationCoef, "RLMEC (arXiv 2401.06081): λ of the imitation term, a weighted SFT loss on the rlmec reward's rewriter's verified corrections of the wrong rollouts (weight 1 on changed tokens, 0.5 elsewhere) and on the correct rollouts (0.5); needs --reward rlmec (0: off; the paper's 1).",
+              rule: .nonNegative),
         ])
     }
 }

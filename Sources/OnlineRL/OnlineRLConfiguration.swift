@@ -93,6 +93,11 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
     /// paper and its code do. A long run's pool (and its checkpoint) otherwise grows with every step.
     public var quarkPoolMax = 0
 
+    // RLMEC's imitation regulariser (arXiv 2401.06081; docs/design/online-rl.md §18): λ of a weighted
+    // SFT term on the rlmec rewriter's verified corrections of the wrong rollouts (and on the correct
+    // rollouts themselves); 0 = off. Needs an `rlmec` reward.
+    public var rlmecImitationCoef: Float = 0
+
     // PPO (estimator gae: a value head on the policy's trunk)
     public var vfCoef: Float = 0.1
     public var cliprangeValue: Float = 0.2
@@ -222,6 +227,9 @@ public struct OnlineRLConfiguration: Codable, Sendable, Equatable {
             if quarkPoolMax > 0 && quarkPoolMax < rolloutSize {
                 throw fail("quark_pool_max", "\(quarkPoolMax) is smaller than one rollout batch (\(rolloutSize)); use 0 (keep all) or at least \(rolloutSize)")
             }
+        }
+        if usesQuark && rlmecImitationCoef > 0 {
+            throw fail("rlmec_imitation_coef", "quark trains on its pool behind control prefixes, not on the rollouts the corrections belong to; use 0")
         }
     }
 }

@@ -49,6 +49,9 @@ public final class OnlineRLTrainer {
     /// and its pool of every sampled completion, which is state of the run (checkpointed).
     let quarkControls: [[Int]]
     var quarkPool = QuarkPool()
+    /// An extra term of the update over targets of its own (RLMEC's imitation regulariser), nil
+    /// without one (`PolicyUpdateTerm`).
+    let updateTerm: (any PolicyUpdateTerm)?
     /// What the optimizer updates and checkpoints hold: the policy, or the policy and its value head.
     public let trainable: Module
     let valueLoss: ClippedValueLoss?
@@ -132,6 +135,7 @@ public final class OnlineRLTrainer {
         loss = try PolicyLosses.make(c.policyLoss, settings: lossSettings)
         tokenRewardModel = loss is OREALLoss && c.tokenLevelRm ? OREALTokenRewardModel(hiddenSize: policy.hiddenSize, configuration: c) : nil
         quarkControls = try Self.quarkControlIDs(c, tokenizer: tokenizer)
+        updateTerm = try Self.makeUpdateTerm(c, rewardFunctions: rewardFunctions)
         // Prompts (behind Quark's longest control prefix) must leave room for the completion in
         // every model's positions.
         let positions = min(policy.maxPositions, reference?.maxPositions ?? .max)
@@ -462,6 +466,7 @@ public final class OnlineRLTrainer {
             samples = draw.samples
         } else {
             try estimate(&samples, metrics: &metrics)
+            try attachUpdateTargets(&samples, metrics: &metrics)
         }
         metrics.merge(try optimise(samples)) { a, _ in a }
         metrics["generate_ms"] = Float(Self.milliseconds(generated - clock))
@@ -606,6 +611,11 @@ public final class OnlineRLTrainer {
                 }
             }
             if let failure { throw failure }
+        }
+        if updateTerm != nil {
+            let extra = try accumulateUpdateTerm(mini)
+            total += extra.loss
+            sums.merge(extra.metrics) { a, b in a + b }
         }
         if !communicator.isSingle {
             try gradientReducer.allReduce(trainable)

@@ -135,27 +135,41 @@ public struct RLMECReward: RewardFunction {
         return (answer as? String) ?? "\(answer)"
     }
 
-    /// The rewriter's input of one completion: the rewrite prompt (with special tokens, as SFT
-    /// encodes prompts) followed by the completion's own ids, and the position predicting each of them.
-    func sequence(_ c: Completion, solution: String) -> (ids: [Int], queries: [LogProbQuery]) {
+    /// The rewrite prompt of one completion as the rewriter reads it (with special tokens, as SFT
+    /// encodes prompts): what its rewrite, or the completion teacher-forced as one, follows.
+    func rewritePrompt(_ c: Completion, solution: String) -> [Int] {
         let problem = c.prompt.columns["prompt"] as? String ?? c.prompt.text
-        let head = rewriter.tokenizer.encode(RLMECRewriting.prompt(problem: problem, solution: solution, prediction: c.text, template: template),
-                                                addSpecialTokens: true)
+        return rewriter.tokenizer.encode(RLMECRewriting.prompt(problem: problem, solution: solution, prediction: c.text, template: template),
+                                         addSpecialTokens: true)
+    }
+
+    /// The rewriter's input of one completion: the rewrite prompt followed by the completion's own
+    /// ids, and the position predicting each of them.
+    func sequence(_ c: Completion, solution: String) -> (ids: [Int], queries: [LogProbQuery]) {
+        let head = rewritePrompt(c, solution: solution)
         return (head + c.ids, c.ids.indices.map { LogProbQuery(position: head.count + $0 - 1, token: c.ids[$0]) })
     }
 
-    public func tokenRewards(_ completions: [Completion]) throws -> [[Float]] {
-        // Correctness: the verifier for CreditBench rows, an exact match with `answer` otherwise.
-        // CreditBench rows go to the verifier in one call (it builds each task once per call).
+    /// Whether each completion is correct: the verifier for CreditBench rows (a `task` column, in one
+    /// call, which builds each task once), an exact match of the trimmed text with the row's trimmed
+    /// `answer` otherwise. It picks the clip range of the reward, and RLMEC's imitation term uses it
+    /// to tell samples to correct from samples to imitate as they are.
+    public func correctness(_ completions: [Completion]) throws -> [Bool] {
         let verified = completions.indices.filter { completions[$0].prompt.columns["task"] != nil }
         var correct = [Bool](repeating: false, count: completions.count)
         for (i, r) in zip(verified, try verifier.tokenRewards(verified.map { completions[$0] })) { correct[i] = r.last == 1 }
-        var sequences: [[Int]] = [], queries: [[LogProbQuery]] = []
-        for (i, c) in completions.enumerated() {
+        for (i, c) in completions.enumerated() where c.prompt.columns["task"] == nil {
             let s = try solution(c)
-            if c.prompt.columns["task"] == nil {
-                correct[i] = c.text.trimmingCharacters(in: .whitespacesAndNewlines) == s.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
+            correct[i] = c.text.trimmingCharacters(in: .whitespacesAndNewlines) == s.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return correct
+    }
+
+    public func tokenRewards(_ completions: [Completion]) throws -> [[Float]] {
+        let correct = try correctness(completions)
+        var sequences: [[Int]] = [], queries: [[LogProbQuery]] = []
+        for c in completions {
+            let s = try solution(c)
             let (ids, q) = sequence(c, solution: s)
             guard !ids.isEmpty, q.allSatisfy({ $0.position >= 0 }) else {
                 throw RewardError("--reward rlmec: \(c.prompt.location): the rewrite prompt encodes to no tokens")

@@ -38,6 +38,9 @@ struct RolloutSample {
     /// False: the completion is left out of the loss (a truncated one under
     /// `mask_truncated_completions`).
     var trained = true
+    /// What the run's update term (RLMEC's imitation: the sample's correction) trains on for this
+    /// sample; nil without a term or a target.
+    var updateTarget: UpdateTarget?
 }
 
 /// The padded tensors of some samples: ids [n, L] (right padding), labels and per-token fields

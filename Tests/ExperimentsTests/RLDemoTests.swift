@@ -54,6 +54,21 @@ import Testing
         // Own baselines: ABC is paired with PPO on the same RM when that ran; here it did not.
         #expect(a.rows.first { $0.method == "abc" }?.baseline == nil)
         #expect(a.rows.first { $0.method == "grpo" }?.baseline == nil)
+        // RLMEC's own objective is also paired with PPO on the same rewriter rewards (rlmec), which ran.
+        let objective = try #require(a.rows.first { $0.method == "rlmec-objective" })
+        #expect(objective.baseline == nil && objective.pairings?.map(\.method) == ["rlmec"])
+        #expect(objective.pairings?.allSatisfy { $0.seedsAbove + $0.seedsBelow <= s.seeds.count } == true)
+        #expect(a.rows.allSatisfy { $0.method == "rlmec-objective" || $0.pairings == nil })
+        #expect(RLDemo.report(a).contains("Further paired comparisons"))
+        // Its runs record the imitation term's metrics, and only its runs.
+        for r in a.runs {
+            if r.method == "rlmec-objective" {
+                let m = try #require(r.updateTermMetrics)
+                #expect((m["imitation/targets"] ?? 0) > 0 && (0 ... 1).contains(m["imitation/corrected_fraction"] ?? -1), "\(m)")
+            } else {
+                #expect(r.updateTermMetrics == nil, "\(r.method)")
+            }
+        }
 
         // Two runs of parts of the methods combine into the whole table.
         func part(_ methods: [String]) -> RLDemoResult {
@@ -62,7 +77,7 @@ import Testing
             r.runs = a.runs.filter { methods.contains($0.method) }
             return r
         }
-        let combined = try RLDemo.combine([part(["grpo", "ppo-token-credit"]), part(["grpo", "rto", "abc", "oreal", "thr", "quark", "rlmec", "segment-rm"])])
+        let combined = try RLDemo.combine([part(["grpo", "ppo-token-credit"]), part(["grpo", "rto", "abc", "oreal", "thr", "quark", "rlmec", "segment-rm", "rlmec-objective"])])
         #expect(combined.settings.methods == s.methods)
         #expect(combined.rows.map(\.sampledAccuracy) == a.rows.map(\.sampledAccuracy))
         #expect(combined.rows.map(\.sampledDifference) == a.rows.map(\.sampledDifference))
@@ -147,6 +162,18 @@ import Testing
                                          trainPath: URL(fileURLWithPath: "/train.jsonl"), maxCompletionLength: 16)
             #expect(m.trains == [model] && m.baseline == "ppo" && c.estimator == "gae" && c.rewards.count == 1)
         }
+        // RLMEC's own objective: the same rewriter, its estimator and loss, the imitation term, a KL to
+        // the SFT model as a loss instead of in the reward; paired with PPO and with rlmec.
+        let own = try #require(RLDemo.method("rlmec-objective"))
+        let oc = RLDemo.configuration(own, seed: 0, settings: settings, inputs: inputs, sftPath: "/credit/models/sft",
+                                      trainPath: URL(fileURLWithPath: "/train.jsonl"), maxCompletionLength: 16)
+        let rc = RLDemo.configuration(try #require(RLDemo.method("rlmec")), seed: 0, settings: settings, inputs: inputs,
+                                      sftPath: "/credit/models/sft", trainPath: URL(fileURLWithPath: "/train.jsonl"), maxCompletionLength: 16)
+        #expect(own.trains == [.rewriter] && own.baseline == "ppo" && own.alsoPairedWith == ["rlmec"])
+        #expect(oc.estimator == "rlmec" && oc.policyLoss == "rlmec" && oc.rlmecImitationCoef == 1 && oc.beta == 0.05 && oc.klCoef == 0)
+        #expect(oc.rewards == rc.rewards && oc.numIterations == rc.numIterations && oc.learningRate == rc.learningRate
+                && oc.numGenerations == 1 && oc.promptsPerStep == rc.promptsPerStep)
+        for m in RLDemo.methods { for other in m.alsoPairedWith { #expect(RLDemo.method(other) != nil, "\(m.label) pairs with \(other)") } }
         #expect(RLDemoAuxiliary.needed(by: ["segment-rm", "grpo", "rlmec", "rlmec"]) == [.rewriter, .segmentRM])
         #expect(RLDemoAuxiliary.needed(by: ["grpo", "ppo"]).isEmpty)
         // THR's two sides differ from the default only in p.

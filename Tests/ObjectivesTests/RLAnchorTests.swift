@@ -318,7 +318,8 @@ struct RLAnchorTests {
                          "gtpo": "GTPO has no public code; its numpy worked examples are the gtpo cases of rl_reference.json",
                          "grpo-s": "GRPO-S has no public code; its numpy worked examples are the grpo_s cases of rl_reference.json",
                          "ma-gae": "MA-RLHF lives in a DeepSpeed-Chat fork; its numpy worked examples are the ma_gae cases of rl_reference.json",
-                         "thr": "THR has no public code; its numpy worked examples are the thr cases and the thr section of rl_reference.json"]
+                         "thr": "THR has no public code; its numpy worked examples are the thr cases and the thr section of rl_reference.json",
+                         "rlmec": "RLMEC's advantage is its token reward (RUCAIBox/RLMEC train_rlmec.py); its numpy worked example is the rlmec case of rl_reference.json"]
         for name in AdvantageEstimators.registry.names where notInVerl[name] == nil {
             #expect(anchoredEstimators.contains(name), "\(name) is not anchored to verl")
         }
@@ -327,7 +328,9 @@ struct RLAnchorTests {
         // authors' training loop (InternLM/OREAL train_oreal.py), with no function to call. Their
         // worked examples are the em_ft and oreal cases of rl_reference.json. Quark is its own loop
         // (GXimingLu/Quark main.py); its worked example is quark_reference.json.
-        let lossesNotInVerl: Set = ["em-ft", "oreal", "quark"]
+        // RLMEC's loss is written inline in its authors' model class (RUCAIBox/RLMEC train_rlmec.py);
+        // its worked examples are the rlmec cases of rl_reference.json.
+        let lossesNotInVerl: Set = ["em-ft", "oreal", "quark", "rlmec"]
         for name in PolicyLosses.registry.names where !lossesNotInVerl.contains(name) {
             #expect(anchoredLosses.contains(name), "\(name) is not anchored to verl")
         }

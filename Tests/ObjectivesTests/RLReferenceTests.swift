@@ -119,8 +119,9 @@ struct RLRegistryTests {
     @Test("cards: arXiv ids, and their defaults are accepted settings that reproduce the built method")
     func cards() throws {
         #expect(AdvantageEstimators.registry.names == ["gae", "grpo", "dr-grpo", "rloo", "reinforce++",
-                                                       "reinforce++-baseline", "remax", "grpo-passk", "ktae", "gtpo", "grpo-s", "ma-gae", "thr"])
-        #expect(PolicyLosses.registry.names == ["ppo", "gspo", "gmpo", "reinforce-is", "em-ft", "oreal", "quark"])
+                                                       "reinforce++-baseline", "remax", "grpo-passk", "ktae", "gtpo", "grpo-s", "ma-gae", "thr",
+                                                       "rlmec"])
+        #expect(PolicyLosses.registry.names == ["ppo", "gspo", "gmpo", "reinforce-is", "em-ft", "oreal", "quark", "rlmec"])
         for e in AdvantageEstimators.registry.entries {
             #expect(!e.card.arxiv.isEmpty, "\(e.card.name): no arXiv id")
             let fromDefaults = try e.make(AdvantageSettings(config: e.card.defaults))

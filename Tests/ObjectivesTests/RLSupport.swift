@@ -171,6 +171,9 @@ enum RLCatalogue {
         // Quark's full-vocabulary KL needs logits, which these [B, T] cases do not have: its NLL and
         // entropy terms here, the KL in QuarkLossTests (numpy example and gradient check).
         ("quark-nll-entropy", "quark", ["quark_kl_coef": "0"], "token", true),
+        ("rlmec", "rlmec", [:], "token", false),
+        ("rlmec-tight-kl", "rlmec", ["clip_ratio_low": "0.1", "clip_ratio_high": "0.15", "kl_loss_coef": "0.05",
+                                     "loss_agg_mode": "seq-mean-token-sum"], "token", false),
     ]
 
     static var labels: [String] { losses.map(\.0) }

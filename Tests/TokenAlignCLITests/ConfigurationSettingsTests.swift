@@ -152,7 +152,8 @@ func settingSamples<Root>(_ table: SettingsTable<Root>, defaults: Root) -> [(key
         let addedSince = ["rm_weights", "positive_loss_factor", "negative_loss_factor", "pos_mult_adv", "filter_trajectory", "token_level_rm",
                           "token_level_rm_lr", "token_weight_rescale", "correct_threshold", "incorrect_threshold", "correct_topk_ratio",
                           "incorrect_topk_ratio", "actor_freeze_steps", "constraint_thresholds", "constraint_bounds", "constraint_max",
-                          "quark_quantiles", "quark_kl_coef", "quark_kl_direction", "quark_entropy_coef", "quark_controls", "quark_pool_max"]
+                          "quark_quantiles", "quark_kl_coef", "quark_kl_direction", "quark_entropy_coef", "quark_controls", "quark_pool_max",
+                          "rlmec_imitation_coef"]
         let encoded = try YAMLEncoder().encode(rl).split(separator: "\n", omittingEmptySubsequences: false)
             .filter { line in !addedSince.contains { line.hasPrefix("\($0):") } }.joined(separator: "\n")
         #expect(encoded == text)

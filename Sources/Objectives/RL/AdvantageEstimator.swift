@@ -128,6 +128,7 @@ public enum AdvantageEstimators {
         ReinforcePlusPlusAdvantage.entry, ReinforcePlusPlusBaselineAdvantage.entry, ReMaxAdvantage.entry,
         GRPOPassKAdvantage.entry, KTAEAdvantage.entry, EntropyWeightedAdvantage.gtpoEntry, EntropyWeightedAdvantage.grpoSEntry, MacroGAE.entry,
         THRAdvantage.entry,
+        RLMECAdvantage.entry,
     ])
 
     /// The estimator registered under `name` (or an alias), built from `settings`.

@@ -124,6 +124,7 @@ public enum PolicyLosses {
     public static let registry = Registry<PolicyLossEntry>(family: "policy loss", [
         PPOLoss.entry, GSPOLoss.entry, GMPOLoss.entry, ReinforceISLoss.entry, EntropyMinimizationLoss.entry,
         OREALLoss.entry, QuarkLoss.entry,
+        RLMECLoss.entry,
     ])
 
     /// The loss registered under `name` (or an alias), built from `settings`.

@@ -5,7 +5,8 @@ arXiv 1506.02438, GRPO arXiv 2402.03300, Dr. GRPO arXiv 2503.20783, RLOO arXiv 2
 REINFORCE++ arXiv 2501.03262, ReMax arXiv 2310.10505, Pass@k arXiv 2503.19595, KTAE arXiv
 2505.16826 (Fisher's exact test by SciPy), GTPO / GRPO-S arXiv 2508.04349, MA-RLHF arXiv
 2410.02743, THR arXiv 2510.03669 (our reconstruction, docs/design/online-rl.md §13.2), EM-FT arXiv 2505.15134, DAPO arXiv
-2503.14476, OREAL arXiv 2502.06781 (InternLM/OREAL:train_oreal.py), GSPO arXiv 2507.18071, GMPO arXiv 2507.20673, REINFORCE + IS arXiv 2512.01374) and
+2503.14476, OREAL arXiv 2502.06781 (InternLM/OREAL:train_oreal.py), GSPO arXiv 2507.18071, GMPO arXiv 2507.20673, REINFORCE + IS arXiv 2512.01374,
+RLMEC arXiv 2401.06081 (RUCAIBox/RLMEC: train/train_rlmec.py, process_data/Gen_Training_Data/gen_rlmec_data_math.py)) and
 the reference code the Swift types cite (volcengine/verl:verl/trainer/ppo/core_algos.py).
 Writes `rl_reference.json` next to this file:
 
@@ -23,6 +24,9 @@ Writes `rl_reference.json` next to this file:
   oreal       OREAL's token weights from token-RM logits (threshold and top-k rescales) and the
               token RM's sequence cross-entropy with d loss / d logits; the `oreal` loss cases read
               the weights of the default rescale from inputs.token_weights.
+  rlmec_imitation  RLMEC's imitation term: token weights of corrections from the authors' prefix
+              Levenshtein table and backtrace (1 on changed tokens, 0.5 elsewhere), and the weighted
+              NLL with its gradient w.r.t. the target log-probs on a batch of its own.
 
 Run:  python3 Tests/Fixtures/objectives/generate_rl_reference.py   (numpy; SciPy for KTAE)
 """
@@ -403,6 +407,8 @@ estimator_cases = {
     "thr_explore": ("thr", {"thr_p": "-0.5", "thr_beta": "0.5"}, thr(-0.5, 0.5)),
     "thr_dominant_exploit": ("thr", {"thr_p": "1", "thr_mode": "dominant", "scale_rewards": "none"},
                              thr(1.0, 1.0, "dominant", "none")),
+    # RLMEC: the token reward itself, no critic, no baseline, no normalisation.
+    "rlmec": ("rlmec", {}, (z(token_rewards), z(token_rewards))),
 }
 _s, _thr_values, _dom, _mixed, _ = thr_scores()
 thr_reference = {"influence": _s.reshape(-1).tolist(), "thr": _thr_values.reshape(-1).tolist(),
@@ -541,7 +547,28 @@ def reinforce_is_pg(lp, lsg, A, s):
     return aggregate(L, s["agg"], s.get("lnorm")), met
 
 
-PG = {"ppo": ppo_pg, "gspo": gspo_pg, "gmpo": gmpo_pg, "reinforce-is": reinforce_is_pg, "oreal": oreal_pg}
+def rlmec_pg(lp, lsg, A, s):
+    """RLMEC (arXiv 2401.06081; train_rlmec.py): gradient -w_t with the held weight
+    w = min(rho A, clip(rho, 1 - el, 1 + eh) A). Written as the potential -A phi(rho) whose
+    derivative is that gradient: phi = rho where the bound does not bind, c (1 + log rho - log c)
+    where it does (A > 0, rho > 1 + eh: c = 1 + eh; A < 0, rho < 1 - el: c = 1 - el)."""
+    el, eh = s["clip_low"], s["clip_high"]
+    d = np.clip(z(lp) - z(old_logps), -20, 20)
+    rho = np.exp(d)
+    high = (A > 0) & (rho > 1 + eh) & M
+    low = (A < 0) & (rho < 1 - el) & M
+    c = np.where(A > 0, 1 + eh, 1 - el)
+    phi = np.where(high | low, c * (1 + d - np.log(c)), rho)
+    return aggregate(-A * phi, s["agg"], s.get("lnorm")), clip_metrics(low, high)
+
+
+def rlmec_authors_weight(A, el, eh):
+    """The authors' held weight min(rho A, clip(rho) A) at the fixture's log-probs."""
+    rho = np.exp(np.clip(z(logps) - z(old_logps), -20, 20))
+    return z(np.minimum(rho * A, np.clip(rho, 1 - el, 1 + eh) * A))
+
+
+PG = {"ppo": ppo_pg, "gspo": gspo_pg, "gmpo": gmpo_pg, "reinforce-is": reinforce_is_pg, "oreal": oreal_pg, "rlmec": rlmec_pg}
 
 
 def total_loss(name, s, lp, lsg, A, H):
@@ -612,6 +639,10 @@ loss_specs = {
     "oreal_factors_no_adv_kl": ("oreal", {"positive_loss_factor": "2", "negative_loss_factor": "0.25", "pos_mult_adv": "false",
                                           "kl_loss_coef": "0.01"}, "sequence", False,
                                 dict(lp=2.0, ln=0.25, mult=False, agg="token-mean", beta=0.01)),
+    "rlmec_default": ("rlmec", {}, "token", False, dict(clip_low=0.3, clip_high=0.3, agg="token-mean")),
+    "rlmec_tight_clip_kl_seq_sum": ("rlmec", {"clip_ratio_low": "0.1", "clip_ratio_high": "0.15", "kl_loss_coef": "0.05",
+                                              "loss_agg_mode": "seq-mean-token-sum"}, "token", False,
+                                    dict(clip_low=0.1, clip_high=0.15, agg="seq-mean-token-sum", beta=0.05)),
 }
 
 loss_cases = {}
@@ -657,6 +688,87 @@ oreal = {
     "grad_rm_logits": central_grad(lambda x: rm_bce(x, positive_rows), rm_logits).reshape(-1).tolist(),
 }
 assert 0 < np.mean(z(token_weights)[M] > 0) < 1
+
+# RLMEC: the potential's gradient is the authors' -w (token-mean: / number of trained tokens), and
+# both bounds bind somewhere in the tight case.
+_A = z(token_advantages)
+_g = central_grad(lambda x: rlmec_pg(x, x, _A, dict(clip_low=0.3, clip_high=0.3, agg="token-mean"))[0], logps)
+assert np.allclose(_g, -rlmec_authors_weight(_A, 0.3, 0.3) / mask.sum(), atol=1e-8), "rlmec gradient"
+_, m = rlmec_pg(logps, logps, _A, dict(clip_low=0.1, clip_high=0.15, agg="token-mean"))
+assert m["clip_ratio/low_mean"] > 0 and m["clip_ratio/high_mean"] > 0, m
+
+
+def rlmec_authors_weights(pred, fix):
+    """gen_rlmec_data_*.py, in our words: prefix table f over [-1] + ids with f[0][j] = j, f[i][0] = i;
+    per cell the first strictly better of: match (equal ids) from the diagonal, delete from above,
+    insert from the left, substitute from the diagonal; back from the last cell while both indices
+    are > 0, marking the correction token of each visited cell whose id differs from the
+    prediction's there; weights 1 there and 0.5 elsewhere (the sentinel dropped)."""
+    p, q = [-1] + list(pred), [-1] + list(fix)
+    n, m = len(p), len(q)
+    f = [[j for j in range(m)]] + [[i] + [0] * (m - 1) for i in range(1, n)]
+    g = [[(0, max(0, j - 1)) for j in range(m)]] + [[(i - 1, 0)] + [(0, 0)] * (m - 1) for i in range(1, n)]
+    for i in range(1, n):
+        for j in range(1, m):
+            best, src = 10 ** 9, (0, 0)
+            if p[i] == q[j]:
+                best, src = f[i - 1][j - 1], (i - 1, j - 1)
+            for cost, cell in ((f[i - 1][j] + 1, (i - 1, j)), (f[i][j - 1] + 1, (i, j - 1)), (f[i - 1][j - 1] + 1, (i - 1, j - 1))):
+                if cost < best:
+                    best, src = cost, cell
+            f[i][j], g[i][j] = best, src
+    w = [0.5] * m
+    i, j = n - 1, m - 1
+    while i != 0 and j != 0:
+        if p[i] != q[j]:
+            w[j] = 1.0
+        i, j = g[i][j]
+    return w[1:]
+
+
+# Cases where the edit is unambiguous: a substitution, an insertion, a deletion inside, two edits,
+# an extra token at the end, and no change at all.
+imitation_pairs = {
+    "substitute": ([5, 6, 7, 8, 2], [5, 6, 9, 8, 2]),
+    "insert": ([5, 6, 8, 2], [5, 6, 7, 8, 2]),
+    "delete": ([5, 6, 9, 7, 8, 2], [5, 6, 7, 8, 2]),
+    "two_edits": ([3, 4, 5, 6, 7, 8, 9, 2], [3, 4, 1, 6, 7, 8, 10, 11, 2]),
+    "append": ([4, 5, 6, 2], [4, 5, 6, 7, 2]),
+    "unchanged": ([4, 5, 6, 2], [4, 5, 6, 2]),
+}
+imitation_weights = {k: {"prediction": a, "correction": b, "weights": rlmec_authors_weights(a, b)} for k, (a, b) in imitation_pairs.items()}
+assert imitation_weights["substitute"]["weights"] == [0.5, 0.5, 1.0, 0.5, 0.5]
+assert imitation_weights["insert"]["weights"] == [0.5, 0.5, 1.0, 0.5, 0.5]
+assert imitation_weights["unchanged"]["weights"] == [0.5] * 4
+# A deleted token leaves none of its own: the kept token before it is marked.
+assert imitation_weights["delete"]["weights"] == [0.5, 1.0, 0.5, 0.5, 0.5]
+
+# The weighted NLL: 3 targets, T = 6, weights 1 / 0.5, junk at masked positions.
+_im = np.random.default_rng(2401)
+im_mask = np.array([[0, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 0, 0]], dtype=np.float64)
+IM = im_mask > 0
+im_logps = f32(np.where(IM, -_im.uniform(0.05, 3.0, size=im_mask.shape), JUNK))
+im_weights = f32(np.where(IM, _im.choice([0.5, 1.0], size=im_mask.shape), JUNK))
+
+
+def imitation_loss(lp, coef, tokens):
+    return coef * np.sum(np.where(IM, im_weights * -lp, 0.0)) / tokens
+
+
+imitation_cases = {}
+for name, coef, tokens in [("local", 1.0, im_mask.sum()), ("global_coef0.7", 0.7, im_mask.sum() + 5)]:
+    grad = central_grad(lambda x: imitation_loss(x, coef, tokens), im_logps)
+    assert np.all(grad[~IM] == 0)
+    imitation_cases[name] = {
+        "coefficient": coef, "target_tokens": tokens, "loss": imitation_loss(im_logps, coef, tokens),
+        "metrics": {"imitation/loss": imitation_loss(im_logps, coef, tokens),
+                    "imitation/nll": float(np.sum(np.where(IM, -im_logps, 0.0)) / im_mask.sum()),
+                    "imitation/weight_mean": float(np.sum(np.where(IM, im_weights, 0.0)) / im_mask.sum())},
+        "grad_logps": grad.reshape(-1).tolist(),
+    }
+rlmec_imitation = {"weights": imitation_weights, "B": 3, "T": 6, "mask": im_mask.reshape(-1).tolist(),
+                   "logps": im_logps.reshape(-1).tolist(), "target_weights": im_weights.reshape(-1).tolist(),
+                   "cases": imitation_cases}
 
 # ----------------------------------------------------------------------------- value loss, KL in reward, controller
 gae_adv, gae_ret = gae()
@@ -736,6 +848,7 @@ out = {
     "lagrange": lagrange,
     "oreal": oreal,
     "thr": thr_reference,
+    "rlmec_imitation": rlmec_imitation,
 }
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rl_reference.json")
 with open(path, "w") as fh:
