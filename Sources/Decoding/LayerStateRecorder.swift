@@ -12,6 +12,11 @@
 // none, since the stop token is not part of the answer). Each row's states go into one contiguous
 // buffer reserved up front, token-major, layers concatenated within a token (t·L·C + l·C + c): the
 // layout `HiddenStateFeatures` produces from a full pass.
+// Only each row's last column of a pass is ever read, so the forward streams its layers
+// (`hiddenStates(…, visitingLayers:)`) and the recorder copies that column out as each layer runs:
+// a prefill of B rows × T positions keeps B·L·C floats for the recorder, not every layer's B·T·C
+// until the pass ends. The last column is each row's last prompt position because the cached
+// decoders left-pad their prompts (`Generator.generate`, `SharedPrefixDecoding`).
 import Autograd
 import Models
 import TensorCore
@@ -44,6 +49,8 @@ public final class LayerStateRecorder {
     public private(set) var extraForwardCalls = 0
     public private(set) var extraPositions = 0
     private let reserve: Int
+    /// The latest pass's last column of every layer, per row (r·L·C + l·C + c): all a pass gives.
+    private var columns: [Float] = []
 
     /// A recorder for one decoding call of `model` with up to `maxNewTokens` new tokens per row;
     /// nil when the model cannot hand out its layer states while decoding (it does not expose them,
@@ -59,19 +66,17 @@ public final class LayerStateRecorder {
     /// Step 0 (the prefill, any T) records each row's start state; a later step (T = 1) appends the
     /// column to every row whose generated count is `step` (it was fed its token `step − 1`).
     public func forward(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache, step: Int, generated: [[Int]]) -> Tensor {
-        let a = withoutGradients { model.layerActivations(ids, attentionMask: attentionMask, cache: cache) }
+        let final = lastColumns(ids, attentionMask: attentionMask, cache: cache)
         if step == 0 {
             records = (0 ..< ids.shape[0]).map { r in
-                var start = [Float](repeating: 0, count: width)
-                start.withUnsafeMutableBufferPointer { copyLastColumn(a.layers, row: r, into: $0.baseAddress!) }
                 var tokens: [Float] = []
                 tokens.reserveCapacity(reserve)
-                return LayerStateRecord(start: start, tokens: tokens, count: 0)
+                return LayerStateRecord(start: Array(columns[r * width ..< (r + 1) * width]), tokens: tokens, count: 0)
             }
         } else {
-            append(a.layers, rows: generated.indices.filter { generated[$0].count == step && records[$0].count == step - 1 })
+            append(rows: generated.indices.filter { generated[$0].count == step && records[$0].count == step - 1 })
         }
-        return a.final.value
+        return final
     }
 
     /// Row b takes row `source[b]`'s record (samples that share a context's prefill).
@@ -92,28 +97,33 @@ public final class LayerStateRecorder {
         let B = generated.count
         let ids = IndexTensor(shape: [B, 1], data: generated.map { Int32(truncatingIfNeeded: $0.last ?? padTokenID) })
         let mask = maskRows.map { m in Tensor(shape: [B, m[0].count + 1], data: m.flatMap { $0 + [1] }) }
-        let a = withoutGradients { model.layerActivations(ids, attentionMask: mask, cache: cache) }
-        append(a.layers, rows: rows.filter { records[$0].count == generated[$0].count - 1 })
+        _ = lastColumns(ids, attentionMask: mask, cache: cache)
+        append(rows: rows.filter { records[$0].count == generated[$0].count - 1 })
         extraForwardCalls += 1
         extraPositions += B
     }
 
-    /// Appends the last column of `layers` to each of `rows` (into the room reserved up front).
-    private func append(_ layers: [Variable], rows: [Int]) {
-        for b in rows {
-            for h in layers {
-                let t = h.value, T = t.shape[1], C = t.shape[2]
-                records[b].tokens.append(contentsOf: UnsafeBufferPointer(start: t.unsafePointer + (b * T + T - 1) * C, count: C))
-            }
-            records[b].count += 1
+    /// One cached forward that copies each layer's last column into `columns` as the layer runs
+    /// (the layer's [B, T, C] is dropped after it); returns the final hidden states [B, T, C].
+    private func lastColumns(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache) -> Tensor {
+        let B = ids.shape[0], width = width
+        if columns.count != B * width { columns = [Float](repeating: 0, count: B * width) }
+        return columns.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            return withoutGradients {
+                model.hiddenStates(ids, attentionMask: attentionMask, cache: cache) { l, h in
+                    let T = h.shape[1], C = h.shape[2]
+                    for r in 0 ..< B { (base + r * width + l * C).update(from: h.unsafePointer + (r * T + T - 1) * C, count: C) }
+                }
+            }.value
         }
     }
 
-    /// Layer l's state at row `row`'s last position into out[l·C ..< (l + 1)·C].
-    private func copyLastColumn(_ layers: [Variable], row: Int, into out: UnsafeMutablePointer<Float>) {
-        for (l, h) in layers.enumerated() {
-            let t = h.value, T = t.shape[1], C = t.shape[2]
-            (out + l * C).update(from: t.unsafePointer + (row * T + T - 1) * C, count: C)
+    /// Appends the latest pass's columns of each of `rows` (into the room reserved up front).
+    private func append(rows: [Int]) {
+        for b in rows {
+            records[b].tokens.append(contentsOf: columns[b * width ..< (b + 1) * width])
+            records[b].count += 1
         }
     }
 }

@@ -79,7 +79,10 @@ public final class CreditDecodingDemo: StagedDemo {
         guard split.test.count == s.testPrompts, split.value.count == s.valuePrompts, split.preference.count == s.preferencePrompts else {
             throw DemoError.emptyStage("\(task.name) has too few distinct problems outside the SFT prompts for \(s.preferencePrompts) preference, \(s.valuePrompts) value and \(s.testPrompts) held-out prompts (got \(split.preference.count), \(split.value.count), \(split.test.count)); lower them")
         }
-        func promptRows(_ examples: [CreditExample]) -> [[String: Any]] { examples.map { ["prompt": $0.prompt, "answer": $0.answer, "task": task.name] } }
+        // Each prompt row names its task's knobs, so the verifier of the value targets and of the
+        // search judges the problem the prompt poses (`add`: a reversed sum).
+        let knobs = try Self.promptKnobs(credit.settings, task: task)
+        func promptRows(_ examples: [CreditExample]) -> [[String: Any]] { examples.map { $0.promptRow(knobs: knobs) } }
         try JSONL.write(promptRows(split.value), to: url("data/value_prompts.jsonl"))
         try JSONL.write(promptRows(split.test), to: url("data/test_prompts.jsonl"))
 
@@ -103,9 +106,9 @@ public final class CreditDecodingDemo: StagedDemo {
                                       temperature: 1, maxNewTokens: s.maxNewTokens, seed: seed &+ 303) {
             self.log(.progress(label: "sample (preference prompts)", done: $0, total: $1))
         }
-        // A pair with an empty side (the model ended at once) has no completion token to read the
-        // reward head at, since the RMs are trained without EOS (`trainRewardModel`): left out.
-        let pairs = credit.makePairs(split.preference, samples, seed: seed &+ 505).filter { !$0.chosen.isEmpty && !$0.rejected.isEmpty }
+        // The ORM trains with the EOS appended (`trainRewardModel`), so a side the model ended at once
+        // (an empty answer) still has a token to read the head at: every pair is kept.
+        let pairs = credit.makePairs(split.preference, samples, seed: seed &+ 505)
         guard !pairs.isEmpty else {
             throw DemoError.emptyStage("seed \(seed): no preference prompt had both a correct and a wrong SFT sample; raise cb_preference_prompts or cb_pair_samples")
         }
@@ -173,6 +176,12 @@ public final class CreditDecodingDemo: StagedDemo {
         return (summary, runs, scratch.parameterCount())
     }
 
+    /// The knobs of the task `settings` make, as the prompt rows carry them (`task_knobs`).
+    static func promptKnobs(_ settings: CreditDemoSettings, task: any CreditTask) throws -> TaskKnobs {
+        guard let name = CreditTaskName(rawValue: task.name) else { throw CreditBenchError.unknownTask(task.name) }
+        return settings.knobs(for: name)
+    }
+
     /// n of the unbiased best-of-n estimate from a pool of N: the powers of two below N, and N.
     static func estimateN(_ n: Int) -> [Int] {
         var out: [Int] = [], k = 1
@@ -234,12 +243,11 @@ public final class CreditDecodingDemo: StagedDemo {
         c.model = sftPath
         c.data = seedFolder.appendingPathComponent("data/\(spec.data)").path
         c.out = seedFolder.appendingPathComponent("runs/\(spec.name)").path
-        // No EOS after the completion: the search's answers end at the stop string ("\n"), and the
-        // scorers read the head at the answer's last token, so each model is trained where it is
-        // read (the token targets also cover the completion's own tokens only, `TokenTargetRows`).
-        // An ORM trained with EOS appended is read at a position its loss never saw: on seed 1 of
-        // chain its best-of-8 accuracy was 0.09 against 0.16 without (docs/results.md).
-        c.appendEos = false
+        // Each kind trains as `tokenalign reward` and `demo rm` train it: the ORM on pairs with the
+        // EOS appended (the folder records it, and the `rm:` scorer appends the EOS to every answer
+        // before reading the head, so it reads where training read); the TVM and the MRM without,
+        // since their token targets cover the completion's own tokens only (`TokenTargetRows`).
+        c.appendEos = RMDemoRows.of(try RewardModelKinds.registry.entry(named: spec.kind)).appendsEOS
         c.maxLength = 128
         c.seed = seed
         c.maxSteps = s.rmSteps

@@ -92,19 +92,20 @@ public struct CreditDecodingSettings: TinyLlamaKnobs, Sendable, Equatable {
         return s
     }
 
-    /// The tasks this part runs on: the verifier reads each prompt with the task's default knobs.
+    /// The tasks this part runs on. Each prompt row carries its task's knobs (`task_knobs`), so the
+    /// verifier judges the problem the row poses (`add`: the reversed sums of `tokenalign demo`).
     public static let tasks = ["chain", "add"]
 
     /// Budget levels (every budget list has this many entries).
     public var levels: Int { samples.count }
 
     /// The `tokenalign demo` settings whose stages (demonstrations, tokenizer, SFT, on-policy pairs)
-    /// this part reuses, for one seed. `add` keeps its default (unreversed) knobs so that the
-    /// search's verifier, which reads prompts with the task's defaults, judges the same problem.
+    /// this part reuses, for one seed. `add` takes that demo's knobs: sums written least-significant
+    /// digit first, the form a tiny model learns from scratch (unreversed 3-digit sums left every
+    /// method at the floor, docs/results.md); the prompt rows carry the knobs (`CreditDecodingDemo.promptKnobs`).
     func creditSettings(seed: UInt64) -> CreditDemoSettings {
         var c = CreditDemoSettings()
         c.task = task
-        c.reversed = false
         c.maxValue = maxValue
         c.errorRate = errorRate
         c.sftExamples = sftExamples

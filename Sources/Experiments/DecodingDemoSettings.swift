@@ -110,7 +110,7 @@ public struct DecodingDemoSettings: DemoSettings, Sendable, Equatable {
               rule: SettingRule("a non-empty list") { !$0.isEmpty }),
             S("part", \.part, "Which part runs: sentiment (RAD, ARGS, GenARM, best-of-N on SmolLM2), creditbench (sequence-level search on a CreditBench task; the cb_ settings) or all (both; the CreditBench part in the run folder's creditbench/).",
               rule: .oneOf(Self.parts)),
-            S("task", \.creditbench.task, "CreditBench part: the task (chain: steps separated by ';'; add).", rule: .oneOf(CreditDecodingSettings.tasks)),
+            S("task", \.creditbench.task, "CreditBench part: the task (chain: steps separated by ';'; add: 3-digit sums written least-significant digit first, as `tokenalign demo` trains them).", rule: .oneOf(CreditDecodingSettings.tasks)),
             S("cb_max_value", \.creditbench.maxValue, "CreditBench part, chain: the largest intermediate value.", rule: .atLeast(9)),
             S("cb_error_rate", \.creditbench.errorRate, "CreditBench part: fraction of SFT demonstrations with an injected error.", rule: .within(0, 1)),
             S("cb_sft_examples", \.creditbench.sftExamples, "CreditBench part: SFT demonstrations.", rule: .atLeast(1)),

@@ -14,6 +14,22 @@ public protocol LayerStateDecoding: ActivationInspecting {
     /// its length and it advances by T, as `hiddenStates` does. For inference: run it inside
     /// `withoutGradients`.
     func layerActivations(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?) -> LayerActivations
+
+    /// `hiddenStates(ids, attentionMask:, cache:)` handing each decoder layer's output [B, T, C] to
+    /// `visit` (layer index, first layer first) as soon as the layer has run, and keeping none of
+    /// them: a caller that needs a slice of every layer (the recorder: each row's last column) then
+    /// holds one layer's B·T·C at a time, not all L. For inference: run it inside `withoutGradients`.
+    func hiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, visitingLayers visit: (Int, Tensor) -> Void) -> Variable
+}
+
+extension LayerStateDecoding {
+    /// Through `layerActivations`, for a conformer without a streaming forward (it keeps every
+    /// layer until the pass ends); the model families override it (`LayerStateVisiting.swift`).
+    public func hiddenStates(_ ids: IndexTensor, attentionMask: Tensor?, cache: KVCache?, visitingLayers visit: (Int, Tensor) -> Void) -> Variable {
+        let a = layerActivations(ids, attentionMask: attentionMask, cache: cache)
+        for (l, h) in a.layers.enumerated() { visit(l, h.value) }
+        return a.final
+    }
 }
 
 extension DecoderStack {

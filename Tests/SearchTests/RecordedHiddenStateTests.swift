@@ -75,10 +75,48 @@ final class CountingInspector: CountingModel, LayerStateDecoding {
     func generatorRecordsWhatTheFullPassComputes(folder: String, temperature: Float) throws {
         let model = try PretrainedModel.load(path: TestFiles.modelFolder(folder).path).model
         model.eval()
+        try Self.expectGeneratorRecordsTheFullPass(model, promptLengths: [5, 2, 7], temperature: temperature, label: folder)
+    }
+
+    /// Long prompts of three lengths (up to 171 positions of left padding) on a 3-layer Llama with
+    /// room for them: the recorder keeps only each row's last prefill column, and it is the right one.
+    @Test(arguments: [Float(0), 1]) func longPromptsOfDifferentLengths(temperature: Float) throws {
+        let config = LlamaConfiguration(vocabSize: 97, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 3, numAttentionHeads: 4,
+                                        numKeyValueHeads: 2, maxPositionEmbeddings: 512)
+        let model = LlamaForCausalLM(config, seed: 5)
+        model.eval()
+        try Self.expectGeneratorRecordsTheFullPass(model, promptLengths: [300, 129, 257], temperature: temperature, label: "long prompts")
+    }
+
+    /// The streaming forward the recorder runs visits every layer once, in order, with the outputs
+    /// `layerActivations` keeps, returns the same final states and advances the cache alike, on a
+    /// left-padded batch of every family.
+    @Test(arguments: ["models/llama", "models/gemma2", "models/gpt2"]) func visitingLayersMatchesLayerActivations(folder: String) throws {
+        let model = try PretrainedModel.load(path: TestFiles.modelFolder(folder).path).model
+        model.eval()
+        let inspect = try #require(model as? any LayerStateDecoding)
+        var rng = SplitMix64(seed: 8)
+        let B = 2, T = 9
+        let ids = IndexTensor(shape: [B, T], data: (0 ..< B * T).map { _ in Int32(Int.random(in: 0 ..< model.vocabularySize, using: &rng)) })
+        let mask = Tensor(shape: [B, T], data: (0 ..< B * T).map { $0 < 3 ? 0 : 1 })  // row 0 left-padded by 3
+        let kept = model.makeCache(batch: B, capacity: 16), streamed = model.makeCache(batch: B, capacity: 16)
+        let a = withoutGradients { inspect.layerActivations(ids, attentionMask: mask, cache: kept) }
+        var visited: [(layer: Int, values: [Float])] = []
+        let final = withoutGradients { inspect.hiddenStates(ids, attentionMask: mask, cache: streamed) { visited.append(($0, $1.scalars)) } }
+        #expect(visited.map(\.layer) == Array(0 ..< model.layerCount), "\(folder)")
+        for (v, h) in zip(visited, a.layers) { #expect(Self.maxError(v.values, h.value.scalars) < 1e-6, "\(folder) layer \(v.layer)") }
+        #expect(Self.maxError(final.value.scalars, a.final.value.scalars) < 1e-6)
+        #expect(kept.length == T && streamed.length == T)
+    }
+
+    /// Decodes `promptLengths` random prompts (left-padded into one batch) with a recorder, and
+    /// checks every row's record against one unpadded full pass over prompt ⊕ tokens.
+    static func expectGeneratorRecordsTheFullPass(_ model: any LanguageModel, promptLengths: [Int], temperature: Float, label folder: String,
+                                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
         let inspect = try #require(model as? any LayerStateDecoding)
         var rng = SplitMix64(seed: 3)
         let V = model.vocabularySize
-        let prompts = [5, 2, 7].map { n in (0 ..< n).map { _ in Int.random(in: 0 ..< V, using: &rng) } }
+        let prompts = promptLengths.map { n in (0 ..< n).map { _ in Int.random(in: 0 ..< V, using: &rng) } }
         var p = GenerationParameters(maxNewTokens: 5, temperature: temperature, seed: 11)
         p.stopTokenIDs = [Int.random(in: 0 ..< V, using: &rng)]
         let recorder = try #require(LayerStateRecorder(model: model, maxNewTokens: 5))
@@ -97,10 +135,11 @@ final class CountingInspector: CountingModel, LayerStateDecoding {
             var start = [Float](), tokens = [Float]()
             for h in full { start += h[(P - 1) * C ..< P * C] }
             for t in 0 ..< record.count { for h in full { tokens += h[(P + t) * C ..< (P + t + 1) * C] } }
-            #expect(record.start.count == D && Self.maxError(record.start, start) < 1e-5, "\(folder) row \(b) start")
-            #expect(Self.maxError(record.tokens, tokens) < 1e-5, "\(folder) row \(b) tokens: \(Self.maxError(record.tokens, tokens))")
+            #expect(record.start.count == D && Self.maxError(record.start, start) < 1e-5, "\(folder) row \(b) start", sourceLocation: sourceLocation)
+            #expect(Self.maxError(record.tokens, tokens) < 1e-5, "\(folder) row \(b) tokens: \(Self.maxError(record.tokens, tokens))",
+                    sourceLocation: sourceLocation)
         }
-        #expect(recorder.extraForwardCalls <= 1 && recorder.extraPositions == recorder.extraForwardCalls * prompts.count)
+        #expect(recorder.extraForwardCalls <= 1 && recorder.extraPositions == recorder.extraForwardCalls * prompts.count, sourceLocation: sourceLocation)
     }
 
     @Test func aModelThatCannotHandOutItsStatesGetsNoRecorder() throws {
