@@ -59,10 +59,8 @@ extension OnlineRLTrainer {
                 let logps = Functional.tokenLogProbs(logits: self.policy.logits(fromHidden: states), labels: p.labels, mask: p.mask)
                 do {
                     let out = try term.loss(logps: logps, weights: weights, mask: p.mask, targetTokens: tokens)
-                    total += Double(out.loss.scalar)
-                    let w = Double(p.samples.count) / Double(rows.count)
-                    for (k, v) in out.metrics where k != MetricName.imitationLoss { sums[k, default: 0] += Double(v) * w }
-                    return out.loss
+                    return Self.tally(out, share: Double(p.samples.count) / Double(rows.count), skipping: MetricName.imitationLoss,
+                                      total: &total, sums: &sums)
                 } catch {
                     failure = error
                     return (logps * 0).sum()
@@ -72,5 +70,13 @@ extension OnlineRLTrainer {
         }
         sums[MetricName.imitationLoss] = total
         return (total, sums)
+    }
+
+    /// A micro-batch's share of an update: its loss added to `total`, its metrics (but `skipping`, which
+    /// the caller sets from the total) times `share` added to `sums`; returns the loss to differentiate.
+    static func tally(_ out: ObjectiveOutput, share: Double, skipping: String, total: inout Double, sums: inout [String: Double]) -> Variable {
+        total += Double(out.loss.scalar)
+        for (k, v) in out.metrics where k != skipping { sums[k, default: 0] += Double(v) * share }
+        return out.loss
     }
 }

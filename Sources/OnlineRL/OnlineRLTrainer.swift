@@ -601,10 +601,7 @@ public final class OnlineRLTrainer {
                         out.metrics.merge(vl.metrics) { a, _ in a }
                     }
                     if let inject = self.lossInjection { out.loss = inject(self.step + 1, out.loss) }
-                    total += Double(out.loss.scalar)
-                    let w = Double(p.samples.count) / Double(mini.count)
-                    for (k, v) in out.metrics where k != MetricName.loss { sums[k, default: 0] += Double(v) * w }
-                    return out.loss
+                    return Self.tally(out, share: Double(p.samples.count) / Double(mini.count), skipping: MetricName.loss, total: &total, sums: &sums)
                 } catch {
                     failure = error
                     return (f.logps * 0).sum()
