@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Evaluation", "Models", "Checkpoints", "Objectives",
                                                             "CreditBench", "Rewards", "Support", "Datasets", "Tokenizers", "Search", "OnlineRL", "Training"]),
         .testTarget(name: "OnlineRLTests", dependencies: ["OnlineRL", "Rewards", "Datasets", "Training", "Objectives", "Models", "Tokenizers", "CreditBench", "Decoding", "TensorCore", "TestSupport",
-                                                         "TrainedFixtures", "Experiments", "Search", "Autograd", "Distributed"]),
+                                                         "TrainedFixtures", "Experiments", "Search", "Autograd", "Distributed", "NN"]),
         .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Decoding", "Models", "Training", "Objectives", "Tokenizers",
                                                          "TestSupport", "Support", "Autograd", "TensorCore"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "OnlineRL", "CreditBench", "Decoding", "Models", "NN", "Autograd",

@@ -63,7 +63,24 @@ size_t tq_activation_bytes(int rows, int k) {
     return (size_t)rows * np * (64 + 16);
 }
 
-void tq_quantize_activations_scalar(const float *x, int rows, int k, int ldx, void *out) {
+/// One block's codes in offset binary, as ggml's Q8 activation quantiser rounds: d = max|v|/127,
+/// q = roundf(v/d) clamped to ±127; returns d and the codes' sum in *sum.
+static float block_codes_scalar(const float *v, uint8_t *codes, int *sum) {
+    float amax = 0;
+    for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(v[j]));
+    float d = amax / 127.0f;
+    float id = d != 0 ? 1.0f / d : 0.0f;
+    int total = 0;
+    for (int j = 0; j < 32; j++) {
+        float q = fminf(fmaxf(roundf(v[j] * id), -127.0f), 127.0f);
+        codes[j] = (uint8_t)((int8_t)q) ^ 0x80;
+        total += (int)q;
+    }
+    *sum = total;
+    return d;
+}
+
+void tq_quantize_rows(const float *x, int rows, int k, int ldx, void *out, tq_block_quantizer block) {
     int nb = k / 32;
     tq_acts a = tq_acts_view(out, rows, nb);
     int np = a.np;
@@ -72,17 +89,8 @@ void tq_quantize_activations_scalar(const float *x, int rows, int k, int ldx, vo
         uint8_t *qs = (uint8_t *)a.qs + (size_t)r * np * 64;
         float *dd = (float *)a.d + (size_t)r * np * 2, *ss = (float *)a.s + (size_t)r * np * 2;
         for (int b = 0; b < nb; b++) {
-            const float *v = row + 32 * b;
-            float amax = 0;
-            for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(v[j]));
-            float d = amax / 127.0f;
-            float id = d != 0 ? 1.0f / d : 0.0f;
-            int sum = 0;
-            for (int j = 0; j < 32; j++) {
-                float q = fminf(fmaxf(roundf(v[j] * id), -127.0f), 127.0f);
-                qs[32 * b + j] = (uint8_t)((int8_t)q) ^ 0x80;
-                sum += (int)q;
-            }
+            int sum;
+            float d = block(row + 32 * b, qs + 32 * b, &sum);
             dd[b] = d;
             ss[b] = d * (float)sum;
         }
@@ -94,10 +102,14 @@ void tq_quantize_activations_scalar(const float *x, int rows, int k, int ldx, vo
     }
 }
 
+void tq_quantize_activations_scalar(const float *x, int rows, int k, int ldx, void *out) {
+    tq_quantize_rows(x, rows, k, ldx, out, block_codes_scalar);
+}
+
 void tq_quantize_activations(const float *x, int rows, int k, int ldx, void *out) {
 #if defined(__x86_64__)
     /* the same bytes either way; the check reads cpuid flags cached by the compiler runtime */
-    if (tq_path_supported(TQ_PATH_VNNI)) { tq_quantize_activations_avx512(x, rows, k, ldx, out); return; }
+    if (tq_path_supported(TQ_PATH_VNNI)) { tq_quantize_rows(x, rows, k, ldx, out, tq_block_codes_avx512); return; }
 #endif
     tq_quantize_activations_scalar(x, rows, k, ldx, out);
 }

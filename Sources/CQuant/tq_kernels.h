@@ -41,7 +41,12 @@ void tq_dot_scalar(int type, const uint8_t *w, const tq_acts *act, int r0, int r
 void tq_dot_avx2(int type, const uint8_t *w, const tq_acts *act, int r0, int rows, float *out);
 void tq_dot_vnni(int type, const uint8_t *w, const tq_acts *act, int r0, int rows, float *out);
 
-void tq_quantize_activations_avx512(const float *x, int rows, int k, int ldx, void *out);
+/// One block of 32 activations to offset-binary codes; returns d_a and the codes' sum in *sum.
+typedef float (*tq_block_quantizer)(const float *v, uint8_t *codes, int *sum);
+/// Fills the activation planes row by row with `block` (the scalar one or the AVX-512 one: the same
+/// bytes either way).
+void tq_quantize_rows(const float *x, int rows, int k, int ldx, void *out, tq_block_quantizer block);
+float tq_block_codes_avx512(const float *v, uint8_t *codes, int *sum);
 
 void tq_dot_bf16_scalar(const uint16_t *w, const float *x, int ldx, int k, int rows, float *out);
 void tq_dot_bf16_avx2(const uint16_t *w, const float *x, int ldx, int k, int rows, float *out);

@@ -3,11 +3,10 @@
 // half-away-from-zero rounding is rebuilt from a truncation: t − trunc(t) is exact, and a fraction of
 // at least one half moves the code one step away from zero.
 #include "tq_simd.h"
-#include <string.h>
 #if defined(__x86_64__)
 
 /// The 32 codes of one block, in offset binary, into `codes`; returns d and the codes' sum in *sum.
-static inline TQ_VNNI_TARGET float block_codes(const float *v, uint8_t *codes, int *sum) {
+TQ_VNNI_TARGET float tq_block_codes_avx512(const float *v, uint8_t *codes, int *sum) {
     const __m512 sign = _mm512_set1_ps(-0.0f), one = _mm512_set1_ps(1.0f), half = _mm512_set1_ps(0.5f);
     const __m512 lo = _mm512_set1_ps(-127.0f), hi = _mm512_set1_ps(127.0f);
     __m512 v0 = _mm512_loadu_ps(v), v1 = _mm512_loadu_ps(v + 16);
@@ -34,26 +33,4 @@ static inline TQ_VNNI_TARGET float block_codes(const float *v, uint8_t *codes, i
     return d;
 }
 
-TQ_VNNI_TARGET
-void tq_quantize_activations_avx512(const float *x, int rows, int k, int ldx, void *out) {
-    int nb = k / 32;
-    tq_acts a = tq_acts_view(out, rows, nb);
-    int np = a.np;
-    for (int r = 0; r < rows; r++) {
-        const float *row = x + (size_t)r * ldx;
-        uint8_t *qs = (uint8_t *)a.qs + (size_t)r * np * 64;
-        float *dd = (float *)a.d + (size_t)r * np * 2, *ss = (float *)a.s + (size_t)r * np * 2;
-        for (int b = 0; b < nb; b++) {
-            int sum;
-            float d = block_codes(row + 32 * b, qs + 32 * b, &sum);
-            dd[b] = d;
-            ss[b] = d * (float)sum;
-        }
-        if (nb & 1) {
-            memset(qs + 32 * nb, 0x80, 32);
-            dd[nb] = 0;
-            ss[nb] = 0;
-        }
-    }
-}
 #endif
